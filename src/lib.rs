@@ -1,0 +1,7 @@
+//! Shoper ⇄ Systim.pl sync: the pure core (domain, decoding, matching, planning, retry policy),
+//! the API clients and the engine over small I/O traits, and — on wasm32 only — the browser
+//! boundary in [`wasm`]. See `docs/ARCHITECTURE.md` for the invariants.
+
+pub mod io;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -1,0 +1,3 @@
+fn main() {
+    eprintln!("sandbox server: work in progress");
+}
