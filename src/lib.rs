@@ -2,6 +2,8 @@
 //! the API clients and the engine over small I/O traits, and — on wasm32 only — the browser
 //! boundary in [`wasm`]. See `docs/ARCHITECTURE.md` for the invariants.
 
+pub mod domain;
 pub mod io;
+pub mod money;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -471,8 +471,8 @@ fn demo_orders(items: &[Item]) -> Vec<OrderSeed> {
     let firm = addr("Ewa", "Zielińska", "Herbaciarnia Zielińska Sp. z o.o.", "586-212-09-28", "al. Zwycięstwa 96/98", "81-451", "Gdynia", "587001122");
     o.push(base(0, "2026-11-20 10:02:11", "biuro@herbaciarnia.example.pl", firm, vec![line(items, "HER-ZIE-100", 10_000, 1_899), line(items, "KAW-ETI-250", 3_000, 4_950)], 0));
     // 3: B2B, NIP with PL prefix and spaces, separate delivery address, customer note.
-    let mut firm2 = addr("Tomasz", "Wójcik", "Kawiarnia \"Pod Lipą\" & Wspólnicy", "PL 525 000 12 34", "ul. Długa 5", "00-238", "Warszawa", "221234567");
-    firm2.nip = s("PL 525 000 12 34");
+    let mut firm2 = addr("Tomasz", "Wójcik", "Kawiarnia \"Pod Lipą\" & Wspólnicy", "PL 525 000 12 33", "ul. Długa 5", "00-238", "Warszawa", "221234567");
+    firm2.nip = s("PL 525 000 12 33");
     let mut ord = base(0, "2026-11-21 14:30:00", "zamowienia@podlipa.example.pl", firm2, vec![line(items, "KAW-ETI-250", 5_000, 4_950)], 2_000);
     ord.delivery = addr("Tomasz", "Wójcik", "", "", "ul. Magazynowa 12", "05-800", "Pruszków", "221234567");
     ord.notes = s("Proszę o fakturę VAT & dostawę przed 10:00.");
@@ -511,6 +511,19 @@ fn demo_orders(items: &[Item]) -> Vec<OrderSeed> {
     o
 }
 
+/// A random NIP with a correct check digit.
+pub fn valid_nip(rng: &mut Rng) -> String {
+    const W: [u64; 9] = [6, 5, 7, 2, 3, 4, 5, 6, 7];
+    loop {
+        let body = 100_000_000 + rng.below(899_999_999);
+        let digits: Vec<u64> = body.to_string().bytes().map(|b| u64::from(b - b'0')).collect();
+        let check = W.iter().zip(&digits).map(|(w, d)| w * d).sum::<u64>() % 11;
+        if check < 10 {
+            return format!("{body}{check}");
+        }
+    }
+}
+
 fn random_orders(rng: &mut Rng, items: &[Item], m: usize) -> Vec<OrderSeed> {
     let orderable: Vec<usize> = items
         .iter()
@@ -531,7 +544,7 @@ fn random_orders(rng: &mut Rng, items: &[Item], m: usize) -> Vec<OrderSeed> {
             firstname: s(first),
             lastname: s(last),
             company: if b2b { format!("{last} i Synowie Sp. z o.o.") } else { String::new() },
-            nip: if b2b { format!("{:010}", 5_000_000_000u64 + rng.below(999_999_999)) } else { String::new() },
+            nip: if b2b { valid_nip(rng) } else { String::new() },
             street: format!("ul. Lipowa {}", 1 + rng.below(120)),
             postcode: s(post),
             city: s(city),
