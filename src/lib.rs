@@ -2,8 +2,15 @@
 //! the API clients and the engine over small I/O traits, and — on wasm32 only — the browser
 //! boundary in [`wasm`]. See `docs/ARCHITECTURE.md` for the invariants.
 
+pub mod client;
+pub mod csv_export;
+pub mod decode;
 pub mod domain;
 pub mod io;
+pub mod matching;
 pub mod money;
+pub mod plan;
+pub mod retry;
+pub mod settings;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
