@@ -1,7 +1,7 @@
 //! Transport-neutral request/response types shared by both stand-ins, the control API and the server.
 
 /// Which stand-in a request is addressed to (each listens on its own port).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Service {
     Shoper,
