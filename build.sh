@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# The project's only build entry point.
+#
+#   ./build.sh            build the extension into dist/chrome and dist/firefox (+ zip packages)
+#   ./build.sh setup      install every tool the build and the tests need (idempotent; skips what is present)
+#   ./build.sh test       setup, native tests, wasm tests in headless Chromium and Firefox, extension lint and e2e
+#   ./build.sh sandbox    run the sandbox shop + Systim account in the foreground (args passed on, e.g. --scenario big:1000,50)
+#   ./build.sh demo       a full sync against the built-in sandbox through the real extension (see README)
+#   ./build.sh bench      the benchmark (figures, not assertions)
+#   ./build.sh soak       the fault soak
+#
+# Nothing here downloads a prebuilt binary: tools come from Debian packages, crates.io (built from
+# source) and the npm registry only.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT=$PWD
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+WASM_TARGET=wasm32-unknown-unknown
+NODE_DIR=$ROOT/tests/e2e
+PKG_DIR=$ROOT/target/pkg
+
+say() { printf '\n==> %s\n' "$*" >&2; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+# The exact wasm-bindgen version in Cargo.lock: the CLI must match it to the letter.
+wbg_version() { awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock; }
+
+cargo_install() { # crate [version] — source build from crates.io, --locked first
+  local crate=$1 version=${2:-}
+  local args=("$crate")
+  [ -n "$version" ] && args+=(--version "=$version")
+  cargo install --locked "${args[@]}" || cargo install "${args[@]}"
+}
+
+setup_debian() {
+  local missing=() pkg
+  for pkg in chromium chromium-driver firefox-esr; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+setup_rust() {
+  rustup target list --installed | grep -qx "$WASM_TARGET" || { say "adding the $WASM_TARGET target"; rustup target add "$WASM_TARGET"; }
+  local v; v=$(wbg_version)
+  [ -n "$v" ] || die "wasm-bindgen is not in Cargo.lock"
+  if ! { command -v wasm-bindgen >/dev/null && wasm-bindgen --version | grep -q " $v\$"; }; then
+    say "installing wasm-bindgen-cli $v (from source)"
+    cargo_install wasm-bindgen-cli "$v"
+  fi
+  command -v wasm-pack >/dev/null || { say "installing wasm-pack (from source)"; cargo_install wasm-pack; }
+  command -v geckodriver >/dev/null || { say "installing geckodriver (from source)"; cargo_install geckodriver; }
+}
+
+setup_node() {
+  [ -f "$NODE_DIR/package-lock.json" ] || return 0
+  if [ ! -d "$NODE_DIR/node_modules" ] || [ "$NODE_DIR/package-lock.json" -nt "$NODE_DIR/node_modules/.package-lock.json" ]; then
+    say "installing npm packages (tests/e2e)"
+    (cd "$NODE_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+cmd_setup() {
+  setup_debian
+  setup_rust
+  setup_node
+}
+
+# --- build -------------------------------------------------------------------------------------
+
+build_wasm() {
+  say "building the core for $WASM_TARGET"
+  cargo build --lib --release --target "$WASM_TARGET"
+  rm -rf "$PKG_DIR"
+  wasm-bindgen --target web --no-typescript --out-dir "$PKG_DIR" --out-name shoper_systim \
+    "target/$WASM_TARGET/release/shoper_systim.wasm"
+  local opt="$NODE_DIR/node_modules/.bin/wasm-opt"
+  if [ -x "$opt" ]; then
+    say "shrinking the wasm with wasm-opt"
+    "$opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+      --enable-reference-types --enable-multivalue --strip-debug --strip-producers \
+      "$PKG_DIR/shoper_systim_bg.wasm" -o "$PKG_DIR/shoper_systim_bg.wasm"
+  else
+    say "wasm-opt not installed (run ./build.sh setup); the wasm is not shrunk"
+  fi
+  local size gz
+  size=$(stat -c %s "$PKG_DIR/shoper_systim_bg.wasm")
+  gz=$(gzip -9 -c "$PKG_DIR/shoper_systim_bg.wasm" | wc -c)
+  say "wasm: $size bytes, $gz bytes gzipped"
+}
+
+build_extension() {
+  [ -f extension/tools/build.mjs ] || die "extension/tools/build.mjs is missing"
+  say "assembling dist/chrome and dist/firefox"
+  node extension/tools/build.mjs --pkg "$PKG_DIR" --out "$ROOT/dist"
+}
+
+cmd_build() {
+  build_wasm
+  build_extension
+}
+
+# --- sandbox -----------------------------------------------------------------------------------
+
+SANDBOX_PID=""
+SANDBOX_INFO=""
+
+stop_sandbox() {
+  if [ -n "$SANDBOX_PID" ]; then
+    kill "$SANDBOX_PID" 2>/dev/null || true
+    wait "$SANDBOX_PID" 2>/dev/null || true
+    SANDBOX_PID=""
+  fi
+}
+
+# Start the sandbox in the background and read its first line (URLs and credentials).
+start_sandbox() { # [sandbox args...]
+  cargo build -p sandbox --release --bin sandbox
+  local out; out=$(mktemp)
+  "$ROOT/target/release/sandbox" "$@" >"$out" 2>"$out.err" &
+  SANDBOX_PID=$!
+  trap stop_sandbox EXIT
+  local i
+  for i in $(seq 1 100); do
+    if [ -s "$out" ]; then
+      SANDBOX_INFO=$(head -n 1 "$out")
+      export SANDBOX_INFO
+      say "sandbox running: $(printf '%s' "$SANDBOX_INFO" | sed -E 's/"(shoper|systim)_(password|token|key)":"[^"]*"/"\1_\2":"…"/g')"
+      return 0
+    fi
+    kill -0 "$SANDBOX_PID" 2>/dev/null || { cat "$out.err" >&2; die "the sandbox did not start"; }
+    sleep 0.1
+  done
+  die "the sandbox printed nothing within 10 s"
+}
+
+cmd_sandbox() {
+  cargo build -p sandbox --release --bin sandbox
+  exec "$ROOT/target/release/sandbox" "$@"
+}
+
+# --- tests -------------------------------------------------------------------------------------
+
+wasm_tests() { # chrome|firefox
+  local browser=$1
+  say "wasm tests in headless $browser"
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/webdriver.json" \
+  WASM_BINDGEN_TEST_TIMEOUT=180 WASM_BINDGEN_TEST_DRIVER_TIMEOUT=60 \
+    wasm-pack --log-level warn test --headless "--$browser" --mode no-install . -- --test web --test worker
+}
+
+cmd_test() {
+  cmd_setup
+  say "native tests (core, engine against the in-process sandbox, sandbox)"
+  cargo test --workspace
+  start_sandbox --scenario demo
+  wasm_tests chrome
+  wasm_tests firefox
+  stop_sandbox
+  if [ -f extension/tools/build.mjs ]; then
+    cmd_build
+    if [ -x "$NODE_DIR/node_modules/.bin/web-ext" ]; then
+      say "web-ext lint (dist/firefox)"
+      "$NODE_DIR/node_modules/.bin/web-ext" lint --source-dir "$ROOT/dist/firefox" --warnings-as-errors --self-hosted
+    fi
+    if compgen -G "$NODE_DIR/*.test.mjs" >/dev/null; then
+      say "end-to-end tests (headless Chromium with the built extension)"
+      (cd "$NODE_DIR" && node --test --test-concurrency=1 ./*.test.mjs)
+    fi
+  fi
+  say "all tests passed"
+}
+
+cmd_todo() { die "'$1' is not built yet (see the open issues)"; }
+
+case "${1:-build}" in
+  build) cmd_build ;;
+  setup) cmd_setup ;;
+  test) cmd_test ;;
+  sandbox) shift; cmd_sandbox "$@" ;;
+  demo | bench | soak) cmd_todo "$1" ;;
+  -h | --help | help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown command '$1' (try ./build.sh help)" ;;
+esac

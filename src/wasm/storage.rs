@@ -1,0 +1,73 @@
+//! [`Storage`] over the extension's `storage.local` (through the one JS shim, `ExtApi`, which is
+//! the only code touching the `browser`/`chrome` namespace) and over a page's `localStorage`
+//! (gloo-storage) for plain pages and tests.
+
+use super::http::js_text;
+use crate::io::{Storage, StoreError};
+use gloo_storage::errors::StorageError;
+use gloo_storage::Storage as _;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ExtApi, js_name = storageGet, catch)]
+    async fn ext_storage_get(key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = ExtApi, js_name = storageSet, catch)]
+    async fn ext_storage_set(key: &str, value: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = ExtApi, js_name = storageRemove, catch)]
+    async fn ext_storage_remove(key: &str) -> Result<JsValue, JsValue>;
+}
+
+fn store_error(text: String) -> StoreError {
+    if text.to_ascii_lowercase().contains("quota") {
+        StoreError::Quota(text)
+    } else {
+        StoreError::Other(text)
+    }
+}
+
+/// The extension's `storage.local` (needs `globalThis.ExtApi` from `ext_api.js`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ExtensionStorage;
+
+impl Storage for ExtensionStorage {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let v = ext_storage_get(key).await.map_err(|e| store_error(js_text(&e)))?;
+        Ok(v.as_string())
+    }
+    async fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        ext_storage_set(key, value).await.map(|_| ()).map_err(|e| store_error(js_text(&e)))
+    }
+    async fn remove(&self, key: &str) -> Result<(), StoreError> {
+        ext_storage_remove(key).await.map(|_| ()).map_err(|e| store_error(js_text(&e)))
+    }
+}
+
+/// A page's `localStorage` (window contexts only), namespaced by a prefix.
+#[derive(Clone, Debug, Default)]
+pub struct PageLocalStorage {
+    pub prefix: String,
+}
+
+impl PageLocalStorage {
+    fn key(&self, key: &str) -> String {
+        format!("{}{}", self.prefix, key)
+    }
+}
+
+impl Storage for PageLocalStorage {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        match gloo_storage::LocalStorage::get::<String>(self.key(key)) {
+            Ok(v) => Ok(Some(v)),
+            Err(StorageError::KeyNotFound(_)) => Ok(None),
+            Err(e) => Err(store_error(e.to_string())),
+        }
+    }
+    async fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        gloo_storage::LocalStorage::set(self.key(key), value).map_err(|e| store_error(e.to_string()))
+    }
+    async fn remove(&self, key: &str) -> Result<(), StoreError> {
+        gloo_storage::LocalStorage::delete(self.key(key));
+        Ok(())
+    }
+}
