@@ -1,0 +1,76 @@
+//! The `act` table and the dictionary lists (categories, VAT rates, stores, delivery and
+//! payment methods).
+
+use super::catalog;
+use super::check::Params;
+use super::config::Config;
+use super::envelope::{num, text, Fault, Outcome, Record};
+use super::model::{Data, Named};
+use super::orders;
+
+/// What a method sees besides the data and its parameters.
+pub struct Ctx<'a> {
+    pub cfg: &'a Config,
+    pub now_ms: u64,
+}
+
+pub type Handler = fn(&mut Data, &Params, &Ctx) -> Result<Outcome, Fault>;
+
+pub struct Method {
+    pub act: &'static str,
+    /// Not published by Systim (the contract's ASSUMED tag): switchable off.
+    pub assumed: bool,
+    pub run: Handler,
+}
+
+/// Every method but `login` (which needs no session).
+pub const METHODS: &[Method] = &[
+    Method { act: "listProducts", assumed: false, run: catalog::list_products },
+    Method { act: "listCategories", assumed: true, run: list_categories },
+    Method { act: "listVatRates", assumed: false, run: list_vat_rates },
+    Method { act: "listStores", assumed: true, run: list_stores },
+    Method { act: "listPQuantities", assumed: false, run: catalog::list_quantities },
+    Method { act: "listDeliveryMethods", assumed: true, run: list_delivery_methods },
+    Method { act: "listPaymentMethods", assumed: true, run: list_payment_methods },
+    Method { act: "listCompanies", assumed: false, run: orders::list_companies },
+    Method { act: "addCompany", assumed: false, run: orders::add_company },
+    Method { act: "addProduct", assumed: false, run: catalog::add_product },
+    Method { act: "addOrder", assumed: false, run: orders::add_order },
+    Method { act: "listOrders", assumed: true, run: orders::list_orders },
+    Method { act: "addStoreDocument", assumed: false, run: catalog::add_store_document },
+];
+
+/// The method for `act`, unless it is unknown or switched off (then the caller answers code 1).
+pub fn find(act: &str, cfg: &Config) -> Option<&'static Method> {
+    METHODS
+        .iter()
+        .find(|m| m.act == act)
+        .filter(|m| cfg.assumed_methods || !m.assumed)
+        .filter(|_| !cfg.disabled_methods.iter().any(|d| d == act))
+}
+
+fn named_list(rows: &[Named]) -> Outcome {
+    Outcome::List(rows.iter().map(|r| (r.id, vec![("id", num(r.id)), ("nazwa", text(&r.nazwa))])).collect())
+}
+
+fn list_categories(d: &mut Data, _: &Params, _: &Ctx) -> Result<Outcome, Fault> {
+    let row = |c: &Named| -> (u64, Record) { (c.id, vec![("id", num(c.id)), ("nazwa", text(&c.nazwa)), ("id_rodzica", num(c.parent))]) };
+    Ok(Outcome::List(d.categories.iter().map(row).collect()))
+}
+
+fn list_vat_rates(d: &mut Data, _: &Params, _: &Ctx) -> Result<Outcome, Fault> {
+    let rows = d.vat_rates.iter().map(|v| (v.id, vec![("id", num(v.id)), ("nazwa", text(&v.nazwa)), ("stawka", num(v.percent))]));
+    Ok(Outcome::List(rows.collect()))
+}
+
+fn list_stores(d: &mut Data, _: &Params, _: &Ctx) -> Result<Outcome, Fault> {
+    Ok(named_list(&d.stores))
+}
+
+fn list_delivery_methods(d: &mut Data, _: &Params, _: &Ctx) -> Result<Outcome, Fault> {
+    Ok(named_list(&d.delivery_methods))
+}
+
+fn list_payment_methods(d: &mut Data, _: &Params, _: &Ctx) -> Result<Outcome, Fault> {
+    Ok(named_list(&d.payment_methods))
+}

@@ -1,0 +1,200 @@
+//! The account's data: dictionaries, products, stock per store, contractors, orders, documents.
+//! Texts are stored exactly as sent (escaping happens on output); money in grosze, quantities in
+//! thousandths. Every collection is kept sorted by id (ids only grow).
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use super::num;
+
+/// A dictionary row: category, store, delivery or payment method.
+#[derive(Clone, Debug)]
+pub struct Named {
+    pub id: u64,
+    pub nazwa: String,
+    /// Parent id (categories only; 0 = top level).
+    pub parent: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct VatRate {
+    pub id: u64,
+    pub nazwa: String,
+    pub percent: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Product {
+    pub id: u64,
+    pub nazwa: String,
+    pub kod_produktu: String,
+    pub kod_kreskowy: String,
+    pub cena_netto: i64,
+    pub cena_brutto: i64,
+    pub vat_id: u64,
+    pub category_id: u64,
+    pub jednostka: String,
+    /// 0 product, 1 service.
+    pub rodzaj: u8,
+    pub ukryty: bool,
+    /// Seed note naming the trap this product is (empty for products added through the API).
+    pub note: String,
+    /// Every parameter `addProduct` was sent (credentials removed); `None` for seeded products.
+    pub sent: Option<Map<String, Value>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Company {
+    pub id: u64,
+    pub sent: Map<String, Value>,
+}
+
+#[derive(Clone, Debug)]
+pub struct OrderLine {
+    /// The line's key as sent (`produkty[<key>]`).
+    pub key: String,
+    pub product_id: u64,
+    pub qty_milli: i64,
+    /// VAT-rate id in force for the line (sent, else the product's).
+    pub vat_id: u64,
+    /// Gross value of the line, grosze (unit price × quantity, rounded per line).
+    pub gross: i64,
+    pub sent: Map<String, Value>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Order {
+    pub id: u64,
+    pub numer: String,
+    /// Order date `YYYY-MM-DD` (Polish local date at creation).
+    pub data: String,
+    pub created_ms: u64,
+    pub id_statusu: String,
+    pub uwagi: String,
+    pub suma_brutto: i64,
+    pub lines: Vec<OrderLine>,
+    pub sent: Map<String, Value>,
+}
+
+/// A stock movement line of a warehouse document.
+#[derive(Clone, Debug)]
+pub struct Movement {
+    pub product_id: u64,
+    pub qty_milli: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoreDocument {
+    pub id: u64,
+    pub rodzaj: u64,
+    pub store_id: u64,
+    pub source_store_id: Option<u64>,
+    pub lines: Vec<Movement>,
+    pub sent: Map<String, Value>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Data {
+    pub categories: Vec<Named>,
+    pub vat_rates: Vec<VatRate>,
+    pub stores: Vec<Named>,
+    pub delivery_methods: Vec<Named>,
+    pub payment_methods: Vec<Named>,
+    pub products: Vec<Product>,
+    /// (product id, store id) → quantity in thousandths; absent = 0.
+    pub stock: BTreeMap<(u64, u64), i64>,
+    pub companies: Vec<Company>,
+    pub orders: Vec<Order>,
+    pub documents: Vec<StoreDocument>,
+    /// Last automatic order number per year (`ZAM/<n>/<year>`).
+    pub order_numbers: BTreeMap<i64, u64>,
+}
+
+/// Anything stored with an id.
+pub trait HasId {
+    fn id(&self) -> u64;
+}
+
+macro_rules! has_id {
+    ($($t:ty),*) => { $(impl HasId for $t { fn id(&self) -> u64 { self.id } })* };
+}
+has_id!(Named, VatRate, Product, Company, Order, StoreDocument);
+
+/// The row with `id` in an id-sorted collection.
+pub fn by_id<T: HasId>(rows: &[T], id: u64) -> Option<&T> {
+    rows.binary_search_by_key(&id, HasId::id).ok().and_then(|i| rows.get(i))
+}
+
+/// The id the next row of an id-sorted collection gets.
+pub fn next_id<T: HasId>(rows: &[T]) -> u64 {
+    rows.last().map_or(1, |r| r.id().saturating_add(1))
+}
+
+impl Data {
+    pub fn product(&self, id: u64) -> Option<&Product> {
+        by_id(&self.products, id)
+    }
+    pub fn quantity(&self, product_id: u64, store_id: u64) -> i64 {
+        self.stock.get(&(product_id, store_id)).copied().unwrap_or(0)
+    }
+    /// Add `delta` thousandths to a product's stock in a store (saturating).
+    pub fn add_stock(&mut self, product_id: u64, store_id: u64, delta: i64) {
+        let q = self.stock.entry((product_id, store_id)).or_insert(0);
+        *q = q.saturating_add(delta);
+    }
+    /// The first store (the one the simplified warehouse's product quantity belongs to).
+    pub fn main_store(&self) -> u64 {
+        self.stores.first().map_or(1, |s| s.id)
+    }
+    pub fn vat_percent(&self, vat_id: u64) -> i64 {
+        by_id(&self.vat_rates, vat_id).map_or(0, |v| v.percent)
+    }
+
+    /// Full state for tests (texts raw, not escaped).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "categories": self.categories.iter().map(|c| json!({"id": c.id, "nazwa": c.nazwa, "id_rodzica": c.parent})).collect::<Vec<_>>(),
+            "vat_rates": self.vat_rates.iter().map(|v| json!({"id": v.id, "nazwa": v.nazwa, "stawka": v.percent})).collect::<Vec<_>>(),
+            "stores": named_json(&self.stores),
+            "delivery_methods": named_json(&self.delivery_methods),
+            "payment_methods": named_json(&self.payment_methods),
+            "products": self.products.iter().map(|p| self.product_json(p)).collect::<Vec<_>>(),
+            "companies": self.companies.iter().map(|c| json!({"id": c.id, "sent": c.sent})).collect::<Vec<_>>(),
+            "orders": self.orders.iter().map(order_json).collect::<Vec<_>>(),
+            "documents": self.documents.iter().map(document_json).collect::<Vec<_>>(),
+        })
+    }
+
+    fn product_json(&self, p: &Product) -> Value {
+        let stock: Map<String, Value> = self.stores.iter().map(|s| (s.id.to_string(), json!(self.quantity(p.id, s.id)))).collect();
+        json!({
+            "id": p.id, "nazwa": p.nazwa, "kod_produktu": p.kod_produktu, "kod_kreskowy": p.kod_kreskowy,
+            "cena_netto": p.cena_netto, "cena_brutto": p.cena_brutto, "stawka_vat": p.vat_id,
+            "id_kategorii": p.category_id, "jednostka": p.jednostka, "rodzaj": p.rodzaj, "ukryty": p.ukryty,
+            "note": p.note, "stock_milli": stock, "sent": p.sent,
+        })
+    }
+}
+
+fn named_json(rows: &[Named]) -> Value {
+    Value::Array(rows.iter().map(|r| json!({"id": r.id, "nazwa": r.nazwa})).collect())
+}
+
+fn order_json(o: &Order) -> Value {
+    let lines: Vec<Value> = o
+        .lines
+        .iter()
+        .map(|l| json!({"key": l.key, "id": l.product_id, "ilosc_milli": l.qty_milli, "id_stawki_vat": l.vat_id, "brutto_grosze": l.gross, "sent": l.sent}))
+        .collect();
+    json!({
+        "id": o.id, "numer": o.numer, "data": o.data, "created_ms": o.created_ms, "id_statusu": o.id_statusu,
+        "uwagi": o.uwagi, "suma_brutto": num::money(o.suma_brutto), "suma_brutto_grosze": o.suma_brutto,
+        "lines": lines, "sent": o.sent,
+    })
+}
+
+fn document_json(d: &StoreDocument) -> Value {
+    let lines: Vec<Value> = d.lines.iter().map(|l| json!({"id_produktu": l.product_id, "ilosc_milli": l.qty_milli})).collect();
+    json!({"id": d.id, "rodzaj": d.rodzaj, "id_magazynu": d.store_id, "id_magazynu_zrodlowego": d.source_store_id, "lines": lines, "sent": d.sent})
+}
