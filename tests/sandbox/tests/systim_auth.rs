@@ -8,8 +8,7 @@ use systim_support::*;
 #[test]
 fn login_gives_a_40_hex_token_in_the_envelope() {
     let mut st = demo();
-    let (l, k) = st.credentials();
-    let (l, k) = (l.to_string(), k.to_string());
+    let (l, k) = creds(&st);
     let v = post(&mut st, &[("act", "login"), ("login", &l), ("pass", &k)], T0);
     assert_eq!(v["error"], json!({"code": 0, "message": "", "fields": []}));
     let token = v["result"]["token"].as_str().unwrap();
@@ -23,8 +22,7 @@ fn login_gives_a_40_hex_token_in_the_envelope() {
 #[test]
 fn wrong_login_or_key_is_code_4_with_null_result() {
     let mut st = demo();
-    let (l, k) = st.credentials();
-    let (l, k) = (l.to_string(), k.to_string());
+    let (l, k) = creds(&st);
     for (login, pass) in [(l.as_str(), "wrong"), ("wrong", k.as_str()), ("", ""), (l.as_str(), "")] {
         let v = post(&mut st, &[("act", "login"), ("login", login), ("pass", pass)], T0);
         assert_eq!(code(&v), 4);
@@ -78,8 +76,7 @@ fn tokens_expire_after_ttl_since_last_use() {
 #[test]
 fn legacy_login_and_pass_on_every_call_are_accepted_unless_switched_off() {
     let mut st = demo();
-    let (l, k) = st.credentials();
-    let (l, k) = (l.to_string(), k.to_string());
+    let (l, k) = creds(&st);
     let legacy = [("act", "listVatRates"), ("login", l.as_str()), ("pass", k.as_str())];
     assert_eq!(code(&post(&mut st, &legacy, T0)), 0);
     assert_eq!(code(&post(&mut st, &[("act", "listVatRates"), ("login", &l), ("pass", "bad")], T0)), 4);

@@ -41,7 +41,7 @@ fn php_name_quirks() {
 #[test]
 fn query_and_form_body_merge_body_wins_and_plain_bodies_are_ignored() {
     let mut st = demo();
-    let (l, k) = st.credentials();
+    let (l, k) = creds(&st);
     let body = format!("login={}&pass={}", l, k);
     let req = Request::new("POST", "/jsonAPI?act=login&pass=wrong").with_header("content-type", "application/x-www-form-urlencoded").with_body(body.clone());
     assert_eq!(st.handle(&req, T0).body_json()["error"]["code"], 0);
@@ -53,8 +53,8 @@ fn query_and_form_body_merge_body_wins_and_plain_bodies_are_ignored() {
 #[test]
 fn get_with_query_string_works_and_other_paths_do_not() {
     let mut st = demo();
-    let (l, k) = st.credentials();
-    let q = encode(&[("act", "login"), ("login", l), ("pass", k)]);
+    let (l, k) = creds(&st);
+    let q = encode(&[("act", "login"), ("login", &l), ("pass", &k)]);
     let resp = st.handle(&Request::new("GET", &format!("/jsonAPI.php?{q}")), T0);
     assert_eq!(resp.body_json()["error"]["code"], 0);
     assert_eq!(st.handle(&Request::new("GET", "/api.php?act=login"), T0).status, 404);

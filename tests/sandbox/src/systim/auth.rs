@@ -50,7 +50,8 @@ impl Auth {
     }
 
     /// `act=login`: `{"token": …}` or code 4 (`result: null`).
-    pub fn login(&mut self, params: &Map<String, Value>, now_ms: u64) -> Result<Value, Fault> {
+    pub fn login(&mut self, params: &Map<String, Value>, now_ms: u64, ttl_s: u64) -> Result<Value, Fault> {
+        self.forget_expired(now_ms, ttl_s);
         self.check_credentials(params)?;
         Ok(json!({ "token": self.issue(now_ms) }))
     }

@@ -6,6 +6,11 @@
 //! unknown or switched-off methods) → the method (code 6 for missing/invalid fields, code 8 for
 //! empty lists) → the envelope (`envelope`), always HTTP 200 JSON for logical outcomes.
 //! Time comes only from `now_ms`; nothing here panics on any input.
+//!
+//! Like PHP, the body is read as parameters only with `Content-Type:
+//! application/x-www-form-urlencoded`; other methods than GET/POST answer 405, other paths 404
+//! (HTML, like a web server). An unknown `act` without a session answers 13, not 1 (the session
+//! is checked first).
 
 mod auth;
 mod catalog;
@@ -71,7 +76,7 @@ impl SystimState {
             return Err(Fault::throttled());
         }
         if act == "login" {
-            return self.auth.login(params, now_ms).map(Outcome::Value);
+            return self.auth.login(params, now_ms, self.config.token_ttl_s).map(Outcome::Value);
         }
         self.auth.authorize(params, now_ms, self.config.token_ttl_s, self.config.legacy_auth)?;
         let method = methods::find(act, &self.config).ok_or_else(Fault::unknown_method)?;
@@ -81,7 +86,8 @@ impl SystimState {
 
     /// Full state for tests: products (with stock per store in thousandths), orders with every
     /// field and line they were sent, contractors, warehouse documents, dictionaries, the number
-    /// of live tokens and the configuration. Texts are raw (not HTML-escaped).
+    /// of tokens (expired ones are dropped at the next login or session check), the number of
+    /// API calls and the configuration. Texts are raw (not HTML-escaped).
     pub fn state_json(&self) -> Value {
         let mut state = self.data.to_json();
         if let Value::Object(map) = &mut state {

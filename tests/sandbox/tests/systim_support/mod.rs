@@ -51,9 +51,14 @@ pub fn call(st: &mut SystimState, token: &str, act: &str, params: &[(&str, &str)
     post(st, &pairs, now)
 }
 
-pub fn login(st: &mut SystimState, now: u64) -> String {
+/// The account's API login and key, owned.
+pub fn creds(st: &SystimState) -> (String, String) {
     let (l, k) = st.credentials();
-    let (l, k) = (l.to_string(), k.to_string());
+    (l.to_string(), k.to_string())
+}
+
+pub fn login(st: &mut SystimState, now: u64) -> String {
+    let (l, k) = creds(st);
     let v = post(st, &[("act", "login"), ("login", &l), ("pass", &k)], now);
     assert_eq!(code(&v), 0, "login: {v}");
     v["result"]["token"].as_str().expect("token").to_string()
