@@ -28,10 +28,10 @@ pub const METHODS: &[Method] = &[
     Method { act: "listProducts", assumed: false, run: catalog::list_products },
     Method { act: "listCategories", assumed: true, run: list_categories },
     Method { act: "listVatRates", assumed: false, run: list_vat_rates },
-    Method { act: "listStores", assumed: true, run: list_stores },
+    Method { act: "listStores", assumed: true, run: |d, _, _| Ok(named_list(&d.stores)) },
     Method { act: "listPQuantities", assumed: false, run: catalog::list_quantities },
-    Method { act: "listDeliveryMethods", assumed: true, run: list_delivery_methods },
-    Method { act: "listPaymentMethods", assumed: true, run: list_payment_methods },
+    Method { act: "listDeliveryMethods", assumed: true, run: |d, _, _| Ok(named_list(&d.delivery_methods)) },
+    Method { act: "listPaymentMethods", assumed: true, run: |d, _, _| Ok(named_list(&d.payment_methods)) },
     Method { act: "listCompanies", assumed: false, run: orders::list_companies },
     Method { act: "addCompany", assumed: false, run: orders::add_company },
     Method { act: "addProduct", assumed: false, run: catalog::add_product },
@@ -61,16 +61,4 @@ fn list_categories(d: &mut Data, _: &Params, _: &Ctx) -> Result<Outcome, Fault> 
 fn list_vat_rates(d: &mut Data, _: &Params, _: &Ctx) -> Result<Outcome, Fault> {
     let rows = d.vat_rates.iter().map(|v| (v.id, vec![("id", num(v.id)), ("nazwa", text(&v.nazwa)), ("stawka", num(v.percent))]));
     Ok(Outcome::List(rows.collect()))
-}
-
-fn list_stores(d: &mut Data, _: &Params, _: &Ctx) -> Result<Outcome, Fault> {
-    Ok(named_list(&d.stores))
-}
-
-fn list_delivery_methods(d: &mut Data, _: &Params, _: &Ctx) -> Result<Outcome, Fault> {
-    Ok(named_list(&d.delivery_methods))
-}
-
-fn list_payment_methods(d: &mut Data, _: &Params, _: &Ctx) -> Result<Outcome, Fault> {
-    Ok(named_list(&d.payment_methods))
 }
