@@ -1,0 +1,86 @@
+//! Typed JSON records on top of the string [`Storage`], and the storage layout.
+//!
+//! | key | value |
+//! |---|---|
+//! | `schema_version` | number; migrations run when it is older than [`SCHEMA_VERSION`] |
+//! | `connection` | shop URL, credentials, Systim account and key (secrets: never sent anywhere but to those two services) |
+//! | `settings` | [`crate::settings::Settings`] |
+//! | `tokens` | cached Shoper/Systim session tokens with expiry |
+//! | `lock` | the run lock ([`super::lock`]) |
+//! | `progress` | the running run's progress |
+//! | `history` | run summaries, newest first, bounded; `report:<run id>` the full reports |
+//! | `shop:<host>:cursor` | order feed position |
+//! | `shop:<host>:order:<id>` | the order ledger entry ([`super::ledger`]) |
+//! | `shop:<host>:open` | ids of orders whose ledger entry is not final (intent, held, waiting) |
+//! | `shop:<host>:checkpoint` | where an interrupted run stopped |
+
+use crate::io::{Storage, StoreError};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A stored record could not be read or written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StateError {
+    Store(StoreError),
+    /// The record exists but is not what this version expects; it is left untouched.
+    Corrupt { key: String, detail: String },
+}
+
+impl std::fmt::Display for StateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateError::Store(StoreError::Quota(_)) => {
+                write!(f, "Brak miejsca w pamięci rozszerzenia (limit przeglądarki). Usuń starą historię synchronizacji w ustawieniach.")
+            }
+            StateError::Store(StoreError::Other(e)) => write!(f, "Błąd pamięci rozszerzenia: {e}"),
+            StateError::Corrupt { key, detail } => write!(f, "Zapisany stan '{key}' jest nieczytelny ({detail}); nie został zmieniony."),
+        }
+    }
+}
+
+impl From<StoreError> for StateError {
+    fn from(e: StoreError) -> Self {
+        StateError::Store(e)
+    }
+}
+
+pub async fn load<T: DeserializeOwned, S: Storage>(store: &S, key: &str) -> Result<Option<T>, StateError> {
+    match store.get(key).await? {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| StateError::Corrupt { key: key.to_string(), detail: e.to_string() }),
+    }
+}
+
+pub async fn save<T: Serialize, S: Storage>(store: &S, key: &str, value: &T) -> Result<(), StateError> {
+    let text = serde_json::to_string(value).map_err(|e| StateError::Corrupt { key: key.to_string(), detail: e.to_string() })?;
+    store.set(key, &text).await.map_err(StateError::from)
+}
+
+/// Keys of one shop's records (a shop is identified by its host name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShopKeys {
+    host: String,
+}
+
+impl ShopKeys {
+    pub fn new(host: &str) -> Self {
+        ShopKeys { host: host.to_ascii_lowercase() }
+    }
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+    pub fn cursor(&self) -> String {
+        format!("shop:{}:cursor", self.host)
+    }
+    pub fn order(&self, order_id: u64) -> String {
+        format!("shop:{}:order:{order_id}", self.host)
+    }
+    pub fn open_orders(&self) -> String {
+        format!("shop:{}:open", self.host)
+    }
+    pub fn checkpoint(&self) -> String {
+        format!("shop:{}:checkpoint", self.host)
+    }
+}
