@@ -1,1 +1,527 @@
-//! (being written)
+//! The user's choices, as one typed, serialisable struct.
+//!
+//! Every struct here is `#[serde(default)]`: settings saved by an older version (with fewer
+//! fields) load with the new fields at their defaults, and unknown fields are ignored. Connection
+//! data and credentials (shop URL, Systim account, keys) are *not* here — they live in a separate
+//! struct so that settings can be shown, exported and logged freely.
+//!
+//! `docs/rules.md` explains every field in plain words (Polish UI terms included).
+
+use crate::domain::Origin;
+use serde::{Deserialize, Serialize};
+
+/// Everything the merchant configures (except the connection).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Run the sync by itself ("Synchronizuj automatycznie"). Off until the merchant has seen a
+    /// preview and switched it on.
+    pub auto_sync: bool,
+    /// Minutes between automatic runs.
+    pub interval_minutes: u32,
+    pub matching: MatchingSettings,
+    pub orders: OrderSettings,
+    pub stock: StockSettings,
+    pub products: ProductSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            auto_sync: false,
+            interval_minutes: 1,
+            matching: MatchingSettings::default(),
+            orders: OrderSettings::default(),
+            stock: StockSettings::default(),
+            products: ProductSettings::default(),
+        }
+    }
+}
+
+/// How product codes are compared.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MatchingSettings {
+    /// Off: codes must be identical (the seed's rule). On: surrounding white space is ignored,
+    /// inner runs of white space count as one space and letter case is ignored.
+    pub normalize_codes: bool,
+}
+
+/// Which Shoper statuses are imported.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "mode", content = "ids")]
+pub enum StatusFilter {
+    /// Every status except those of the kind "not completed" (cancelled, rejected, returned).
+    AllExceptNotCompleted,
+    /// Only these Shoper status ids.
+    Only(Vec<u64>),
+}
+
+/// Where the first run starts (later runs continue from the engine's cursor).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+pub enum StartPoint {
+    /// Not chosen: the plan does not filter; the engine asks the merchant on the first run.
+    Unset,
+    /// Orders with this id or a later one.
+    OrderId(u64),
+    /// Orders placed on this day (`YYYY-MM-DD`, shop-local) or later.
+    Date(String),
+}
+
+/// What happens to an order a line of which has no product in Systim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingProductPolicy {
+    /// The order waits, with the reason, until the product exists in Systim.
+    Hold,
+    /// The product is created in Systim first, then the order is imported.
+    CreateInSystim,
+    /// The order is imported without that line (the old connector's behaviour), flagged.
+    ImportWithoutLine,
+}
+
+/// A Shoper id mapped to a Systim id (payment, delivery, currency).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdMapping {
+    pub shop_id: u64,
+    pub systim_id: u64,
+}
+
+/// Look a Shoper id up in a mapping, falling back to a default.
+pub fn map_id(mapping: &[IdMapping], shop_id: Option<u64>, default: Option<u64>) -> Option<u64> {
+    shop_id.and_then(|id| mapping.iter().find(|m| m.shop_id == id)).map(|m| m.systim_id).or(default)
+}
+
+/// Order import (Shoper → Systim).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrderSettings {
+    pub enabled: bool,
+    /// Where orders must come from to be imported (default: the storefront only).
+    pub origins: Vec<Origin>,
+    pub statuses: StatusFilter,
+    pub start: StartPoint,
+    pub missing_product: MissingProductPolicy,
+    /// Systim category for products created from orders when the shop's category name has no
+    /// Systim counterpart.
+    pub new_product_category_id: Option<u64>,
+    /// Shoper `payment_id` → Systim `id_formy_platnosci`.
+    pub payment_mapping: Vec<IdMapping>,
+    pub default_payment_id: Option<u64>,
+    /// Shoper `shipping_id` → Systim `id_dostawy`.
+    pub delivery_mapping: Vec<IdMapping>,
+    pub default_delivery_id: Option<u64>,
+    /// Shoper `currency_id` → Systim `id_waluty` (0 = PLN). An unmapped currency holds the order.
+    pub currency_mapping: Vec<IdMapping>,
+    /// Systim service product that carries the shipping cost as an order line.
+    pub shipping_product_id: Option<u64>,
+    /// Systim order status given to imported orders (`id_statusu`); none = Systim's default.
+    pub systim_status_id: Option<u64>,
+}
+
+impl Default for OrderSettings {
+    fn default() -> Self {
+        OrderSettings {
+            enabled: true,
+            origins: vec![Origin::Storefront],
+            statuses: StatusFilter::AllExceptNotCompleted,
+            start: StartPoint::Unset,
+            missing_product: MissingProductPolicy::Hold,
+            new_product_category_id: None,
+            payment_mapping: Vec::new(),
+            default_payment_id: None,
+            delivery_mapping: Vec::new(),
+            default_delivery_id: None,
+            // A fresh shop's default currency (id 1) is PLN, Systim's currency 0.
+            currency_mapping: vec![IdMapping { shop_id: 1, systim_id: 0 }],
+            shipping_product_id: None,
+            systim_status_id: None,
+        }
+    }
+}
+
+/// Which Systim stores feed which Shoper warehouse.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WarehouseLink {
+    /// Systim store ids summed; empty = every store.
+    pub systim_stores: Vec<u64>,
+    /// Target Shoper warehouse; `None` = the whole stock of a shop without the warehouses module.
+    pub shop_warehouse: Option<u64>,
+}
+
+impl Default for WarehouseLink {
+    fn default() -> Self {
+        WarehouseLink { systim_stores: Vec::new(), shop_warehouse: None }
+    }
+}
+
+/// Stock push (Systim → Shoper).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StockSettings {
+    pub enabled: bool,
+    pub warehouses: Vec<WarehouseLink>,
+    /// Push 0 when Systim has nothing left. Off = the old rule (skip quantities below 1).
+    pub push_zeros: bool,
+    /// Largest share (percent) of matched products one run may set to 0 without confirmation.
+    pub max_zero_share_percent: u8,
+    /// The brake never trips for fewer zeroings than this (small shops).
+    pub zero_brake_min_count: u32,
+    /// Subtract quantities of imported orders Systim has not settled yet.
+    pub reserve_open_orders: bool,
+    /// The old rule: categories must have identical names on both sides.
+    pub require_same_category: bool,
+    /// The old rule: VAT rates must be identical on both sides.
+    pub require_same_vat: bool,
+}
+
+impl Default for StockSettings {
+    fn default() -> Self {
+        StockSettings {
+            enabled: true,
+            warehouses: vec![WarehouseLink::default()],
+            push_zeros: true,
+            max_zero_share_percent: 20,
+            zero_brake_min_count: 5,
+            reserve_open_orders: true,
+            require_same_category: true,
+            require_same_vat: true,
+        }
+    }
+}
+
+/// Products without a code in Systim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodelessPolicy {
+    /// Create them in the shop with the code `SYSTIM-<id>`, recognised by later runs.
+    CreateWithGeneratedCode,
+    Skip,
+}
+
+/// A Systim category with no Shoper category of the same name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CategoryPolicy {
+    /// Do not create the product; report the missing category.
+    Report,
+    /// Create the category (top level) in the shop, then the product.
+    Create,
+}
+
+/// Product push (Systim → Shoper).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProductSettings {
+    /// Create missing products on every automatic run; off = only on demand ("Wyślij produkty").
+    pub auto_create: bool,
+    pub codeless: CodelessPolicy,
+    pub missing_category: CategoryPolicy,
+    /// New products are created hidden in the storefront.
+    pub create_inactive: bool,
+    /// Push products hidden in Systim too.
+    pub include_hidden: bool,
+    /// Locale for names of new products (`pl_PL`); none = the shop's default language.
+    pub name_locale: Option<String>,
+}
+
+impl Default for ProductSettings {
+    fn default() -> Self {
+        ProductSettings {
+            auto_create: false,
+            codeless: CodelessPolicy::CreateWithGeneratedCode,
+            missing_category: CategoryPolicy::Report,
+            create_inactive: false,
+            include_hidden: false,
+            name_locale: None,
+        }
+    }
+}
+
+/// A setting that cannot be used, named by its path (`orders.origins`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsError {
+    pub field: String,
+    pub message_pl: String,
+    pub message_en: String,
+}
+
+impl SettingsError {
+    fn new(field: &str, label_pl: &str, problem_pl: &str, problem_en: &str) -> Self {
+        SettingsError {
+            field: field.to_string(),
+            message_pl: format!("{label_pl} ({field}): {problem_pl}"),
+            message_en: format!("{field}: {problem_en}"),
+        }
+    }
+}
+
+/// Longest allowed interval: one day.
+pub const MAX_INTERVAL_MINUTES: u32 = 24 * 60;
+
+impl Settings {
+    /// Every problem at once, so the form can mark all fields.
+    pub fn validate(&self) -> Vec<SettingsError> {
+        let mut errors = Vec::new();
+        if !(1..=MAX_INTERVAL_MINUTES).contains(&self.interval_minutes) {
+            errors.push(SettingsError::new(
+                "interval_minutes",
+                "Co ile minut synchronizować",
+                "podaj liczbę od 1 do 1440",
+                "must be between 1 and 1440",
+            ));
+        }
+        self.orders.validate(&mut errors);
+        self.stock.validate(&mut errors);
+        self.products.validate(&mut errors);
+        errors
+    }
+}
+
+impl OrderSettings {
+    fn validate(&self, errors: &mut Vec<SettingsError>) {
+        if self.enabled && self.origins.is_empty() {
+            errors.push(SettingsError::new(
+                "orders.origins",
+                "Źródła zamówień",
+                "wybierz co najmniej jedno źródło (np. sklep)",
+                "choose at least one origin",
+            ));
+        }
+        if matches!(&self.statuses, StatusFilter::Only(ids) if ids.is_empty()) {
+            errors.push(SettingsError::new(
+                "orders.statuses",
+                "Statusy zamówień",
+                "wybierz co najmniej jeden status",
+                "choose at least one status",
+            ));
+        }
+        if let StartPoint::Date(day) = &self.start {
+            if !is_iso_day(day) {
+                errors.push(SettingsError::new(
+                    "orders.start",
+                    "Pobieraj zamówienia od",
+                    "data musi mieć postać RRRR-MM-DD",
+                    "the date must be YYYY-MM-DD",
+                ));
+            }
+        }
+        check_mapping(errors, "orders.payment_mapping", "Mapowanie form płatności", &self.payment_mapping);
+        check_mapping(errors, "orders.delivery_mapping", "Mapowanie form dostawy", &self.delivery_mapping);
+        check_mapping(errors, "orders.currency_mapping", "Mapowanie walut", &self.currency_mapping);
+        let zero_ids = [
+            ("orders.default_delivery_id", "Domyślna forma dostawy", self.default_delivery_id),
+            ("orders.shipping_product_id", "Usługa „koszt wysyłki”", self.shipping_product_id),
+            ("orders.new_product_category_id", "Kategoria nowych produktów w Systim", self.new_product_category_id),
+        ];
+        for (field, label, id) in zero_ids {
+            if id == Some(0) {
+                errors.push(SettingsError::new(field, label, "wybierz pozycję z listy", "0 is not a valid id"));
+            }
+        }
+    }
+}
+
+fn check_mapping(errors: &mut Vec<SettingsError>, field: &str, label: &str, mapping: &[IdMapping]) {
+    let mut seen = std::collections::BTreeSet::new();
+    for m in mapping {
+        if !seen.insert(m.shop_id) {
+            errors.push(SettingsError::new(
+                field,
+                label,
+                &format!("pozycja Shoper o id {} jest przypisana więcej niż raz", m.shop_id),
+                &format!("Shoper id {} is mapped more than once", m.shop_id),
+            ));
+        }
+    }
+}
+
+/// `YYYY-MM-DD` with a plausible month and day.
+fn is_iso_day(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let digits = |r: std::ops::Range<usize>| s[r].bytes().all(|c| c.is_ascii_digit());
+    if !(digits(0..4) && digits(5..7) && digits(8..10)) {
+        return false;
+    }
+    let month: u32 = s[5..7].parse().unwrap_or(0);
+    let day: u32 = s[8..10].parse().unwrap_or(0);
+    (1..=12).contains(&month) && (1..=31).contains(&day)
+}
+
+impl StockSettings {
+    fn validate(&self, errors: &mut Vec<SettingsError>) {
+        const LABEL: &str = "Powiązanie magazynów";
+        if self.max_zero_share_percent > 100 {
+            errors.push(SettingsError::new(
+                "stock.max_zero_share_percent",
+                "Hamulec zerowania stanów",
+                "podaj procent od 0 do 100",
+                "must be a percentage from 0 to 100",
+            ));
+        }
+        if self.enabled && self.warehouses.is_empty() {
+            errors.push(SettingsError::new(
+                "stock.warehouses",
+                LABEL,
+                "wskaż, które magazyny Systim zasilają sklep",
+                "map at least one Systim store to the shop",
+            ));
+        }
+        let targeted = self.warehouses.iter().filter(|l| l.shop_warehouse.is_some()).count();
+        if targeted > 0 && targeted < self.warehouses.len() {
+            errors.push(SettingsError::new(
+                "stock.warehouses",
+                LABEL,
+                "albo cały stan sklepu, albo konkretne magazyny Shoper — nie jedno i drugie",
+                "either the whole shop stock or specific Shoper warehouses, not both",
+            ));
+        }
+        let mut targets = std::collections::BTreeSet::new();
+        let mut stores = std::collections::BTreeSet::new();
+        for link in &self.warehouses {
+            if !targets.insert(link.shop_warehouse) {
+                errors.push(SettingsError::new(
+                    "stock.warehouses",
+                    LABEL,
+                    "ten sam magazyn Shoper wybrano dwa razy",
+                    "the same Shoper warehouse is targeted twice",
+                ));
+            }
+            if link.systim_stores.iter().any(|s| !stores.insert(*s)) || (link.systim_stores.is_empty() && self.warehouses.len() > 1) {
+                errors.push(SettingsError::new(
+                    "stock.warehouses",
+                    LABEL,
+                    "magazyn Systim zasila więcej niż jeden magazyn Shoper (stan liczyłby się podwójnie)",
+                    "a Systim store feeds more than one Shoper warehouse (stock would count twice)",
+                ));
+            }
+        }
+    }
+}
+
+impl ProductSettings {
+    fn validate(&self, errors: &mut Vec<SettingsError>) {
+        if let Some(locale) = &self.name_locale {
+            if !is_locale(locale) {
+                errors.push(SettingsError::new(
+                    "products.name_locale",
+                    "Język nazw produktów",
+                    "podaj język w postaci pl_PL",
+                    "use a locale like pl_PL",
+                ));
+            }
+        }
+    }
+}
+
+/// `ll_CC`, as Shoper keys translations.
+fn is_locale(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 5 && b[2] == b'_' && b[..2].iter().all(u8::is_ascii_lowercase) && b[3..].iter().all(u8::is_ascii_uppercase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(s: &Settings) -> Vec<String> {
+        s.validate().into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn defaults_are_the_products_defaults_and_valid() {
+        let s = Settings::default();
+        assert!(s.validate().is_empty(), "{:?}", s.validate());
+        assert_eq!(s.interval_minutes, 1);
+        assert_eq!(s.orders.origins, vec![Origin::Storefront]);
+        assert_eq!(s.orders.statuses, StatusFilter::AllExceptNotCompleted);
+        assert_eq!(s.orders.missing_product, MissingProductPolicy::Hold);
+        assert!(s.stock.push_zeros && s.stock.reserve_open_orders);
+        assert_eq!(s.stock.max_zero_share_percent, 20);
+        assert!(!s.matching.normalize_codes);
+        assert_eq!(s.products.codeless, CodelessPolicy::CreateWithGeneratedCode);
+        assert_eq!(s.products.missing_category, CategoryPolicy::Report);
+    }
+
+    #[test]
+    fn settings_saved_by_an_older_version_still_load() {
+        let old = r#"{"auto_sync":true,"orders":{"origins":["storefront","admin_panel"]},"unknown_later_field":1}"#;
+        let s: Settings = serde_json::from_str(old).unwrap();
+        assert!(s.auto_sync);
+        assert_eq!(s.orders.origins, vec![Origin::Storefront, Origin::AdminPanel]);
+        assert_eq!(s.orders.missing_product, MissingProductPolicy::Hold);
+        assert_eq!(s.stock, StockSettings::default());
+        let empty: Settings = serde_json::from_str("{}").unwrap();
+        assert_eq!(empty, Settings::default());
+    }
+
+    #[test]
+    fn settings_round_trip_through_json() {
+        let mut s = Settings::default();
+        s.orders.start = StartPoint::Date("2024-05-01".into());
+        s.orders.statuses = StatusFilter::Only(vec![1, 2]);
+        s.orders.origins.push(Origin::Other(42));
+        s.stock.warehouses = vec![WarehouseLink { systim_stores: vec![1, 2], shop_warehouse: Some(7) }];
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains(r#""start":{"kind":"date","value":"2024-05-01"}"#), "{json}");
+        assert!(json.contains(r#""statuses":{"mode":"only","ids":[1,2]}"#), "{json}");
+        assert_eq!(serde_json::from_str::<Settings>(&json).unwrap(), s);
+    }
+
+    #[test]
+    fn each_invalid_field_is_named_with_a_polish_message() {
+        type Edit = fn(&mut Settings);
+        let cases: [(Edit, &str); 12] = [
+            (|s| s.interval_minutes = 0, "interval_minutes"),
+            (|s| s.interval_minutes = 1441, "interval_minutes"),
+            (|s| s.orders.origins.clear(), "orders.origins"),
+            (|s| s.orders.statuses = StatusFilter::Only(vec![]), "orders.statuses"),
+            (|s| s.orders.start = StartPoint::Date("01.05.2024".into()), "orders.start"),
+            (|s| s.orders.start = StartPoint::Date("2024-13-01".into()), "orders.start"),
+            (
+                |s| s.orders.payment_mapping = vec![IdMapping { shop_id: 1, systim_id: 2 }, IdMapping { shop_id: 1, systim_id: 3 }],
+                "orders.payment_mapping",
+            ),
+            (|s| s.orders.shipping_product_id = Some(0), "orders.shipping_product_id"),
+            (|s| s.stock.max_zero_share_percent = 101, "stock.max_zero_share_percent"),
+            (|s| s.stock.warehouses.clear(), "stock.warehouses"),
+            (
+                |s| {
+                    s.stock.warehouses = vec![
+                        WarehouseLink { systim_stores: vec![1], shop_warehouse: Some(1) },
+                        WarehouseLink { systim_stores: vec![1], shop_warehouse: Some(2) },
+                    ]
+                },
+                "stock.warehouses",
+            ),
+            (|s| s.products.name_locale = Some("polski".into()), "products.name_locale"),
+        ];
+        for (edit, field) in cases {
+            let mut s = Settings::default();
+            edit(&mut s);
+            let errors = s.validate();
+            assert_eq!(fields(&s), vec![field.to_string()], "{errors:?}");
+            assert!(errors[0].message_pl.contains(field) && !errors[0].message_pl.is_empty());
+        }
+    }
+
+    #[test]
+    fn whole_stock_and_specific_warehouses_do_not_mix() {
+        let mut s = Settings::default();
+        s.stock.warehouses = vec![WarehouseLink::default(), WarehouseLink { systim_stores: vec![2], shop_warehouse: Some(3) }];
+        assert!(fields(&s).iter().all(|f| f == "stock.warehouses") && !fields(&s).is_empty());
+    }
+
+    #[test]
+    fn ids_map_with_a_default() {
+        let m = [IdMapping { shop_id: 5, systim_id: 50 }];
+        assert_eq!(map_id(&m, Some(5), Some(1)), Some(50));
+        assert_eq!(map_id(&m, Some(6), Some(1)), Some(1));
+        assert_eq!(map_id(&m, None, None), None);
+    }
+}
