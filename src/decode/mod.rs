@@ -1,1 +1,410 @@
-//! (being written)
+//! Lenient decoders: wire JSON of both APIs → the domain. They never panic. A value that cannot
+//! be read becomes a [`DecodeError`] naming the record and the field; it either costs the whole
+//! record (the record is left out and reported) or only that field (the record is kept with the
+//! field unset and the problem reported) — see `docs/csv-export.md`'s sibling notes in each module
+//! and the table in [`shoper`] and [`systim`].
+//!
+//! The rule of thumb: numbers the plans compute with (prices, quantities, sums), ids and the
+//! fields filters depend on cost the record, so nothing is ever computed from a guessed value;
+//! descriptive fields (EAN, names, references to dictionaries, flags that only inform) cost the
+//! field.
+
+pub mod lenient;
+pub mod shoper;
+pub mod systim;
+
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod testkit;
+
+use crate::domain::VatRate;
+use lenient::WireError;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::fmt;
+
+/// One problem met while decoding, for the run report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecodeError {
+    /// Which record, in words: `produkt Systim id 12`, `zamówienie Shoper 1023`.
+    pub record: String,
+    /// The field as named on the wire, dotted for nested ones (`stock.price`,
+    /// `translations.pl_PL.name`). Never empty.
+    pub field: String,
+    /// What is wrong, in Polish.
+    pub problem: String,
+    /// `true` when the record was left out; `false` when only this field was ignored.
+    pub record_skipped: bool,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let effect = if self.record_skipped { "rekord pominięty" } else { "pole pominięte" };
+        write!(f, "{}, pole „{}”: {} ({effect})", self.record, self.field, self.problem)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// A decoded list: the records that could be read and the problems met (both the records left
+/// out and the fields ignored in kept records).
+pub type DecodedList<T> = (Vec<T>, Vec<DecodeError>);
+
+/// A reader of one wire value.
+pub(crate) type Reader<T> = fn(&Value) -> Result<Option<T>, WireError>;
+
+/// What kind of record is read: how it is called in reports, where its id is, whether its texts
+/// carry HTML entities.
+pub(crate) struct Kind {
+    /// `zamówienie Shoper`, `produkt Systim id`: the id is appended.
+    pub name: &'static str,
+    /// Fields holding the id, tried in order. Empty for singletons.
+    pub id_fields: &'static [&'static str],
+    /// Texts are HTML-escaped on the wire (Systim).
+    pub entities: bool,
+}
+
+/// Where a record sits in its list: the position, and the key when the list was an object.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct At<'a> {
+    pub pos: usize,
+    pub key: Option<&'a str>,
+}
+
+impl At<'_> {
+    fn describe(&self) -> String {
+        match self.key {
+            Some(key) => format!("(klucz „{}”)", lenient::shown(key)),
+            None => format!("(pozycja {})", self.pos + 1),
+        }
+    }
+}
+
+/// A JSON object being read as one record, with the record's label for errors and the path of
+/// the object inside the record (for nested objects).
+#[derive(Clone)]
+pub(crate) struct Rec<'a> {
+    map: &'a Map<String, Value>,
+    label: String,
+    path: String,
+    entities: bool,
+}
+
+/// Pseudo-field naming the record as a whole (for "not an object").
+pub(crate) const WHOLE_RECORD: &str = "(cały rekord)";
+
+impl<'a> Rec<'a> {
+    /// A record without an id (a singleton such as application-config).
+    pub fn root(value: &'a Value, label: &str, entities: bool) -> Result<Rec<'a>, DecodeError> {
+        match value {
+            Value::Object(map) => Ok(Rec { map, label: label.to_string(), path: String::new(), entities }),
+            other => Err(DecodeError {
+                record: label.to_string(),
+                field: WHOLE_RECORD.into(),
+                problem: WireError::WrongType { expected: "obiekt", found: lenient::kind(other) }.to_string(),
+                record_skipped: true,
+            }),
+        }
+    }
+
+    /// A list record: opened, its id read (from the id fields, else from the list key) and the
+    /// label set to `<kind> <id>`.
+    pub fn open(value: &'a Value, kind: &Kind, at: At<'_>) -> Result<(Rec<'a>, u64), DecodeError> {
+        let mut rec = Rec::root(value, &format!("{} {}", kind.name, at.describe()), kind.entities)?;
+        let id = rec.id(kind.id_fields, at.key)?;
+        rec.label = format!("{} {id}", kind.name);
+        Ok((rec, id))
+    }
+
+    fn id(&self, fields: &[&str], key: Option<&str>) -> Result<u64, DecodeError> {
+        let present = fields.iter().find(|f| self.get(f).is_some_and(|v| !v.is_null()));
+        let first = fields.first().copied().unwrap_or("id");
+        let parsed = match (present, key) {
+            (Some(field), _) => self.read(field, lenient::uint).map_err(|e| self.err(field, e, true))?,
+            (None, Some(key)) => lenient::uint(&Value::String(key.into())).map_err(|e| self.err(first, e, true))?,
+            (None, None) => None,
+        };
+        match parsed {
+            Some(id) if id > 0 => Ok(id),
+            Some(_) => Err(self.err(present.copied().unwrap_or(first), "identyfikator 0", true)),
+            None => Err(self.err(present.copied().unwrap_or(first), WireError::Missing, true)),
+        }
+    }
+
+    #[cfg(test)]
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The same record under another label (when the kind alone does not say enough).
+    pub fn relabel(mut self, label: String) -> Self {
+        self.label = label;
+        self
+    }
+
+    /// The wire name of a field of this object, dotted from the record's root.
+    pub fn field(&self, name: &str) -> String {
+        if self.path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", self.path)
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&'a Value> {
+        self.map.get(name)
+    }
+
+    /// The object's own fields.
+    pub fn entries(&self) -> impl Iterator<Item = (&'a String, &'a Value)> {
+        self.map.iter()
+    }
+
+    pub fn err(&self, name: &str, problem: impl fmt::Display, record_skipped: bool) -> DecodeError {
+        DecodeError { record: self.label.clone(), field: self.field(name), problem: problem.to_string(), record_skipped }
+    }
+
+    fn read<T>(&self, name: &str, reader: Reader<T>) -> Result<Option<T>, WireError> {
+        self.get(name).map_or(Ok(None), reader)
+    }
+
+    /// A field the record cannot do without: unset or bad costs the record.
+    pub fn req<T>(&self, name: &str, reader: Reader<T>) -> Result<T, DecodeError> {
+        self.maybe(name, reader)?.ok_or_else(|| self.err(name, WireError::Missing, true))
+    }
+
+    /// A field that may be unset but must not be bad: bad costs the record.
+    pub fn maybe<T>(&self, name: &str, reader: Reader<T>) -> Result<Option<T>, DecodeError> {
+        self.read(name, reader).map_err(|e| self.err(name, e, true))
+    }
+
+    /// A field that only costs itself: bad is noted and treated as unset.
+    pub fn opt<T>(&self, name: &str, reader: Reader<T>, notes: &mut Vec<DecodeError>) -> Option<T> {
+        self.read(name, reader).unwrap_or_else(|e| {
+            notes.push(self.err(name, e, false));
+            None
+        })
+    }
+
+    /// A text field ("" when unset or bad), HTML entities decoded for sides that escape.
+    pub fn text(&self, name: &str, notes: &mut Vec<DecodeError>) -> String {
+        let raw = self.opt(name, lenient::text, notes).unwrap_or_default();
+        if self.entities {
+            lenient::unescape(&raw)
+        } else {
+            raw
+        }
+    }
+
+    /// A text field that must be there (locales, …).
+    pub fn req_text(&self, name: &str) -> Result<String, DecodeError> {
+        let raw = self.req(name, lenient::text)?;
+        Ok(if self.entities { lenient::unescape(&raw) } else { raw })
+    }
+
+    /// A reference to another record: `0`, `""` and `null` are none; bad is noted.
+    pub fn reference(&self, name: &str, notes: &mut Vec<DecodeError>) -> Option<u64> {
+        self.opt(name, lenient::uint, notes).filter(|id| *id != 0)
+    }
+
+    /// A flag that only informs: unset gives `default`, bad is noted and gives `default`.
+    pub fn flag(&self, name: &str, default: bool, notes: &mut Vec<DecodeError>) -> bool {
+        self.opt(name, lenient::flag, notes).unwrap_or(default)
+    }
+
+    /// A nested object. Unset (`null`, `false`, `[]`, absent) is `Ok(None)`; another type is an
+    /// error the caller files as it sees fit.
+    pub fn object(&self, name: &str) -> Result<Option<Rec<'a>>, DecodeError> {
+        match self.get(name) {
+            None | Some(Value::Null) | Some(Value::Bool(false)) => Ok(None),
+            Some(Value::Array(a)) if a.is_empty() => Ok(None),
+            Some(Value::Object(map)) => Ok(Some(self.nested(map, name))),
+            Some(other) => {
+                Err(self.err(name, WireError::WrongType { expected: "obiekt", found: lenient::kind(other) }, false))
+            }
+        }
+    }
+
+    /// An array field the record cannot do without (`list`, `items`).
+    pub fn array(&self, name: &str) -> Result<&'a [Value], DecodeError> {
+        match self.get(name) {
+            Some(Value::Array(items)) => Ok(items),
+            Some(other) => Err(self.err(name, WireError::WrongType { expected: "lista", found: lenient::kind(other) }, true)),
+            None => Err(self.err(name, WireError::Missing, true)),
+        }
+    }
+
+    fn nested(&self, map: &'a Map<String, Value>, name: &str) -> Rec<'a> {
+        Rec { map, label: self.label.clone(), path: self.field(name), entities: self.entities }
+    }
+
+    /// A nested object only informing the record: a wrong type is noted and treated as absent.
+    pub fn object_or_note(&self, name: &str, notes: &mut Vec<DecodeError>) -> Option<Rec<'a>> {
+        self.object(name).unwrap_or_else(|e| {
+            notes.push(e);
+            None
+        })
+    }
+
+    /// A VAT rate given by its name and cross-checked against its numeric value. The name decides
+    /// (0 %, `zw.` and `np.` all have value 0); a value alone is used only when it is not 0. A
+    /// contradiction or an unknown name is noted and gives no rate.
+    pub fn vat(&self, name_field: &str, value_field: &str, notes: &mut Vec<DecodeError>) -> Option<VatRate> {
+        let name = self.text(name_field, notes);
+        let value = self.opt(value_field, lenient::number_text, notes);
+        let by_value = value.as_deref().map(|v| (v, VatRate::parse_name(v)));
+        let named = match (name.trim(), by_value) {
+            ("", None) => return None,
+            ("", Some((_, Some(rate)))) if rate.percent() > 0 => return Some(rate),
+            ("", Some((v, _))) => {
+                notes.push(self.err(value_field, format!("stawka „{}” bez nazwy jest niejednoznaczna", lenient::shown(v)), false));
+                return None;
+            }
+            (n, _) => VatRate::parse_name(n),
+        };
+        let Some(rate) = named else {
+            notes.push(self.err(name_field, format!("nieznana stawka VAT „{}”", lenient::shown(&name)), false));
+            return None;
+        };
+        match by_value {
+            Some((v, parsed)) if parsed.map(VatRate::percent) != Some(rate.percent()) => {
+                let problem = format!("wartość „{}” nie zgadza się ze stawką „{}”", lenient::shown(v), rate.label());
+                notes.push(self.err(value_field, problem, false));
+                None
+            }
+            _ => Some(rate),
+        }
+    }
+}
+
+/// Decode every record of a list, collecting what could be read and every problem. The field
+/// notes of a record that is left out are dropped with it (its one error says why).
+pub(crate) fn decode_each<'a, T>(
+    records: impl IntoIterator<Item = (At<'a>, &'a Value)>,
+    mut one: impl FnMut(&'a Value, At<'a>, &mut Vec<DecodeError>) -> Result<T, DecodeError>,
+) -> DecodedList<T> {
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for (at, value) in records {
+        let mut notes = Vec::new();
+        match one(value, at, &mut notes) {
+            Ok(item) => {
+                items.push(item);
+                errors.append(&mut notes);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    (items, errors)
+}
+
+/// [`decode_each`] for records of one [`Kind`]: each is opened (id read, label set) and handed
+/// to `build`.
+pub(crate) fn decode_records<'a, T>(
+    records: impl IntoIterator<Item = (At<'a>, &'a Value)>,
+    kind: &Kind,
+    mut build: impl FnMut(&Rec<'a>, u64, &mut Vec<DecodeError>) -> Result<T, DecodeError>,
+) -> DecodedList<T> {
+    decode_each(records, |value, at, notes| {
+        let (rec, id) = Rec::open(value, kind, at)?;
+        build(&rec, id, notes)
+    })
+}
+
+/// Index a dictionary by id.
+pub(crate) fn by_id<T>(items: &[T], id: impl Fn(&T) -> u64) -> HashMap<u64, &T> {
+    items.iter().map(|item| (id(item), item)).collect()
+}
+
+/// Read a reference and look it up in a dictionary. An id the dictionary does not know is noted
+/// — only when the dictionary was read at all, so a missing dictionary does not flood the report.
+pub(crate) fn lookup<'m, T>(
+    map: &HashMap<u64, &'m T>,
+    rec: &Rec,
+    field: &str,
+    notes: &mut Vec<DecodeError>,
+) -> (Option<u64>, Option<&'m T>) {
+    let id = rec.reference(field, notes);
+    let found = id.and_then(|id| map.get(&id).copied());
+    if let (Some(id), None, false) = (id, found, map.is_empty()) {
+        notes.push(rec.err(field, format!("nieznany identyfikator {id} (brak w słowniku)"), false));
+    }
+    (id, found)
+}
+
+/// Move a decoded list's problems into `errors` and keep its records.
+pub(crate) fn keep<T>((items, mut problems): DecodedList<T>, errors: &mut Vec<DecodeError>) -> Vec<T> {
+    errors.append(&mut problems);
+    items
+}
+
+/// The records of a JSON array (Shoper `list`).
+pub(crate) fn positions(values: &[Value]) -> impl Iterator<Item = (At<'_>, &Value)> {
+    values.iter().enumerate().map(|(pos, v)| (At { pos, key: None }, v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const THING: Kind = Kind { name: "rzecz", id_fields: &["thing_id", "id"], entities: true };
+
+    #[test]
+    fn records_are_labelled_by_id_or_position() {
+        let v = json!({"thing_id": "7"});
+        let (rec, id) = Rec::open(&v, &THING, At::default()).unwrap();
+        assert_eq!((rec.label(), id), ("rzecz 7", 7));
+        let (_, id) = Rec::open(&json!({"id": 8}), &THING, At::default()).unwrap();
+        assert_eq!(id, 8);
+        let (_, id) = Rec::open(&json!({}), &THING, At { pos: 0, key: Some("9") }).unwrap();
+        assert_eq!(id, 9);
+        let e = Rec::open(&json!({"thing_id": "x"}), &THING, At { pos: 2, key: None }).err().unwrap();
+        assert_eq!((e.record.as_str(), e.field.as_str()), ("rzecz (pozycja 3)", "thing_id"));
+        assert!(e.record_skipped);
+        let e = Rec::open(&json!("zzz"), &THING, At::default()).err().unwrap();
+        assert_eq!(e.field, WHOLE_RECORD);
+        let e = Rec::open(&json!({"thing_id": "0"}), &THING, At::default()).err().unwrap();
+        assert_eq!(e.field, "thing_id");
+    }
+
+    #[test]
+    fn errors_read_in_polish_with_record_and_field() {
+        let v = json!({"id": 12, "cena": "abc"});
+        let (rec, _) = Rec::open(&v, &THING, At::default()).unwrap();
+        let e = rec.req("cena", lenient::money).unwrap_err();
+        assert_eq!(e.to_string(), "rzecz 12, pole „cena”: „abc”: to nie jest liczba (rekord pominięty)");
+    }
+
+    #[test]
+    fn vat_is_read_by_name_and_cross_checked() {
+        let read = |v: Value| {
+            let (rec, _) = Rec::open(&v, &THING, At::default()).unwrap();
+            let mut notes = Vec::new();
+            (rec.vat("name", "value", &mut notes), notes.len())
+        };
+        assert_eq!(read(json!({"id":1,"name":"23%","value":"23"})), (Some(VatRate::Percent(23)), 0));
+        assert_eq!(read(json!({"id":1,"name":"zw.","value":"0"})), (Some(VatRate::Exempt), 0));
+        assert_eq!(read(json!({"id":1,"name":"np.","value":"0.00"})), (Some(VatRate::NotSubject), 0));
+        assert_eq!(read(json!({"id":1,"name":"0%"})), (Some(VatRate::Percent(0)), 0));
+        assert_eq!(read(json!({"id":1,"value":"8"})), (Some(VatRate::Percent(8)), 0));
+        assert_eq!(read(json!({"id":1,"value":"0"})), (None, 1));
+        assert_eq!(read(json!({"id":1,"name":"23%","value":"8"})), (None, 1));
+        assert_eq!(read(json!({"id":1,"name":"zw.","value":"23"})), (None, 1));
+        assert_eq!(read(json!({"id":1,"name":"VAT-X","value":"23"})), (None, 1));
+        assert_eq!(read(json!({"id":1})), (None, 0));
+    }
+
+    #[test]
+    fn nested_objects_name_their_path() {
+        let v = json!({"id": 1, "stock": {"price": "x"}, "main_image": false, "options": []});
+        let (rec, _) = Rec::open(&v, &THING, At::default()).unwrap();
+        let stock = rec.object("stock").unwrap().unwrap();
+        assert_eq!(stock.req("price", lenient::money).unwrap_err().field, "stock.price");
+        assert!(rec.object("main_image").unwrap().is_none());
+        assert!(rec.object("options").unwrap().is_none());
+        assert!(rec.object("absent").unwrap().is_none());
+    }
+}
