@@ -73,6 +73,9 @@ reason_codes! {
     RoundedDown => "rounded_down", Info, "Stan zaokrąglono w dół do pełnych sztuk (jednostka bez ułamków)", "Rounded down to whole units (unit without fractions)";
     ReservationSubtracted => "reservation_subtracted", Info, "Odjęto ilości z zamówień pobranych, a jeszcze niewydanych w Systim", "Quantities of imported orders not yet issued in Systim were subtracted";
     WarehouseMappingInvalid => "warehouse_mapping_invalid", Warning, "Powiązanie magazynów nie pasuje do sklepu", "The warehouse mapping does not fit the shop";
+    WarehousesModuleOn => "warehouses_module_on", Warning, "Sklep ma włączony moduł magazynów — wskaż magazyn Shoper dla każdego powiązania", "The shop has the warehouses module on — choose a Shoper warehouse for each link";
+    WarehousesModuleOff => "warehouses_module_off", Warning, "Sklep nie ma modułu magazynów — wybierz „cały stan sklepu”", "The shop has no warehouses module — choose \"the whole shop stock\"";
+    UnknownWarehouse => "unknown_warehouse", Warning, "Wybrany magazyn nie istnieje", "The chosen warehouse does not exist";
     MassZeroBrake => "mass_zero_brake", Warning, "Ta synchronizacja wyzerowałaby zbyt wiele produktów — wymaga potwierdzenia", "This run would zero too many products — confirmation required";
     // Order import.
     OriginNotSelected => "origin_not_selected", Info, "Źródło zamówienia nie jest wybrane w ustawieniach", "The order's origin is not selected in the settings";
