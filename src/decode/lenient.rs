@@ -310,3 +310,37 @@ mod tests {
         assert_eq!(shown(&"ą".repeat(50)).chars().count(), 41);
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn readers_never_panic_on_any_string(junk in "\\PC{0,30}", numeric in "[-+ ]?[0-9 ]{0,22}([.,][0-9]{0,6})?") {
+            for t in [&junk, &numeric] {
+                let v = Value::String(t.clone());
+                let _ = (text(&v), number_text(&v), uint(&v), uint_as::<u8>(&v), flag(&v), date(&v), gtin(&v), entries(&v));
+                let _ = unescape(t);
+                if let Ok(Some(m)) = money(&v) {
+                    prop_assert_eq!(Money::parse(&m.to_wire()), Ok(m), "money round-trips exactly");
+                }
+                if let Ok(Some(q)) = qty(&v) {
+                    prop_assert_eq!(Qty::parse(&q.to_wire()), Ok(q), "quantity round-trips exactly");
+                }
+                if let Err(e) = qty(&v) {
+                    prop_assert!(!e.to_string().is_empty());
+                }
+            }
+        }
+
+        #[test]
+        fn json_numbers_read_exactly(n in any::<i64>(), f in any::<f64>()) {
+            let _ = (money(&Value::from(f)), qty(&Value::from(f)), uint(&Value::from(f)), flag(&Value::from(f)));
+            if let Ok(Some(q)) = qty(&Value::from(n)) {
+                prop_assert_eq!(i128::from(q.0), i128::from(n) * 1000);
+            }
+        }
+    }
+}

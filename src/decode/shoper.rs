@@ -1151,3 +1151,114 @@ mod tests {
         assert_eq!(snap.items.iter().map(|i| i.stock_id).collect::<Vec<_>>(), [44, 37, 38]);
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! Every Shoper decoder on mutated recorded payloads and on arbitrary JSON: never a panic,
+    //! every error names its record and field.
+    use super::*;
+    use crate::decode::fixtures::{self, json};
+    use crate::decode::testkit::{any_json, assert_named, mutated, mutated_list, records};
+    use proptest::prelude::*;
+
+    fn first(list: &str) -> Value {
+        json(list).as_array().unwrap()[0].clone()
+    }
+
+    const ORDER_FIELDS: &[&str] = &["order_id", "date", "status_id", "origin", "sum", "paid", "shipping_cost",
+        "shipping_tax_name", "shipping_tax_value", "payment_id", "billing_address", "delivery_address"];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn envelopes(body in any_json(), bulk in mutated(json(fixtures::BULK))) {
+            if let Err(e) = list_page(&body) { assert_named(&[e]); }
+            let _ = error_envelope(&body);
+            for b in [&body, &bulk] {
+                if let Err(e) = bulk_response(b) { assert_named(&[e]); }
+            }
+        }
+
+        #[test]
+        fn config(body in prop_oneof![mutated(json(fixtures::APP_CONFIG)), any_json()]) {
+            match app_config(&body) {
+                Ok((config, notes)) => {
+                    assert_named(&notes);
+                    prop_assert!(!config.default_locale.is_empty());
+                }
+                Err(e) => assert_named(&[e]),
+            }
+        }
+
+        #[test]
+        fn orders_and_lines(
+            list in mutated_list(json(fixtures::ORDER)),
+            loose in records(ORDER_FIELDS),
+            lines in mutated_list(json(fixtures::ORDER_PRODUCT)),
+        ) {
+            let (mut found, errors) = orders(&list);
+            assert_named(&errors);
+            assert_named(&orders(&loose).1);
+            let (decoded, errors) = order_lines(&lines);
+            assert_named(&errors);
+            let total = decoded.len();
+            let orphans = attach_lines(&mut found, decoded);
+            prop_assert_eq!(found.iter().map(|o| o.lines.len()).sum::<usize>() + orphans.len(), total);
+            if let Some(one) = list.first() {
+                match order(one) {
+                    Ok((_, notes)) => assert_named(&notes),
+                    Err(e) => assert_named(&[e]),
+                }
+            }
+        }
+
+        #[test]
+        fn dictionaries(
+            taxes_in in mutated_list(first(fixtures::TAXES)),
+            units_in in mutated_list(first(fixtures::UNITS)),
+            cats in mutated_list(json(fixtures::CATEGORY)),
+            tree in prop_oneof![mutated(json(fixtures::CATEGORIES_TREE)), any_json()],
+            stats in mutated_list(json(fixtures::STATUS)),
+            langs in mutated_list(first(fixtures::LANGUAGES)),
+            money in mutated_list(json(fixtures::CURRENCY)),
+            stores in prop::collection::vec(any_json(), 0..4),
+        ) {
+            assert_named(&taxes(&taxes_in).1);
+            assert_named(&units(&units_in, "pl_PL").1);
+            let (mut categories, errors) = categories(&cats, "pl_PL");
+            assert_named(&errors);
+            let (parents, errors) = category_parents(&tree);
+            assert_named(&errors);
+            apply_parents(&mut categories, &parents);
+            assert_named(&statuses(&stats, "pl_PL").1);
+            assert_named(&languages(&langs).1);
+            assert_named(&currencies(&money).1);
+            assert_named(&warehouses(&stores).1);
+        }
+
+        #[test]
+        fn products_and_stocks(
+            products in mutated_list(json(fixtures::PRODUCT)),
+            stocks in mutated_list(json(fixtures::PRODUCT_STOCK)),
+            warehouses_enabled in any::<bool>(),
+        ) {
+            let taxes = taxes(json(fixtures::TAXES).as_array().unwrap()).0;
+            let units = units(json(fixtures::UNITS).as_array().unwrap(), "pl_PL").0;
+            let catalogue = Catalogue { default_locale: "pl_PL", warehouses_enabled, taxes: &taxes, units: &units, categories: &[] };
+            let (found, errors) = items(&products, &stocks, &catalogue);
+            assert_named(&errors);
+            let mut ids: Vec<u64> = found.iter().map(|i| i.stock_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            prop_assert_eq!(ids.len(), found.len(), "a stock row appears once");
+        }
+
+        #[test]
+        fn whole_snapshot(products in mutated_list(json(fixtures::PRODUCT)), tree in any_json()) {
+            let (config, _) = app_config(&json(fixtures::APP_CONFIG)).unwrap();
+            let payloads = ShopPayloads { products: &products, categories_tree: Some(&tree), ..ShopPayloads::default() };
+            assert_named(&snapshot(&config, &payloads).1);
+        }
+    }
+}

@@ -467,3 +467,395 @@ pub fn snapshot(p: &SystimPayloads) -> (SystimSnapshot, Vec<DecodeError>) {
 pub fn is_unknown_method(error: &SystimResponseError) -> bool {
     matches!(error, SystimResponseError::Api(e) if e.code == SystimEnvelopeError::UNKNOWN_METHOD)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::VatRate;
+    use serde_json::json;
+
+    fn body(value: Value) -> Vec<u8> {
+        serde_json::to_vec(&value).unwrap()
+    }
+
+    fn ok(result: Value) -> Vec<u8> {
+        body(json!({"error": {"code": 0, "message": "", "fields": []}, "result": result}))
+    }
+
+    fn api_error(code: Value, fields: Option<Value>) -> SystimEnvelopeError {
+        let mut error = json!({"code": code, "message": "Brak pola &quot;nazwa&quot;"});
+        if let Some(fields) = fields {
+            error["fields"] = fields;
+        }
+        match envelope(&body(json!({"error": error, "result": null}))) {
+            Err(SystimResponseError::Api(e)) => e,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn envelope_success_hands_back_the_result() {
+        assert_eq!(envelope(&ok(json!({"token": "6aed"}))).unwrap(), json!({"token": "6aed"}));
+        assert_eq!(envelope(&body(json!({"result": 5}))).unwrap(), json!(5));
+        assert_eq!(envelope(&body(json!({"error": null, "result": 5}))).unwrap(), json!(5));
+        assert_eq!(envelope(&body(json!({"error": {"code": "0"}, "method": "login", "result": 7}))).unwrap(), json!(7));
+        assert_eq!(envelope(&body(json!({"error": {"code": 0}}))).unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn envelope_errors_with_code_as_number_or_string_and_fields_in_every_form() {
+        let e = api_error(json!("13"), None);
+        assert_eq!((e.code, e.message.as_str(), e.fields.len()), (13, "Brak pola \"nazwa\"", 0));
+        assert_eq!(api_error(json!(6), Some(json!(["nazwa", "kod"]))).fields, ["nazwa", "kod"]);
+        let mut keyed = api_error(json!(6), Some(json!({"nazwa": "wymagane", "kod": "zły"}))).fields;
+        keyed.sort();
+        assert_eq!(keyed, ["kod", "nazwa"]);
+        assert_eq!(api_error(json!(6), Some(json!("nip"))).fields, ["nip"]);
+        assert_eq!(api_error(json!(6), Some(json!([]))).fields, Vec::<String>::new());
+        assert_eq!(api_error(json!(6), Some(json!(""))).fields, Vec::<String>::new());
+        let shown = api_error(json!(6), Some(json!(["nazwa"]))).to_string();
+        assert_eq!(shown, "błąd Systim (kod 6): Brak pola \"nazwa\"; pola: nazwa");
+    }
+
+    #[test]
+    fn non_json_is_a_server_error_page() {
+        let page = b"<html><body><b>Fatal error</b>: Cannot assign an empty string to a string offset</body></html>";
+        match envelope(page) {
+            Err(SystimResponseError::ServerErrorPage { snippet }) => {
+                assert_eq!(snippet, "Fatal error : Cannot assign an empty string to a string offset");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(envelope(b""), Err(SystimResponseError::ServerErrorPage { .. })));
+        assert!(matches!(envelope(b"{\"error\":{\"code\":0},\"res"), Err(SystimResponseError::ServerErrorPage { .. })));
+        assert!(matches!(envelope(&[0xff, 0xfe]), Err(SystimResponseError::ServerErrorPage { .. })));
+        assert!(SystimResponseError::ServerErrorPage { snippet: "x".into() }.to_string().contains("stronę błędu"));
+    }
+
+    #[test]
+    fn malformed_envelopes_name_the_field() {
+        for (value, field) in [
+            (json!([1]), crate::decode::WHOLE_RECORD),
+            (json!({"error": {"code": "abc"}}), "error.code"),
+            (json!({"error": {"code": -2}}), "error.code"),
+            (json!({"error": "boom"}), "error"),
+        ] {
+            match envelope(&body(value.clone())) {
+                Err(SystimResponseError::Malformed(e)) => assert_eq!(e.field, field, "{value}"),
+                other => panic!("{value}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn code_8_is_an_empty_list_and_code_1_an_unknown_method() {
+        let no_data = body(json!({"error": {"code": 8, "message": "Brak danych"}, "result": []}));
+        assert_eq!(list_envelope(&no_data).unwrap(), json!([]));
+        assert!(matches!(envelope(&no_data), Err(SystimResponseError::Api(SystimEnvelopeError { code: 8, .. }))));
+        let unknown = envelope(&body(json!({"error": {"code": "1", "message": "Nieznana metoda"}})));
+        assert!(is_unknown_method(&unknown.unwrap_err()));
+    }
+
+    // --- lists -----------------------------------------------------------------------------
+
+    fn vat_map() -> Value {
+        json!({
+            "1": {"id": "1", "nazwa": "23%", "stawka": "23"},
+            "4": {"id": "4", "nazwa": "0%", "stawka": "0.00"},
+            "5": {"nazwa": "zw", "stawka": "0"},
+            "6": {"nazwa": "np"},
+            "7": {"nazwa": "oo", "stawka": ""},
+            "2": {"id": 2, "nazwa": "8%", "stawka": "8,00"}
+        })
+    }
+
+    #[test]
+    fn vat_rates_keyed_by_id_with_or_without_id_fields() {
+        let (rates, notes) = vat_rates(&vat_map());
+        assert!(notes.is_empty(), "{notes:#?}");
+        let mut by: Vec<_> = rates.iter().map(|r| (r.id, r.rate)).collect();
+        by.sort();
+        assert_eq!(
+            by,
+            [
+                (1, Some(VatRate::Percent(23))),
+                (2, Some(VatRate::Percent(8))),
+                (4, Some(VatRate::Percent(0))),
+                (5, Some(VatRate::Exempt)),
+                (6, Some(VatRate::NotSubject)),
+                (7, Some(VatRate::ReverseCharge)),
+            ]
+        );
+    }
+
+    #[test]
+    fn lists_as_map_array_empty_or_not_a_list() {
+        let array = json!([{"id": "3", "nazwa": "Magazyn główny"}, {"id": 4, "nazwa": "Sklep &amp; hurt"}]);
+        let (stores, _) = stores(&array);
+        assert_eq!(stores.iter().map(|s| (s.id, s.name.as_str())).collect::<Vec<_>>(), [(3, "Magazyn główny"), (4, "Sklep & hurt")]);
+        assert_eq!(stores_of(json!([])), 0);
+        assert_eq!(stores_of(json!({})), 0);
+        assert_eq!(stores_of(json!(null)), 0);
+        let (found, errors) = super::stores(&json!("Brak danych"));
+        assert!(found.is_empty());
+        assert_eq!((errors[0].record.as_str(), errors[0].field.as_str()), ("lista listStores (Systim)", "result"));
+        let (found, errors) = super::stores(&json!({"x": {"nazwa": "?"}, "9": {"nazwa": "ok"}}));
+        assert_eq!(found.len(), 1);
+        assert_eq!((errors[0].record.as_str(), errors[0].field.as_str()), ("magazyn Systim id (klucz „x”)", "id"));
+    }
+
+    fn stores_of(result: Value) -> usize {
+        let (found, errors) = stores(&result);
+        assert!(errors.is_empty());
+        found.len()
+    }
+
+    #[test]
+    fn dictionaries_categories_methods_companies() {
+        let (cats, _) = categories(&json!([{"id": "1", "nazwa": "Domyślna", "id_rodzica": "0"}, {"id": "2", "nazwa": "Kubki", "id_rodzica": "1"}]));
+        assert_eq!(cats.iter().map(|c| c.parent_id).collect::<Vec<_>>(), [None, Some(1)]);
+        let (methods, _) = delivery_methods(&json!({"1": {"id": "1", "nazwa": "Kurier"}}));
+        assert_eq!(methods[0].name, "Kurier");
+        let (methods, _) = payment_methods(&json!([{"id": "2", "nazwa": "Gotówka"}]));
+        assert_eq!(methods[0].id, 2);
+        let (companies, _) = companies(&json!({"41": {"nazwa": "Alfa &quot;Beta&quot;", "nip": "586-212-09-28", "miejscowosc": "Gdynia", "kod": "81-451"}}));
+        assert_eq!((companies[0].id, companies[0].name.as_str(), companies[0].nip.as_str()), (41, "Alfa \"Beta\"", "586-212-09-28"));
+    }
+
+    #[test]
+    fn order_headers_keep_the_marker_whatever_else_is_broken() {
+        let header = json!({"id":"345","numer":"ZAM/12/2024","data":"2024-05-06","id_statusu":"1","uwagi":"Shoper 1023 @ sklep.pl &amp; co","suma_brutto":"60.00"});
+        let (orders, notes) = orders(&json!({"345": header.clone()}));
+        assert!(notes.is_empty());
+        assert_eq!(orders[0].number, "ZAM/12/2024");
+        assert_eq!((orders[0].date.as_deref(), orders[0].status_id, orders[0].total_gross), (Some("2024-05-06"), Some(1), Some(Money(6_000))));
+        assert_eq!(orders[0].notes, "Shoper 1023 @ sklep.pl & co");
+        let mut broken = header;
+        broken["suma_brutto"] = json!("sześćdziesiąt");
+        broken["data"] = json!("0000-00-00");
+        let (orders, notes) = super::orders(&json!([broken]));
+        assert_eq!((orders.len(), orders[0].total_gross, orders[0].date.clone()), (1, None, None));
+        assert_eq!((notes[0].field.as_str(), notes[0].record_skipped), ("suma_brutto", false));
+    }
+
+    // --- products --------------------------------------------------------------------------
+
+    /// systim-api.md §11.2 product record.
+    fn kubek() -> Value {
+        json!({"id":"12","nazwa":"Kubek 300 ml","kod_produktu":"KUB-300","kod_kreskowy":"5901234123457",
+               "cena_netto":"24.39","cena_brutto":"30.00","stawka_vat":"1","id_kategorii":"1",
+               "jednostka":"szt.","rodzaj":"0","ukryty":"0","opis":"","pkwiu":"","ilosc":"17.00"})
+    }
+
+    fn with(mut value: Value, field: &str, to: Value) -> Value {
+        value[field] = to;
+        value
+    }
+
+    struct Dicts {
+        vat: Vec<SystimVatRate>,
+        cats: Vec<SystimCategory>,
+    }
+
+    fn dicts() -> Dicts {
+        Dicts { vat: vat_rates(&vat_map()).0, cats: categories(&json!({"1": {"nazwa": "Domyślna"}})).0 }
+    }
+
+    fn decode(result: Value, stores: Option<&[StoreQuantities]>) -> DecodedList<SystimProduct> {
+        let d = dicts();
+        products(&result, &SystimDictionaries { vat_rates: Some(&d.vat), categories: Some(&d.cats), quantities: stores })
+    }
+
+    fn one(result: Value) -> (SystimProduct, Vec<DecodeError>) {
+        let (mut found, notes) = decode(result, None);
+        assert_eq!(found.len(), 1, "{notes:#?}");
+        (found.remove(0), notes)
+    }
+
+    #[test]
+    fn assumed_product_record_decodes_with_its_dictionaries() {
+        let (p, notes) = one(json!({"12": kubek()}));
+        assert!(notes.is_empty(), "{notes:#?}");
+        assert_eq!((p.id, p.code.as_str(), p.ean.as_str(), p.name.as_str()), (12, "KUB-300", "5901234123457", "Kubek 300 ml"));
+        assert_eq!((p.price_gross, p.price_net), (Money(3_000), Money(2_439)));
+        assert_eq!((p.vat_id, p.vat), (Some(1), Some(VatRate::Percent(23))));
+        assert_eq!((p.category_id, p.category.as_deref()), (Some(1), Some("Domyślna")));
+        assert_eq!((p.unit.as_str(), p.is_service, p.hidden), ("szt.", false, false));
+        assert_eq!(p.stock, [(SIMPLIFIED_STORE_ID, Qty(17_000))]);
+    }
+
+    #[test]
+    fn entities_commas_and_unset_values() {
+        let odd = json!({"id": 12, "nazwa": "Kowalski &amp; Synowie &quot;Mocne&quot; &#039;XL&#039;", "kod_produktu": "A&amp;B ",
+                         "kod_kreskowy": null, "cena_brutto": "30,50", "cena_netto": "", "stawka_vat": "", "id_kategorii": null,
+                         "rodzaj": "1", "ukryty": "1", "ilosc": null});
+        let (p, notes) = one(json!([odd]));
+        assert!(notes.is_empty(), "{notes:#?}");
+        assert_eq!(p.name, "Kowalski & Synowie \"Mocne\" 'XL'");
+        assert_eq!((p.code.as_str(), p.ean.as_str()), ("A&B ", ""));
+        assert_eq!((p.price_gross, p.price_net), (Money(3_050), Money::ZERO));
+        assert_eq!((p.vat_id, p.vat, p.category_id), (None, None, None));
+        assert!(p.is_service && p.hidden);
+        assert!(p.stock.is_empty(), "unset ilosc is no figure, not 0");
+        let (p, _) = one(json!([with(kubek(), "kod_produktu", json!(101))]));
+        assert_eq!(p.code.as_str(), "101");
+    }
+
+    #[test]
+    fn money_and_simplified_stock_cost_the_record_but_ean_and_references_only_the_field() {
+        for field in ["cena_brutto", "cena_netto", "ilosc", "id"] {
+            let (found, errors) = decode(json!({"12": with(kubek(), field, json!("1.2.3"))}), None);
+            assert!(found.is_empty());
+            assert_eq!((errors[0].field.as_str(), errors[0].record_skipped), (field, true));
+            let record = if field == "id" { "produkt Systim id (klucz „12”)" } else { "produkt Systim id 12" };
+            assert_eq!(errors[0].record, record);
+        }
+        let partly = with(with(with(kubek(), "kod_kreskowy", json!("123")), "stawka_vat", json!("99")), "rodzaj", json!("x"));
+        let (p, notes) = one(json!([partly]));
+        assert_eq!((p.ean.as_str(), p.vat_id, p.vat, p.is_service), ("", Some(99), None, false));
+        assert_eq!(notes.iter().map(|n| n.field.as_str()).collect::<Vec<_>>(), ["stawka_vat", "kod_kreskowy", "rodzaj"]);
+    }
+
+    #[test]
+    fn absent_assumed_dictionaries_do_not_break_products() {
+        let (found, notes) = products(&json!({"12": kubek()}), &SystimDictionaries::default());
+        assert!(notes.is_empty());
+        assert_eq!((found[0].vat, found[0].category.clone(), found[0].category_id), (None, None, Some(1)));
+    }
+
+    #[test]
+    fn per_store_quantities_replace_ilosc() {
+        let store3 = quantities(3, &json!({"12": {"id_produktu": "12", "nazwa_produktu": "Kubek", "kod_kreskowy": null, "ilosc": "5,5"}}));
+        let store4 = quantities(4, &json!([{"id_produktu": 12, "ilosc": "-2"}, {"id_produktu": "13", "ilosc": "1"}]));
+        let stores = [store3, store4];
+        let (found, notes) = decode(json!({"12": kubek()}), Some(&stores));
+        assert!(notes.is_empty());
+        assert_eq!(found[0].stock, [(3, Qty(5_500)), (4, Qty(-2_000))]);
+        let (found, _) = decode(json!({"12": with(kubek(), "ilosc", json!("zły"))}), Some(&stores[..1]));
+        assert_eq!(found.len(), 1, "ilosc is ignored when stock comes per warehouse");
+    }
+
+    #[test]
+    fn an_unreadable_store_quantity_is_never_zero() {
+        for bad in [json!(null), json!("x"), json!(""), json!("1e5")] {
+            let store = quantities(4, &json!({"12": {"id_produktu": "12", "ilosc": bad.clone()}}));
+            assert_eq!(store.unreadable, [12], "{bad}");
+            assert_eq!((store.errors[0].record.as_str(), store.errors[0].field.as_str()), ("stan produktu Systim id 12 w magazynie 4", "ilosc"));
+            let (found, errors) = decode(json!([kubek(), with(kubek(), "id", json!("13"))]), Some(std::slice::from_ref(&store)));
+            assert_eq!(found.iter().map(|p| p.id).collect::<Vec<_>>(), [13]);
+            assert_eq!((errors[0].record.as_str(), errors[0].field.as_str()), ("produkt Systim id 12", "ilosc"));
+            assert!(errors[0].problem.contains("magazynie 4"));
+        }
+        let store = quantities(4, &json!({"x": {"ilosc": "1"}}));
+        assert!(store.unreadable.is_empty() && store.rows.is_empty());
+        assert_eq!(store.errors[0].field, "id_produktu");
+    }
+
+    #[test]
+    fn snapshot_with_and_without_assumed_methods() {
+        let (products, vats, stores) = (json!({"12": kubek()}), vat_map(), json!({"3": {"nazwa": "Główny"}}));
+        let q3 = json!({"12": {"id_produktu": "12", "ilosc": "4"}});
+        let full = SystimPayloads {
+            products: Some(&products),
+            vat_rates: Some(&vats),
+            categories: None,
+            stores: Some(&stores),
+            delivery_methods: None,
+            payment_methods: None,
+            quantities: Some(vec![(3, &q3)]),
+        };
+        let (snap, errors) = snapshot(&full);
+        assert!(errors.is_empty(), "{errors:#?}");
+        assert_eq!((snap.vat_rates.len(), snap.categories.len(), snap.stores.len()), (6, 0, 1));
+        assert_eq!(snap.products[0].stock, [(3, Qty(4_000))]);
+        assert_eq!(snap.products[0].vat, Some(VatRate::Percent(23)));
+        let (snap, errors) = snapshot(&SystimPayloads { products: Some(&products), ..SystimPayloads::default() });
+        assert!(errors.is_empty());
+        assert_eq!(snap.products[0].stock, [(SIMPLIFIED_STORE_ID, Qty(17_000))]);
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    //! Every Systim decoder on mutated records and arbitrary JSON or bytes: never a panic, every
+    //! error names its record and field, an unreadable quantity never becomes a figure.
+    use super::*;
+    use crate::decode::testkit::{any_json, assert_named, mutated, record};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const PRODUCT_FIELDS: &[&str] = &["id", "nazwa", "kod_produktu", "kod_kreskowy", "cena_netto", "cena_brutto",
+        "stawka_vat", "id_kategorii", "jednostka", "rodzaj", "ukryty", "ilosc"];
+    const STOCK_FIELDS: &[&str] = &["id_produktu", "nazwa_produktu", "kod_kreskowy", "ilosc"];
+    const DICT_FIELDS: &[&str] = &["id", "nazwa", "stawka", "id_rodzica", "nip", "numer", "data", "uwagi", "id_statusu", "suma_brutto"];
+
+    fn kubek() -> Value {
+        json!({"id":"12","nazwa":"Kubek","kod_produktu":"KUB-300","kod_kreskowy":"5901234123457","cena_netto":"24.39",
+               "cena_brutto":"30.00","stawka_vat":"1","id_kategorii":"1","jednostka":"szt.","rodzaj":"0","ukryty":"0","ilosc":"17.00"})
+    }
+
+    /// A list result: an object keyed by (junk) ids or an array.
+    fn list_of(item: BoxedStrategy<Value>) -> impl Strategy<Value = Value> {
+        prop_oneof![
+            prop::collection::vec(item.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::btree_map("[0-9a-z]{0,3}", item, 0..5).prop_map(|m| Value::Object(m.into_iter().collect())),
+            any_json(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn envelopes(value in any_json(), bytes in prop::collection::vec(any::<u8>(), 0..64), error in record(&["code", "message", "fields"])) {
+            let wrapped = serde_json::to_vec(&json!({"error": error, "result": value})).unwrap();
+            for body in [serde_json::to_vec(&value).unwrap(), bytes, wrapped] {
+                for outcome in [envelope(&body), list_envelope(&body)] {
+                    if let Err(SystimResponseError::Malformed(e)) = outcome { assert_named(&[e]); }
+                }
+            }
+        }
+
+        #[test]
+        fn dictionaries(result in list_of(record(DICT_FIELDS))) {
+            assert_named(&vat_rates(&result).1);
+            assert_named(&categories(&result).1);
+            assert_named(&stores(&result).1);
+            assert_named(&delivery_methods(&result).1);
+            assert_named(&payment_methods(&result).1);
+            assert_named(&companies(&result).1);
+            assert_named(&orders(&result).1);
+        }
+
+        #[test]
+        fn products_with_stock(
+            result in list_of(prop_oneof![mutated(kubek()), record(PRODUCT_FIELDS)].boxed()),
+            stock in list_of(record(STOCK_FIELDS)),
+            per_store in any::<bool>(),
+        ) {
+            let store = quantities(3, &stock);
+            assert_named(&store.errors);
+            let stores = [store];
+            let dictionaries = SystimDictionaries { quantities: per_store.then_some(&stores[..]), ..SystimDictionaries::default() };
+            let (found, errors) = products(&result, &dictionaries);
+            assert_named(&errors);
+            for product in &found {
+                prop_assert!(!stores[0].unreadable.contains(&product.id) || !per_store, "product with unreadable stock kept");
+            }
+        }
+
+        #[test]
+        fn whole_snapshot(products in list_of(mutated(kubek())), anything in any_json(), stock in list_of(record(STOCK_FIELDS))) {
+            let payloads = SystimPayloads {
+                products: Some(&products),
+                vat_rates: Some(&anything),
+                categories: Some(&anything),
+                stores: Some(&anything),
+                delivery_methods: Some(&anything),
+                payment_methods: Some(&anything),
+                quantities: Some(vec![(1, &stock), (2, &anything)]),
+            };
+            assert_named(&snapshot(&payloads).1);
+        }
+    }
+}

@@ -36,7 +36,7 @@ fn leaf() -> impl Strategy<Value = Value> {
 }
 
 /// Any JSON value, a few levels deep.
-pub fn any_json() -> impl Strategy<Value = Value> {
+pub fn any_json() -> BoxedStrategy<Value> {
     leaf().prop_recursive(3, 32, 5, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
@@ -44,12 +44,14 @@ pub fn any_json() -> impl Strategy<Value = Value> {
                 .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
         ]
     })
+    .boxed()
 }
 
 /// An object using (some of) the given field names, each with an arbitrary value.
-pub fn record(fields: &'static [&'static str]) -> impl Strategy<Value = Value> {
+pub fn record(fields: &'static [&'static str]) -> BoxedStrategy<Value> {
     prop::collection::vec((prop::sample::select(fields), any_json()), 0..=fields.len() + 2)
         .prop_map(|pairs| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
+        .boxed()
 }
 
 /// A list of such records, sometimes with a completely arbitrary value mixed in.
@@ -64,4 +66,71 @@ pub fn assert_named(errors: &[DecodeError]) {
         assert!(!e.field.trim().is_empty(), "error without a field: {e:?}");
         assert!(!e.problem.trim().is_empty(), "error without a problem: {e:?}");
     }
+}
+
+/// Every path (object keys and array indexes, as strings) of `value` down to `depth` levels.
+fn paths(value: &Value, depth: usize) -> Vec<Vec<String>> {
+    let children: Vec<(String, &Value)> = match value {
+        Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        Value::Array(items) => items.iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect(),
+        _ => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for (key, child) in children {
+        out.push(vec![key.clone()]);
+        if depth > 1 {
+            out.extend(paths(child, depth - 1).into_iter().map(|mut p| {
+                p.insert(0, key.clone());
+                p
+            }));
+        }
+    }
+    out
+}
+
+fn set_path(value: &mut Value, path: &[String], new: Value) {
+    let Some((last, parents)) = path.split_last() else { return };
+    let mut target = value;
+    for key in parents {
+        target = match target {
+            Value::Object(map) => match map.get_mut(key) {
+                Some(next) => next,
+                None => return,
+            },
+            Value::Array(items) => match key.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                Some(next) => next,
+                None => return,
+            },
+            _ => return,
+        };
+    }
+    match target {
+        Value::Object(map) => {
+            map.insert(last.clone(), new);
+        }
+        Value::Array(items) => {
+            if let Some(slot) = last.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                *slot = new;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A recorded payload with one to four of its fields (at any depth up to 3) replaced by junk.
+pub fn mutated(fixture: Value) -> BoxedStrategy<Value> {
+    let all = paths(&fixture, 3);
+    prop::collection::vec((prop::sample::select(all), any_json()), 1..5).prop_map(move |changes| {
+        let mut value = fixture.clone();
+        for (path, new) in changes {
+            set_path(&mut value, &path, new);
+        }
+        value
+    })
+    .boxed()
+}
+
+/// A list of mutated copies of a recorded payload, with junk records mixed in.
+pub fn mutated_list(fixture: Value) -> impl Strategy<Value = Vec<Value>> {
+    prop::collection::vec(prop_oneof![4 => mutated(fixture), 1 => any_json()], 0..5)
 }
