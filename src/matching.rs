@@ -271,6 +271,11 @@ impl<'a> SystimIndex<'a> {
     pub fn holds_code(&self, code: &ProductCode) -> bool {
         !self.codes.near(code).is_empty()
     }
+    /// The products whose codes share the normal form of `code`, when there are several.
+    pub fn near_duplicates(&self, code: &ProductCode) -> Option<Vec<usize>> {
+        let near = self.codes.near(code);
+        (near.len() > 1).then(|| to_usize(near))
+    }
     /// Systim's VAT-rate id for a rate (by meaning: `zw.` and `zw` are the same rate).
     pub fn vat_id(&self, rate: VatRate) -> Option<u64> {
         self.snapshot.vat_rates.iter().find(|v| v.rate == Some(rate)).map(|v| v.id)
