@@ -77,6 +77,9 @@ impl Errors {
     pub fn add(&mut self, field: &str, reason: impl Into<String>) {
         self.0.push(FieldError { field: field.to_string(), reason: reason.into() });
     }
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
     /// `Ok(())` when nothing failed, else the 400 envelope.
     pub fn into_result(self) -> Result<(), ApiError> {
         if self.0.is_empty() {

@@ -176,7 +176,8 @@ pub fn lang_id(db: &Db, locale: &str) -> Option<u64> {
     db.t(Res::Languages).iter().find(|(_, r)| text(r, "locale") == locale).map(|(id, _)| id)
 }
 
-/// Flags every listed (possibly dotted) field that is missing, null or empty.
+/// Flags every listed (possibly dotted) field that is missing, null or empty (unless the field
+/// already failed for another reason).
 pub fn require(row: &Row, fields: &[&str], errs: &mut Errors) {
     for field in fields {
         let mut cur = Some(row);
@@ -195,7 +196,7 @@ pub fn require(row: &Row, fields: &[&str], errs: &mut Errors) {
             Some(Value::String(s)) => s.trim().is_empty(),
             _ => false,
         };
-        if missing {
+        if missing && !errs.has(field) {
             errs.add(field, reason::REQUIRED);
         }
     }
