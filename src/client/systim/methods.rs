@@ -1,0 +1,49 @@
+//! Systim methods that are documented or seen in working clients (systim-contract.md: DOC/CODE).
+//! Each returns the envelope's `result` as sent; `crate::decode` turns it into domain types.
+
+use super::SystimClient;
+use crate::client::error::ApiError;
+use crate::client::form::Form;
+use crate::io::{Clock, Http};
+use serde_json::Value;
+
+impl<H: Http, C: Clock> SystimClient<'_, H, C> {
+    /// Map id → product.
+    pub async fn list_products(&mut self) -> Result<Value, ApiError> {
+        self.list("listProducts", &Form::new()).await
+    }
+
+    /// Map id → `{id, nazwa, stawka}`; the id is what `stawka_vat` / `id_stawki_vat` take.
+    pub async fn list_vat_rates(&mut self) -> Result<Value, ApiError> {
+        self.list("listVatRates", &Form::new()).await
+    }
+
+    /// Stock of one warehouse: map product id → `{id_produktu, nazwa_produktu, kod_kreskowy, ilosc}`.
+    pub async fn list_pquantities(&mut self, store_id: u64) -> Result<Value, ApiError> {
+        self.list("listPQuantities", &Form::new().field("id_magazynu", store_id.to_string())).await
+    }
+
+    /// Contractors, optionally by NIP (digits; the filter itself is ASSUMED — check the result).
+    pub async fn list_companies(&mut self, nip: Option<&str>) -> Result<Value, ApiError> {
+        let params = nip.map_or_else(Form::new, |nip| Form::new().field("nip", nip));
+        self.list("listCompanies", &params).await
+    }
+
+    /// Create a contractor (systim-api.md §4.1); returns the new id. Non-idempotent.
+    pub async fn add_company(&mut self, params: &Value) -> Result<Value, ApiError> {
+        self.call("addCompany", &Form::new().object(params)).await
+    }
+
+    /// Create a product (systim-api.md §3.1); returns the new id. Non-idempotent.
+    pub async fn add_product(&mut self, params: &Value) -> Result<Value, ApiError> {
+        self.call("addProduct", &Form::new().object(params)).await
+    }
+
+    /// Create an order (systim-contract.md "addOrder as this project sends it"); `params` is a
+    /// JSON object, nested lines as `{"produkty": [{"id": …, "ilosc": …}]}`. Returns the new
+    /// id. Never repeated after an interruption: that gives `ApiError::OutcomeUnknown`, and the
+    /// caller reconciles through the import marker in `uwagi`.
+    pub async fn add_order(&mut self, params: &Value) -> Result<Value, ApiError> {
+        self.call("addOrder", &Form::new().object(params)).await
+    }
+}
