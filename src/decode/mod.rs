@@ -1,13 +1,16 @@
 //! Lenient decoders: wire JSON of both APIs → the domain. They never panic. A value that cannot
 //! be read becomes a [`DecodeError`] naming the record and the field; it either costs the whole
 //! record (the record is left out and reported) or only that field (the record is kept with the
-//! field unset and the problem reported) — see `docs/csv-export.md`'s sibling notes in each module
-//! and the table in [`shoper`] and [`systim`].
+//! field unset and the problem reported). The per-field tables are in [`shoper`] and [`systim`];
+//! the context-free value readers in [`lenient`].
 //!
 //! The rule of thumb: numbers the plans compute with (prices, quantities, sums), ids and the
-//! fields filters depend on cost the record, so nothing is ever computed from a guessed value;
-//! descriptive fields (EAN, names, references to dictionaries, flags that only inform) cost the
-//! field.
+//! fields filters depend on cost the record, so nothing is ever computed from a guessed value —
+//! in particular an unreadable stock quantity is never taken as 0. Descriptive fields (EAN,
+//! names, references to dictionaries, flags that only inform) cost only the field.
+//!
+//! List decoders return `(records, problems)` ([`DecodedList`]) so one bad record never loses the
+//! others.
 
 pub mod lenient;
 pub mod shoper;
@@ -35,13 +38,14 @@ pub struct DecodeError {
     pub field: String,
     /// What is wrong, in Polish.
     pub problem: String,
-    /// `true` when the record was left out; `false` when only this field was ignored.
+    /// `true` when the record was left out; `false` when it was kept (this field ignored, or a
+    /// stated fallback used).
     pub record_skipped: bool,
 }
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let effect = if self.record_skipped { "rekord pominięty" } else { "pole pominięte" };
+        let effect = if self.record_skipped { "rekord pominięty" } else { "rekord zachowany" };
         write!(f, "{}, pole „{}”: {} ({effect})", self.record, self.field, self.problem)
     }
 }
@@ -372,10 +376,13 @@ mod tests {
 
     #[test]
     fn errors_read_in_polish_with_record_and_field() {
-        let v = json!({"id": 12, "cena": "abc"});
+        let v = json!({"id": 12, "cena": "abc", "ean": "1"});
         let (rec, _) = Rec::open(&v, &THING, At::default()).unwrap();
         let e = rec.req("cena", lenient::money).unwrap_err();
         assert_eq!(e.to_string(), "rzecz 12, pole „cena”: „abc”: to nie jest liczba (rekord pominięty)");
+        let mut notes = Vec::new();
+        assert_eq!(rec.opt("ean", lenient::gtin, &mut notes), None);
+        assert_eq!(notes[0].to_string(), "rzecz 12, pole „ean”: „1”: niepoprawny kod EAN (rekord zachowany)");
     }
 
     #[test]

@@ -1111,7 +1111,7 @@ mod tests {
     #[test]
     fn warehouses_map_when_the_module_is_on() {
         let stock = with(json(fixtures::PRODUCT), "stock.warehouses", json!({"1": "4", "2": "6.5"}));
-        let item = one(decode_items(&[stock.clone()], &[], true));
+        let item = one(decode_items(std::slice::from_ref(&stock), &[], true));
         assert_eq!(item.warehouses, [(1, Qty(4_000)), (2, Qty(6_500))]);
         assert!(one(decode_items(&[stock], &[], false)).warehouses.is_empty());
         let empty = with(json(fixtures::PRODUCT), "stock.warehouses", json!([]));
