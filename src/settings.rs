@@ -339,7 +339,7 @@ fn check_mapping(errors: &mut Vec<SettingsError>, field: &str, label: &str, mapp
 }
 
 /// `YYYY-MM-DD` with a plausible month and day.
-fn is_iso_day(s: &str) -> bool {
+pub(crate) fn is_iso_day(s: &str) -> bool {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
