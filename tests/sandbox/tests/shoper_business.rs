@@ -34,7 +34,7 @@ fn api_orders_get_origin_4_and_drop_the_callers_code() {
     assert_eq!(o["sum"], json!("14.99"));
     assert_eq!(o["date"], json!("2026-09-21 16:13:20"));
     assert_eq!(o["billing_address"]["country"], json!("Polska"));
-    let found = shop.get(&format!("/webapi/rest/orders?filters={}", enc(r#"{"notes_priv":"marker-1"}"#)));
+    let found = shop.filtered("/webapi/rest/orders", r#"{"notes_priv":"marker-1"}"#);
     assert_eq!(found["count"], json!("1"));
 }
 
@@ -78,7 +78,7 @@ fn deleting_an_order_restores_stock() {
     assert_eq!(stock_of(&mut shop, 1), json!("12"));
     assert_eq!(shop.call("DELETE", &format!("/webapi/rest/orders/{oid}"), None).status, 200);
     assert_eq!(stock_of(&mut shop, 1), json!("17"));
-    let lines = shop.get(&format!("/webapi/rest/order-products?filters={}", enc(&format!(r#"{{"order_id":{oid}}}"#))));
+    let lines = shop.filtered("/webapi/rest/order-products", &format!(r#"{{"order_id":{oid}}}"#));
     assert_eq!(lines["count"], json!("0"));
 }
 
@@ -134,7 +134,7 @@ fn storefront_order_has_origin_0_and_takes_stock() {
     assert_eq!(stock_of(&mut shop, 1), json!("15"));
     let shirt = shop.stock_by_code("KOSZ-LEN-M");
     assert_eq!(shirt["stock"], json!("4"));
-    let lines = shop.get(&format!("/webapi/rest/order-products?filters={}", enc(&format!(r#"{{"order_id":{oid}}}"#))));
+    let lines = shop.filtered("/webapi/rest/order-products", &format!(r#"{{"order_id":{oid}}}"#));
     assert_eq!(lines["list"][1]["option"], json!("Rozmiar: M"));
     assert_eq!(lines["list"][1]["name"], json!("Koszula lniana"));
 }

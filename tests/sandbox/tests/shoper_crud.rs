@@ -149,7 +149,7 @@ fn duplicate_user_email_is_rejected() {
     assert_eq!(r.body_json()["error_description"], json!("Wartość pola 'email' jest niepoprawna: Wartość 'a@b.pl' już istnieje"));
     let r = shop.post("/webapi/rest/users", &json!({"email": "nie-email"}));
     assert_eq!(r.status, 400);
-    let users = shop.get(&format!("/webapi/rest/users?filters={}", enc(r#"{"email":"a@b.pl"}"#)));
+    let users = shop.filtered("/webapi/rest/users", r#"{"email":"a@b.pl"}"#);
     assert_eq!(users["count"], json!("1"));
 }
 

@@ -7,7 +7,7 @@ use shoper_util::*;
 
 /// `order_id`s of an orders list call with a JSON filter.
 fn order_ids(shop: &mut Shop, filters: &str) -> Vec<u64> {
-    ids(&shop.get(&format!("/webapi/rest/orders?limit=50&filters={}", enc(filters))), "order_id")
+    ids(&shop.filtered("/webapi/rest/orders?limit=50", filters), "order_id")
 }
 
 fn ids(list: &Value, key: &str) -> Vec<u64> {
@@ -58,7 +58,7 @@ fn page_beyond_the_last_is_empty_and_clamped() {
 #[test]
 fn empty_result_envelope() {
     let mut shop = Shop::demo();
-    let v = shop.get(&format!("/webapi/rest/orders?filters={}", enc(r#"{"order_id":{">":1000}}"#)));
+    let v = shop.filtered("/webapi/rest/orders", r#"{"order_id":{">":1000}}"#);
     assert_eq!(v, json!({"count": "0", "pages": 0, "page": 1, "list": []}));
     let mut empty = Shop::with(&sandbox::catalogue::by_name("empty").unwrap(), false);
     assert_eq!(empty.get("/webapi/rest/products"), json!({"count": "0", "pages": 0, "page": 1, "list": []}));
@@ -146,7 +146,7 @@ fn php_bracket_form() {
 #[test]
 fn keyset_paging_recipe_works() {
     let mut shop = Shop::demo();
-    let v = shop.get(&format!("/webapi/rest/orders?limit=5&order=order_id%20ASC&filters={}", enc(r#"{"order_id":{">":5}}"#)));
+    let v = shop.filtered("/webapi/rest/orders?limit=5&order=order_id%20ASC", r#"{"order_id":{">":5}}"#);
     assert_eq!(ids(&v, "order_id"), vec![6, 7, 8, 9, 10]);
 }
 
@@ -159,24 +159,24 @@ fn products_bracket_filters_on_category_id_and_code_answer_404() {
         assert_eq!(r.body_json(), json!({"error": "invalid_request", "error_description": "Resource not found"}));
     }
     // The JSON form of the same filter works.
-    let v = shop.get(&format!("/webapi/rest/products?filters={}", enc(r#"{"category_id":1}"#)));
+    let v = shop.filtered("/webapi/rest/products", r#"{"category_id":1}"#);
     assert!(v["count"].as_str().unwrap().parse::<u32>().unwrap() > 0);
 }
 
 #[test]
 fn dotted_path_into_stock() {
     let mut shop = Shop::demo();
-    let v = shop.get(&format!("/webapi/rest/products?filters={}", enc(r#"{"stock.code":"KUB-300"}"#)));
+    let v = shop.filtered("/webapi/rest/products", r#"{"stock.code":"KUB-300"}"#);
     assert_eq!(v["count"], json!("1"));
     assert_eq!(v["list"][0]["code"], json!("KUB-300"));
-    let v = shop.get(&format!("/webapi/rest/products?filters={}", enc(r#"{"stock.code":{"IN":["KUB-300","HER-ZIE-100"]}}"#)));
+    let v = shop.filtered("/webapi/rest/products", r#"{"stock.code":{"IN":["KUB-300","HER-ZIE-100"]}}"#);
     assert_eq!(v["count"], json!("2"));
 }
 
 #[test]
 fn dotted_path_reaches_variant_rows_through_the_join() {
     let mut shop = Shop::demo();
-    let v = shop.get(&format!("/webapi/rest/products?filters={}", enc(r#"{"stock.code":"KOSZ-LEN-M"}"#)));
+    let v = shop.filtered("/webapi/rest/products", r#"{"stock.code":"KOSZ-LEN-M"}"#);
     assert_eq!(v["count"], json!("1"));
     assert_eq!(v["list"][0]["code"], json!("KOSZ-LEN"), "the product is listed with its default stock");
 }
@@ -186,7 +186,7 @@ fn stock_join_duplicates_products_once_per_matching_row() {
     let mut shop = Shop::demo();
     // The shirt: base row 0 in stock, variants S=2, M=5, L=1.
     let f = r#"{"stock.stock":{">":0},"translations.pl_PL.name":"Koszula lniana"}"#;
-    let v = shop.get(&format!("/webapi/rest/products?filters={}", enc(f)));
+    let v = shop.filtered("/webapi/rest/products", f);
     assert_eq!(v["count"], json!("3"));
     let pids: Vec<&Value> = v["list"].as_array().unwrap().iter().map(|p| &p["product_id"]).collect();
     assert!(pids.windows(2).all(|w| w[0] == w[1]), "same product repeated: {pids:?}");
@@ -197,7 +197,7 @@ fn translations_paths_with_and_without_locale() {
     let mut shop = Shop::demo();
     for key in ["translations.name", "translations.pl_PL.name", "translation.pl_PL.name"] {
         let f = format!(r#"{{"{key}":{{"~":"%Młynek żeliwny do%"}}}}"#);
-        let v = shop.get(&format!("/webapi/rest/products?filters={}", enc(&f)));
+        let v = shop.filtered("/webapi/rest/products", &f);
         assert_eq!(v["count"], json!("1"), "{key}");
         assert_eq!(v["list"][0]["code"], json!("MLY-ZEL"));
     }
@@ -209,7 +209,7 @@ fn string_equality_uses_a_case_insensitive_collation_by_default() {
     let f = enc(r#"{"code":"CZEK-GORZ-70"}"#);
     let v = shop.get(&format!("/webapi/rest/product-stocks?filters={f}"));
     assert_eq!(v["list"][0]["code"], json!("czek-gorz-70"));
-    let v = shop.get(&format!("/webapi/rest/product-stocks?filters={}", enc(r#"{"code":"MLY-ZEL   "}"#)));
+    let v = shop.filtered("/webapi/rest/product-stocks", r#"{"code":"MLY-ZEL   "}"#);
     assert_eq!(v["count"], json!("1"), "trailing spaces are ignored like MySQL PAD SPACE");
     shop.st.configure(&json!({"filters_case_insensitive": false})).unwrap();
     assert_eq!(shop.get(&format!("/webapi/rest/product-stocks?filters={f}"))["count"], json!("0"));

@@ -18,7 +18,7 @@ fn the_variant_product_has_three_extra_stock_rows() {
     let pid = shirt["product_id"].as_str().unwrap().to_string();
     let product = shop.get(&format!("/webapi/rest/products/{pid}"));
     assert_eq!(product["options"].as_array().unwrap().len(), 3);
-    let rows = shop.get(&format!("/webapi/rest/product-stocks?filters={}", enc(&format!(r#"{{"product_id":{pid}}}"#))));
+    let rows = shop.filtered("/webapi/rest/product-stocks", &format!(r#"{{"product_id":{pid}}}"#));
     assert_eq!(rows["count"], json!("4"));
     let variants: Vec<&Value> = rows["list"].as_array().unwrap().iter().filter(|r| r["default"] == json!("0")).collect();
     assert_eq!(variants.len(), 3);
@@ -31,30 +31,30 @@ fn the_variant_product_has_three_extra_stock_rows() {
 #[test]
 fn a_deleted_product_is_absent_but_still_referenced_by_an_old_order_line() {
     let mut shop = Shop::demo();
-    let line = shop.get(&format!("/webapi/rest/order-products?filters={}", enc(r#"{"order_id":7}"#)))["list"][0].clone();
+    let line = shop.filtered("/webapi/rest/order-products", r#"{"order_id":7}"#)["list"][0].clone();
     assert_eq!(line["code"], json!("OLD-KUB-200"));
     assert_eq!(line["name"], json!("Kubek 200 ml (wycofany)"));
     let pid = line["product_id"].as_str().unwrap();
     assert_ne!(pid, "0");
     assert_eq!(shop.call("GET", &format!("/webapi/rest/products/{pid}"), None).status, 404);
     assert_eq!(shop.call("GET", &format!("/webapi/rest/product-stocks/{}", line["stock_id"].as_str().unwrap()), None).status, 404);
-    let found = shop.get(&format!("/webapi/rest/products?filters={}", enc(r#"{"stock.code":"OLD-KUB-200"}"#)));
+    let found = shop.filtered("/webapi/rest/products", r#"{"stock.code":"OLD-KUB-200"}"#);
     assert_eq!(found["count"], json!("0"));
 }
 
 #[test]
 fn duplicate_and_empty_codes_exist_in_the_shop() {
     let mut shop = Shop::demo();
-    let dup = shop.get(&format!("/webapi/rest/product-stocks?filters={}", enc(r#"{"code":"LYZ-SRE"}"#)));
+    let dup = shop.filtered("/webapi/rest/product-stocks", r#"{"code":"LYZ-SRE"}"#);
     assert_eq!(dup["count"], json!("2"));
-    let empty = shop.get(&format!("/webapi/rest/product-stocks?filters={}", enc(r#"{"code":""}"#)));
+    let empty = shop.filtered("/webapi/rest/product-stocks", r#"{"code":""}"#);
     assert_eq!(empty["count"], json!("1"));
 }
 
 #[test]
 fn seeded_order_lines_carry_price_discount_and_fractional_quantity() {
     let mut shop = Shop::demo();
-    let lines = shop.get(&format!("/webapi/rest/order-products?filters={}", enc(r#"{"order_id":5}"#)));
+    let lines = shop.filtered("/webapi/rest/order-products", r#"{"order_id":5}"#);
     let pepper = &lines["list"][0];
     assert_eq!((pepper["quantity"].clone(), pepper["price"].clone(), pepper["discount_perc"].clone()), (json!("0.75"), json!("80.91"), json!("10.0000")));
     assert_eq!((pepper["unit"].clone(), pepper["unit_fp"].clone(), pepper["tax"].clone()), (json!("kg"), json!("1"), json!("8%")));
@@ -125,10 +125,10 @@ fn cash_on_delivery_is_derived_from_the_payment() {
 #[test]
 fn zero_rates_are_told_apart_by_tax_name() {
     let mut shop = Shop::demo();
-    let voucher = shop.get(&format!("/webapi/rest/products?filters={}", enc(r#"{"stock.code":"VOUCH-50"}"#)))["list"][0].clone();
-    let course = shop.get(&format!("/webapi/rest/products?filters={}", enc(r#"{"stock.code":"KURS-PARZ"}"#)))["list"][0].clone();
+    let voucher = shop.filtered("/webapi/rest/products", r#"{"stock.code":"VOUCH-50"}"#)["list"][0].clone();
+    let course = shop.filtered("/webapi/rest/products", r#"{"stock.code":"KURS-PARZ"}"#)["list"][0].clone();
     assert_eq!((voucher["tax_id"].clone(), course["tax_id"].clone()), (json!("4"), json!("5")));
-    let line = shop.get(&format!("/webapi/rest/order-products?filters={}", enc(r#"{"order_id":10}"#)))["list"][0].clone();
+    let line = shop.filtered("/webapi/rest/order-products", r#"{"order_id":10}"#)["list"][0].clone();
     assert_eq!((line["tax"].clone(), line["tax_value"].clone()), (json!("zw."), json!("0")));
 }
 
@@ -165,10 +165,10 @@ fn multilang_translations_only_for_named_locales() {
     assert_eq!(p1["translations"]["en_US"]["name"], json!("Kubek ceramiczny 300 ml (EN)"));
     assert_eq!(p1["translations"]["en_US"]["lang_id"], json!("2"));
     assert_eq!(p1["translations"]["pl_PL"]["translation_id"], json!("1"));
-    let sitko = shop.get(&format!("/webapi/rest/products?filters={}", enc(r#"{"stock.code":"SITKO-EN"}"#)))["list"][0].clone();
+    let sitko = shop.filtered("/webapi/rest/products", r#"{"stock.code":"SITKO-EN"}"#)["list"][0].clone();
     let locales: Vec<&String> = sitko["translations"].as_object().unwrap().keys().collect();
     assert_eq!(locales, ["en_US"]);
-    let by_name = shop.get(&format!("/webapi/rest/products?filters={}", enc(r#"{"translations.en_US.name":"Tea strainer"}"#)));
+    let by_name = shop.filtered("/webapi/rest/products", r#"{"translations.en_US.name":"Tea strainer"}"#);
     assert_eq!(by_name["count"], json!("1"));
     assert_eq!(shop.get("/webapi/rest/statuses/1")["translations"]["en_US"]["name"], json!("złożone"));
 }
@@ -178,6 +178,6 @@ fn big_scenario_seeds_and_lists_quickly() {
     let mut shop = Shop::with(&catalogue::big(2_000, 300), false);
     assert_eq!(shop.get("/webapi/rest/products")["count"], json!("1980"));
     assert_eq!(shop.get("/webapi/rest/orders")["count"], json!("300"));
-    let v = shop.get(&format!("/webapi/rest/products?limit=50&filters={}", enc(r#"{"stock.code":{"in":["KAT-00001","KAT-00002"]}}"#)));
+    let v = shop.filtered("/webapi/rest/products?limit=50", r#"{"stock.code":{"in":["KAT-00001","KAT-00002"]}}"#);
     assert_eq!(v["count"], json!("2"));
 }

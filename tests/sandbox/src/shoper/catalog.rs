@@ -382,10 +382,10 @@ impl ShoperState {
         let Some(Value::Object(opts)) = stock.get("options") else { return String::new() };
         let mut parts = Vec::new();
         for (oid, vid) in opts {
-            let group = self.db.option_groups.iter().find(|g| g.0.to_string() == *oid);
-            if let Some((_, name, values)) = group {
-                let value = values.iter().find(|v| v.0.to_string() == vid.as_str().unwrap_or_default()).map(|v| v.1.clone()).unwrap_or_default();
-                parts.push(format!("{name}: {value}"));
+            if let Some(group) = self.db.option_groups.iter().find(|g| g.id.to_string() == *oid) {
+                let wanted = vid.as_str().unwrap_or_default();
+                let value = group.values.iter().find(|v| v.0.to_string() == wanted).map(|v| v.1.as_str()).unwrap_or_default();
+                parts.push(format!("{}: {value}", group.name));
             }
         }
         parts.join("; ")

@@ -86,14 +86,6 @@ impl Dec {
         Dec(adj / unit * unit)
     }
 
-    /// Product rounded to six digits; saturates instead of overflowing.
-    pub fn mul(self, other: Dec) -> Dec {
-        match self.0.checked_mul(other.0) {
-            Some(p) => Dec(p / SCALE),
-            None => Dec(if (self.0 < 0) ^ (other.0 < 0) { i128::MIN / 2 } else { i128::MAX / 2 }),
-        }
-    }
-
     /// Value with exactly `dp` fractional digits: `"290.00"`, `"0.0000"`.
     pub fn fixed(self, dp: usize) -> String {
         let dp = dp.min(FRAC_DIGITS);
@@ -140,6 +132,17 @@ impl std::ops::Sub for Dec {
     }
 }
 
+/// Product rounded to six digits; saturates instead of overflowing.
+impl std::ops::Mul for Dec {
+    type Output = Dec;
+    fn mul(self, o: Dec) -> Dec {
+        match self.0.checked_mul(o.0) {
+            Some(p) => Dec(p / SCALE),
+            None => Dec(if (self.0 < 0) ^ (o.0 < 0) { i128::MIN / 2 } else { i128::MAX / 2 }),
+        }
+    }
+}
+
 impl std::ops::Neg for Dec {
     type Output = Dec;
     fn neg(self) -> Dec {
@@ -170,6 +173,6 @@ mod tests {
         assert!(Dec::parse(".").is_none());
         assert!(Dec::parse("9999999999999999999999").is_none());
         assert_eq!(Dec::from_minor(1499, 2).fixed(2), "14.99");
-        assert_eq!(Dec::from_minor(750, 3).mul(Dec::from_minor(8091, 2)).fixed(2), "60.68");
+        assert_eq!((Dec::from_minor(750, 3) * Dec::from_minor(8091, 2)).fixed(2), "60.68");
     }
 }

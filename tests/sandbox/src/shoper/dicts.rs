@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::clock;
 use super::error::{reason, ApiError, Errors};
 use super::schema::{self, merge, require, Field, Kind, TrSpec};
-use super::store::{id, row_of, s, text, Res, Row};
+use super::store::{as_id, id, row_of, s, text, Res, Row};
 use super::ShoperState;
 
 pub fn category_row(_now: &str) -> Row {
@@ -221,10 +221,10 @@ impl ShoperState {
             Res::Statuses if !(1..=4).contains(&id(row, "type")) => errs.add("type", reason::INVALID),
             Res::Categories => {
                 if let Some(parent) = body.get("parent_id") {
-                    let pid = parent.as_u64().or_else(|| parent.as_str().and_then(|p| p.parse().ok()));
+                    let pid = as_id(parent);
                     let ok = matches!(pid, Some(0)) || pid.is_some_and(|p| Some(p) != row_id && self.db.t(Res::Categories).contains(p));
                     if !ok {
-                        errs.add("parent_id", reason::not_found(&parent.to_string().trim_matches('"').to_string()));
+                        errs.add("parent_id", reason::not_found(parent.to_string().trim_matches('"')));
                     }
                 }
             }
@@ -237,7 +237,7 @@ impl ShoperState {
             return;
         }
         let Some(parent) = body.get("parent_id") else { return };
-        let pid = parent.as_u64().or_else(|| parent.as_str().and_then(|p| p.parse().ok())).unwrap_or(0);
+        let pid = as_id(parent).unwrap_or(0);
         if pid == 0 {
             self.db.category_parent.remove(&row_id);
         } else {

@@ -7,7 +7,7 @@ use super::clock;
 use super::dec::Dec;
 use super::error::{reason, ApiError, Errors};
 use super::schema::{merge, require, Field, Kind};
-use super::store::{dec, flag, id, row_of, row_of_parts, s, text, Res, Row};
+use super::store::{as_id, dec, flag, id, row_of, row_of_parts, s, text, Res, Row};
 use super::ShoperState;
 
 pub fn address_row() -> Value {
@@ -126,7 +126,7 @@ pub fn order_code(order_id: u64) -> String {
 
 /// Line total rounded to grosze.
 pub fn line_total(line: &Row) -> Dec {
-    dec(line, "price").mul(dec(line, "quantity")).round_dp(2)
+    (dec(line, "price") * dec(line, "quantity")).round_dp(2)
 }
 
 /// Country name for an ISO code (the code wins on write).
@@ -198,8 +198,14 @@ impl ShoperState {
     /// Resolves `product_id`/`stock_id` of a new line to `(product_id, stock_id)` of the catalogue
     /// (`(0, 0)` = no catalogue product).
     fn line_refs(&self, body: &Row, errs: &mut Errors) -> (u64, u64) {
-        let num = |k: &str| body.get(k).and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|x| x.trim().parse().ok())));
-        let (pid, sid) = (num("product_id").unwrap_or(0), num("stock_id").unwrap_or(0));
+        let mut num = |k: &str| match body.get(k) {
+            None | Some(Value::Null) => 0,
+            Some(v) => as_id(v).unwrap_or_else(|| {
+                errs.add(k, reason::NOT_AN_INTEGER);
+                0
+            }),
+        };
+        let (pid, sid) = (num("product_id"), num("stock_id"));
         if sid > 0 {
             match self.db.t(Res::ProductStocks).get(sid).map(|r| id(r, "product_id")) {
                 Some(owner) if pid == 0 || pid == owner => return (owner, sid),

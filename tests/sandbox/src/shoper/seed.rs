@@ -12,7 +12,7 @@ use super::config::Config;
 use super::dec::Dec;
 use super::dicts::{category_row, category_tr_entry, status_row, status_tr_entry, tr_entry, unit_row, unit_tr_entry, user_row, warehouse_row};
 use super::orders::{line_row, order_code, order_row};
-use super::store::{row_of, s, text, Db, Res, Row};
+use super::store::{row_of, s, text, Db, OptionGroup, Res, Row};
 use super::ShoperState;
 use crate::catalogue::{Address, Item, OrderLineSeed, OrderSeed, Scenario, ShopProduct, Vat};
 
@@ -180,22 +180,23 @@ impl<'a> Seeder<'a> {
     fn option_map(&mut self, label: &str) -> Value {
         let (group, value) = label.split_once(':').map_or(("Wariant", label), |(g, v)| (g.trim(), v.trim()));
         let groups = &mut self.db.option_groups;
-        let gi = match groups.iter().position(|g| g.1 == group) {
+        let gi = match groups.iter().position(|g| g.name == group) {
             Some(i) => i,
             None => {
-                groups.push((groups.len() as u64 + 1, group.to_string(), Vec::new()));
+                groups.push(OptionGroup { id: groups.len() as u64 + 1, name: group.to_string(), values: Vec::new() });
                 groups.len() - 1
             }
         };
-        let next_value = groups.iter().map(|g| g.2.len() as u64).sum::<u64>() + 1;
-        let (gid, _, values) = &mut groups[gi];
-        let vid = match values.iter().find(|v| v.1 == value) {
+        let next_value = groups.iter().map(|g| g.values.len() as u64).sum::<u64>() + 1;
+        let g = &mut groups[gi];
+        let vid = match g.values.iter().find(|v| v.1 == value) {
             Some(v) => v.0,
             None => {
-                values.push((next_value, value.to_string()));
+                g.values.push((next_value, value.to_string()));
                 next_value
             }
         };
+        let gid = g.id;
         json!({ gid.to_string(): vid.to_string() })
     }
 

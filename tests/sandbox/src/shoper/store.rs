@@ -202,14 +202,22 @@ impl Table {
     }
 }
 
+/// A variant option (`Rozmiar`) and its values `(value_id, value)`.
+#[derive(Clone, Debug)]
+pub struct OptionGroup {
+    pub id: u64,
+    pub name: String,
+    pub values: Vec<(u64, String)>,
+}
+
 /// All tables plus the few relations that are not resource columns.
 #[derive(Clone, Debug, Default)]
 pub struct Db {
     tables: BTreeMap<Res, Table>,
     /// Category → parent category (write-only `parent_id`; shown only through `categories-tree`).
     pub category_parent: BTreeMap<u64, u64>,
-    /// Variant option groups: `(option_id, name, [(value_id, value)])`.
-    pub option_groups: Vec<(u64, String, Vec<(u64, String)>)>,
+    /// Variant option groups (e.g. `Rozmiar` with values `S`, `M`, `L`).
+    pub option_groups: Vec<OptionGroup>,
     /// `(child resource, parent id)` → child ids (stock rows of a product, lines of an order).
     children: BTreeMap<(Res, u64), BTreeSet<u64>>,
 }
@@ -273,6 +281,11 @@ pub fn dec(row: &Row, key: &str) -> Dec {
 /// An id column (0 when missing or malformed).
 pub fn id(row: &Row, key: &str) -> u64 {
     text(row, key).parse().unwrap_or(0)
+}
+
+/// An id sent as a JSON number or a numeric string.
+pub fn as_id(v: &Value) -> Option<u64> {
+    v.as_u64().or_else(|| v.as_str().and_then(|x| x.trim().parse().ok()))
 }
 
 pub fn flag(row: &Row, key: &str) -> bool {

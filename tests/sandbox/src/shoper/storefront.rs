@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use super::dec::Dec;
 use super::orders::order_code;
 use super::schema;
-use super::store::{dec, flag, id, row_of, s, text, Res};
+use super::store::{as_id, dec, flag, id, row_of, s, text, Res};
 use super::ShoperState;
 
 /// One resolved line: stock row, quantity, optional explicit price.
@@ -37,7 +37,7 @@ impl ShoperState {
 
     fn resolve_line(&self, line: &Value) -> Result<Line, String> {
         let l = line.as_object().ok_or("a line must be an object")?;
-        let stock_id = match (l.get("stock_id").and_then(Value::as_u64), l.get("code").and_then(Value::as_str)) {
+        let stock_id = match (l.get("stock_id").and_then(as_id), l.get("code").and_then(Value::as_str)) {
             (Some(sid), _) if self.db.t(Res::ProductStocks).contains(sid) => sid,
             (Some(sid), _) => return Err(format!("no stock row {sid}")),
             (None, Some(code)) => self.stock_by_code(code).ok_or_else(|| format!("no active product with code '{code}'"))?,

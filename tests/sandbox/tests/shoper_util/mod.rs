@@ -70,11 +70,15 @@ impl Shop {
         }
     }
 
-    /// The stock row of a code, via the API.
+    /// GET of a list with a JSON `filters` value (URL-encoded here).
+    pub fn filtered(&mut self, path: &str, filters: &str) -> Value {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        self.get(&format!("{path}{sep}filters={}", enc(filters)))
+    }
+
+    /// The first stock row with this code, via the API.
     pub fn stock_by_code(&mut self, code: &str) -> Value {
-        let f = enc(&format!(r#"{{"code":"{code}"}}"#));
-        let v = self.get(&format!("/webapi/rest/product-stocks?filters={f}"));
-        v["list"][0].clone()
+        self.filtered("/webapi/rest/product-stocks", &format!(r#"{{"code":"{code}"}}"#))["list"][0].clone()
     }
 }
 
