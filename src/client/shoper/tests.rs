@@ -278,9 +278,11 @@ fn a_hundred_calls_at_limit_10_and_bandwidth_2_never_hit_a_429_and_take_the_mini
 fn reads_are_retried_after_transient_failures() {
     let (http, clock) = (FakeHttp::new(), VirtualClock::at(T0));
     http.fail(NetError::Timeout).reply(text(502, "Bad Gateway")).reply(json(200, json!(5)));
+    clock.set_random(1.0);
     let mut shop = ShoperClient::new(&http, &clock, token_config()).unwrap();
     assert_eq!(run(shop.get("taxes", &[])), Ok(json!(5)));
     assert_eq!(shop.stats().retries, 2);
+    assert_eq!(clock.sleeps(), [1000, 2000], "exponential backoff at the top of its jitter");
 }
 
 #[test]
