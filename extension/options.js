@@ -1,0 +1,634 @@
+// The options page: the connection (shop, Shoper access, Systim account and key) with the
+// connection test, every setting of the core (src/settings.rs, built from SETTINGS_FORM below),
+// and the report with the history. It validates nothing itself beyond "is this a number": the
+// core answers `invalid_fields` and the page shows each message next to its field, keeping
+// whatever the merchant typed.
+import {
+  t, h, pick, send, errorOf, localize, say, watchStatus, renderProgress, reportPanel,
+  renderConnectionSummary, exportCsv, plural,
+} from "./ui.js";
+
+const Ext = globalThis.ExtApi;
+const $ = (id) => document.getElementById(id);
+
+localize();
+
+// === connection ================================================================================
+
+const SECRET_FIELDS = ["shoperPassword", "shoperToken", "systimKey"];
+const connectionForm = $("connection-form");
+const input = (field) => connectionForm.querySelector(`[data-field="${field}"]`);
+
+let storedMasks = {}; // secret field → its masked form (`••••••3f2a`), which keeps the stored key
+let revealed = null; // secret field → clear value, while "Pokaż klucze" is on
+let neededOrigins = []; // what the core asked us to request, for the "grant access" button
+
+function authMode() {
+  return connectionForm.querySelector('input[name="shoperAuth"]:checked')?.value ?? "user";
+}
+
+function showAuthGroups() {
+  for (const group of connectionForm.querySelectorAll(".auth-group")) group.hidden = group.dataset.auth !== authMode();
+}
+
+/** Puts a `ConnectionView` into the form; secret fields show their mask as a placeholder only. */
+function fillConnection(connection) {
+  for (const el of connectionForm.querySelectorAll("[data-field]")) {
+    const field = el.dataset.field;
+    if (SECRET_FIELDS.includes(field)) continue;
+    el.value = connection[field] ?? "";
+  }
+  const mode = connection.shoperAuth === "token" ? "token" : "user";
+  connectionForm.querySelector(`input[name="shoperAuth"][value="${mode}"]`).checked = true;
+  showAuthGroups();
+  storedMasks = Object.fromEntries(SECRET_FIELDS.map((f) => [f, connection[f] ?? ""]));
+  for (const field of SECRET_FIELDS) {
+    const el = input(field);
+    el.placeholder = storedMasks[field] ? t("key_stored_placeholder", storedMasks[field]) : "";
+    if (!revealed) el.value = "";
+  }
+  $("integrated").replaceChildren(renderConnectionSummary(connection));
+}
+
+/** The form as `saveConnection` wants it; an untouched secret field sends its mask back. */
+function readConnection() {
+  const connection = { shoperAuth: authMode() };
+  for (const el of connectionForm.querySelectorAll("[data-field]")) {
+    const field = el.dataset.field;
+    const value = el.value.trim();
+    connection[field] = SECRET_FIELDS.includes(field) && value === "" ? storedMasks[field] ?? "" : value;
+  }
+  return connection;
+}
+
+/**
+ * The origins to ask host access for, guessed from the form so that the click handler can ask
+ * at once (no await may come before `permissions.request`). The core's answer to saveConnection
+ * (`hostPermissions`) is authoritative; anything missing then gets the "grant access" button.
+ */
+function originsFromForm() {
+  const toOrigin = (text) => {
+    try {
+      return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`).origin;
+    } catch {
+      return null;
+    }
+  };
+  const shop = input("shopUrl").value.trim();
+  const systim = input("systimAccount").value.trim();
+  const systimOrigin = /^[a-z0-9-]+$/i.test(systim) ? `https://${systim.toLowerCase()}.systim.pl` : toOrigin(systim);
+  return [shop && toOrigin(shop), systim && systimOrigin].filter(Boolean);
+}
+
+/** Must be the first statement of a click handler: Firefox refuses it after any await. */
+function requestHostAccess(origins) {
+  try {
+    return Ext.permissionsRequest(origins).catch(() => false);
+  } catch {
+    return Promise.resolve(false);
+  }
+}
+
+function clearFieldErrors(root) {
+  for (const el of root.querySelectorAll(".field-error")) el.textContent = "";
+  for (const el of root.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+}
+
+/** `invalid_fields` of saveConnection: each message under its field; the values stay as typed. */
+function showConnectionErrors(fields) {
+  let first = null;
+  for (const f of fields ?? []) {
+    const slot = connectionForm.querySelector(`[data-error-for="${f.field}"]`);
+    const el = input(f.field);
+    if (slot) slot.textContent = pick(f, "message");
+    if (el) {
+      el.setAttribute("aria-invalid", "true");
+      first ??= el;
+    }
+  }
+  first?.focus();
+}
+
+async function loadConnection() {
+  const answer = await send({ type: "getConnection" });
+  if (!answer.ok) return say($("connection-message"), errorOf(answer), "error");
+  fillConnection(answer.connection);
+  if (!answer.connection.shopUrl) prefillShop();
+}
+
+/** A first setup started from a Shoper admin tab: take that tab's address. */
+async function prefillShop() {
+  const origin = await Ext.findAdminTabOrigin().catch(() => null);
+  if (!origin || input("shopUrl").value) return;
+  input("shopUrl").value = origin;
+  $("shop-url-prefilled").hidden = false;
+}
+
+async function saveConnection(granted) {
+  const region = $("connection-message");
+  clearFieldErrors(connectionForm);
+  say(region, t("saving"), "info");
+  const answer = await send({ type: "saveConnection", connection: readConnection() });
+  if (!answer.ok) {
+    say(region, answer.error?.code === "invalid_fields" ? t("connection_fix_fields") : errorOf(answer), "error");
+    return showConnectionErrors(answer.error?.fields);
+  }
+  if (revealed) revealed = Object.fromEntries(SECRET_FIELDS.map((f) => [f, input(f).value]));
+  fillConnection(answer.connection);
+  await granted;
+  const access = await checkHostAccess(answer.hostPermissions ?? []);
+  say(region, t(access ? "connection_saved" : "connection_saved_no_access"), access ? "success" : "warning");
+}
+
+/** Shows the "grant access" button when some origin the core needs is not granted. */
+async function checkHostAccess(origins) {
+  neededOrigins = origins;
+  const ok = origins.length === 0 || (await Ext.permissionsContains(origins).catch(() => false));
+  $("permission-fix").hidden = ok;
+  return ok;
+}
+
+const CHECK_ICONS = { ok: "✓", failed: "✕", warning: "!", skipped: "–" };
+
+function checkLabel(id) {
+  const scope = id.match(/^shop_scope_(.+)$/);
+  return scope ? t("check_shop_scope", scope[1]) : t(`check_${id}`);
+}
+
+function renderChecks(checks) {
+  $("checks").replaceChildren(
+    ...checks.map((check) =>
+      h(
+        "li",
+        { class: `check check-${check.status}`, testid: `check-${check.id}`, "data-status": check.status },
+        h("span", { class: "check-icon", "aria-hidden": "true" }, CHECK_ICONS[check.status] ?? "?"),
+        h(
+          "div",
+          { class: "check-body" },
+          h("strong", {}, checkLabel(check.id), h("span", { class: "visually-hidden" }, ` — ${t(`check_status_${check.status}`)}`)),
+          h("p", {}, pick(check, "message")),
+          pick(check, "fix") ? h("p", { class: "fix" }, h("strong", {}, t("check_fix")), " ", pick(check, "fix")) : null,
+        ),
+      ),
+    ),
+  );
+}
+
+async function testConnection(granted) {
+  const region = $("connection-message");
+  const button = $("test-connection");
+  button.disabled = true;
+  $("checks").replaceChildren();
+  say(region, t("checking"), "info");
+  await granted; // the fetches need the host access being asked for
+  const answer = await send({ type: "testConnection", connection: readConnection() });
+  button.disabled = false;
+  if (!answer.ok) return say(region, errorOf(answer), "error");
+  renderChecks(answer.checks ?? []);
+  const failed = (answer.checks ?? []).filter((c) => c.status === "failed").length;
+  say(region, failed ? plural("n_checks_failed", failed) : t("checks_all_ok"), failed ? "error" : "success");
+}
+
+async function toggleKeys() {
+  const button = $("reveal-keys");
+  if (revealed) {
+    for (const field of SECRET_FIELDS) {
+      const el = input(field);
+      el.type = "password";
+      if (el.value === revealed[field]) el.value = ""; // unchanged: back to the mask
+    }
+    revealed = null;
+  } else {
+    const answer = await send({ type: "revealKeys" });
+    if (!answer.ok) return say($("connection-message"), errorOf(answer), "error");
+    revealed = {};
+    for (const field of SECRET_FIELDS) {
+      const el = input(field);
+      if (!el.value) el.value = answer.connection[field] ?? "";
+      revealed[field] = el.value;
+      el.type = "text";
+    }
+  }
+  button.textContent = t(revealed ? "btn_hide_keys" : "btn_reveal_keys");
+  button.setAttribute("aria-pressed", String(Boolean(revealed)));
+}
+
+for (const radio of connectionForm.querySelectorAll('input[name="shoperAuth"]')) radio.addEventListener("change", showAuthGroups);
+$("save-connection").addEventListener("click", () => {
+  const granted = requestHostAccess(originsFromForm()); // first: the click's user gesture
+  saveConnection(granted);
+});
+$("test-connection").addEventListener("click", () => {
+  const granted = requestHostAccess(originsFromForm()); // first: the click's user gesture
+  testConnection(granted);
+});
+$("grant-access").addEventListener("click", () => {
+  requestHostAccess(neededOrigins).then(() => checkHostAccess(neededOrigins));
+});
+$("reveal-keys").addEventListener("click", toggleKeys);
+input("shopUrl").addEventListener("input", () => ($("shop-url-prefilled").hidden = true));
+
+// === settings ==================================================================================
+//
+// One entry per field of `Settings` (src/settings.rs; JSON names as serde writes them). `path` is
+// the serde path, which is also what `invalid_fields` names. Texts: `set_<path with _>` (label)
+// and `set_<…>_help`; choice labels `set_<…>__<value>`.
+
+const ORIGINS = ["storefront", "facebook", "mobile", "allegro", "api", "admin_panel", "admin_as_customer", "google", "apilo"];
+
+const SETTINGS_FORM = [
+  {
+    group: "auto",
+    fields: [
+      { path: "auto_sync", type: "bool" },
+      { path: "interval_minutes", type: "int", min: 1, max: 1440 },
+    ],
+  },
+  {
+    group: "orders",
+    fields: [
+      { path: "orders.enabled", type: "bool" },
+      { path: "orders.origins", type: "origins" },
+      { path: "orders.statuses", type: "statuses" },
+      { path: "orders.start", type: "start" },
+      { path: "orders.missing_product", type: "choice", options: ["hold", "create_in_systim", "import_without_line"] },
+      { path: "orders.new_product_category_id", type: "optInt" },
+      { path: "orders.shipping_product_id", type: "optInt" },
+      { path: "orders.systim_status_id", type: "optInt" },
+    ],
+  },
+  {
+    group: "stock",
+    fields: [
+      { path: "stock.enabled", type: "bool" },
+      {
+        path: "stock.warehouses",
+        type: "rows",
+        columns: [
+          { key: "systim_stores", type: "idList" },
+          { key: "shop_warehouse", type: "optInt" },
+        ],
+        blank: { systim_stores: [], shop_warehouse: null },
+      },
+      { path: "stock.push_zeros", type: "bool" },
+      { path: "stock.max_zero_share_percent", type: "int", min: 0, max: 100 },
+      { path: "stock.zero_brake_min_count", type: "int", min: 0 },
+      { path: "stock.reserve_open_orders", type: "bool" },
+      { path: "stock.require_same_category", type: "bool" },
+      { path: "stock.require_same_vat", type: "bool" },
+    ],
+  },
+  {
+    group: "products",
+    fields: [
+      { path: "products.auto_create", type: "bool" },
+      { path: "products.codeless", type: "choice", options: ["create_with_generated_code", "skip"] },
+      { path: "products.missing_category", type: "choice", options: ["report", "create"] },
+      { path: "products.create_inactive", type: "bool" },
+      { path: "products.include_hidden", type: "bool" },
+      { path: "products.name_locale", type: "optText", placeholder: "pl_PL" },
+    ],
+  },
+  {
+    group: "mappings",
+    fields: [
+      { path: "matching.normalize_codes", type: "bool" },
+      idMapping("orders.payment_mapping"),
+      { path: "orders.default_payment_id", type: "optInt" },
+      idMapping("orders.delivery_mapping"),
+      { path: "orders.default_delivery_id", type: "optInt" },
+      idMapping("orders.currency_mapping"),
+    ],
+  },
+];
+
+function idMapping(path) {
+  return {
+    path,
+    type: "rows",
+    columns: [
+      { key: "shop_id", type: "int" },
+      { key: "systim_id", type: "int" },
+    ],
+    blank: { shop_id: null, systim_id: null },
+  };
+}
+
+const textKey = (path) => `set_${path.replace(/\./g, "_")}`;
+const controlId = (path) => `f-${path.replace(/\./g, "-")}`;
+const getPath = (obj, path) => path.split(".").reduce((o, k) => o?.[k], obj);
+function setPath(obj, path, value) {
+  const keys = path.split(".");
+  const last = keys.pop();
+  const parent = keys.reduce((o, k) => (o[k] ??= {}), obj);
+  parent[last] = value;
+}
+
+// --- parsing (syntax only; the core validates meaning) ---
+
+const fail = (key) => ({ error: t(key) });
+const parseInt10 = (text, { min, max, optional } = {}) => {
+  const s = String(text ?? "").trim();
+  if (s === "") return optional ? { value: null } : fail("err_number_required");
+  if (!/^\d+$/.test(s)) return fail("err_number_digits");
+  const n = Number(s);
+  if ((min !== undefined && n < min) || (max !== undefined && n > max)) return { error: t("err_number_range", min ?? 0, max ?? "∞") };
+  return { value: n };
+};
+const parseIdList = (text) => {
+  const parts = String(text ?? "").split(/[\s,;]+/).filter(Boolean);
+  if (parts.some((p) => !/^\d+$/.test(p))) return fail("err_id_list");
+  return { value: parts.map(Number) };
+};
+const formatIdList = (ids) => (ids ?? []).join(", ");
+
+// --- editors: each returns {node, read() → {value} | {error}} ---
+
+function scalarInput(id, value, { numeric = true, placeholder, describedBy } = {}) {
+  return h("input", {
+    id,
+    testid: id,
+    type: "text",
+    inputmode: numeric ? "numeric" : null,
+    value: value ?? "",
+    placeholder,
+    spellcheck: "false",
+    autocomplete: "off",
+    "aria-describedby": describedBy,
+  });
+}
+
+const EDITORS = {
+  bool(f, value, id) {
+    const box = h("input", { type: "checkbox", id, testid: id, role: "switch", checked: Boolean(value) });
+    return { node: box, read: () => ({ value: box.checked }), inline: true };
+  },
+  int(f, value, id, describedBy) {
+    const el = scalarInput(id, value, { describedBy });
+    return { node: el, read: () => parseInt10(el.value, f) };
+  },
+  optInt(f, value, id, describedBy) {
+    const el = scalarInput(id, value, { describedBy, placeholder: t("placeholder_none") });
+    return { node: el, read: () => parseInt10(el.value, { ...f, optional: true }) };
+  },
+  optText(f, value, id, describedBy) {
+    const el = scalarInput(id, value, { numeric: false, describedBy, placeholder: f.placeholder });
+    return { node: el, read: () => ({ value: el.value.trim() || null }) };
+  },
+  choice(f, value, id, describedBy) {
+    const select = h(
+      "select",
+      { id, testid: id, "aria-describedby": describedBy },
+      f.options.map((o) => h("option", { value: o, selected: o === value }, t(`${textKey(f.path)}__${o}`))),
+    );
+    return { node: select, read: () => ({ value: select.value }) };
+  },
+  /** `orders.origins`: one box per known origin; `{other: n}` entries are kept and shown as such. */
+  origins(f, value, id) {
+    const list = Array.isArray(value) ? value : [];
+    const others = list.filter((o) => typeof o === "object" && o !== null);
+    const boxes = [
+      ...ORIGINS.map((o) => ({ value: o, label: t(`origin_${o}`), checked: list.includes(o) })),
+      ...others.map((o) => ({ value: o, label: t("origin_other", Object.values(o)[0]), checked: true })),
+    ].map((o, i) => ({ ...o, el: h("input", { type: "checkbox", id: `${id}-${i}`, testid: `${id}-${typeof o.value === "string" ? o.value : `other-${i}`}`, checked: o.checked }) }));
+    const node = h("div", { class: "check-grid", role: "group", id }, boxes.map((b) => h("label", { class: "check" }, b.el, " ", b.label)));
+    return { node, read: () => ({ value: boxes.filter((b) => b.el.checked).map((b) => b.value) }) };
+  },
+  /** `orders.statuses`: all but "not completed", or only the listed Shoper status ids. */
+  statuses(f, value, id) {
+    return taggedChoice(f, value, id, {
+      tag: "mode",
+      content: "ids",
+      variants: { all_except_not_completed: null, only: { parse: parseIdList, format: formatIdList, placeholder: "1, 2, 3" } },
+    });
+  },
+  /** `orders.start`: not chosen, from an order id, or from a day. */
+  start(f, value, id) {
+    return taggedChoice(f, value, id, {
+      tag: "kind",
+      content: "value",
+      variants: {
+        unset: null,
+        order_id: { parse: (s) => parseInt10(s, { min: 1 }), format: (v) => v ?? "" },
+        date: { parse: (s) => (s ? { value: s } : fail("err_date_required")), format: (v) => v ?? "", placeholder: t("placeholder_date") },
+      },
+    });
+  },
+  /** Rows of small records (id mappings, warehouse links), with add and remove. */
+  rows(f, value, id) {
+    const head = h("tr", {}, f.columns.map((c) => h("th", { scope: "col" }, t(`${textKey(f.path)}_${c.key}`))), h("th", {}, h("span", { class: "visually-hidden" }, t("btn_remove_row"))));
+    const body = h("tbody");
+    const rows = [];
+    const addRow = (record) => {
+      const n = rows.length;
+      const cells = f.columns.map((c) => {
+        const v = record?.[c.key];
+        const el = scalarInput(`${id}-${n}-${c.key}`, c.type === "idList" ? formatIdList(v) : v, {
+          placeholder: c.type === "optInt" || c.type === "idList" ? t(`${textKey(f.path)}_${c.key}_empty`) : null,
+        });
+        el.setAttribute("aria-label", t(`${textKey(f.path)}_${c.key}`));
+        return { column: c, el };
+      });
+      const row = { cells };
+      const remove = h("button", { type: "button", class: "link danger", testid: `${id}-${n}-remove`, on: { click: () => { rows.splice(rows.indexOf(row), 1); row.tr.remove(); } } }, t("btn_remove_row"));
+      row.tr = h("tr", {}, cells.map((c) => h("td", {}, c.el)), h("td", {}, remove));
+      rows.push(row);
+      body.append(row.tr);
+    };
+    (Array.isArray(value) ? value : []).forEach(addRow);
+    const add = h("button", { type: "button", class: "ghost small", testid: `${id}-add`, on: { click: () => addRow(f.blank) } }, t("btn_add_row"));
+    const node = h("div", { class: "rows", id }, h("table", {}, h("thead", {}, head), body), add);
+    const parseCell = ({ column, el }) =>
+      column.type === "idList" ? parseIdList(el.value) : parseInt10(el.value, { optional: column.type === "optInt" });
+    const read = () => {
+      const out = [];
+      for (const row of rows) {
+        const record = {};
+        for (const cell of row.cells) {
+          const r = parseCell(cell);
+          if (r.error) return r;
+          record[cell.column.key] = r.value;
+        }
+        out.push(record);
+      }
+      return { value: out };
+    };
+    return { node, read };
+  },
+};
+
+/** A serde adjacently tagged enum: radio buttons for the variant, one input for its content. */
+function taggedChoice(f, value, id, { tag, content, variants }) {
+  const current = value?.[tag] ?? Object.keys(variants)[0];
+  const name = `${id}-variant`;
+  const parts = Object.entries(variants).map(([variant, spec]) => {
+    const radio = h("input", { type: "radio", name, id: `${id}-${variant}`, testid: `${id}-${variant}`, value: variant, checked: variant === current });
+    const field = spec
+      ? h("input", {
+          type: "text",
+          id: `${id}-${variant}-value`,
+          testid: `${id}-${variant}-value`,
+          value: variant === current ? spec.format(value?.[content]) : "",
+          placeholder: spec.placeholder,
+          "aria-label": t(`${textKey(f.path)}__${variant}`),
+          spellcheck: "false",
+        })
+      : null;
+    return { variant, spec, radio, field };
+  });
+  const sync = () => parts.forEach((p) => p.field && (p.field.disabled = !p.radio.checked));
+  parts.forEach((p) => p.radio.addEventListener("change", sync));
+  sync();
+  const node = h(
+    "div",
+    { class: "tagged", role: "radiogroup", id },
+    parts.map((p) => h("div", { class: "tagged-row" }, h("label", { class: "radio" }, p.radio, " ", t(`${textKey(f.path)}__${p.variant}`)), p.field)),
+  );
+  const read = () => {
+    const chosen = parts.find((p) => p.radio.checked) ?? parts[0];
+    if (!chosen.spec) return { value: { [tag]: chosen.variant } };
+    const r = chosen.spec.parse(chosen.field.value.trim());
+    return r.error ? r : { value: { [tag]: chosen.variant, [content]: r.value } };
+  };
+  return { node, read };
+}
+
+let loadedSettings = null; // as the core last gave them: unknown fields survive the round trip
+let settingsFields = []; // [{f, editor, errorEl, wrap}]
+
+function renderSettings(settings) {
+  loadedSettings = settings;
+  settingsFields = [];
+  const form = $("settings-form");
+  form.replaceChildren(
+    ...SETTINGS_FORM.map(({ group, fields }) =>
+      h(
+        "fieldset",
+        { class: "group", id: `group-${group}` },
+        h("legend", {}, t(`group_${group}`)),
+        fields.map((f) => renderSettingField(f, getPath(settings, f.path))),
+      ),
+    ),
+  );
+}
+
+function renderSettingField(f, value) {
+  const id = controlId(f.path);
+  const helpId = `${id}-help`;
+  const errorId = `${id}-error`;
+  const editor = EDITORS[f.type](f, value, id, `${helpId} ${errorId}`);
+  const label = t(textKey(f.path));
+  const compound = !["bool", "int", "optInt", "optText", "choice"].includes(f.type);
+  const errorEl = h("p", { class: "field-error", id: errorId, role: "alert", testid: `${id}-error` });
+  const help = h("p", { class: "help", id: helpId }, t(`${textKey(f.path)}_help`));
+  const wrap = compound
+    ? h("fieldset", { class: "field compound", "data-path": f.path }, h("legend", {}, label), help, editor.node, errorEl)
+    : editor.inline
+      ? h("div", { class: "field inline", "data-path": f.path }, h("label", { class: "check", for: id }, editor.node, " ", label), help, errorEl)
+      : h("div", { class: "field", "data-path": f.path }, h("label", { for: id }, label), editor.node, help, errorEl);
+  if (!compound) editor.node.setAttribute("aria-describedby", `${helpId} ${errorId}`);
+  settingsFields.push({ f, editor, errorEl, wrap });
+  return wrap;
+}
+
+/** The form read back over a copy of the loaded settings; syntax errors as `[{field, text}]`. */
+function readSettings() {
+  const settings = structuredClone(loadedSettings);
+  const errors = [];
+  for (const { f, editor } of settingsFields) {
+    const r = editor.read();
+    if (r.error) errors.push({ field: f.path, text: r.error });
+    else setPath(settings, f.path, r.value);
+  }
+  return { settings, errors };
+}
+
+/** Marks each field with its message and lists them all (with links) above the form. */
+function showSettingsErrors(errors) {
+  clearFieldErrors($("settings-form"));
+  const unplaced = [];
+  const links = [];
+  for (const e of errors) {
+    const target = settingsFields.find(({ f }) => f.path === e.field) ?? settingsFields.find(({ f }) => e.field.startsWith(`${f.path}.`));
+    if (!target) {
+      unplaced.push(e.text);
+      continue;
+    }
+    target.errorEl.textContent = target.errorEl.textContent ? `${target.errorEl.textContent} ${e.text}` : e.text;
+    target.wrap.querySelector("input, select")?.setAttribute("aria-invalid", "true");
+    links.push(h("li", {}, h("a", { href: `#${controlId(target.f.path)}` }, t(textKey(target.f.path))), `: ${e.text}`));
+  }
+  $("settings-summary").replaceChildren(
+    errors.length
+      ? h(
+          "div",
+          { class: "notice error", role: "alert", testid: "settings-errors" },
+          h("p", {}, plural("n_fields_to_fix", errors.length)),
+          h("ul", {}, links, unplaced.map((text) => h("li", {}, text))),
+        )
+      : "",
+  );
+  if (errors.length) $("settings-summary").scrollIntoView({ block: "nearest" });
+}
+
+async function loadSettings() {
+  const answer = await send({ type: "getSettings" });
+  if (!answer.ok) return say($("settings-message"), errorOf(answer), "error");
+  renderSettings(answer.settings);
+}
+
+async function saveSettings() {
+  const region = $("settings-message");
+  const { settings, errors } = readSettings();
+  if (errors.length) {
+    showSettingsErrors(errors);
+    return say(region, t("settings_not_saved"), "error");
+  }
+  say(region, t("saving"), "info");
+  const answer = await send({ type: "saveSettings", settings });
+  if (!answer.ok) {
+    const fields = answer.error?.fields ?? [];
+    showSettingsErrors(fields.map((e) => ({ field: e.field, text: pick(e, "message") })));
+    return say(region, fields.length ? t("settings_not_saved") : errorOf(answer), "error");
+  }
+  showSettingsErrors([]);
+  renderSettings(answer.settings);
+  say(region, t("settings_saved"), "success");
+}
+
+$("save-settings").addEventListener("click", saveSettings);
+$("reset-settings").addEventListener("click", () => {
+  showSettingsErrors([]);
+  if (loadedSettings) renderSettings(loadedSettings);
+  say($("settings-message"), t("settings_reset_done"), "info");
+});
+
+// === report ====================================================================================
+
+const reports = reportPanel({
+  reportEl: $("report-view"),
+  historyEl: $("report-history"),
+  onConfirmZeroing: async (report) => {
+    const answer = await send({ type: "run", kind: report.kind, dryRun: false, confirmZeroing: true });
+    if (!answer.ok) say($("report-progress"), errorOf(answer), "error");
+    watcher.refresh();
+  },
+});
+const watcher = watchStatus({
+  onStatus: (answer) => $("report-progress").replaceChildren(answer.ok && answer.running ? renderProgress(answer.running) : ""),
+  onRunEnded: () => reports.showLatest(),
+});
+$("refresh-report").addEventListener("click", () => reports.showLatest());
+$("export-csv").addEventListener("click", () => exportCsv($("report-progress")));
+
+/** `options.html#report` (the content script's "open report") lands on the report. */
+function focusSection() {
+  const section = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (!section?.classList.contains("card")) return;
+  section.scrollIntoView({ block: "start" });
+  section.querySelector("h2")?.focus({ preventScroll: true });
+}
+window.addEventListener("hashchange", focusSection);
+
+await Promise.all([loadConnection(), loadSettings(), reports.refresh()]);
+focusSection();

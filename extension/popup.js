@@ -1,0 +1,110 @@
+// The popup: a remote control. It shows the state the background reports (getStatus), starts runs,
+// shows the progress of the one under way (even after being closed and reopened) and the report.
+import {
+  t, h, pick, send, errorOf, localize, say, watchStatus, renderProgress, reportPanel, renderConnectionSummary,
+  exportCsv, formatDateTime, formatRelative, outcomePill, kindLabel,
+} from "./ui.js";
+
+const $ = (id) => document.getElementById(id);
+const RUN_BUTTONS = ["run-orders", "run-send_stock", "run-send_products"];
+const AREAS = ["orders", "stock", "products"];
+
+let latestStatus = null;
+
+localize();
+$("open-options").addEventListener("click", () => openOptions());
+$("open-setup").addEventListener("click", () => openOptions());
+for (const id of RUN_BUTTONS) $(id).addEventListener("click", (e) => startRun(e.currentTarget.dataset.kind));
+$("export-csv").addEventListener("click", exportProducts);
+$("auto-sync").addEventListener("change", (e) => setAutoSync(e.currentTarget.checked));
+
+const reports = reportPanel({
+  reportEl: $("report"),
+  historyEl: $("history-list"),
+  onConfirmZeroing: (report) => startRun(report.kind, { confirmZeroing: true }),
+});
+const watcher = watchStatus({ onStatus: showStatus, onRunEnded: () => reports.showLatest() });
+reports.refresh();
+
+function openOptions() {
+  globalThis.ExtApi.openOptionsPage();
+  window.close();
+}
+
+// --- status ---------------------------------------------------------------------------------
+
+function showStatus(answer) {
+  if (!answer.ok) {
+    $("state").textContent = errorOf(answer);
+    $("state").dataset.state = "error";
+    return;
+  }
+  latestStatus = answer;
+  const { configured, connection, autoSync, running, lastRuns } = answer;
+  $("state").textContent = configured ? t("state_configured") : t("state_not_configured");
+  $("state").dataset.state = configured ? "configured" : "not_configured";
+  $("connection-summary").replaceChildren(renderConnectionSummary(connection));
+  $("setup").hidden = configured;
+  for (const id of [...RUN_BUTTONS, "export-csv"]) $(id).disabled = !configured || Boolean(running);
+  $("progress").replaceChildren(running ? renderProgress(running, { onCancel: cancelRun }) : "");
+
+  $("auto-sync").checked = Boolean(autoSync?.enabled);
+  $("auto-sync").disabled = !configured;
+  $("next-run").textContent = nextRunText(autoSync);
+  $("last-runs").replaceChildren(
+    ...AREAS.flatMap((area) => {
+      const run = lastRuns?.[area];
+      return [
+        h("dt", {}, t(`section_${area}`)),
+        h(
+          "dd",
+          { testid: `last-run-${area}` },
+          run ? [outcomePill(run.outcome), " ", h("span", { title: pick(run, "headline") }, formatDateTime(run.finishedMs || run.startedMs))] : t("last_run_never"),
+        ),
+      ];
+    }),
+  );
+}
+
+function nextRunText(autoSync) {
+  if (!autoSync?.enabled) return t("auto_off");
+  const every = t("auto_every", autoSync.intervalMinutes);
+  return autoSync.nextRunMs ? `${every} · ${t("auto_next", formatRelative(autoSync.nextRunMs))}` : every;
+}
+
+// --- actions --------------------------------------------------------------------------------
+
+async function startRun(kind, { confirmZeroing = false } = {}) {
+  const dryRun = $("preview").checked && !confirmZeroing;
+  say($("message"), "");
+  const message = { type: "run", kind, dryRun };
+  if (confirmZeroing) message.confirmZeroing = true;
+  const answer = await send(message);
+  if (!answer.ok) return say($("message"), errorOf(answer), "error");
+  say($("message"), t(dryRun ? "run_started_preview" : "run_started", kindLabel(kind)), "info");
+  watcher.refresh();
+}
+
+async function cancelRun() {
+  const answer = await send({ type: "cancel" });
+  if (!answer.ok) return say($("message"), errorOf(answer), "error");
+  say($("message"), t(answer.cancelled ? "run_cancelling" : "run_nothing_to_cancel"), "info");
+  watcher.refresh();
+}
+
+async function exportProducts() {
+  const button = $("export-csv");
+  button.disabled = true;
+  await exportCsv($("message"));
+  button.disabled = Boolean(latestStatus?.running) || !latestStatus?.configured;
+}
+
+async function setAutoSync(enabled) {
+  const answer = await send({ type: "setAutoSync", enabled });
+  if (!answer.ok) {
+    $("auto-sync").checked = !enabled;
+    return say($("message"), errorOf(answer), "error");
+  }
+  say($("message"), t(enabled ? "auto_enabled" : "auto_disabled"), "success");
+  watcher.refresh();
+}
