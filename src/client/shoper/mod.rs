@@ -5,7 +5,7 @@
 //!   exchange; a 401 means it was revoked).
 //! - Pacing: the leaky-bucket model in [`super::pacing`] delays each call just enough; 429 and
 //!   `Retry-After` are handled by the shared transport and [`crate::retry`].
-//! - Paging and bulk: see [`lists`].
+//! - Paging and bulk: see `lists.rs`.
 
 mod answer;
 mod lists;
@@ -128,7 +128,8 @@ impl<'a, H: Http, C: Clock> ShoperClient<'a, H, C> {
         }
     }
 
-    /// Log in now (a connection test). With a static token this only checks nothing is empty.
+    /// Log in now (a connection test). With a static API token there is nothing to exchange:
+    /// the first call shows whether Shoper accepts it.
     pub async fn authenticate(&mut self) -> Result<(), ApiError> {
         self.token = None;
         self.bearer().await.map(|_| ())

@@ -9,7 +9,7 @@
 //! - A non-JSON answer is a transient server error: retried for reads, never for `add*`, which
 //!   give [`ApiError::OutcomeUnknown`] instead.
 //!
-//! Methods: [`methods`] (documented or seen in working clients) and [`assumed`] (not published;
+//! Methods: `methods.rs` (documented or seen in working clients) and [`assumed`] (not published;
 //! every one of them in that one module).
 
 pub mod assumed;
