@@ -18,7 +18,7 @@ pub enum AddressProblem {
 }
 
 impl AddressProblem {
-    pub(crate) fn message_pl(self, service: Service) -> String {
+    pub fn message_pl(self, service: Service) -> String {
         let example = match service {
             Service::Shoper => "adres sklepu, np. https://twojsklep.pl",
             Service::Systim => "nazwę konta Systim (np. firma dla firma.systim.pl) albo adres https://",
@@ -36,7 +36,7 @@ impl AddressProblem {
         }
     }
 
-    pub(crate) fn message_en(self, service: Service) -> String {
+    pub fn message_en(self, service: Service) -> String {
         let what = match service {
             Service::Shoper => "shop address",
             Service::Systim => "Systim account",

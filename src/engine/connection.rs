@@ -3,6 +3,8 @@
 //! the keys (the seed's "Pokaż klucze dostępu"); never written to logs, reports or messages to a
 //! content script.
 
+use crate::client::address::{parse_origin, systim_origin, AddressProblem};
+use crate::client::Service;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,89 +71,43 @@ pub fn mask(secret: &str) -> String {
     }
 }
 
-/// A parsed base URL: `scheme://host[:port]` without a trailing slash.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Origin {
-    pub scheme: String,
-    pub host: String,
-    pub port: Option<u16>,
+/// The match pattern for `permissions.request` of an origin (`scheme://host[:port]`): ports are
+/// not part of match patterns.
+pub fn permission_pattern(origin: &str) -> String {
+    let (scheme, rest) = origin.split_once("://").unwrap_or(("https", origin));
+    let host = if rest.starts_with('[') {
+        rest.split_inclusive(']').next().unwrap_or(rest)
+    } else {
+        rest.split(':').next().unwrap_or(rest)
+    };
+    format!("{scheme}://{host}/*")
 }
 
-impl Origin {
-    pub fn as_url(&self) -> String {
-        match self.port {
-            Some(p) => format!("{}://{}:{p}", self.scheme, self.host),
-            None => format!("{}://{}", self.scheme, self.host),
-        }
-    }
-    /// The match pattern for `permissions.request` (ports are not part of match patterns).
-    pub fn permission_pattern(&self) -> String {
-        format!("{}://{}/*", self.scheme, self.host)
-    }
-    pub fn is_loopback(&self) -> bool {
-        self.host == "localhost" || self.host == "127.0.0.1" || self.host == "[::1]"
-    }
+/// The host name of an origin (the shop's identity in storage keys and the import marker).
+pub fn origin_host(origin: &str) -> String {
+    let rest = origin.split_once("://").map_or(origin, |(_, r)| r);
+    rest.to_string()
 }
 
-/// Parse what a merchant types as a shop or account address: `sklep.pl`, `https://sklep.pl/`,
-/// `https://sklep.pl/admin/orders`. Only https, except plain http on loopback (the sandbox).
-pub fn parse_origin(input: &str) -> Result<Origin, (&'static str, &'static str)> {
-    let t = input.trim();
-    if t.is_empty() {
-        return Err(("Podaj adres.", "Enter the address."));
-    }
-    let (scheme, rest) = match t.split_once("://") {
-        Some((s, r)) => (s.to_ascii_lowercase(), r),
-        None => ("https".to_string(), t),
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.contains('@') {
-        return Err(("Adres nie może zawierać loginu ani hasła.", "The address must not contain a login or password."));
-    }
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => match p.parse::<u16>() {
-            Ok(port) => (h.to_ascii_lowercase(), Some(port)),
-            Err(_) => return Err(("Nieprawidłowy numer portu w adresie.", "Invalid port number in the address.")),
-        },
-        _ => (authority.to_ascii_lowercase(), None),
-    };
-    let valid_host = !host.is_empty()
-        && host.len() <= 253
-        && (host.starts_with('[') || host.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')));
-    if !valid_host {
-        return Err(("To nie jest poprawny adres strony.", "This is not a valid web address."));
-    }
-    let origin = Origin { scheme: scheme.clone(), host, port };
-    match scheme.as_str() {
-        "https" => Ok(origin),
-        "http" if origin.is_loopback() => Ok(origin),
-        "http" => Err(("Adres musi zaczynać się od https:// (połączenie szyfrowane).", "The address must start with https:// (an encrypted connection).")),
-        _ => Err(("Nieobsługiwany protokół; użyj https://.", "Unsupported protocol; use https://.")),
-    }
+fn address_error(field: &str, problem: AddressProblem, service: Service) -> FieldError {
+    FieldError { field: field.into(), message_pl: problem.message_pl(service), message_en: problem.message_en(service) }
 }
 
 impl Connection {
-    pub fn shop_origin(&self) -> Option<Origin> {
-        parse_origin(&self.shop_url).ok()
+    /// `https://sklep.pl` (normalised), when the address is valid.
+    pub fn shop_origin(&self) -> Result<String, AddressProblem> {
+        parse_origin(&self.shop_url)
     }
 
     /// The Systim base URL: an account name becomes `https://<name>.systim.pl`.
-    pub fn systim_origin(&self) -> Result<Origin, (&'static str, &'static str)> {
-        let a = self.systim_account.trim();
-        let is_name = !a.is_empty() && !a.contains("://") && !a.contains('.') && !a.contains(':');
-        if is_name {
-            if !a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-                return Err(("Nazwa konta Systim może zawierać tylko litery, cyfry i myślnik.", "A Systim account name may only contain letters, digits and hyphens."));
-            }
-            return Ok(Origin { scheme: "https".into(), host: format!("{}.systim.pl", a.to_ascii_lowercase()), port: None });
-        }
-        parse_origin(a)
+    pub fn systim_origin(&self) -> Result<String, AddressProblem> {
+        systim_origin(&self.systim_account)
     }
 
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        if let Err((pl, en)) = parse_origin(&self.shop_url) {
-            errors.push(field_error("shopUrl", pl, en));
+        if let Err(p) = self.shop_origin() {
+            errors.push(address_error("shopUrl", p, Service::Shoper));
         }
         match self.shoper_auth {
             ShoperAuthKind::User => {
@@ -171,8 +127,8 @@ impl Connection {
                 }
             }
         }
-        if let Err((pl, en)) = self.systim_origin() {
-            errors.push(field_error("systimAccount", pl, en));
+        if let Err(p) = self.systim_origin() {
+            errors.push(address_error("systimAccount", p, Service::Systim));
         }
         if self.systim_login.trim().is_empty() {
             errors.push(field_error("systimLogin", "Podaj login użytkownika Systim, dla którego wygenerowano klucz API.", "Enter the Systim user for whom the API key was generated."));
@@ -238,29 +194,15 @@ mod tests {
     }
 
     #[test]
-    fn addresses_are_normalised_and_only_https_or_loopback_accepted() {
-        assert_eq!(parse_origin("sklep.example.pl").unwrap().as_url(), "https://sklep.example.pl");
-        assert_eq!(parse_origin(" https://Sklep.Example.pl/admin/orders ").unwrap().as_url(), "https://sklep.example.pl");
-        assert_eq!(parse_origin("http://127.0.0.1:8080").unwrap().as_url(), "http://127.0.0.1:8080");
-        assert_eq!(parse_origin("http://localhost:3000/x").unwrap().permission_pattern(), "http://localhost/*");
-        assert!(parse_origin("http://sklep.example.pl").unwrap_err().0.contains("https"));
-        assert!(parse_origin("ftp://sklep.pl").is_err());
-        assert!(parse_origin("https://user:pass@sklep.pl").is_err());
-        assert!(parse_origin("https://sklep..pl").is_err());
-        assert!(parse_origin("").is_err());
-        assert!(parse_origin("https://sklep.pl:99999").is_err());
-    }
-
-    #[test]
-    fn systim_account_name_or_url() {
+    fn origins_give_permission_patterns_without_ports() {
+        assert_eq!(permission_pattern("http://127.0.0.1:8080"), "http://127.0.0.1/*");
+        assert_eq!(permission_pattern("https://sklep.example.pl"), "https://sklep.example.pl/*");
+        assert_eq!(origin_host("https://sklep.example.pl"), "sklep.example.pl");
         let mut c = sample();
-        assert_eq!(c.systim_origin().unwrap().as_url(), "https://firma.systim.pl");
-        c.systim_account = "41216".into();
-        assert_eq!(c.systim_origin().unwrap().as_url(), "https://41216.systim.pl");
-        c.systim_account = "http://127.0.0.1:9001".into();
-        assert_eq!(c.systim_origin().unwrap().as_url(), "http://127.0.0.1:9001");
-        c.systim_account = "firma z spacją".into();
-        assert!(c.systim_origin().is_err());
+        assert_eq!(c.systim_origin().unwrap(), "https://firma.systim.pl");
+        c.shop_url = "http://sklep.example.pl".into();
+        assert_eq!(c.validate()[0].field, "shopUrl");
+        assert!(c.validate()[0].message_pl.contains("https"));
     }
 
     #[test]

@@ -1,0 +1,104 @@
+//! Native test support: the sandbox in-process behind the engine's `Http` trait, on a virtual
+//! clock shared by both sides (rate-limit waits cost no real time; runs are deterministic).
+#![allow(dead_code)]
+
+use sandbox::wire::Delivery;
+use sandbox::{Request, Sandbox, Service};
+use shoper_systim::io::{Http, HttpRequest, HttpResponse, NetError};
+use shoper_systim::mem::{MemStorage, VirtualClock};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// In-process base URLs: the port tells the adapter which stand-in a request is for.
+pub const SHOP_URL: &str = "http://127.0.0.1:18001";
+pub const SYSTIM_URL: &str = "http://127.0.0.1:18002";
+
+/// Counts of what crossed the adapter.
+#[derive(Clone, Debug, Default)]
+pub struct Traffic {
+    pub shoper_calls: u64,
+    pub systim_calls: u64,
+    pub dropped: u64,
+    pub timed_out: u64,
+}
+
+#[derive(Clone)]
+pub struct InProcess {
+    pub sandbox: Rc<RefCell<Sandbox>>,
+    pub clock: VirtualClock,
+    pub traffic: Rc<RefCell<Traffic>>,
+    /// Simulated network latency per call (virtual ms).
+    pub latency_ms: u64,
+}
+
+impl InProcess {
+    pub fn new(scenario: &str) -> Self {
+        InProcess {
+            sandbox: Rc::new(RefCell::new(Sandbox::new(scenario).expect("scenario"))),
+            clock: VirtualClock::default(),
+            traffic: Rc::default(),
+            latency_ms: 0,
+        }
+    }
+
+    /// Call the control API (`/__sandbox/...`) directly.
+    pub fn control(&self, method: &str, route: &str, body: serde_json::Value) -> serde_json::Value {
+        let req = Request::new(method, &format!("/__sandbox{route}")).with_body(serde_json::to_vec(&body).unwrap());
+        let resp = self.sandbox.borrow_mut().handle(Service::Shoper, &req, shoper_systim::io::Clock::now_ms(&self.clock));
+        assert!(resp.status < 300, "control {route}: {} {}", resp.status, resp.body_text());
+        resp.body_json()
+    }
+
+    pub fn state(&self) -> serde_json::Value {
+        self.control("GET", "/state", serde_json::Value::Null)
+    }
+
+    fn route(url: &str) -> Option<(Service, String)> {
+        if let Some(rest) = url.strip_prefix(SHOP_URL) {
+            Some((Service::Shoper, rest.to_string()))
+        } else {
+            url.strip_prefix(SYSTIM_URL).map(|rest| (Service::Systim, rest.to_string()))
+        }
+    }
+}
+
+impl Http for InProcess {
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, NetError> {
+        let Some((service, path)) = Self::route(&req.url) else {
+            return Err(NetError::Unreachable(format!("no host behind {}", req.url)));
+        };
+        let mut sreq = Request::new(req.method.as_str(), if path.is_empty() { "/" } else { &path });
+        for (k, v) in &req.headers {
+            sreq = sreq.with_header(k, v);
+        }
+        if let Some(b) = &req.body {
+            sreq = sreq.with_body(b.as_bytes().to_vec());
+        }
+        {
+            let mut t = self.traffic.borrow_mut();
+            match service {
+                Service::Shoper => t.shoper_calls += 1,
+                Service::Systim => t.systim_calls += 1,
+            }
+        }
+        self.clock.advance(self.latency_ms);
+        let now = shoper_systim::io::Clock::now_ms(&self.clock);
+        let resp = self.sandbox.borrow_mut().handle(service, &sreq, now);
+        if resp.delivery == Delivery::Drop {
+            self.traffic.borrow_mut().dropped += 1;
+            return Err(NetError::Unreachable("connection reset by peer".into()));
+        }
+        if resp.delay_ms >= u64::from(req.timeout_ms) {
+            self.traffic.borrow_mut().timed_out += 1;
+            self.clock.advance(u64::from(req.timeout_ms));
+            return Err(NetError::Timeout);
+        }
+        self.clock.advance(resp.delay_ms);
+        Ok(HttpResponse { status: resp.status, headers: resp.headers.clone(), body: resp.body_text() })
+    }
+}
+
+/// A fresh in-process world with empty extension storage.
+pub fn world(scenario: &str) -> (InProcess, MemStorage) {
+    (InProcess::new(scenario), MemStorage::new())
+}
