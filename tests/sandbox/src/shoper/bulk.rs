@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 
 use super::auth::Principal;
 use super::error::ApiError;
+use super::store::obj;
 use super::{ApiResult, Reply, ShoperState};
 
 pub const MAX_OPS: usize = 25;
@@ -43,7 +44,7 @@ impl ShoperState {
         }
         let items: Vec<Value> = ops.iter().map(|op| self.bulk_item(who, op, now_ms)).collect();
         let errors = items.iter().any(|i| i["code"].as_u64().unwrap_or(500) >= 400);
-        Ok(Reply::json(json!({"errors": errors, "items": items})))
+        Ok(Reply::json(obj([("errors", json!(errors)), ("items", Value::Array(items))])))
     }
 
     fn bulk_item(&mut self, who: Principal, op: &Value, now_ms: u64) -> Value {
@@ -52,7 +53,7 @@ impl ShoperState {
             Ok(reply) => (200, reply.body),
             Err(e) => (e.status, e.body()),
         };
-        json!({"id": id, "code": code, "body": body})
+        obj([("id", id), ("code", json!(code)), ("body", body)])
     }
 
     fn bulk_exec(&mut self, who: Principal, op: &Value, now_ms: u64) -> ApiResult {

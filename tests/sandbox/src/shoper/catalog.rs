@@ -1,18 +1,27 @@
 //! Products and product-stocks (the SKU/price/stock grain): row templates, writes, rendering.
 
+use std::sync::OnceLock;
+
 use serde_json::{json, Value};
 
 use super::clock;
 use super::dec::Dec;
 use super::error::{reason, ApiError, Errors};
 use super::schema::{merge, require, Field, Kind, TrSpec};
-use super::store::{dec, flag, id, row_of, row_of_parts, s, text, Res, Row};
+use super::store::{cached, dec, flag, id, row_of, row_of_parts, s, set_all, text, Res, Row};
 use super::ShoperState;
 
 /// A new product; computed columns (`code`, `stock`, `options`…) are placeholders filled at render.
 pub fn product_row(now: &str) -> Row {
+    static TEMPLATE: OnceLock<Row> = OnceLock::new();
+    let mut row = cached(&TEMPLATE, product_template);
+    set_all(&mut row, &["add_date", "edit_date"], now);
+    row
+}
+
+fn product_template() -> Row {
     row_of_parts(vec![json!({
-        "product_id": "", "producer_id": null, "group_id": null, "tax_id": "1", "add_date": now, "edit_date": now,
+        "product_id": "", "producer_id": null, "group_id": null, "tax_id": "1", "add_date": "", "edit_date": "",
         "other_price": "0.00", "pkwiu": "", "unit_id": "1", "in_loyalty": "0", "loyalty_score": null,
         "loyalty_price": null, "bestseller": "0", "newproduct": "0", "dimension_w": "0.0000", "dimension_h": "0.0000",
         "dimension_l": "0.0000", "vol_weight": "0.0000", "currency_id": null, "gauge_id": null,
@@ -37,11 +46,21 @@ pub fn product_tr_entry(name: &str, active: bool) -> Value {
 
 /// A new stock row; `comp_*` and `historical_*` are computed at render.
 pub fn stock_row(is_default: bool) -> Row {
-    let (extended, default, price_type) = if is_default { ("0", "1", "1") } else { ("1", "0", "0") };
+    static TEMPLATE: OnceLock<Row> = OnceLock::new();
+    let mut row = cached(&TEMPLATE, stock_template);
+    if !is_default {
+        for (k, v) in [("extended", "1"), ("default", "0"), ("price_type", "0")] {
+            row.insert(k.into(), s(v));
+        }
+    }
+    row
+}
+
+fn stock_template() -> Row {
     row_of_parts(vec![json!({
-        "stock_id": "", "extended": extended, "price": "0.00", "price_type": price_type, "price_buying": "0.00",
+        "stock_id": "", "extended": "0", "price": "0.00", "price_type": "1", "price_buying": "0.00",
         "price_buying_net": "0.00", "stock": "0", "package": "0", "warn_level": "1", "sold": "0", "weight": "1",
-        "weight_type": "1", "active": "1", "default": default, "product_id": "", "availability_id": null,
+        "weight_type": "1", "active": "1", "default": "1", "product_id": "", "availability_id": null,
         "delivery_id": null, "gfx_id": null, "code": "", "ean": "",
     }), json!({
         "comp_weight": "", "comp_price": "",

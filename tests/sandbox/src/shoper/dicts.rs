@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::clock;
 use super::error::{reason, ApiError, Errors};
 use super::schema::{self, merge, require, Field, Kind, TrSpec};
-use super::store::{as_id, id, row_of, s, text, Res, Row};
+use super::store::{as_id, id, obj, row_of, s, text, Res, Row};
 use super::ShoperState;
 
 pub fn category_row(_now: &str) -> Row {
@@ -292,7 +292,7 @@ impl ShoperState {
         };
         fn node(cid: u64, depth: usize, children: &dyn Fn(u64) -> Vec<u64>) -> Value {
             let kids: Vec<Value> = if depth > 32 { Vec::new() } else { children(cid).into_iter().map(|c| node(c, depth + 1, children)).collect() };
-            json!({"id": cid, "children": kids})
+            obj([("id", json!(cid)), ("children", Value::Array(kids))])
         }
         Value::Array(roots.into_iter().map(|r| node(r, 0, &children)).collect())
     }

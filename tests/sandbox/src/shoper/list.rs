@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::dec::Dec;
 use super::error::ApiError;
+use super::store::obj;
 
 pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_LIMIT: usize = 50;
@@ -62,6 +63,11 @@ impl ListQuery {
 
     pub fn has_filter_prefix(&self, prefix: &str) -> bool {
         self.filters.iter().any(|c| c.path.starts_with(prefix))
+    }
+
+    /// Splits the filters by a predicate on their paths: `(matching, the rest)`.
+    pub fn split_filters(&self, pred: impl Fn(&str) -> bool) -> (Vec<Cond>, Vec<Cond>) {
+        self.filters.iter().cloned().partition(|c| pred(&c.path))
     }
 }
 
@@ -209,27 +215,38 @@ pub fn resolve<'a>(v: &'a Value, path: &str) -> Vec<&'a Value> {
     out
 }
 
+/// [`resolve`] starting from an object's fields.
+pub fn resolve_in<'a>(m: &'a Map<String, Value>, path: &str) -> Vec<&'a Value> {
+    let segs: Vec<&str> = path.split('.').collect();
+    let mut out = Vec::new();
+    walk_object(m, &segs, false, &mut out);
+    out
+}
+
 fn walk<'a>(v: &'a Value, segs: &[&str], in_translations: bool, out: &mut Vec<&'a Value>) {
-    let Some((head, rest)) = segs.split_first() else {
+    if segs.is_empty() {
         match v {
             Value::Array(items) => out.extend(items.iter()),
             other => out.push(other),
         }
         return;
-    };
+    }
     match v {
-        Value::Object(m) => {
-            let key = if *head == "translation" && !m.contains_key("translation") { "translations" } else { head };
-            if let Some(child) = m.get(key) {
-                walk(child, rest, key == "translations", out);
-            } else if in_translations {
-                for child in m.values() {
-                    walk(child, segs, false, out);
-                }
-            }
-        }
+        Value::Object(m) => walk_object(m, segs, in_translations, out),
         Value::Array(items) => items.iter().for_each(|item| walk(item, segs, in_translations, out)),
         _ => {}
+    }
+}
+
+fn walk_object<'a>(m: &'a Map<String, Value>, segs: &[&str], in_translations: bool, out: &mut Vec<&'a Value>) {
+    let Some((head, rest)) = segs.split_first() else { return };
+    let key = if *head == "translation" && !m.contains_key("translation") { "translations" } else { head };
+    if let Some(child) = m.get(key) {
+        walk(child, rest, key == "translations", out);
+    } else if in_translations {
+        for child in m.values() {
+            walk(child, segs, false, out);
+        }
     }
 }
 
@@ -333,8 +350,7 @@ fn test_one(field: &Value, cond: &Cond, ci: bool) -> bool {
 
 /// A row passes when any reached value satisfies the positive form of the condition
 /// (for negated operators: when none does). Missing fields count as null.
-pub fn matches(row: &Value, cond: &Cond, ci: bool) -> bool {
-    let mut found = resolve(row, &cond.path);
+fn passes(mut found: Vec<&Value>, cond: &Cond, ci: bool) -> bool {
     if found.is_empty() {
         found.push(&Value::Null);
     }
@@ -343,7 +359,12 @@ pub fn matches(row: &Value, cond: &Cond, ci: bool) -> bool {
 }
 
 pub fn matches_all(row: &Value, conds: &[Cond], ci: bool) -> bool {
-    conds.iter().all(|c| matches(row, c, ci))
+    conds.iter().all(|c| passes(resolve(row, &c.path), c, ci))
+}
+
+/// [`matches_all`] on an object's fields (a stored row).
+pub fn matches_all_in(row: &Map<String, Value>, conds: &[Cond], ci: bool) -> bool {
+    conds.iter().all(|c| passes(resolve_in(row, &c.path), c, ci))
 }
 
 fn sort_key_cmp(a: &Value, b: &Value, path: &str, ci: bool) -> Ordering {
@@ -395,7 +416,7 @@ pub fn page_info(count: usize, limit: usize, page: usize) -> PageInfo {
 }
 
 pub fn envelope(info: &PageInfo, list: Vec<Value>) -> Value {
-    json!({"count": info.count.to_string(), "pages": info.pages, "page": info.page, "list": list})
+    obj([("count", json!(info.count.to_string())), ("pages", json!(info.pages)), ("page", json!(info.page)), ("list", Value::Array(list))])
 }
 
 #[cfg(test)]

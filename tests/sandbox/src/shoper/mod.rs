@@ -52,7 +52,7 @@ use auth::{Auth, Principal};
 use bucket::Bucket;
 use config::{BulkCost, Config};
 use error::ApiError;
-use store::{Db, Res};
+use store::{obj, Db, Res};
 
 pub use dec::Dec;
 
@@ -169,19 +169,19 @@ impl ShoperState {
         let orders: Vec<Value> = self.db.t(Res::Orders).ids().into_iter().filter_map(|id| self.order_with_lines(id)).collect();
         let all = |res: Res| -> Vec<Value> { self.db.t(res).ids().into_iter().filter_map(|id| self.render(res, id)).collect() };
         let buckets: serde_json::Map<String, Value> = self.buckets.iter().map(|(k, b)| (k.to_string(), json!(b.level))).collect();
-        json!({
-            "scenario": self.scenario,
-            "config": self.cfg.to_json(),
-            "application_config": self.application_config(),
-            "products": products,
-            "orders": orders,
-            "users": all(Res::Users),
-            "categories": all(Res::Categories),
-            "categories_tree": self.categories_tree(),
-            "warehouses": all(Res::Warehouses),
-            "tokens_issued": self.auth.issued_count(),
-            "buckets": buckets,
-        })
+        obj([
+            ("scenario", json!(self.scenario)),
+            ("config", self.cfg.to_json()),
+            ("application_config", self.application_config()),
+            ("products", Value::Array(products)),
+            ("orders", Value::Array(orders)),
+            ("users", Value::Array(all(Res::Users))),
+            ("categories", Value::Array(all(Res::Categories))),
+            ("categories_tree", self.categories_tree()),
+            ("warehouses", Value::Array(all(Res::Warehouses))),
+            ("tokens_issued", json!(self.auth.issued_count())),
+            ("buckets", Value::Object(buckets)),
+        ])
     }
 
     /// Place an order as a customer would in the storefront (origin 0), through the shop's own

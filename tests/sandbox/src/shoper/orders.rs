@@ -1,13 +1,15 @@
 //! Orders and order lines (`order-products`): templates, business rules (origin, stock taken on
 //! line creation and given back on deletion, `sum`/`is_paid`), rendering.
 
+use std::sync::OnceLock;
+
 use serde_json::{json, Value};
 
 use super::clock;
 use super::dec::Dec;
 use super::error::{reason, ApiError, Errors};
 use super::schema::{merge, require, Field, Kind};
-use super::store::{as_id, dec, flag, id, row_of, row_of_parts, s, text, Res, Row};
+use super::store::{as_id, cached, dec, flag, id, row_of, row_of_parts, s, set_all, text, Res, Row};
 use super::ShoperState;
 
 pub fn address_row() -> Value {
@@ -18,10 +20,17 @@ pub fn address_row() -> Value {
 
 /// A new order; `sum`, `is_*`, `total_products`, `shipping_tax_*` and address ids are computed at render.
 pub fn order_row(now: &str) -> Row {
-    let date_only = now.get(..10).unwrap_or(now);
+    static TEMPLATE: OnceLock<Row> = OnceLock::new();
+    let mut row = cached(&TEMPLATE, order_template);
+    set_all(&mut row, &["date", "status_date", "confirm_date"], now);
+    set_all(&mut row, &["delivery_date"], now.get(..10).unwrap_or(now));
+    row
+}
+
+fn order_template() -> Row {
     row_of_parts(vec![json!({
-        "order_id": "", "user_id": null, "date": now, "status_date": now, "confirm_date": now,
-        "delivery_date": date_only, "status_id": null, "sum": "0.00", "payment_id": null, "user_order": "0",
+        "order_id": "", "user_id": null, "date": "", "status_date": "", "confirm_date": "",
+        "delivery_date": "", "status_id": null, "sum": "0.00", "payment_id": null, "user_order": "0",
         "shipping_id": null, "shipping_cost": "0.00", "email": "", "delivery_code": "", "code": "", "confirm": "0",
         "notes": "", "notes_priv": "", "notes_pub": "", "currency_id": "1", "currency_rate": "1", "paid": "0.00",
         "ip_address": "", "discount_client": "0", "discount_group": "0", "discount_levels": "0", "discount_code": "0",
@@ -36,6 +45,11 @@ pub fn order_row(now: &str) -> Row {
 }
 
 pub fn line_row() -> Row {
+    static TEMPLATE: OnceLock<Row> = OnceLock::new();
+    cached(&TEMPLATE, line_template)
+}
+
+fn line_template() -> Row {
     row_of(json!({
         "id": "", "order_id": "", "product_id": "0", "stock_id": "0", "price": "0.00", "discount_perc": "0.0000",
         "quantity": "1", "delivery_time": "1", "name": "", "code": "", "pkwiu": "", "tax": "23%", "tax_value": "23",

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::auth::Principal;
 use super::error::ApiError;
-use super::list::{self, ListQuery};
+use super::list::{self, Cond, ListQuery};
 use super::store::{Res, Row, Shape};
 use super::{ApiResult, Reply, ShoperState};
 
@@ -45,6 +45,63 @@ impl Verb {
             Verb::Edit | Verb::Delete => collection && res.writable() && has_id,
         }
     }
+}
+
+/// Top-level columns whose wire value is computed at render (stored rows hold placeholders).
+fn computed_columns(res: Res) -> &'static [&'static str] {
+    match res {
+        Res::Products => &["code", "ean", "stock", "options"],
+        Res::ProductStocks => &[
+            "options",
+            "warehouses",
+            "comp_weight",
+            "comp_price",
+            "comp_promo_price",
+            "comp_price_wholesale",
+            "comp_promo_price_wholesale",
+            "comp_price_special",
+            "comp_promo_price_special",
+            "historical_lowest_price",
+            "wholesale_historical_lowest_price",
+            "special_historical_lowest_price",
+        ],
+        Res::Orders => &[
+            "sum",
+            "order_url",
+            "is_cash_on_delivery",
+            "is_paid",
+            "is_overpayment",
+            "is_underpayment",
+            "total_products",
+            "shipping_tax_name",
+            "shipping_tax_value",
+        ],
+        Res::OrderProducts => &["warehouses"],
+        _ => &[],
+    }
+}
+
+/// Fields filled into nested objects at render (translation and address ids).
+const DECORATED: &[&str] = &[
+    "translation_id",
+    "trans_id",
+    "lang_id",
+    "permalink",
+    "address_id",
+    "order_id",
+    "product_id",
+    "category_id",
+    "status_id",
+    "unit_id",
+    "shipping_id",
+    "payment_id",
+];
+
+/// Whether a filter path reads the same from a stored row as from the rendered object.
+fn stored_path(res: Res, path: &str) -> bool {
+    let first = path.split('.').next().unwrap_or("");
+    let last = path.rsplit('.').next().unwrap_or("");
+    !computed_columns(res).contains(&first) && (!path.contains('.') || !DECORATED.contains(&last))
 }
 
 /// The request body as a JSON object (empty body = `{}`).
@@ -131,25 +188,47 @@ impl ShoperState {
         Ok(Reply { body: list::envelope(&info, rows), headers })
     }
 
-    /// Rows passing the filters. Filtering products on `stock.*` joins product-stocks: a product
-    /// is listed once per matching stock row (and counted so), as the live shop does.
+    /// Rows passing the filters. Conditions that read stored columns run on the stored rows
+    /// first, so only candidates are rendered.
     fn filtered_rows(&self, res: Res, q: &ListQuery) -> Vec<Value> {
-        let ci = self.cfg.filters_case_insensitive;
-        let ids = self.db.t(res).ids();
-        if res != Res::Products || !q.has_filter_prefix("stock.") {
-            return ids.into_iter().filter_map(|id| self.render(res, id)).filter(|row| list::matches_all(row, &q.filters, ci)).collect();
+        if res == Res::Products && q.has_filter_prefix("stock.") {
+            return self.joined_products(q);
         }
+        let ci = self.cfg.filters_case_insensitive;
+        let (cheap, costly) = q.split_filters(|p| stored_path(res, p));
+        self.db
+            .t(res)
+            .iter()
+            .filter(|(_, row)| list::matches_all_in(row, &cheap, ci))
+            .filter_map(|(id, _)| self.render(res, id))
+            .filter(|v| list::matches_all(v, &costly, ci))
+            .collect()
+    }
+
+    /// Filtering products on `stock.*` joins product-stocks: a product is listed once per
+    /// matching stock row (and counted so), as the live shop does.
+    fn joined_products(&self, q: &ListQuery) -> Vec<Value> {
+        let ci = self.cfg.filters_case_insensitive;
+        let (on_stock, on_product) = q.split_filters(|p| p.starts_with("stock."));
+        let on_stock: Vec<Cond> = on_stock.into_iter().map(|c| Cond { path: c.path["stock.".len()..].to_string(), ..c }).collect();
+        let (stock_cheap, stock_costly): (Vec<Cond>, Vec<Cond>) = on_stock.into_iter().partition(|c| stored_path(Res::ProductStocks, &c.path));
+        let (cheap, costly): (Vec<Cond>, Vec<Cond>) = on_product.into_iter().partition(|c| stored_path(Res::Products, &c.path));
+        let stocks = self.db.t(Res::ProductStocks);
+        let stock_passes = |sid: &u64| {
+            stocks.get(*sid).is_some_and(|row| list::matches_all_in(row, &stock_cheap, ci))
+                && (stock_costly.is_empty() || self.render_stock(*sid).is_some_and(|v| list::matches_all(&v, &stock_costly, ci)))
+        };
         let mut out = Vec::new();
-        for pid in ids {
-            let Some(product) = self.render(Res::Products, pid) else { continue };
-            for sid in self.db.stocks_of(pid) {
-                let mut joined = product.clone();
-                if let (Value::Object(m), Some(stock)) = (&mut joined, self.render(Res::ProductStocks, sid)) {
-                    m.insert("stock".into(), stock);
-                }
-                if list::matches_all(&joined, &q.filters, ci) {
-                    out.push(product.clone());
-                }
+        for (pid, row) in self.db.t(Res::Products).iter() {
+            if !list::matches_all_in(row, &cheap, ci) {
+                continue;
+            }
+            let hits = self.db.stocks_of(pid).iter().filter(|sid| stock_passes(sid)).count();
+            if hits == 0 {
+                continue;
+            }
+            if let Some(product) = self.render(Res::Products, pid).filter(|p| list::matches_all(p, &costly, ci)) {
+                out.extend(std::iter::repeat_n(product, hits));
             }
         }
         out

@@ -296,6 +296,23 @@ pub fn s(v: impl ToString) -> Value {
     Value::String(v.to_string())
 }
 
+/// A clone of a template row built once (building rows from `json!` is slow in bulk).
+pub fn cached(slot: &'static std::sync::OnceLock<Row>, build: fn() -> Row) -> Row {
+    slot.get_or_init(build).clone()
+}
+
+/// Sets several columns to the same text.
+pub fn set_all(row: &mut Row, keys: &[&str], value: &str) {
+    for k in keys {
+        row.insert(k.to_string(), s(value));
+    }
+}
+
+/// A JSON object from owned values (`json!` would deep-copy variables through serde).
+pub fn obj<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
 /// Builds a row from several `json!({...})` parts, in order (keeps each macro call small).
 pub fn row_of_parts(parts: Vec<Value>) -> Row {
     parts.into_iter().flat_map(row_of).collect()
