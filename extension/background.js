@@ -62,9 +62,13 @@ const effectHandlers = {
   openOptions: (e) => Ext.openOptionsPage(e.section),
 };
 
-/** Applies effects in order; one that fails is logged and does not stop the others. */
+/**
+ * Applies effects in order; one that fails is logged and does not stop the others. Takes the
+ * array itself (late effects, through init_core) or a result's `effects`.
+ */
 async function applyEffects(effects) {
-  for (const effect of Array.isArray(effects) ? effects : []) {
+  const list = Array.isArray(effects) ? effects : Array.isArray(effects?.effects) ? effects.effects : [];
+  for (const effect of list) {
     const handler = effectHandlers[effect?.type];
     if (!handler) {
       console.warn("shoper-systim: unknown effect", String(effect?.type));

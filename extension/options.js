@@ -160,7 +160,7 @@ function renderChecks(checks) {
     ...checks.map((check) =>
       h(
         "li",
-        { class: `check check-${check.status}`, testid: `check-${check.id}`, "data-status": check.status },
+        { class: `conn-check check-${check.status}`, testid: `check-${check.id}`, "data-status": check.status },
         h("span", { class: "check-icon", "aria-hidden": "true" }, CHECK_ICONS[check.status] ?? "?"),
         h(
           "div",
@@ -241,7 +241,7 @@ const SETTINGS_FORM = [
     group: "auto",
     fields: [
       { path: "auto_sync", type: "bool" },
-      { path: "interval_minutes", type: "int", min: 1, max: 1440 },
+      { path: "interval_minutes", type: "int" },
     ],
   },
   {
@@ -271,8 +271,8 @@ const SETTINGS_FORM = [
         blank: { systim_stores: [], shop_warehouse: null },
       },
       { path: "stock.push_zeros", type: "bool" },
-      { path: "stock.max_zero_share_percent", type: "int", min: 0, max: 100 },
-      { path: "stock.zero_brake_min_count", type: "int", min: 0 },
+      { path: "stock.max_zero_share_percent", type: "int" },
+      { path: "stock.zero_brake_min_count", type: "int" },
       { path: "stock.reserve_open_orders", type: "bool" },
       { path: "stock.require_same_category", type: "bool" },
       { path: "stock.require_same_vat", type: "bool" },
@@ -324,16 +324,14 @@ function setPath(obj, path, value) {
   parent[last] = value;
 }
 
-// --- parsing (syntax only; the core validates meaning) ---
+// --- parsing: syntax only ("is this a number"); ranges and meaning are the core's to judge ---
 
 const fail = (key) => ({ error: t(key) });
-const parseInt10 = (text, { min, max, optional } = {}) => {
+const parseInt10 = (text, { optional = false } = {}) => {
   const s = String(text ?? "").trim();
   if (s === "") return optional ? { value: null } : fail("err_number_required");
-  if (!/^\d+$/.test(s)) return fail("err_number_digits");
-  const n = Number(s);
-  if ((min !== undefined && n < min) || (max !== undefined && n > max)) return { error: t("err_number_range", min ?? 0, max ?? "∞") };
-  return { value: n };
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) return fail("err_number_digits");
+  return { value: Number(s) };
 };
 const parseIdList = (text) => {
   const parts = String(text ?? "").split(/[\s,;]+/).filter(Boolean);
@@ -365,11 +363,11 @@ const EDITORS = {
   },
   int(f, value, id, describedBy) {
     const el = scalarInput(id, value, { describedBy });
-    return { node: el, read: () => parseInt10(el.value, f) };
+    return { node: el, read: () => parseInt10(el.value) };
   },
   optInt(f, value, id, describedBy) {
     const el = scalarInput(id, value, { describedBy, placeholder: t("placeholder_none") });
-    return { node: el, read: () => parseInt10(el.value, { ...f, optional: true }) };
+    return { node: el, read: () => parseInt10(el.value, { optional: true }) };
   },
   optText(f, value, id, describedBy) {
     const el = scalarInput(id, value, { numeric: false, describedBy, placeholder: f.placeholder });
@@ -409,7 +407,7 @@ const EDITORS = {
       content: "value",
       variants: {
         unset: null,
-        order_id: { parse: (s) => parseInt10(s, { min: 1 }), format: (v) => v ?? "" },
+        order_id: { parse: (s) => parseInt10(s), format: (v) => v ?? "" },
         date: { parse: (s) => (s ? { value: s } : fail("err_date_required")), format: (v) => v ?? "", placeholder: t("placeholder_date") },
       },
     });

@@ -2,7 +2,7 @@
 // shows the progress of the one under way (even after being closed and reopened) and the report.
 import {
   t, h, pick, send, errorOf, localize, say, watchStatus, renderProgress, reportPanel, renderConnectionSummary,
-  exportCsv, formatDateTime, formatRelative, outcomePill, kindLabel,
+  exportCsv, formatWhen, formatRelative, outcomePill, kindLabel, plural,
 } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -14,9 +14,15 @@ let latestStatus = null;
 localize();
 $("open-options").addEventListener("click", () => openOptions());
 $("open-setup").addEventListener("click", () => openOptions());
+$("open-problems").addEventListener("click", () => openOptions("report"));
 for (const id of RUN_BUTTONS) $(id).addEventListener("click", (e) => startRun(e.currentTarget.dataset.kind));
 $("export-csv").addEventListener("click", exportProducts);
 $("auto-sync").addEventListener("change", (e) => setAutoSync(e.currentTarget.checked));
+
+// the preview switch is the merchant's habit, not a setting: remembered by this page only
+const PREVIEW_KEY = "popup.preview";
+$("preview").checked = localStorage.getItem(PREVIEW_KEY) === "1";
+$("preview").addEventListener("change", (e) => localStorage.setItem(PREVIEW_KEY, e.currentTarget.checked ? "1" : "0"));
 
 const reports = reportPanel({
   reportEl: $("report"),
@@ -26,8 +32,8 @@ const reports = reportPanel({
 const watcher = watchStatus({ onStatus: showStatus, onRunEnded: () => reports.showLatest() });
 reports.refresh();
 
-function openOptions() {
-  globalThis.ExtApi.openOptionsPage();
+function openOptions(section) {
+  globalThis.ExtApi.openOptionsPage(section);
   window.close();
 }
 
@@ -44,6 +50,8 @@ function showStatus(answer) {
   $("state").textContent = configured ? t("state_configured") : t("state_not_configured");
   $("state").dataset.state = configured ? "configured" : "not_configured";
   $("connection-summary").replaceChildren(renderConnectionSummary(connection));
+  $("open-problems").hidden = !answer.problems;
+  $("open-problems").textContent = answer.problems ? plural("n_problems", answer.problems) : "";
   $("setup").hidden = configured;
   for (const id of [...RUN_BUTTONS, "export-csv"]) $(id).disabled = !configured || Boolean(running);
   $("progress").replaceChildren(running ? renderProgress(running, { onCancel: cancelRun }) : "");
@@ -59,7 +67,7 @@ function showStatus(answer) {
         h(
           "dd",
           { testid: `last-run-${area}` },
-          run ? [outcomePill(run.outcome), " ", h("span", { title: pick(run, "headline") }, formatDateTime(run.finishedMs || run.startedMs))] : t("last_run_never"),
+          run ? [outcomePill(run.outcome), " ", h("span", { title: pick(run, "headline") }, formatWhen(run.finishedMs || run.startedMs))] : t("last_run_never"),
         ),
       ];
     }),

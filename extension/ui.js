@@ -64,7 +64,13 @@ export function localize(root = document) {
 const dateTime = new Intl.DateTimeFormat(lang === "pl" ? "pl-PL" : "en-GB", { dateStyle: "short", timeStyle: "short" });
 const relative = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
 
+const timeOnly = new Intl.DateTimeFormat(lang === "pl" ? "pl-PL" : "en-GB", { timeStyle: "short" });
+
 export const formatDateTime = (ms) => (ms ? dateTime.format(new Date(ms)) : "—");
+
+/** Today's times as "18:10", older ones with the date. */
+export const formatWhen = (ms) =>
+  !ms ? "—" : new Date(ms).toDateString() === new Date().toDateString() ? timeOnly.format(new Date(ms)) : formatDateTime(ms);
 
 /** "za 3 minuty", "2 min temu", "teraz". */
 export function formatRelative(ms, now = Date.now()) {
@@ -157,7 +163,7 @@ function renderProblemGroup(group) {
 function renderSection(section, dryRun) {
   const c = section.counts ?? {};
   const count = (key, value) =>
-    h("div", { class: `count-box count-${key}` }, h("dt", {}, t(`count_${key}${dryRun && key === "done" ? "_dry" : ""}`)), h("dd", {}, String(value ?? 0)));
+    h("div", { class: `count-box count-${key}${value ? " nonzero" : ""}` }, h("dt", {}, t(`count_${key}${dryRun && key === "done" ? "_dry" : ""}`)), h("dd", {}, String(value ?? 0)));
   const problems = section.problems ?? [];
   const done = section.done ?? [];
   return h(
