@@ -268,9 +268,20 @@ fn fold(s: &str, ci: bool) -> String {
     }
 }
 
+/// A number, unless it is text with a leading zero (codes and EANs like `0187` stay text).
+fn numeric(v: &Value) -> Option<Dec> {
+    if let Value::String(s) = v {
+        let digits = s.trim().trim_start_matches(['-', '+']);
+        if digits.len() > 1 && digits.starts_with('0') && !digits.starts_with("0.") {
+            return None;
+        }
+    }
+    Dec::from_json(v)
+}
+
 /// Numeric comparison when both look numeric, else collation-aware text comparison.
 fn compare(field: &Value, wanted: &Value, ci: bool) -> Option<Ordering> {
-    if let (Some(a), Some(b)) = (Dec::from_json(field), Dec::from_json(wanted)) {
+    if let (Some(a), Some(b)) = (numeric(field), numeric(wanted)) {
         return Some(a.cmp(&b));
     }
     let (a, b) = (scalar_text(field)?, scalar_text(wanted)?);
@@ -431,6 +442,14 @@ mod tests {
         assert!(like("a%b", "a\\%b", false));
         assert!(!like("axb", "a\\%b", false));
         assert!(like("", "%", false));
+    }
+
+    #[test]
+    fn leading_zeros_compare_as_text() {
+        let (a, b) = (Value::from("0187"), Value::from("187"));
+        assert!(!equals(&a, &b, true));
+        assert!(equals(&Value::from("10.50"), &Value::from(10.5), true));
+        assert!(equals(&Value::from("0.5"), &Value::from(".5"), true));
     }
 
     #[test]

@@ -22,6 +22,23 @@
 //!   `rate_limit` also takes `false`/`true`; `bulk_cost` also takes `"per_op"`.
 //! - [`ShoperState::place_storefront_order`] places an origin-0 order (see its docs for the spec).
 //! - [`ShoperState::expire_tokens`], [`ShoperState::state_json`].
+//!
+//! # Behaviour where the reference is silent (assumptions, kept deliberate)
+//! - Bucket: one per credential (WebAPI user, static token); `/auth`, 401s and admin pages are
+//!   not charged; 429 leaves the level unchanged; a bulk call is admitted when one unit fits.
+//! - Filters: a condition on a missing field sees `null`; string comparisons follow a MySQL
+//!   `_ci` collation (case-insensitive, trailing spaces ignored; knob); numbers compare
+//!   numerically unless written with a leading zero (`0187` stays text). The `/products` 404
+//!   quirk applies to the bracket form only (as observed). Arrays other than the legacy
+//!   `[op, value]` pair mean IN.
+//! - Beyond the last page: empty list, `page` = last page (1 when empty).
+//! - Stock: API order lines may take stock below zero; deleting a line (not only the order)
+//!   gives it back; a line quantity PUT moves the difference; `sold` follows. Storefront orders
+//!   refuse insufficient stock unless `allow_overselling`. With warehouses on, lines take from the
+//!   default warehouse and `stock`/`stock_relative` writes are rejected as read-only.
+//! - Status 10 of the fresh shop (not recorded) is `dostarczone` (type 3).
+//! - Error texts the reference does not give are English (`Resource not found` style); every
+//!   field-validation message uses the Polish pattern.
 
 mod admin;
 mod auth;
