@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The Shoper and Systim clients against the in-process sandbox (`demo` scenario): no sockets,
 //! a virtual clock, faults injected through the sandbox's own rules.
 

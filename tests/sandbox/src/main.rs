@@ -139,6 +139,11 @@ fn main() {
         };
         let shoper_url = format!("http://{}", shoper.local_addr().expect("addr"));
         let systim_url = format!("http://{}", systim.local_addr().expect("addr"));
+        let mut sandbox = sandbox;
+        // Order URLs and permalinks carry the shop's real address.
+        if let Err(e) = sandbox.shoper.configure(&serde_json::json!({"shop_url": shoper_url})) {
+            eprintln!("cannot configure the shop URL: {e}");
+        }
         let mut line = sandbox.info();
         line["shoper"] = shoper_url.clone().into();
         line["systim"] = systim_url.into();
