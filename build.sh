@@ -152,7 +152,7 @@ wasm_tests() { # chrome|firefox
   say "wasm tests in headless $browser"
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/webdriver.json" \
   WASM_BINDGEN_TEST_TIMEOUT=180 WASM_BINDGEN_TEST_DRIVER_TIMEOUT=60 \
-    wasm-pack --log-level warn test --headless "--$browser" --mode no-install . -- --test web --test worker
+    wasm-pack --log-level warn test --headless "--$browser" --mode no-install . --test web --test worker
 }
 
 cmd_test() {
