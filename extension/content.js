@@ -38,10 +38,10 @@
   const panel = (() => {
     const host = el("shoper-systim-panel", { "data-testid": "systim-panel" });
     const root = host.attachShadow({ mode: "closed" });
-    const toggle = el("button", { type: "button", part: "toggle", "aria-expanded": "false", "aria-haspopup": "true" }, t("cs_button"));
+    const toggle = el("button", { type: "button", part: "toggle", "data-testid": "systim-toggle", "aria-expanded": "false", "aria-haspopup": "true" }, t("cs_button"));
     const menu = el("div", { part: "menu", role: "group", "aria-label": t("cs_menu_label") });
-    const syncButton = el("button", { type: "button", part: "item primary" }, t("cs_sync_now"));
-    const reportButton = el("button", { type: "button", part: "item" }, t("cs_open_report"));
+    const syncButton = el("button", { type: "button", part: "item primary", "data-testid": "systim-sync-now" }, t("cs_sync_now"));
+    const reportButton = el("button", { type: "button", part: "item", "data-testid": "systim-open-report" }, t("cs_open_report"));
     const status = el("p", { part: "status", role: "status", "aria-live": "polite" });
     const current = el("p", { part: "current" });
     current.hidden = true;
@@ -66,6 +66,7 @@
       status.textContent = t("cs_starting");
       const answer = await Ext.send({ type: "syncNow" });
       syncButton.disabled = false;
+      host.dataset.sync = answer.ok ? "started" : answer.error?.code ?? "error"; // readable outside the closed root
       status.textContent = answer.ok ? t("cs_started") : pick(answer.error, "message") || t("err_unknown");
       if (answer.ok) REFRESH_AFTER_SYNC_MS.forEach((ms) => setTimeout(() => badges.refreshAll(), ms));
     });
@@ -99,7 +100,8 @@
         const state = badge?.state ?? "unknown";
         span.setAttribute("part", `badge ${state}`);
         span.textContent = badge ? pick(badge, "text") : t("cs_badge_loading");
-        host.dataset.state = state;
+        host.dataset.state = state; // readable outside the closed root, like the text below
+        host.title = span.textContent;
       };
       return host;
     }

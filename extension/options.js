@@ -388,7 +388,10 @@ const EDITORS = {
     const boxes = [
       ...ORIGINS.map((o) => ({ value: o, label: t(`origin_${o}`), checked: list.includes(o) })),
       ...others.map((o) => ({ value: o, label: t("origin_other", Object.values(o)[0]), checked: true })),
-    ].map((o, i) => ({ ...o, el: h("input", { type: "checkbox", id: `${id}-${i}`, testid: `${id}-${typeof o.value === "string" ? o.value : `other-${i}`}`, checked: o.checked }) }));
+    ].map((o, i) => {
+      const boxId = `${id}-${typeof o.value === "string" ? o.value : `other-${i}`}`;
+      return { ...o, el: h("input", { type: "checkbox", id: boxId, testid: boxId, checked: o.checked }) };
+    });
     const node = h("div", { class: "check-grid", role: "group", id }, boxes.map((b) => h("label", { class: "check" }, b.el, " ", b.label)));
     return { node, read: () => ({ value: boxes.filter((b) => b.el.checked).map((b) => b.value) }) };
   },
