@@ -4,7 +4,7 @@
 // core answers `invalid_fields` and the page shows each message next to its field, keeping
 // whatever the merchant typed.
 import {
-  t, h, pick, send, errorOf, localize, say, watchStatus, renderProgress, reportPanel,
+  t, h, pick, send, errorOf, localize, say, watchStatus, showProgress, reportPanel,
   renderConnectionSummary, exportCsv, plural,
 } from "./ui.js";
 
@@ -611,16 +611,16 @@ const reports = reportPanel({
   historyEl: $("report-history"),
   onConfirmZeroing: async (report) => {
     const answer = await send({ type: "run", kind: report.kind, dryRun: false, confirmZeroing: true });
-    if (!answer.ok) say($("report-progress"), errorOf(answer), "error");
+    if (!answer.ok) say($("report-message"), errorOf(answer), "error");
     watcher.refresh();
   },
 });
 const watcher = watchStatus({
-  onStatus: (answer) => $("report-progress").replaceChildren(answer.ok && answer.running ? renderProgress(answer.running) : ""),
+  onStatus: (answer) => showProgress($("report-progress"), answer.ok ? answer.running : null),
   onRunEnded: () => reports.showLatest(),
 });
 $("refresh-report").addEventListener("click", () => reports.showLatest());
-$("export-csv").addEventListener("click", () => exportCsv($("report-progress")));
+$("export-csv").addEventListener("click", () => exportCsv($("report-message")));
 
 /** `options.html#report` (the content script's "open report") lands on the report. */
 function focusSection() {

@@ -1,7 +1,7 @@
 // The popup: a remote control. It shows the state the background reports (getStatus), starts runs,
 // shows the progress of the one under way (even after being closed and reopened) and the report.
 import {
-  t, h, pick, send, errorOf, localize, say, watchStatus, renderProgress, reportPanel, renderConnectionSummary,
+  t, h, pick, send, errorOf, localize, say, watchStatus, showProgress, reportPanel, renderConnectionSummary,
   exportCsv, formatWhen, formatRelative, outcomePill, kindLabel, plural,
 } from "./ui.js";
 
@@ -29,7 +29,13 @@ const reports = reportPanel({
   historyEl: $("history-list"),
   onConfirmZeroing: (report) => startRun(report.kind, { confirmZeroing: true }),
 });
-const watcher = watchStatus({ onStatus: showStatus, onRunEnded: () => reports.showLatest() });
+const watcher = watchStatus({
+  onStatus: showStatus,
+  onRunEnded: () => {
+    say($("message"), ""); // "started…" is over: the report says what happened
+    reports.showLatest();
+  },
+});
 reports.refresh();
 
 function openOptions(section) {
@@ -54,7 +60,7 @@ function showStatus(answer) {
   $("open-problems").textContent = answer.problems ? plural("n_problems", answer.problems) : "";
   $("setup").hidden = configured;
   for (const id of [...RUN_BUTTONS, "export-csv"]) $(id).disabled = !configured || Boolean(running);
-  $("progress").replaceChildren(running ? renderProgress(running, { onCancel: cancelRun }) : "");
+  showProgress($("progress"), running, { onCancel: cancelRun });
 
   $("auto-sync").checked = Boolean(autoSync?.enabled);
   $("auto-sync").disabled = !configured;

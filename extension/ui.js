@@ -96,45 +96,69 @@ export const outcomeLabel = (outcome) => t(`outcome_${outcome}`);
 export const outcomePill = (outcome) =>
   h("span", { class: `pill outcome-${outcome}`, testid: "outcome", "data-outcome": outcome }, outcomeLabel(outcome));
 
-/** The progress bar of a run under way (`Progress` of docs/messages.md). */
-export function renderProgress(progress, { onCancel } = {}) {
-  const { done = 0, total = 0 } = progress;
-  const known = total > 0;
-  const percent = known ? Math.min(100, Math.round((done / total) * 100)) : null;
+/** The progress bar of a run under way (`Progress` of docs/messages.md): `{el, update(progress)}`. */
+function createProgress(progress, { onCancel } = {}) {
+  const fill = h("div", { class: "progress-fill" });
   const bar = h(
     "div",
-    {
-      class: `progress-track${known ? "" : " indeterminate"}`,
-      role: "progressbar",
-      "aria-label": t("progress_label"),
-      "aria-valuemin": 0,
-      "aria-valuemax": 100,
-      "aria-valuenow": percent,
-      "aria-valuetext": known ? t("progress_count", done, total) : t(`phase_${progress.phase}`),
-      testid: "progress-bar",
-    },
-    h("div", { class: "progress-fill", style: known ? `width: ${percent}%` : null }),
+    { class: "progress-track", role: "progressbar", "aria-label": t("progress_label"), "aria-valuemin": 0, "aria-valuemax": 100, testid: "progress-bar" },
+    fill,
   );
-  return h(
+  const phase = h("span", { class: "progress-phase", testid: "progress-phase", "aria-live": "polite" });
+  const count = h("span", { class: "muted", testid: "progress-count" });
+  const el = h(
     "div",
-    { class: "progress", testid: "progress", "data-phase": progress.phase },
+    { class: "progress", testid: "progress", "data-run-id": progress.runId },
     h(
       "div",
       { class: "progress-head" },
       h("strong", {}, kindLabel(progress.kind)),
       progress.dryRun ? h("span", { class: "pill preview" }, t("preview_badge")) : null,
-      h("span", { class: "progress-phase", testid: "progress-phase" }, t(`phase_${progress.phase}`)),
+      phase,
     ),
     bar,
     h(
       "div",
       { class: "progress-foot" },
-      h("span", { class: "muted" }, known ? t("progress_count", done, total) : t("progress_working")),
+      count,
       onCancel
         ? h("button", { type: "button", class: "link danger", testid: "cancel-run", on: { click: onCancel } }, t("btn_cancel"))
         : null,
     ),
   );
+  const update = ({ phase: current, done = 0, total = 0 }) => {
+    const known = total > 0;
+    const percent = known ? Math.min(100, Math.round((done / total) * 100)) : null;
+    el.dataset.phase = current;
+    const phaseText = t(`phase_${current}`);
+    if (phase.textContent !== phaseText) phase.textContent = phaseText; // announced only when it changes
+    bar.classList.toggle("indeterminate", !known);
+    fill.style.width = known ? `${percent}%` : "";
+    if (known) bar.setAttribute("aria-valuenow", String(percent));
+    else bar.removeAttribute("aria-valuenow");
+    bar.setAttribute("aria-valuetext", known ? t("progress_count", done, total) : phaseText);
+    count.textContent = known ? t("progress_count", done, total) : t("progress_working");
+  };
+  update(progress);
+  return { el, update };
+}
+
+/**
+ * Shows `progress` (or nothing, when null) in `container`, updating the bar in place while the
+ * same run goes on, so that focus (on "Przerwij") and screen readers are not disturbed each poll.
+ */
+export function showProgress(container, progress, options) {
+  const current = container.progressView;
+  if (!progress) {
+    if (current) container.replaceChildren();
+    container.progressView = null;
+  } else if (current && current.runId === progress.runId) {
+    current.update(progress);
+  } else {
+    const view = createProgress(progress, options);
+    container.progressView = { runId: progress.runId, update: view.update };
+    container.replaceChildren(view.el);
+  }
 }
 
 const ITEMS_SHOWN = 100;
