@@ -50,12 +50,15 @@ function fillConnection(connection) {
   $("integrated").replaceChildren(renderConnectionSummary(connection));
 }
 
-/** The form as `saveConnection` wants it; an untouched secret field sends its mask back. */
+/**
+ * The form as `saveConnection` wants it; an untouched secret field sends its mask back. Values are
+ * trimmed (pasted keys often carry a space or a line break), except the password, taken as typed.
+ */
 function readConnection() {
   const connection = { shoperAuth: authMode() };
   for (const el of connectionForm.querySelectorAll("[data-field]")) {
     const field = el.dataset.field;
-    const value = el.value.trim();
+    const value = field === "shoperPassword" ? el.value : el.value.trim();
     connection[field] = SECRET_FIELDS.includes(field) && value === "" ? storedMasks[field] ?? "" : value;
   }
   return connection;
@@ -94,19 +97,25 @@ function clearFieldErrors(root) {
   for (const el of root.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
 }
 
-/** `invalid_fields` of saveConnection: each message under its field; the values stay as typed. */
+/**
+ * `invalid_fields` of saveConnection: each message under its field (the values stay as typed).
+ * Gives back the messages that have no field on the page.
+ */
 function showConnectionErrors(fields) {
   let first = null;
+  const unplaced = [];
   for (const f of fields ?? []) {
     const slot = connectionForm.querySelector(`[data-error-for="${f.field}"]`);
     const el = input(f.field);
     if (slot) slot.textContent = pick(f, "message");
+    else unplaced.push(pick(f, "message"));
     if (el) {
       el.setAttribute("aria-invalid", "true");
       first ??= el;
     }
   }
   first?.focus();
+  return unplaced;
 }
 
 async function loadConnection() {
@@ -114,6 +123,7 @@ async function loadConnection() {
   if (!answer.ok) return say($("connection-message"), errorOf(answer), "error");
   fillConnection(answer.connection);
   if (!answer.connection.shopUrl) prefillShop();
+  else checkHostAccess(originsFromForm()); // access withdrawn since: offer to grant it again
 }
 
 /** A first setup started from a Shoper admin tab: take that tab's address. */
@@ -130,8 +140,9 @@ async function saveConnection(granted) {
   say(region, t("saving"), "info");
   const answer = await send({ type: "saveConnection", connection: readConnection() });
   if (!answer.ok) {
-    say(region, answer.error?.code === "invalid_fields" ? t("connection_fix_fields") : errorOf(answer), "error");
-    return showConnectionErrors(answer.error?.fields);
+    const unplaced = showConnectionErrors(answer.error?.fields);
+    const text = answer.error?.code === "invalid_fields" ? [t("connection_fix_fields"), ...unplaced].join(" ") : errorOf(answer);
+    return say(region, text, "error");
   }
   if (revealed) revealed = Object.fromEntries(SECRET_FIELDS.map((f) => [f, input(f).value]));
   fillConnection(answer.connection);
@@ -150,9 +161,12 @@ async function checkHostAccess(origins) {
 
 const CHECK_ICONS = { ok: "✓", failed: "✕", warning: "!", skipped: "–" };
 
+/** The check's name (`_locales`); a check this page does not know yet shows its id. */
 function checkLabel(id) {
   const scope = id.match(/^shop_scope_(.+)$/);
-  return scope ? t("check_shop_scope", scope[1]) : t(`check_${id}`);
+  if (scope) return t("check_shop_scope", scope[1]);
+  const label = t(`check_${id}`);
+  return label === `check_${id}` ? id : label;
 }
 
 function renderChecks(checks) {
