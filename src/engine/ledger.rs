@@ -73,6 +73,10 @@ impl<'a, S: Storage> Ledger<'a, S> {
         Ledger { store, keys }
     }
 
+    pub fn keys(&self) -> &ShopKeys {
+        &self.keys
+    }
+
     pub async fn get(&self, order_id: u64) -> Result<Option<LedgerEntry>, StateError> {
         load(self.store, &self.keys.order(order_id)).await
     }

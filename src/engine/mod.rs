@@ -1,7 +1,172 @@
 //! The sync engine: runs of each kind as read → plan → (a dry run stops here) → execute →
 //! report, over the I/O traits, with the order ledger, checkpoints and a run lock in storage.
+//!
+//! Everything the engine knows between runs lives in [`Storage`] (see [`store`] for the
+//! layout): a browser may kill the background at any moment, and the next run continues from
+//! what was stored — never importing an order twice, never writing stock from a stale plan.
 
+pub mod badges;
+pub mod check;
 pub mod connection;
 pub mod ledger;
 pub mod lock;
+mod orders;
+mod products;
+pub mod report;
+mod run;
+pub mod session;
+mod stock;
 pub mod store;
+
+use crate::io::{Clock, Http, Storage};
+use crate::settings::Settings;
+use connection::{Connection, FieldError};
+use report::RunKind;
+use serde::{Deserialize, Serialize};
+use std::cell::{Cell, RefCell};
+use store::{load, save, StateError};
+
+pub use run::RunRequest;
+
+pub const CONNECTION_KEY: &str = "connection";
+pub const SETTINGS_KEY: &str = "settings";
+pub const PROGRESS_KEY: &str = "progress";
+
+/// Where a run is (for the progress bar; kept in storage so a reopened popup sees it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    pub run_id: String,
+    pub kind: RunKind,
+    pub dry_run: bool,
+    pub phase: Phase,
+    pub done: u32,
+    pub total: u32,
+    pub started_ms: u64,
+    /// When this progress was written (a stale one belongs to a dead worker).
+    pub updated_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    ReadingShop,
+    ReadingSystim,
+    Planning,
+    ImportingOrders,
+    CreatingProducts,
+    WritingStock,
+    Finishing,
+}
+
+/// The engine over its three seams. One per background; runs one at a time.
+pub struct Engine<H, S, C> {
+    pub http: H,
+    pub store: S,
+    pub clock: C,
+    cancel: Cell<bool>,
+    running: Cell<bool>,
+    on_progress: RefCell<Option<Box<dyn Fn(&Progress)>>>,
+    last_progress_write: Cell<u64>,
+}
+
+impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
+    pub fn new(http: H, store: S, clock: C) -> Self {
+        Engine {
+            http,
+            store,
+            clock,
+            cancel: Cell::new(false),
+            running: Cell::new(false),
+            on_progress: RefCell::new(None),
+            last_progress_write: Cell::new(0),
+        }
+    }
+
+    /// Be told about progress as it happens (besides the copy in storage).
+    pub fn set_progress_listener(&self, f: Box<dyn Fn(&Progress)>) {
+        *self.on_progress.borrow_mut() = Some(f);
+    }
+
+    /// Ask the running run to stop at the next safe point.
+    pub fn cancel(&self) -> bool {
+        let was = self.running.get();
+        if was {
+            self.cancel.set(true);
+        }
+        was
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.get()
+    }
+
+    pub async fn connection(&self) -> Connection {
+        load(&self.store, CONNECTION_KEY).await.unwrap_or(None).unwrap_or_default()
+    }
+
+    /// Validate and store the connection; secrets sent back masked keep their stored values.
+    pub async fn save_connection(&self, incoming: Connection) -> Result<Connection, SaveError> {
+        let merged = incoming.merged_with_stored(&self.connection().await);
+        let errors = merged.validate();
+        if !errors.is_empty() {
+            return Err(SaveError::Invalid(errors));
+        }
+        save(&self.store, CONNECTION_KEY, &merged).await.map_err(SaveError::State)?;
+        Ok(merged)
+    }
+
+    /// The stored settings; unreadable or missing ones give the defaults (a newer field missing
+    /// in an older version's settings takes its default).
+    pub async fn settings(&self) -> Settings {
+        load(&self.store, SETTINGS_KEY).await.unwrap_or(None).unwrap_or_default()
+    }
+
+    pub async fn save_settings(&self, settings: Settings) -> Result<Settings, SaveError> {
+        let errors: Vec<FieldError> = settings
+            .validate()
+            .into_iter()
+            .map(|e| FieldError { field: e.field, message_pl: e.message_pl, message_en: e.message_en })
+            .collect();
+        if !errors.is_empty() {
+            return Err(SaveError::Invalid(errors));
+        }
+        save(&self.store, SETTINGS_KEY, &settings).await.map_err(SaveError::State)?;
+        Ok(settings)
+    }
+
+    /// The running run's progress, if any (also a run of another worker whose progress is fresh).
+    pub async fn progress(&self) -> Option<Progress> {
+        let p: Progress = load(&self.store, PROGRESS_KEY).await.unwrap_or(None)?;
+        let fresh = self.clock.now_ms().saturating_sub(p.updated_ms) < lock::LOCK_STALE_MS;
+        (self.running.get() || fresh).then_some(p)
+    }
+
+    fn emit(&self, p: &Progress) {
+        if let Some(f) = self.on_progress.borrow().as_ref() {
+            f(p);
+        }
+    }
+
+    /// Report progress; stored at most twice a second (and at every phase change).
+    async fn progress_to(&self, p: &mut Progress, phase: Phase, done: u32, total: u32) {
+        let phase_changed = p.phase != phase;
+        p.phase = phase;
+        p.done = done;
+        p.total = total;
+        p.updated_ms = self.clock.now_ms();
+        self.emit(p);
+        if phase_changed || done == total || p.updated_ms.saturating_sub(self.last_progress_write.get()) >= 500 {
+            self.last_progress_write.set(p.updated_ms);
+            let _ = save(&self.store, PROGRESS_KEY, p).await;
+            let _ = lock::heartbeat(&self.store, &p.run_id, p.updated_ms).await;
+        }
+    }
+}
+
+/// Why settings or a connection were not saved. Nothing stored was changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SaveError {
+    Invalid(Vec<FieldError>),
+    State(StateError),
+}

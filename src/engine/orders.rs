@@ -1,0 +1,562 @@
+//! The order part: Shoper orders into Systim, exactly once (see [`super::ledger`]).
+//!
+//! 1. Reconcile: every `Intent` left by an earlier run (a lost answer, a killed worker) is looked
+//!    up in Systim by its marker before anything is sent again.
+//! 2. Read: new orders after the cursor (keyset, ascending), plus the open ones (held, waiting,
+//!    intents proven unsent); their lines in bulk.
+//! 3. Plan ([`crate::plan::orders`]); a dry run stops here.
+//! 4. Execute: a marker check against Systim first (another browser may have imported the same
+//!    order), then intent → `addOrder` → result, one order at a time; the cursor moves only past
+//!    orders the ledger has recorded.
+
+use super::ledger::{Ledger, LedgerEntry, OrderState};
+use super::report::{custom_group, entry, group, Entry, Part, ProblemGroup, Section, SectionCounts};
+use super::run::{unreadable_group, Failure, PartResult};
+use super::session::{Session, ShopRead, SystimRead};
+use super::store::{load, save, ShopKeys, StateError};
+use super::{Engine, Phase, Progress};
+use crate::client::error::ApiError;
+use crate::client::form::Form;
+use crate::decode::shoper as dshop;
+use crate::decode::systim as dsys;
+use crate::domain::ShopOrder;
+use crate::io::{Clock, Http, Storage};
+use crate::matching::SystimIndex;
+use crate::money::Qty;
+use crate::plan::orders::{parse_import_marker, plan_orders, LineSource, OrderContext, OrdersPlan, ProductRef, SkippedOrder};
+use crate::plan::ReasonCode;
+use crate::settings::{Settings, StartPoint};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// New orders read per run (the rest waits for the next run, a minute later).
+pub const MAX_NEW_ORDERS: usize = 500;
+/// Ids per `in` filter.
+const IDS_PER_QUERY: usize = 50;
+/// A waiting order (its status not selected) is looked at for this long, then left alone.
+const WAITING_DAYS: u64 = 30;
+const DAY_MS: u64 = 86_400_000;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Cursor {
+    last_order_id: u64,
+}
+
+/// Imported orders whose lines still reserve stock (their Shoper status is open).
+pub(super) fn reserving_key(keys: &ShopKeys) -> String {
+    format!("shop:{}:reserving", keys.host())
+}
+
+type PartError = (Section, Failure);
+
+/// Civil date `YYYY-MM-DD` (UTC) of a Unix time in ms.
+pub(super) fn ymd(ms: u64) -> String {
+    let days = (ms / DAY_MS) as i64;
+    // Howard Hinnant's days-from-civil inverse.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    format!("{:04}-{:02}-{:02}", if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Systim orders carrying this shop's markers: shop order id → Systim (id, number) for each copy.
+type Markers = HashMap<u64, Vec<(u64, String)>>;
+
+/// Errors after which `addOrder` certainly created nothing (the server refused before acting).
+fn certainly_not_created(e: &ApiError) -> bool {
+    use ApiError::*;
+    matches!(
+        e,
+        InvalidAddress { .. }
+            | Cancelled { .. }
+            | RateLimited { .. }
+            | SystimWrongCredentials
+            | SystimInvalidFields { .. }
+            | SystimUnknownMethod { .. }
+            | SystimSessionLost
+            | SystimError { .. }
+    )
+}
+
+/// Errors that end the run: every later call would fail the same way.
+fn stops_the_run(e: &ApiError) -> bool {
+    matches!(e, ApiError::SystimWrongCredentials | ApiError::SystimSessionLost | ApiError::Unreachable { .. } | ApiError::RateLimited { .. })
+}
+
+fn systim_id_of(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Object(o) => o.get("id").and_then(systim_id_of),
+        _ => None,
+    }
+}
+
+fn order_ref(id: u64) -> String {
+    format!("Zamówienie {id}")
+}
+
+/// What the run did, for the section.
+#[derive(Default)]
+struct Tally {
+    done: Vec<Entry>,
+    held: Vec<ProblemGroup>,
+    failed: u32,
+}
+
+impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
+    pub(super) async fn orders_part(
+        &self,
+        session: &mut Session<'_, H, C>,
+        settings: &Settings,
+        shop: &ShopRead,
+        systim: &SystimRead,
+        dry_run: bool,
+        progress: &mut Progress,
+    ) -> Result<PartResult, PartError> {
+        let keys = ShopKeys::new(&session.host);
+        let mut section = Section { kind: Part::Orders, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() };
+        let cursor: Option<Cursor> = load(&self.store, &keys.cursor()).await.unwrap_or(None);
+        if cursor.is_none() && settings.orders.start == StartPoint::Unset && !dry_run {
+            section.problems.push(custom_group(
+                "start_point_unset",
+                ("Nie wybrano, od którego zamówienia zacząć", "No start point chosen for the order import"),
+                (
+                    "W ustawieniach (Zamówienia → Punkt startowy) wybierz numer lub datę pierwszego zamówienia do importu. Podgląd pokazuje, co zostałoby zaimportowane.",
+                    "In the settings (Orders → Start point) choose the number or date of the first order to import. The preview shows what would be imported.",
+                ),
+                Vec::new(),
+            ));
+            return Ok(PartResult { section, refused: false });
+        }
+        let ledger = Ledger::new(&self.store, keys.clone());
+        let mut tally = Tally::default();
+
+        // 1. Reconcile intents left by earlier runs.
+        let open = match ledger.open_entries().await {
+            Ok(o) => o,
+            Err(e) => return Err((section, e.into())),
+        };
+        let intents: Vec<&LedgerEntry> = open.iter().filter(|e| matches!(e.state, OrderState::Intent { .. })).collect();
+        let mut resend: BTreeSet<u64> = BTreeSet::new();
+        if !intents.is_empty() && !dry_run {
+            let since = intents.iter().map(|e| e.updated_ms).min().unwrap_or(0).saturating_sub(DAY_MS);
+            let markers = match self.markers(session, since).await {
+                Ok(m) => m,
+                Err(e) => return Err((section, e.into())),
+            };
+            for intent in &intents {
+                match self.reconcile(&ledger, intent, markers.as_ref()).await {
+                    Ok(Some(done)) => tally.done.push(done),
+                    Ok(None) => {
+                        resend.insert(intent.order_id);
+                    }
+                    Err(e) => return Err((section, e.into())),
+                }
+            }
+        }
+        let unverifiable: Vec<u64> = open.iter().filter(|e| matches!(e.state, OrderState::Unverifiable { .. })).map(|e| e.order_id).collect();
+        let now = self.clock.now_ms();
+        let revisit: BTreeSet<u64> = open
+            .iter()
+            .filter(|e| match &e.state {
+                OrderState::Held { .. } => true,
+                OrderState::Waiting { since_ms, .. } => now.saturating_sub(*since_ms) < WAITING_DAYS * DAY_MS,
+                _ => false,
+            })
+            .map(|e| e.order_id)
+            .chain(resend.iter().copied())
+            .collect();
+
+        // 2. Read new and open orders with their lines.
+        self.progress_to(progress, Phase::ReadingShop, 0, 0).await;
+        let after = cursor.as_ref().map(|c| c.last_order_id).unwrap_or(match &settings.orders.start {
+            StartPoint::OrderId(n) => n.saturating_sub(1),
+            _ => 0,
+        });
+        let date_filter = match (&cursor, &settings.orders.start) {
+            (None, StartPoint::Date(d)) => Some(json!({"date": {">=": format!("{d} 00:00:00")}})),
+            _ => None,
+        };
+        let (orders, read_problems, new_ids) = match self.read_orders(session, after, date_filter.as_ref(), &revisit).await {
+            Ok(r) => r,
+            Err(e) => return Err((section, e.into())),
+        };
+        if let Some(g) = unreadable_group(&read_problems) {
+            section.problems.push(g);
+        }
+
+        // 3. Plan.
+        self.progress_to(progress, Phase::Planning, 0, orders.len() as u32).await;
+        let index = SystimIndex::new(&systim.snapshot, settings.matching.normalize_codes);
+        let shop_index = crate::matching::ShopIndex::new(&shop.snapshot);
+        let ctx = OrderContext { settings, systim: &index, shop: Some(&shop_index), statuses: &shop.snapshot.statuses, shop_host: &session.host };
+        let plan = plan_orders(&orders, &ctx);
+        section.counts.considered = plan.tally.counts.considered + tally.done.len() as u32;
+        if dry_run {
+            self.describe_plan(&plan, &mut section);
+            section.counts.done = plan.imports.len() as u32;
+            section.counts.skipped = plan.tally.counts.skipped_total();
+            return Ok(PartResult { section, refused: false });
+        }
+
+        // 4. Execute.
+        let unreadable_ids: Vec<u64> = read_problems.iter().filter(|p| p.record_skipped).filter_map(|p| record_order_id(&p.record)).collect();
+        let result = self.execute_plan(session, &ledger, &plan, &unreadable_ids, &mut tally, progress).await;
+        if let Err(Failure::State(e)) = result {
+            return Err((section, Failure::State(e)));
+        }
+        // Advance the cursor past every new order the ledger has recorded, in id order.
+        let mut last = after;
+        for id in &new_ids {
+            match ledger.get(*id).await {
+                Ok(Some(_)) => last = *id,
+                _ => break,
+            }
+        }
+        if last > after {
+            if let Err(e) = save(&self.store, &keys.cursor(), &Cursor { last_order_id: last }).await {
+                return Err((section, e.into()));
+            }
+        }
+        self.describe_skips(&plan, &mut section);
+        if !unverifiable.is_empty() {
+            section.problems.push(unverifiable_group(&unverifiable));
+        }
+        section.counts.done = tally.done.len() as u32;
+        section.counts.skipped = plan.tally.counts.skipped_total();
+        section.counts.failed = tally.failed;
+        section.done = tally.done;
+        section.problems.extend(tally.held);
+        match result {
+            Ok(()) => Ok(PartResult { section, refused: false }),
+            Err(e) => Err((section, e)),
+        }
+    }
+
+    /// Systim orders with this shop's markers, `None` when the account has no `listOrders`.
+    async fn markers(&self, session: &mut Session<'_, H, C>, since_ms: u64) -> Result<Option<Markers>, ApiError> {
+        let from = ymd(since_ms);
+        let result = match session.systim.list_orders(Some(&from), None).await {
+            Ok(v) => v,
+            Err(ApiError::SystimUnknownMethod { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let (orders, _) = dsys::orders(&result);
+        let mut map: Markers = HashMap::new();
+        for o in orders {
+            if let Some((id, host)) = parse_import_marker(&o.notes) {
+                if host == session.host {
+                    map.entry(id).or_default().push((o.id, o.number));
+                }
+            }
+        }
+        Ok(Some(map))
+    }
+
+    /// Settle one intent from the markers: `Some(entry)` when it turned out imported, `None`
+    /// when it is provably not in Systim (to be sent again).
+    async fn reconcile(&self, ledger: &Ledger<'_, S>, intent: &LedgerEntry, markers: Option<&Markers>) -> Result<Option<Entry>, StateError> {
+        let OrderState::Intent { marker, .. } = &intent.state else { return Ok(None) };
+        let now = self.clock.now_ms();
+        let Some(markers) = markers else {
+            let e = LedgerEntry { state: OrderState::Unverifiable { marker: marker.clone(), since_ms: now }, updated_ms: now, ..intent.clone() };
+            ledger.put(&e).await?;
+            return Ok(None);
+        };
+        let Some(copies) = markers.get(&intent.order_id) else { return Ok(None) };
+        let (systim_id, number) = copies[0].clone();
+        let e = LedgerEntry { state: OrderState::Imported { systim_id, number: number.clone(), at_ms: now, reconciled: true }, updated_ms: now, ..intent.clone() };
+        ledger.put(&e).await?;
+        let dup = if copies.len() > 1 { format!(" (uwaga: w Systim jest {} kopii z tym znacznikiem)", copies.len()) } else { String::new() };
+        Ok(Some(entry(
+            order_ref(intent.order_id),
+            format!("odnalezione w Systim po utraconej odpowiedzi: nr {number}{dup}"),
+            format!("found in Systim after a lost answer: no. {number}"),
+        )))
+    }
+
+    /// New orders after `after` (plus `extra` by id), decoded with their lines.
+    async fn read_orders(
+        &self,
+        session: &mut Session<'_, H, C>,
+        after: u64,
+        date_filter: Option<&Value>,
+        extra: &BTreeSet<u64>,
+    ) -> Result<(Vec<ShopOrder>, Vec<crate::decode::DecodeError>, Vec<u64>), ApiError> {
+        let mut raw = session.shoper.list_keyset("orders", "order_id", after, date_filter, MAX_NEW_ORDERS).await?;
+        let new_ids: Vec<u64> = raw.iter().filter_map(|o| o.get("order_id").and_then(lenient_id)).collect();
+        let wanted: Vec<u64> = extra.iter().copied().filter(|id| !new_ids.contains(id)).collect();
+        for chunk in wanted.chunks(IDS_PER_QUERY) {
+            raw.extend(session.shoper.list_all("orders", Some(&json!({"order_id": {"in": chunk}})), Some("order_id ASC")).await?);
+        }
+        let ids: Vec<u64> = raw.iter().filter_map(|o| o.get("order_id").and_then(lenient_id)).collect();
+        let mut lines = Vec::new();
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            lines.extend(session.shoper.list_all("order-products", Some(&json!({"order_id": {"in": chunk}})), Some("id ASC")).await?);
+        }
+        let (mut orders, mut problems) = dshop::orders(&raw);
+        let (decoded_lines, line_problems) = dshop::order_lines(&lines);
+        problems.extend(line_problems);
+        dshop::attach_lines(&mut orders, decoded_lines);
+        orders.sort_by_key(|o| o.order_id);
+        Ok((orders, problems, new_ids))
+    }
+
+    async fn execute_plan(
+        &self,
+        session: &mut Session<'_, H, C>,
+        ledger: &Ledger<'_, S>,
+        plan: &OrdersPlan,
+        unreadable: &[u64],
+        tally: &mut Tally,
+        progress: &mut Progress,
+    ) -> Result<(), Failure> {
+        let now = self.clock.now_ms();
+        // Orders not imported: recorded so the cursor can pass them (held ones are retried).
+        for skipped in &plan.tally.skipped {
+            let state = skip_state(skipped, now);
+            let prev = ledger.get(skipped.order_id).await?;
+            if matches!(prev.as_ref().map(|p| &p.state), Some(OrderState::Imported { .. })) {
+                continue;
+            }
+            ledger.put(&LedgerEntry { order_id: skipped.order_id, state, updated_ms: now, lines: Vec::new() }).await?;
+        }
+        for id in unreadable {
+            let state = OrderState::Held {
+                reason: "order_unreadable".into(),
+                detail_pl: "Nie udało się odczytać zamówienia z Shopera".into(),
+                detail_en: "The order could not be read from Shoper".into(),
+                since_ms: now,
+            };
+            ledger.put(&LedgerEntry { order_id: *id, state, updated_ms: now, lines: Vec::new() }).await?;
+        }
+        if plan.imports.is_empty() {
+            return Ok(());
+        }
+        // Another browser may have imported some of these already.
+        let markers = self.markers(session, now.saturating_sub(2 * DAY_MS)).await?;
+        let created = self.create_products(session, plan, tally).await;
+        let total = plan.imports.len() as u32;
+        self.progress_to(progress, Phase::ImportingOrders, 0, total).await;
+        for (n, import) in plan.imports.iter().enumerate() {
+            if self.cancel.get() {
+                break;
+            }
+            let id = import.order_id;
+            if let Some(copies) = markers.as_ref().and_then(|m| m.get(&id)) {
+                let (systim_id, number) = copies[0].clone();
+                let e = LedgerEntry { order_id: id, state: OrderState::Imported { systim_id, number: number.clone(), at_ms: now, reconciled: true }, updated_ms: now, lines: reserved_lines(import, &created) };
+                ledger.put(&e).await?;
+                tally.done.push(entry(order_ref(id), format!("już było w Systim (nr {number}) — nie wysłano ponownie"), format!("already in Systim (no. {number}) — not sent again")));
+                continue;
+            }
+            let mut request = import.request.clone();
+            if request.resolve_created(&created.iter().map(|c| c.unwrap_or(0)).collect::<Vec<_>>()).is_err() || request.lines.iter().any(|l| matches!(l.product, ProductRef::Existing { id: 0 })) {
+                self.hold(ledger, id, "product_creation_failed", ("Nie udało się utworzyć brakującego produktu w Systim", "A missing product could not be created in Systim"), tally).await?;
+                continue;
+            }
+            let prev_attempts = match ledger.get(id).await? {
+                Some(LedgerEntry { state: OrderState::Imported { .. }, .. }) => continue,
+                Some(LedgerEntry { state: OrderState::Intent { attempts, .. }, .. }) => attempts,
+                _ => 0,
+            };
+            let marker = crate::plan::orders::import_marker(id, &session.host);
+            let intent = LedgerEntry { order_id: id, state: OrderState::Intent { marker, since_ms: now, attempts: prev_attempts + 1 }, updated_ms: self.clock.now_ms(), lines: Vec::new() };
+            ledger.put(&intent).await?;
+            let form = request.to_params().into_iter().fold(Form::new(), |f, (k, v)| f.field(k, v));
+            match session.systim.call("addOrder", &form).await {
+                Ok(v) => {
+                    let systim_id = systim_id_of(&v).unwrap_or(0);
+                    let at = self.clock.now_ms();
+                    let e = LedgerEntry { order_id: id, state: OrderState::Imported { systim_id, number: String::new(), at_ms: at, reconciled: false }, updated_ms: at, lines: reserved_lines(import, &created) };
+                    ledger.put(&e).await?;
+                    self.add_reserving(ledger.keys(), id).await?;
+                    tally.done.push(entry(
+                        order_ref(id),
+                        format!("zaimportowane do Systim (id {systim_id}), wartość {}", import.totals.imported.to_pl()),
+                        format!("imported into Systim (id {systim_id}), total {}", import.totals.imported),
+                    ));
+                }
+                Err(e) if certainly_not_created(&e) => {
+                    let held = LedgerEntry {
+                        order_id: id,
+                        state: OrderState::Held { reason: e.code().to_string(), detail_pl: e.message_pl(), detail_en: e.message_en(), since_ms: now },
+                        updated_ms: self.clock.now_ms(),
+                        lines: Vec::new(),
+                    };
+                    ledger.put(&held).await?;
+                    tally.failed += 1;
+                    tally.held.push(custom_group(e.code(), ("Systim odrzucił zamówienie", "Systim refused the order"), ("Popraw wskazane dane; zamówienie zostanie wysłane przy następnej synchronizacji.", "Fix the data named; the order is sent on the next run."), vec![entry(order_ref(id), e.message_pl(), e.message_en())]));
+                    if stops_the_run(&e) {
+                        return Err(Failure::Api(e));
+                    }
+                }
+                Err(e) => {
+                    // No answer: the intent stays and the next run looks the order up by its
+                    // marker before sending anything again.
+                    tally.failed += 1;
+                    tally.held.push(custom_group(
+                        "import_outcome_unknown",
+                        ("Brak odpowiedzi Systim — import zostanie sprawdzony", "No answer from Systim — the import will be checked"),
+                        ("Nic nie trzeba robić: następna synchronizacja sprawdzi zamówienie w Systim i nie wyśle go dwa razy.", "Nothing to do: the next run checks the order in Systim and never sends it twice."),
+                        vec![entry(order_ref(id), e.message_pl(), e.message_en())],
+                    ));
+                    if stops_the_run(&e) {
+                        return Err(Failure::Api(e));
+                    }
+                }
+            }
+            self.progress_to(progress, Phase::ImportingOrders, n as u32 + 1, total).await;
+        }
+        Ok(())
+    }
+
+    /// Create the products the plan needs in Systim first; `None` where creation failed.
+    async fn create_products(&self, session: &mut Session<'_, H, C>, plan: &OrdersPlan, tally: &mut Tally) -> Vec<Option<u64>> {
+        let mut ids = Vec::with_capacity(plan.products_to_create.len());
+        for p in &plan.products_to_create {
+            let form = p.to_params().into_iter().fold(Form::new(), |f, (k, v)| f.field(k, v));
+            match session.systim.call("addProduct", &form).await {
+                Ok(v) => ids.push(systim_id_of(&v)),
+                Err(e) => {
+                    tally.held.push(custom_group(
+                        "product_creation_failed",
+                        ("Nie udało się utworzyć produktu w Systim", "A product could not be created in Systim"),
+                        ("Dodaj produkt w Systim ręcznie (z tym samym kodem); zamówienie zostanie wysłane przy następnej synchronizacji.", "Add the product in Systim by hand (same code); the order is sent on the next run."),
+                        vec![entry(p.code.as_str(), e.message_pl(), e.message_en())],
+                    ));
+                    ids.push(None);
+                }
+            }
+        }
+        ids
+    }
+
+    async fn hold(&self, ledger: &Ledger<'_, S>, id: u64, reason: &str, text: (&str, &str), tally: &mut Tally) -> Result<(), StateError> {
+        let now = self.clock.now_ms();
+        let state = OrderState::Held { reason: reason.into(), detail_pl: text.0.into(), detail_en: text.1.into(), since_ms: now };
+        ledger.put(&LedgerEntry { order_id: id, state, updated_ms: now, lines: Vec::new() }).await?;
+        tally.failed += 1;
+        Ok(())
+    }
+
+    async fn add_reserving(&self, keys: &ShopKeys, id: u64) -> Result<(), StateError> {
+        let key = reserving_key(keys);
+        let mut ids: BTreeSet<u64> = load(&self.store, &key).await?.unwrap_or_default();
+        if ids.insert(id) {
+            save(&self.store, &key, &ids).await?;
+        }
+        Ok(())
+    }
+
+    fn describe_plan(&self, plan: &OrdersPlan, section: &mut Section) {
+        for import in &plan.imports {
+            section.done.push(entry(
+                order_ref(import.order_id),
+                format!("zostanie zaimportowane: {} pozycji, {}", import.request.lines.len(), import.totals.imported.to_pl()),
+                format!("would be imported: {} lines, {}", import.request.lines.len(), import.totals.imported),
+            ));
+        }
+        self.describe_skips(plan, section);
+    }
+
+    fn describe_skips(&self, plan: &OrdersPlan, section: &mut Section) {
+        let first_reasons: Vec<crate::plan::Finding> = plan.tally.skipped.iter().filter_map(|s| s.reasons.first().cloned().map(|f| f.order(s.order_id))).collect();
+        let (info, problems): (Vec<_>, Vec<_>) = first_reasons.into_iter().partition(|f| f.reason.severity() == crate::plan::Severity::Info);
+        section.problems.extend(group(&problems));
+        section.notes.extend(group(&info));
+        let warnings: Vec<crate::plan::Finding> = plan.imports.iter().flat_map(|i| i.warnings.iter().cloned().map(move |f| f.order(i.order_id))).collect();
+        section.notes.extend(group(&warnings));
+    }
+}
+
+/// The Systim product lines of an import (not shipping), for stock reservations.
+fn reserved_lines(import: &crate::plan::orders::OrderImport, created: &[Option<u64>]) -> Vec<(u64, Qty)> {
+    import
+        .request
+        .lines
+        .iter()
+        .filter(|l| matches!(l.source, LineSource::OrderLine { .. }))
+        .filter_map(|l| match l.product {
+            ProductRef::Existing { id } => Some((id, l.quantity)),
+            ProductRef::Created { index } => created.get(index).copied().flatten().map(|id| (id, l.quantity)),
+        })
+        .collect()
+}
+
+/// The ledger state of an order the plan did not import.
+fn skip_state(s: &SkippedOrder, now: u64) -> OrderState {
+    let first = s.reasons.first();
+    let reason = first.map(|f| f.reason).unwrap_or(ReasonCode::NoLines);
+    match reason {
+        ReasonCode::OriginNotSelected | ReasonCode::BeforeStartPoint => OrderState::Skipped { reason: reason.code().into() },
+        ReasonCode::StatusNotSelected => OrderState::Waiting { reason: reason.code().into(), since_ms: now },
+        _ => {
+            let (pl, en): (Vec<String>, Vec<String>) = s.reasons.iter().map(|f| (f.text_pl(), f.text_en())).unzip();
+            OrderState::Held { reason: reason.code().into(), detail_pl: pl.join("; "), detail_en: en.join("; "), since_ms: now }
+        }
+    }
+}
+
+fn unverifiable_group(ids: &[u64]) -> ProblemGroup {
+    custom_group(
+        "import_unverifiable",
+        ("Nie da się sprawdzić, czy zamówienie dotarło do Systim", "Cannot check whether the order reached Systim"),
+        (
+            "Konto Systim nie udostępnia listy zamówień, więc zamówienia nie wysłano ponownie. Sprawdź je w Systim i oznacz jako zaimportowane albo wyślij ponownie.",
+            "The Systim account does not offer an order list, so the order was not sent again. Check it in Systim and mark it imported or send it again.",
+        ),
+        ids.iter().map(|id| entry(order_ref(*id), "wstrzymane do decyzji", "held for your decision")).collect(),
+    )
+}
+
+fn lenient_id(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The order id in a decode error's record name (`zamówienie Shoper 1023`).
+fn record_order_id(record: &str) -> Option<u64> {
+    record.strip_prefix("zamówienie Shoper ").and_then(|r| r.split_whitespace().next()).and_then(|s| s.parse().ok())
+}
+
+/// Map of reserved quantities by Systim id from ledger entries (used by the stock part).
+pub(super) fn sum_reserved(entries: &[LedgerEntry]) -> BTreeMap<u64, Qty> {
+    let mut out: BTreeMap<u64, Qty> = BTreeMap::new();
+    for e in entries {
+        for (id, q) in &e.lines {
+            *out.entry(*id).or_default() += *q;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_from_unix_ms() {
+        assert_eq!(ymd(0), "1970-01-01");
+        assert_eq!(ymd(1_795_867_200_000), "2026-11-28");
+        assert_eq!(ymd(951_782_400_000), "2000-02-29");
+        assert_eq!(ymd(4_107_542_399_000), "2100-02-28");
+    }
+
+    #[test]
+    fn record_names_give_order_ids() {
+        assert_eq!(record_order_id("zamówienie Shoper 1023"), Some(1023));
+        assert_eq!(record_order_id("produkt Systim id 3"), None);
+    }
+}

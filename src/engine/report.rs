@@ -1,0 +1,268 @@
+//! What a run tells the merchant: a summary for the history and a report with the problems
+//! grouped by reason, each group with what to do. Plain data, in both languages, ready to render
+//! (see `docs/messages.md`, shapes `RunSummary`, `Report`, `Section`, `ProblemGroup`).
+
+use super::store::{load, save, StateError};
+use crate::io::Storage;
+use crate::plan::{Finding, ReasonCode, Severity};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Which sync a run performs. The seed's buttons are combinations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    /// "Synchronizuj zamówienia".
+    Orders,
+    Stock,
+    Products,
+    /// "Wyślij stany": stock + orders.
+    SendStock,
+    /// "Wyślij produkty": products + stock + orders.
+    SendProducts,
+    /// The automatic run: orders + stock.
+    Auto,
+}
+
+/// The parts of a run, in the order they execute: orders first (so the stock push already
+/// reserves what they sold), then products, then stock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    Orders,
+    Products,
+    Stock,
+}
+
+impl RunKind {
+    pub fn parts(self) -> &'static [Part] {
+        match self {
+            RunKind::Orders => &[Part::Orders],
+            RunKind::Stock => &[Part::Stock],
+            RunKind::Products => &[Part::Products],
+            RunKind::SendStock | RunKind::Auto => &[Part::Orders, Part::Stock],
+            RunKind::SendProducts => &[Part::Orders, Part::Products, Part::Stock],
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Everything considered was handled or deliberately left alone.
+    Ok,
+    /// Done, but some items are held or failed and need the merchant.
+    Partial,
+    /// The run stopped on an error (nothing is lost: the next run continues).
+    Failed,
+    Cancelled,
+    /// The mass-zero brake stopped the stock push: confirmation needed.
+    Refused,
+}
+
+/// A line of a report: which item, what happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub detail_pl: String,
+    pub detail_en: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProblemGroup {
+    pub reason: String,
+    pub severity: Severity,
+    pub title_pl: String,
+    pub title_en: String,
+    pub advice_pl: String,
+    pub advice_en: String,
+    pub items: Vec<Entry>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionCounts {
+    pub considered: u32,
+    pub done: u32,
+    pub skipped: u32,
+    pub failed: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    pub kind: Part,
+    pub counts: SectionCounts,
+    pub done: Vec<Entry>,
+    pub problems: Vec<ProblemGroup>,
+    /// Remarks that need nothing (matched after normalisation, rounding…), grouped like problems.
+    #[serde(default)]
+    pub notes: Vec<ProblemGroup>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorView {
+    pub code: String,
+    pub message_pl: String,
+    pub message_en: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunSummary {
+    pub run_id: String,
+    pub kind: RunKind,
+    pub dry_run: bool,
+    pub started_ms: u64,
+    pub finished_ms: u64,
+    pub outcome: Outcome,
+    pub headline_pl: String,
+    pub headline_en: String,
+    /// Items needing the merchant (held orders, failed writes, warnings).
+    pub problems: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    #[serde(flatten)]
+    pub summary: RunSummary,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<ErrorView>,
+    pub sections: Vec<Section>,
+}
+
+/// What to do about a reason, in both languages.
+pub fn advice(reason: ReasonCode) -> (&'static str, &'static str) {
+    use ReasonCode::*;
+    match reason {
+        BlankCode => ("Nadaj produktowi kod w obu systemach (ten sam).", "Give the product the same code in both systems."),
+        NotInSystim => ("Dodaj produkt w Systim z tym samym kodem albo popraw kod.", "Add the product in Systim with the same code or fix the code."),
+        NearMiss => (
+            "Popraw kod po jednej stronie tak, by był identyczny, albo włącz ujednolicanie kodów w ustawieniach.",
+            "Make the codes identical on one side, or turn on code normalisation in the settings.",
+        ),
+        AmbiguousCode => ("Zostaw ten kod tylko jednemu produktowi.", "Keep this code on one product only."),
+        ShopPriceNotPositive | SystimPriceNotPositive => ("Ustaw cenę brutto większą od 0.", "Set a gross price above 0."),
+        CategoryDiffers => (
+            "Nazwij kategorię tak samo w obu systemach albo wyłącz wymóg tej samej kategorii.",
+            "Name the category the same in both systems or turn off the same-category rule.",
+        ),
+        VatDiffers => ("Ustaw tę samą stawkę VAT w obu systemach.", "Set the same VAT rate in both systems."),
+        QuantityUnreadable => ("Sprawdź kartę produktu w Systim; stan w sklepie nie został zmieniony.", "Check the product in Systim; the shop's stock was not changed."),
+        NegativeSystimStock => ("Popraw stan w Systim (dokument PZ lub inwentaryzacja).", "Correct the stock in Systim (a goods receipt or stocktaking)."),
+        WarehouseMappingInvalid | WarehousesModuleOn | WarehousesModuleOff | UnknownWarehouse => {
+            ("Popraw powiązanie magazynów w ustawieniach.", "Fix the warehouse mapping in the settings.")
+        }
+        MassZeroBrake => (
+            "Sprawdź podgląd; jeśli zera są prawidłowe, uruchom ponownie z potwierdzeniem zerowania.",
+            "Check the preview; if the zeros are right, run again confirming the zeroing.",
+        ),
+        StatusUnknown | OrderDateUnreadable => ("Sprawdź zamówienie w panelu Shoper.", "Check the order in the Shoper panel."),
+        NoLines | LineQuantityInvalid => ("Popraw pozycje zamówienia w Shoperze.", "Fix the order lines in Shoper."),
+        VatUnknown | VatMissingInSystim => ("Dodaj stawkę VAT w Systim albo popraw ją w sklepie.", "Add the VAT rate in Systim or fix it in the shop."),
+        InvalidNip => ("Popraw NIP w zamówieniu (panel Shoper).", "Fix the NIP in the order (Shoper panel)."),
+        AddressIncomplete => ("Uzupełnij adres w zamówieniu.", "Complete the address in the order."),
+        DeliveryNotMapped => ("Ustaw mapowanie form dostawy lub domyślną formę w ustawieniach.", "Map the delivery methods or set a default in the settings."),
+        CurrencyNotMapped => ("Ustaw mapowanie walut w ustawieniach.", "Map the currencies in the settings."),
+        ShippingProductNotSet | ShippingProductNotFound => (
+            "Wybierz w ustawieniach usługę Systim, która przenosi koszt wysyłki.",
+            "Choose the Systim service product that carries the shipping cost in the settings.",
+        ),
+        TotalsMismatch => ("Porównaj zamówienie w obu systemach.", "Compare the order in both systems."),
+        SystimCategoryNotSet => ("Wybierz kategorię Systim dla nowych produktów w ustawieniach.", "Choose a Systim category for new products in the settings."),
+        LineDropped => ("Dodaj brakujący produkt w Systim i popraw zamówienie.", "Add the missing product in Systim and correct the order."),
+        SystimCategoryMissing => ("Nadaj produktowi kategorię w Systim.", "Give the product a category in Systim."),
+        CategoryMissingInShop | CategoryAmbiguousInShop => (
+            "Utwórz kategorię o tej nazwie w sklepie albo pozwól tworzyć kategorie w ustawieniach.",
+            "Create a category with this name in the shop or allow creating categories in the settings.",
+        ),
+        VatMissingInShop => ("Dodaj stawkę VAT w sklepie.", "Add the VAT rate in the shop."),
+        UnitMissingInShop => ("Dodaj jednostkę miary w sklepie.", "Add the unit in the shop."),
+        _ => ("Nic nie trzeba robić.", "Nothing to do."),
+    }
+}
+
+/// Group findings by reason, in reason order, ready to render.
+pub fn group(findings: &[Finding]) -> Vec<ProblemGroup> {
+    let mut by: BTreeMap<ReasonCode, Vec<Entry>> = BTreeMap::new();
+    for f in findings {
+        by.entry(f.reason).or_default().push(entry_of(f));
+    }
+    by.into_iter().map(|(reason, items)| group_of(reason, items)).collect()
+}
+
+pub fn group_of(reason: ReasonCode, items: Vec<Entry>) -> ProblemGroup {
+    let (advice_pl, advice_en) = advice(reason);
+    ProblemGroup {
+        reason: reason.code().to_string(),
+        severity: reason.severity(),
+        title_pl: reason.message_pl().to_string(),
+        title_en: reason.message_en().to_string(),
+        advice_pl: advice_pl.to_string(),
+        advice_en: advice_en.to_string(),
+        items,
+    }
+}
+
+/// A group for an engine-level problem that is not a plan reason (a failed write, an order
+/// whose import could not be verified…).
+pub fn custom_group(reason: &str, title: (&str, &str), advice: (&str, &str), items: Vec<Entry>) -> ProblemGroup {
+    ProblemGroup {
+        reason: reason.to_string(),
+        severity: Severity::Warning,
+        title_pl: title.0.to_string(),
+        title_en: title.1.to_string(),
+        advice_pl: advice.0.to_string(),
+        advice_en: advice.1.to_string(),
+        items,
+    }
+}
+
+fn entry_of(f: &Finding) -> Entry {
+    let reference = if let Some(id) = f.order_id {
+        format!("Zamówienie {id}")
+    } else if let Some(code) = f.codes.first() {
+        code.clone()
+    } else if let Some(id) = f.systim_id {
+        format!("Systim #{id}")
+    } else {
+        String::new()
+    };
+    Entry { reference, detail_pl: f.text_pl(), detail_en: f.text_en() }
+}
+
+pub fn entry(reference: impl Into<String>, pl: impl Into<String>, en: impl Into<String>) -> Entry {
+    Entry { reference: reference.into(), detail_pl: pl.into(), detail_en: en.into() }
+}
+
+pub const HISTORY_KEY: &str = "history";
+/// How many runs the history keeps (older reports are deleted).
+pub const HISTORY_LIMIT: usize = 30;
+
+pub fn report_key(run_id: &str) -> String {
+    format!("report:{run_id}")
+}
+
+/// Add a report to the bounded history.
+pub async fn record<S: Storage>(store: &S, report: &Report) -> Result<(), StateError> {
+    save(store, &report_key(&report.summary.run_id), report).await?;
+    let mut history: Vec<RunSummary> = load(store, HISTORY_KEY).await.unwrap_or(None).unwrap_or_default();
+    history.insert(0, report.summary.clone());
+    for old in history.split_off(HISTORY_LIMIT.min(history.len())) {
+        store.remove(&report_key(&old.run_id)).await?;
+    }
+    save(store, HISTORY_KEY, &history).await
+}
+
+pub async fn history<S: Storage>(store: &S) -> Vec<RunSummary> {
+    load(store, HISTORY_KEY).await.unwrap_or(None).unwrap_or_default()
+}
+
+/// A report by id, or the latest.
+pub async fn find<S: Storage>(store: &S, run_id: Option<&str>) -> Option<Report> {
+    let id = match run_id {
+        Some(id) => id.to_string(),
+        None => history(store).await.first()?.run_id.clone(),
+    };
+    load(store, &report_key(&id)).await.unwrap_or(None)
+}

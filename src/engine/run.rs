@@ -1,0 +1,297 @@
+//! A run from start to report: lock, read both sides, run each part, record the report.
+
+use super::connection::FieldError;
+use super::report::{self, custom_group, entry, ErrorView, Outcome, Part, Report, RunKind, RunSummary, Section};
+use super::session::{Session, ShopRead, SystimRead};
+use super::store::{load, save, ShopKeys, StateError};
+use super::{lock, Engine, Phase, Progress, PROGRESS_KEY};
+use crate::client::error::ApiError;
+use crate::decode::DecodeError;
+use crate::io::{Clock, Http, Storage};
+use crate::settings::{MissingProductPolicy, Settings};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunRequest {
+    pub kind: RunKind,
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Release the mass-zero brake for this run.
+    #[serde(default)]
+    pub confirm_zeroing: bool,
+}
+
+/// Why a run did not start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunError {
+    /// Another run holds the lock (its id).
+    Busy(String),
+    /// The connection is not (fully) configured.
+    NotConfigured(Vec<FieldError>),
+}
+
+/// What an interrupted run left behind (found by the next run).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Checkpoint {
+    run_id: String,
+    kind: RunKind,
+    started_ms: u64,
+    phase: Phase,
+}
+
+/// A part's result: its section and whether it stopped the rest of the run.
+pub(super) struct PartResult {
+    pub section: Section,
+    pub refused: bool,
+}
+
+/// An error that ends the run (what was done so far stays done).
+pub(super) fn error_view(e: &ApiError) -> ErrorView {
+    ErrorView { code: e.code().to_string(), message_pl: e.message_pl(), message_en: e.message_en() }
+}
+
+/// What ends a run early: a service's answer, or the extension's own storage.
+#[derive(Debug)]
+pub(super) enum Failure {
+    Api(ApiError),
+    State(StateError),
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure::Api(e)
+    }
+}
+
+impl From<StateError> for Failure {
+    fn from(e: StateError) -> Self {
+        Failure::State(e)
+    }
+}
+
+impl Failure {
+    pub(super) fn view(&self) -> ErrorView {
+        match self {
+            Failure::Api(e) => error_view(e),
+            Failure::State(e) => {
+                let code = if matches!(e, StateError::Store(crate::io::StoreError::Quota(_))) { "storage_quota" } else { "storage_error" };
+                ErrorView {
+                    code: code.into(),
+                    message_pl: e.to_string(),
+                    message_en: "The extension's storage refused the write; nothing was sent twice. Clear the history and run again.".into(),
+                }
+            }
+        }
+    }
+}
+
+/// Records that could not be read, as one problem group (nothing was assumed about them).
+pub(super) fn unreadable_group(problems: &[DecodeError]) -> Option<report::ProblemGroup> {
+    if problems.is_empty() {
+        return None;
+    }
+    let items = problems.iter().map(|p| entry(p.record.clone(), p.to_string(), format!("{}: field {}: {}", p.record, p.field, p.problem))).collect();
+    Some(custom_group(
+        "unreadable_data",
+        ("Nieczytelne dane — te rekordy pominięto lub nie zmieniono", "Unreadable data — these records were skipped or left unchanged"),
+        ("Sprawdź wskazane pola w panelu; nic nie zostało zgadnięte.", "Check the fields named in the panel; nothing was guessed."),
+        items,
+    ))
+}
+
+impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
+    pub fn new_run_id(&self) -> String {
+        format!("{:x}-{:04x}", self.clock.now_ms(), (self.clock.random() * 65536.0) as u32)
+    }
+
+    /// Run a sync (or its preview) and return the report, which is also kept in the history.
+    pub async fn run(&self, req: RunRequest) -> Result<Report, RunError> {
+        let id = self.new_run_id();
+        self.run_with_id(id, req).await
+    }
+
+    pub async fn run_with_id(&self, run_id: String, req: RunRequest) -> Result<Report, RunError> {
+        if self.running.get() {
+            return Err(RunError::Busy(String::new()));
+        }
+        let conn = self.connection().await;
+        let problems = conn.validate();
+        if !problems.is_empty() {
+            return Err(RunError::NotConfigured(problems));
+        }
+        let started_ms = self.clock.now_ms();
+        match lock::acquire(&self.store, &run_id, started_ms).await {
+            Ok(Ok(())) => {}
+            Ok(Err(holder)) => return Err(RunError::Busy(holder)),
+            // Storage refuses even the lock: report it as a failed run below.
+            Err(_) => {}
+        }
+        self.running.set(true);
+        self.cancel.set(false);
+        let settings = self.settings().await;
+        let mut progress = Progress {
+            run_id: run_id.clone(),
+            kind: req.kind,
+            dry_run: req.dry_run,
+            phase: Phase::ReadingShop,
+            done: 0,
+            total: 0,
+            started_ms,
+            updated_ms: started_ms,
+        };
+        let (sections, error, refused) = self.execute(&conn, &settings, &req, &mut progress).await;
+        let report = self.finish(&req, &run_id, started_ms, sections, error, refused).await;
+        let _ = self.store.remove(PROGRESS_KEY).await;
+        let _ = lock::release(&self.store, &run_id).await;
+        self.running.set(false);
+        self.cancel.set(false);
+        Ok(report)
+    }
+
+    fn parts_for(&self, req: &RunRequest, settings: &Settings) -> Vec<Part> {
+        let mut parts: Vec<Part> = req.kind.parts().to_vec();
+        if req.kind == RunKind::Auto && settings.products.auto_create {
+            parts.insert(1, Part::Products);
+        }
+        parts.retain(|p| match p {
+            Part::Orders => settings.orders.enabled || req.kind == RunKind::Orders,
+            Part::Stock => settings.stock.enabled || req.kind == RunKind::Stock,
+            Part::Products => true,
+        });
+        parts
+    }
+
+    async fn execute(&self, conn: &super::connection::Connection, settings: &Settings, req: &RunRequest, progress: &mut Progress) -> (Vec<Section>, Option<ErrorView>, bool) {
+        let mut sections = Vec::new();
+        let mut session = match Session::open(&self.http, &self.clock, conn) {
+            Ok(s) => s,
+            Err(e) => return (sections, Some(error_view(&e)), false),
+        };
+        session.restore_tokens(&self.store).await;
+        let keys = ShopKeys::new(&session.host);
+        let interrupted = self.note_interrupted(&keys, req, progress).await;
+        let result = self.read_and_run(&mut session, settings, req, progress, &mut sections).await;
+        session.save_tokens(&self.store).await;
+        let _ = self.store.remove(&keys.checkpoint()).await;
+        if let (Some(note), Some(first)) = (interrupted, sections.first_mut()) {
+            first.notes.insert(0, note);
+        }
+        match result {
+            Ok(refused) => (sections, None, refused),
+            Err(e) => (sections, Some(e.view()), false),
+        }
+    }
+
+    /// Record this run's checkpoint; if a previous run left one, say so in the report.
+    async fn note_interrupted(&self, keys: &ShopKeys, req: &RunRequest, progress: &Progress) -> Option<report::ProblemGroup> {
+        let previous: Option<Checkpoint> = load(&self.store, &keys.checkpoint()).await.unwrap_or(None);
+        let mine = Checkpoint { run_id: progress.run_id.clone(), kind: req.kind, started_ms: progress.started_ms, phase: Phase::ReadingShop };
+        if !req.dry_run {
+            let _ = save(&self.store, &keys.checkpoint(), &mine).await;
+        }
+        let p = previous.filter(|p| p.run_id != progress.run_id)?;
+        let phase = serde_json::to_value(p.phase).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        Some(custom_group(
+            "previous_run_interrupted",
+            ("Poprzednia synchronizacja została przerwana", "The previous run was interrupted"),
+            ("Nic nie trzeba robić: ta synchronizacja dokończyła pracę bez powtórzeń.", "Nothing to do: this run finished the work without repeating anything."),
+            vec![entry(p.run_id, format!("przerwana w fazie: {phase}"), format!("interrupted in phase: {phase}"))],
+        ))
+    }
+
+    async fn read_and_run(&self, session: &mut Session<'_, H, C>, settings: &Settings, req: &RunRequest, progress: &mut Progress, sections: &mut Vec<Section>) -> Result<bool, Failure> {
+        let parts = self.parts_for(req, settings);
+        let catalogue = parts.iter().any(|p| matches!(p, Part::Stock | Part::Products)) || settings.orders.missing_product == MissingProductPolicy::CreateInSystim;
+        self.progress_to(progress, Phase::ReadingShop, 0, 0).await;
+        let shop: ShopRead = if catalogue { session.read_shop_catalogue().await? } else { session.read_shop_dictionaries().await? };
+        self.progress_to(progress, Phase::ReadingSystim, 0, 0).await;
+        let wants_quantities = parts.iter().any(|p| matches!(p, Part::Stock | Part::Products));
+        let systim: SystimRead = session.read_systim(settings, wants_quantities, parts.contains(&Part::Orders)).await?;
+        let mut refused = false;
+        for part in parts {
+            if self.cancel.get() {
+                break;
+            }
+            let result = match part {
+                Part::Orders => self.orders_part(session, settings, &shop, &systim, req.dry_run, progress).await,
+                Part::Products => self.products_part(session, settings, &shop, &systim, req.dry_run, progress).await,
+                Part::Stock => self.stock_part(session, settings, &shop, &systim, req, progress).await,
+            };
+            match result {
+                Ok(PartResult { section, refused: r }) => {
+                    sections.push(section);
+                    refused |= r;
+                }
+                Err((section, e)) => {
+                    sections.push(section);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(refused)
+    }
+
+    async fn finish(&self, req: &RunRequest, run_id: &str, started_ms: u64, sections: Vec<Section>, error: Option<ErrorView>, refused: bool) -> Report {
+        let problems: u32 = sections.iter().map(|s| s.problems.iter().map(|g| g.items.len() as u32).sum::<u32>()).sum();
+        let outcome = if error.is_some() {
+            Outcome::Failed
+        } else if self.cancel.get() {
+            Outcome::Cancelled
+        } else if refused {
+            Outcome::Refused
+        } else if problems > 0 {
+            Outcome::Partial
+        } else {
+            Outcome::Ok
+        };
+        let (headline_pl, headline_en) = headline(req.dry_run, outcome, &sections);
+        let report = Report {
+            summary: RunSummary {
+                run_id: run_id.to_string(),
+                kind: req.kind,
+                dry_run: req.dry_run,
+                started_ms,
+                finished_ms: self.clock.now_ms(),
+                outcome,
+                headline_pl,
+                headline_en,
+                problems,
+            },
+            error,
+            sections,
+        };
+        let _ = report::record(&self.store, &report).await;
+        report
+    }
+}
+
+fn headline(dry_run: bool, outcome: Outcome, sections: &[Section]) -> (String, String) {
+    let mut pl = Vec::new();
+    let mut en = Vec::new();
+    for s in sections {
+        let (verb_pl, verb_en) = match (s.kind, dry_run) {
+            (Part::Orders, false) => ("zamówienia zaimportowane", "orders imported"),
+            (Part::Orders, true) => ("zamówienia do importu", "orders to import"),
+            (Part::Stock, false) => ("stany zmienione", "stock values changed"),
+            (Part::Stock, true) => ("stany do zmiany", "stock values to change"),
+            (Part::Products, false) => ("produkty utworzone", "products created"),
+            (Part::Products, true) => ("produkty do utworzenia", "products to create"),
+        };
+        pl.push(format!("{verb_pl}: {}", s.counts.done));
+        en.push(format!("{verb_en}: {}", s.counts.done));
+        let held = s.counts.skipped + s.counts.failed;
+        if held > 0 {
+            pl.push(format!("pominięte: {held}"));
+            en.push(format!("skipped: {held}"));
+        }
+    }
+    let (prefix_pl, prefix_en) = match outcome {
+        Outcome::Failed => ("Błąd. ", "Failed. "),
+        Outcome::Cancelled => ("Przerwano. ", "Cancelled. "),
+        Outcome::Refused => ("Wstrzymano — wymaga potwierdzenia. ", "Stopped — confirmation needed. "),
+        _ if dry_run => ("Podgląd: ", "Preview: "),
+        _ => ("", ""),
+    };
+    (format!("{prefix_pl}{}", pl.join(", ")), format!("{prefix_en}{}", en.join(", ")))
+}

@@ -1,0 +1,229 @@
+//! One run's connection to both services: the two clients built from the stored connection,
+//! their session tokens restored from and saved to storage, and the snapshots read through them.
+
+use super::connection::{origin_host, Connection, ShoperAuthKind};
+use super::store::{load, save};
+use crate::client::error::ApiError;
+use crate::client::shoper::{ShoperAuth, ShoperClient, ShoperConfig};
+use crate::client::systim::{SystimClient, SystimConfig};
+use crate::client::{Secret, Stats, TokenState};
+use crate::decode::shoper::{self as dshop, ShopConfig, ShopPayloads};
+use crate::decode::systim::{self as dsys, SystimPayloads};
+use crate::decode::DecodeError;
+use crate::domain::{ShopSnapshot, SystimSnapshot};
+use crate::io::{Clock, Http, Storage};
+use crate::settings::Settings;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+pub const TOKENS_KEY: &str = "tokens";
+
+/// Session tokens kept between runs (a Shoper token lives 30 days; logging in on every run
+/// would cost a call each time). Tied to the origins they were issued for.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct StoredTokens {
+    shop_origin: String,
+    shoper: Option<TokenState>,
+    systim_origin: String,
+    systim: Option<TokenState>,
+}
+
+pub struct Session<'e, H, C> {
+    pub shoper: ShoperClient<'e, H, C>,
+    pub systim: SystimClient<'e, H, C>,
+    /// The shop's host: its identity in storage keys and in the import marker.
+    pub host: String,
+    pub shop_origin: String,
+    pub systim_origin: String,
+}
+
+/// ASSUMED Systim methods this account did not know (each turns one feature off).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unavailable {
+    pub methods: Vec<String>,
+}
+
+impl Unavailable {
+    fn note(&mut self, act: &str) {
+        if !self.methods.iter().any(|m| m == act) {
+            self.methods.push(act.to_string());
+        }
+    }
+    pub fn has(&self, act: &str) -> bool {
+        self.methods.iter().any(|m| m == act)
+    }
+}
+
+/// Treat "unknown method" as absence (recorded), pass other errors on.
+fn optional(result: Result<Value, ApiError>, unavailable: &mut Unavailable, act: &str) -> Result<Option<Value>, ApiError> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(ApiError::SystimUnknownMethod { .. }) => {
+            unavailable.note(act);
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// What was read from the shop.
+pub struct ShopRead {
+    pub config: ShopConfig,
+    pub snapshot: ShopSnapshot,
+    pub problems: Vec<DecodeError>,
+}
+
+/// What was read from Systim.
+pub struct SystimRead {
+    pub snapshot: SystimSnapshot,
+    pub problems: Vec<DecodeError>,
+    pub unavailable: Unavailable,
+}
+
+impl<'e, H: Http, C: Clock> Session<'e, H, C> {
+    /// Build both clients from the connection (its addresses already validated).
+    pub fn open(http: &'e H, clock: &'e C, conn: &Connection) -> Result<Self, ApiError> {
+        let auth = match conn.shoper_auth {
+            ShoperAuthKind::User => ShoperAuth::WebApiUser { login: conn.shoper_login.clone(), password: Secret::new(conn.shoper_password.clone()) },
+            ShoperAuthKind::Token => ShoperAuth::ApiToken(Secret::new(conn.shoper_token.trim())),
+        };
+        let shoper = ShoperClient::new(http, clock, ShoperConfig::new(conn.shop_url.clone(), auth))?;
+        let systim = SystimClient::new(http, clock, SystimConfig::new(conn.systim_account.clone(), conn.systim_login.clone(), Secret::new(conn.systim_key.clone())))?;
+        let shop_origin = shoper.origin().to_string();
+        let systim_origin = systim.endpoint().trim_end_matches("/jsonAPI.php").to_string();
+        Ok(Session { host: origin_host(&shop_origin), shop_origin, systim_origin, shoper, systim })
+    }
+
+    pub async fn restore_tokens<S: Storage>(&mut self, store: &S) {
+        let Some(t) = load::<StoredTokens, _>(store, TOKENS_KEY).await.unwrap_or(None) else { return };
+        if t.shop_origin == self.shop_origin {
+            if let Some(s) = t.shoper {
+                self.shoper.restore_token(s);
+            }
+        }
+        if t.systim_origin == self.systim_origin {
+            if let Some(s) = t.systim {
+                self.systim.restore_token(s);
+            }
+        }
+    }
+
+    pub async fn save_tokens<S: Storage>(&self, store: &S) {
+        let t = StoredTokens {
+            shop_origin: self.shop_origin.clone(),
+            shoper: self.shoper.token_state(),
+            systim_origin: self.systim_origin.clone(),
+            systim: self.systim.token_state(),
+        };
+        // A failure to cache a token costs one log-in next time; it is not worth failing a run.
+        let _ = save(store, TOKENS_KEY, &t).await;
+    }
+
+    pub fn stats(&self) -> (Stats, Stats) {
+        (self.shoper.stats(), self.systim.stats())
+    }
+
+    pub async fn shop_config(&mut self) -> Result<(ShopConfig, Vec<DecodeError>), ApiError> {
+        let body = self.shoper.application_config().await?;
+        dshop::app_config(&body).map_err(|_| ApiError::MalformedJson { service: crate::client::Service::Shoper })
+    }
+
+    /// Dictionaries only (statuses, languages…), for order runs.
+    pub async fn read_shop_dictionaries(&mut self) -> Result<ShopRead, ApiError> {
+        self.read_shop(false).await
+    }
+
+    /// The whole catalogue: products with their base rows, variant rows, dictionaries.
+    pub async fn read_shop_catalogue(&mut self) -> Result<ShopRead, ApiError> {
+        self.read_shop(true).await
+    }
+
+    async fn read_shop(&mut self, catalogue: bool) -> Result<ShopRead, ApiError> {
+        let (config, mut problems) = self.shop_config().await?;
+        let languages = self.shoper.list_all("languages", None, None).await?;
+        let statuses = self.shoper.list_all("statuses", None, None).await?;
+        let (taxes, units, categories, tree, warehouses, products, stocks) = if catalogue {
+            let taxes = self.shoper.list_all("taxes", None, None).await?;
+            let units = self.shoper.list_all("units", None, None).await?;
+            let categories = self.shoper.list_all("categories", None, None).await?;
+            let tree = self.shoper.categories_tree().await?;
+            let warehouses = if config.warehouses_enabled { self.shoper.list_warehouses().await?.unwrap_or_default() } else { Vec::new() };
+            let products = self.shoper.list_all("products", None, Some("product_id ASC")).await?;
+            // Base rows come embedded in the products; only variant rows are read here.
+            let variants = json!({"extended": "1"});
+            let stocks = self.shoper.list_all("product-stocks", Some(&variants), Some("stock_id ASC")).await?;
+            (taxes, units, categories, Some(tree), warehouses, products, stocks)
+        } else {
+            Default::default()
+        };
+        let payloads = ShopPayloads {
+            languages: &languages,
+            taxes: &taxes,
+            units: &units,
+            categories: &categories,
+            categories_tree: tree.as_ref(),
+            statuses: &statuses,
+            warehouses: &warehouses,
+            products: &products,
+            product_stocks: &stocks,
+        };
+        let (snapshot, more) = dshop::snapshot(&config, &payloads);
+        problems.extend(more);
+        Ok(ShopRead { config, snapshot, problems })
+    }
+
+    /// Systim dictionaries and products; quantities per store when `quantities` (the stores the
+    /// settings link, or every store).
+    pub async fn read_systim(&mut self, settings: &Settings, quantities: bool, order_dictionaries: bool) -> Result<SystimRead, ApiError> {
+        let mut unavailable = Unavailable::default();
+        let vat_rates = self.systim.list_vat_rates().await?;
+        let products = self.systim.list_products().await?;
+        let categories = optional(self.systim.list_categories().await, &mut unavailable, "listCategories")?;
+        let stores = optional(self.systim.list_stores().await, &mut unavailable, "listStores")?;
+        let (delivery, payment) = if order_dictionaries {
+            (
+                optional(self.systim.list_delivery_methods().await, &mut unavailable, "listDeliveryMethods")?,
+                optional(self.systim.list_payment_methods().await, &mut unavailable, "listPaymentMethods")?,
+            )
+        } else {
+            (None, None)
+        };
+        let mut per_store: Vec<(u64, Value)> = Vec::new();
+        if quantities {
+            for store_id in self.stores_to_read(settings, stores.as_ref()) {
+                match optional(self.systim.list_pquantities(store_id).await, &mut unavailable, "listPQuantities")? {
+                    Some(v) => per_store.push((store_id, v)),
+                    None => break,
+                }
+            }
+        }
+        let quantities = (!per_store.is_empty()).then(|| per_store.iter().map(|(id, v)| (*id, v)).collect());
+        let payloads = SystimPayloads {
+            products: Some(&products),
+            vat_rates: Some(&vat_rates),
+            categories: categories.as_ref(),
+            stores: stores.as_ref(),
+            delivery_methods: delivery.as_ref(),
+            payment_methods: payment.as_ref(),
+            quantities,
+        };
+        let (snapshot, problems) = dsys::snapshot(&payloads);
+        Ok(SystimRead { snapshot, problems, unavailable })
+    }
+
+    fn stores_to_read(&self, settings: &Settings, stores: Option<&Value>) -> Vec<u64> {
+        let linked: Vec<u64> = settings.stock.warehouses.iter().flat_map(|l| l.systim_stores.iter().copied()).collect();
+        if !linked.is_empty() {
+            let mut v = linked;
+            v.sort_unstable();
+            v.dedup();
+            return v;
+        }
+        let listed = stores.map(|s| dsys::stores(s).0.into_iter().map(|w| w.id).collect::<Vec<u64>>()).unwrap_or_default();
+        if listed.is_empty() {
+            vec![1]
+        } else {
+            listed
+        }
+    }
+}

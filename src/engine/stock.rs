@@ -1,0 +1,190 @@
+//! The stock part: Systim quantities into the shop. Absolute writes of changed values only,
+//! through `/bulk` in chunks of 25 — idempotent, so a run cut off anywhere is simply run again.
+
+use super::ledger::Ledger;
+use super::orders::{reserving_key, sum_reserved};
+use super::report::{custom_group, entry, group, Part, Section, SectionCounts};
+use super::run::{unreadable_group, Failure, PartResult, RunRequest};
+use super::session::{Session, ShopRead, SystimRead};
+use super::store::{load, save, ShopKeys, StateError};
+use super::{Engine, Phase, Progress};
+use crate::client::shoper::BulkOp;
+use crate::decode::shoper as dshop;
+use crate::io::{Clock, Http, Storage};
+use crate::matching::Matching;
+use crate::plan::stock::{plan_stock, QuantityInputs, StockAction, StockPlan};
+use crate::plan::{Finding, ReasonCode, Severity};
+use crate::settings::Settings;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+const BULK_MAX: usize = 25;
+
+/// Split findings into those that need the merchant and remarks.
+pub(super) fn split_findings(findings: &[Finding]) -> (Vec<Finding>, Vec<Finding>) {
+    findings.iter().cloned().partition(|f| f.reason.severity() != Severity::Info)
+}
+
+impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
+    pub(super) async fn stock_part(
+        &self,
+        session: &mut Session<'_, H, C>,
+        settings: &Settings,
+        shop: &ShopRead,
+        systim: &SystimRead,
+        req: &RunRequest,
+        progress: &mut Progress,
+    ) -> Result<PartResult, (Section, Failure)> {
+        let mut section = Section { kind: Part::Stock, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() };
+        for g in [unreadable_group(&shop.problems), unreadable_group(&systim.problems)].into_iter().flatten() {
+            section.problems.push(g);
+        }
+        self.progress_to(progress, Phase::Planning, 0, 0).await;
+        let inputs = match self.reservations(session, shop, settings, req.dry_run).await {
+            Ok(i) => i,
+            Err(e) => return Err((section, e)),
+        };
+        let matching = Matching::new(&shop.snapshot, &systim.snapshot, settings.matching.normalize_codes);
+        let plan = plan_stock(&matching, settings, &inputs, req.confirm_zeroing);
+        describe(&plan, &mut section, req.dry_run);
+        if plan.refused_unless_confirmed {
+            let b = &plan.zero_brake;
+            section.problems.push(custom_group(
+                ReasonCode::MassZeroBrake.code(),
+                (ReasonCode::MassZeroBrake.message_pl(), ReasonCode::MassZeroBrake.message_en()),
+                super::report::advice(ReasonCode::MassZeroBrake),
+                vec![entry(
+                    "",
+                    format!("do wyzerowania: {} z {} dopasowanych produktów (limit {} %)", b.zeroing, b.matched, b.max_share_percent),
+                    format!("to be zeroed: {} of {} matched products (limit {} %)", b.zeroing, b.matched, b.max_share_percent),
+                )],
+            ));
+            return Ok(PartResult { section, refused: true });
+        }
+        if req.dry_run || !plan.may_apply() {
+            return Ok(PartResult { section, refused: false });
+        }
+        section.done.clear();
+        let written = self.write_stock(session, &plan.actions, &mut section, progress).await;
+        section.counts.done = written.len() as u32;
+        section.done = plan.actions.iter().filter(|a| written.contains(&a.stock_id)).map(action_entry).collect();
+        Ok(PartResult { section, refused: false })
+    }
+
+    /// Quantities of imported orders Systim has not issued yet (their Shoper status is still
+    /// new or in progress). Orders that moved on leave the reserving set (not in a dry run).
+    async fn reservations(&self, session: &mut Session<'_, H, C>, shop: &ShopRead, settings: &Settings, dry_run: bool) -> Result<QuantityInputs, Failure> {
+        if !settings.stock.reserve_open_orders {
+            return Ok(QuantityInputs::default());
+        }
+        let keys = ShopKeys::new(&session.host);
+        let key = reserving_key(&keys);
+        let ids: BTreeSet<u64> = load(&self.store, &key).await?.unwrap_or_default();
+        if ids.is_empty() {
+            return Ok(QuantityInputs::default());
+        }
+        let open_kinds: BTreeMap<u64, bool> = shop.snapshot.statuses.iter().map(|s| (s.id, matches!(s.kind, 1 | 2))).collect();
+        let mut still_open = BTreeSet::new();
+        let list: Vec<u64> = ids.iter().copied().collect();
+        for chunk in list.chunks(50) {
+            let raw = session.shoper.list_all("orders", Some(&json!({"order_id": {"in": chunk}})), None).await?;
+            let (orders, _) = dshop::orders(&raw);
+            for o in orders {
+                // An unknown status keeps the reservation: under-selling is safer than un-selling.
+                if *open_kinds.get(&o.status_id).unwrap_or(&true) {
+                    still_open.insert(o.order_id);
+                }
+            }
+        }
+        let ledger = Ledger::new(&self.store, keys.clone());
+        let mut entries = Vec::new();
+        for id in &still_open {
+            if let Some(e) = ledger.get(*id).await? {
+                entries.push(e);
+            }
+        }
+        if !dry_run && still_open != ids {
+            save(&self.store, &key, &still_open).await.map_err(|e: StateError| Failure::State(e))?;
+        }
+        Ok(QuantityInputs { reserved_by_systim_id: sum_reserved(&entries), ..QuantityInputs::default() })
+    }
+
+    /// Write the actions; returns the stock ids written. Failures are reported in the section.
+    async fn write_stock(&self, session: &mut Session<'_, H, C>, actions: &[StockAction], section: &mut Section, progress: &mut Progress) -> BTreeSet<u64> {
+        let ops = bulk_ops(actions);
+        let total = ops.len() as u32;
+        let mut written = BTreeSet::new();
+        let mut failed = Vec::new();
+        self.progress_to(progress, Phase::WritingStock, 0, total).await;
+        for (n, chunk) in ops.chunks(BULK_MAX).enumerate() {
+            if self.cancel.get() {
+                break;
+            }
+            let batch: Vec<BulkOp> = chunk.iter().map(|(_, op)| op.clone()).collect();
+            match session.shoper.bulk(&batch).await {
+                Ok(results) => {
+                    for ((stock_id, _), r) in chunk.iter().zip(results) {
+                        if r.is_success() {
+                            written.insert(*stock_id);
+                        } else {
+                            failed.push(entry(format!("stock {stock_id}"), format!("Shoper odrzucił zapis (HTTP {})", r.status), format!("Shoper refused the write (HTTP {})", r.status)));
+                        }
+                    }
+                }
+                Err(e) => {
+                    for (stock_id, _) in chunk {
+                        failed.push(entry(format!("stock {stock_id}"), e.message_pl(), e.message_en()));
+                    }
+                }
+            }
+            self.progress_to(progress, Phase::WritingStock, ((n + 1) * BULK_MAX).min(ops.len()) as u32, total).await;
+        }
+        if !failed.is_empty() {
+            section.counts.failed = failed.len() as u32;
+            section.problems.push(custom_group(
+                "stock_write_failed",
+                ("Nie udało się zapisać stanu w sklepie", "The stock could not be written to the shop"),
+                ("Następna synchronizacja spróbuje ponownie (zapis jest bezwzględny i bezpieczny do powtórzenia).", "The next run tries again (the write is absolute and safe to repeat)."),
+                failed,
+            ));
+        }
+        written
+    }
+}
+
+/// One PUT per stock row (several warehouses of a row merged into one `warehouses` map).
+fn bulk_ops(actions: &[StockAction]) -> Vec<(u64, BulkOp)> {
+    let mut rows: BTreeMap<u64, Map<String, Value>> = BTreeMap::new();
+    let mut whole: BTreeMap<u64, String> = BTreeMap::new();
+    for a in actions {
+        match a.warehouse_id {
+            Some(w) => {
+                rows.entry(a.stock_id).or_default().insert(w.to_string(), Value::String(a.new.to_wire()));
+            }
+            None => {
+                whole.insert(a.stock_id, a.new.to_wire());
+            }
+        }
+    }
+    let mut ops: Vec<(u64, BulkOp)> = whole.into_iter().map(|(id, v)| (id, BulkOp::put(format!("stock-{id}"), format!("product-stocks/{id}"), json!({ "stock": v })))).collect();
+    ops.extend(rows.into_iter().map(|(id, m)| (id, BulkOp::put(format!("stock-{id}"), format!("product-stocks/{id}"), json!({ "warehouses": m })))));
+    ops
+}
+
+fn action_entry(a: &StockAction) -> super::report::Entry {
+    let current = a.current.map(|q| q.to_pl()).unwrap_or_else(|| "—".into());
+    let reserved = if a.reserved.milli() > 0 { format!(" (Systim {} − zarezerwowane {})", a.systim_quantity.to_pl(), a.reserved.to_pl()) } else { String::new() };
+    entry(a.code.clone(), format!("stan {current} → {}{reserved}", a.new.to_pl()), format!("stock {} → {}", a.current.map(|q| q.to_wire()).unwrap_or_else(|| "—".into()), a.new.to_wire()))
+}
+
+fn describe(plan: &StockPlan, section: &mut Section, dry_run: bool) {
+    section.counts.considered = plan.tally.counts.considered;
+    section.counts.skipped = plan.tally.counts.skipped_total();
+    section.counts.done = if dry_run { plan.actions.len() as u32 } else { 0 };
+    section.done = plan.actions.iter().map(action_entry).collect();
+    let (problems, info) = split_findings(&plan.tally.skipped);
+    section.problems.extend(group(&plan.blocked));
+    section.problems.extend(group(&problems));
+    section.notes.extend(group(&info));
+    section.notes.extend(group(&plan.notes));
+}
