@@ -16,21 +16,25 @@ use crate::domain::{ProductCode, ShopItem, ShopSnapshot, SystimProduct, SystimSn
 use crate::plan::{Finding, ReasonCode};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 
-/// A fast non-cryptographic hasher (the FxHash mix). The keys are the merchant's own data, so
-/// hash flooding is not a concern; speed is, at 50,000 × 50,000 items.
+/// A fast non-cryptographic hasher: each word is folded in with a 64×64→128-bit multiply whose
+/// halves are xored, so every input bit reaches the low bits the table uses (a plain
+/// multiply-rotate hash leaves codes with a common prefix, like `KOD-…`, in a few buckets). The
+/// keys are the merchant's own data, so hash flooding is not a concern; speed is.
 #[derive(Clone, Copy, Default)]
 pub struct FxHasher {
     hash: u64,
 }
 
-const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+const FOLD_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 
 impl FxHasher {
     fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+        let product = u128::from(self.hash ^ word) * u128::from(FOLD_SEED);
+        self.hash = (product as u64) ^ ((product >> 64) as u64);
     }
 }
 
@@ -85,6 +89,13 @@ pub fn normalized_key(code: &ProductCode) -> Cow<'_, str> {
 
 /// Whether `ProductCode::normalized` would return the text unchanged.
 fn is_normalized(s: &str) -> bool {
+    if s.is_ascii() {
+        let b = s.as_bytes();
+        let edges_ok = b.first() != Some(&b' ') && b.last() != Some(&b' ');
+        return edges_ok
+            && !b.windows(2).any(|w| w == b"  ")
+            && !b.iter().any(|c| c.is_ascii_lowercase() || (c.is_ascii_whitespace() && *c != b' ') || *c == 0x0b);
+    }
     let mut after_space = true; // a leading space is not normal
     for c in s.chars() {
         if c.is_whitespace() {
@@ -95,75 +106,133 @@ fn is_normalized(s: &str) -> bool {
             continue;
         }
         after_space = false;
-        let unchanged = if c.is_ascii() {
-            !c.is_ascii_lowercase()
-        } else {
-            let mut upper = c.to_uppercase();
-            upper.next() == Some(c) && upper.next().is_none()
-        };
-        if !unchanged {
+        let mut upper = c.to_uppercase();
+        if upper.next() != Some(c) || upper.next().is_some() {
             return false;
         }
     }
     !after_space || s.is_empty()
 }
 
-/// Positions of the items holding one key: almost always one, so no allocation then.
-#[derive(Clone, Debug)]
-enum Slot {
-    One(u32),
-    Many(Vec<u32>),
-}
-
-impl Slot {
-    fn add(&mut self, i: u32) {
-        match self {
-            Slot::One(first) => *self = Slot::Many(vec![*first, i]),
-            Slot::Many(all) => all.push(i),
-        }
-    }
-    fn indices(&self) -> &[u32] {
-        match self {
-            Slot::One(i) => std::slice::from_ref(i),
-            Slot::Many(all) => all,
-        }
-    }
-}
-
-fn insert<K: Hash + Eq>(map: &mut FxMap<K, Slot>, key: K, i: u32) {
-    map.entry(key).and_modify(|slot| slot.add(i)).or_insert(Slot::One(i));
-}
-
 fn to_usize(ix: &[u32]) -> Vec<usize> {
     ix.iter().map(|&i| i as usize).collect()
 }
 
-/// Codes of one side: by exact spelling and by normal form. Blank codes are not indexed.
-struct CodeIndex<'a> {
-    exact: FxMap<&'a str, Slot>,
-    normal: FxMap<Cow<'a, str>, Slot>,
+/// The two sides of a [`CodeTable`].
+const SHOP: usize = 0;
+const SYSTIM: usize = 1;
+
+/// A slot holds no item, one item index, or (high bit set) the number of a list in
+/// `CodeTable::overflow` — so a table entry stays small (a key and two `u32`s) and duplicates,
+/// which are rare, cost an allocation only when they occur.
+const EMPTY: u32 = u32::MAX;
+const LIST: u32 = 1 << 31;
+
+/// Codes of both sides keyed by normal form, so one hash lookup answers for both sides; an
+/// exact lookup keeps the items spelled identically. Blank codes are not indexed.
+struct CodeTable<'a> {
+    spelled: [Vec<&'a str>; 2],
+    normal: FxMap<Cow<'a, str>, [u32; 2]>,
+    overflow: Vec<Vec<u32>>,
 }
 
-impl<'a> CodeIndex<'a> {
-    fn build<I: Iterator<Item = &'a ProductCode>>(codes: I, capacity: usize) -> Self {
-        let mut index = CodeIndex { exact: fx_map(capacity), normal: fx_map(capacity) };
+impl<'a> CodeTable<'a> {
+    fn new(capacity: usize) -> Self {
+        CodeTable { spelled: [Vec::new(), Vec::new()], normal: fx_map(capacity), overflow: Vec::new() }
+    }
+    fn add_side<I: ExactSizeIterator<Item = &'a ProductCode>>(&mut self, side: usize, codes: I) {
+        self.spelled[side].reserve(codes.len());
         for (i, code) in codes.enumerate() {
+            self.spelled[side].push(code.as_str());
             if code.is_blank() {
                 continue;
             }
-            insert(&mut index.exact, code.as_str(), i as u32);
-            insert(&mut index.normal, normalized_key(code), i as u32);
+            let slot = &mut self.normal.entry(normalized_key(code)).or_insert([EMPTY; 2])[side];
+            let i = i as u32;
+            match *slot {
+                EMPTY => *slot = i,
+                list if list & LIST != 0 => self.overflow[(list & !LIST) as usize].push(i),
+                first => {
+                    *slot = LIST | self.overflow.len() as u32;
+                    self.overflow.push(vec![first, i]);
+                }
+            }
         }
-        index
     }
-    /// The items holding `code` under the active rule (exact, or normal form when normalising).
-    fn get(&self, code: &ProductCode, normalize: bool) -> &[u32] {
-        let slot = if normalize { self.normal.get(normalized_key(code).as_ref()) } else { self.exact.get(code.as_str()) };
-        slot.map_or(&[], Slot::indices)
+    /// The item indices a slot stands for.
+    fn indices<'s>(&'s self, slot: &'s u32) -> &'s [u32] {
+        match *slot {
+            EMPTY => &[],
+            list if list & LIST != 0 => &self.overflow[(list & !LIST) as usize],
+            _ => std::slice::from_ref(slot),
+        }
     }
-    /// The items whose code has the same normal form.
-    fn near(&self, code: &ProductCode) -> &[u32] {
-        self.normal.get(normalized_key(code).as_ref()).map_or(&[], Slot::indices)
+    /// Both sides' slots for this normal form.
+    fn entry(&self, key: &str) -> Option<&[u32; 2]> {
+        self.normal.get(key)
+    }
+    /// One side's items whose code has the same normal form as `code`.
+    fn near(&self, side: usize, code: &ProductCode) -> &[u32] {
+        self.entry(&normalized_key(code)).map_or(&[], |e| self.indices(&e[side]))
+    }
+    /// Of a slot, the items holding `code` under the active rule: all of them when normalising,
+    /// else those spelled identically.
+    fn select<'s>(&self, side: usize, slot: &'s [u32], code: &ProductCode, normalize: bool) -> Cow<'s, [u32]> {
+        if normalize {
+            return Cow::Borrowed(slot);
+        }
+        let same = |i: &&u32| self.spelled[side][**i as usize] == code.as_str();
+        match slot {
+            [one] if same(&one) => Cow::Borrowed(slot),
+            [_] | [] => Cow::Borrowed(&[]),
+            many => Cow::Owned(many.iter().filter(same).copied().collect()),
+        }
+    }
+}
+
+/// One code looked up on both sides with a single hash lookup.
+struct Lookup<'i> {
+    own: Cow<'i, [u32]>,
+    /// Our side's items with the same normal form (spellings of the code on our side).
+    own_near: &'i [u32],
+    other: Cow<'i, [u32]>,
+    /// The other side's items with the same normal form (near-miss candidates).
+    other_near: &'i [u32],
+}
+
+impl<'i> Lookup<'i> {
+    /// `own` is the side the code comes from (`None` for an order line, which has no side).
+    fn new(table: &'i CodeTable, code: &ProductCode, own: Option<usize>, other: usize, normalize: bool) -> Self {
+        let entry = table.entry(&normalized_key(code));
+        let slot = |side: usize| entry.map_or(&[][..], |e| table.indices(&e[side]));
+        let own_near = own.map_or(&[][..], slot);
+        let own = own.map_or(Cow::Borrowed(&[][..]), |side| table.select(side, own_near, code, normalize));
+        Lookup { own, own_near, other: table.select(other, slot(other), code, normalize), other_near: slot(other) }
+    }
+    /// Identical (or, when normalising, equal-in-normal-form) codes on both sides, each unique.
+    fn pair<'c>(&self, code: &ProductCode, other_code: impl Fn(usize) -> &'c ProductCode) -> Match {
+        if code.is_blank() {
+            return Match::Blank;
+        }
+        if self.own.len() > 1 || self.other.len() > 1 {
+            return Match::Ambiguous { own: to_usize(&self.own), other: to_usize(&self.other) };
+        }
+        match *self.other {
+            [j] => {
+                let j = j as usize;
+                let kind = if other_code(j) == code { MatchKind::Exact } else { MatchKind::Normalized };
+                Match::Found { index: j, kind }
+            }
+            _ => Match::NotFound,
+        }
+    }
+    /// After no pair: codes differing only in spaces or case (reported when not normalising).
+    fn near_miss(&self, normalize: bool) -> Match {
+        match self.other_near {
+            [] => Match::NotFound,
+            _ if normalize => Match::NotFound, // the normal form was the key already
+            near => Match::NearMiss(to_usize(near)),
+        }
     }
 }
 
@@ -193,51 +262,31 @@ pub enum Match {
     Ambiguous { own: Vec<usize>, other: Vec<usize> },
 }
 
-/// Identical (or, when normalising, equal-in-normal-form) codes on both sides, each unique.
-fn pair<'c>(code: &ProductCode, own: &[u32], other: &[u32], other_code: impl Fn(usize) -> &'c ProductCode) -> Match {
-    if code.is_blank() {
-        return Match::Blank;
-    }
-    if own.len() > 1 || other.len() > 1 {
-        return Match::Ambiguous { own: to_usize(own), other: to_usize(other) };
-    }
-    match other {
-        [j] => {
-            let j = *j as usize;
-            let kind = if other_code(j) == code { MatchKind::Exact } else { MatchKind::Normalized };
-            Match::Found { index: j, kind }
-        }
-        _ => Match::NotFound,
-    }
-}
-
-fn near_miss(code: &ProductCode, other: &CodeIndex, normalize: bool) -> Match {
-    if normalize {
-        return Match::NotFound; // the normal form was the key already
-    }
-    match other.near(code) {
-        [] => Match::NotFound,
-        near => Match::NearMiss(to_usize(near)),
-    }
-}
-
-/// Systim's products by code and id, plus its dictionaries. Enough for the order plan, which
-/// looks up codes from order lines.
+/// Systim's products by code and id, plus its dictionaries. Alone it serves the order plan
+/// (codes from order lines); inside [`Matching`] its table also holds the shop's codes.
 pub struct SystimIndex<'a> {
     snapshot: &'a SystimSnapshot,
     normalize: bool,
-    codes: CodeIndex<'a>,
+    codes: CodeTable<'a>,
     by_id: FxMap<u64, u32>,
 }
 
 impl<'a> SystimIndex<'a> {
     pub fn new(snapshot: &'a SystimSnapshot, normalize: bool) -> Self {
+        Self::with_shop(snapshot, None, normalize)
+    }
+    fn with_shop(snapshot: &'a SystimSnapshot, shop: Option<&'a ShopSnapshot>, normalize: bool) -> Self {
         let n = snapshot.products.len();
         let mut by_id = fx_map(n);
         for (j, p) in snapshot.products.iter().enumerate() {
             by_id.entry(p.id).or_insert(j as u32);
         }
-        SystimIndex { snapshot, normalize, codes: CodeIndex::build(snapshot.products.iter().map(|p| &p.code), n), by_id }
+        let mut codes = CodeTable::new(n + shop.map_or(0, |s| s.items.len()));
+        codes.add_side(SYSTIM, snapshot.products.iter().map(|p| &p.code));
+        if let Some(shop) = shop {
+            codes.add_side(SHOP, shop.items.iter().map(|i| &i.code));
+        }
+        SystimIndex { snapshot, normalize, codes, by_id }
     }
     pub fn snapshot(&self) -> &'a SystimSnapshot {
         self.snapshot
@@ -253,14 +302,15 @@ impl<'a> SystimIndex<'a> {
     }
     /// The Systim product for a code from elsewhere (an order line).
     pub fn find(&self, code: &ProductCode) -> Match {
-        let m = pair(code, &[], self.codes.get(code, self.normalize), |j| &self.products()[j].code);
+        let lookup = Lookup::new(&self.codes, code, None, SYSTIM, self.normalize);
+        let m = lookup.pair(code, |j| &self.products()[j].code);
         if m != Match::NotFound {
             return m;
         }
         if let Some(j) = self.generated_target(code) {
             return Match::Found { index: j, kind: MatchKind::Generated };
         }
-        near_miss(code, &self.codes, self.normalize)
+        lookup.near_miss(self.normalize)
     }
     /// The code-less product a `SYSTIM-<id>` code stands for.
     fn generated_target(&self, code: &ProductCode) -> Option<usize> {
@@ -269,12 +319,7 @@ impl<'a> SystimIndex<'a> {
     }
     /// Some Systim product already carries this code, or one differing only in spaces or case.
     pub fn holds_code(&self, code: &ProductCode) -> bool {
-        !self.codes.near(code).is_empty()
-    }
-    /// The products whose codes share the normal form of `code`, when there are several.
-    pub fn near_duplicates(&self, code: &ProductCode) -> Option<Vec<usize>> {
-        let near = self.codes.near(code);
-        (near.len() > 1).then(|| to_usize(near))
+        !self.codes.near(SYSTIM, code).is_empty()
     }
     /// Systim's VAT-rate id for a rate (by meaning: `zw.` and `zw` are the same rate).
     pub fn vat_id(&self, rate: VatRate) -> Option<u64> {
@@ -291,26 +336,23 @@ impl<'a> SystimIndex<'a> {
     }
 }
 
-/// The shop's stock rows by code, by stock id, and by the Systim id in a `SYSTIM-<id>` code.
+/// The shop's stock rows by stock id and by the Systim id in a `SYSTIM-<id>` code.
 pub struct ShopIndex<'a> {
     snapshot: &'a ShopSnapshot,
-    codes: CodeIndex<'a>,
-    generated: FxMap<u64, Slot>,
-    by_stock_id: FxMap<u64, u32>,
+    generated: FxMap<u64, Vec<u32>>,
+    /// Built on first use (only the order plan needs it).
+    by_stock_id: OnceCell<FxMap<u64, u32>>,
 }
 
 impl<'a> ShopIndex<'a> {
     pub fn new(snapshot: &'a ShopSnapshot) -> Self {
-        let n = snapshot.items.len();
-        let mut generated = fx_map(0);
-        let mut by_stock_id = fx_map(n);
+        let mut generated: FxMap<u64, Vec<u32>> = fx_map(0);
         for (i, item) in snapshot.items.iter().enumerate() {
-            by_stock_id.entry(item.stock_id).or_insert(i as u32);
             if let Some(id) = item.code.generated_systim_id() {
-                insert(&mut generated, id, i as u32);
+                generated.entry(id).or_default().push(i as u32);
             }
         }
-        ShopIndex { snapshot, codes: CodeIndex::build(snapshot.items.iter().map(|i| &i.code), n), generated, by_stock_id }
+        ShopIndex { snapshot, generated, by_stock_id: OnceCell::new() }
     }
     pub fn snapshot(&self) -> &'a ShopSnapshot {
         self.snapshot
@@ -319,11 +361,14 @@ impl<'a> ShopIndex<'a> {
         &self.snapshot.items
     }
     pub fn by_stock_id(&self, stock_id: u64) -> Option<&'a ShopItem> {
-        self.by_stock_id.get(&stock_id).map(|&i| &self.snapshot.items[i as usize])
-    }
-    /// Some shop row already carries this code, or one differing only in spaces or case.
-    pub fn holds_code(&self, code: &ProductCode) -> bool {
-        !self.codes.near(code).is_empty()
+        let by_stock_id = self.by_stock_id.get_or_init(|| {
+            let mut map = fx_map(self.snapshot.items.len());
+            for (i, item) in self.snapshot.items.iter().enumerate() {
+                map.entry(item.stock_id).or_insert(i as u32);
+            }
+            map
+        });
+        by_stock_id.get(&stock_id).map(|&i| &self.snapshot.items[i as usize])
     }
 }
 
@@ -331,23 +376,28 @@ impl<'a> ShopIndex<'a> {
 /// product `j`, product `j` finds row `i`.
 pub struct Matching<'a> {
     pub shop: ShopIndex<'a>,
+    /// Its code table holds both sides' codes.
     pub systim: SystimIndex<'a>,
 }
 
 impl<'a> Matching<'a> {
     pub fn new(shop: &'a ShopSnapshot, systim: &'a SystimSnapshot, normalize: bool) -> Self {
-        Matching { shop: ShopIndex::new(shop), systim: SystimIndex::new(systim, normalize) }
+        Matching { shop: ShopIndex::new(shop), systim: SystimIndex::with_shop(systim, Some(shop), normalize) }
     }
     pub fn normalize(&self) -> bool {
         self.systim.normalize
+    }
+    /// Some shop row already carries this code, or one differing only in spaces or case.
+    pub fn shop_holds_code(&self, code: &ProductCode) -> bool {
+        !self.systim.codes.near(SHOP, code).is_empty()
     }
 
     /// The Systim product for shop row `i`.
     pub fn for_shop_item(&self, i: usize) -> Match {
         let code = &self.shop.items()[i].code;
         let normalize = self.normalize();
-        let own = self.shop.codes.get(code, normalize);
-        let m = pair(code, own, self.systim.codes.get(code, normalize), |j| &self.systim.products()[j].code);
+        let lookup = Lookup::new(&self.systim.codes, code, Some(SHOP), SYSTIM, normalize);
+        let m = lookup.pair(code, |j| &self.systim.products()[j].code);
         if m != Match::NotFound {
             return m;
         }
@@ -359,36 +409,44 @@ impl<'a> Matching<'a> {
                 _ => Match::Ambiguous { own: vec![i], other: vec![j] },
             };
         }
-        near_miss(code, &self.systim.codes, normalize)
+        lookup.near_miss(normalize)
     }
 
     /// The shop row for Systim product `j`.
     pub fn for_systim_product(&self, j: usize) -> Match {
+        self.systim_lookup(j).0
+    }
+
+    /// The shop row for Systim product `j`, and every Systim product spelling its code in any
+    /// way (itself included) — several spellings mean creating it would make near-duplicates.
+    pub(crate) fn systim_lookup(&self, j: usize) -> (Match, Vec<usize>) {
         let code = &self.systim.products()[j].code;
         if code.is_blank() {
-            return self.generated_row(j);
+            return (self.generated_row(j), Vec::new());
         }
         let normalize = self.normalize();
-        let own = self.systim.codes.get(code, normalize);
-        let m = pair(code, own, self.shop.codes.get(code, normalize), |i| &self.shop.items()[i].code);
+        let lookup = Lookup::new(&self.systim.codes, code, Some(SYSTIM), SHOP, normalize);
+        let spellings = if lookup.own_near.len() > 1 { to_usize(lookup.own_near) } else { Vec::new() };
+        let m = lookup.pair(code, |i| &self.shop.items()[i].code);
         if m != Match::NotFound {
-            return m;
+            return (m, spellings);
         }
-        near_miss(code, &self.shop.codes, normalize)
+        (lookup.near_miss(normalize), spellings)
     }
 
     /// The `SYSTIM-<id>` row of code-less product `j`. Ambiguous when several rows carry it or
     /// when a Systim product holds that code literally.
     fn generated_row(&self, j: usize) -> Match {
         let p = &self.systim.products()[j];
-        let Some(slot) = self.shop.generated.get(&p.id) else {
+        let Some(rows) = self.shop.generated.get(&p.id) else {
             return Match::Blank;
         };
-        let rows = slot.indices();
-        let literal = self.systim.codes.get(&ProductCode::generated_for(p.id), self.normalize());
+        let generated = ProductCode::generated_for(p.id);
+        let codes = &self.systim.codes;
+        let literal = codes.select(SYSTIM, codes.near(SYSTIM, &generated), &generated, self.normalize());
         if rows.len() > 1 || !literal.is_empty() {
             let mut own = vec![j];
-            own.extend(to_usize(literal));
+            own.extend(to_usize(&literal));
             return Match::Ambiguous { own, other: to_usize(rows) };
         }
         Match::Found { index: rows[0] as usize, kind: MatchKind::Generated }
@@ -460,7 +518,9 @@ mod tests {
     #[test]
     fn shop_rows_find_systim_products_by_the_rules() {
         use MatchKind::*;
-        let cases: Vec<(&str, &[&str], &[&str], bool, Vec<Match>)> = vec![
+        // (name, shop codes, Systim codes, normalise, outcome per shop row)
+        type Case = (&'static str, &'static [&'static str], &'static [&'static str], bool, Vec<Match>);
+        let cases: Vec<Case> = vec![
             ("exact", &["ABC"], &["X", "ABC"], false, vec![found(1, Exact)]),
             ("trailing space is a near miss", &["ABC "], &["ABC"], false, vec![Match::NearMiss(vec![0])]),
             ("case is a near miss", &["abc"], &["ABC"], false, vec![Match::NearMiss(vec![0])]),

@@ -142,19 +142,13 @@ impl Default for OrderSettings {
 }
 
 /// Which Systim stores feed which Shoper warehouse.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct WarehouseLink {
     /// Systim store ids summed; empty = every store.
     pub systim_stores: Vec<u64>,
     /// Target Shoper warehouse; `None` = the whole stock of a shop without the warehouses module.
     pub shop_warehouse: Option<u64>,
-}
-
-impl Default for WarehouseLink {
-    fn default() -> Self {
-        WarehouseLink { systim_stores: Vec::new(), shop_warehouse: None }
-    }
 }
 
 /// Stock push (Systim → Shoper).

@@ -8,6 +8,10 @@
 //! delivery, payment and currency. Lines plus shipping must equal Shoper's `sum` to the grosz, or
 //! the plan says why not. All problems of an order are listed together.
 
+// A `Finding` is plain data that ends up in the plan either way; boxing it on the error path
+// would only add an allocation per skipped item.
+#![allow(clippy::result_large_err)]
+
 use crate::domain::{Address, Nip, NipError, OrderLine, Origin, ProductCode, ShopItem, ShopOrder, ShopStatus, VatRate};
 use crate::matching::{code_problem, fx_map, normalized_key, normalized_note, FxMap, Match, MatchKind, ShopIndex, Side, SystimIndex};
 use crate::money::{div_round, Money, Qty};
@@ -252,7 +256,7 @@ pub struct OrdersPlan {
 
 impl OrdersPlan {
     /// Counts add up, every import is explained to the grosz, references point at planned
-    /// creations, and no product is created twice.
+    /// creations, and no code is created twice.
     pub fn check(&self) -> Result<(), String> {
         self.tally.check()?;
         if self.imports.len() as u32 != self.tally.counts.matched {
@@ -269,8 +273,10 @@ impl OrdersPlan {
                 return Err(format!("order {} refers to a product that is not planned", import.order_id));
             }
         }
+        // Codes are compared as the queue keys them: exactly (normal forms are merged by the
+        // queue itself when normalisation is on).
         let mut codes = std::collections::HashSet::new();
-        match self.products_to_create.iter().find(|p| !codes.insert(p.code.normalized())) {
+        match self.products_to_create.iter().find(|p| !codes.insert(p.code.as_str())) {
             Some(p) => Err(format!("product {:?} planned twice", p.code.as_str())),
             None => Ok(()),
         }
@@ -416,7 +422,7 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
         let mut lines = lines?;
         lines.extend(shipping?);
         let totals = self.totals(&lines, dropped)?;
-        let (buyer, delivery, first_name, last_name, nip) = parties?;
+        let Parties { buyer, delivery, first_name, last_name, nip } = parties?;
         let settings = &self.ctx.settings.orders;
         let request = AddOrderRequest {
             buyer,
@@ -552,7 +558,7 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
     }
 
     /// Buyer, delivery address, names and NIP.
-    fn parties(&mut self) -> Option<(SystimAddress, SystimAddress, String, String, Option<String>)> {
+    fn parties(&mut self) -> Option<Parties> {
         let (billing, delivery) = (&self.order.billing, &self.order.delivery);
         let buyer = if missing_fields(billing).is_empty() {
             billing
@@ -572,7 +578,13 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
             return None;
         };
         let nip = self.nip()?;
-        Some((systim_address(buyer), systim_address(ship_to), person.firstname.trim().to_string(), person.lastname.trim().to_string(), nip))
+        Some(Parties {
+            buyer: systim_address(buyer),
+            delivery: systim_address(ship_to),
+            first_name: person.firstname.trim().to_string(),
+            last_name: person.lastname.trim().to_string(),
+            nip,
+        })
     }
 
     /// The buyer's NIP as digits; a foreign VAT number passes as typed; a wrong one stops the order.
@@ -624,6 +636,15 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
         self.problems.push(Finding::new(ReasonCode::TotalsMismatch).amount(imported + dropped).expected(sum));
         None
     }
+}
+
+/// Who buys and where it goes, as `addOrder` wants it.
+struct Parties {
+    buyer: SystimAddress,
+    delivery: SystimAddress,
+    first_name: String,
+    last_name: String,
+    nip: Option<String>,
 }
 
 /// What the policy decided for a line without a Systim product.

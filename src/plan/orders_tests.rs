@@ -265,7 +265,9 @@ fn shoper_may_round_the_total_rather_than_each_line() {
 
 #[test]
 fn shipping_travels_as_a_line_of_the_service_product() {
-    let cases: [(i64, Option<u64>, Option<VatRate>, Result<usize, ReasonCode>); 6] = [
+    // (shipping cost, shipping product, shipping VAT, lines in the request or the reason)
+    type Case = (i64, Option<u64>, Option<VatRate>, Result<usize, ReasonCode>);
+    let cases: [Case; 6] = [
         (0, None, None, Ok(1)),
         (1_599, Some(SHIPPING_ID), Some(VatRate::Percent(23)), Ok(2)),
         (1_599, Some(SHIPPING_ID), None, Ok(2)),

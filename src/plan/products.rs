@@ -8,8 +8,12 @@
 //! that differs from a shop code only in spaces or case is *not* created (it would duplicate the
 //! product): it is reported as a near miss.
 
+// A `Finding` is plain data that ends up in the plan either way; boxing it on the error path
+// would only add an allocation per skipped item.
+#![allow(clippy::result_large_err)]
+
 use crate::domain::{ProductCode, ShopSnapshot, SystimProduct, VatRate};
-use crate::matching::{code_problem, fx_map, normalized_key, normalized_note, FxMap, Match, MatchKind, Matching, Side};
+use crate::matching::{code_problem, fx_map, normalized_note, FxMap, Match, MatchKind, Matching, Side};
 use crate::money::{Money, Qty};
 use crate::plan::stock::{store_total, warehouse_problems, LinkValue, QuantityInputs};
 use crate::plan::{Finding, ReasonCode, Tally};
@@ -91,7 +95,7 @@ pub fn plan_products(matching: &Matching, settings: &Settings, inputs: &Quantity
     if !plan.blocked.is_empty() {
         return plan;
     }
-    let mut planner = Planner { matching, settings, inputs, dict: ShopDictionaries::new(shop), created: fx_map(0), plan: &mut plan };
+    let mut planner = Planner { matching, settings, inputs, dict: ShopDictionaries::new(shop), plan: &mut plan };
     for j in 0..matching.systim.products().len() {
         planner.consider(j);
     }
@@ -110,7 +114,8 @@ fn default_locale(shop: &ShopSnapshot) -> String {
 struct ShopDictionaries<'a> {
     taxes: Vec<(VatRate, u64)>,
     categories: FxMap<&'a str, Vec<u64>>,
-    units: FxMap<String, Vec<(u64, bool)>>,
+    /// (name, id, fractional); a handful, scanned without allocating.
+    units: Vec<(&'a str, u64, bool)>,
 }
 
 impl<'a> ShopDictionaries<'a> {
@@ -119,30 +124,33 @@ impl<'a> ShopDictionaries<'a> {
         for c in &shop.categories {
             categories.entry(c.name.trim()).or_default().push(c.id);
         }
-        let mut units: FxMap<String, Vec<(u64, bool)>> = fx_map(shop.units.len());
-        for u in &shop.units {
-            units.entry(unit_key(&u.name)).or_default().push((u.id, u.fractional));
-        }
+        let units = shop.units.iter().map(|u| (u.name.as_str(), u.id, u.fractional)).collect();
         let taxes = shop.taxes.iter().filter_map(|t| t.rate.map(|r| (r, t.id))).collect();
         ShopDictionaries { taxes, categories, units }
     }
 }
 
 /// Unit names compare without case, surrounding spaces or a final dot (`Szt` = `szt.`).
-fn unit_key(name: &str) -> String {
-    name.trim().trim_end_matches('.').to_lowercase()
+fn same_unit(a: &str, b: &str) -> bool {
+    fn bare(s: &str) -> &str {
+        s.trim().trim_end_matches('.').trim_end()
+    }
+    let (a, b) = (bare(a), bare(b));
+    let lower = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<Vec<char>>();
+    a.eq_ignore_ascii_case(b) || (!(a.is_ascii() && b.is_ascii()) && lower(a) == lower(b))
 }
 
 /// Why a product is not created, for the attribute checks.
 type Refusal = Finding;
+
+/// Stock of a shop without warehouses, or per Shoper warehouse.
+type InitialStock = (Option<Qty>, Vec<(u64, Qty)>);
 
 struct Planner<'p, 'a> {
     matching: &'p Matching<'a>,
     settings: &'p Settings,
     inputs: &'p QuantityInputs,
     dict: ShopDictionaries<'a>,
-    /// Normal forms of the codes already planned for creation (a safety net against duplicates).
-    created: FxMap<String, ()>,
     plan: &'p mut ProductPlan,
 }
 
@@ -169,7 +177,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             return Err(Finding::new(ReasonCode::HiddenInSystim));
         }
         let (shop, systim) = (self.matching.shop.items(), self.matching.systim.products());
-        let m = self.matching.for_systim_product(j);
+        let (m, spellings) = self.matching.systim_lookup(j);
         match m {
             Match::Found { index, kind } => {
                 if kind == MatchKind::Normalized {
@@ -179,7 +187,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 Ok(None)
             }
             Match::Blank => self.generated_code(p).map(|c| Some((c, true))),
-            Match::NotFound => self.unique_in_systim(&p.code).map(|()| Some((p.code.clone(), false))),
+            Match::NotFound => self.unique_in_systim(&p.code, &spellings).map(|()| Some((p.code.clone(), false))),
             _ => Err(code_problem(&m, &p.code, Side::Systim, shop, systim).unwrap_or_else(|| Finding::new(ReasonCode::AmbiguousCode))),
         }
     }
@@ -193,7 +201,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         if self.matching.systim.holds_code(&code) {
             return Err(Finding::new(ReasonCode::AmbiguousCode).code(code.as_str()));
         }
-        if self.matching.shop.holds_code(&code) {
+        if self.matching.shop_holds_code(&code) {
             return Err(Finding::new(ReasonCode::NearMiss).code(code.as_str()));
         }
         Ok(code)
@@ -201,12 +209,12 @@ impl<'p, 'a> Planner<'p, 'a> {
 
     /// A code held by several Systim products in different spellings is not created: the
     /// shop would end up with near-duplicate codes.
-    fn unique_in_systim(&self, code: &ProductCode) -> Result<(), Finding> {
-        let Some(near) = self.matching.systim.near_duplicates(code) else {
+    fn unique_in_systim(&self, code: &ProductCode, spellings: &[usize]) -> Result<(), Finding> {
+        if spellings.len() <= 1 {
             return Ok(());
-        };
+        }
         let mut f = Finding::new(ReasonCode::AmbiguousCode).code(code.as_str());
-        f.systim_ids = near.iter().map(|&j| self.matching.systim.products()[j].id).collect();
+        f.systim_ids = spellings.iter().map(|&j| self.matching.systim.products()[j].id).collect();
         Err(f)
     }
 
@@ -267,14 +275,14 @@ impl<'p, 'a> Planner<'p, 'a> {
         if p.unit.trim().is_empty() {
             return Ok((None, false));
         }
-        match self.dict.units.get(&unit_key(&p.unit)).map(Vec::as_slice) {
-            Some([(id, fractional), ..]) => Ok((Some(*id), *fractional)),
-            _ => Err(Finding::new(ReasonCode::UnitMissingInShop).value(p.unit.trim())),
+        match self.dict.units.iter().find(|(name, _, _)| same_unit(name, &p.unit)) {
+            Some((_, id, fractional)) => Ok((Some(*id), *fractional)),
+            None => Err(Finding::new(ReasonCode::UnitMissingInShop).value(p.unit.trim())),
         }
     }
 
     /// Initial stock, computed as the stock plan would (never from an unreadable quantity).
-    fn stock_for(&mut self, p: &SystimProduct, fractional: bool) -> Result<(Option<Qty>, Vec<(u64, Qty)>), Refusal> {
+    fn stock_for(&mut self, p: &SystimProduct, fractional: bool) -> Result<InitialStock, Refusal> {
         if self.inputs.unreadable.contains(&p.id) {
             return Err(Finding::new(ReasonCode::QuantityUnreadable));
         }
@@ -293,13 +301,9 @@ impl<'p, 'a> Planner<'p, 'a> {
         Ok((whole, per_warehouse))
     }
 
+    /// Uniqueness of the codes follows from matching (a code held twice is ambiguous, a
+    /// spelling variant is a near miss); `ProductPlan::check` and the property tests assert it.
     fn accept(&mut self, creation: ProductCreation) {
-        let key = normalized_key(&creation.code).into_owned();
-        if self.created.insert(key, ()).is_some() {
-            // Unreachable by the checks above; kept so a duplicate can never be planned.
-            self.plan.tally.skip(Finding::new(ReasonCode::AmbiguousCode).code(creation.code.as_str()).systim(creation.systim_id));
-            return;
-        }
         if creation.generated_code {
             self.plan.notes.push(Finding::new(ReasonCode::GeneratedCode).code(creation.code.as_str()).systim(creation.systim_id));
         }
