@@ -16,7 +16,7 @@ use crate::domain::{Address, Nip, NipError, OrderLine, Origin, ProductCode, Shop
 use crate::matching::{code_problem, fx_map, normalized_key, normalized_note, FxMap, Match, MatchKind, ShopIndex, Side, SystimIndex};
 use crate::money::{div_round, Money, Qty};
 use crate::plan::{Finding, ReasonCode, Skip, Tally};
-use crate::settings::{map_id, MissingProductPolicy, Settings, StartPoint, StatusFilter};
+use crate::settings::{map_id, IdMapping, MissingProductPolicy, Settings, StartPoint, StatusFilter};
 use serde::{Deserialize, Serialize};
 
 /// What the order plan reads besides the orders.
@@ -608,19 +608,21 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
 
     fn delivery_method(&mut self) -> Option<u64> {
         let settings = &self.ctx.settings.orders;
-        let id = map_id(&settings.delivery_mapping, self.order.shipping_id, settings.default_delivery_id);
-        if id.is_none() {
-            let shop_id = self.order.shipping_id.map_or_else(|| "—".to_string(), |id| format!("shipping_id {id}"));
-            self.problems.push(Finding::new(ReasonCode::DeliveryNotMapped).value(shop_id));
-        }
-        id
+        let (mapping, default) = (&settings.delivery_mapping, settings.default_delivery_id);
+        self.mapped(mapping, default, self.order.shipping_id, "shipping_id", ReasonCode::DeliveryNotMapped)
     }
 
     fn currency(&mut self) -> Option<u64> {
-        let id = map_id(&self.ctx.settings.orders.currency_mapping, self.order.currency_id, None);
+        let mapping = &self.ctx.settings.orders.currency_mapping;
+        self.mapped(mapping, None, self.order.currency_id, "currency_id", ReasonCode::CurrencyNotMapped)
+    }
+
+    /// A Shoper id through a mapping (with a default); a problem naming the id when unmapped.
+    fn mapped(&mut self, mapping: &[IdMapping], default: Option<u64>, shop_id: Option<u64>, field: &str, reason: ReasonCode) -> Option<u64> {
+        let id = map_id(mapping, shop_id, default);
         if id.is_none() {
-            let shop_id = self.order.currency_id.map_or_else(|| "—".to_string(), |id| format!("currency_id {id}"));
-            self.problems.push(Finding::new(ReasonCode::CurrencyNotMapped).value(shop_id));
+            let shown = shop_id.map_or_else(|| "—".to_string(), |id| format!("{field} {id}"));
+            self.problems.push(Finding::new(reason).value(shown));
         }
         id
     }

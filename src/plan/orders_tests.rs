@@ -526,3 +526,16 @@ fn orders_without_a_note_carry_only_the_marker() {
     assert_eq!(import.request.notes, "Shoper 123 @ sklep1.shoparena.pl");
     assert!(parse_import_marker(&import.request.notes).is_some());
 }
+
+#[test]
+fn spellings_of_one_code_are_created_once_when_normalising() {
+    let mut w = world();
+    w.settings.orders.missing_product = MissingProductPolicy::CreateInSystim;
+    w.settings.orders.new_product_category_id = Some(100);
+    let orders = [order(1, vec![line(1, "D-1", 1_000, Qty::units(1))]), order(2, vec![line(1, "d-1 ", 1_000, Qty::units(1))])];
+    assert_eq!(w.plan(&orders).products_to_create.len(), 2, "exact rule: two codes");
+    w.settings.matching.normalize_codes = true;
+    let plan = w.plan(&orders);
+    assert_eq!(plan.products_to_create.len(), 1);
+    assert_eq!(plan.products_to_create[0].for_orders, vec![1, 2]);
+}
