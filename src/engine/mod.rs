@@ -5,12 +5,13 @@
 //! layout): a browser may kill the background at any moment, and the next run continues from
 //! what was stored — never importing an order twice, never writing stock from a stale plan.
 
+pub mod api;
 pub mod badges;
 pub mod check;
 pub mod connection;
 pub mod ledger;
 pub mod lock;
-mod orders;
+pub(crate) mod orders;
 mod products;
 pub mod report;
 mod run;
@@ -26,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use store::{load, save, StateError};
 
-pub use run::RunRequest;
+pub use run::{RunError, RunRequest};
 
 pub const CONNECTION_KEY: &str = "connection";
 pub const SETTINGS_KEY: &str = "settings";

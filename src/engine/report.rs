@@ -115,7 +115,9 @@ pub struct RunSummary {
     pub started_ms: u64,
     pub finished_ms: u64,
     pub outcome: Outcome,
+    #[serde(rename = "headline_pl")]
     pub headline_pl: String,
+    #[serde(rename = "headline_en")]
     pub headline_en: String,
     /// Items needing the merchant (held orders, failed writes, warnings).
     pub problems: u32,

@@ -3,6 +3,7 @@
 //! sync logic lives here.
 
 pub mod clock;
+pub mod exports;
 pub mod http;
 pub mod storage;
 

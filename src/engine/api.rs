@@ -1,0 +1,378 @@
+//! The protocol the extension's pages and background speak with the core (`docs/messages.md`):
+//! messages in, replies and effects out, as plain JSON values. Pure: the browser boundary only
+//! converts values and starts the runs this module asks for.
+
+use super::connection::{permission_pattern, Connection};
+use super::report::{self, Outcome, Part, Report, RunKind, RunSummary};
+use super::run::{RunError, RunRequest};
+use super::store::{load, save};
+use super::{Engine, SaveError};
+use crate::csv_export::{export_products, CsvOptions};
+use crate::io::{Clock, Http, Storage};
+use crate::plan::orders::shop_host;
+use crate::settings::Settings;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+pub const AUTO_ALARM: &str = "auto-sync";
+const LAST_AUTO_KEY: &str = "auto:last_run_ms";
+/// An admin page opened more often than this does not start another run.
+const ADMIN_PAGE_MIN_GAP_MS: u64 = 60_000;
+
+/// Who sent a message, as the background saw it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Sender {
+    pub kind: SenderKind,
+    pub url: String,
+    pub tab_id: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SenderKind {
+    ExtensionPage,
+    ContentScript,
+    #[default]
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Message {
+    GetStatus,
+    GetConnection,
+    RevealKeys,
+    SaveConnection { connection: Connection },
+    GetSettings,
+    SaveSettings { settings: Value },
+    TestConnection {
+        #[serde(default)]
+        connection: Option<Connection>,
+    },
+    Run {
+        kind: RunKind,
+        #[serde(default)]
+        dry_run: bool,
+        #[serde(default)]
+        confirm_zeroing: bool,
+    },
+    Cancel,
+    GetReport {
+        #[serde(default)]
+        run_id: Option<String>,
+    },
+    GetHistory,
+    ExportCsv,
+    SetAutoSync { enabled: bool },
+    SyncNow,
+    OrderBadges { order_ids: Vec<u64> },
+    OpenReport,
+}
+
+const KNOWN_TYPES: &[&str] = &[
+    "getStatus", "getConnection", "revealKeys", "saveConnection", "getSettings", "saveSettings", "testConnection", "run", "cancel", "getReport", "getHistory",
+    "exportCsv", "setAutoSync", "syncNow", "orderBadges", "openReport",
+];
+
+impl Message {
+    fn allowed_from_content_script(&self) -> bool {
+        matches!(self, Message::SyncNow | Message::OrderBadges { .. } | Message::OpenReport)
+    }
+}
+
+/// What the background must do in the browser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Effect {
+    Alarm { name: String, period_minutes: u32 },
+    ClearAlarm { name: String },
+    Badge { text: String, color: String },
+    Notify { id: String, title: String, message: String },
+    RegisterContentScript { origin: String },
+    UnregisterContentScript,
+    OpenOptions { section: String },
+}
+
+/// A handled message: the reply, effects, and possibly a run the boundary must start (in the
+/// background, so the reply goes back at once).
+#[derive(Debug)]
+pub struct Handled {
+    pub reply: Value,
+    pub effects: Vec<Effect>,
+    pub start: Option<(String, RunRequest)>,
+}
+
+impl Handled {
+    fn reply(reply: Value) -> Self {
+        Handled { reply, effects: Vec::new(), start: None }
+    }
+}
+
+fn ok(mut data: Value) -> Value {
+    if let Value::Object(m) = &mut data {
+        m.insert("ok".into(), Value::Bool(true));
+        data
+    } else {
+        json!({"ok": true})
+    }
+}
+
+pub fn error(code: &str, pl: &str, en: &str) -> Value {
+    json!({"ok": false, "error": {"code": code, "message_pl": pl, "message_en": en}})
+}
+
+fn invalid_fields(fields: impl Serialize) -> Value {
+    json!({"ok": false, "error": {
+        "code": "invalid_fields",
+        "message_pl": "Popraw zaznaczone pola.",
+        "message_en": "Correct the fields marked.",
+        "fields": fields,
+    }})
+}
+
+fn save_error(e: SaveError) -> Value {
+    match e {
+        SaveError::Invalid(fields) => invalid_fields(fields),
+        SaveError::State(e) => error("storage_error", &e.to_string(), "The extension's storage refused the write; nothing was changed."),
+    }
+}
+
+fn busy() -> Value {
+    error("busy", "Synchronizacja już trwa — poczekaj na jej koniec.", "A sync is already running — wait for it to finish.")
+}
+
+/// The latest run that included a part.
+fn last_with(history: &[RunSummary], part: Part) -> Option<&RunSummary> {
+    history.iter().find(|r| r.kind.parts().contains(&part))
+}
+
+impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
+    /// Decode, authorise and handle one message.
+    pub async fn handle_message(&self, raw: &Value, sender: &Sender) -> Handled {
+        let Some(kind) = raw.get("type").and_then(Value::as_str) else {
+            return Handled::reply(error("bad_message", "Nieprawidłowa wiadomość.", "Malformed message."));
+        };
+        if !KNOWN_TYPES.contains(&kind) {
+            return Handled::reply(error("unknown_message", "Nieznany rodzaj wiadomości.", "Unknown message type."));
+        }
+        let message: Message = match serde_json::from_value(raw.clone()) {
+            Ok(m) => m,
+            Err(e) => return Handled::reply(error("bad_message", &format!("Nieprawidłowa wiadomość: {e}"), &format!("Malformed message: {e}"))),
+        };
+        if !self.sender_may(&message, sender).await {
+            return Handled::reply(error("forbidden", "Ta strona nie może tego zlecić.", "This page may not ask for that."));
+        }
+        self.dispatch(message).await
+    }
+
+    async fn sender_may(&self, message: &Message, sender: &Sender) -> bool {
+        match sender.kind {
+            SenderKind::ExtensionPage => true,
+            SenderKind::Other => false,
+            SenderKind::ContentScript => {
+                let Ok(origin) = self.connection().await.shop_origin() else { return false };
+                let on_admin = sender.url.strip_prefix(origin.as_str()).is_some_and(|rest| rest.starts_with("/admin"));
+                on_admin && message.allowed_from_content_script()
+            }
+        }
+    }
+
+    async fn dispatch(&self, message: Message) -> Handled {
+        match message {
+            Message::GetStatus => Handled::reply(ok(self.status().await)),
+            Message::GetConnection => Handled::reply(ok(json!({"connection": self.connection().await.view(false)}))),
+            Message::RevealKeys => Handled::reply(ok(json!({"connection": self.connection().await.view(true)}))),
+            Message::SaveConnection { connection } => match self.save_connection(connection).await {
+                Ok(saved) => {
+                    let patterns: Vec<String> = [saved.shop_origin().ok(), saved.systim_origin().ok()].into_iter().flatten().map(|o| permission_pattern(&o)).collect();
+                    let mut h = Handled::reply(ok(json!({"connection": saved.view(false), "hostPermissions": patterns})));
+                    h.effects = self.standing_effects().await;
+                    h
+                }
+                Err(e) => Handled::reply(save_error(e)),
+            },
+            Message::GetSettings => Handled::reply(ok(json!({"settings": self.settings().await}))),
+            Message::SaveSettings { settings } => self.save_settings_message(settings).await,
+            Message::TestConnection { connection } => Handled::reply(ok(json!({"checks": self.test_connection(connection).await}))),
+            Message::Run { kind, dry_run, confirm_zeroing } => self.start(RunRequest { kind, dry_run, confirm_zeroing }).await,
+            Message::SyncNow => self.start(RunRequest { kind: RunKind::Auto, dry_run: false, confirm_zeroing: false }).await,
+            Message::Cancel => Handled::reply(ok(json!({"cancelled": self.cancel()}))),
+            Message::GetReport { run_id } => Handled::reply(ok(json!({"report": report::find(&self.store, run_id.as_deref()).await}))),
+            Message::GetHistory => Handled::reply(ok(json!({"runs": report::history(&self.store).await}))),
+            Message::ExportCsv => Handled::reply(self.export_csv().await),
+            Message::SetAutoSync { enabled } => {
+                let mut settings = self.settings().await;
+                settings.auto_sync = enabled;
+                match self.save_settings(settings).await {
+                    Ok(s) => Handled { reply: ok(json!({"autoSync": self.auto_sync_view(&s).await})), effects: self.standing_effects().await, start: None },
+                    Err(e) => Handled::reply(save_error(e)),
+                }
+            }
+            Message::OrderBadges { order_ids } => Handled::reply(ok(json!({"badges": self.order_badges(&order_ids).await}))),
+            Message::OpenReport => Handled { reply: ok(json!({})), effects: vec![Effect::OpenOptions { section: "report".into() }], start: None },
+        }
+    }
+
+    async fn save_settings_message(&self, raw: Value) -> Handled {
+        let settings: Settings = match serde_json::from_value(raw) {
+            Ok(s) => s,
+            Err(e) => {
+                return Handled::reply(invalid_fields(vec![json!({
+                    "field": "",
+                    "message_pl": format!("Nieprawidłowa wartość ustawienia: {e}"),
+                    "message_en": format!("Invalid setting value: {e}"),
+                })]))
+            }
+        };
+        match self.save_settings(settings).await {
+            Ok(s) => Handled { reply: ok(json!({"settings": s})), effects: self.standing_effects().await, start: None },
+            Err(e) => Handled::reply(save_error(e)),
+        }
+    }
+
+    /// A run is started by the boundary after the reply (it may take minutes).
+    async fn start(&self, req: RunRequest) -> Handled {
+        if self.is_running() || self.progress().await.is_some() {
+            return Handled::reply(busy());
+        }
+        if !self.connection().await.is_configured() {
+            return Handled::reply(error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first."));
+        }
+        let run_id = self.new_run_id();
+        Handled { reply: ok(json!({"runId": run_id})), effects: Vec::new(), start: Some((run_id, req)) }
+    }
+
+    /// Run a started run to its end and give the effects that follow (badge, notification).
+    pub async fn run_started(&self, run_id: String, req: RunRequest) -> Vec<Effect> {
+        if req.kind == RunKind::Auto {
+            let _ = save(&self.store, LAST_AUTO_KEY, &self.clock.now_ms()).await;
+        }
+        match self.run_with_id(run_id, req).await {
+            Ok(report) => self.after_run(&report),
+            Err(RunError::Busy(_)) | Err(RunError::NotConfigured(_)) => Vec::new(),
+        }
+    }
+
+    fn after_run(&self, report: &Report) -> Vec<Effect> {
+        let s = &report.summary;
+        let mut effects = vec![badge(s.problems)];
+        let held_orders = report.sections.iter().any(|sec| sec.kind == Part::Orders && !sec.problems.is_empty());
+        if !s.dry_run && (s.outcome == Outcome::Failed || held_orders) {
+            let (title, message) = if s.outcome == Outcome::Failed {
+                ("Synchronizacja Shoper ⇄ Systim nie powiodła się".to_string(), report.error.as_ref().map(|e| e.message_pl.clone()).unwrap_or_default())
+            } else {
+                ("Część zamówień wstrzymano".to_string(), s.headline_pl.clone())
+            };
+            effects.push(Effect::Notify { id: s.run_id.clone(), title, message });
+        }
+        effects
+    }
+
+    /// Effects that follow from the stored configuration: the alarm, the content script, the badge.
+    pub async fn standing_effects(&self) -> Vec<Effect> {
+        let settings = self.settings().await;
+        let conn = self.connection().await;
+        let mut effects = Vec::new();
+        if settings.auto_sync && conn.is_configured() {
+            effects.push(Effect::Alarm { name: AUTO_ALARM.into(), period_minutes: settings.interval_minutes.max(1) });
+        } else {
+            effects.push(Effect::ClearAlarm { name: AUTO_ALARM.into() });
+        }
+        match conn.shop_origin() {
+            Ok(origin) => effects.push(Effect::RegisterContentScript { origin }),
+            Err(_) => effects.push(Effect::UnregisterContentScript),
+        }
+        let problems = report::history(&self.store).await.first().map_or(0, |r| r.problems);
+        effects.push(badge(problems));
+        effects
+    }
+
+    /// The browser started or the extension was installed/updated.
+    pub async fn on_startup(&self) -> Vec<Effect> {
+        self.standing_effects().await
+    }
+
+    /// An alarm fired: the automatic run, when switched on.
+    pub async fn on_alarm(&self, name: &str) -> Option<(String, RunRequest)> {
+        if name != AUTO_ALARM || !self.settings().await.auto_sync {
+            return None;
+        }
+        self.start(RunRequest { kind: RunKind::Auto, dry_run: false, confirm_zeroing: false }).await.start
+    }
+
+    /// A page of the shop's admin panel was opened: sync now (at most once a minute).
+    pub async fn on_admin_page(&self, url: &str) -> Option<(String, RunRequest)> {
+        let origin = self.connection().await.shop_origin().ok()?;
+        let rest = url.strip_prefix(origin.as_str())?;
+        if !rest.starts_with("/admin") || !self.settings().await.auto_sync {
+            return None;
+        }
+        let last: u64 = load(&self.store, LAST_AUTO_KEY).await.unwrap_or(None).unwrap_or(0);
+        if self.clock.now_ms().saturating_sub(last) < ADMIN_PAGE_MIN_GAP_MS {
+            return None;
+        }
+        self.start(RunRequest { kind: RunKind::Auto, dry_run: false, confirm_zeroing: false }).await.start
+    }
+
+    /// Host access was withdrawn: stop what needs it (the content script; the alarm keeps
+    /// running and its runs report the missing access).
+    pub async fn on_permissions_removed(&self, origins: &[String]) -> Vec<Effect> {
+        let Ok(shop) = self.connection().await.shop_origin() else { return Vec::new() };
+        let pattern = permission_pattern(&shop);
+        if origins.iter().any(|o| *o == pattern || shop.starts_with(o.trim_end_matches("/*"))) {
+            vec![Effect::UnregisterContentScript]
+        } else {
+            Vec::new()
+        }
+    }
+
+    async fn auto_sync_view(&self, settings: &Settings) -> Value {
+        let last: Option<u64> = load(&self.store, LAST_AUTO_KEY).await.unwrap_or(None);
+        let next = settings.auto_sync.then(|| last.map(|l| l + u64::from(settings.interval_minutes) * 60_000)).flatten();
+        json!({"enabled": settings.auto_sync, "intervalMinutes": settings.interval_minutes, "nextRunMs": next})
+    }
+
+    async fn status(&self) -> Value {
+        let conn = self.connection().await;
+        let settings = self.settings().await;
+        let history = report::history(&self.store).await;
+        let last = |p| last_with(&history, p).cloned();
+        json!({
+            "configured": conn.is_configured(),
+            "connection": conn.view(false),
+            "autoSync": self.auto_sync_view(&settings).await,
+            "running": self.progress().await,
+            "lastRuns": {"orders": last(Part::Orders), "stock": last(Part::Stock), "products": last(Part::Products)},
+            "problems": history.first().map_or(0, |r| r.problems),
+        })
+    }
+
+    /// Systim products as a Shoper product-import CSV file.
+    pub async fn export_csv(&self) -> Value {
+        let conn = self.connection().await;
+        if !conn.is_configured() {
+            return error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first.");
+        }
+        let settings = self.settings().await;
+        let mut session = match super::session::Session::open(&self.http, &self.clock, &conn) {
+            Ok(s) => s,
+            Err(e) => return error(e.code(), &e.message_pl(), &e.message_en()),
+        };
+        session.restore_tokens(&self.store).await;
+        let read = session.read_systim(&settings, true, false).await;
+        session.save_tokens(&self.store).await;
+        match read {
+            Ok(r) => {
+                let content = export_products(&r.snapshot.products, &r.snapshot.categories, &CsvOptions::default());
+                let date = super::orders::ymd(self.clock.now_ms());
+                ok(json!({"filename": format!("produkty-systim-{date}.csv"), "mime": "text/csv;charset=utf-8", "content": content, "host": shop_host(&conn.shop_url)}))
+            }
+            Err(e) => error(e.code(), &e.message_pl(), &e.message_en()),
+        }
+    }
+}
+
+fn badge(problems: u32) -> Effect {
+    Effect::Badge { text: if problems == 0 { String::new() } else { problems.min(999).to_string() }, color: "#c62828".into() }
+}
