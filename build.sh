@@ -34,7 +34,9 @@ cargo_install() { # crate [version] — source build from crates.io, --locked fi
 
 setup_debian() {
   local missing=() pkg
-  for pkg in chromium chromium-driver firefox-esr; do
+  # chromium-l10n: Debian's Chromium has only the English UI locale without it; the extension's
+  # Polish pages (and the demo screenshots) need it.
+  for pkg in chromium chromium-driver chromium-l10n firefox-esr; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -164,6 +166,9 @@ cmd_test() {
   wasm_tests firefox
   stop_sandbox
   if [ -f extension/tools/build.mjs ]; then
+    say "extension checks (locales complete in pl and en, settings form covers src/settings.rs)"
+    node extension/tools/check-locales.mjs
+    node extension/tools/check-settings-form.mjs
     cmd_build
     if [ -x "$NODE_DIR/node_modules/.bin/web-ext" ]; then
       say "web-ext lint (dist/firefox)"
