@@ -269,10 +269,13 @@ impl LinkValue {
         let whole = if fractional { available } else { available.floor_units() };
         LinkValue { systim, reserved, new: whole.max(Qty::ZERO), rounded }
     }
-    /// Notes worth telling the merchant: negative Systim stock, rounding.
+    /// Notes worth telling the merchant: negative Systim stock, reservations, rounding.
     pub(crate) fn annotate(&self, mut note: impl FnMut(Finding)) {
         if self.systim < Qty::ZERO {
             note(Finding::new(ReasonCode::NegativeSystimStock).quantity(self.systim));
+        }
+        if self.reserved > Qty::ZERO {
+            note(Finding::new(ReasonCode::ReservationSubtracted).quantity(self.reserved));
         }
         if self.rounded {
             note(Finding::new(ReasonCode::RoundedDown).quantity(self.systim - self.reserved));
@@ -435,6 +438,7 @@ mod tests {
         let inputs = QuantityInputs { reserved_by_code: [("A".to_string(), Qty::units(2))].into(), ..Default::default() };
         let plan = run(vec![item(1, "A")], vec![with_stock(product(1, "A"), 9_000)], &Settings::default(), &inputs);
         assert_eq!(plan.actions[0].new, Qty::units(7));
+        assert_eq!((plan.notes[0].reason, plan.notes[0].quantity, plan.notes[0].stock_id), (ReasonCode::ReservationSubtracted, Some(Qty::units(2)), Some(1)));
         let mut off = Settings::default();
         off.stock.reserve_open_orders = false;
         let plan = run(vec![item(1, "A")], vec![with_stock(product(1, "A"), 9_000)], &off, &inputs);

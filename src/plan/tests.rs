@@ -24,6 +24,28 @@ fn reason_codes_are_stable_unique_and_worded_in_both_languages() {
     assert_eq!(ReasonCode::QuantityUnreadable.severity(), Severity::Error);
 }
 
+/// `docs/rules.md` explains every reason code and every setting.
+#[test]
+fn the_rules_document_names_every_reason_and_setting() {
+    let doc = include_str!("../../docs/rules.md");
+    for r in ReasonCode::ALL {
+        assert!(doc.contains(&format!("| `{}` |", r.code())), "docs/rules.md lacks the reason {}", r.code());
+    }
+    // Top-level fields, and the fields of each group (`orders.start`, …).
+    let mut settings = Vec::new();
+    let serde_json::Value::Object(top) = serde_json::to_value(Settings::default()).unwrap() else { unreachable!() };
+    for (name, value) in top {
+        match value {
+            serde_json::Value::Object(group) => settings.extend(group.keys().map(|field| format!("{name}.{field}"))),
+            _ => settings.push(name),
+        }
+    }
+    assert!(settings.len() > 25, "{settings:?}");
+    for path in settings {
+        assert!(doc.contains(&format!("| `{path}` |")), "docs/rules.md lacks the setting {path}");
+    }
+}
+
 #[test]
 fn counts_serialise_with_reason_names() {
     let mut tally: Tally = Tally::default();
