@@ -559,6 +559,7 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
 
     /// Buyer, delivery address, names and NIP.
     fn parties(&mut self) -> Option<Parties> {
+        let nip = self.nip();
         let (billing, delivery) = (&self.order.billing, &self.order.delivery);
         let buyer = if missing_fields(billing).is_empty() {
             billing
@@ -577,7 +578,7 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
             self.problems.push(Finding::new(ReasonCode::AddressIncomplete).value("imie").value("nazwisko"));
             return None;
         };
-        let nip = self.nip()?;
+        let nip = nip?;
         Some(Parties {
             buyer: systim_address(buyer),
             delivery: systim_address(ship_to),

@@ -472,8 +472,10 @@ fn every_problem_of_an_order_is_listed_and_counted_once() {
     w.settings.orders.default_delivery_id = None;
     let mut o = order(1, vec![line(1, "NOWY", 1_000, Qty::units(1)), line(2, "A", 1_000, Qty::ZERO)]);
     o.billing.tax_id = "123".into();
+    o.billing.city.clear();
+    o.delivery.city.clear();
     let reasons = w.reasons(&o);
-    assert_eq!(reasons, [ReasonCode::NotInSystim, ReasonCode::LineQuantityInvalid, ReasonCode::InvalidNip, ReasonCode::DeliveryNotMapped]);
+    assert_eq!(reasons, [ReasonCode::NotInSystim, ReasonCode::LineQuantityInvalid, ReasonCode::InvalidNip, ReasonCode::AddressIncomplete, ReasonCode::DeliveryNotMapped]);
     let plan = w.one(&o);
     assert_eq!(plan.tally.counts.skipped.get(&ReasonCode::NotInSystim), Some(&1));
     assert_eq!(plan.tally.counts.considered, 1);

@@ -289,15 +289,17 @@ impl<'p, 'a> Planner<'p, 'a> {
         let rules = &self.settings.stock;
         let mut whole = None;
         let mut per_warehouse = Vec::new();
+        let mut notes = Vec::new();
         for link in &rules.warehouses {
             let total = store_total(p, link).ok_or_else(|| Finding::new(ReasonCode::QuantityUnreadable))?;
             let value = LinkValue::compute(total, rules.reserved(p, self.inputs), fractional);
-            value.annotate(|f| self.plan.notes.push(f.systim(p.id)));
+            value.annotate(|f| notes.push(f.systim(p.id)));
             match link.shop_warehouse {
                 Some(w) => per_warehouse.push((w, value.new)),
                 None => whole = Some(value.new),
             }
         }
+        self.plan.notes.extend(notes);
         Ok((whole, per_warehouse))
     }
 

@@ -173,13 +173,14 @@ fn plan_row(matching: &Matching, i: usize, rules: &StockSettings, inputs: &Quant
     }
     eligibility(item, p, rules, inputs).map_err(about)?;
     let mut writes = Vec::new();
+    let mut value_notes = Vec::new();
     let mut all_zero = true;
     for link in &rules.warehouses {
         let value = link_value(item, p, link, rules, inputs).ok_or_else(|| about(Finding::new(ReasonCode::QuantityUnreadable)))?;
         if !rules.push_zeros && value.systim < Qty::units(1) {
             return Err(about(Finding::new(ReasonCode::SystimQuantityBelowOne).quantity(value.systim)));
         }
-        value.annotate(|f| notes.push(about(f)));
+        value.annotate(|f| value_notes.push(about(f)));
         all_zero &= value.new == Qty::ZERO;
         if value.new == Qty::ZERO && !rules.push_zeros {
             continue;
@@ -202,6 +203,7 @@ fn plan_row(matching: &Matching, i: usize, rules: &StockSettings, inputs: &Quant
     if all_zero && !rules.push_zeros {
         return Err(about(Finding::new(ReasonCode::ZeroNotPushed)));
     }
+    notes.extend(value_notes);
     Ok(writes)
 }
 
@@ -479,6 +481,7 @@ mod tests {
         let inputs = QuantityInputs { reserved_by_systim_id: [(1, Qty::units(3))].into(), ..Default::default() };
         let plan = run(vec![item(1, "A")], vec![with_stock(product(1, "A"), 2_000)], &settings, &inputs);
         assert_eq!(only_skip(&plan), ReasonCode::ZeroNotPushed);
+        assert!(plan.notes.is_empty(), "no notes for a row left alone: {:?}", plan.notes);
         let plan = run(vec![item(1, "A")], vec![with_stock(product(1, "A"), 2_000)], &Settings::default(), &inputs);
         assert_eq!(plan.actions[0].new, Qty::ZERO, "default: zeros are pushed");
     }
