@@ -25,20 +25,20 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// multiply-rotate hash leaves codes with a common prefix, like `KOD-…`, in a few buckets). The
 /// keys are the merchant's own data, so hash flooding is not a concern; speed is.
 #[derive(Clone, Copy, Default)]
-pub struct FxHasher {
+pub struct FoldHasher {
     hash: u64,
 }
 
 const FOLD_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 
-impl FxHasher {
+impl FoldHasher {
     fn add(&mut self, word: u64) {
         let product = u128::from(self.hash ^ word) * u128::from(FOLD_SEED);
         self.hash = (product as u64) ^ ((product >> 64) as u64);
     }
 }
 
-impl Hasher for FxHasher {
+impl Hasher for FoldHasher {
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
@@ -70,10 +70,10 @@ impl Hasher for FxHasher {
     }
 }
 
-/// A `HashMap` with [`FxHasher`].
-pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// A `HashMap` with [`FoldHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FoldHasher>>;
 
-pub(crate) fn fx_map<K, V>(capacity: usize) -> FxMap<K, V> {
+pub(crate) fn fast_map<K, V>(capacity: usize) -> FastMap<K, V> {
     HashMap::with_capacity_and_hasher(capacity, BuildHasherDefault::default())
 }
 
@@ -132,13 +132,13 @@ const LIST: u32 = 1 << 31;
 /// exact lookup keeps the items spelled identically. Blank codes are not indexed.
 struct CodeTable<'a> {
     spelled: [Vec<&'a str>; 2],
-    normal: FxMap<Cow<'a, str>, [u32; 2]>,
+    normal: FastMap<Cow<'a, str>, [u32; 2]>,
     overflow: Vec<Vec<u32>>,
 }
 
 impl<'a> CodeTable<'a> {
     fn new(capacity: usize) -> Self {
-        CodeTable { spelled: [Vec::new(), Vec::new()], normal: fx_map(capacity), overflow: Vec::new() }
+        CodeTable { spelled: [Vec::new(), Vec::new()], normal: fast_map(capacity), overflow: Vec::new() }
     }
     fn add_side<I: ExactSizeIterator<Item = &'a ProductCode>>(&mut self, side: usize, codes: I) {
         self.spelled[side].reserve(codes.len());
@@ -268,7 +268,7 @@ pub struct SystimIndex<'a> {
     snapshot: &'a SystimSnapshot,
     normalize: bool,
     codes: CodeTable<'a>,
-    by_id: FxMap<u64, u32>,
+    by_id: FastMap<u64, u32>,
 }
 
 impl<'a> SystimIndex<'a> {
@@ -277,7 +277,7 @@ impl<'a> SystimIndex<'a> {
     }
     fn with_shop(snapshot: &'a SystimSnapshot, shop: Option<&'a ShopSnapshot>, normalize: bool) -> Self {
         let n = snapshot.products.len();
-        let mut by_id = fx_map(n);
+        let mut by_id = fast_map(n);
         for (j, p) in snapshot.products.iter().enumerate() {
             by_id.entry(p.id).or_insert(j as u32);
         }
@@ -339,14 +339,14 @@ impl<'a> SystimIndex<'a> {
 /// The shop's stock rows by stock id and by the Systim id in a `SYSTIM-<id>` code.
 pub struct ShopIndex<'a> {
     snapshot: &'a ShopSnapshot,
-    generated: FxMap<u64, Vec<u32>>,
+    generated: FastMap<u64, Vec<u32>>,
     /// Built on first use (only the order plan needs it).
-    by_stock_id: OnceCell<FxMap<u64, u32>>,
+    by_stock_id: OnceCell<FastMap<u64, u32>>,
 }
 
 impl<'a> ShopIndex<'a> {
     pub fn new(snapshot: &'a ShopSnapshot) -> Self {
-        let mut generated: FxMap<u64, Vec<u32>> = fx_map(0);
+        let mut generated: FastMap<u64, Vec<u32>> = fast_map(0);
         for (i, item) in snapshot.items.iter().enumerate() {
             if let Some(id) = item.code.generated_systim_id() {
                 generated.entry(id).or_default().push(i as u32);
@@ -362,7 +362,7 @@ impl<'a> ShopIndex<'a> {
     }
     pub fn by_stock_id(&self, stock_id: u64) -> Option<&'a ShopItem> {
         let by_stock_id = self.by_stock_id.get_or_init(|| {
-            let mut map = fx_map(self.snapshot.items.len());
+            let mut map = fast_map(self.snapshot.items.len());
             for (i, item) in self.snapshot.items.iter().enumerate() {
                 map.entry(item.stock_id).or_insert(i as u32);
             }

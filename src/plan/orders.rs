@@ -13,7 +13,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::domain::{Address, Nip, NipError, OrderLine, Origin, ProductCode, ShopItem, ShopOrder, ShopStatus, VatRate};
-use crate::matching::{code_problem, fx_map, normalized_key, normalized_note, FxMap, Match, MatchKind, ShopIndex, Side, SystimIndex};
+use crate::matching::{code_problem, fast_map, normalized_key, normalized_note, FastMap, Match, MatchKind, ShopIndex, Side, SystimIndex};
 use crate::money::{div_round, Money, Qty};
 use crate::plan::{Finding, ReasonCode, Skip, Tally};
 use crate::settings::{map_id, IdMapping, MissingProductPolicy, Settings, StartPoint, StatusFilter};
@@ -314,13 +314,13 @@ pub fn plan_orders(orders: &[ShopOrder], ctx: &OrderContext) -> OrdersPlan {
 /// Products to create, once per code (per normal form when codes are normalised).
 struct CreationQueue {
     products: Vec<NewSystimProduct>,
-    by_code: FxMap<String, usize>,
+    by_code: FastMap<String, usize>,
     normalize: bool,
 }
 
 impl CreationQueue {
     fn new(normalize: bool) -> Self {
-        CreationQueue { products: Vec::new(), by_code: fx_map(0), normalize }
+        CreationQueue { products: Vec::new(), by_code: fast_map(0), normalize }
     }
     /// The index of the product with this code, added if new; the waiting orders are merged.
     fn add(&mut self, product: NewSystimProduct) -> usize {

@@ -13,7 +13,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::domain::{ProductCode, ShopSnapshot, SystimProduct, VatRate};
-use crate::matching::{code_problem, fx_map, normalized_note, FxMap, Match, MatchKind, Matching, Side};
+use crate::matching::{code_problem, fast_map, normalized_note, FastMap, Match, MatchKind, Matching, Side};
 use crate::money::{Money, Qty};
 use crate::plan::stock::{store_total, warehouse_problems, LinkValue, QuantityInputs};
 use crate::plan::{Finding, ReasonCode, Tally};
@@ -113,14 +113,14 @@ fn default_locale(shop: &ShopSnapshot) -> String {
 /// Shoper dictionaries looked up by what Systim knows: rate, category name, unit name.
 struct ShopDictionaries<'a> {
     taxes: Vec<(VatRate, u64)>,
-    categories: FxMap<&'a str, Vec<u64>>,
+    categories: FastMap<&'a str, Vec<u64>>,
     /// (name, id, fractional); a handful, scanned without allocating.
     units: Vec<(&'a str, u64, bool)>,
 }
 
 impl<'a> ShopDictionaries<'a> {
     fn new(shop: &'a ShopSnapshot) -> Self {
-        let mut categories: FxMap<&str, Vec<u64>> = fx_map(shop.categories.len());
+        let mut categories: FastMap<&str, Vec<u64>> = fast_map(shop.categories.len());
         for c in &shop.categories {
             categories.entry(c.name.trim()).or_default().push(c.id);
         }
