@@ -26,7 +26,7 @@ impl Method {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     pub method: Method,
     /// Absolute URL including the query string.
@@ -35,6 +35,21 @@ pub struct HttpRequest {
     pub body: Option<String>,
     /// Give up after this long; the transport reports [`NetError::Timeout`].
     pub timeout_ms: u32,
+}
+
+impl std::fmt::Debug for HttpRequest {
+    /// Headers by name only and the body by size: they carry keys and tokens.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        let url = self.url.split('?').next().unwrap_or("");
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &url)
+            .field("headers", &names)
+            .field("body_bytes", &self.body.as_ref().map_or(0, String::len))
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
 }
 
 impl HttpRequest {

@@ -108,12 +108,17 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
 
     /// Validate and store the connection; secrets sent back masked keep their stored values.
     pub async fn save_connection(&self, incoming: Connection) -> Result<Connection, SaveError> {
-        let merged = incoming.merged_with_stored(&self.connection().await);
+        let stored = self.connection().await;
+        let merged = incoming.merged_with_stored(&stored);
         let errors = merged.validate();
         if !errors.is_empty() {
             return Err(SaveError::Invalid(errors));
         }
         save(&self.store, CONNECTION_KEY, &merged).await.map_err(SaveError::State)?;
+        if merged != stored {
+            // Sessions opened with the old credentials must not outlive them.
+            self.store.remove(session::TOKENS_KEY).await.map_err(|e| SaveError::State(e.into()))?;
+        }
         Ok(merged)
     }
 
