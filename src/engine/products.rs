@@ -11,7 +11,6 @@ use crate::client::error::ApiError;
 use crate::io::{Clock, Http, Storage};
 use crate::matching::Matching;
 use crate::plan::products::{plan_products, CategoryRef, ProductCreation, ProductPlan};
-use crate::plan::stock::QuantityInputs;
 use crate::settings::Settings;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -66,8 +65,14 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             section.problems.push(g);
         }
         self.progress_to(progress, Phase::Planning, 0, 0).await;
+        // A new product's first stock is written in its creation: it must already leave out what
+        // imported orders reserve, or the shop would offer those units again.
+        let inputs = match self.reservations(session, shop, settings, dry_run).await {
+            Ok(i) => i,
+            Err(e) => return Err((section, e)),
+        };
         let matching = Matching::new(&shop.snapshot, &systim.snapshot, settings.matching.normalize_codes);
-        let plan = plan_products(&matching, settings, &QuantityInputs::default());
+        let plan = plan_products(&matching, settings, &inputs);
         describe(&plan, &mut section);
         if dry_run {
             section.counts.done = plan.creations.len() as u32;

@@ -73,7 +73,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
 
     /// Quantities of imported orders Systim has not issued yet (their Shoper status is still
     /// new or in progress). Orders that moved on leave the reserving set (not in a dry run).
-    async fn reservations(&self, session: &mut Session<'_, H, C>, shop: &ShopRead, settings: &Settings, dry_run: bool) -> Result<QuantityInputs, Failure> {
+    /// Every stock value the engine writes — a stock push or a new product's first stock — is
+    /// net of these.
+    pub(super) async fn reservations(&self, session: &mut Session<'_, H, C>, shop: &ShopRead, settings: &Settings, dry_run: bool) -> Result<QuantityInputs, Failure> {
         if !settings.stock.reserve_open_orders {
             return Ok(QuantityInputs::default());
         }
