@@ -4,121 +4,99 @@
 
 mod common;
 
-use common::{InProcess, SHOP_URL, SYSTIM_URL};
-use pollster::block_on;
-use serde_json::{json, Value};
-use shoper_systim::engine::connection::{Connection, ShoperAuthKind};
-use shoper_systim::engine::report::{Outcome, Report, RunKind};
-use shoper_systim::engine::{Engine, RunRequest};
-use shoper_systim::mem::{MemStorage, VirtualClock};
-use shoper_systim::settings::{IdMapping, Settings, StartPoint};
+use common::harness::*;
+use common::oracle::{codes_to_create, shop_code_counts, shop_stock};
+use shoper_systim::engine::report::{Outcome, RunKind};
 
-type TestEngine = Engine<InProcess, MemStorage, VirtualClock>;
+const ALL_KINDS: [RunKind; 6] = [RunKind::Orders, RunKind::Stock, RunKind::Products, RunKind::SendStock, RunKind::SendProducts, RunKind::Auto];
 
-fn connection(world: &InProcess) -> Connection {
-    let info = world.sandbox.borrow().info();
-    let s = |k: &str| info[k].as_str().unwrap().to_string();
-    Connection {
-        shop_url: SHOP_URL.into(),
-        shoper_auth: ShoperAuthKind::User,
-        shoper_login: s("shoper_login"),
-        shoper_password: s("shoper_password"),
-        shoper_token: String::new(),
-        systim_account: SYSTIM_URL.into(),
-        systim_login: s("systim_login"),
-        systim_key: s("systim_key"),
+/// The demo's storefront orders the default settings import (the rest: other origins, a
+/// cancelled one, a product missing in Systim, an address without a street).
+const IMPORTED_DEMO_ORDERS: u32 = 6;
+
+#[test]
+fn a_preview_of_any_kind_changes_nothing_on_either_side() {
+    let (world, engine) = setup();
+    let before = business_state(&world);
+    for kind in ALL_KINDS {
+        let report = run(&engine, kind, true);
+        assert!(report.error.is_none(), "{kind:?}: {:?}", report.error);
+        assert!(report.sections.iter().any(|s| s.counts.done > 0), "{kind:?} previews nothing: {report:#?}");
+        assert_eq!(business_state(&world), before, "the preview of {kind:?} changed something");
     }
 }
 
-fn systim_product_id(world: &InProcess, code: &str) -> u64 {
-    world.sandbox.borrow().systim.product_ids_by_code(code)[0]
-}
-
-fn demo_settings(world: &InProcess) -> Settings {
-    let mut s = Settings::default();
-    s.orders.start = StartPoint::Date("2026-11-01".into());
-    s.orders.shipping_product_id = Some(systim_product_id(world, "DOSTAWA"));
-    s.orders.default_delivery_id = Some(1);
-    s.orders.default_payment_id = Some(1);
-    s.orders.payment_mapping = vec![IdMapping { shop_id: 1, systim_id: 1 }];
-    s
-}
-
-fn engine_on(world: &InProcess, store: MemStorage) -> TestEngine {
-    let engine = Engine::new(world.clone(), store, world.clock.clone());
-    block_on(async {
-        engine.save_connection(connection(world)).await.expect("connection");
-        engine.save_settings(demo_settings(world)).await.expect("settings");
-    });
-    engine
-}
-
-fn setup() -> (InProcess, TestEngine) {
-    let world = InProcess::new("demo");
-    world.sandbox.borrow_mut().shoper.configure(&json!({"shop_url": SHOP_URL})).unwrap();
-    let engine = engine_on(&world, MemStorage::new());
-    (world, engine)
-}
-
-fn run(engine: &TestEngine, kind: RunKind, dry_run: bool) -> Report {
-    block_on(engine.run(RunRequest { kind, dry_run, confirm_zeroing: false })).expect("run starts")
-}
-
-fn systim_orders(world: &InProcess) -> Vec<Value> {
-    world.state()["systim"]["orders"].as_array().cloned().unwrap_or_default()
-}
-
-fn marker_count(world: &InProcess, order_id: u64) -> usize {
-    world.sandbox.borrow().systim.orders_with_marker(&format!("Shoper {order_id} @ 127.0.0.1:18001"))
-}
-
-fn shop_orders(world: &InProcess) -> Vec<Value> {
-    world.state()["shoper"]["orders"].as_array().cloned().unwrap()
-}
-
-/// Storefront orders of the demo that the default settings import.
-fn importable_storefront_ids(world: &InProcess) -> Vec<u64> {
-    let state = world.state();
-    let statuses = state["shoper"]["orders"].as_array().unwrap().clone();
-    statuses
-        .iter()
-        .filter(|o| o["origin"] == "0" && o["status_id"] != "8")
-        .map(|o| o["order_id"].as_str().unwrap().parse().unwrap())
-        .collect()
-}
-
 #[test]
-fn a_dry_run_of_orders_changes_nothing_and_lists_what_would_happen() {
+fn an_orders_run_imports_each_eligible_storefront_order_once_with_the_shop_lines() {
     let (world, engine) = setup();
-    let before = world.state();
-    let report = run(&engine, RunKind::Orders, true);
-    assert_eq!(report.summary.outcome == Outcome::Failed, false, "{:?}", report.error);
-    let orders = &report.sections[0];
-    assert!(orders.counts.done > 0, "{report:#?}");
-    assert_eq!(systim_orders(&world).len(), 0);
-    assert_eq!(world.state()["systim"]["orders"], before["systim"]["orders"]);
-    let reasons: Vec<&str> = orders.problems.iter().chain(&orders.notes).map(|g| g.reason.as_str()).collect();
-    assert!(reasons.contains(&"origin_not_selected"), "{reasons:?}");
-}
-
-#[test]
-fn orders_are_imported_once_with_their_lines_and_a_second_run_adds_nothing() {
-    let (world, engine) = setup();
-    let report = run(&engine, RunKind::Orders, false);
-    assert!(report.error.is_none(), "{:?}", report.error);
-    let imported = systim_orders(&world).len();
-    assert!(imported >= 5, "{report:#?}");
-    // Every imported order is in Systim exactly once, with the marker of its shop order.
-    for o in shop_orders(&world) {
-        let id: u64 = o["order_id"].as_str().unwrap().parse().unwrap();
-        let n = marker_count(&world, id);
-        assert!(n <= 1, "order {id} imported {n} times");
-        if o["origin"] != "0" {
-            assert_eq!(n, 0, "order {id} of origin {} must not be imported", o["origin"]);
-        }
+    run_ok(&engine, RunKind::Orders);
+    assert_orders_settled(&world);
+    assert_eq!(audit(&world).imported, IMPORTED_DEMO_ORDERS);
+    // Admin-panel, Allegro and API orders stay out.
+    for o in shop_orders(&world).iter().filter(|o| o["origin"] != "0") {
+        assert_eq!(marker_count(&world, order_id(o)), 0, "order {} of origin {}", o["order_id"], o["origin"]);
     }
-    let again = run(&engine, RunKind::Orders, false);
-    assert!(again.error.is_none());
-    assert_eq!(systim_orders(&world).len(), imported, "{again:#?}");
-    let _ = importable_storefront_ids(&world);
+    let count = systim_orders(&world).len();
+    run_ok(&engine, RunKind::Orders);
+    assert_eq!(systim_orders(&world).len(), count, "a second run sent something again");
+}
+
+#[test]
+fn a_stock_run_writes_what_the_rules_demand_and_leaves_ineligible_rows_alone() {
+    let (world, engine) = setup();
+    let before = shop_stock(&world);
+    run_ok(&engine, RunKind::Stock);
+    assert_stock_as_demanded(&world, &before);
+    assert_ne!(shop_stock(&world), before, "the demo has stock to change");
+}
+
+#[test]
+fn a_product_run_creates_each_missing_product_once_and_a_second_run_creates_nothing() {
+    let (world, engine) = setup();
+    let missing = codes_to_create(&world);
+    assert!(missing.iter().any(|c| c.starts_with("SYSTIM-")) && missing.len() >= 5, "{missing:?}");
+    let before = shop_code_counts(&world);
+    run_ok(&engine, RunKind::Products);
+    let after = shop_code_counts(&world);
+    for code in &missing {
+        assert_eq!(after.get(code), Some(&1), "{code} not in the shop exactly once");
+    }
+    let created: usize = after.values().sum::<usize>() - before.values().sum::<usize>();
+    assert_eq!(created, missing.len(), "products created beyond the missing ones");
+    assert!(codes_to_create(&world).is_empty());
+    run_ok(&engine, RunKind::Products);
+    assert_eq!(shop_code_counts(&world), after, "a second run created something");
+}
+
+#[test]
+fn send_stock_imports_orders_and_pushes_stock_net_of_what_they_reserve() {
+    let (world, engine) = setup();
+    let before = shop_stock(&world);
+    run_ok(&engine, RunKind::SendStock);
+    assert_orders_settled(&world);
+    assert_eq!(audit(&world).imported, IMPORTED_DEMO_ORDERS);
+    assert_stock_as_demanded(&world, &before);
+}
+
+#[test]
+fn send_products_creates_products_imports_orders_and_pushes_stock() {
+    let (world, engine) = setup();
+    let missing = codes_to_create(&world);
+    let before = shop_stock(&world);
+    run_ok(&engine, RunKind::SendProducts);
+    assert_orders_settled(&world);
+    assert!(codes_to_create(&world).is_empty(), "{missing:?} still missing");
+    assert_stock_as_demanded(&world, &before);
+}
+
+#[test]
+fn an_automatic_run_imports_and_pushes_stock_but_creates_no_products() {
+    let (world, engine) = setup();
+    let missing = codes_to_create(&world);
+    let before = shop_stock(&world);
+    let report = run_ok(&engine, RunKind::Auto);
+    assert_ne!(report.summary.outcome, Outcome::Refused);
+    assert_orders_settled(&world);
+    assert_stock_as_demanded(&world, &before);
+    assert_eq!(codes_to_create(&world), missing, "an automatic run created products without auto_create");
 }

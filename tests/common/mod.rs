@@ -6,8 +6,11 @@ use sandbox::wire::Delivery;
 use sandbox::{Request, Sandbox, Service};
 use shoper_systim::io::{Http, HttpRequest, HttpResponse, NetError};
 use shoper_systim::mem::{MemStorage, VirtualClock};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+
+pub mod harness;
+pub mod oracle;
 
 /// In-process base URLs: the port tells the adapter which stand-in a request is for.
 pub const SHOP_URL: &str = "http://127.0.0.1:18001";
@@ -29,6 +32,8 @@ pub struct InProcess {
     pub traffic: Rc<RefCell<Traffic>>,
     /// Simulated network latency per call (virtual ms).
     pub latency_ms: u64,
+    /// Calls left before the transport dies, and whether the dying call reaches the sandbox.
+    cutoff: Rc<Cell<Option<(u64, bool)>>>,
 }
 
 impl InProcess {
@@ -38,7 +43,29 @@ impl InProcess {
             clock: VirtualClock::default(),
             traffic: Rc::default(),
             latency_ms: 0,
+            cutoff: Rc::default(),
         }
+    }
+
+    /// After `calls` more calls, every call hangs forever (a killed background: the caller's
+    /// future is dropped while it waits). The dying call is served first when `commit_last`.
+    pub fn kill_after(&self, calls: u64, commit_last: bool) {
+        self.cutoff.set(Some((calls, commit_last)));
+    }
+
+    /// Undo [`Self::kill_after`].
+    pub fn heal(&self) {
+        self.cutoff.set(None);
+    }
+
+    /// Whether this call is the one the cut-off takes (and whether it is served first).
+    fn dies_now(&self) -> Option<bool> {
+        let (left, commit) = self.cutoff.get()?;
+        if left == 0 {
+            return Some(commit);
+        }
+        self.cutoff.set(Some((left - 1, commit)));
+        None
     }
 
     /// Call the control API (`/__sandbox/...`) directly.
@@ -83,6 +110,12 @@ impl Http for InProcess {
         }
         self.clock.advance(self.latency_ms);
         let now = shoper_systim::io::Clock::now_ms(&self.clock);
+        if let Some(commit) = self.dies_now() {
+            if commit {
+                self.sandbox.borrow_mut().handle(service, &sreq, now);
+            }
+            return std::future::pending().await;
+        }
         let resp = self.sandbox.borrow_mut().handle(service, &sreq, now);
         if resp.delivery == Delivery::Drop {
             self.traffic.borrow_mut().dropped += 1;

@@ -1,0 +1,195 @@
+//! Engines on the in-process sandbox: the demo connection and settings, runs, and a run that is
+//! "killed" part-way (its future dropped, as a browser drops a service worker).
+
+use super::{InProcess, SHOP_URL, SYSTIM_URL};
+use pollster::block_on;
+use serde_json::{json, Value};
+use shoper_systim::engine::connection::{Connection, ShoperAuthKind};
+use shoper_systim::engine::report::{Outcome, Report, RunKind};
+use shoper_systim::engine::{Engine, RunError, RunRequest};
+use shoper_systim::mem::{MemStorage, VirtualClock};
+use shoper_systim::settings::{IdMapping, Settings, StartPoint};
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+pub type TestEngine = Engine<InProcess, MemStorage, VirtualClock>;
+
+/// The host the import marker names for the in-process shop.
+pub const SHOP_HOST: &str = "127.0.0.1:18001";
+
+pub fn connection(world: &InProcess) -> Connection {
+    let info = world.sandbox.borrow().info();
+    let s = |k: &str| info[k].as_str().unwrap().to_string();
+    Connection {
+        shop_url: SHOP_URL.into(),
+        shoper_auth: ShoperAuthKind::User,
+        shoper_login: s("shoper_login"),
+        shoper_password: s("shoper_password"),
+        shoper_token: String::new(),
+        systim_account: SYSTIM_URL.into(),
+        systim_login: s("systim_login"),
+        systim_key: s("systim_key"),
+    }
+}
+
+pub fn systim_product_id(world: &InProcess, code: &str) -> u64 {
+    world.sandbox.borrow().systim.product_ids_by_code(code)[0]
+}
+
+/// The settings a merchant of the demo shop would choose: import from 1 November, shipping as a
+/// Systim service line, delivery and payment mapped.
+pub fn demo_settings(world: &InProcess) -> Settings {
+    let mut s = Settings::default();
+    s.orders.start = StartPoint::Date("2026-11-01".into());
+    s.orders.shipping_product_id = Some(systim_product_id(world, "DOSTAWA"));
+    s.orders.default_delivery_id = Some(1);
+    s.orders.default_payment_id = Some(1);
+    s.orders.payment_mapping = vec![IdMapping { shop_id: 1, systim_id: 1 }];
+    s
+}
+
+/// An engine on `world` with its own storage, connected and configured with `settings`.
+pub fn engine_with(world: &InProcess, store: MemStorage, settings: Settings) -> TestEngine {
+    let engine = Engine::new(world.clone(), store, world.clock.clone());
+    block_on(async {
+        engine.save_connection(connection(world)).await.expect("connection");
+        engine.save_settings(settings).await.expect("settings");
+    });
+    engine
+}
+
+pub fn engine_on(world: &InProcess, store: MemStorage) -> TestEngine {
+    engine_with(world, store, demo_settings(world))
+}
+
+/// The demo world whose shop knows its in-process URL.
+pub fn demo_world() -> InProcess {
+    let world = InProcess::new("demo");
+    world.sandbox.borrow_mut().shoper.configure(&json!({"shop_url": SHOP_URL})).unwrap();
+    world
+}
+
+pub fn setup() -> (InProcess, TestEngine) {
+    let world = demo_world();
+    let engine = engine_on(&world, MemStorage::new());
+    (world, engine)
+}
+
+pub fn request(kind: RunKind) -> RunRequest {
+    RunRequest { kind, dry_run: false, confirm_zeroing: false }
+}
+
+pub fn try_run(engine: &TestEngine, req: RunRequest) -> Result<Report, RunError> {
+    block_on(engine.run(req))
+}
+
+pub fn run(engine: &TestEngine, kind: RunKind, dry_run: bool) -> Report {
+    try_run(engine, RunRequest { kind, dry_run, confirm_zeroing: false }).expect("run starts")
+}
+
+/// A real run that must end without an error.
+pub fn run_ok(engine: &TestEngine, kind: RunKind) -> Report {
+    let report = run(engine, kind, false);
+    assert!(report.error.is_none() && report.summary.outcome != Outcome::Failed, "{kind:?} failed: {:?}", report.error);
+    report
+}
+
+/// Drive `fut` on this thread. Every future of the engine on the in-process sandbox completes
+/// without waiting, so `Pending` means the transport was cut off ([`InProcess::kill_after`]):
+/// the future is dropped there, like a background killed mid-await, and `None` is returned.
+pub fn drive<F: Future>(fut: F) -> Option<F::Output> {
+    let mut fut = pin!(fut);
+    let mut cx = Context::from_waker(Waker::noop());
+    match fut.as_mut().poll(&mut cx) {
+        Poll::Ready(out) => Some(out),
+        Poll::Pending => None,
+    }
+}
+
+/// Run on an engine whose transport dies after `calls` more HTTP calls (the last one reaches the
+/// sandbox when `commit_last`). `None` when the run was killed; the transport is healthy again
+/// afterwards.
+pub fn run_killed_after(world: &InProcess, engine: &TestEngine, req: RunRequest, calls: u64, commit_last: bool) -> Option<Result<Report, RunError>> {
+    world.kill_after(calls, commit_last);
+    let out = drive(engine.run(req));
+    world.heal();
+    out
+}
+
+pub fn systim_orders(world: &InProcess) -> Vec<Value> {
+    world.state()["systim"]["orders"].as_array().cloned().unwrap_or_default()
+}
+
+pub fn shop_orders(world: &InProcess) -> Vec<Value> {
+    world.state()["shoper"]["orders"].as_array().cloned().unwrap()
+}
+
+/// How many Systim orders carry the import marker of this shop order.
+pub fn marker_count(world: &InProcess, order_id: u64) -> usize {
+    world.sandbox.borrow().systim.orders_with_marker(&format!("Shoper {order_id} @ {SHOP_HOST}"))
+}
+
+pub fn configure_shoper(world: &InProcess, knobs: Value) {
+    world.control("POST", "/shoper/config", knobs);
+}
+
+pub fn configure_systim(world: &InProcess, knobs: Value) {
+    world.control("POST", "/systim/config", knobs);
+}
+
+/// Queue a fault for the next `count` calls to `service` matching a path part or Systim `act`.
+pub fn inject(world: &InProcess, service: &str, kind: &str, count: u32, matching: &str) {
+    world.control("POST", "/faults", json!({"rules": [{"service": service, "kind": kind, "count": count, "matching": matching}]}));
+}
+
+/// Let a dead run's lock go stale (the clock moves past the lock's lifetime).
+pub fn outlive_lock(world: &InProcess) {
+    world.clock.advance(shoper_systim::engine::lock::LOCK_STALE_MS + 1);
+}
+
+pub fn order_id(o: &Value) -> u64 {
+    super::oracle::num(&o["order_id"]) as u64
+}
+
+/// What the merchant owns on both sides (catalogue, stock, orders) — not tokens, buckets or call
+/// counters, which every call moves.
+pub fn business_state(world: &InProcess) -> Value {
+    let s = world.state();
+    json!({
+        "shop_products": s["shoper"]["products"],
+        "shop_orders": s["shoper"]["orders"],
+        "shop_categories": s["shoper"]["categories"],
+        "systim_products": s["systim"]["products"],
+        "systim_orders": s["systim"]["orders"],
+        "systim_companies": s["systim"]["companies"],
+    })
+}
+
+/// The start date of [`demo_settings`].
+pub const START_DATE: &str = "2026-11-01";
+
+/// Orders in Systim compared with what the shop demands.
+pub fn audit(world: &InProcess) -> super::oracle::OrderAudit {
+    super::oracle::audit_orders(&world.state(), START_DATE, systim_product_id(world, "DOSTAWA"))
+}
+
+/// Every eligible order is in Systim exactly once with the shop's lines; nothing else is.
+pub fn assert_orders_settled(world: &InProcess) {
+    let audit = audit(world);
+    assert!(audit.is_clean(), "orders in Systim differ from the shop: {audit:?}");
+}
+
+/// Every eligible row carries the demanded value; every other row still has its value from
+/// `before`.
+pub fn assert_stock_as_demanded(world: &InProcess, before: &std::collections::BTreeMap<u64, i64>) {
+    let expected = super::oracle::expected_stock(world);
+    let now = super::oracle::shop_stock(world);
+    for (stock_id, value) in &now {
+        match (expected.get(stock_id), before.get(stock_id)) {
+            (Some(want), _) => assert_eq!(value, want, "stock row {stock_id}: {value} instead of the demanded {want}"),
+            (None, Some(old)) => assert_eq!(value, old, "ineligible stock row {stock_id} changed from {old} to {value}"),
+            (None, None) => {}
+        }
+    }
+}

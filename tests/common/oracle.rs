@@ -1,0 +1,375 @@
+//! What the sandbox must look like after a run, computed from the sandbox's own state (never
+//! from the engine's report or storage): which orders belong in Systim and with which lines, and
+//! which stock value each shop row must carry.
+//!
+//! The rules are the merchant-facing ones of `docs/rules.md`, written out again independently:
+//! - an order is imported when it comes from the storefront, is not cancelled/rejected/returned,
+//!   was placed on or after the start date, has a complete address and every line's code names
+//!   exactly one Systim product; in Systim it carries the shop's lines at the shop's prices and a
+//!   shipping line when shipping cost something;
+//! - a stock row is written when its code names exactly one Systim product and one shop row, the
+//!   Systim product is not a service, both gross prices are above 0, the category names and the
+//!   VAT rates are equal; the value is Systim's quantity minus what imported orders still open
+//!   in the shop reserve, rounded down for whole-unit products, never below 0;
+//! - a product run creates each visible, non-service Systim product whose code (`SYSTIM-<id>`
+//!   when it has none) no shop row has, even up to case and spaces, when the code is unique in
+//!   Systim and the shop has a category of the same name.
+
+use super::InProcess;
+use sandbox::control::parse_milli;
+use sandbox::Request;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A JSON number or numeric string (ids in the state JSON come both ways).
+pub fn num(v: &Value) -> f64 {
+    match v {
+        Value::Number(n) => n.as_f64().unwrap_or(0.0),
+        Value::String(s) => s.trim().parse().unwrap_or(0.0),
+        _ => 0.0,
+    }
+}
+
+pub fn id(v: &Value) -> u64 {
+    num(v) as u64
+}
+
+/// A decimal string or number in thousandths, exactly (`"0.75"` → 750).
+pub fn milli(v: &Value) -> i64 {
+    let text = match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    parse_milli(&text).unwrap_or_else(|| panic!("not a decimal: {v}"))
+}
+
+/// Money in grosze, exactly (`"80.91"` → 8091).
+pub fn grosze(v: &Value) -> i64 {
+    milli(v) / 10
+}
+
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or("")
+}
+
+/// Shoper statuses that end an order without completing it (cancelled, rejected, returned).
+const NOT_COMPLETED: [u64; 3] = [8, 9, 11];
+/// Shoper statuses of an order still being processed (types "new" and "in progress").
+const OPEN: [u64; 6] = [1, 2, 3, 4, 5, 6];
+
+pub fn status_is_open(status_id: u64) -> bool {
+    OPEN.contains(&status_id)
+}
+
+/// A Shoper order id → the Systim orders whose notes carry its import marker.
+pub fn systim_orders_by_marker(state: &Value) -> BTreeMap<u64, Vec<Value>> {
+    let mut out: BTreeMap<u64, Vec<Value>> = BTreeMap::new();
+    for o in state["systim"]["orders"].as_array().into_iter().flatten() {
+        if let Some(id) = marker_order_id(text(&o["uwagi"])) {
+            out.entry(id).or_default().push(o.clone());
+        }
+    }
+    out
+}
+
+/// `Shoper 12 @ host` at the start of the notes → 12.
+fn marker_order_id(notes: &str) -> Option<u64> {
+    let rest = notes.trim_start().strip_prefix("Shoper ")?;
+    let (id, _) = rest.split_once(" @ ")?;
+    id.parse().ok()
+}
+
+/// Systim product ids by exact code (duplicates kept, so ambiguity shows).
+fn systim_ids_by_code(state: &Value) -> BTreeMap<String, Vec<u64>> {
+    let mut out: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for p in state["systim"]["products"].as_array().into_iter().flatten() {
+        out.entry(text(&p["kod_produktu"]).to_string()).or_default().push(id(&p["id"]));
+    }
+    out
+}
+
+/// One line of an order as Systim must hold it: product, quantity (thousandths), gross unit
+/// price (grosze).
+pub type Line = (u64, i64, i64);
+
+/// A storefront order that belongs in Systim, with the lines it must have there.
+#[derive(Debug)]
+pub struct ExpectedOrder {
+    pub order_id: u64,
+    pub lines: Vec<Line>,
+    pub total: i64,
+}
+
+/// Orders of the shop that must be in Systim (`start_date` as `YYYY-MM-DD`).
+pub fn expected_orders(state: &Value, start_date: &str, shipping_product: u64) -> Vec<ExpectedOrder> {
+    let codes = systim_ids_by_code(state);
+    state["shoper"]["orders"].as_array().into_iter().flatten().filter_map(|o| expected_order(o, &codes, start_date, shipping_product)).collect()
+}
+
+fn expected_order(o: &Value, codes: &BTreeMap<String, Vec<u64>>, start_date: &str, shipping_product: u64) -> Option<ExpectedOrder> {
+    let eligible = text(&o["origin"]) == "0" && !NOT_COMPLETED.contains(&id(&o["status_id"])) && text(&o["date"]) >= start_date && address_complete(o);
+    if !eligible {
+        return None;
+    }
+    let mut lines = Vec::new();
+    for l in o["lines"].as_array().into_iter().flatten() {
+        match codes.get(text(&l["code"])).map(Vec::as_slice) {
+            Some([pid]) => lines.push((*pid, milli(&l["quantity"]), grosze(&l["price"]))),
+            _ => return None,
+        }
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    let shipping = grosze(&o["shipping_cost"]);
+    if shipping > 0 {
+        lines.push((shipping_product, 1000, shipping));
+    }
+    lines.sort();
+    Some(ExpectedOrder { order_id: id(&o["order_id"]), lines, total: grosze(&o["sum"]) })
+}
+
+fn address_complete(o: &Value) -> bool {
+    ["billing_address", "delivery_address"].iter().all(|a| ["street1", "postcode", "city"].iter().all(|f| !text(&o[*a][*f]).trim().is_empty()))
+}
+
+/// The lines of a Systim order as sent: (product, quantity, gross unit price).
+pub fn systim_lines(order: &Value) -> Vec<Line> {
+    let mut lines: Vec<Line> = order["lines"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| (id(&l["id"]), id(&l["ilosc_milli"]) as i64, grosze(&l["sent"]["cena"])))
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// How the orders in Systim differ from what the shop demands.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct OrderAudit {
+    /// Eligible orders in Systim exactly once.
+    pub imported: u32,
+    /// Eligible orders not in Systim.
+    pub missing: Vec<u64>,
+    /// Orders in Systim more than once (each extra copy counted).
+    pub duplicates: u32,
+    /// Orders in Systim that must not be there.
+    pub unwanted: Vec<u64>,
+    /// Eligible orders whose Systim copy has other lines or another total.
+    pub wrong: Vec<u64>,
+}
+
+impl OrderAudit {
+    pub fn is_clean(&self) -> bool {
+        self.missing.is_empty() && self.duplicates == 0 && self.unwanted.is_empty() && self.wrong.is_empty()
+    }
+}
+
+/// Compare Systim's orders with the shop's eligible orders.
+pub fn audit_orders(state: &Value, start_date: &str, shipping_product: u64) -> OrderAudit {
+    let expected = expected_orders(state, start_date, shipping_product);
+    let in_systim = systim_orders_by_marker(state);
+    let mut audit = OrderAudit::default();
+    let wanted: BTreeSet<u64> = expected.iter().map(|e| e.order_id).collect();
+    for (order_id, copies) in &in_systim {
+        audit.duplicates += copies.len().saturating_sub(1) as u32;
+        if !wanted.contains(order_id) {
+            audit.unwanted.push(*order_id);
+        }
+    }
+    for e in &expected {
+        let Some(copies) = in_systim.get(&e.order_id) else {
+            audit.missing.push(e.order_id);
+            continue;
+        };
+        if copies.iter().any(|c| systim_lines(c) != e.lines || id(&c["suma_brutto_grosze"]) as i64 != e.total) {
+            audit.wrong.push(e.order_id);
+        } else if copies.len() == 1 {
+            audit.imported += 1;
+        }
+    }
+    audit
+}
+
+/// A dictionary of the shop read through its REST API with the static token, past the fault
+/// injection and the request log (the oracle must not disturb the run it checks).
+fn shop_dictionary(world: &InProcess, resource: &str) -> Vec<Value> {
+    let token = world.sandbox.borrow().info()["shoper_token"].as_str().unwrap().to_string();
+    let req = Request::new("GET", &format!("/webapi/rest/{resource}?limit=50")).with_header("authorization", &format!("Bearer {token}"));
+    let now = shoper_systim::io::Clock::now_ms(&world.clock);
+    let resp = world.sandbox.borrow_mut().shoper.handle(&req, now);
+    assert_eq!(resp.status, 200, "{resource}: {}", resp.body_text());
+    resp.body_json()["list"].as_array().cloned().unwrap_or_default()
+}
+
+/// A shop stock row with what the rules look at.
+#[derive(Clone, Debug)]
+pub struct ShopRow {
+    pub stock_id: u64,
+    pub code: String,
+    pub price: i64,
+    pub stock: i64,
+    pub category: String,
+    pub vat: String,
+    pub fractional: bool,
+}
+
+/// A Systim product with what the rules look at.
+#[derive(Clone, Debug)]
+pub struct SystimProduct {
+    pub id: u64,
+    pub code: String,
+    pub price: i64,
+    pub category: String,
+    pub vat: String,
+    pub service: bool,
+    pub hidden: bool,
+    /// Sum over the account's stores, thousandths.
+    pub quantity: i64,
+}
+
+/// `23%`, `zw.` and `zw` compare equal by label.
+fn vat_label(name: &str) -> String {
+    name.trim().trim_end_matches('.').to_lowercase()
+}
+
+fn names_by_id(list: &[Value], id_field: &str, name: impl Fn(&Value) -> String) -> BTreeMap<u64, String> {
+    list.iter().map(|v| (id(&v[id_field]), name(v))).collect()
+}
+
+/// Every stock row of the shop (base rows and variants).
+pub fn shop_rows(world: &InProcess, state: &Value) -> Vec<ShopRow> {
+    let taxes = names_by_id(&shop_dictionary(world, "taxes"), "tax_id", |t| vat_label(text(&t["name"])));
+    let fractional: BTreeSet<u64> = shop_dictionary(world, "units").iter().filter(|u| num(&u["floating_point"]) == 1.0).map(|u| id(&u["unit_id"])).collect();
+    let categories = names_by_id(state["shoper"]["categories"].as_array().unwrap(), "category_id", |c| text(&c["translations"]["pl_PL"]["name"]).to_string());
+    let mut rows = Vec::new();
+    for p in state["shoper"]["products"].as_array().into_iter().flatten() {
+        for s in p["stocks"].as_array().into_iter().flatten() {
+            rows.push(ShopRow {
+                stock_id: id(&s["stock_id"]),
+                code: text(&s["code"]).to_string(),
+                price: grosze(&s["comp_price"]),
+                stock: milli(&s["stock"]),
+                category: categories.get(&id(&p["category_id"])).cloned().unwrap_or_default(),
+                vat: taxes.get(&id(&p["tax_id"])).cloned().unwrap_or_default(),
+                fractional: fractional.contains(&id(&p["unit_id"])),
+            });
+        }
+    }
+    rows
+}
+
+pub fn systim_products(state: &Value) -> Vec<SystimProduct> {
+    let sys = &state["systim"];
+    let vat = names_by_id(sys["vat_rates"].as_array().unwrap(), "id", |v| vat_label(text(&v["nazwa"])));
+    let categories = names_by_id(sys["categories"].as_array().unwrap(), "id", |c| text(&c["nazwa"]).to_string());
+    sys["products"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| SystimProduct {
+            id: id(&p["id"]),
+            code: text(&p["kod_produktu"]).to_string(),
+            price: id(&p["cena_brutto"]) as i64,
+            category: categories.get(&id(&p["id_kategorii"])).cloned().unwrap_or_default(),
+            vat: vat.get(&id(&p["stawka_vat"])).cloned().unwrap_or_default(),
+            service: id(&p["rodzaj"]) == 1,
+            hidden: p["ukryty"].as_bool().unwrap_or(false),
+            quantity: p["stock_milli"].as_object().map(|m| m.values().map(|q| q.as_i64().unwrap_or(0)).sum()).unwrap_or(0),
+        })
+        .collect()
+}
+
+/// Thousandths each Systim product owes to imported orders still open in the shop.
+pub fn reserved(state: &Value) -> BTreeMap<u64, i64> {
+    let open: BTreeSet<u64> = state["shoper"]["orders"].as_array().into_iter().flatten().filter(|o| status_is_open(id(&o["status_id"]))).map(|o| id(&o["order_id"])).collect();
+    let mut out: BTreeMap<u64, i64> = BTreeMap::new();
+    for (order_id, copies) in systim_orders_by_marker(state) {
+        if !open.contains(&order_id) {
+            continue;
+        }
+        for (product, qty, _) in copies.iter().flat_map(systim_lines) {
+            *out.entry(product).or_default() += qty;
+        }
+    }
+    out
+}
+
+/// The value the rules demand for each eligible shop row (stock id → thousandths); rows not in
+/// the map must be left alone.
+pub fn expected_stock(world: &InProcess) -> BTreeMap<u64, i64> {
+    let state = world.state();
+    let rows = shop_rows(world, &state);
+    let products = systim_products(&state);
+    let reserved = reserved(&state);
+    let mut out = BTreeMap::new();
+    for row in &rows {
+        let same_code = |code: &str| !code.is_empty() && code == row.code;
+        let shop_twins = rows.iter().filter(|r| same_code(&r.code)).count();
+        let matches: Vec<&SystimProduct> = products.iter().filter(|p| same_code(&p.code)).collect();
+        let [p] = matches.as_slice() else { continue };
+        let eligible = shop_twins == 1 && !p.service && row.price > 0 && p.price > 0 && !row.category.trim().is_empty() && row.category.trim() == p.category.trim() && row.vat == p.vat;
+        if eligible {
+            out.insert(row.stock_id, demanded(p.quantity - reserved.get(&p.id).copied().unwrap_or(0), row.fractional));
+        }
+    }
+    out
+}
+
+/// Available quantity as the shop must show it: whole units unless the unit is fractional,
+/// never below 0.
+pub fn demanded(available: i64, fractional: bool) -> i64 {
+    let value = if fractional { available } else { available.div_euclid(1000) * 1000 };
+    value.max(0)
+}
+
+/// Shop stock by stock id, thousandths.
+pub fn shop_stock(world: &InProcess) -> BTreeMap<u64, i64> {
+    let state = world.state();
+    shop_rows(world, &state).into_iter().map(|r| (r.stock_id, r.stock)).collect()
+}
+
+/// Codes compared the forgiving way (a near miss is not a missing product).
+fn loose(code: &str) -> String {
+    code.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// The code a Systim product has, or gets in the shop.
+pub fn shop_code(p: &SystimProduct) -> String {
+    if p.code.trim().is_empty() {
+        format!("SYSTIM-{}", p.id)
+    } else {
+        p.code.clone()
+    }
+}
+
+/// Codes of the Systim products a product run must create in the shop.
+pub fn codes_to_create(world: &InProcess) -> BTreeSet<String> {
+    let state = world.state();
+    let rows = shop_rows(world, &state);
+    let products = systim_products(&state);
+    let shop_codes: BTreeSet<String> = rows.iter().map(|r| loose(&r.code)).collect();
+    let shop_categories: BTreeSet<String> = shop_category_names(&state).into_iter().collect();
+    let systim_twins = |code: &str| products.iter().filter(|q| loose(&shop_code(q)) == loose(code)).count();
+    products
+        .iter()
+        .filter(|p| !p.service && !p.hidden && shop_categories.contains(p.category.trim()))
+        .map(shop_code)
+        .filter(|code| !shop_codes.contains(&loose(code)) && systim_twins(code) == 1)
+        .collect()
+}
+
+fn shop_category_names(state: &Value) -> Vec<String> {
+    state["shoper"]["categories"].as_array().into_iter().flatten().map(|c| text(&c["translations"]["pl_PL"]["name"]).trim().to_string()).collect()
+}
+
+/// How many shop stock rows carry each code.
+pub fn shop_code_counts(world: &InProcess) -> BTreeMap<String, usize> {
+    let state = world.state();
+    let mut out = BTreeMap::new();
+    for r in shop_rows(world, &state) {
+        *out.entry(r.code).or_default() += 1;
+    }
+    out
+}
