@@ -2,7 +2,9 @@
 //! storage so that an order is imported into Systim **exactly once** whatever fails.
 //!
 //! The protocol around `addOrder` (which never deduplicates):
-//! 1. write [`OrderState::Intent`] with the import marker *before* sending;
+//! 1. write [`OrderState::Intent`] with the import marker and the order's lines *before*
+//!    sending (from then on the lines reserve stock: whatever the answer, the order may be in
+//!    Systim, and the shop must not offer those units again);
 //! 2. send; on an answer with the new id write [`OrderState::Imported`] right after;
 //! 3. on a definite refusal (a validation error: nothing was created) write `Held` with the reason;
 //! 4. on no answer (timeout, dropped connection, server error page) leave the `Intent`.
@@ -11,6 +13,11 @@
 //! marker in Systim's `uwagi` (`listOrders`) before anything is sent again: found → `Imported`;
 //! provably absent → sent again; cannot be checked → `Unverifiable`, held for the merchant and
 //! never sent twice.
+//!
+//! Right before each send, the order is looked up by its marker too (another browser on the same
+//! shop may have imported it — days ago, or a moment ago while this run was going). What stays
+//! open is one round trip: two browsers sending the same order between the other's check and
+//! send; Systim offers nothing to close it.
 
 use super::store::{load, save, ShopKeys, StateError};
 use crate::io::Storage;
@@ -21,7 +28,8 @@ use std::collections::BTreeSet;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum OrderState {
-    /// `addOrder` is about to be sent or was sent without a known outcome.
+    /// `addOrder` is about to be sent or was sent without a known outcome (the entry's lines
+    /// reserve stock meanwhile).
     Intent { marker: String, since_ms: u64, attempts: u32 },
     /// In Systim under this id.
     Imported {

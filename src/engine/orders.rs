@@ -5,9 +5,12 @@
 //! 2. Read: new orders after the cursor (keyset, ascending), plus the open ones (held, waiting,
 //!    intents proven unsent); their lines in bulk.
 //! 3. Plan ([`crate::plan::orders`]); a dry run stops here.
-//! 4. Execute: a marker check against Systim first (another browser may have imported the same
-//!    order), then intent → `addOrder` → result, one order at a time; the cursor moves only past
-//!    orders the ledger has recorded.
+//! 4. Execute: a marker check against Systim first, back to the day before the oldest order
+//!    being sent (another browser may have imported it, however long ago), then per order: a
+//!    check of what reached Systim since this run began (a browser running at the same time),
+//!    intent (with the lines, reserving stock) → `addOrder` → result; the cursor moves only
+//!    past orders the ledger has recorded. Found orders are recorded as imported and reserve
+//!    stock like the ones this run sent.
 
 use super::ledger::{Ledger, LedgerEntry, OrderState};
 use super::report::{custom_group, entry, group, Entry, Part, ProblemGroup, Section, SectionCounts};
@@ -90,6 +93,67 @@ fn stops_the_run(e: &ApiError) -> bool {
     matches!(e, ApiError::SystimWrongCredentials | ApiError::SystimSessionLost | ApiError::Unreachable { .. } | ApiError::RateLimited { .. })
 }
 
+/// After a failed import: end the run when the error would repeat, else go on.
+fn stop_if_fatal(e: ApiError) -> Result<(), Failure> {
+    if stops_the_run(&e) {
+        Err(Failure::Api(e))
+    } else {
+        Ok(())
+    }
+}
+
+/// How an intent left by an earlier run was settled.
+enum Settled {
+    /// Found in Systim by its marker.
+    Imported(Entry),
+    /// Provably not in Systim: sent again.
+    Absent,
+    /// No `listOrders`: held for the merchant.
+    Unverifiable,
+}
+
+/// How far back the marker checks before sending look (`YYYY-MM-DD`, Systim order dates).
+struct SendWindow {
+    /// The day before the oldest order about to be sent was placed: an import of it by another
+    /// browser cannot be older.
+    since: String,
+    /// The day before this run began: imports by a browser running at the same time.
+    run_started: String,
+}
+
+/// What every send of a run shares.
+struct Sending<'a> {
+    /// Systim ids of the products created for the plan (`None` where creation failed).
+    created: Vec<Option<u64>>,
+    /// This shop's markers in Systim before the sends; `None` without `listOrders`.
+    known: Option<Markers>,
+    window: &'a SendWindow,
+}
+
+/// The day before the oldest order the plan imports was placed (every date if one is unreadable).
+fn lookback_from(orders: &[ShopOrder], plan: &OrdersPlan) -> String {
+    let dates: HashMap<u64, &str> = orders.iter().map(|o| (o.order_id, o.date.as_str())).collect();
+    let oldest = plan.imports.iter().map(|i| dates.get(&i.order_id).and_then(|d| date_ms(d)).unwrap_or(0)).min().unwrap_or(0);
+    ymd(oldest.saturating_sub(DAY_MS))
+}
+
+/// Unix ms of midnight UTC of a `YYYY-MM-DD…` date.
+pub(super) fn date_ms(date: &str) -> Option<u64> {
+    let mut parts = date.get(..10)?.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days-from-civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days).ok().map(|d| d * DAY_MS)
+}
+
 fn systim_id_of(v: &Value) -> Option<u64> {
     match v {
         Value::Number(n) => n.as_u64(),
@@ -146,23 +210,24 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         };
         let intents: Vec<&LedgerEntry> = open.iter().filter(|e| matches!(e.state, OrderState::Intent { .. })).collect();
         let mut resend: BTreeSet<u64> = BTreeSet::new();
+        let mut unverifiable: Vec<u64> = open.iter().filter(|e| matches!(e.state, OrderState::Unverifiable { .. })).map(|e| e.order_id).collect();
         if !intents.is_empty() && !dry_run {
             let since = intents.iter().map(|e| e.updated_ms).min().unwrap_or(0).saturating_sub(DAY_MS);
-            let markers = match self.markers(session, since).await {
+            let markers = match self.markers(session, &ymd(since)).await {
                 Ok(m) => m,
                 Err(e) => return Err((section, e.into())),
             };
             for intent in &intents {
                 match self.reconcile(&ledger, intent, markers.as_ref()).await {
-                    Ok(Some(done)) => tally.done.push(done),
-                    Ok(None) => {
+                    Ok(Settled::Imported(done)) => tally.done.push(done),
+                    Ok(Settled::Absent) => {
                         resend.insert(intent.order_id);
                     }
+                    Ok(Settled::Unverifiable) => unverifiable.push(intent.order_id),
                     Err(e) => return Err((section, e.into())),
                 }
             }
         }
-        let unverifiable: Vec<u64> = open.iter().filter(|e| matches!(e.state, OrderState::Unverifiable { .. })).map(|e| e.order_id).collect();
         let now = self.clock.now_ms();
         let revisit: BTreeSet<u64> = open
             .iter()
@@ -209,7 +274,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
 
         // 4. Execute.
         let unreadable_ids: Vec<u64> = read_problems.iter().filter(|p| p.record_skipped).filter_map(|p| record_order_id(&p.record)).collect();
-        let result = self.execute_plan(session, &ledger, &plan, &unreadable_ids, &mut tally, progress).await;
+        let window = SendWindow { since: lookback_from(&orders, &plan), run_started: ymd(progress.started_ms.saturating_sub(DAY_MS)) };
+        let result = match self.record_not_imported(&ledger, &plan, &unreadable_ids).await {
+            Ok(()) => self.execute_plan(session, &ledger, &plan, &window, &mut tally, progress).await,
+            Err(e) => Err(e.into()),
+        };
         if let Err(Failure::State(e)) = result {
             return Err((section, Failure::State(e)));
         }
@@ -241,10 +310,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
     }
 
-    /// Systim orders with this shop's markers, `None` when the account has no `listOrders`.
-    async fn markers(&self, session: &mut Session<'_, H, C>, since_ms: u64) -> Result<Option<Markers>, ApiError> {
-        let from = ymd(since_ms);
-        let result = match session.systim.list_orders(Some(&from), None).await {
+    /// Systim orders dated `from` (`YYYY-MM-DD`) or later with this shop's markers, `None` when
+    /// the account has no `listOrders`.
+    async fn markers(&self, session: &mut Session<'_, H, C>, from: &str) -> Result<Option<Markers>, ApiError> {
+        let result = match session.systim.list_orders(Some(from), None).await {
             Ok(v) => v,
             Err(ApiError::SystimUnknownMethod { .. }) => return Ok(None),
             Err(e) => return Err(e),
@@ -261,26 +330,34 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         Ok(Some(map))
     }
 
-    /// Settle one intent from the markers: `Some(entry)` when it turned out imported, `None`
-    /// when it is provably not in Systim (to be sent again).
-    async fn reconcile(&self, ledger: &Ledger<'_, S>, intent: &LedgerEntry, markers: Option<&Markers>) -> Result<Option<Entry>, StateError> {
-        let OrderState::Intent { marker, .. } = &intent.state else { return Ok(None) };
+    /// Settle one intent from the markers: imported (found), absent (to be sent again), or
+    /// unverifiable (no `listOrders`: held for the merchant, keeping its reservation).
+    async fn reconcile(&self, ledger: &Ledger<'_, S>, intent: &LedgerEntry, markers: Option<&Markers>) -> Result<Settled, StateError> {
+        let OrderState::Intent { marker, .. } = &intent.state else { return Ok(Settled::Absent) };
         let now = self.clock.now_ms();
         let Some(markers) = markers else {
             let e = LedgerEntry { state: OrderState::Unverifiable { marker: marker.clone(), since_ms: now }, updated_ms: now, ..intent.clone() };
             ledger.put(&e).await?;
-            return Ok(None);
+            return Ok(Settled::Unverifiable);
         };
-        let Some(copies) = markers.get(&intent.order_id) else { return Ok(None) };
+        let Some(copies) = markers.get(&intent.order_id) else { return Ok(Settled::Absent) };
         let (systim_id, number) = copies[0].clone();
-        let e = LedgerEntry { state: OrderState::Imported { systim_id, number: number.clone(), at_ms: now, reconciled: true }, updated_ms: now, ..intent.clone() };
-        ledger.put(&e).await?;
+        self.record_imported(ledger, intent.order_id, (systim_id, number.clone()), intent.lines.clone(), true).await?;
         let dup = if copies.len() > 1 { format!(" (uwaga: w Systim jest {} kopii z tym znacznikiem)", copies.len()) } else { String::new() };
-        Ok(Some(entry(
+        Ok(Settled::Imported(entry(
             order_ref(intent.order_id),
             format!("odnalezione w Systim po utraconej odpowiedzi: nr {number}{dup}"),
             format!("found in Systim after a lost answer: no. {number}"),
         )))
+    }
+
+    /// Record an order as in Systim (from `addOrder`'s answer or found by its marker). Its
+    /// lines keep reserving stock while the order is open in the shop.
+    async fn record_imported(&self, ledger: &Ledger<'_, S>, order_id: u64, (systim_id, number): (u64, String), lines: Vec<(u64, Qty)>, reconciled: bool) -> Result<(), StateError> {
+        let at = self.clock.now_ms();
+        let state = OrderState::Imported { systim_id, number, at_ms: at, reconciled };
+        ledger.put(&LedgerEntry { order_id, state, updated_ms: at, lines }).await?;
+        self.add_reserving(ledger.keys(), order_id).await
     }
 
     /// New orders after `after` (plus `extra` by id), decoded with their lines.
@@ -310,15 +387,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         Ok((orders, problems, new_ids))
     }
 
-    async fn execute_plan(
-        &self,
-        session: &mut Session<'_, H, C>,
-        ledger: &Ledger<'_, S>,
-        plan: &OrdersPlan,
-        unreadable: &[u64],
-        tally: &mut Tally,
-        progress: &mut Progress,
-    ) -> Result<(), Failure> {
+    /// Record the orders the plan does not import, so the cursor can pass them (held ones are
+    /// looked at again on every run).
+    async fn record_not_imported(&self, ledger: &Ledger<'_, S>, plan: &OrdersPlan, unreadable: &[u64]) -> Result<(), StateError> {
         let now = self.clock.now_ms();
         // Orders not imported: recorded so the cursor can pass them (held ones are retried).
         for skipped in &plan.tally.skipped {
@@ -338,85 +409,111 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             };
             ledger.put(&LedgerEntry { order_id: *id, state, updated_ms: now, lines: Vec::new() }).await?;
         }
+        Ok(())
+    }
+
+    async fn execute_plan(
+        &self,
+        session: &mut Session<'_, H, C>,
+        ledger: &Ledger<'_, S>,
+        plan: &OrdersPlan,
+        window: &SendWindow,
+        tally: &mut Tally,
+        progress: &mut Progress,
+    ) -> Result<(), Failure> {
         if plan.imports.is_empty() {
             return Ok(());
         }
-        // Another browser may have imported some of these already.
-        let markers = self.markers(session, now.saturating_sub(2 * DAY_MS)).await?;
+        // Another browser may have imported some of these already (at any time since the
+        // oldest of them was placed).
+        let known = self.markers(session, &window.since).await?;
         let created = self.create_products(session, plan, tally).await;
+        let sending = Sending { created, known, window };
         let total = plan.imports.len() as u32;
         self.progress_to(progress, Phase::ImportingOrders, 0, total).await;
         for (n, import) in plan.imports.iter().enumerate() {
             if self.cancel.get() {
                 break;
             }
-            let id = import.order_id;
-            if let Some(copies) = markers.as_ref().and_then(|m| m.get(&id)) {
-                let (systim_id, number) = copies[0].clone();
-                let e = LedgerEntry { order_id: id, state: OrderState::Imported { systim_id, number: number.clone(), at_ms: now, reconciled: true }, updated_ms: now, lines: reserved_lines(import, &created) };
-                ledger.put(&e).await?;
-                tally.done.push(entry(order_ref(id), format!("już było w Systim (nr {number}) — nie wysłano ponownie"), format!("already in Systim (no. {number}) — not sent again")));
-                continue;
-            }
-            let mut request = import.request.clone();
-            if request.resolve_created(&created.iter().map(|c| c.unwrap_or(0)).collect::<Vec<_>>()).is_err() || request.lines.iter().any(|l| matches!(l.product, ProductRef::Existing { id: 0 })) {
-                self.hold(ledger, id, "product_creation_failed", ("Nie udało się utworzyć brakującego produktu w Systim", "A missing product could not be created in Systim"), tally).await?;
-                continue;
-            }
-            let prev_attempts = match ledger.get(id).await? {
-                Some(LedgerEntry { state: OrderState::Imported { .. }, .. }) => continue,
-                Some(LedgerEntry { state: OrderState::Intent { attempts, .. }, .. }) => attempts,
-                _ => 0,
-            };
-            let marker = crate::plan::orders::import_marker(id, &session.host);
-            let intent = LedgerEntry { order_id: id, state: OrderState::Intent { marker, since_ms: now, attempts: prev_attempts + 1 }, updated_ms: self.clock.now_ms(), lines: Vec::new() };
-            ledger.put(&intent).await?;
-            let form = request.to_params().into_iter().fold(Form::new(), |f, (k, v)| f.field(k, v));
-            match session.systim.call("addOrder", &form).await {
-                Ok(v) => {
-                    let systim_id = systim_id_of(&v).unwrap_or(0);
-                    let at = self.clock.now_ms();
-                    let e = LedgerEntry { order_id: id, state: OrderState::Imported { systim_id, number: String::new(), at_ms: at, reconciled: false }, updated_ms: at, lines: reserved_lines(import, &created) };
-                    ledger.put(&e).await?;
-                    self.add_reserving(ledger.keys(), id).await?;
-                    tally.done.push(entry(
-                        order_ref(id),
-                        format!("zaimportowane do Systim (id {systim_id}), wartość {}", import.totals.imported.to_pl()),
-                        format!("imported into Systim (id {systim_id}), total {}", import.totals.imported),
-                    ));
-                }
-                Err(e) if certainly_not_created(&e) => {
-                    let held = LedgerEntry {
-                        order_id: id,
-                        state: OrderState::Held { reason: e.code().to_string(), detail_pl: e.message_pl(), detail_en: e.message_en(), since_ms: now },
-                        updated_ms: self.clock.now_ms(),
-                        lines: Vec::new(),
-                    };
-                    ledger.put(&held).await?;
-                    tally.failed += 1;
-                    tally.held.push(custom_group(e.code(), ("Systim odrzucił zamówienie", "Systim refused the order"), ("Popraw wskazane dane; zamówienie zostanie wysłane przy następnej synchronizacji.", "Fix the data named; the order is sent on the next run."), vec![entry(order_ref(id), e.message_pl(), e.message_en())]));
-                    if stops_the_run(&e) {
-                        return Err(Failure::Api(e));
-                    }
-                }
-                Err(e) => {
-                    // No answer: the intent stays and the next run looks the order up by its
-                    // marker before sending anything again.
-                    tally.failed += 1;
-                    tally.held.push(custom_group(
-                        "import_outcome_unknown",
-                        ("Brak odpowiedzi Systim — import zostanie sprawdzony", "No answer from Systim — the import will be checked"),
-                        ("Nic nie trzeba robić: następna synchronizacja sprawdzi zamówienie w Systim i nie wyśle go dwa razy.", "Nothing to do: the next run checks the order in Systim and never sends it twice."),
-                        vec![entry(order_ref(id), e.message_pl(), e.message_en())],
-                    ));
-                    if stops_the_run(&e) {
-                        return Err(Failure::Api(e));
-                    }
-                }
-            }
+            self.import_one(session, ledger, import, &sending, tally).await?;
             self.progress_to(progress, Phase::ImportingOrders, n as u32 + 1, total).await;
         }
         Ok(())
+    }
+
+    /// Import one planned order: intent → `addOrder` → result, unless it is in Systim already
+    /// or its earlier import cannot be verified.
+    async fn import_one(&self, session: &mut Session<'_, H, C>, ledger: &Ledger<'_, S>, import: &crate::plan::orders::OrderImport, sending: &Sending<'_>, tally: &mut Tally) -> Result<(), Failure> {
+        let id = import.order_id;
+        let created = &sending.created;
+        let mut request = import.request.clone();
+        if request.resolve_created(&created.iter().map(|c| c.unwrap_or(0)).collect::<Vec<_>>()).is_err() || request.lines.iter().any(|l| matches!(l.product, ProductRef::Existing { id: 0 })) {
+            self.hold(ledger, id, "product_creation_failed", ("Nie udało się utworzyć brakującego produktu w Systim", "A missing product could not be created in Systim"), tally).await?;
+            return Ok(());
+        }
+        let prev_attempts = match ledger.get(id).await? {
+            // An import that cannot be verified is never sent again automatically.
+            Some(LedgerEntry { state: OrderState::Imported { .. } | OrderState::Unverifiable { .. }, .. }) => return Ok(()),
+            Some(LedgerEntry { state: OrderState::Intent { attempts, .. }, .. }) => attempts,
+            _ => 0,
+        };
+        let lines = reserved_lines(import, created);
+        if let Some((systim_id, number)) = self.copy_in_systim(session, id, sending).await? {
+            self.record_imported(ledger, id, (systim_id, number.clone()), lines, true).await?;
+            tally.done.push(entry(order_ref(id), format!("już było w Systim (nr {number}) — nie wysłano ponownie"), format!("already in Systim (no. {number}) — not sent again")));
+            return Ok(());
+        }
+        // The intent reserves the order's stock from now on: whatever becomes of the answer, the
+        // shop must not offer these units again.
+        let now = self.clock.now_ms();
+        let marker = crate::plan::orders::import_marker(id, &session.host);
+        let intent = LedgerEntry { order_id: id, state: OrderState::Intent { marker, since_ms: now, attempts: prev_attempts + 1 }, updated_ms: now, lines: lines.clone() };
+        ledger.put(&intent).await?;
+        self.add_reserving(ledger.keys(), id).await?;
+        let form = request.to_params().into_iter().fold(Form::new(), |f, (k, v)| f.field(k, v));
+        match session.systim.call("addOrder", &form).await {
+            Ok(v) => {
+                let systim_id = systim_id_of(&v).unwrap_or(0);
+                self.record_imported(ledger, id, (systim_id, String::new()), lines, false).await?;
+                tally.done.push(entry(
+                    order_ref(id),
+                    format!("zaimportowane do Systim (id {systim_id}), wartość {}", import.totals.imported.to_pl()),
+                    format!("imported into Systim (id {systim_id}), total {}", import.totals.imported),
+                ));
+                Ok(())
+            }
+            Err(e) if certainly_not_created(&e) => {
+                let state = OrderState::Held { reason: e.code().to_string(), detail_pl: e.message_pl(), detail_en: e.message_en(), since_ms: now };
+                ledger.put(&LedgerEntry { order_id: id, state, updated_ms: self.clock.now_ms(), lines: Vec::new() }).await?;
+                tally.failed += 1;
+                tally.held.push(custom_group(e.code(), ("Systim odrzucił zamówienie", "Systim refused the order"), ("Popraw wskazane dane; zamówienie zostanie wysłane przy następnej synchronizacji.", "Fix the data named; the order is sent on the next run."), vec![entry(order_ref(id), e.message_pl(), e.message_en())]));
+                stop_if_fatal(e)
+            }
+            Err(e) => {
+                // No answer: the intent stays and the next run looks the order up by its
+                // marker before sending anything again.
+                tally.failed += 1;
+                tally.held.push(custom_group(
+                    "import_outcome_unknown",
+                    ("Brak odpowiedzi Systim — import zostanie sprawdzony", "No answer from Systim — the import will be checked"),
+                    ("Nic nie trzeba robić: następna synchronizacja sprawdzi zamówienie w Systim i nie wyśle go dwa razy.", "Nothing to do: the next run checks the order in Systim and never sends it twice."),
+                    vec![entry(order_ref(id), e.message_pl(), e.message_en())],
+                ));
+                stop_if_fatal(e)
+            }
+        }
+    }
+
+    /// The Systim copy of an order, if one exists: among the markers read before the sends, or
+    /// among the orders that reached Systim since this run began (a second browser importing at
+    /// the same time). Without `listOrders` nothing can be checked.
+    async fn copy_in_systim(&self, session: &mut Session<'_, H, C>, id: u64, sending: &Sending<'_>) -> Result<Option<(u64, String)>, ApiError> {
+        let Some(known) = &sending.known else { return Ok(None) };
+        if let Some(copies) = known.get(&id) {
+            return Ok(copies.first().cloned());
+        }
+        let recent = self.markers(session, &sending.window.run_started).await?;
+        Ok(recent.and_then(|m| m.get(&id).and_then(|c| c.first().cloned())))
     }
 
     /// Create the products the plan needs in Systim first; `None` where creation failed.
@@ -552,6 +649,18 @@ mod tests {
         assert_eq!(ymd(1_795_867_200_000), "2026-11-28");
         assert_eq!(ymd(951_782_400_000), "2000-02-29");
         assert_eq!(ymd(4_107_542_399_000), "2100-02-28");
+    }
+
+    #[test]
+    fn dates_give_their_midnight_and_back() {
+        for d in ["1970-01-01", "2000-02-29", "2026-11-28", "2026-03-01", "2100-02-28"] {
+            assert_eq!(ymd(date_ms(d).unwrap()), d);
+        }
+        assert_eq!(date_ms("2026-11-28 14:30:00"), date_ms("2026-11-28"));
+        assert_eq!(date_ms("2026-11-28").unwrap() - date_ms("2026-11-27").unwrap(), DAY_MS);
+        for bad in ["", "2026-13-01", "2026-11", "dzisiaj", "1969-12-31"] {
+            assert_eq!(date_ms(bad), None, "{bad}");
+        }
     }
 
     #[test]
