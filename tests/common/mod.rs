@@ -34,6 +34,19 @@ pub struct InProcess {
     pub latency_ms: u64,
     /// Calls left before the transport dies, and whether the dying call reaches the sandbox.
     cutoff: Rc<Cell<Option<(u64, bool)>>>,
+    /// Something to do in the middle of a run: before the n-th call matching a text.
+    hook: Rc<RefCell<Option<Hook>>>,
+}
+
+/// See [`InProcess::before_call`] and [`InProcess::after_call`].
+struct Hook {
+    matching: String,
+    left: u32,
+    /// Fire before the call that follows the n-th match instead of before the match.
+    after: bool,
+    /// The n-th match has passed: fire before the next call.
+    armed: bool,
+    action: Box<dyn FnOnce()>,
 }
 
 impl InProcess {
@@ -44,6 +57,46 @@ impl InProcess {
             traffic: Rc::default(),
             latency_ms: 0,
             cutoff: Rc::default(),
+            hook: Rc::default(),
+        }
+    }
+
+    /// Run `action` just before the `nth` call whose URL or body contains `matching` reaches the
+    /// sandbox (an expired token, a second browser's run… in the middle of a run).
+    pub fn before_call(&self, matching: &str, nth: u32, action: impl FnOnce() + 'static) {
+        self.set_hook(matching, nth, false, action);
+    }
+
+    /// Run `action` just before the call that follows the `nth` call matching `matching`.
+    pub fn after_call(&self, matching: &str, nth: u32, action: impl FnOnce() + 'static) {
+        self.set_hook(matching, nth, true, action);
+    }
+
+    fn set_hook(&self, matching: &str, nth: u32, after: bool, action: impl FnOnce() + 'static) {
+        *self.hook.borrow_mut() = Some(Hook { matching: matching.into(), left: nth, after, armed: false, action: Box::new(action) });
+    }
+
+    fn run_hook(&self, req: &HttpRequest) {
+        let due = {
+            let mut slot = self.hook.borrow_mut();
+            let Some(hook) = slot.as_mut() else { return };
+            let matches = req.url.contains(&hook.matching) || req.body.as_deref().unwrap_or("").contains(&hook.matching);
+            if !hook.armed && matches {
+                hook.left = hook.left.saturating_sub(1);
+                hook.armed = hook.left == 0 && hook.after;
+                if hook.left == 0 && !hook.after {
+                    slot.take()
+                } else {
+                    None
+                }
+            } else if hook.armed {
+                slot.take()
+            } else {
+                None
+            }
+        };
+        if let Some(hook) = due {
+            (hook.action)();
         }
     }
 
@@ -91,6 +144,7 @@ impl InProcess {
 
 impl Http for InProcess {
     async fn send(&self, req: HttpRequest) -> Result<HttpResponse, NetError> {
+        self.run_hook(&req);
         let Some((service, path)) = Self::route(&req.url) else {
             return Err(NetError::Unreachable(format!("no host behind {}", req.url)));
         };
