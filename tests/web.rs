@@ -17,3 +17,4 @@ async fn page_local_storage_round_trips() {
     s.remove("a").await.unwrap();
     assert_eq!(s.get("a").await, Ok(None));
 }
+include!("wasm_support/engine_cases.rs");

@@ -9,3 +9,4 @@ wasm_bindgen_test_configure!(run_in_dedicated_worker);
 mod support;
 
 include!("wasm_support/http_cases.rs");
+include!("wasm_support/engine_cases.rs");

@@ -27,7 +27,8 @@ pub async fn send(method: Method, url: &str, body: Option<&str>, content_type: &
 }
 
 pub async fn control(method: Method, route: &str, body: &str) -> Value {
-    let resp = send(method, &format!("{}{}", url("control"), route), Some(body), "application/json").await.expect("control API answers");
+    let body = (!body.is_empty()).then_some(body);
+    let resp = send(method, &format!("{}{}", url("control"), route), body, "application/json").await.expect("control API answers");
     assert!(resp.status < 300, "control {route}: {} {}", resp.status, resp.body);
     serde_json::from_str(&resp.body).unwrap_or(Value::Null)
 }
