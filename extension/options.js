@@ -626,7 +626,7 @@ const reports = reportPanel({
   onConfirmZeroing: async (report) => {
     const answer = await send({ type: "run", kind: report.kind, dryRun: false, confirmZeroing: true });
     if (!answer.ok) say($("report-message"), errorOf(answer), "error");
-    watcher.refresh();
+    watcher.track(answer.runId);
   },
 });
 const watcher = watchStatus({

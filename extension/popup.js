@@ -96,7 +96,7 @@ async function startRun(kind, { confirmZeroing = false } = {}) {
   const answer = await send(message);
   if (!answer.ok) return say($("message"), errorOf(answer), "error");
   say($("message"), t(dryRun ? "run_started_preview" : "run_started", kindLabel(kind)), "info");
-  watcher.refresh();
+  watcher.track(answer.runId);
 }
 
 async function cancelRun() {

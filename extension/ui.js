@@ -173,11 +173,17 @@ function renderItems(items) {
   return list;
 }
 
-function renderProblemGroup(group) {
+/** A group of the report's `problems` (open when short) or, with `note`, of its `notes` (closed). */
+function renderProblemGroup(group, { note = false } = {}) {
   const items = group.items ?? [];
   return h(
     "details",
-    { class: "problem", testid: "problem-group", "data-reason": group.reason, open: items.length <= 5 },
+    {
+      class: note ? "problem note" : "problem",
+      testid: note ? "note-group" : "problem-group",
+      "data-reason": group.reason,
+      open: !note && items.length <= 5,
+    },
     h("summary", {}, h("span", { class: "count" }, String(items.length)), " ", pick(group, "title")),
     h("p", { class: "advice" }, h("strong", {}, t("report_what_to_do")), " ", pick(group, "advice")),
     renderItems(items),
@@ -189,13 +195,17 @@ function renderSection(section, dryRun) {
   const count = (key, value) =>
     h("div", { class: `count-box count-${key}${value ? " nonzero" : ""}` }, h("dt", {}, t(`count_${key}${dryRun && key === "done" ? "_dry" : ""}`)), h("dd", {}, String(value ?? 0)));
   const problems = section.problems ?? [];
+  const notes = section.notes ?? [];
   const done = section.done ?? [];
   return h(
     "section",
     { class: "report-section", testid: `report-section-${section.kind}`, "data-kind": section.kind },
     h("h4", {}, t(`section_${section.kind}`)),
     h("dl", { class: "counts" }, count("considered", c.considered), count("done", c.done), count("skipped", c.skipped), count("failed", c.failed)),
-    problems.length ? h("div", { class: "problems" }, problems.map(renderProblemGroup)) : null,
+    problems.length ? h("div", { class: "problems" }, problems.map((g) => renderProblemGroup(g))) : null,
+    notes.length
+      ? h("div", { class: "problems notes" }, h("h5", {}, t("report_notes")), notes.map((g) => renderProblemGroup(g, { note: true })))
+      : null,
     done.length
       ? h("details", { class: "done-list" }, h("summary", {}, t(dryRun ? "report_done_list_dry" : "report_done_list", done.length)), renderItems(done))
       : null,
@@ -293,9 +303,10 @@ export function downloadFile({ filename, mime, content }) {
  * each time and `onRunEnded(runId)` when a run seen running is over. The bar therefore survives
  * closing and reopening the popup: the state lives in the background.
  */
-export function watchStatus({ onStatus, onRunEnded, runningMs = 700, idleMs = 5000 }) {
+export function watchStatus({ onStatus, onRunEnded, runningMs = 700, idleMs = 5000, awaitMs = 15_000 }) {
   let timer = null;
-  let runningId = null;
+  let runningId = null; // the run the last poll saw under way
+  let awaited = null; // {runId, until}: started from this page, not seen by a poll yet
   let stopped = false;
   let latest = 0; // only the newest poll schedules the next one
   const tick = async () => {
@@ -304,14 +315,31 @@ export function watchStatus({ onStatus, onRunEnded, runningMs = 700, idleMs = 50
     const answer = await send({ type: "getStatus" });
     if (stopped || mine !== latest) return;
     const running = answer.ok ? answer.running : null;
+    if (awaited) {
+      // A run starts a moment after its `run` answer: until it shows up under way or among the
+      // last runs, it is neither running nor over (up to `awaitMs`, in case it never started).
+      const finished = Object.values(answer.lastRuns ?? {}).some((run) => run?.runId === awaited.runId);
+      if (running?.runId === awaited.runId || finished || Date.now() > awaited.until) {
+        runningId = awaited.runId;
+        awaited = null;
+      }
+    }
     if (runningId && (!running || running.runId !== runningId)) onRunEnded?.(runningId);
     runningId = running?.runId ?? null;
     onStatus(answer);
-    timer = setTimeout(tick, running ? runningMs : idleMs);
+    timer = setTimeout(tick, running || awaited ? runningMs : idleMs);
   };
   tick();
   return {
     refresh: tick,
+    /**
+     * A run this page has just started (`runId` of the `run` answer): its end is reported
+     * (`onRunEnded`) even when no poll catches it under way (a quick preview often is over first).
+     */
+    track(runId) {
+      if (runId) awaited = { runId, until: Date.now() + awaitMs };
+      return tick();
+    },
     stop: () => {
       stopped = true;
       clearTimeout(timer);
