@@ -48,13 +48,17 @@
     menu.append(syncButton, reportButton, current, status);
     root.append(toggle, menu);
 
-    // inline display, not `hidden`: content.css gives the menu part a display of its own
+    // A part name, not `hidden` or an inline style: content.css styles the menu through
+    // ::part(), and a page-level ::part() rule wins over anything set inside the shadow root.
+    let isOpen = false;
     const setOpen = (open) => {
-      menu.style.display = open ? "" : "none";
+      isOpen = open;
+      menu.setAttribute("part", open ? "menu" : "menu closed");
       toggle.setAttribute("aria-expanded", String(open));
+      host.dataset.open = String(open); // readable outside the closed root
     };
     setOpen(false);
-    toggle.addEventListener("click", () => setOpen(menu.style.display === "none"));
+    toggle.addEventListener("click", () => setOpen(!isOpen));
     root.addEventListener("keydown", (e) => {
       if (e.key === "Escape") {
         setOpen(false);
