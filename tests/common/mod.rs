@@ -51,8 +51,12 @@ struct Hook {
 
 impl InProcess {
     pub fn new(scenario: &str) -> Self {
+        Self::with(Sandbox::new(scenario).expect("scenario"))
+    }
+
+    pub fn with(sandbox: Sandbox) -> Self {
         InProcess {
-            sandbox: Rc::new(RefCell::new(Sandbox::new(scenario).expect("scenario"))),
+            sandbox: Rc::new(RefCell::new(sandbox)),
             clock: VirtualClock::default(),
             traffic: Rc::default(),
             latency_ms: 0,
@@ -129,8 +133,15 @@ impl InProcess {
         resp.body_json()
     }
 
+    /// What `GET /__sandbox/state` answers, built without the round trip through JSON text.
     pub fn state(&self) -> serde_json::Value {
-        self.control("GET", "/state", serde_json::Value::Null)
+        let sandbox = self.sandbox.borrow();
+        serde_json::json!({
+            "scenario": sandbox.scenario.name,
+            "shoper": sandbox.shoper.state_json(),
+            "systim": sandbox.systim.state_json(),
+            "faults_injected": sandbox.faults.injected,
+        })
     }
 
     fn route(url: &str) -> Option<(Service, String)> {

@@ -299,10 +299,13 @@ pub fn reserved(state: &Value) -> BTreeMap<u64, i64> {
 /// The value the rules demand for each eligible shop row (stock id → thousandths); rows not in
 /// the map must be left alone.
 pub fn expected_stock(world: &InProcess) -> BTreeMap<u64, i64> {
-    let state = world.state();
-    let rows = shop_rows(world, &state);
-    let products = systim_products(&state);
-    let reserved = reserved(&state);
+    expected_stock_in(world, &world.state())
+}
+
+pub fn expected_stock_in(world: &InProcess, state: &Value) -> BTreeMap<u64, i64> {
+    let rows = shop_rows(world, state);
+    let products = systim_products(state);
+    let reserved = reserved(state);
     let mut out = BTreeMap::new();
     for row in &rows {
         let same_code = |code: &str| !code.is_empty() && code == row.code;
@@ -326,8 +329,11 @@ pub fn demanded(available: i64, fractional: bool) -> i64 {
 
 /// Shop stock by stock id, thousandths.
 pub fn shop_stock(world: &InProcess) -> BTreeMap<u64, i64> {
-    let state = world.state();
-    shop_rows(world, &state).into_iter().map(|r| (r.stock_id, r.stock)).collect()
+    shop_stock_in(world, &world.state())
+}
+
+pub fn shop_stock_in(world: &InProcess, state: &Value) -> BTreeMap<u64, i64> {
+    shop_rows(world, state).into_iter().map(|r| (r.stock_id, r.stock)).collect()
 }
 
 /// Codes compared the forgiving way (a near miss is not a missing product).
