@@ -1,0 +1,146 @@
+// `./build.sh demo`: the whole product on the built-in sandbox, driven like a merchant would.
+//
+//   node tests/e2e/demo.mjs --extension target/demo/dist/chrome [--out target/demo] [--keep]
+//
+// Starts the sandbox (`demo` scenario), launches headless Chromium (Polish UI) with the extension
+// (a `--dev-hosts` build), sets it up through the options page (connection typed in, saved,
+// "Sprawdź połączenie", the demo settings through the settings form), runs "Synchronizuj
+// zamówienia", "Wyślij stany" and "Wyślij produkty" from the popup — each previewed first — and
+// "Eksportuj produkty do CSV". Prints each report, saves screenshots, then checks the sandbox's
+// state against the reports. Exit code 0 only if every check holds.
+//
+// --keep: the sandbox stays up (until Ctrl-C) and the way to load the extension by hand is printed.
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { launchBrowser, send } from "./lib/browser.mjs";
+import * as flow from "./lib/flows.mjs";
+import { paths } from "./lib/paths.mjs";
+import { checkAgainstState, checkBadges, checkCsv, reportLines, writableState } from "./lib/report.mjs";
+import { startSandbox, systimProductId } from "./lib/sandbox.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    extension: { type: "string", default: path.join(paths.root, "target/demo/dist/chrome") },
+    out: { type: "string", default: path.join(paths.root, "target/demo") },
+    keep: { type: "boolean", default: false },
+  },
+});
+
+const POPUP_SIZE = { width: 400, height: 600 }; // Chrome's popup is at most 800 × 600
+const ACTIONS = [
+  { kind: "orders", label: "Synchronizuj zamówienia" },
+  { kind: "send_stock", label: "Wyślij stany" },
+  { kind: "send_products", label: "Wyślij produkty" },
+];
+
+const step = (text) => console.log(`\n==> ${text}`);
+const print = (lines) => lines.forEach((line) => console.log(`    ${line}`));
+
+fs.mkdirSync(args.out, { recursive: true });
+const shot = (name) => path.join(args.out, name);
+
+const sandbox = await startSandbox({ scenario: "demo" });
+let browser = null;
+let failed = true;
+try {
+  step(`sandbox: shop ${sandbox.info.shoper}, Systim ${sandbox.info.systim}`);
+  browser = await launchBrowser({ extensionDir: path.resolve(args.extension) });
+  const checks = [];
+
+  step("options page: connection typed in, saved and tested (Sprawdź połączenie)");
+  const options = await browser.open("options.html");
+  const tested = await flow.setUpConnection(options, sandbox.connection());
+  print([tested.summary.text, tested.checks.map((c) => `${c.status === "ok" ? "✓" : `${c.status}:`} ${c.id}`).join("  ")]);
+  checks.push({ ok: tested.checks.length > 0 && tested.checks.every((c) => c.status === "ok"), what: "every connection check passed" });
+
+  step("options page: the demo settings through the settings form");
+  const before = await sandbox.state();
+  const shippingProductId = systimProductId(before, "DOSTAWA");
+  const saved = await flow.saveSettingsForm(options, flow.demoSettingsFields({ shippingProductId }));
+  print([
+    saved.text,
+    `orders from 2026-11-01, default delivery 1 and payment 1, shipping line = Systim product ${shippingProductId} (DOSTAWA)`,
+  ]);
+  checks.push({ ok: saved.kind === "success", what: "settings saved" });
+  await options.screenshot({ path: shot("options.png"), fullPage: true });
+
+  const popup = await browser.open("popup.html", POPUP_SIZE);
+  const reportOf = async (runId) => (await send(popup, { type: "getReport", runId })).report;
+  const written = {};
+  for (const { kind, label } of ACTIONS) {
+    const untouched = writableState(await sandbox.state());
+    const preview = await flow.runFromPopup(popup, kind, { preview: true });
+    step(`popup: Podgląd + ${label}`);
+    print(reportLines(await reportOf(preview.runId)));
+    checks.push({ ok: writableState(await sandbox.state()) === untouched, what: `the preview of ${label} wrote nothing` });
+
+    const run = await flow.runFromPopup(popup, kind, { preview: false });
+    step(`popup: ${label}`);
+    written[kind] = await reportOf(run.runId);
+    print(reportLines(written[kind]));
+    checks.push({ ok: !written[kind].error && run.outcome !== "failed", what: `${label} ran (${run.outcome})` });
+  }
+  await popup.screenshot({ path: shot("popup.png"), fullPage: true });
+  await popup.screenshot({ path: shot("popup-first-screen.png") }); // what the 400 × 600 popup shows at first
+
+  step("popup: Eksportuj produkty do CSV");
+  const csv = await flow.exportCsvFromPage(popup);
+  fs.writeFileSync(shot(csv.filename), csv.content);
+  print([`${csv.filename}: ${checkCsv(csv.content, await sandbox.state()).rows} rows (saved under ${args.out})`]);
+
+  step("admin panel: the order list with the extension's badges");
+  const admin = await browser.context.newPage();
+  await admin.goto(`${sandbox.info.shoper}/admin/orders`);
+  const badges = await flow.orderBadges(admin);
+  print(Object.entries(badges).map(([id, b]) => `#${id} ${b.state}: ${b.text}`));
+  await admin.screenshot({ path: shot("admin-orders.png"), fullPage: true });
+
+  step("the sandbox's state against the reports");
+  const after = await sandbox.state();
+  const orderReports = ACTIONS.map(({ kind }) => written[kind]);
+  checks.push(
+    ...checkAgainstState(after, {
+      orderReports,
+      stockReport: written.send_stock,
+      productsReport: written.send_products,
+      shopProductsBefore: before.shoper.products.length,
+    }),
+  );
+  const csvCheck = checkCsv(csv.content, after);
+  checks.push(csvCheck);
+  checks.push(...checkBadges(badges, after, orderReports));
+  print(checks.map((c) => `${c.ok ? "✓" : "✗"} ${c.what}${c.detail && !c.ok ? ` — ${c.detail}` : ""}`));
+
+  step(`screenshots: ${["options.png", "popup.png", "popup-first-screen.png", "admin-orders.png"].map(shot).join(", ")}`);
+  failed = checks.some((c) => !c.ok);
+  console.log(failed ? "\nDEMO FAILED: the state does not match the report (see ✗ above)" : "\nDEMO OK: the sandbox's state is what the reports say");
+} catch (e) {
+  console.error(`\nDEMO FAILED: ${e?.stack ?? e}`);
+} finally {
+  await browser?.close();
+  if (args.keep && !failed) await keepSandbox();
+  await sandbox.stop();
+}
+process.exit(failed ? 1 : 0);
+
+/** --keep: leave the sandbox up until Ctrl-C and say how to use it by hand. */
+async function keepSandbox() {
+  const i = sandbox.info;
+  const dist = path.resolve(args.extension);
+  console.log(`
+The sandbox stays up (Ctrl-C stops it). Its state is what the demo left.
+  shop (Shoper):     ${i.shoper}   admin panel: ${i.shoper}/admin/orders
+                     WebAPI login: ${i.shoper_login}   password: ${i.shoper_password}   (or token: ${i.shoper_token})
+  Systim account:    ${i.systim}   login: ${i.systim_login}   API key: ${i.systim_key}
+  control API:       ${i.control}/state
+
+Load the extension by hand (a --dev-hosts build: it may talk to 127.0.0.1 without asking):
+  Chrome/Chromium: chrome://extensions → Developer mode → "Load unpacked" → ${dist}
+  Firefox:         about:debugging#/runtime/this-firefox → "Load Temporary Add-on…" → ${path.join(path.dirname(dist), "firefox", "manifest.json")}
+Then open the extension's options, type the values above into "Połączenie" and press "Sprawdź połączenie".`);
+  await new Promise((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+}

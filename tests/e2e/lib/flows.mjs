@@ -1,0 +1,185 @@
+// What a merchant does with the extension, step by step through its pages (by data-testid):
+// the first setup on the options page, and the runs from the popup.
+import { until } from "./browser.mjs";
+
+const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
+export { byTestId };
+
+/** The text of the newest notice in a message region (`connection-message`, `message`, …). */
+export async function notice(page, regionId, { kinds = ["success", "error", "warning"], timeout = 30_000 } = {}) {
+  const selector = kinds.map((k) => `[data-testid="${regionId}"] [data-testid="message-${k}"]`).join(", ");
+  const el = page.locator(selector).first();
+  await el.waitFor({ timeout });
+  const kind = (await el.getAttribute("data-testid")).replace("message-", "");
+  return { kind, text: (await el.textContent()).trim() };
+}
+
+/** Types the connection into the options page's form (the sandbox's `connection()` shape). */
+export async function fillConnection(page, connection) {
+  await byTestId(page, `shoper-auth-${connection.shoperAuth}`).check();
+  const fields = {
+    "shop-url": connection.shopUrl,
+    "systim-account": connection.systimAccount,
+    "systim-login": connection.systimLogin,
+    "systim-key": connection.systimKey,
+    ...(connection.shoperAuth === "token"
+      ? { "shoper-token": connection.shoperToken }
+      : { "shoper-login": connection.shoperLogin, "shoper-password": connection.shoperPassword }),
+  };
+  for (const [id, value] of Object.entries(fields)) await byTestId(page, id).fill(value);
+}
+
+/** Clicks "Zapisz połączenie" and gives back the notice it ends with. */
+export async function saveConnection(page) {
+  await clearRegion(page, "connection-message");
+  await byTestId(page, "save-connection").click();
+  return notice(page, "connection-message");
+}
+
+/** Clicks "Sprawdź połączenie"; gives back `{summary, checks: [{id, status, text}]}` as shown. */
+export async function testConnection(page) {
+  await clearRegion(page, "connection-message");
+  await byTestId(page, "test-connection").click();
+  const summary = await notice(page, "connection-message", { timeout: 60_000 });
+  const checks = await page.locator('[data-testid="checks"] > li').evaluateAll((items) =>
+    items.map((li) => ({ id: li.dataset.testid.replace(/^check-/, ""), status: li.dataset.status, text: li.innerText.trim() })),
+  );
+  return { summary, checks };
+}
+
+async function clearRegion(page, regionId) {
+  await page.evaluate((id) => document.querySelector(`[data-testid="${id}"]`)?.replaceChildren(), regionId);
+}
+
+/**
+ * Sets fields of the settings form and clicks "Zapisz ustawienia". `fields` maps a control's
+ * data-testid to a value: a string is typed, a boolean (un)checks, `{radio: true}` picks it.
+ */
+export async function saveSettingsForm(page, fields) {
+  await byTestId(page, "f-orders-enabled").waitFor();
+  for (const [id, value] of Object.entries(fields)) {
+    const control = byTestId(page, id);
+    if (typeof value === "boolean") await control.setChecked(value);
+    else if (value?.radio) await control.check();
+    else if (value?.select) await control.selectOption(value.select);
+    else await control.fill(String(value));
+  }
+  await clearRegion(page, "settings-message");
+  await byTestId(page, "save-settings").click();
+  return notice(page, "settings-message");
+}
+
+/** The first-time setup on the options page: connection saved, then tested. */
+export async function setUpConnection(page, connection) {
+  await fillConnection(page, connection);
+  const saved = await saveConnection(page);
+  if (saved.kind !== "success") throw new Error(`the connection was not saved: ${saved.text}`);
+  return testConnection(page);
+}
+
+/** The demo's settings, as the settings form's controls (see README "Demo"). */
+export function demoSettingsFields({ shippingProductId }) {
+  return {
+    "f-orders-start-date": { radio: true },
+    "f-orders-start-date-value": "2026-11-01",
+    "f-orders-default_delivery_id": "1",
+    "f-orders-default_payment_id": "1",
+    "f-orders-shipping_product_id": String(shippingProductId),
+  };
+}
+
+// --- popup ---------------------------------------------------------------------------------
+
+/** The run id of the report the page shows now (null for none). */
+export const shownRunId = (page) =>
+  page.locator('[data-testid="report-view"]').first().getAttribute("data-run-id", { timeout: 1000 }).catch(() => null);
+
+/**
+ * Clicks one of the popup's run buttons (`orders`, `send_stock`, `send_products`) with "Podgląd"
+ * on or off, waits until the popup shows the report of this new run and reads it off the page.
+ */
+export async function runFromPopup(popup, kind, { preview = false, timeout = 120_000 } = {}) {
+  await byTestId(popup, "preview").setChecked(preview);
+  const button = byTestId(popup, `run-${kind}`);
+  await until(() => button.isEnabled(), { what: `the ${kind} button to be enabled` });
+  const before = await shownRunId(popup);
+  await button.click();
+  await until(async () => {
+    const id = await shownRunId(popup);
+    return id && id !== before;
+  }, { timeout, what: `the report of the ${kind} run in the popup` });
+  return readReport(popup);
+}
+
+/** The report as the page renders it: headline, outcome, and per area counts and problem groups. */
+export function readReport(page) {
+  return page.locator('[data-testid="report-view"]').first().evaluate((view) => {
+    const text = (el) => (el?.textContent ?? "").trim();
+    const group = (g) => ({
+      reason: g.dataset.reason,
+      count: Number(text(g.querySelector("summary .count"))),
+      title: text(g.querySelector("summary")).replace(/^\d+\s*/, ""),
+      advice: text(g.querySelector(".advice")),
+      items: [...g.querySelectorAll("ul.items > li:not(.muted)")].map((li) => text(li)),
+    });
+    return {
+      runId: view.dataset.runId,
+      outcome: view.querySelector('[data-testid="outcome"]')?.dataset.outcome,
+      preview: Boolean(view.querySelector(".report-head .pill.preview")),
+      headline: text(view.querySelector('[data-testid="report-headline"]')),
+      error: text(view.querySelector('[data-testid="report-error"]')) || null,
+      sections: [...view.querySelectorAll("[data-testid^=report-section-]")].map((s) => ({
+        kind: s.dataset.kind,
+        counts: Object.fromEntries(
+          [...s.querySelectorAll(".count-box")].map((box) => [
+            box.className.match(/count-(considered|done|skipped|failed)/)[1],
+            Number(text(box.querySelector("dd"))),
+          ]),
+        ),
+        problems: [...s.querySelectorAll('[data-testid="problem-group"]')].map(group),
+        notes: [...s.querySelectorAll('[data-testid="note-group"]')].map(group),
+        done: [...s.querySelectorAll(".done-list ul.items > li")].map((li) => text(li)),
+      })),
+    };
+  });
+}
+
+/** "Eksportuj produkty do CSV" on a page: the downloaded file's name and text. */
+export async function exportCsvFromPage(page) {
+  const [download] = await Promise.all([page.waitForEvent("download"), byTestId(page, "export-csv").click()]);
+  const stream = await download.createReadStream();
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return { filename: download.suggestedFilename(), content: Buffer.concat(chunks).toString("utf8") };
+}
+
+// --- admin panel ---------------------------------------------------------------------------
+
+/**
+ * The content script's badges on an admin page, once each has its answer:
+ * `{"<order id>": {state, text}}` (read from `shoper-systim-badge[data-state][title]`).
+ */
+export async function orderBadges(page, { timeout = 20_000 } = {}) {
+  const read = () =>
+    page.locator("shoper-systim-badge").evaluateAll((els) =>
+      Object.fromEntries(els.map((el) => [el.dataset.orderId, { state: el.dataset.state, text: el.title }])),
+    );
+  return until(async () => {
+    const badges = await read();
+    const states = Object.values(badges).map((b) => b.state);
+    return states.length && !states.includes("unknown") ? badges : null;
+  }, { timeout, what: "the order badges on the admin page" });
+}
+
+/**
+ * Clicks inside the admin panel's "Systim" widget (a closed shadow root: only coordinates
+ * reach it). `item`: "toggle", or the menu's "sync" (first item) / "report" (second).
+ */
+export async function clickSystimWidget(page, item) {
+  const host = page.locator('shoper-systim-panel[data-testid="systim-panel"]');
+  if (item !== "toggle" && (await host.getAttribute("data-open")) !== "true") await clickSystimWidget(page, "toggle");
+  const box = await host.boundingBox();
+  // the host stacks (bottom-up) the toggle and the open menu: 12 px padding, items ~38 px apart
+  const y = { toggle: box.y + box.height - 18, sync: box.y + 12 + 18, report: box.y + 12 + 18 + 44 }[item];
+  await page.mouse.click(box.x + box.width - 40, y);
+}

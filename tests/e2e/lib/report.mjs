@@ -1,0 +1,168 @@
+// Reading a run's `Report` (docs/messages.md, as `getReport` answers it) and checking it against
+// the sandbox's state: what the merchant is told must be what happened.
+import { importedOrders } from "./sandbox.mjs";
+
+/** The report's section of one area (`orders`, `stock`, `products`), or null. */
+export const sectionOf = (report, kind) => report?.sections?.find((s) => s.kind === kind) ?? null;
+
+/** `"Zamówienie 12"` → 12 (order refs end with the Shoper order id). */
+export const orderIdOf = (ref) => Number(String(ref).match(/(\d+)\s*$/)?.[1] ?? NaN);
+
+/** Shoper order ids among a section's done items, or among the items of its problem groups. */
+export const doneOrderIds = (section) => (section?.done ?? []).map((d) => orderIdOf(d.ref));
+export const problemOrderIds = (section) =>
+  (section?.problems ?? []).flatMap((g) => g.items.map((i) => orderIdOf(i.ref)));
+
+/** `"stan 17 → 15 (…)"` → 15: a stock item's new value, as a number. */
+export function newStockValue(item) {
+  const m = String(item.detail_pl).match(/→\s*(-?[\d\s]+(?:,\d+)?)/);
+  if (!m) throw new Error(`no new value in the stock item ${item.ref}: ${item.detail_pl}`);
+  return Number(m[1].replace(/\s/g, "").replace(",", "."));
+}
+
+/** Numbers as the shop stores them ("2.5000") compared as numbers. */
+const sameNumber = (a, b) => Math.abs(Number(a) - Number(b)) < 1e-9;
+
+/** Shoper stock rows (main product and variants) whose code is exactly `code`. */
+export const shopStockRows = (state, code) =>
+  state.shoper.products.flatMap((p) => p.stocks ?? [p.stock]).filter((row) => row.code === code);
+
+/**
+ * Checks the sandbox state against reports of runs that wrote (not previews). Each check is
+ * `{ok, what, detail?}`; `host` is the shop's host as markers carry it.
+ */
+export function checkAgainstState(state, { orderReports = [], stockReport = null, productsReport = null, shopProductsBefore = null }) {
+  const checks = [];
+  const check = (ok, what, detail) => checks.push({ ok: Boolean(ok), what, detail });
+
+  if (orderReports.length) {
+    const imported = importedOrders(state);
+    const reported = new Set(orderReports.flatMap((r) => doneOrderIds(sectionOf(r, "orders"))));
+    const inSystim = [...imported.keys()].sort((a, b) => a - b);
+    check(
+      inSystim.length === reported.size && inSystim.every((id) => reported.has(id)),
+      `orders reported imported (${reported.size}) are the Systim orders with import markers (${inSystim.length})`,
+      `reported ${[...reported].sort((a, b) => a - b).join(", ")}; in Systim ${inSystim.join(", ")}`,
+    );
+    const twice = [...imported].filter(([, orders]) => orders.length > 1).map(([id]) => id);
+    check(twice.length === 0, "no order imported twice", twice.length ? `twice: ${twice.join(", ")}` : undefined);
+    const held = [...new Set(orderReports.flatMap((r) => problemOrderIds(sectionOf(r, "orders"))))];
+    const leaked = held.filter((id) => imported.has(id));
+    check(leaked.length === 0, `held orders (${held.length}) are not in Systim`, leaked.length ? `in Systim: ${leaked.join(", ")}` : undefined);
+  }
+
+  const stock = sectionOf(stockReport, "stock");
+  if (stock) {
+    const wrong = stock.done.filter((item) => {
+      const rows = shopStockRows(state, item.ref);
+      return rows.length !== 1 || !sameNumber(rows[0].stock, newStockValue(item));
+    });
+    check(
+      stock.done.length === stock.counts.done && wrong.length === 0,
+      `stock values reported changed (${stock.counts.done}) are in the shop`,
+      wrong.length ? `not as reported: ${wrong.map((i) => `${i.ref} (${i.detail_pl})`).join("; ")}` : undefined,
+    );
+  }
+
+  const products = sectionOf(productsReport, "products");
+  if (products) {
+    const notOnce = products.done.filter((item) => shopStockRows(state, item.ref).length !== 1);
+    check(
+      products.done.length === products.counts.done && notOnce.length === 0,
+      `products reported created (${products.counts.done}) exist once each in the shop`,
+      notOnce.length ? `not exactly once: ${notOnce.map((i) => i.ref).join(", ")}` : undefined,
+    );
+    if (shopProductsBefore !== null) {
+      const added = state.shoper.products.length - shopProductsBefore;
+      check(added === products.counts.done, `the shop has ${added} new products, as many as reported created`);
+    }
+  }
+  return checks;
+}
+
+/** A fingerprint of everything a run may write (previews must leave it as it was). */
+export function writableState(state) {
+  return JSON.stringify({
+    systimOrders: state.systim.orders.map((o) => o.id),
+    shopProducts: state.shoper.products.map((p) => [p.product_id, (p.stocks ?? [p.stock]).map((r) => [r.code, r.stock])]),
+  });
+}
+
+/** The report as lines of text (for the demo's output): per area the counts, what was done, each group. */
+export function reportLines(report, { itemsShown = 8 } = {}) {
+  if (!report) return ["(no report)"];
+  const lines = [`${report.outcome}${report.dryRun ? " (preview)" : ""}: ${report.headline_pl}`];
+  if (report.error) lines.push(`  error: ${report.error.message_pl}`);
+  const refs = (items) => {
+    const shown = items.slice(0, itemsShown).map((i) => i.ref || "(bez kodu)");
+    return items.length > itemsShown ? `${shown.join(", ")}, … (+${items.length - itemsShown})` : shown.join(", ");
+  };
+  for (const s of report.sections ?? []) {
+    const c = s.counts;
+    lines.push(`  ${s.kind}: considered ${c.considered}, done ${c.done}, skipped ${c.skipped}, failed ${c.failed}`);
+    if (s.done.length) lines.push(`    ${report.dryRun ? "would do" : "done"}: ${refs(s.done)}`);
+    for (const g of s.problems ?? []) lines.push(`    ! ${g.title_pl} [${g.reason}] (${g.items.length}): ${refs(g.items)}`);
+    for (const g of s.notes ?? []) lines.push(`    i ${g.title_pl} [${g.reason}] (${g.items.length}): ${refs(g.items)}`);
+  }
+  return lines;
+}
+
+/**
+ * The admin-panel badges against the state: orders in Systim say "imported", orders held in the
+ * latest report say "held", orders placed from the admin panel say "not_imported".
+ */
+export function checkBadges(badges, state, orderReports) {
+  const expected = new Map();
+  for (const id of importedOrders(state).keys()) expected.set(id, "imported");
+  const latest = orderReports.findLast((r) => sectionOf(r, "orders"));
+  for (const id of problemOrderIds(sectionOf(latest, "orders"))) expected.set(id, "held");
+  for (const o of state.shoper.orders) if (o.origin === "5") expected.set(Number(o.order_id), "not_imported");
+  const wrong = [...expected].filter(([id, state]) => badges[id]?.state !== state);
+  return [
+    {
+      ok: wrong.length === 0,
+      what: `admin-panel badges: ${[...expected.values()].filter((s) => s === "imported").length} imported ✓, held and panel orders marked as such`,
+      detail: wrong.map(([id, s]) => `#${id}: expected ${s}, shown ${badges[id]?.state ?? "nothing"}`).join("; ") || undefined,
+    },
+  ];
+}
+
+/** `a;"b;c";"d ""e"""` rows → arrays of fields (the export's `;`-separated, quoted CSV). */
+export function parseCsv(text, separator = ";") {
+  const rows = [];
+  let row = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') field += text[i++];
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === separator) (row.push(field), (field = ""));
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(field);
+      rows.push(row);
+      (row = []), (field = "");
+    } else field += c;
+  }
+  if (field || row.length) rows.push([...row, field]);
+  return rows;
+}
+
+/** The product CSV against Systim: one row per product that is goods (services are not exported). */
+export function checkCsv(content, state) {
+  const [header, ...rows] = parseCsv(content.replace(/^\uFEFF/, ""));
+  const codeAt = header.indexOf("product_code");
+  const goods = state.systim.products.filter((p) => p.rodzaj === 0);
+  const systimCodes = new Set(goods.map((p) => p.kod_produktu));
+  const strangers = rows.map((r) => r[codeAt]).filter((code) => !systimCodes.has(code) && !/^SYSTIM-\d+$/.test(code));
+  return {
+    rows: rows.length,
+    ok: codeAt >= 0 && rows.length === goods.length && strangers.length === 0,
+    what: `the CSV has a row per Systim product that is goods (${rows.length} of ${goods.length})`,
+    detail: strangers.length ? `codes not in Systim: ${strangers.join(", ")}` : undefined,
+  };
+}
