@@ -3,7 +3,7 @@
 //! second browser) never creates a product twice.
 
 use super::report::{custom_group, entry, group, Entry, Part, Section, SectionCounts};
-use super::run::{unreadable_group, Failure, PartResult};
+use super::run::{ends_shop_writes, unreadable_group, Failure, PartResult};
 use super::session::{Session, ShopRead, SystimRead};
 use super::stock::split_findings;
 use super::{Engine, Phase, Progress};
@@ -114,7 +114,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     ("Nic nie trzeba robić.", "Nothing to do."),
                     vec![entry(c.code.as_str(), "utworzony wcześniej (np. przez przerwaną synchronizację)", "created earlier (e.g. by an interrupted run)")],
                 )),
-                Err(e) if matches!(e, ApiError::ShoperPermissionMissing { .. } | ApiError::ShoperAuthFailed(_) | ApiError::Unreachable { .. }) => {
+                Err(e) if ends_shop_writes(&e) => {
                     failed.push(entry(c.code.as_str(), e.message_pl(), e.message_en()));
                     section.problems.push(failure_group(failed));
                     section.counts.failed = section.problems.iter().filter(|g| g.reason == "product_create_failed").map(|g| g.items.len() as u32).sum();

@@ -51,6 +51,14 @@ pub(super) fn error_view(e: &ApiError) -> ErrorView {
     ErrorView { code: e.code().to_string(), message_pl: e.message_pl(), message_en: e.message_en() }
 }
 
+/// Shop errors every later write would meet too: the writes stop and the run ends with it.
+pub(super) fn ends_shop_writes(e: &ApiError) -> bool {
+    matches!(
+        e,
+        ApiError::ShoperPermissionMissing { .. } | ApiError::ShoperAuthFailed(_) | ApiError::ShoperTokenRejected | ApiError::ShoperApiTokenRejected | ApiError::Unreachable { .. }
+    )
+}
+
 /// What ends a run early: a service's answer, or the extension's own storage.
 #[derive(Debug)]
 pub(super) enum Failure {

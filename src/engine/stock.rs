@@ -4,10 +4,11 @@
 use super::ledger::Ledger;
 use super::orders::{reserving_key, sum_reserved};
 use super::report::{custom_group, entry, group, Part, Section, SectionCounts};
-use super::run::{unreadable_group, Failure, PartResult, RunRequest};
+use super::run::{ends_shop_writes, unreadable_group, Failure, PartResult, RunRequest};
 use super::session::{Session, ShopRead, SystimRead};
 use super::store::{load, save, ShopKeys, StateError};
 use super::{Engine, Phase, Progress};
+use crate::client::error::ApiError;
 use crate::client::shoper::BulkOp;
 use crate::decode::shoper as dshop;
 use crate::io::{Clock, Http, Storage};
@@ -65,10 +66,13 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             return Ok(PartResult { section, refused: false });
         }
         section.done.clear();
-        let written = self.write_stock(session, &plan.actions, &mut section, progress).await;
+        let (written, fatal) = self.write_stock(session, &plan.actions, &mut section, progress).await;
         section.counts.done = written.len() as u32;
         section.done = plan.actions.iter().filter(|a| written.contains(&a.stock_id)).map(action_entry).collect();
-        Ok(PartResult { section, refused: false })
+        match fatal {
+            None => Ok(PartResult { section, refused: false }),
+            Some(e) => Err((section, Failure::Api(e))),
+        }
     }
 
     /// Quantities of imported orders Systim has not issued yet (their Shoper status is still
@@ -111,31 +115,35 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         Ok(QuantityInputs { reserved_by_systim_id: sum_reserved(&entries), ..QuantityInputs::default() })
     }
 
-    /// Write the actions; returns the stock ids written. Failures are reported in the section.
-    async fn write_stock(&self, session: &mut Session<'_, H, C>, actions: &[StockAction], section: &mut Section, progress: &mut Progress) -> BTreeSet<u64> {
+    /// Write the actions; returns the stock ids written and the error that stopped the writes
+    /// (one every later write would meet too: a missing permission, refused credentials).
+    /// Failures are reported in the section, each with the reason Shoper gave.
+    async fn write_stock(&self, session: &mut Session<'_, H, C>, actions: &[StockAction], section: &mut Section, progress: &mut Progress) -> (BTreeSet<u64>, Option<ApiError>) {
         let ops = bulk_ops(actions);
         let total = ops.len() as u32;
         let mut written = BTreeSet::new();
         let mut failed = Vec::new();
+        let mut fatal = None;
         self.progress_to(progress, Phase::WritingStock, 0, total).await;
         for (n, chunk) in ops.chunks(BULK_MAX).enumerate() {
-            if self.cancel.get() {
+            if self.cancel.get() || fatal.is_some() {
                 break;
             }
             let batch: Vec<BulkOp> = chunk.iter().map(|(_, op)| op.clone()).collect();
-            match session.shoper.bulk(&batch).await {
-                Ok(results) => {
-                    for ((stock_id, _), r) in chunk.iter().zip(results) {
-                        if r.is_success() {
-                            written.insert(*stock_id);
-                        } else {
-                            failed.push(entry(format!("stock {stock_id}"), format!("Shoper odrzucił zapis (HTTP {})", r.status), format!("Shoper refused the write (HTTP {})", r.status)));
-                        }
+            let results: Vec<Result<(), ApiError>> = match session.shoper.bulk(&batch).await {
+                Ok(results) => results.into_iter().zip(&batch).map(|(r, op)| r.into_result(op).map(|_| ())).collect(),
+                Err(e) => chunk.iter().map(|_| Err(e.clone())).collect(),
+            };
+            for ((stock_id, _), result) in chunk.iter().zip(results) {
+                match result {
+                    Ok(()) => {
+                        written.insert(*stock_id);
                     }
-                }
-                Err(e) => {
-                    for (stock_id, _) in chunk {
+                    Err(e) => {
                         failed.push(entry(format!("stock {stock_id}"), e.message_pl(), e.message_en()));
+                        if ends_shop_writes(&e) && fatal.is_none() {
+                            fatal = Some(e);
+                        }
                     }
                 }
             }
@@ -150,7 +158,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 failed,
             ));
         }
-        written
+        (written, fatal)
     }
 }
 
