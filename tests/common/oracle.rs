@@ -192,15 +192,22 @@ pub fn audit_orders(state: &Value, start_date: &str, shipping_product: u64) -> O
     audit
 }
 
-/// A dictionary of the shop read through its REST API with the static token, past the fault
-/// injection and the request log (the oracle must not disturb the run it checks).
-fn shop_dictionary(world: &InProcess, resource: &str) -> Vec<Value> {
+/// A call to the shop's REST API with the static token, past the fault injection and the
+/// request log (the oracle and the merchant's own actions must not disturb the run checked).
+pub fn shop_rest(world: &InProcess, method: &str, path: &str, body: Option<&Value>) -> Value {
     let token = world.sandbox.borrow().info()["shoper_token"].as_str().unwrap().to_string();
-    let req = Request::new("GET", &format!("/webapi/rest/{resource}?limit=50")).with_header("authorization", &format!("Bearer {token}"));
+    let mut req = Request::new(method, &format!("/webapi/rest/{path}")).with_header("authorization", &format!("Bearer {token}"));
+    if let Some(b) = body {
+        req = req.with_header("content-type", "application/json").with_body(serde_json::to_vec(b).unwrap());
+    }
     let now = shoper_systim::io::Clock::now_ms(&world.clock);
     let resp = world.sandbox.borrow_mut().shoper.handle(&req, now);
-    assert_eq!(resp.status, 200, "{resource}: {}", resp.body_text());
-    resp.body_json()["list"].as_array().cloned().unwrap_or_default()
+    assert_eq!(resp.status, 200, "{method} {path}: {}", resp.body_text());
+    resp.body_json()
+}
+
+fn shop_dictionary(world: &InProcess, resource: &str) -> Vec<Value> {
+    shop_rest(world, "GET", &format!("{resource}?limit=50"), None)["list"].as_array().cloned().unwrap_or_default()
 }
 
 /// A shop stock row with what the rules look at.

@@ -1,0 +1,165 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Faults of both services during real runs: expired and killed tokens, missing permissions,
+//! rate limits, server errors, wrong keys, refused fields, slow answers. After each, the
+//! sandbox's state is what the rules demand — or untouched, with a clear error.
+
+mod common;
+
+use common::harness::*;
+use common::oracle::shop_stock;
+use serde_json::json;
+use shoper_systim::engine::connection::Connection;
+use shoper_systim::engine::report::{Outcome, Report, RunKind};
+
+fn error_code(report: &Report) -> &str {
+    report.error.as_ref().map(|e| e.code.as_str()).unwrap_or("")
+}
+
+/// A `SendStock` run that must end as if nothing had gone wrong.
+fn assert_recovers(world: &common::InProcess, engine: &TestEngine) {
+    let before = shop_stock(world);
+    let report = run_ok(engine, RunKind::SendStock);
+    assert!(matches!(report.summary.outcome, Outcome::Ok | Outcome::Partial), "{:?}", report.summary);
+    assert_orders_settled(world);
+    assert_stock_as_demanded(world, &before);
+}
+
+#[test]
+fn a_shoper_token_expiring_mid_run_is_renewed_and_the_run_completes() {
+    let (world, engine) = setup();
+    let w = world.clone();
+    world.before_call("/webapi/rest/bulk", 1, move || w.sandbox.borrow_mut().shoper.expire_tokens());
+    assert_recovers(&world, &engine);
+}
+
+#[test]
+fn a_systim_session_killed_mid_run_is_renewed_without_a_duplicate() {
+    let (world, engine) = setup();
+    let w = world.clone();
+    world.before_call("act=addOrder", 3, move || w.sandbox.borrow_mut().systim.kill_tokens());
+    assert_recovers(&world, &engine);
+}
+
+/// Every area but the one named: a WebAPI user the merchant set up without it.
+fn scopes_without(missing: &str) -> serde_json::Value {
+    let areas = ["orders", "products", "categories", "taxes", "units", "statuses", "languages", "currencies", "users", "warehouses", "shippings", "payments", "application"];
+    let granted: Vec<String> = areas.iter().flat_map(|a| ["read", "create", "edit", "delete"].map(|x| format!("{a}:{x}"))).filter(|s| s != missing).collect();
+    json!({ "user_scopes": granted })
+}
+
+#[test]
+fn without_the_orders_permission_the_run_names_it_and_changes_nothing() {
+    let (world, engine) = setup();
+    configure_shoper(&world, scopes_without("orders:read"));
+    let before = business_state(&world);
+    let report = run(&engine, RunKind::SendStock, false);
+    assert_eq!(error_code(&report), "shoper_permission_missing");
+    assert!(report.error.as_ref().unwrap().message_pl.contains("Zamówienia"), "{:?}", report.error);
+    assert_eq!(business_state(&world), before);
+    configure_shoper(&world, json!({"user_scopes": ["*"]}));
+    assert_recovers(&world, &engine);
+}
+
+#[test]
+fn without_the_product_edit_permission_the_stock_push_stops_naming_it() {
+    let (world, engine) = setup();
+    configure_shoper(&world, scopes_without("products:edit"));
+    let stock = shop_stock(&world);
+    let report = run(&engine, RunKind::Stock, false);
+    assert_eq!(error_code(&report), "shoper_permission_missing", "{:?}", report.error);
+    assert!(report.error.as_ref().unwrap().message_pl.contains("edycja"), "{:?}", report.error);
+    assert_eq!(shop_stock(&world), stock);
+    configure_shoper(&world, json!({"user_scopes": ["*"]}));
+    assert_recovers(&world, &engine);
+}
+
+#[test]
+fn a_burst_of_rate_limits_is_waited_out() {
+    let (world, engine) = setup();
+    inject(&world, "shoper", "http429", 3, "");
+    inject(&world, "shoper", "http429", 2, "bulk");
+    inject(&world, "systim", "http429", 2, "addOrder");
+    assert_recovers(&world, &engine);
+    assert!(world.clock.slept_ms() > 0);
+}
+
+#[test]
+fn stock_writes_refused_by_a_lasting_rate_limit_are_reported_and_made_by_the_next_run() {
+    let (world, engine) = setup();
+    let before = shop_stock(&world);
+    let w = world.clone();
+    world.before_call("PUT", 1, move || inject(&w, "shoper", "http429", 1_000, "bulk"));
+    let report = run(&engine, RunKind::Stock, false);
+    let reasons: Vec<&str> = report.sections.iter().flat_map(|s| &s.problems).map(|g| g.reason.as_str()).collect();
+    assert!(reasons.contains(&"stock_write_failed"), "{reasons:?}");
+    assert_eq!(shop_stock(&world), before);
+    world.control("DELETE", "/faults", json!(null));
+    assert_recovers(&world, &engine);
+}
+
+#[test]
+fn server_errors_and_error_pages_on_reads_are_retried() {
+    let (world, engine) = setup();
+    inject(&world, "shoper", "http500", 2, "products");
+    inject(&world, "shoper", "http503", 1, "orders");
+    inject(&world, "shoper", "html_page", 1, "statuses");
+    inject(&world, "systim", "http500", 1, "listProducts");
+    inject(&world, "systim", "html_page", 2, "listPQuantities");
+    inject(&world, "systim", "http503", 1, "listOrders");
+    assert_recovers(&world, &engine);
+}
+
+#[test]
+fn answers_slower_than_the_timeout_are_retried_for_reads() {
+    let (world, engine) = setup();
+    inject(&world, "shoper", "slow", 1, "categories");
+    inject(&world, "systim", "slow", 1, "listVatRates");
+    inject(&world, "systim", "drop_after_commit", 1, "listOrders");
+    assert_recovers(&world, &engine);
+}
+
+#[test]
+fn a_throttling_systim_account_is_waited_out() {
+    let (world, engine) = setup();
+    configure_systim(&world, json!({"throttle_per_minute": 4}));
+    assert_recovers(&world, &engine);
+    let attempts = world.sandbox.borrow().log.iter().filter(|e| e.act == "addOrder").count();
+    assert!(attempts > 6, "the imports were not throttled ({attempts} attempts)");
+}
+
+#[test]
+fn a_wrong_key_on_either_side_stops_the_run_with_a_clear_error_and_changes_nothing() {
+    type Tamper = fn(&mut Connection);
+    let cases: [(Tamper, &str); 2] = [
+        (|c| c.systim_key = "zly-klucz-api".into(), "systim_wrong_credentials"),
+        (|c| c.shoper_password = "Zle!Haslo".into(), "shoper_auth_failed"),
+    ];
+    for (tamper, code) in cases {
+        let (world, engine) = setup();
+        let mut wrong = connection(&world);
+        tamper(&mut wrong);
+        pollster::block_on(engine.save_connection(wrong)).unwrap();
+        let before = business_state(&world);
+        let report = run(&engine, RunKind::SendStock, false);
+        assert_eq!(error_code(&report), code);
+        assert_eq!(business_state(&world), before);
+        pollster::block_on(engine.save_connection(connection(&world))).unwrap();
+        assert_recovers(&world, &engine);
+    }
+}
+
+#[test]
+fn orders_systim_refuses_field_by_field_are_held_with_the_field_and_imported_once_fixed() {
+    let world = demo_world();
+    let mut settings = demo_settings(&world);
+    settings.orders.default_delivery_id = Some(99);
+    let engine = engine_with(&world, shoper_systim::mem::MemStorage::new(), settings.clone());
+    let report = run(&engine, RunKind::Orders, false);
+    assert!(systim_orders(&world).is_empty());
+    let refused: Vec<&str> = report.sections[0].problems.iter().filter(|g| g.reason == "systim_invalid_fields").flat_map(|g| &g.items).map(|i| i.detail_pl.as_str()).collect();
+    assert_eq!(refused.len(), 6, "{:?}", report.sections[0].problems);
+    assert!(refused.iter().all(|t| t.contains("id_dostawy")), "{refused:?}");
+    settings.orders.default_delivery_id = Some(1);
+    pollster::block_on(engine.save_settings(settings)).unwrap();
+    assert_recovers(&world, &engine);
+}
