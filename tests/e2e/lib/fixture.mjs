@@ -1,0 +1,66 @@
+// One sandbox and one browser per test file: `const env = await extensionOnSandbox()` in a
+// `before`, `env.close()` in an `after`.
+import { launchBrowser, send } from "./browser.mjs";
+import { startSandbox, systimProductId } from "./sandbox.mjs";
+
+/** The demo's settings (README "Demo") over the defaults the core gave. */
+export function demoSettings(settings, state) {
+  const s = structuredClone(settings);
+  s.orders.start = { kind: "date", value: "2026-11-01" };
+  s.orders.default_delivery_id = 1;
+  s.orders.default_payment_id = 1;
+  s.orders.shipping_product_id = systimProductId(state, "DOSTAWA");
+  return s;
+}
+
+/**
+ * Saves the sandbox's connection and the demo settings through the protocol (from an extension
+ * page, as the options page does); the first-setup test does the same through the form.
+ */
+export async function configure(page, sandbox, { patch = (s) => s } = {}) {
+  const saved = await send(page, { type: "saveConnection", connection: sandbox.connection() });
+  if (!saved.ok) throw new Error(`saveConnection: ${JSON.stringify(saved.error)}`);
+  const { settings } = await send(page, { type: "getSettings" });
+  const answer = await send(page, { type: "saveSettings", settings: patch(demoSettings(settings, await sandbox.state())) });
+  if (!answer.ok) throw new Error(`saveSettings: ${JSON.stringify(answer.error)}`);
+}
+
+/**
+ * A sandbox (`scenario`) and Chromium with the extension; `configured` also saves the connection
+ * and the demo settings. `env.options` is an open options page (for protocol calls).
+ */
+export async function extensionOnSandbox({ scenario = "demo", configured = true, patch } = {}) {
+  const sandbox = await startSandbox({ scenario });
+  let browser;
+  try {
+    browser = await launchBrowser();
+    const options = await browser.open("options.html");
+    if (configured) await configure(options, sandbox, { patch });
+    return {
+      sandbox,
+      browser,
+      options,
+      send: (message) => send(options, message),
+      async close() {
+        await browser.close();
+        await sandbox.stop();
+      },
+    };
+  } catch (e) {
+    await browser?.close();
+    await sandbox.stop();
+    throw e;
+  }
+}
+
+/** A storefront order of the demo shop's plain products, dated now (after the demo start date). */
+export const storefrontOrder = (email = "e2e@example.pl") => ({
+  email,
+  firstname: "Jan",
+  lastname: "Testowy",
+  street: "Długa 5",
+  postcode: "00-238",
+  city: "Warszawa",
+  phone: "600100200",
+  lines: [{ code: "KUB-300", quantity: 1 }],
+});

@@ -1,0 +1,133 @@
+// First-time setup through the options page: refused input in place, each failing connection
+// check with its own message, a working connection with keys kept out of the pages, settings.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { send, until } from "./lib/browser.mjs";
+import { extensionOnSandbox } from "./lib/fixture.mjs";
+import { byTestId, fillConnection, notice, saveConnection, saveSettingsForm, testConnection } from "./lib/flows.mjs";
+
+let env;
+let options;
+before(async () => {
+  env = await extensionOnSandbox({ configured: false });
+  options = env.options;
+});
+after(() => env?.close());
+
+/** The shown checks that did not pass: `{id: text}`. */
+const failedChecks = ({ checks }) => Object.fromEntries(checks.filter((c) => c.status === "failed").map((c) => [c.id, c.text]));
+
+/** Types `connection` (the sandbox's, with `changes`), saves it and presses "Sprawdź połączenie". */
+async function saveAndTest(changes = {}) {
+  await fillConnection(options, { ...env.sandbox.connection(), ...changes });
+  const saved = await saveConnection(options);
+  assert.equal(saved.kind, "success", saved.text);
+  return testConnection(options);
+}
+
+/** Every text a page shows or holds: markup, input values, and inside open shadow roots. */
+const pageText = (page) =>
+  page.evaluate(() => {
+    const values = [...document.querySelectorAll("input, textarea")].map((el) => el.value);
+    return [document.documentElement.outerHTML, ...values, JSON.stringify(localStorage)].join("\n");
+  });
+
+const failed = {}; // check id → text, across the three broken setups
+
+test("a fresh install: the popup asks for setup and offers no run", async () => {
+  const popup = await env.browser.open("popup.html", { width: 400, height: 600 });
+  await byTestId(popup, "connection-state").filter({ hasText: /\S/ }).waitFor();
+  assert.equal(await byTestId(popup, "connection-state").getAttribute("data-state"), "not_configured");
+  assert.ok(await byTestId(popup, "open-setup").isVisible(), "the setup button is shown");
+  for (const id of ["run-orders", "run-send_stock", "run-send_products", "export-csv"]) {
+    assert.ok(await byTestId(popup, id).isDisabled(), `${id} is disabled`);
+  }
+  await popup.close();
+});
+
+test("an empty connection form is refused field by field, in Polish, nothing saved", async () => {
+  await byTestId(options, "save-connection").click();
+  const message = await notice(options, "connection-message");
+  assert.equal(message.kind, "error");
+  const errors = await options.locator('[data-error-for]:not(:empty)').evaluateAll((els) =>
+    Object.fromEntries(els.map((el) => [el.dataset.errorFor, el.textContent])),
+  );
+  assert.ok(errors.shopUrl && errors.systimKey, `errors shown under the fields: ${JSON.stringify(errors)}`);
+  assert.match(Object.values(errors).join(" "), /[ąćęłńóśźż]|podaj|wpisz|adres|klucz/i, "the messages are Polish");
+  assert.equal(await byTestId(options, "shop-url").getAttribute("aria-invalid"), "true");
+  assert.equal((await send(options, { type: "getStatus" })).configured, false);
+});
+
+test("a wrong shop password fails the credentials check with its own message", async () => {
+  const result = await saveAndTest({ shoperPassword: "zle-haslo" });
+  const f = failedChecks(result);
+  assert.deepEqual(Object.keys(f), ["shop_credentials"], JSON.stringify(f));
+  assert.equal(result.summary.kind, "error");
+  failed.credentials = f.shop_credentials;
+});
+
+test("a missing permission area fails that area's check only", async () => {
+  const { shoper } = await env.sandbox.state();
+  await env.sandbox.shoperConfig({ user_scopes: shoper.config.user_scopes.filter((s) => s !== "products:edit") });
+  try {
+    const f = failedChecks(await saveAndTest());
+    assert.deepEqual(Object.keys(f), ["shop_scope_products_edit"], JSON.stringify(f));
+    failed.scope = f.shop_scope_products_edit;
+  } finally {
+    await env.sandbox.shoperConfig({ user_scopes: ["*"] });
+  }
+});
+
+test("a wrong Systim key fails the Systim login check with its own message", async () => {
+  const f = failedChecks(await saveAndTest({ systimKey: "zly-klucz-123" }));
+  assert.deepEqual(Object.keys(f), ["systim_login"], JSON.stringify(f));
+  failed.systim = f.systim_login;
+  const texts = Object.values(failed);
+  assert.equal(new Set(texts).size, 3, `three different messages: ${JSON.stringify(failed)}`);
+});
+
+test("the right connection passes every check; keys stay masked and out of the pages", async () => {
+  const result = await saveAndTest();
+  assert.deepEqual(failedChecks(result), {});
+  assert.equal(result.summary.kind, "success", result.summary.text);
+  assert.ok(result.checks.length >= 10, "each check of the engine is listed");
+
+  await options.reload();
+  await byTestId(options, "f-orders-enabled").waitFor();
+  const secrets = env.sandbox.secrets();
+  const key = byTestId(options, "systim-key");
+  assert.equal(await key.inputValue(), "", "the key field is empty after a reload");
+  assert.match(await key.getAttribute("placeholder"), /•+/, "its placeholder shows the masked key");
+  assert.equal(await byTestId(options, "shop-url").inputValue(), env.sandbox.info.shoper);
+  const popup = await env.browser.open("popup.html", { width: 400, height: 600 });
+  await byTestId(popup, "shop-url-summary").waitFor();
+  for (const page of [options, popup]) {
+    const text = await pageText(page);
+    for (const secret of secrets) assert.ok(!text.includes(secret), `a key is in ${page.url()}`);
+  }
+  await popup.close();
+
+  await byTestId(options, "reveal-keys").click(); // "Pokaż klucze": only on the merchant's click
+  await until(async () => (await key.inputValue()) === env.sandbox.info.systim_key, { what: "the key shown" });
+  await byTestId(options, "reveal-keys").click();
+  assert.equal(await key.inputValue(), "");
+});
+
+test("settings: a wrong value is refused in place, the stored settings stay", async () => {
+  const stored = (await send(options, { type: "getSettings" })).settings;
+  const refused = await saveSettingsForm(options, { "f-interval_minutes": "0" });
+  assert.equal(refused.kind, "error");
+  const fieldError = await byTestId(options, "f-interval_minutes-error").textContent();
+  assert.match(fieldError, /1.*1440/, `the interval's own message: ${fieldError}`);
+  assert.deepEqual((await send(options, { type: "getSettings" })).settings, stored, "nothing saved");
+
+  const saved = await saveSettingsForm(options, {
+    "f-interval_minutes": "5",
+    "f-orders-start-date": { radio: true },
+    "f-orders-start-date-value": "2026-11-01",
+  });
+  assert.equal(saved.kind, "success", saved.text);
+  const now = (await send(options, { type: "getSettings" })).settings;
+  assert.equal(now.interval_minutes, 5);
+  assert.deepEqual(now.orders.start, { kind: "date", value: "2026-11-01" });
+});
