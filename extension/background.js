@@ -7,6 +7,11 @@ import init, * as core from "./pkg/shoper_systim.js";
 
 const Ext = globalThis.ExtApi;
 
+// before anything else: the keys in storage.local are for the extension's own contexts only
+Promise.resolve()
+  .then(() => Ext.restrictStorage())
+  .catch((e) => console.warn("shoper-systim: storage access level not set:", errorText(e)));
+
 const ready = init().then(() => core.init_core(applyEffects));
 ready.catch((e) => console.error("shoper-systim: the core did not start:", errorText(e)));
 

@@ -77,6 +77,13 @@
     originPattern,
     isAdminUrl,
 
+    /**
+     * Chrome lets content scripts read storage.local unless told otherwise: keep it to the
+     * extension's own pages and background (the keys live there). Where the browser has no such
+     * switch (Firefox), the content script still never asks for storage (its ExtApi has none).
+     */
+    restrictStorage: () => api.storage.local.setAccessLevel?.({ accessLevel: "TRUSTED_CONTEXTS" }),
+
     // storage.local, string values under a key (the wasm core's Storage)
     storageGet: (key) => api.storage.local.get(key).then((items) => items[key] ?? null),
     storageSet: (key, value) => api.storage.local.set({ [key]: value }),
