@@ -104,7 +104,7 @@
         const state = badge?.state ?? "unknown";
         span.setAttribute("part", `badge ${state}`);
         span.textContent = badge ? pick(badge, "text") : t("cs_badge_loading");
-        host.dataset.state = state; // readable outside the closed root, like the text below
+        host.dataset.state = badge ? state : "loading"; // readable outside the closed root, like the text below
         host.title = span.textContent;
       };
       return host;

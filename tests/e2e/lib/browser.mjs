@@ -89,3 +89,25 @@ export async function until(fn, { timeout = 30_000, interval = 250, what = "the 
     await new Promise((r) => setTimeout(r, interval));
   }
 }
+
+/**
+ * The extension's content-script world in `page` (an isolated world Playwright does not expose),
+ * through the DevTools protocol. Call before navigating; `evaluate(expression)` (awaits promises,
+ * returns by value) works once the content script has run.
+ */
+export async function contentScriptWorld(page, extensionId) {
+  const cdp = await page.context().newCDPSession(page);
+  const worlds = [];
+  cdp.on("Runtime.executionContextCreated", ({ context }) => {
+    if (context.origin === `chrome-extension://${extensionId}` && context.auxData?.type === "isolated") worlds.push(context.id);
+  });
+  await cdp.send("Runtime.enable");
+  return {
+    async evaluate(expression) {
+      const contextId = await until(() => worlds.at(-1), { timeout: 15_000, what: "the content script's world" });
+      const { result, exceptionDetails } = await cdp.send("Runtime.evaluate", { expression, contextId, awaitPromise: true, returnByValue: true });
+      if (exceptionDetails) throw new Error(`in the content script's world: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
+      return result.value;
+    },
+  };
+}

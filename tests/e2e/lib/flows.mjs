@@ -167,7 +167,7 @@ export async function orderBadges(page, { timeout = 20_000 } = {}) {
   return until(async () => {
     const badges = await read();
     const states = Object.values(badges).map((b) => b.state);
-    return states.length && !states.includes("unknown") ? badges : null;
+    return states.length && !states.includes("loading") ? badges : null;
   }, { timeout, what: "the order badges on the admin page" });
 }
 
