@@ -60,6 +60,12 @@ pub fn engine_with(world: &InProcess, store: MemStorage, settings: Settings) -> 
     engine
 }
 
+/// A fresh engine on storage an earlier engine left (a restarted background): nothing is saved
+/// into it first.
+pub fn engine_resumed(world: &InProcess, store: MemStorage) -> TestEngine {
+    Engine::new(world.clone(), store, world.clock.clone())
+}
+
 pub fn engine_on(world: &InProcess, store: MemStorage) -> TestEngine {
     engine_with(world, store, demo_settings(world))
 }

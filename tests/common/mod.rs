@@ -76,6 +76,11 @@ impl InProcess {
         self.set_hook(matching, nth, true, action);
     }
 
+    /// Forget a hook that has not fired.
+    pub fn clear_hook(&self) {
+        self.hook.borrow_mut().take();
+    }
+
     fn set_hook(&self, matching: &str, nth: u32, after: bool, action: impl FnOnce() + 'static) {
         *self.hook.borrow_mut() = Some(Hook { matching: matching.into(), left: nth, after, armed: false, action: Box::new(action) });
     }
@@ -127,10 +132,18 @@ impl InProcess {
 
     /// Call the control API (`/__sandbox/...`) directly.
     pub fn control(&self, method: &str, route: &str, body: serde_json::Value) -> serde_json::Value {
+        self.try_control(method, route, body).unwrap_or_else(|e| panic!("control {route}: {e}"))
+    }
+
+    /// The control API, a refusal (a storefront order beyond stock…) as `Err`.
+    pub fn try_control(&self, method: &str, route: &str, body: serde_json::Value) -> Result<serde_json::Value, String> {
         let req = Request::new(method, &format!("/__sandbox{route}")).with_body(serde_json::to_vec(&body).unwrap());
         let resp = self.sandbox.borrow_mut().handle(Service::Shoper, &req, shoper_systim::io::Clock::now_ms(&self.clock));
-        assert!(resp.status < 300, "control {route}: {} {}", resp.status, resp.body_text());
-        resp.body_json()
+        if resp.status < 300 {
+            Ok(resp.body_json())
+        } else {
+            Err(format!("{} {}", resp.status, resp.body_text()))
+        }
     }
 
     /// What `GET /__sandbox/state` answers, built without the round trip through JSON text.

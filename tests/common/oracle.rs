@@ -7,7 +7,8 @@
 //!   was placed on or after the start date, has a complete address and every line's code names
 //!   exactly one Systim product; in Systim it carries the shop's lines at the shop's prices and a
 //!   shipping line when shipping cost something;
-//! - a stock row is written when its code names exactly one Systim product and one shop row, the
+//! - a stock row is written when its code names exactly one Systim product (a codeless one by
+//!   the `SYSTIM-<id>` a product run gave it) and one shop row, the
 //!   Systim product is not a service, both gross prices are above 0, the category names and the
 //!   VAT rates are equal; the value is Systim's quantity minus what imported orders still open
 //!   in the shop reserve, rounded down for whole-unit products, never below 0;
@@ -80,7 +81,7 @@ fn marker_order_id(notes: &str) -> Option<u64> {
 }
 
 /// Systim product ids by exact code (duplicates kept, so ambiguity shows).
-fn systim_ids_by_code(state: &Value) -> BTreeMap<String, Vec<u64>> {
+pub fn systim_ids_by_code(state: &Value) -> BTreeMap<String, Vec<u64>> {
     let mut out: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for p in state["systim"]["products"].as_array().into_iter().flatten() {
         out.entry(text(&p["kod_produktu"]).to_string()).or_default().push(id(&p["id"]));
@@ -303,6 +304,33 @@ pub fn reserved(state: &Value) -> BTreeMap<u64, i64> {
     out
 }
 
+/// A shop row the stock rules apply to, and its Systim product.
+#[derive(Clone, Debug)]
+pub struct Pair {
+    pub stock_id: u64,
+    pub code: String,
+    pub systim_id: u64,
+    pub fractional: bool,
+}
+
+/// The shop rows the stock rules apply to.
+pub fn eligible_pairs(world: &InProcess, state: &Value) -> Vec<Pair> {
+    let rows = shop_rows(world, state);
+    let products = systim_products(state);
+    let mut out = Vec::new();
+    for row in &rows {
+        let same_code = |code: &str| !code.is_empty() && code == row.code;
+        let shop_twins = rows.iter().filter(|r| same_code(&r.code)).count();
+        let matches: Vec<&SystimProduct> = products.iter().filter(|p| same_code(&shop_code(p))).collect();
+        let [p] = matches.as_slice() else { continue };
+        let eligible = shop_twins == 1 && !p.service && row.price > 0 && p.price > 0 && !row.category.trim().is_empty() && row.category.trim() == p.category.trim() && row.vat == p.vat;
+        if eligible {
+            out.push(Pair { stock_id: row.stock_id, code: row.code.clone(), systim_id: p.id, fractional: row.fractional });
+        }
+    }
+    out
+}
+
 /// The value the rules demand for each eligible shop row (stock id → thousandths); rows not in
 /// the map must be left alone.
 pub fn expected_stock(world: &InProcess) -> BTreeMap<u64, i64> {
@@ -310,21 +338,12 @@ pub fn expected_stock(world: &InProcess) -> BTreeMap<u64, i64> {
 }
 
 pub fn expected_stock_in(world: &InProcess, state: &Value) -> BTreeMap<u64, i64> {
-    let rows = shop_rows(world, state);
-    let products = systim_products(state);
+    let quantities: BTreeMap<u64, i64> = systim_products(state).into_iter().map(|p| (p.id, p.quantity)).collect();
     let reserved = reserved(state);
-    let mut out = BTreeMap::new();
-    for row in &rows {
-        let same_code = |code: &str| !code.is_empty() && code == row.code;
-        let shop_twins = rows.iter().filter(|r| same_code(&r.code)).count();
-        let matches: Vec<&SystimProduct> = products.iter().filter(|p| same_code(&p.code)).collect();
-        let [p] = matches.as_slice() else { continue };
-        let eligible = shop_twins == 1 && !p.service && row.price > 0 && p.price > 0 && !row.category.trim().is_empty() && row.category.trim() == p.category.trim() && row.vat == p.vat;
-        if eligible {
-            out.insert(row.stock_id, demanded(p.quantity - reserved.get(&p.id).copied().unwrap_or(0), row.fractional));
-        }
-    }
-    out
+    eligible_pairs(world, state)
+        .into_iter()
+        .map(|pair| (pair.stock_id, demanded(quantities[&pair.systim_id] - reserved.get(&pair.systim_id).copied().unwrap_or(0), pair.fractional)))
+        .collect()
 }
 
 /// Available quantity as the shop must show it: whole units unless the unit is fractional,

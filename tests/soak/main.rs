@@ -1,0 +1,127 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The fault soak: the real engine through many runs on the in-process sandbox (virtual clock:
+//! fast and deterministic) while the sandbox injects faults at random (429, 500/503, error
+//! pages, answers past the timeout, connections dropped after the write committed), tokens die
+//! mid-run, the engine is cut off at random calls and restarted from its stored state,
+//! customers keep ordering and Systim's stock keeps changing. At the end, after one fault-free
+//! run, the sandbox's own state and request log must show: every eligible order in Systim
+//! exactly once with the shop's lines, no stock ever written above what Systim had left after
+//! imported open orders, nothing zeroed for want of a figure, every row as the rules demand.
+//!
+//! Size and faults come from the environment (defaults: a small fixed-seed soak for `cargo
+//! test`): `SOAK_ORDERS` (storefront orders to place), `SOAK_SEED`, `SOAK_FAULT_RATE` (per call,
+//! 0..1). With `SOAK_ORDERS` set the figures are also written to `target/soak/report.json`.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod activity;
+mod audit;
+
+use activity::Activity;
+use common::harness::*;
+use sandbox::catalogue::Rng;
+use serde_json::json;
+use shoper_systim::engine::report::RunKind;
+use shoper_systim::engine::RunRequest;
+use shoper_systim::mem::MemStorage;
+
+/// Virtual time between two automatic runs.
+const RUN_INTERVAL_MS: u64 = 60_000;
+/// Share of runs cut off part-way.
+const KILL_CHANCE: f64 = 0.15;
+/// A run makes some 30 to 70 calls: cut-offs fall anywhere within the first this many.
+const CALLS_PER_RUN: u64 = 50;
+
+struct Config {
+    orders: u64,
+    seed: u64,
+    fault_rate: f64,
+    write_report: bool,
+}
+
+impl Config {
+    fn from_env() -> Config {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let orders = var("SOAK_ORDERS");
+        Config {
+            write_report: orders.is_some(),
+            orders: orders.map(|v| v.parse().expect("SOAK_ORDERS: a number")).unwrap_or(40),
+            seed: var("SOAK_SEED").map(|v| v.parse().expect("SOAK_SEED: a number")).unwrap_or(2026),
+            fault_rate: var("SOAK_FAULT_RATE").map(|v| v.parse().expect("SOAK_FAULT_RATE: 0..1")).unwrap_or(0.10),
+        }
+    }
+}
+
+/// Mostly automatic runs, now and then the merchant's buttons.
+fn pick_kind(rng: &mut Rng) -> RunKind {
+    match rng.below(20) {
+        0..=11 => RunKind::Auto,
+        12..=14 => RunKind::SendStock,
+        15..=16 => RunKind::Orders,
+        17..=18 => RunKind::Stock,
+        _ => RunKind::SendProducts,
+    }
+}
+
+fn soak(cfg: &Config) -> audit::Figures {
+    let mut world = demo_world();
+    // Every call takes a millisecond: the log's times order all calls and changes strictly.
+    world.latency_ms = 1;
+    let store = MemStorage::new();
+    let mut activity = Activity::new(&world, cfg.seed);
+    let mut engine = engine_on(&world, store.clone());
+    world.control("POST", "/faults", json!({"random": {"rate": cfg.fault_rate, "seed": cfg.seed}}));
+    let mut rng = Rng::new(cfg.seed ^ 0x50A4);
+    let (mut runs, mut restarts) = (0, 0);
+    while activity.placed < cfg.orders {
+        activity.step(&world);
+        let req = request(pick_kind(&mut rng));
+        runs += 1;
+        if rng.chance(KILL_CHANCE) {
+            if run_killed_after(&world, &engine, req, rng.below(CALLS_PER_RUN), rng.chance(0.5)).is_none() {
+                restarts += 1;
+                outlive_lock(&world);
+                engine = engine_resumed(&world, store.clone());
+            }
+        } else {
+            try_run(&engine, req).expect("no other run holds the lock");
+        }
+        world.clock.advance(RUN_INTERVAL_MS);
+    }
+    world.control("DELETE", "/faults", json!(null));
+    world.clear_hook();
+    for _ in 0..2 {
+        let report = try_run(&engine, RunRequest { kind: RunKind::SendStock, dry_run: false, confirm_zeroing: true }).expect("the final run starts");
+        assert!(report.error.is_none(), "the fault-free final run failed: {:?}", report.error);
+    }
+    let mut figures = audit::figures(&world, &activity.truth);
+    figures.orders_placed = activity.placed;
+    figures.faults_injected += activity.disturbances;
+    figures.restarts = restarts;
+    figures.runs = runs;
+    figures
+}
+
+fn write_report(figures: &audit::Figures) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("soak");
+    std::fs::create_dir_all(&dir).expect("target/soak");
+    let path = dir.join("report.json");
+    std::fs::write(&path, serde_json::to_string_pretty(figures).unwrap()).expect("report.json");
+    println!("soak: report written to {}", path.display());
+}
+
+#[test]
+fn soak_under_faults_loses_nothing_duplicates_nothing_and_never_unsells() {
+    let cfg = Config::from_env();
+    let figures = soak(&cfg);
+    println!("soak: seed {} fault rate {}", cfg.seed, cfg.fault_rate);
+    for (key, value) in serde_json::to_value(&figures).unwrap().as_object().unwrap() {
+        println!("soak: {key} = {value}");
+    }
+    if cfg.write_report {
+        write_report(&figures);
+    }
+    assert!(figures.faults_injected > 0 && figures.restarts > 0, "the soak disturbed nothing: {figures:?}");
+    assert!(figures.is_clean(), "{figures:#?}");
+}
