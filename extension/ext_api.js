@@ -110,7 +110,7 @@
 
     // effects
     alarmCreate: (name, periodMinutes) =>
-      api.alarms.create(name, { periodMinutes, delayInMinutes: periodMinutes }),
+      api.alarms.create(name, { periodInMinutes: periodMinutes, delayInMinutes: periodMinutes }),
     alarmClear: (name) => api.alarms.clear(name),
     setBadge: async (text, color) => {
       await api.action.setBadgeText({ text: text ?? "" });

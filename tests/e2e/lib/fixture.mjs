@@ -1,6 +1,6 @@
 // One sandbox and one browser per test file: `const env = await extensionOnSandbox()` in a
 // `before`, `env.close()` in an `after`.
-import { launchBrowser, send } from "./browser.mjs";
+import { launchBrowser, send, until } from "./browser.mjs";
 import { startSandbox, systimProductId } from "./sandbox.mjs";
 
 /** The demo's settings (README "Demo") over the defaults the core gave. */
@@ -41,6 +41,9 @@ export async function extensionOnSandbox({ scenario = "demo", configured = true,
       browser,
       options,
       send: (message) => send(options, message),
+      /** Waits until no run is under way (a run started meanwhile would answer `busy`). */
+      idle: (timeout = 90_000) =>
+        until(async () => !(await send(options, { type: "getStatus" })).running, { timeout, what: "the run under way to end" }),
       async close() {
         await browser.close();
         await sandbox.stop();

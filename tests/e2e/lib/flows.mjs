@@ -5,13 +5,21 @@ import { until } from "./browser.mjs";
 const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
 export { byTestId };
 
-/** The text of the newest notice in a message region (`connection-message`, `message`, …). */
-export async function notice(page, regionId, { kinds = ["success", "error", "warning"], timeout = 30_000 } = {}) {
-  const selector = kinds.map((k) => `[data-testid="${regionId}"] [data-testid="message-${k}"]`).join(", ");
-  const el = page.locator(selector).first();
-  await el.waitFor({ timeout });
-  const kind = (await el.getAttribute("data-testid")).replace("message-", "");
-  return { kind, text: (await el.textContent()).trim() };
+/**
+ * The notice a message region (`connection-message`, `message`, …) shows, once it shows one of
+ * `kinds`: `{kind, text}`. Read in one go (the popup may replace it at any poll).
+ */
+export function notice(page, regionId, { kinds = ["success", "error", "warning"], timeout = 30_000 } = {}) {
+  const read = () =>
+    page.evaluate(
+      ([id, wanted]) => {
+        const el = document.querySelector(`[data-testid="${id}"] [data-testid^="message-"]`);
+        const kind = el?.dataset.testid.replace("message-", "");
+        return wanted.includes(kind) ? { kind, text: el.textContent.trim() } : null;
+      },
+      [regionId, kinds],
+    );
+  return until(read, { timeout, interval: 100, what: `a notice in ${regionId}` });
 }
 
 /** Types the connection into the options page's form (the sandbox's `connection()` shape). */
