@@ -10,6 +10,7 @@ const RUN_BUTTONS = ["run-orders", "run-send_stock", "run-send_products"];
 const AREAS = ["orders", "stock", "products"];
 
 let latestStatus = null;
+let startedNotice = null; // the "started…" message of this page's run, until the run ends
 
 localize();
 $("open-options").addEventListener("click", () => openOptions());
@@ -32,7 +33,9 @@ const reports = reportPanel({
 const watcher = watchStatus({
   onStatus: showStatus,
   onRunEnded: () => {
-    say($("message"), ""); // "started…" is over: the report says what happened
+    // "started…" is over: the report says what happened (a newer message stays)
+    if (startedNotice?.isConnected) say($("message"), "");
+    startedNotice = null;
     reports.showLatest();
   },
 });
@@ -96,6 +99,7 @@ async function startRun(kind, { confirmZeroing = false } = {}) {
   const answer = await send(message);
   if (!answer.ok) return say($("message"), errorOf(answer), "error");
   say($("message"), t(dryRun ? "run_started_preview" : "run_started", kindLabel(kind)), "info");
+  startedNotice = $("message").firstElementChild;
   watcher.track(answer.runId);
 }
 
