@@ -429,6 +429,10 @@ pub struct SystimSnapshot {
     pub delivery_methods: Vec<NamedId>,
     pub payment_methods: Vec<NamedId>,
     pub products: Vec<SystimProduct>,
+    /// Products whose quantity could not be read in some store: their stock is never pushed
+    /// (an unreadable figure is not 0), but the product itself is kept (orders still match it).
+    #[serde(default)]
+    pub unreadable_stock: Vec<u64>,
 }
 
 #[cfg(test)]

@@ -252,10 +252,43 @@ impl SettingsError {
     }
 }
 
+/// Put `stored`'s fields over `root` (at `pointer`) one by one, keeping each that leaves a valid
+/// `Settings`; fields this version does not have are ignored.
+fn overlay(root: &mut serde_json::Value, pointer: &str, stored: &serde_json::Value, dropped: &mut Vec<String>) {
+    let serde_json::Value::Object(fields) = stored else { return };
+    for (key, value) in fields {
+        let here = format!("{pointer}/{key}");
+        let Some(slot) = root.pointer_mut(&here) else { continue };
+        let previous = std::mem::replace(slot, value.clone());
+        if serde_json::from_value::<Settings>(root.clone()).is_ok() {
+            continue;
+        }
+        if let Some(slot) = root.pointer_mut(&here) {
+            *slot = previous.clone();
+        }
+        if previous.is_object() && value.is_object() {
+            overlay(root, &here, value, dropped);
+        } else {
+            dropped.push(here.trim_start_matches('/').replace('/', "."));
+        }
+    }
+}
+
 /// Longest allowed interval: one day.
 pub const MAX_INTERVAL_MINUTES: u32 = 24 * 60;
 
 impl Settings {
+    /// Read stored settings leniently: every field that still fits this version is kept, each
+    /// one that does not (a value an older or newer version wrote, a wrong type) takes its
+    /// default and is named in the returned list (`orders.missing_product`). One odd value never
+    /// costs the merchant the rest of their settings.
+    pub fn from_stored(stored: &serde_json::Value) -> (Settings, Vec<String>) {
+        let mut merged = serde_json::to_value(Settings::default()).unwrap_or_default();
+        let mut dropped = Vec::new();
+        overlay(&mut merged, "", stored, &mut dropped);
+        (serde_json::from_value(merged).unwrap_or_default(), dropped)
+    }
+
     /// Every problem at once, so the form can mark all fields.
     pub fn validate(&self) -> Vec<SettingsError> {
         let mut errors = Vec::new();
@@ -417,6 +450,31 @@ impl ProductSettings {
 fn is_locale(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 5 && b[2] == b'_' && b[..2].iter().all(u8::is_ascii_lowercase) && b[3..].iter().all(u8::is_ascii_uppercase)
+}
+
+#[cfg(test)]
+mod stored_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn one_unknown_value_costs_only_its_own_field() {
+        let stored = json!({
+            "interval_minutes": 15,
+            "orders": {"missing_product": "skip_line", "start": {"kind": "order_id", "value": 120}},
+            "stock": {"enabled": false, "max_zero_share_percent": "dużo"},
+            "removed_in_this_version": true,
+        });
+        let (s, dropped) = Settings::from_stored(&stored);
+        assert_eq!(s.interval_minutes, 15);
+        assert_eq!(s.orders.start, StartPoint::OrderId(120));
+        assert!(!s.stock.enabled, "the merchant's choice survives");
+        assert_eq!(s.orders.missing_product, MissingProductPolicy::Hold);
+        assert_eq!(s.stock.max_zero_share_percent, StockSettings::default().max_zero_share_percent);
+        assert_eq!(dropped, ["orders.missing_product", "stock.max_zero_share_percent"]);
+        let (all, none) = Settings::from_stored(&serde_json::to_value(Settings::default()).unwrap());
+        assert_eq!((all, none.len()), (Settings::default(), 0));
+    }
 }
 
 #[cfg(test)]

@@ -368,23 +368,41 @@ impl<'a> ProductLookups<'a> {
         }
     }
 
-    fn stock_of(&self, rec: &Rec, id: u64) -> Result<Vec<(u64, Qty)>, DecodeError> {
+    /// The product's stock per store, or `None` when a figure could not be read (noted; the
+    /// product is kept, its stock is never pushed).
+    fn stock_of(&self, rec: &Rec, id: u64, notes: &mut Vec<DecodeError>) -> Option<Vec<(u64, Qty)>> {
         if let Some(stores) = self.unreadable.get(&id) {
             let list = stores.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
-            return Err(rec.err("ilosc", format!("nieczytelny stan w magazynie {list}"), true));
+            notes.push(rec.err("ilosc", format!("nieczytelny stan w magazynie {list} — stanu nie wysłano"), false));
+            return None;
         }
         if self.per_store {
-            return Ok(self.stock.get(&id).cloned().unwrap_or_default());
+            return Some(self.stock.get(&id).cloned().unwrap_or_default());
         }
-        Ok(rec.maybe("ilosc", lenient::qty)?.map(|q| vec![(SIMPLIFIED_STORE_ID, q)]).unwrap_or_default())
+        match rec.maybe("ilosc", lenient::qty) {
+            Ok(q) => Some(q.map(|q| vec![(SIMPLIFIED_STORE_ID, q)]).unwrap_or_default()),
+            Err(mut e) => {
+                e.record_skipped = false;
+                e.problem = format!("{} — stanu nie wysłano", e.problem);
+                notes.push(e);
+                None
+            }
+        }
     }
 }
 
 /// `listProducts` → products with VAT (via `listVatRates`), category (via `listCategories` when
 /// available) and stock per warehouse.
 pub fn products(result: &Value, dictionaries: &SystimDictionaries) -> DecodedList<SystimProduct> {
+    products_and_unreadable_stock(result, dictionaries).0
+}
+
+/// As [`products`], plus the ids of products kept although a stock figure of theirs could not
+/// be read (their stock must not be pushed).
+pub fn products_and_unreadable_stock(result: &Value, dictionaries: &SystimDictionaries) -> (DecodedList<SystimProduct>, Vec<u64>) {
     let lk = ProductLookups::new(dictionaries);
-    decode_list(result, "listProducts", &PRODUCT, |rec, id, notes| {
+    let unreadable = std::cell::RefCell::new(Vec::new());
+    let list = decode_list(result, "listProducts", &PRODUCT, |rec, id, notes| {
         let (vat_id, vat) = lookup(&lk.vat_rates, rec, "stawka_vat", notes);
         let (category_id, category) = lookup(&lk.categories, rec, "id_kategorii", notes);
         Ok(SystimProduct {
@@ -401,9 +419,13 @@ pub fn products(result: &Value, dictionaries: &SystimDictionaries) -> DecodedLis
             unit: rec.text("jednostka", notes),
             is_service: rec.opt("rodzaj", lenient::uint, notes) == Some(1),
             hidden: rec.flag("ukryty", false, notes),
-            stock: lk.stock_of(rec, id)?,
+            stock: lk.stock_of(rec, id, notes).unwrap_or_else(|| {
+                unreadable.borrow_mut().push(id);
+                Vec::new()
+            }),
         })
-    })
+    });
+    (list, unreadable.into_inner())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -450,7 +472,13 @@ pub fn snapshot(p: &SystimPayloads) -> (SystimSnapshot, Vec<DecodeError>) {
         categories: categories.as_deref(),
         quantities: quantities.as_deref(),
     };
-    let products = p.products.map(|r| keep(products(r, &dictionaries), &mut errors)).unwrap_or_default();
+    let (products, unreadable_stock) = match p.products {
+        Some(r) => {
+            let (list, unreadable) = products_and_unreadable_stock(r, &dictionaries);
+            (keep(list, &mut errors), unreadable)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
     let snapshot = SystimSnapshot {
         vat_rates: vat_rates.unwrap_or_default(),
         categories: categories.unwrap_or_default(),
@@ -458,6 +486,7 @@ pub fn snapshot(p: &SystimPayloads) -> (SystimSnapshot, Vec<DecodeError>) {
         delivery_methods,
         payment_methods,
         products,
+        unreadable_stock,
     };
     (snapshot, errors)
 }
@@ -702,14 +731,20 @@ mod tests {
     }
 
     #[test]
-    fn money_and_simplified_stock_cost_the_record_but_ean_and_references_only_the_field() {
-        for field in ["cena_brutto", "cena_netto", "ilosc", "id"] {
+    fn money_costs_the_record_an_unreadable_stock_only_its_stock_and_ean_and_references_only_the_field() {
+        for field in ["cena_brutto", "cena_netto", "id"] {
             let (found, errors) = decode(json!({"12": with(kubek(), field, json!("1.2.3"))}), None);
             assert!(found.is_empty());
             assert_eq!((errors[0].field.as_str(), errors[0].record_skipped), (field, true));
             let record = if field == "id" { "produkt Systim id (klucz „12”)" } else { "produkt Systim id 12" };
             assert_eq!(errors[0].record, record);
         }
+        // Simplified mode: the product stays (orders still match it); its stock is no figure.
+        let (found, errors) = decode(json!({"12": with(kubek(), "ilosc", json!("1.2.3"))}), None);
+        assert_eq!((found.len(), found[0].stock.len()), (1, 0));
+        assert_eq!((errors[0].field.as_str(), errors[0].record_skipped), ("ilosc", false));
+        let ((_, _), unreadable) = products_and_unreadable_stock(&json!({"12": with(kubek(), "ilosc", json!("1.2.3"))}), &SystimDictionaries::default());
+        assert_eq!(unreadable, [12]);
         let partly = with(with(with(kubek(), "kod_kreskowy", json!("123")), "stawka_vat", json!("99")), "rodzaj", json!("x"));
         let (p, notes) = one(json!([partly]));
         assert_eq!((p.ean.as_str(), p.vat_id, p.vat, p.is_service), ("", Some(99), None, false));
@@ -742,8 +777,9 @@ mod tests {
             assert_eq!(store.unreadable, [12], "{bad}");
             assert_eq!((store.errors[0].record.as_str(), store.errors[0].field.as_str()), ("stan produktu Systim id 12 w magazynie 4", "ilosc"));
             let (found, errors) = decode(json!([kubek(), with(kubek(), "id", json!("13"))]), Some(std::slice::from_ref(&store)));
-            assert_eq!(found.iter().map(|p| p.id).collect::<Vec<_>>(), [13]);
-            assert_eq!((errors[0].record.as_str(), errors[0].field.as_str()), ("produkt Systim id 12", "ilosc"));
+            assert_eq!(found.iter().map(|p| p.id).collect::<Vec<_>>(), [12, 13], "the product is kept");
+            assert!(found[0].stock.is_empty(), "but has no figure at all, never 0");
+            assert_eq!((errors[0].record.as_str(), errors[0].field.as_str(), errors[0].record_skipped), ("produkt Systim id 12", "ilosc", false));
             assert!(errors[0].problem.contains("magazynie 4"));
         }
         let store = quantities(4, &json!({"x": {"ilosc": "1"}}));
@@ -837,10 +873,11 @@ mod fuzz {
             assert_named(&store.errors);
             let stores = [store];
             let dictionaries = SystimDictionaries { quantities: per_store.then_some(&stores[..]), ..SystimDictionaries::default() };
-            let (found, errors) = products(&result, &dictionaries);
+            let ((found, errors), unreadable) = products_and_unreadable_stock(&result, &dictionaries);
             assert_named(&errors);
             for product in &found {
-                prop_assert!(!stores[0].unreadable.contains(&product.id) || !per_store, "product with unreadable stock kept");
+                let bad = per_store && stores[0].unreadable.contains(&product.id);
+                prop_assert!(!bad || (product.stock.is_empty() && unreadable.contains(&product.id)), "an unreadable figure became stock");
             }
         }
 

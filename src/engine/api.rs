@@ -134,8 +134,26 @@ fn invalid_fields(fields: impl Serialize) -> Value {
 fn save_error(e: SaveError) -> Value {
     match e {
         SaveError::Invalid(fields) => invalid_fields(fields),
-        SaveError::State(e) => error("storage_error", &e.to_string(), "The extension's storage refused the write; nothing was changed."),
+        SaveError::State(e) => {
+            let code = if matches!(e, super::store::StateError::Store(crate::io::StoreError::Quota(_))) { "storage_quota" } else { "storage_error" };
+            error(code, &e.to_string(), "The extension's storage refused the write; nothing was changed.")
+        }
     }
+}
+
+/// Fields of sent settings that have the wrong type or an unknown value, for the form.
+fn refused_setting_fields(fields: &[String]) -> Value {
+    let items: Vec<Value> = fields
+        .iter()
+        .map(|f| {
+            json!({
+                "field": f,
+                "message_pl": "Nieprawidłowa wartość tego ustawienia (np. tekst zamiast liczby albo nieznana opcja).",
+                "message_en": "Invalid value for this setting (e.g. text instead of a number, or an unknown option).",
+            })
+        })
+        .collect();
+    invalid_fields(items)
 }
 
 fn busy() -> Value {
@@ -192,7 +210,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 }
                 Err(e) => Handled::reply(save_error(e)),
             },
-            Message::GetSettings => Handled::reply(ok(json!({"settings": self.settings().await}))),
+            Message::GetSettings => {
+                let (settings, reset) = self.settings_with_notes().await;
+                Handled::reply(ok(json!({"settings": settings, "resetFields": reset})))
+            }
             Message::SaveSettings { settings } => self.save_settings_message(settings).await,
             Message::TestConnection { connection } => Handled::reply(ok(json!({"checks": self.test_connection(connection).await}))),
             Message::Run { kind, dry_run, confirm_zeroing } => self.start(RunRequest { kind, dry_run, confirm_zeroing }).await,
@@ -215,16 +236,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     }
 
     async fn save_settings_message(&self, raw: Value) -> Handled {
-        let settings: Settings = match serde_json::from_value(raw) {
-            Ok(s) => s,
-            Err(e) => {
-                return Handled::reply(invalid_fields(vec![json!({
-                    "field": "",
-                    "message_pl": format!("Nieprawidłowa wartość ustawienia: {e}"),
-                    "message_en": format!("Invalid setting value: {e}"),
-                })]))
-            }
-        };
+        let (settings, refused) = Settings::from_stored(&raw);
+        if !refused.is_empty() {
+            return Handled::reply(refused_setting_fields(&refused));
+        }
         match self.save_settings(settings).await {
             Ok(s) => Handled { reply: ok(json!({"settings": s})), effects: self.standing_effects().await, start: None },
             Err(e) => Handled::reply(save_error(e)),

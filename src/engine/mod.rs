@@ -125,7 +125,15 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// The stored settings; unreadable or missing ones give the defaults (a newer field missing
     /// in an older version's settings takes its default).
     pub async fn settings(&self) -> Settings {
-        load(&self.store, SETTINGS_KEY).await.unwrap_or(None).unwrap_or_default()
+        self.settings_with_notes().await.0
+    }
+
+    /// The stored settings and the fields that no longer fit (they took their defaults).
+    pub async fn settings_with_notes(&self) -> (Settings, Vec<String>) {
+        match load::<serde_json::Value, _>(&self.store, SETTINGS_KEY).await {
+            Ok(Some(v)) => Settings::from_stored(&v),
+            _ => (Settings::default(), Vec::new()),
+        }
     }
 
     pub async fn save_settings(&self, settings: Settings) -> Result<Settings, SaveError> {

@@ -14,7 +14,7 @@
 
 use super::ledger::{Ledger, LedgerEntry, OrderState};
 use super::report::{custom_group, entry, group, Entry, Part, ProblemGroup, Section, SectionCounts};
-use super::run::{unreadable_group, Failure, PartResult};
+use super::run::{add_decode_problems, Failure, PartResult};
 use super::session::{Session, ShopRead, SystimRead};
 use super::store::{load, save, ShopKeys, StateError};
 use super::{Engine, Phase, Progress};
@@ -254,9 +254,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             Ok(r) => r,
             Err(e) => return Err((section, e.into())),
         };
-        if let Some(g) = unreadable_group(&read_problems) {
-            section.problems.push(g);
-        }
+        add_decode_problems(&mut section, &read_problems);
 
         // 3. Plan.
         self.progress_to(progress, Phase::Planning, 0, orders.len() as u32).await;
@@ -395,7 +393,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         for skipped in &plan.tally.skipped {
             let state = skip_state(skipped, now);
             let prev = ledger.get(skipped.order_id).await?;
-            if matches!(prev.as_ref().map(|p| &p.state), Some(OrderState::Imported { .. })) {
+            // An order in Systim, or perhaps in Systim, stays so whatever became of it in the shop.
+            if matches!(prev.as_ref().map(|p| &p.state), Some(OrderState::Imported { .. } | OrderState::Unverifiable { .. })) {
                 continue;
             }
             ledger.put(&LedgerEntry { order_id: skipped.order_id, state, updated_ms: now, lines: Vec::new() }).await?;

@@ -3,7 +3,7 @@
 //! second browser) never creates a product twice.
 
 use super::report::{custom_group, entry, group, Entry, Part, Section, SectionCounts};
-use super::run::{ends_shop_writes, unreadable_group, Failure, PartResult};
+use super::run::{ends_shop_writes, add_decode_problems, Failure, PartResult};
 use super::session::{Session, ShopRead, SystimRead};
 use super::stock::split_findings;
 use super::{Engine, Phase, Progress};
@@ -61,13 +61,12 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         progress: &mut Progress,
     ) -> Result<PartResult, (Section, Failure)> {
         let mut section = Section { kind: Part::Products, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() };
-        for g in [unreadable_group(&shop.problems), unreadable_group(&systim.problems)].into_iter().flatten() {
-            section.problems.push(g);
-        }
+        add_decode_problems(&mut section, &shop.problems);
+        add_decode_problems(&mut section, &systim.problems);
         self.progress_to(progress, Phase::Planning, 0, 0).await;
         // A new product's first stock is written in its creation: it must already leave out what
         // imported orders reserve, or the shop would offer those units again.
-        let inputs = match self.reservations(session, shop, settings, dry_run).await {
+        let inputs = match self.quantity_inputs(session, shop, systim, settings, dry_run).await {
             Ok(i) => i,
             Err(e) => return Err((section, e)),
         };

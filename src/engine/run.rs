@@ -94,18 +94,34 @@ impl Failure {
     }
 }
 
-/// Records that could not be read, as one problem group (nothing was assumed about them).
-pub(super) fn unreadable_group(problems: &[DecodeError]) -> Option<report::ProblemGroup> {
-    if problems.is_empty() {
-        return None;
+/// What decoding met, into the section: records left out (or left unchanged) are problems;
+/// fields ignored on records that were used are notes.
+pub(super) fn add_decode_problems(section: &mut Section, problems: &[DecodeError]) {
+    let entries = |kept: bool| -> Vec<report::Entry> {
+        problems
+            .iter()
+            .filter(|p| p.record_skipped != kept)
+            .map(|p| entry(p.record.clone(), p.to_string(), format!("{}: field {}: {}", p.record, p.field, p.problem)))
+            .collect()
+    };
+    let skipped = entries(false);
+    if !skipped.is_empty() {
+        section.problems.push(custom_group(
+            "unreadable_data",
+            ("Nieczytelne dane — te rekordy pominięto", "Unreadable data — these records were skipped"),
+            ("Sprawdź wskazane pola w panelu; nic nie zostało zgadnięte.", "Check the fields named in the panel; nothing was guessed."),
+            skipped,
+        ));
     }
-    let items = problems.iter().map(|p| entry(p.record.clone(), p.to_string(), format!("{}: field {}: {}", p.record, p.field, p.problem))).collect();
-    Some(custom_group(
-        "unreadable_data",
-        ("Nieczytelne dane — te rekordy pominięto lub nie zmieniono", "Unreadable data — these records were skipped or left unchanged"),
-        ("Sprawdź wskazane pola w panelu; nic nie zostało zgadnięte.", "Check the fields named in the panel; nothing was guessed."),
-        items,
-    ))
+    let kept = entries(true);
+    if !kept.is_empty() {
+        section.notes.push(custom_group(
+            "data_notes",
+            ("Uwagi do danych — rekordy użyto, pominięto tylko wskazane pole", "Data notes — the records were used, only the field named was ignored"),
+            ("Popraw wskazane pole, jeśli ma znaczenie (np. EAN); stan z nieczytelną ilością nie został wysłany.", "Fix the field if it matters (e.g. an EAN); stock with an unreadable quantity was not pushed."),
+            kept,
+        ));
+    }
 }
 
 impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
@@ -181,7 +197,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let interrupted = self.note_interrupted(&keys, req, progress).await;
         let result = self.read_and_run(&mut session, settings, req, progress, &mut sections).await;
         session.save_tokens(&self.store).await;
-        let _ = self.store.remove(&keys.checkpoint()).await;
+        if !req.dry_run {
+            // A preview leaves a dead run's checkpoint for the next real run to report.
+            let _ = self.store.remove(&keys.checkpoint()).await;
+        }
         if let (Some(note), Some(first)) = (interrupted, sections.first_mut()) {
             first.notes.insert(0, note);
         }
@@ -199,12 +218,15 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             let _ = save(&self.store, &keys.checkpoint(), &mine).await;
         }
         let p = previous.filter(|p| p.run_id != progress.run_id)?;
-        let phase = serde_json::to_value(p.phase).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        // The dead run's last progress record says how far it got (its checkpoint only that it began).
+        let last: Option<Progress> = load(&self.store, PROGRESS_KEY).await.unwrap_or(None);
+        let phase = last.filter(|l| l.run_id == p.run_id).map_or(p.phase, |l| l.phase);
+        let (phase_pl, phase_en) = phase_words(phase);
         Some(custom_group(
             "previous_run_interrupted",
             ("Poprzednia synchronizacja została przerwana", "The previous run was interrupted"),
             ("Nic nie trzeba robić: ta synchronizacja dokończyła pracę bez powtórzeń.", "Nothing to do: this run finished the work without repeating anything."),
-            vec![entry(p.run_id, format!("przerwana w fazie: {phase}"), format!("interrupted in phase: {phase}"))],
+            vec![entry(p.run_id, format!("przerwana w fazie: {phase_pl}"), format!("interrupted while {phase_en}"))],
         ))
     }
 
@@ -271,6 +293,19 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         };
         let _ = report::record(&self.store, &report).await;
         report
+    }
+}
+
+/// A phase in words, for the merchant.
+fn phase_words(phase: Phase) -> (&'static str, &'static str) {
+    match phase {
+        Phase::ReadingShop => ("odczyt sklepu", "reading the shop"),
+        Phase::ReadingSystim => ("odczyt Systim", "reading Systim"),
+        Phase::Planning => ("planowanie", "planning"),
+        Phase::ImportingOrders => ("import zamówień", "importing orders"),
+        Phase::CreatingProducts => ("tworzenie produktów", "creating products"),
+        Phase::WritingStock => ("zapis stanów", "writing stock"),
+        Phase::Finishing => ("zakończenie", "finishing"),
     }
 }
 

@@ -4,7 +4,7 @@
 use super::ledger::Ledger;
 use super::orders::{reserving_key, sum_reserved};
 use super::report::{custom_group, entry, group, Part, Section, SectionCounts};
-use super::run::{ends_shop_writes, unreadable_group, Failure, PartResult, RunRequest};
+use super::run::{ends_shop_writes, add_decode_problems, Failure, PartResult, RunRequest};
 use super::session::{Session, ShopRead, SystimRead};
 use super::store::{load, save, ShopKeys, StateError};
 use super::{Engine, Phase, Progress};
@@ -37,11 +37,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         progress: &mut Progress,
     ) -> Result<PartResult, (Section, Failure)> {
         let mut section = Section { kind: Part::Stock, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() };
-        for g in [unreadable_group(&shop.problems), unreadable_group(&systim.problems)].into_iter().flatten() {
-            section.problems.push(g);
-        }
+        add_decode_problems(&mut section, &shop.problems);
+        add_decode_problems(&mut section, &systim.problems);
         self.progress_to(progress, Phase::Planning, 0, 0).await;
-        let inputs = match self.reservations(session, shop, settings, req.dry_run).await {
+        let inputs = match self.quantity_inputs(session, shop, systim, settings, req.dry_run).await {
             Ok(i) => i,
             Err(e) => return Err((section, e)),
         };
@@ -79,7 +78,14 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// new or in progress). Orders that moved on leave the reserving set (not in a dry run).
     /// Every stock value the engine writes — a stock push or a new product's first stock — is
     /// net of these.
-    pub(super) async fn reservations(&self, session: &mut Session<'_, H, C>, shop: &ShopRead, settings: &Settings, dry_run: bool) -> Result<QuantityInputs, Failure> {
+    /// What the plans need besides the snapshots: reservations of imported open orders and the
+    /// products whose Systim quantity could not be read (never taken as 0).
+    pub(super) async fn quantity_inputs(&self, session: &mut Session<'_, H, C>, shop: &ShopRead, systim: &SystimRead, settings: &Settings, dry_run: bool) -> Result<QuantityInputs, Failure> {
+        let reserved = self.reservations(session, shop, settings, dry_run).await?;
+        Ok(QuantityInputs { unreadable: systim.snapshot.unreadable_stock.iter().copied().collect(), ..reserved })
+    }
+
+    async fn reservations(&self, session: &mut Session<'_, H, C>, shop: &ShopRead, settings: &Settings, dry_run: bool) -> Result<QuantityInputs, Failure> {
         if !settings.stock.reserve_open_orders {
             return Ok(QuantityInputs::default());
         }

@@ -93,6 +93,7 @@ pub fn systim(products: Vec<SystimProduct>) -> SystimSnapshot {
         delivery_methods: vec![NamedId { id: 1, name: "Kurier".into() }],
         payment_methods: vec![NamedId { id: 1, name: "Przelew".into() }],
         products,
+        unreadable_stock: Vec::new(),
     }
 }
 
