@@ -212,16 +212,23 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
 
     /// Record this run's checkpoint; if a previous run left one, say so in the report.
     async fn note_interrupted(&self, keys: &ShopKeys, req: &RunRequest, progress: &Progress) -> Option<report::ProblemGroup> {
-        let previous: Option<Checkpoint> = load(&self.store, &keys.checkpoint()).await.unwrap_or(None);
+        let mut previous: Option<Checkpoint> = load(&self.store, &keys.checkpoint()).await.unwrap_or(None);
+        // The dead run's last progress record says how far it got (its checkpoint only that it
+        // began); this run's progress is about to replace it, so the checkpoint takes it over.
+        let last: Option<Progress> = load(&self.store, PROGRESS_KEY).await.unwrap_or(None);
+        if let (Some(p), Some(l)) = (previous.as_mut(), last) {
+            if l.run_id == p.run_id {
+                p.phase = l.phase;
+            }
+        }
         let mine = Checkpoint { run_id: progress.run_id.clone(), kind: req.kind, started_ms: progress.started_ms, phase: Phase::ReadingShop };
-        if !req.dry_run {
-            let _ = save(&self.store, &keys.checkpoint(), &mine).await;
+        // A preview keeps the dead run's checkpoint for the next real run.
+        let kept = if req.dry_run { previous.as_ref() } else { Some(&mine) };
+        if let Some(checkpoint) = kept {
+            let _ = save(&self.store, &keys.checkpoint(), checkpoint).await;
         }
         let p = previous.filter(|p| p.run_id != progress.run_id)?;
-        // The dead run's last progress record says how far it got (its checkpoint only that it began).
-        let last: Option<Progress> = load(&self.store, PROGRESS_KEY).await.unwrap_or(None);
-        let phase = last.filter(|l| l.run_id == p.run_id).map_or(p.phase, |l| l.phase);
-        let (phase_pl, phase_en) = phase_words(phase);
+        let (phase_pl, phase_en) = phase_words(p.phase);
         Some(custom_group(
             "previous_run_interrupted",
             ("Poprzednia synchronizacja została przerwana", "The previous run was interrupted"),
