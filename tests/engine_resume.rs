@@ -59,10 +59,48 @@ fn an_order_killed_in_flight_is_never_sent_again_when_its_import_cannot_be_verif
     drop(engine);
     configure_systim(&world, json!({"disabled_methods": ["listOrders"]}));
     outlive_lock(&world);
-    let fresh = engine_on(&world, store);
+    let fresh = engine_resumed(&world, store);
     run_ok(&fresh, RunKind::Orders);
     run_ok(&fresh, RunKind::Orders);
     assert_eq!(marker_count(&world, 1), 1, "the order whose fate is unknown was sent again");
+}
+
+#[test]
+fn an_unverifiable_import_of_an_order_cancelled_since_stays_before_the_merchant() {
+    let (world, engine) = setup();
+    let store = engine.store.clone();
+    let w = world.clone();
+    world.before_call("act=addOrder", 1, move || w.kill_after(0, true));
+    assert!(drive(engine.run(request(RunKind::Orders))).is_none());
+    world.heal();
+    // The customer cancels; the account stops answering listOrders.
+    common::oracle::shop_rest(&world, "PUT", "orders/1", Some(&json!({"status_id": 8})));
+    configure_systim(&world, json!({"disabled_methods": ["listOrders"]}));
+    outlive_lock(&world);
+    let fresh = engine_resumed(&world, store);
+    for _ in 0..2 {
+        let report = run_ok(&fresh, RunKind::Orders);
+        let unverifiable: Vec<&str> = report.sections[0].problems.iter().filter(|g| g.reason == "import_unverifiable").flat_map(|g| &g.items).map(|i| i.reference.as_str()).collect();
+        assert_eq!(unverifiable, ["Zamówienie 1"], "the order in Systim for a cancelled shop order is no longer shown");
+    }
+}
+
+#[test]
+fn the_run_after_a_dead_one_says_where_it_died() {
+    let world = lean_demo_world();
+    let store = MemStorage::new();
+    let engine = engine_on(&world, store.clone());
+    let w = world.clone();
+    world.before_call("PUT", 1, move || w.kill_after(0, false));
+    assert!(drive(engine.run(request(RunKind::SendStock))).is_none());
+    world.heal();
+    // A preview in between does not swallow the news.
+    outlive_lock(&world);
+    let fresh = engine_resumed(&world, store);
+    run(&fresh, RunKind::SendStock, true);
+    let report = run_ok(&fresh, RunKind::SendStock);
+    let note = report.sections[0].notes.iter().find(|g| g.reason == "previous_run_interrupted").expect("the interruption is reported");
+    assert!(note.items[0].detail_pl.contains("zapis stanów"), "{:?}", note.items);
 }
 
 #[test]
