@@ -288,6 +288,11 @@ impl ApiError {
             NotJson { service: Service::Shoper, .. } => "Pod podanym adresem nie odpowiada API sklepu Shoper (zamiast danych \
                 przyszła strona WWW). Sprawdź w ustawieniach adres sklepu — to adres główny, np. https://twojsklep.pl."
                 .into(),
+            // 404/410: the address is wrong (a typo in the account name) — retrying cannot help.
+            NotJson { service: Service::Systim, status: status @ (404 | 410) } => format!(
+                "Pod tym adresem nie ma konta Systim (HTTP {status}). Sprawdź nazwę konta Systim w ustawieniach — \
+                 to część adresu przed .systim.pl, np. firma dla firma.systim.pl."
+            ),
             NotJson { service: Service::Systim, status } => format!(
                 "Systim zwrócił stronę błędu zamiast danych (HTTP {status}). Zwykle to chwilowa awaria po stronie Systim — \
                  spróbuj ponownie później. Jeśli błąd się powtarza, sprawdź nazwę konta Systim w ustawieniach."

@@ -1,7 +1,7 @@
 //! A run from start to report: lock, read both sides, run each part, record the report.
 
 use super::connection::FieldError;
-use super::report::{self, custom_group, entry, ErrorView, Outcome, Part, Report, RunKind, RunSummary, Section};
+use super::report::{self, custom_group, entry, ErrorView, Outcome, Part, Report, RunKind, RunSummary, Section, SectionCounts};
 use super::session::{Session, ShopRead, SystimRead};
 use super::store::{load, save, ShopKeys, StateError};
 use super::{lock, Engine, Phase, Progress, PROGRESS_KEY};
@@ -122,6 +122,27 @@ pub(super) fn add_decode_problems(section: &mut Section, problems: &[DecodeError
             kept,
         ));
     }
+}
+
+/// Systim lists products but none with a code (an account whose `listProducts` lacks
+/// `kod_produktu`): said once, instead of every product being reported missing.
+fn no_product_codes(systim: &SystimRead) -> Option<report::ProblemGroup> {
+    let products = &systim.snapshot.products;
+    if products.is_empty() || products.iter().any(|p| !p.code.is_blank()) {
+        return None;
+    }
+    Some(custom_group(
+        "systim_no_product_codes",
+        (
+            "Systim nie podaje kodów produktów (pole kod_produktu w listProducts) — nie da się dopasować produktów, nic nie zmieniono",
+            "Systim gives no product codes (field kod_produktu of listProducts) — products cannot be paired, nothing was changed",
+        ),
+        (
+            "Nadaj produktom kody w Systim; jeśli je mają, to konto nie udostępnia ich przez API — zgłoś to pomocy Systim.",
+            "Give the products codes in Systim; if they have them, this account does not expose them through the API — ask Systim's support.",
+        ),
+        vec![entry("listProducts", format!("produktów: {}, z kodem: 0", products.len()), format!("products: {}, with a code: 0", products.len()))],
+    ))
 }
 
 impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
@@ -245,6 +266,13 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         self.progress_to(progress, Phase::ReadingSystim, 0, 0).await;
         let wants_quantities = parts.iter().any(|p| matches!(p, Part::Stock | Part::Products));
         let systim: SystimRead = session.read_systim(settings, wants_quantities, parts.contains(&Part::Orders)).await?;
+        if let Some(group) = no_product_codes(&systim) {
+            // Every part pairs products by code: without codes each would blame every product.
+            for part in parts {
+                sections.push(Section { kind: part, counts: SectionCounts::default(), done: Vec::new(), problems: vec![group.clone()], notes: Vec::new() });
+            }
+            return Ok(false);
+        }
         let mut refused = false;
         for part in parts {
             if self.cancel.get() {

@@ -267,7 +267,14 @@ impl Finding {
             }
         }
         if !self.values.is_empty() {
-            parts.push(self.values.join(" vs "));
+            // Two sides compared read "a vs b"; anything else (the fields an address lacks) is a list.
+            let compared = matches!(self.reason, ReasonCode::CategoryDiffers | ReasonCode::VatDiffers) && self.values.len() == 2;
+            let text = if compared { self.values.join(" vs ") } else { self.values.join(", ") };
+            parts.push(match (self.reason, lang) {
+                (ReasonCode::AddressIncomplete, Lang::Pl) => format!("brakuje: {text}"),
+                (ReasonCode::AddressIncomplete, Lang::En) => format!("missing: {text}"),
+                _ => text,
+            });
         }
         if let Some(a) = self.amount {
             parts.push(format!("{}: {}", labels.amount, a.to_pl()));
