@@ -6,6 +6,7 @@ mod common;
 
 use common::harness::*;
 use common::oracle::shop_stock;
+use common::world::World;
 use serde_json::json;
 use shoper_systim::engine::report::RunKind;
 use shoper_systim::engine::RunError;
@@ -74,7 +75,7 @@ fn an_unverifiable_import_of_an_order_cancelled_since_stays_before_the_merchant(
     assert!(drive(engine.run(request(RunKind::Orders))).is_none());
     world.heal();
     // The customer cancels; the account stops answering listOrders.
-    common::oracle::shop_rest(&world, "PUT", "orders/1", Some(&json!({"status_id": 8})));
+    world.shop_rest("PUT", "orders/1", Some(&json!({"status_id": 8})));
     configure_systim(&world, json!({"disabled_methods": ["listOrders"]}));
     outlive_lock(&world);
     let fresh = engine_resumed(&world, store);

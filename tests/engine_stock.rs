@@ -5,7 +5,8 @@
 mod common;
 
 use common::harness::*;
-use common::oracle::{expected_stock, shop_rest, shop_stock};
+use common::oracle::{expected_stock, shop_stock};
+use common::world::World;
 use serde_json::json;
 use shoper_systim::engine::report::{Outcome, RunKind};
 use shoper_systim::engine::RunRequest;
@@ -62,7 +63,7 @@ fn an_imported_order_stops_reserving_once_the_shop_has_sent_it() {
     let mug = stock_id_of(&world, "KUB-300");
     let reserved = shop_stock(&world)[&mug];
     // Order 1 (2 × KUB-300) is shipped: Systim's figure is what counts for it from now on.
-    shop_rest(&world, "PUT", "orders/1", Some(&json!({"status_id": 7})));
+    world.shop_rest("PUT", "orders/1", Some(&json!({"status_id": 7})));
     run_ok(&engine, RunKind::Stock);
     assert_stock_as_demanded(&world, &before);
     assert_eq!(shop_stock(&world)[&mug], reserved + 2_000, "the shipped order's 2 mugs still held back");

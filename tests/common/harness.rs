@@ -1,7 +1,8 @@
-//! Engines on the in-process sandbox: the demo connection and settings, runs, and a run that is
-//! "killed" part-way (its future dropped, as a browser drops a service worker).
+//! Engines on a sandbox (in-process or a real server): the demo connection and settings, runs,
+//! and a run that is "killed" part-way (its future dropped, as a browser drops a service worker).
 
-use super::{InProcess, SHOP_URL, SYSTIM_URL};
+use super::world::World;
+use super::{InProcess, SHOP_URL};
 use pollster::block_on;
 use sandbox::Sandbox;
 use serde_json::{json, Value};
@@ -14,33 +15,36 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-pub type TestEngine = Engine<InProcess, MemStorage, VirtualClock>;
+pub type EngineOn<W> = Engine<W, MemStorage, VirtualClock>;
+pub type TestEngine = EngineOn<InProcess>;
 
 /// The host the import marker names for the in-process shop.
 pub const SHOP_HOST: &str = "127.0.0.1:18001";
 
-pub fn connection(world: &InProcess) -> Connection {
-    let info = world.sandbox.borrow().info();
+pub fn connection<W: World>(world: &W) -> Connection {
+    let info = world.info();
     let s = |k: &str| info[k].as_str().unwrap().to_string();
     Connection {
-        shop_url: SHOP_URL.into(),
+        shop_url: world.shop_url(),
         shoper_auth: ShoperAuthKind::User,
         shoper_login: s("shoper_login"),
         shoper_password: s("shoper_password"),
         shoper_token: String::new(),
-        systim_account: SYSTIM_URL.into(),
+        systim_account: world.systim_url(),
         systim_login: s("systim_login"),
         systim_key: s("systim_key"),
     }
 }
 
-pub fn systim_product_id(world: &InProcess, code: &str) -> u64 {
-    world.sandbox.borrow().systim.product_ids_by_code(code)[0]
+pub fn systim_product_id<W: World>(world: &W, code: &str) -> u64 {
+    let systim = world.systim_state();
+    let product = systim["products"].as_array().into_iter().flatten().find(|p| p["kod_produktu"] == code);
+    product.and_then(|p| p["id"].as_u64()).unwrap_or_else(|| panic!("no Systim product {code}"))
 }
 
 /// The settings a merchant of the demo shop would choose: import from 1 November, shipping as a
 /// Systim service line, delivery and payment mapped.
-pub fn demo_settings(world: &InProcess) -> Settings {
+pub fn demo_settings<W: World>(world: &W) -> Settings {
     let mut s = Settings::default();
     s.orders.start = StartPoint::Date("2026-11-01".into());
     s.orders.shipping_product_id = Some(systim_product_id(world, "DOSTAWA"));
@@ -51,8 +55,8 @@ pub fn demo_settings(world: &InProcess) -> Settings {
 }
 
 /// An engine on `world` with its own storage, connected and configured with `settings`.
-pub fn engine_with(world: &InProcess, store: MemStorage, settings: Settings) -> TestEngine {
-    let engine = Engine::new(world.clone(), store, world.clock.clone());
+pub fn engine_with<W: World>(world: &W, store: MemStorage, settings: Settings) -> EngineOn<W> {
+    let engine = Engine::new(world.clone(), store, world.clock().clone());
     block_on(async {
         engine.save_connection(connection(world)).await.expect("connection");
         engine.save_settings(settings).await.expect("settings");
@@ -62,11 +66,11 @@ pub fn engine_with(world: &InProcess, store: MemStorage, settings: Settings) -> 
 
 /// A fresh engine on storage an earlier engine left (a restarted background): nothing is saved
 /// into it first.
-pub fn engine_resumed(world: &InProcess, store: MemStorage) -> TestEngine {
-    Engine::new(world.clone(), store, world.clock.clone())
+pub fn engine_resumed<W: World>(world: &W, store: MemStorage) -> EngineOn<W> {
+    Engine::new(world.clone(), store, world.clock().clone())
 }
 
-pub fn engine_on(world: &InProcess, store: MemStorage) -> TestEngine {
+pub fn engine_on<W: World>(world: &W, store: MemStorage) -> EngineOn<W> {
     engine_with(world, store, demo_settings(world))
 }
 
@@ -101,23 +105,24 @@ pub fn request(kind: RunKind) -> RunRequest {
     RunRequest { kind, dry_run: false, confirm_zeroing: false }
 }
 
-pub fn try_run(engine: &TestEngine, req: RunRequest) -> Result<Report, RunError> {
+pub fn try_run<W: World>(engine: &EngineOn<W>, req: RunRequest) -> Result<Report, RunError> {
     block_on(engine.run(req))
 }
 
-pub fn run(engine: &TestEngine, kind: RunKind, dry_run: bool) -> Report {
+pub fn run<W: World>(engine: &EngineOn<W>, kind: RunKind, dry_run: bool) -> Report {
     try_run(engine, RunRequest { kind, dry_run, confirm_zeroing: false }).expect("run starts")
 }
 
 /// A real run that must end without an error.
-pub fn run_ok(engine: &TestEngine, kind: RunKind) -> Report {
+pub fn run_ok<W: World>(engine: &EngineOn<W>, kind: RunKind) -> Report {
     let report = run(engine, kind, false);
     assert!(report.error.is_none() && report.summary.outcome != Outcome::Failed, "{kind:?} failed: {:?}", report.error);
     report
 }
 
-/// Drive `fut` on this thread. Every future of the engine on the in-process sandbox completes
-/// without waiting, so `Pending` means the transport was cut off ([`InProcess::kill_after`]):
+/// Drive `fut` on this thread. Every future of the engine on a test world completes without
+/// waiting (the virtual clock; blocking sockets), so `Pending` means the transport was cut off
+/// ([`World::kill_after`]):
 /// the future is dropped there, like a background killed mid-await, and `None` is returned.
 pub fn drive<F: Future>(fut: F) -> Option<F::Output> {
     let mut fut = pin!(fut);
@@ -131,18 +136,18 @@ pub fn drive<F: Future>(fut: F) -> Option<F::Output> {
 /// Run on an engine whose transport dies after `calls` more HTTP calls (the last one reaches the
 /// sandbox when `commit_last`). `None` when the run was killed; the transport is healthy again
 /// afterwards.
-pub fn run_killed_after(world: &InProcess, engine: &TestEngine, req: RunRequest, calls: u64, commit_last: bool) -> Option<Result<Report, RunError>> {
+pub fn run_killed_after<W: World>(world: &W, engine: &EngineOn<W>, req: RunRequest, calls: u64, commit_last: bool) -> Option<Result<Report, RunError>> {
     world.kill_after(calls, commit_last);
     let out = drive(engine.run(req));
     world.heal();
     out
 }
 
-pub fn systim_orders(world: &InProcess) -> Vec<Value> {
-    world.state()["systim"]["orders"].as_array().cloned().unwrap_or_default()
+pub fn systim_orders<W: World>(world: &W) -> Vec<Value> {
+    world.systim_state()["orders"].as_array().cloned().unwrap_or_default()
 }
 
-pub fn shop_orders(world: &InProcess) -> Vec<Value> {
+pub fn shop_orders<W: World>(world: &W) -> Vec<Value> {
     world.state()["shoper"]["orders"].as_array().cloned().unwrap()
 }
 
@@ -151,22 +156,22 @@ pub fn marker_count(world: &InProcess, order_id: u64) -> usize {
     world.sandbox.borrow().systim.orders_with_marker(&format!("Shoper {order_id} @ {SHOP_HOST}"))
 }
 
-pub fn configure_shoper(world: &InProcess, knobs: Value) {
+pub fn configure_shoper<W: World>(world: &W, knobs: Value) {
     world.control("POST", "/shoper/config", knobs);
 }
 
-pub fn configure_systim(world: &InProcess, knobs: Value) {
+pub fn configure_systim<W: World>(world: &W, knobs: Value) {
     world.control("POST", "/systim/config", knobs);
 }
 
 /// Queue a fault for the next `count` calls to `service` matching a path part or Systim `act`.
-pub fn inject(world: &InProcess, service: &str, kind: &str, count: u32, matching: &str) {
+pub fn inject<W: World>(world: &W, service: &str, kind: &str, count: u32, matching: &str) {
     world.control("POST", "/faults", json!({"rules": [{"service": service, "kind": kind, "count": count, "matching": matching}]}));
 }
 
 /// Let a dead run's lock go stale (the clock moves past the lock's lifetime).
-pub fn outlive_lock(world: &InProcess) {
-    world.clock.advance(shoper_systim::engine::lock::LOCK_STALE_MS + 1);
+pub fn outlive_lock<W: World>(world: &W) {
+    world.clock().advance(shoper_systim::engine::lock::LOCK_STALE_MS + 1);
 }
 
 pub fn order_id(o: &Value) -> u64 {
@@ -175,7 +180,7 @@ pub fn order_id(o: &Value) -> u64 {
 
 /// What the merchant owns on both sides (catalogue, stock, orders) — not tokens, buckets or call
 /// counters, which every call moves.
-pub fn business_state(world: &InProcess) -> Value {
+pub fn business_state<W: World>(world: &W) -> Value {
     let s = world.state();
     json!({
         "shop_products": s["shoper"]["products"],
@@ -191,19 +196,19 @@ pub fn business_state(world: &InProcess) -> Value {
 pub const START_DATE: &str = "2026-11-01";
 
 /// Orders in Systim compared with what the shop demands.
-pub fn audit(world: &InProcess) -> super::oracle::OrderAudit {
+pub fn audit<W: World>(world: &W) -> super::oracle::OrderAudit {
     super::oracle::audit_orders(&world.state(), START_DATE, systim_product_id(world, "DOSTAWA"))
 }
 
 /// Every eligible order is in Systim exactly once with the shop's lines; nothing else is.
-pub fn assert_orders_settled(world: &InProcess) {
+pub fn assert_orders_settled<W: World>(world: &W) {
     let audit = audit(world);
     assert!(audit.is_clean(), "orders in Systim differ from the shop: {audit:?}");
 }
 
 /// Every eligible row carries the demanded value; every other row still has its value from
 /// `before`.
-pub fn assert_stock_as_demanded(world: &InProcess, before: &std::collections::BTreeMap<u64, i64>) {
+pub fn assert_stock_as_demanded<W: World>(world: &W, before: &std::collections::BTreeMap<u64, i64>) {
     let state = world.state();
     let expected = super::oracle::expected_stock_in(world, &state);
     let now = super::oracle::shop_stock_in(world, &state);
@@ -218,7 +223,7 @@ pub fn assert_stock_as_demanded(world: &InProcess, before: &std::collections::BT
 
 /// No row the engine changed since `before` offers more than Systim has minus what imported
 /// open orders reserve (the shop must never sell again what an order already took).
-pub fn assert_nothing_unsold(world: &InProcess, before: &std::collections::BTreeMap<u64, i64>) {
+pub fn assert_nothing_unsold<W: World>(world: &W, before: &std::collections::BTreeMap<u64, i64>) {
     let state = world.state();
     let expected = super::oracle::expected_stock_in(world, &state);
     let now = super::oracle::shop_stock_in(world, &state);

@@ -6,11 +6,16 @@ use sandbox::wire::Delivery;
 use sandbox::{Request, Sandbox, Service};
 use shoper_systim::io::{Http, HttpRequest, HttpResponse, NetError};
 use shoper_systim::mem::{MemStorage, VirtualClock};
-use std::cell::{Cell, RefCell};
+use shoper_systim::io::Clock;
+use std::cell::RefCell;
 use std::rc::Rc;
+use tap::Tap;
+use world::World;
 
 pub mod harness;
 pub mod oracle;
+pub mod tap;
+pub mod world;
 
 /// In-process base URLs: the port tells the adapter which stand-in a request is for.
 pub const SHOP_URL: &str = "http://127.0.0.1:18001";
@@ -32,21 +37,10 @@ pub struct InProcess {
     pub traffic: Rc<RefCell<Traffic>>,
     /// Simulated network latency per call (virtual ms).
     pub latency_ms: u64,
-    /// Calls left before the transport dies, and whether the dying call reaches the sandbox.
-    cutoff: Rc<Cell<Option<(u64, bool)>>>,
-    /// Something to do in the middle of a run: before the n-th call matching a text.
-    hook: Rc<RefCell<Option<Hook>>>,
-}
-
-/// See [`InProcess::before_call`] and [`InProcess::after_call`].
-struct Hook {
-    matching: String,
-    left: u32,
-    /// Fire before the call that follows the n-th match instead of before the match.
-    after: bool,
-    /// The n-th match has passed: fire before the next call.
-    armed: bool,
-    action: Box<dyn FnOnce()>,
+    tap: Rc<Tap>,
+    /// Shop dictionaries read once: reading them again would drain the static token's rate
+    /// limit while the virtual clock stands still.
+    dictionaries: Rc<RefCell<std::collections::BTreeMap<String, Vec<serde_json::Value>>>>,
 }
 
 impl InProcess {
@@ -55,106 +49,37 @@ impl InProcess {
     }
 
     pub fn with(sandbox: Sandbox) -> Self {
-        InProcess {
-            sandbox: Rc::new(RefCell::new(sandbox)),
-            clock: VirtualClock::default(),
-            traffic: Rc::default(),
-            latency_ms: 0,
-            cutoff: Rc::default(),
-            hook: Rc::default(),
-        }
+        InProcess { sandbox: Rc::new(RefCell::new(sandbox)), clock: VirtualClock::default(), traffic: Rc::default(), latency_ms: 0, tap: Rc::default(), dictionaries: Rc::default() }
     }
 
-    /// Run `action` just before the `nth` call whose URL or body contains `matching` reaches the
-    /// sandbox (an expired token, a second browser's run… in the middle of a run).
-    pub fn before_call(&self, matching: &str, nth: u32, action: impl FnOnce() + 'static) {
-        self.set_hook(matching, nth, false, action);
-    }
+    // The World methods tests call most, also without importing the trait.
 
-    /// Run `action` just before the call that follows the `nth` call matching `matching`.
-    pub fn after_call(&self, matching: &str, nth: u32, action: impl FnOnce() + 'static) {
-        self.set_hook(matching, nth, true, action);
-    }
-
-    /// Forget a hook that has not fired.
-    pub fn clear_hook(&self) {
-        self.hook.borrow_mut().take();
-    }
-
-    fn set_hook(&self, matching: &str, nth: u32, after: bool, action: impl FnOnce() + 'static) {
-        *self.hook.borrow_mut() = Some(Hook { matching: matching.into(), left: nth, after, armed: false, action: Box::new(action) });
-    }
-
-    fn run_hook(&self, req: &HttpRequest) {
-        let due = {
-            let mut slot = self.hook.borrow_mut();
-            let Some(hook) = slot.as_mut() else { return };
-            let matches = req.url.contains(&hook.matching) || req.body.as_deref().unwrap_or("").contains(&hook.matching);
-            if !hook.armed && matches {
-                hook.left = hook.left.saturating_sub(1);
-                hook.armed = hook.left == 0 && hook.after;
-                if hook.left == 0 && !hook.after {
-                    slot.take()
-                } else {
-                    None
-                }
-            } else if hook.armed {
-                slot.take()
-            } else {
-                None
-            }
-        };
-        if let Some(hook) = due {
-            (hook.action)();
-        }
-    }
-
-    /// After `calls` more calls, every call hangs forever (a killed background: the caller's
-    /// future is dropped while it waits). The dying call is served first when `commit_last`.
-    pub fn kill_after(&self, calls: u64, commit_last: bool) {
-        self.cutoff.set(Some((calls, commit_last)));
-    }
-
-    /// Undo [`Self::kill_after`].
-    pub fn heal(&self) {
-        self.cutoff.set(None);
-    }
-
-    /// Whether this call is the one the cut-off takes (and whether it is served first).
-    fn dies_now(&self) -> Option<bool> {
-        let (left, commit) = self.cutoff.get()?;
-        if left == 0 {
-            return Some(commit);
-        }
-        self.cutoff.set(Some((left - 1, commit)));
-        None
-    }
-
-    /// Call the control API (`/__sandbox/...`) directly.
     pub fn control(&self, method: &str, route: &str, body: serde_json::Value) -> serde_json::Value {
-        self.try_control(method, route, body).unwrap_or_else(|e| panic!("control {route}: {e}"))
+        World::control(self, method, route, body)
     }
 
-    /// The control API, a refusal (a storefront order beyond stock…) as `Err`.
     pub fn try_control(&self, method: &str, route: &str, body: serde_json::Value) -> Result<serde_json::Value, String> {
-        let req = Request::new(method, &format!("/__sandbox{route}")).with_body(serde_json::to_vec(&body).unwrap());
-        let resp = self.sandbox.borrow_mut().handle(Service::Shoper, &req, shoper_systim::io::Clock::now_ms(&self.clock));
-        if resp.status < 300 {
-            Ok(resp.body_json())
-        } else {
-            Err(format!("{} {}", resp.status, resp.body_text()))
-        }
+        World::try_control(self, method, route, body)
     }
 
-    /// What `GET /__sandbox/state` answers, built without the round trip through JSON text.
     pub fn state(&self) -> serde_json::Value {
-        let sandbox = self.sandbox.borrow();
-        serde_json::json!({
-            "scenario": sandbox.scenario.name,
-            "shoper": sandbox.shoper.state_json(),
-            "systim": sandbox.systim.state_json(),
-            "faults_injected": sandbox.faults.injected,
-        })
+        World::state(self)
+    }
+
+    pub fn kill_after(&self, calls: u64, commit_last: bool) {
+        self.tap.kill_after(calls, commit_last);
+    }
+
+    pub fn heal(&self) {
+        self.tap.heal();
+    }
+
+    pub fn before_call(&self, matching: &str, nth: u32, action: impl FnOnce() + 'static) {
+        self.tap.before_call(matching, nth, action);
+    }
+
+    pub fn after_call(&self, matching: &str, nth: u32, action: impl FnOnce() + 'static) {
+        self.tap.after_call(matching, nth, action);
     }
 
     fn route(url: &str) -> Option<(Service, String)> {
@@ -166,9 +91,91 @@ impl InProcess {
     }
 }
 
+impl World for InProcess {
+    fn clock(&self) -> &VirtualClock {
+        &self.clock
+    }
+
+    fn tap(&self) -> &Tap {
+        &self.tap
+    }
+
+    fn server_now(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    fn tick(&self) {
+        self.clock.advance(1);
+    }
+
+    fn shop_url(&self) -> String {
+        SHOP_URL.into()
+    }
+
+    fn systim_url(&self) -> String {
+        SYSTIM_URL.into()
+    }
+
+    /// Straight into the sandbox (no sockets).
+    fn try_control(&self, method: &str, route: &str, body: serde_json::Value) -> Result<serde_json::Value, String> {
+        let req = Request::new(method, &format!("/__sandbox{route}")).with_body(serde_json::to_vec(&body).unwrap());
+        let resp = self.sandbox.borrow_mut().handle(Service::Shoper, &req, self.clock.now_ms());
+        if resp.status < 300 {
+            Ok(resp.body_json())
+        } else {
+            Err(format!("{} {}", resp.status, resp.body_text()))
+        }
+    }
+
+    /// Past the fault injection and the request log: the oracle and the merchant's own actions
+    /// must not disturb the run checked.
+    fn shop_rest(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> serde_json::Value {
+        let token = self.sandbox.borrow().info()["shoper_token"].as_str().unwrap().to_string();
+        let mut req = Request::new(method, &format!("/webapi/rest/{path}")).with_header("authorization", &format!("Bearer {token}"));
+        if let Some(b) = body {
+            req = req.with_header("content-type", "application/json").with_body(serde_json::to_vec(b).unwrap());
+        }
+        let resp = self.sandbox.borrow_mut().shoper.handle(&req, self.clock.now_ms());
+        assert_eq!(resp.status, 200, "{method} {path}: {}", resp.body_text());
+        resp.body_json()
+    }
+
+    fn shop_dictionary(&self, resource: &str) -> Vec<serde_json::Value> {
+        if let Some(list) = self.dictionaries.borrow().get(resource) {
+            return list.clone();
+        }
+        let list = self.shop_rest("GET", &format!("{resource}?limit=50"), None)["list"].as_array().cloned().unwrap_or_default();
+        self.dictionaries.borrow_mut().insert(resource.to_string(), list.clone());
+        list
+    }
+
+    /// Built without the round trip through JSON text.
+    fn state(&self) -> serde_json::Value {
+        let sandbox = self.sandbox.borrow();
+        serde_json::json!({
+            "scenario": sandbox.scenario.name,
+            "shoper": sandbox.shoper.state_json(),
+            "systim": sandbox.systim.state_json(),
+            "faults_injected": sandbox.faults.injected,
+        })
+    }
+
+    fn systim_state(&self) -> serde_json::Value {
+        self.sandbox.borrow().systim.state_json()
+    }
+
+    fn info(&self) -> serde_json::Value {
+        self.sandbox.borrow().info()
+    }
+
+    fn log(&self) -> Vec<serde_json::Value> {
+        self.sandbox.borrow().log.iter().map(|e| serde_json::to_value(e).unwrap()).collect()
+    }
+}
+
 impl Http for InProcess {
     async fn send(&self, req: HttpRequest) -> Result<HttpResponse, NetError> {
-        self.run_hook(&req);
+        self.tap.run_hook(&req);
         let Some((service, path)) = Self::route(&req.url) else {
             return Err(NetError::Unreachable(format!("no host behind {}", req.url)));
         };
@@ -187,8 +194,8 @@ impl Http for InProcess {
             }
         }
         self.clock.advance(self.latency_ms);
-        let now = shoper_systim::io::Clock::now_ms(&self.clock);
-        if let Some(commit) = self.dies_now() {
+        let now = self.clock.now_ms();
+        if let Some(commit) = self.tap.dies_now() {
             if commit {
                 self.sandbox.borrow_mut().handle(service, &sreq, now);
             }

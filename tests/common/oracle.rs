@@ -16,9 +16,8 @@
 //!   when it has none) no shop row has, even up to case and spaces, when the code is unique in
 //!   Systim and the shop has a category of the same name.
 
-use super::InProcess;
+use super::world::World;
 use sandbox::control::parse_milli;
-use sandbox::Request;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -193,23 +192,6 @@ pub fn audit_orders(state: &Value, start_date: &str, shipping_product: u64) -> O
     audit
 }
 
-/// A call to the shop's REST API with the static token, past the fault injection and the
-/// request log (the oracle and the merchant's own actions must not disturb the run checked).
-pub fn shop_rest(world: &InProcess, method: &str, path: &str, body: Option<&Value>) -> Value {
-    let token = world.sandbox.borrow().info()["shoper_token"].as_str().unwrap().to_string();
-    let mut req = Request::new(method, &format!("/webapi/rest/{path}")).with_header("authorization", &format!("Bearer {token}"));
-    if let Some(b) = body {
-        req = req.with_header("content-type", "application/json").with_body(serde_json::to_vec(b).unwrap());
-    }
-    let now = shoper_systim::io::Clock::now_ms(&world.clock);
-    let resp = world.sandbox.borrow_mut().shoper.handle(&req, now);
-    assert_eq!(resp.status, 200, "{method} {path}: {}", resp.body_text());
-    resp.body_json()
-}
-
-fn shop_dictionary(world: &InProcess, resource: &str) -> Vec<Value> {
-    shop_rest(world, "GET", &format!("{resource}?limit=50"), None)["list"].as_array().cloned().unwrap_or_default()
-}
 
 /// A shop stock row with what the rules look at.
 #[derive(Clone, Debug)]
@@ -247,9 +229,9 @@ fn names_by_id(list: &[Value], id_field: &str, name: impl Fn(&Value) -> String) 
 }
 
 /// Every stock row of the shop (base rows and variants).
-pub fn shop_rows(world: &InProcess, state: &Value) -> Vec<ShopRow> {
-    let taxes = names_by_id(&shop_dictionary(world, "taxes"), "tax_id", |t| vat_label(text(&t["name"])));
-    let fractional: BTreeSet<u64> = shop_dictionary(world, "units").iter().filter(|u| num(&u["floating_point"]) == 1.0).map(|u| id(&u["unit_id"])).collect();
+pub fn shop_rows<W: World>(world: &W, state: &Value) -> Vec<ShopRow> {
+    let taxes = names_by_id(&world.shop_dictionary("taxes"), "tax_id", |t| vat_label(text(&t["name"])));
+    let fractional: BTreeSet<u64> = world.shop_dictionary("units").iter().filter(|u| num(&u["floating_point"]) == 1.0).map(|u| id(&u["unit_id"])).collect();
     let categories = names_by_id(state["shoper"]["categories"].as_array().unwrap(), "category_id", |c| text(&c["translations"]["pl_PL"]["name"]).to_string());
     let mut rows = Vec::new();
     for p in state["shoper"]["products"].as_array().into_iter().flatten() {
@@ -314,7 +296,7 @@ pub struct Pair {
 }
 
 /// The shop rows the stock rules apply to.
-pub fn eligible_pairs(world: &InProcess, state: &Value) -> Vec<Pair> {
+pub fn eligible_pairs<W: World>(world: &W, state: &Value) -> Vec<Pair> {
     let rows = shop_rows(world, state);
     let products = systim_products(state);
     let mut out = Vec::new();
@@ -333,11 +315,11 @@ pub fn eligible_pairs(world: &InProcess, state: &Value) -> Vec<Pair> {
 
 /// The value the rules demand for each eligible shop row (stock id → thousandths); rows not in
 /// the map must be left alone.
-pub fn expected_stock(world: &InProcess) -> BTreeMap<u64, i64> {
+pub fn expected_stock<W: World>(world: &W) -> BTreeMap<u64, i64> {
     expected_stock_in(world, &world.state())
 }
 
-pub fn expected_stock_in(world: &InProcess, state: &Value) -> BTreeMap<u64, i64> {
+pub fn expected_stock_in<W: World>(world: &W, state: &Value) -> BTreeMap<u64, i64> {
     let quantities: BTreeMap<u64, i64> = systim_products(state).into_iter().map(|p| (p.id, p.quantity)).collect();
     let reserved = reserved(state);
     eligible_pairs(world, state)
@@ -354,11 +336,11 @@ pub fn demanded(available: i64, fractional: bool) -> i64 {
 }
 
 /// Shop stock by stock id, thousandths.
-pub fn shop_stock(world: &InProcess) -> BTreeMap<u64, i64> {
+pub fn shop_stock<W: World>(world: &W) -> BTreeMap<u64, i64> {
     shop_stock_in(world, &world.state())
 }
 
-pub fn shop_stock_in(world: &InProcess, state: &Value) -> BTreeMap<u64, i64> {
+pub fn shop_stock_in<W: World>(world: &W, state: &Value) -> BTreeMap<u64, i64> {
     shop_rows(world, state).into_iter().map(|r| (r.stock_id, r.stock)).collect()
 }
 
@@ -377,7 +359,7 @@ pub fn shop_code(p: &SystimProduct) -> String {
 }
 
 /// Codes of the Systim products a product run must create in the shop.
-pub fn codes_to_create(world: &InProcess) -> BTreeSet<String> {
+pub fn codes_to_create<W: World>(world: &W) -> BTreeSet<String> {
     let state = world.state();
     let rows = shop_rows(world, &state);
     let products = systim_products(&state);
@@ -397,7 +379,7 @@ fn shop_category_names(state: &Value) -> Vec<String> {
 }
 
 /// How many shop stock rows carry each code.
-pub fn shop_code_counts(world: &InProcess) -> BTreeMap<String, usize> {
+pub fn shop_code_counts<W: World>(world: &W) -> BTreeMap<String, usize> {
     let state = world.state();
     let mut out = BTreeMap::new();
     for r in shop_rows(world, &state) {

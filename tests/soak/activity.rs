@@ -6,10 +6,9 @@
 
 use crate::common::harness::inject;
 use crate::common::oracle::{eligible_pairs, id, milli, status_is_open, systim_ids_by_code, systim_orders_by_marker, Pair};
-use crate::common::InProcess;
+use crate::common::world::World;
 use sandbox::catalogue::Rng;
 use serde_json::{json, Value};
-use shoper_systim::io::Clock;
 use std::collections::BTreeMap;
 
 /// Systim's main (and in the demo only) store.
@@ -42,6 +41,11 @@ impl Truth {
         self.quantity.get(&product).and_then(|changes| changes.iter().rev().find(|(at, _)| *at <= t)).map(|(_, q)| *q).unwrap_or(0)
     }
 
+    /// The Systim figure of a product now (the engine never changes it; only the world does).
+    fn latest(&self, product: u64) -> i64 {
+        self.quantity_at(product, u64::MAX)
+    }
+
     /// When the order stopped being open (shipped, cancelled), if it did; `Some(placed)` for an
     /// order that was never open.
     pub fn closed_at(&self, order_id: u64) -> Option<u64> {
@@ -70,7 +74,7 @@ pub struct Activity {
 
 impl Activity {
     /// Record the world as it is before the first run.
-    pub fn new(world: &InProcess, seed: u64) -> Activity {
+    pub fn new<W: World>(world: &W, seed: u64) -> Activity {
         let state = world.state();
         let pairs = eligible_pairs(world, &state);
         let mut truth = Truth::default();
@@ -89,7 +93,7 @@ impl Activity {
     }
 
     /// Everything that happens between two runs (about a minute of a shop's life).
-    pub fn step(&mut self, world: &InProcess) {
+    pub fn step<W: World>(&mut self, world: &W) {
         for _ in 0..self.rng.below(4) {
             self.place_order(world);
         }
@@ -99,11 +103,7 @@ impl Activity {
         self.ship_orders(world);
         self.disturb(world);
         // Whatever the next run does comes strictly after all of this.
-        world.clock.advance(1);
-    }
-
-    fn now(world: &InProcess) -> u64 {
-        world.clock.now_ms()
+        world.tick();
     }
 
     fn pick(&mut self) -> Pair {
@@ -112,7 +112,7 @@ impl Activity {
 
     /// A customer's order of one to three products in stock; now and then one with a product
     /// Systim does not have (held, never imported) or cancelled at once (never imported).
-    fn place_order(&mut self, world: &InProcess) {
+    fn place_order<W: World>(&mut self, world: &W) {
         let lines: Vec<Pair> = (0..1 + self.rng.below(3)).map(|_| self.pick()).collect();
         let mut spec_lines: Vec<Value> = lines.iter().map(|p| json!({"stock_id": p.stock_id, "quantity": 1 + self.rng.below(2)})).collect();
         if self.rng.chance(0.04) {
@@ -124,7 +124,7 @@ impl Activity {
         // Out of stock in the shop: the customer goes away.
         let Ok(answer) = world.try_control("POST", "/orders", spec.clone()) else { return };
         let order_id = id(&answer["order_id"]);
-        let t = Self::now(world);
+        let t = world.server_now();
         let taken = lines.iter().zip(&spec_lines).map(|(p, l)| (p.systim_id, id(&l["quantity"]) as i64 * 1000)).collect();
         self.truth.orders.insert(order_id, PlacedOrder { placed_ms: t, lines: taken });
         self.truth.set_status(order_id, t, status);
@@ -132,31 +132,32 @@ impl Activity {
     }
 
     /// A delivery or a stocktaking sets a product's Systim figure.
-    fn restock(&mut self, world: &InProcess) {
+    fn restock<W: World>(&mut self, world: &W) {
         let pair = self.pick();
         let quantity = self.rng.below(40) as i64 * 1000;
         self.set_systim_quantity(world, pair.systim_id, quantity);
     }
 
-    fn set_systim_quantity(&mut self, world: &InProcess, product: u64, quantity: i64) {
-        world.sandbox.borrow_mut().systim.set_quantity(product, STORE, quantity).expect("a Systim product");
-        self.truth.set_quantity(product, Self::now(world), quantity);
+    fn set_systim_quantity<W: World>(&mut self, world: &W, product: u64, quantity: i64) {
+        let text = format!("{}{}.{:03}", if quantity < 0 { "-" } else { "" }, quantity.abs() / 1000, quantity.abs() % 1000);
+        world.control("POST", "/systim/stock", json!({"product_id": product, "store_id": STORE, "quantity": text}));
+        self.truth.set_quantity(product, world.server_now(), quantity);
     }
 
     /// Some imported orders still open are shipped: their status moves on in the shop and Systim
     /// issues their lines (its figure drops by them), as a goods-issue document would.
-    fn ship_orders(&mut self, world: &InProcess) {
-        let in_systim = systim_orders_by_marker(&json!({"systim": {"orders": world.sandbox.borrow().systim.state_json()["orders"]}}));
+    fn ship_orders<W: World>(&mut self, world: &W) {
+        let in_systim = systim_orders_by_marker(&json!({"systim": {"orders": world.systim_state()["orders"]}}));
         for (order_id, copies) in in_systim {
             let open = self.truth.statuses.get(&order_id).and_then(|s| s.last()).is_some_and(|(_, status)| status_is_open(*status));
             if !open || !self.rng.chance(0.15) {
                 continue;
             }
-            crate::common::oracle::shop_rest(world, "PUT", &format!("orders/{order_id}"), Some(&json!({"status_id": SHIPPED})));
-            self.truth.set_status(order_id, Self::now(world), SHIPPED);
+            world.shop_rest("PUT", &format!("orders/{order_id}"), Some(&json!({"status_id": SHIPPED})));
+            self.truth.set_status(order_id, world.server_now(), SHIPPED);
             for line in copies[0]["lines"].as_array().into_iter().flatten() {
                 let product = id(&line["id"]);
-                let left = world.sandbox.borrow().systim.quantity(product, STORE).unwrap_or(0) - id(&line["ilosc_milli"]) as i64;
+                let left = self.truth.latest(product) - id(&line["ilosc_milli"]) as i64;
                 self.set_systim_quantity(world, product, left);
             }
         }
@@ -164,12 +165,12 @@ impl Activity {
 
     /// Now and then, in the middle of the next run: Shoper tokens expire, the merchant logs into
     /// Systim (its API tokens die), or another app eats the shop's rate limit.
-    fn disturb(&mut self, world: &InProcess) {
+    fn disturb<W: World>(&mut self, world: &W) {
         let at_call = 1 + self.rng.below(60) as u32;
         let w = world.clone();
         match self.rng.below(20) {
-            0 => world.before_call("", at_call, move || w.sandbox.borrow_mut().shoper.expire_tokens()),
-            1 => world.before_call("", at_call, move || w.sandbox.borrow_mut().systim.kill_tokens()),
+            0 => world.before_call("", at_call, move || drop(w.control("POST", "/shoper/expire-tokens", Value::Null))),
+            1 => world.before_call("", at_call, move || drop(w.control("POST", "/systim/kill-tokens", Value::Null))),
             2 => inject(world, "shoper", "http429", 3 + self.rng.below(6) as u32, ""),
             _ => return,
         }

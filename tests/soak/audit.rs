@@ -4,9 +4,7 @@
 use crate::activity::Truth;
 use crate::common::harness::{systim_product_id, START_DATE};
 use crate::common::oracle::{audit_orders, demanded, eligible_pairs, expected_stock_in, id, milli, shop_stock_in, systim_lines, systim_orders_by_marker, Pair};
-use crate::common::InProcess;
-use sandbox::control::LogEntry;
-use sandbox::Service;
+use crate::common::world::World;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -56,13 +54,16 @@ struct Write {
 }
 
 /// Stock writes that reached the shop (a refused or replaced answer committed nothing; a slow or
-/// dropped one did).
-fn stock_writes(log: &[LogEntry]) -> Vec<Write> {
+/// dropped one did), from the sandbox's request log (`LogEntry` as JSON).
+fn stock_writes(log: &[Value]) -> Vec<Write> {
     let mut out = Vec::new();
-    for e in log.iter().filter(|e| e.service == Service::Shoper && e.status == 200) {
-        let Some(body) = &e.body else { continue };
-        let at = e.time_ms;
-        match (e.method.as_str(), e.path.trim_start_matches("/webapi/rest/")) {
+    for e in log.iter().filter(|e| e["service"] == "shoper" && e["status"] == 200) {
+        let body = &e["body"];
+        if body.is_null() {
+            continue;
+        }
+        let at = id(&e["time_ms"]);
+        match (e["method"].as_str().unwrap_or(""), e["path"].as_str().unwrap_or("").trim_start_matches("/webapi/rest/")) {
             ("POST", "bulk") => {
                 for op in body.as_array().into_iter().flatten().filter(|op| op["method"] == "PUT") {
                     out.extend(row_write(at, op["path"].as_str().unwrap_or(""), &op["body"]));
@@ -151,7 +152,7 @@ fn judge_writes(figures: &mut Figures, writes: &[Write], pairs: &[Pair], state: 
 }
 
 /// The verdict after the final fault-free run.
-pub fn figures(world: &InProcess, truth: &Truth) -> Figures {
+pub fn figures<W: World>(world: &W, truth: &Truth) -> Figures {
     let state = world.state();
     let orders = audit_orders(&state, START_DATE, systim_product_id(world, "DOSTAWA"));
     let mut figures = Figures {
@@ -171,7 +172,7 @@ pub fn figures(world: &InProcess, truth: &Truth) -> Figures {
             figures.details.push(format!("row {row} ends at {:?}, the rules demand {want}", now.get(row)));
         }
     }
-    let writes = stock_writes(&world.sandbox.borrow().log);
+    let writes = stock_writes(&world.log());
     figures.stock_writes = writes.len() as u64;
     judge_writes(&mut figures, &writes, &eligible_pairs(world, &state), &state, truth);
     figures

@@ -20,6 +20,7 @@ mod audit;
 
 use activity::Activity;
 use common::harness::*;
+use common::world::World;
 use sandbox::catalogue::Rng;
 use serde_json::json;
 use shoper_systim::engine::report::RunKind;
@@ -64,10 +65,7 @@ fn pick_kind(rng: &mut Rng) -> RunKind {
     }
 }
 
-fn soak(cfg: &Config) -> audit::Figures {
-    let mut world = demo_world();
-    // Every call takes a millisecond: the log's times order all calls and changes strictly.
-    world.latency_ms = 1;
+fn soak<W: World>(world: W, cfg: &Config) -> audit::Figures {
     let store = MemStorage::new();
     let mut activity = Activity::new(&world, cfg.seed);
     let mut engine = engine_on(&world, store.clone());
@@ -87,7 +85,8 @@ fn soak(cfg: &Config) -> audit::Figures {
         } else {
             try_run(&engine, req).expect("no other run holds the lock");
         }
-        world.clock.advance(RUN_INTERVAL_MS);
+        world.clock().advance(RUN_INTERVAL_MS);
+        world.tick();
     }
     world.control("DELETE", "/faults", json!(null));
     world.clear_hook();
@@ -114,7 +113,10 @@ fn write_report(figures: &audit::Figures) {
 #[test]
 fn soak_under_faults_loses_nothing_duplicates_nothing_and_never_unsells() {
     let cfg = Config::from_env();
-    let figures = soak(&cfg);
+    let mut world = demo_world();
+    // Every call takes a millisecond: the log's times order all calls and changes strictly.
+    world.latency_ms = 1;
+    let figures = soak(world, &cfg);
     println!("soak: seed {} fault rate {}", cfg.seed, cfg.fault_rate);
     for (key, value) in serde_json::to_value(&figures).unwrap().as_object().unwrap() {
         println!("soak: {key} = {value}");
