@@ -2,6 +2,7 @@
 // options page sets the connection up and checks it, and an orders run from the popup's protocol
 // imports into the sandbox's Systim. The rest of the suite runs in Chromium.
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { buildDevExtension, until } from "./lib/browser.mjs";
@@ -12,12 +13,14 @@ let sandbox;
 let firefox;
 before(async () => {
   sandbox = await startSandbox();
-  const chromeDir = buildDevExtension();
-  firefox = await launchFirefox({ addonPath: path.join(path.dirname(chromeDir), "shoper-systim-firefox.zip") });
+  distDir = path.dirname(buildDevExtension());
+  firefox = await launchFirefox({ addonPath: path.join(distDir, "shoper-systim-firefox.zip") });
 });
+let distDir;
 after(async () => {
   await firefox?.close();
   await sandbox?.stop();
+  if (distDir) fs.rmSync(distDir, { recursive: true, force: true });
 });
 
 /** One message from the open extension page (docs/messages.md). */

@@ -8,10 +8,11 @@ import { chromium } from "playwright-core";
 import { paths } from "./paths.mjs";
 
 /**
- * `node extension/tools/build.mjs --dev-hosts` into `outDir` (default target/e2e/dist); gives
- * back the Chrome directory. Cheap (no wasm build): run once per test file.
+ * `node extension/tools/build.mjs --dev-hosts` into `outDir` (default: a fresh temporary
+ * directory, so test files may run side by side); gives back the Chrome directory (Firefox's
+ * zip is next to it). Cheap (no wasm build): run once per test file.
  */
-export function buildDevExtension(outDir = path.join(paths.root, "target/e2e/dist")) {
+export function buildDevExtension(outDir = fs.mkdtempSync(path.join(os.tmpdir(), "shoper-systim-dist-"))) {
   if (!fs.existsSync(path.join(paths.pkg, "shoper_systim_bg.wasm"))) {
     throw new Error(`${paths.pkg} has no wasm: run ./build.sh first`);
   }
@@ -23,7 +24,9 @@ export function buildDevExtension(outDir = path.join(paths.root, "target/e2e/dis
  * Launches Chromium with the extension in a fresh profile, in Polish. Resolves to
  * `{context, extensionId, worker, page(name), close()}`.
  */
-export async function launchBrowser({ extensionDir = buildDevExtension(), lang = "pl", downloads } = {}) {
+export async function launchBrowser({ extensionDir, lang = "pl", downloads } = {}) {
+  const ownBuild = !extensionDir;
+  extensionDir ??= buildDevExtension();
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "shoper-systim-profile-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: paths.chromium,
@@ -70,6 +73,7 @@ export async function launchBrowser({ extensionDir = buildDevExtension(), lang =
     async close() {
       await context.close().catch(() => {});
       fs.rmSync(profile, { recursive: true, force: true });
+      if (ownBuild) fs.rmSync(path.dirname(extensionDir), { recursive: true, force: true });
     },
   };
   return browser;
