@@ -83,6 +83,8 @@ try {
   }
   await popup.screenshot({ path: shot("popup.png"), fullPage: true });
   await popup.screenshot({ path: shot("popup-first-screen.png") }); // what the 400 × 600 popup shows at first
+  const report = await popup.locator('[data-testid="report-view"]').boundingBox();
+  await popup.screenshot({ path: shot("popup-report.png"), fullPage: true, clip: { ...report, height: Math.min(report.height, 900) } });
 
   step("popup: Eksportuj produkty do CSV");
   const csv = await flow.exportCsvFromPage(popup);
@@ -112,7 +114,7 @@ try {
   checks.push(...checkBadges(badges, after, orderReports));
   print(checks.map((c) => `${c.ok ? "✓" : "✗"} ${c.what}${c.detail && !c.ok ? ` — ${c.detail}` : ""}`));
 
-  step(`screenshots: ${["options.png", "popup.png", "popup-first-screen.png", "admin-orders.png"].map(shot).join(", ")}`);
+  step(`screenshots: ${["options.png", "popup.png", "popup-first-screen.png", "popup-report.png", "admin-orders.png"].map(shot).join(", ")}`);
   failed = checks.some((c) => !c.ok);
   console.log(failed ? "\nDEMO FAILED: the state does not match the report (see ✗ above)" : "\nDEMO OK: the sandbox's state is what the reports say");
 } catch (e) {
