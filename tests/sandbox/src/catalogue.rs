@@ -314,6 +314,12 @@ const CITIES: [(&str, &str); 6] = [
     ("Zielona Góra", "65-001"),
 ];
 
+/// A valid EAN-13 from its first twelve digits (the check digit appended).
+pub fn ean13(first12: &str) -> String {
+    let sum: u32 = first12.bytes().enumerate().map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 1 } else { 3 }).sum();
+    format!("{first12}{}", (10 - sum % 10) % 10)
+}
+
 /// The generic, trap-free part of a catalogue: `n` products matched on both sides, plus their
 /// share of shop-only and Systim-only products. Codes `KAT-00001`…
 fn regular_items(rng: &mut Rng, n: usize, first_index: usize) -> Vec<Item> {
@@ -335,10 +341,10 @@ fn regular_items(rng: &mut Rng, n: usize, first_index: usize) -> Vec<Item> {
         let shop_stock = if rng.chance(0.3) { rng.below(60) as i64 * 1000 } else { sys_stock };
         let mut item = both("regular", &code, &name, category, vat, price, shop_stock, sys_stock, "szt.");
         if let Some(sy) = item.systim.as_mut() {
-            sy.ean = format!("590{:010}", 1_000_000 + k);
+            sy.ean = ean13(&format!("590{:09}", 1_000_000 + k));
         }
         if let Some(sh) = item.shop.as_mut() {
-            sh.ean = format!("590{:010}", 1_000_000 + k);
+            sh.ean = ean13(&format!("590{:09}", 1_000_000 + k));
         }
         out.push(item);
     }
@@ -435,6 +441,15 @@ fn trap_items() -> Vec<Item> {
     // Missing pl_PL translation is added by the multilang scenario; HTML/entities in names:
     v.push(both("name with entities", "HER-AMP", "Herbata \"Earl Grey\" & bergamotka <100 g>", "Herbaty", Vat::R23, 2_290, 10_000, 14_000, "szt."));
     v
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn generated_eans_carry_a_valid_check_digit() {
+        assert_eq!(super::ean13("590123412345"), "5901234123457");
+        assert_eq!(super::ean13("400638133393"), "4006381333931");
+    }
 }
 
 fn find(items: &[Item], code: &str) -> usize {
