@@ -82,7 +82,7 @@ fn quantities_per_store_and_unknown_store_is_code_6() {
     assert_eq!(v1["result"][&mug], json!({"id_produktu": mug, "nazwa_produktu": "Kubek ceramiczny 300 ml", "kod_kreskowy": null, "ilosc": "20.00"}));
     assert_eq!(v2["result"][&mug]["ilosc"], "1.00");
     let regular = st.product_ids_by_code("KAT-00040")[0].to_string();
-    assert_eq!(v1["result"][&regular]["kod_kreskowy"], "5900001000040");
+    assert_eq!(v1["result"][&regular]["kod_kreskowy"], "5900010000401");
     let dostawa = dostawa_id(&st);
     assert!(v1["result"].get(&dostawa).is_none(), "services have no stock rows");
     for (id, field) in [("3", "id_magazynu"), ("abc", "id_magazynu"), ("", "id_magazynu")] {
