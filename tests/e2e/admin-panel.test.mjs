@@ -2,8 +2,8 @@
 // order's page, the "Systim" button (sync now, open the report), and no key anywhere near it.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { contentScriptWorld, until } from "./lib/browser.mjs";
-import { extensionOnSandbox, storefrontOrder } from "./lib/fixture.mjs";
+import { contentScriptWorld, pageText, until } from "./lib/browser.mjs";
+import { extensionOnSandbox, runToEnd, storefrontOrder } from "./lib/fixture.mjs";
 import { clickSystimWidget, orderBadges } from "./lib/flows.mjs";
 import { checkBadges, sectionOf } from "./lib/report.mjs";
 import { importedOrders } from "./lib/sandbox.mjs";
@@ -12,11 +12,7 @@ let env;
 let ordersReport;
 before(async () => {
   env = await extensionOnSandbox();
-  const { runId } = await env.send({ type: "run", kind: "orders", dryRun: false });
-  ordersReport = await until(async () => {
-    const { report } = await env.send({ type: "getReport", runId });
-    return report?.finishedMs ? report : null;
-  }, { timeout: 60_000, what: "the orders run" });
+  ordersReport = await runToEnd(env.send, "orders");
 });
 after(() => env?.close());
 
@@ -85,8 +81,8 @@ test("no key reaches the admin page or the content script's world", async () => 
   await orderBadges(page);
   const secrets = env.sandbox.secrets();
 
-  const pageText = await page.evaluate(() => document.documentElement.outerHTML + JSON.stringify(localStorage));
-  for (const secret of secrets) assert.ok(!pageText.includes(secret), "a key is in the page");
+  const text = await pageText(page);
+  for (const secret of secrets) assert.ok(!text.includes(secret), "a key is in the page");
 
   assert.deepEqual(await world.evaluate("Object.keys(globalThis.ExtApi).sort()"), ["i18n", "send", "uiLanguage"]);
   const seen = await world.evaluate(`(async () => {

@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { buildDevExtension, until } from "./lib/browser.mjs";
+import { demoSettings, runToEnd } from "./lib/fixture.mjs";
 import { launchFirefox } from "./lib/firefox.mjs";
 import { importedOrders, startSandbox } from "./lib/sandbox.mjs";
 
@@ -58,15 +59,8 @@ test("Firefox: the options page saves and checks the connection", async () => {
 
 test("Firefox: an orders run imports into Systim what its report says", async () => {
   const { settings } = await send({ type: "getSettings" });
-  settings.orders.start = { kind: "date", value: "2026-11-01" };
-  settings.orders.default_delivery_id = 1;
-  settings.orders.default_payment_id = 1;
-  assert.ok((await send({ type: "saveSettings", settings })).ok);
-  const { runId } = await send({ type: "run", kind: "orders", dryRun: false });
-  const report = await until(async () => {
-    const answer = await send({ type: "getReport", runId });
-    return answer.report?.finishedMs ? answer.report : null;
-  }, { timeout: 60_000, what: "the run's report" });
+  assert.ok((await send({ type: "saveSettings", settings: demoSettings(settings, await sandbox.state()) })).ok);
+  const report = await runToEnd(send, "orders");
   const done = report.sections.find((s) => s.kind === "orders").done.length;
   assert.ok(done > 0, report.headline_pl);
   assert.equal(importedOrders(await sandbox.state()).size, done);

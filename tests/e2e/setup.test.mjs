@@ -2,7 +2,7 @@
 // check with its own message, a working connection with keys kept out of the pages, settings.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { send, until } from "./lib/browser.mjs";
+import { pageText, send, until } from "./lib/browser.mjs";
 import { extensionOnSandbox } from "./lib/fixture.mjs";
 import { byTestId, fillConnection, notice, saveConnection, saveSettingsForm, testConnection } from "./lib/flows.mjs";
 
@@ -24,13 +24,6 @@ async function saveAndTest(changes = {}) {
   assert.equal(saved.kind, "success", saved.text);
   return testConnection(options);
 }
-
-/** Every text a page shows or holds: markup, input values, and inside open shadow roots. */
-const pageText = (page) =>
-  page.evaluate(() => {
-    const values = [...document.querySelectorAll("input, textarea")].map((el) => el.value);
-    return [document.documentElement.outerHTML, ...values, JSON.stringify(localStorage)].join("\n");
-  });
 
 const failed = {}; // check id → text, across the three broken setups
 

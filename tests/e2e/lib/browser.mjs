@@ -79,6 +79,13 @@ export async function launchBrowser({ extensionDir, lang = "pl", downloads } = {
   return browser;
 }
 
+/** Everything a page holds as text: its markup, the values of its fields, its localStorage. */
+export const pageText = (page) =>
+  page.evaluate(() => {
+    const values = [...document.querySelectorAll("input, textarea")].map((el) => el.value);
+    return [document.documentElement.outerHTML, ...values, JSON.stringify(localStorage)].join("\n");
+  });
+
 /** One message of docs/messages.md, sent from an extension page (as the popup would). */
 export const send = (page, message) => page.evaluate((m) => globalThis.ExtApi.send(m), message);
 

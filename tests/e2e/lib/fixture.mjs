@@ -67,3 +67,16 @@ export const storefrontOrder = (email = "e2e@example.pl") => ({
   phone: "600100200",
   lines: [{ code: "KUB-300", quantity: 1 }],
 });
+
+/**
+ * Starts a run through the protocol (`send`: any page's message function) and resolves to its
+ * report once it has ended.
+ */
+export async function runToEnd(send, kind, { dryRun = false, timeout = 90_000 } = {}) {
+  const started = await send({ type: "run", kind, dryRun });
+  if (!started.ok) throw new Error(`run ${kind}: ${JSON.stringify(started.error)}`);
+  return until(async () => {
+    const { report } = await send({ type: "getReport", runId: started.runId });
+    return report?.finishedMs ? report : null;
+  }, { timeout, what: `the ${kind} run's report` });
+}
