@@ -1,5 +1,10 @@
 //! Native test support: the sandbox in-process behind the engine's `Http` trait, on a virtual
 //! clock shared by both sides (rate-limit waits cost no real time; runs are deterministic).
+//!
+//! - [`world::World`]: what tests need of a sandbox, in-process ([`InProcess`]) or the real
+//!   server over HTTP ([`net::RealHttp`]); [`tap::Tap`]: cut-offs and mid-run hooks for both.
+//! - [`harness`]: engines with the demo connection and settings, runs, killed runs.
+//! - [`oracle`]: what the sandbox's state must show, from the rules, independently of the engine.
 #![allow(dead_code)]
 
 use sandbox::wire::Delivery;
@@ -13,6 +18,7 @@ use tap::Tap;
 use world::World;
 
 pub mod harness;
+pub mod net;
 pub mod oracle;
 pub mod tap;
 pub mod world;

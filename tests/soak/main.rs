@@ -11,6 +11,10 @@
 //! Size and faults come from the environment (defaults: a small fixed-seed soak for `cargo
 //! test`): `SOAK_ORDERS` (storefront orders to place), `SOAK_SEED`, `SOAK_FAULT_RATE` (per call,
 //! 0..1). With `SOAK_ORDERS` set the figures are also written to `target/soak/report.json`.
+//! `SOAK_HTTP=1` runs the same soak against the sandbox server over real HTTP
+//! (`target/release/sandbox`, built first with `cargo build -p sandbox --release --bin sandbox`):
+//! the shop's own rate limit off (the engine's waits pass on its virtual clock), slow answers
+//! shortened to fractions of a second.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -20,17 +24,22 @@ mod audit;
 
 use activity::Activity;
 use common::harness::*;
+use common::net::RealHttp;
 use common::world::World;
 use sandbox::catalogue::Rng;
 use serde_json::json;
 use shoper_systim::engine::report::RunKind;
 use shoper_systim::engine::RunRequest;
 use shoper_systim::mem::MemStorage;
+use std::time::Duration;
 
 /// Virtual time between two automatic runs.
 const RUN_INTERVAL_MS: u64 = 60_000;
 /// Share of runs cut off part-way.
 const KILL_CHANCE: f64 = 0.15;
+/// Over real HTTP: how long the engine waits for an answer, and how late a "slow" one comes.
+const HTTP_PATIENCE: Duration = Duration::from_millis(250);
+const HTTP_SLOW_MS: u64 = 600;
 /// A run makes some 30 to 70 calls: cut-offs fall anywhere within the first this many.
 const CALLS_PER_RUN: u64 = 50;
 
@@ -39,6 +48,7 @@ struct Config {
     seed: u64,
     fault_rate: f64,
     write_report: bool,
+    http: bool,
 }
 
 impl Config {
@@ -50,6 +60,7 @@ impl Config {
             orders: orders.map(|v| v.parse().expect("SOAK_ORDERS: a number")).unwrap_or(40),
             seed: var("SOAK_SEED").map(|v| v.parse().expect("SOAK_SEED: a number")).unwrap_or(2026),
             fault_rate: var("SOAK_FAULT_RATE").map(|v| v.parse().expect("SOAK_FAULT_RATE: 0..1")).unwrap_or(0.10),
+            http: var("SOAK_HTTP").is_some_and(|v| v != "0"),
         }
     }
 }
@@ -113,11 +124,18 @@ fn write_report(figures: &audit::Figures) {
 #[test]
 fn soak_under_faults_loses_nothing_duplicates_nothing_and_never_unsells() {
     let cfg = Config::from_env();
-    let mut world = demo_world();
-    // Every call takes a millisecond: the log's times order all calls and changes strictly.
-    world.latency_ms = 1;
-    let figures = soak(world, &cfg);
-    println!("soak: seed {} fault rate {}", cfg.seed, cfg.fault_rate);
+    let figures = if cfg.http {
+        let world = RealHttp::spawn("demo", HTTP_PATIENCE);
+        world.control("POST", "/shoper/config", json!({"rate_limit": false}));
+        world.control("POST", "/faults", json!({"slow_ms": HTTP_SLOW_MS}));
+        soak(world, &cfg)
+    } else {
+        let mut world = demo_world();
+        // Every call takes a millisecond: the log's times order all calls and changes strictly.
+        world.latency_ms = 1;
+        soak(world, &cfg)
+    };
+    println!("soak: seed {} fault rate {} over {}", cfg.seed, cfg.fault_rate, if cfg.http { "real HTTP" } else { "the in-process sandbox" });
     for (key, value) in serde_json::to_value(&figures).unwrap().as_object().unwrap() {
         println!("soak: {key} = {value}");
     }
