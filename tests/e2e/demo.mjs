@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { launchBrowser, send } from "./lib/browser.mjs";
 import * as flow from "./lib/flows.mjs";
 import { paths } from "./lib/paths.mjs";
-import { checkAgainstState, checkBadges, checkCsv, reportLines, writableState } from "./lib/report.mjs";
+import { checkAgainstState, checkBadges, checkCsv, reportLines, summaryLines, writableState } from "./lib/report.mjs";
 import { startSandbox, systimProductId } from "./lib/sandbox.mjs";
 
 const { values: args } = parseArgs({
@@ -89,7 +89,8 @@ try {
   step("popup: Eksportuj produkty do CSV");
   const csv = await flow.exportCsvFromPage(popup);
   fs.writeFileSync(shot(csv.filename), csv.content);
-  print([`${csv.filename}: ${checkCsv(csv.content, await sandbox.state()).rows} rows (saved under ${args.out})`]);
+  const csvRows = checkCsv(csv.content, await sandbox.state()).rows;
+  print([`${csv.filename}: ${csvRows} rows (saved under ${args.out})`]);
 
   step("admin panel: the order list with the extension's badges");
   const admin = await browser.context.newPage();
@@ -98,9 +99,12 @@ try {
   print(Object.entries(badges).map(([id, b]) => `#${id} ${b.state}: ${b.text}`));
   await admin.screenshot({ path: shot("admin-orders.png"), fullPage: true });
 
+  const orderReports = ACTIONS.map(({ kind }) => written[kind]);
+  step("summary");
+  print(summaryLines({ orderReports, stockReport: written.send_stock, productsReport: written.send_products, csvRows }));
+
   step("the sandbox's state against the reports");
   const after = await sandbox.state();
-  const orderReports = ACTIONS.map(({ kind }) => written[kind]);
   checks.push(
     ...checkAgainstState(after, {
       orderReports,

@@ -166,3 +166,37 @@ export function checkCsv(content, state) {
     detail: strangers.length ? `codes not in Systim: ${strangers.join(", ")}` : undefined,
   };
 }
+
+/** Orders the runs left alone on purpose (origin or status not selected), by reason, each once. */
+function notForImport(orders) {
+  const refs = new Map();
+  for (const g of orders.flatMap((o) => o.notes ?? [])) {
+    for (const item of g.items) refs.set(item.ref, g.reason);
+  }
+  const counts = {};
+  for (const reason of refs.values()) counts[reason] = (counts[reason] ?? 0) + 1;
+  return Object.entries(counts).map(([reason, n]) => `${reason} ${n}`).join(", ") || "none";
+}
+
+/** `reason n, reason n` over a section's problem groups (or notes). */
+const byReason = (groups) => (groups ?? []).map((g) => `${g.reason} ${g.items.length}`).join(", ") || "none";
+
+/**
+ * The demo's closing summary over the reports of the runs that wrote: orders imported and held,
+ * stock values changed and skipped, products created, CSV rows.
+ */
+export function summaryLines({ orderReports, stockReport, productsReport, csvRows }) {
+  const orders = orderReports.map((r) => sectionOf(r, "orders")).filter(Boolean);
+  const imported = orders.flatMap(doneOrderIds);
+  const last = orders.at(-1);
+  const stock = sectionOf(stockReport, "stock");
+  const products = sectionOf(productsReport, "products");
+  return [
+    `orders: ${imported.length} imported (${imported.join(", ") || "none"}); held now: ${
+      last?.problems.map((g) => `${g.items.map((i) => orderIdOf(i.ref)).join(", ")} (${g.reason})`).join("; ") || "none"
+    }; not for import: ${notForImport(orders)}`,
+    `stock: ${stock?.counts.done ?? 0} values changed, ${stock?.counts.skipped ?? 0} skipped; problems by reason: ${byReason(stock?.problems)}; notes: ${byReason(stock?.notes)}`,
+    `products: ${products?.counts.done ?? 0} created (${products?.done.map((d) => d.ref).join(", ") || "none"}), ${products?.counts.skipped ?? 0} skipped; problems by reason: ${byReason(products?.problems)}`,
+    `CSV export: ${csvRows} rows`,
+  ];
+}
