@@ -8,7 +8,9 @@ use common::harness::*;
 use common::oracle::shop_stock;
 use serde_json::json;
 use shoper_systim::engine::report::RunKind;
+use common::world::World;
 use shoper_systim::mem::MemStorage;
+use shoper_systim::settings::{MissingProductPolicy, StatusFilter};
 
 /// The first demo order the engine imports (one line: 2 × KUB-300, shipping).
 const FIRST: u64 = 1;
@@ -109,4 +111,35 @@ fn two_browsers_importing_at_the_same_moment_do_not_double_import() {
     run(&first, RunKind::Orders, false);
     run_ok(&first, RunKind::Orders);
     assert_orders_settled(&world);
+}
+
+#[test]
+fn an_order_waiting_for_its_status_is_imported_once_it_gets_there() {
+    let world = demo_world();
+    let mut settings = demo_settings(&world);
+    settings.orders.statuses = StatusFilter::Only(vec![2]);
+    let engine = engine_with(&world, MemStorage::new(), settings);
+    run_ok(&engine, RunKind::Orders);
+    assert!(systim_orders(&world).is_empty(), "orders of an unselected status were imported");
+    // The merchant accepts order 1; the cursor has long passed it.
+    world.shop_rest("PUT", "orders/1", Some(&json!({"status_id": 2})));
+    run_ok(&engine, RunKind::Orders);
+    run_ok(&engine, RunKind::Orders);
+    assert_eq!(marker_count(&world, 1), 1);
+    assert_eq!(systim_orders(&world).len(), 1);
+}
+
+#[test]
+fn a_product_created_in_systim_whose_answer_was_lost_is_not_created_twice() {
+    let world = demo_world();
+    let mut settings = demo_settings(&world);
+    settings.orders.missing_product = MissingProductPolicy::CreateInSystim;
+    let engine = engine_with(&world, MemStorage::new(), settings);
+    inject(&world, "systim", "drop_after_commit", 1, "addProduct");
+    run(&engine, RunKind::Orders, false);
+    assert!(world.sandbox.borrow().log.iter().any(|e| e.act == "addProduct" && !e.delivered), "no creation lost its answer");
+    run_ok(&engine, RunKind::Orders);
+    run_ok(&engine, RunKind::Orders);
+    assert_eq!(world.sandbox.borrow().systim.product_ids_by_code("TYLKO-SKLEP-ZAM").len(), 1, "the missing product was created twice");
+    assert_eq!(marker_count(&world, 6), 1, "the order that needed it");
 }
