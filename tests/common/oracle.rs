@@ -380,9 +380,12 @@ fn shop_category_names(state: &Value) -> Vec<String> {
 
 /// How many shop stock rows carry each code.
 pub fn shop_code_counts<W: World>(world: &W) -> BTreeMap<String, usize> {
-    let state = world.state();
+    code_counts(world, &world.state())
+}
+
+pub fn code_counts<W: World>(world: &W, state: &Value) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
-    for r in shop_rows(world, &state) {
+    for r in shop_rows(world, state) {
         *out.entry(r.code).or_default() += 1;
     }
     out

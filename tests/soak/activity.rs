@@ -5,7 +5,7 @@
 //! with its time: the truth the audit uses.
 
 use crate::common::harness::inject;
-use crate::common::oracle::{eligible_pairs, id, milli, status_is_open, systim_ids_by_code, systim_orders_by_marker, Pair};
+use crate::common::oracle::{code_counts, eligible_pairs, id, milli, status_is_open, systim_ids_by_code, systim_orders_by_marker, Pair};
 use crate::common::world::World;
 use sandbox::catalogue::Rng;
 use serde_json::{json, Value};
@@ -33,6 +33,8 @@ pub struct Truth {
     pub orders: BTreeMap<u64, PlacedOrder>,
     /// Shop order → its status from each time on.
     pub statuses: BTreeMap<u64, Vec<(u64, u64)>>,
+    /// How many shop rows carried each code before the first run.
+    pub codes_at_start: BTreeMap<String, usize>,
 }
 
 impl Truth {
@@ -77,7 +79,7 @@ impl Activity {
     pub fn new<W: World>(world: &W, seed: u64) -> Activity {
         let state = world.state();
         let pairs = eligible_pairs(world, &state);
-        let mut truth = Truth::default();
+        let mut truth = Truth { codes_at_start: code_counts(world, &state), ..Truth::default() };
         for p in state["systim"]["products"].as_array().into_iter().flatten() {
             let total: i64 = p["stock_milli"].as_object().map(|m| m.values().filter_map(Value::as_i64).sum()).unwrap_or(0);
             truth.set_quantity(id(&p["id"]), 0, total);

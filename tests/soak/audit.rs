@@ -3,7 +3,7 @@
 
 use crate::activity::Truth;
 use crate::common::harness::{systim_product_id, START_DATE};
-use crate::common::oracle::{audit_orders, demanded, eligible_pairs, expected_stock_in, id, milli, shop_stock_in, systim_lines, systim_orders_by_marker, Pair};
+use crate::common::oracle::{audit_orders, code_counts, demanded, eligible_pairs, expected_stock_in, id, milli, shop_stock_in, systim_lines, systim_orders_by_marker, Pair};
 use crate::common::world::World;
 use serde::Serialize;
 use serde_json::Value;
@@ -22,6 +22,8 @@ pub struct Figures {
     pub wrong_orders: u64,
     /// Orders in Systim that must not be there (other origins, cancelled, unknown products).
     pub unwanted_orders: u64,
+    /// Shop products created more than once (codes held by more rows than before the soak).
+    pub duplicate_products: u64,
     pub faults_injected: u64,
     pub restarts: u64,
     pub runs: u64,
@@ -41,7 +43,7 @@ pub struct Figures {
 
 impl Figures {
     pub fn is_clean(&self) -> bool {
-        [self.duplicates, self.missing, self.wrong_orders, self.unwanted_orders, self.stock_mismatches, self.unsell_writes, self.zeroed_unreadable].iter().all(|n| *n == 0)
+        [self.duplicates, self.missing, self.wrong_orders, self.unwanted_orders, self.duplicate_products, self.stock_mismatches, self.unsell_writes, self.zeroed_unreadable].iter().all(|n| *n == 0)
     }
 }
 
@@ -164,6 +166,13 @@ pub fn figures<W: World>(world: &W, truth: &Truth) -> Figures {
         faults_injected: id(&state["faults_injected"]),
         ..Figures::default()
     };
+    for (code, n) in code_counts(world, &state) {
+        let before = truth.codes_at_start.get(&code).copied().unwrap_or(0);
+        if n > before.max(1) {
+            figures.duplicate_products += (n - before.max(1)) as u64;
+            figures.details.push(format!("{n} shop rows with code {code:?}, {before} before"));
+        }
+    }
     let expected = expected_stock_in(world, &state);
     let now = shop_stock_in(world, &state);
     for (row, want) in &expected {
