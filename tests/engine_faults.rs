@@ -48,29 +48,19 @@ fn scopes_without(missing: &str) -> serde_json::Value {
 }
 
 #[test]
-fn without_the_orders_permission_the_run_names_it_and_changes_nothing() {
-    let (world, engine) = setup();
-    configure_shoper(&world, scopes_without("orders:read"));
-    let before = business_state(&world);
-    let report = run(&engine, RunKind::SendStock, false);
-    assert_eq!(error_code(&report), "shoper_permission_missing");
-    assert!(report.error.as_ref().unwrap().message_pl.contains("Zamówienia"), "{:?}", report.error);
-    assert_eq!(business_state(&world), before);
-    configure_shoper(&world, json!({"user_scopes": ["*"]}));
-    assert_recovers(&world, &engine);
-}
-
-#[test]
-fn without_the_product_edit_permission_the_stock_push_stops_naming_it() {
-    let (world, engine) = setup();
-    configure_shoper(&world, scopes_without("products:edit"));
-    let stock = shop_stock(&world);
-    let report = run(&engine, RunKind::Stock, false);
-    assert_eq!(error_code(&report), "shoper_permission_missing", "{:?}", report.error);
-    assert!(report.error.as_ref().unwrap().message_pl.contains("edycja"), "{:?}", report.error);
-    assert_eq!(shop_stock(&world), stock);
-    configure_shoper(&world, json!({"user_scopes": ["*"]}));
-    assert_recovers(&world, &engine);
+fn a_missing_permission_stops_the_run_naming_it_and_changes_nothing() {
+    let cases = [("orders:read", RunKind::SendStock, "Zamówienia: odczyt"), ("products:edit", RunKind::Stock, "Produkty: edycja")];
+    for (missing, kind, named) in cases {
+        let (world, engine) = setup();
+        configure_shoper(&world, scopes_without(missing));
+        let before = business_state(&world);
+        let report = run(&engine, kind, false);
+        assert_eq!(error_code(&report), "shoper_permission_missing", "{missing}: {:?}", report.error);
+        assert!(report.error.as_ref().unwrap().message_pl.contains(named), "{:?}", report.error);
+        assert_eq!(business_state(&world), before, "{missing}");
+        configure_shoper(&world, json!({"user_scopes": ["*"]}));
+        assert_recovers(&world, &engine);
+    }
 }
 
 #[test]
@@ -90,32 +80,40 @@ fn stock_writes_refused_by_a_lasting_rate_limit_are_reported_and_made_by_the_nex
     let w = world.clone();
     world.before_call("PUT", 1, move || inject(&w, "shoper", "http429", 1_000, "bulk"));
     let report = run(&engine, RunKind::Stock, false);
-    let reasons: Vec<&str> = report.sections.iter().flat_map(|s| &s.problems).map(|g| g.reason.as_str()).collect();
+    let reasons = problem_reasons(&report);
     assert!(reasons.contains(&"stock_write_failed"), "{reasons:?}");
     assert_eq!(shop_stock(&world), before);
     world.control("DELETE", "/faults", json!(null));
     assert_recovers(&world, &engine);
 }
 
-#[test]
-fn server_errors_and_error_pages_on_reads_are_retried() {
+/// A fault: service, kind, how many calls, which (a path part or a Systim `act`).
+type Fault = (&'static str, &'static str, u32, &'static str);
+
+/// A demo run under these faults ends as if nothing had gone wrong.
+fn recovers_from(faults: &[Fault]) {
     let (world, engine) = setup();
-    inject(&world, "shoper", "http500", 2, "products");
-    inject(&world, "shoper", "http503", 1, "orders");
-    inject(&world, "shoper", "html_page", 1, "statuses");
-    inject(&world, "systim", "http500", 1, "listProducts");
-    inject(&world, "systim", "html_page", 2, "listPQuantities");
-    inject(&world, "systim", "http503", 1, "listOrders");
+    for (service, kind, count, matching) in faults {
+        inject(&world, service, kind, *count, matching);
+    }
     assert_recovers(&world, &engine);
 }
 
 #[test]
+fn server_errors_and_error_pages_on_reads_are_retried() {
+    recovers_from(&[
+        ("shoper", "http500", 2, "products"),
+        ("shoper", "http503", 1, "orders"),
+        ("shoper", "html_page", 1, "statuses"),
+        ("systim", "http500", 1, "listProducts"),
+        ("systim", "html_page", 2, "listPQuantities"),
+        ("systim", "http503", 1, "listOrders"),
+    ]);
+}
+
+#[test]
 fn answers_slower_than_the_timeout_are_retried_for_reads() {
-    let (world, engine) = setup();
-    inject(&world, "shoper", "slow", 1, "categories");
-    inject(&world, "systim", "slow", 1, "listVatRates");
-    inject(&world, "systim", "drop_after_commit", 1, "listOrders");
-    assert_recovers(&world, &engine);
+    recovers_from(&[("shoper", "slow", 1, "categories"), ("systim", "slow", 1, "listVatRates"), ("systim", "drop_after_commit", 1, "listOrders")]);
 }
 
 #[test]

@@ -67,7 +67,7 @@ fn without_list_orders_an_unanswered_import_is_held_and_never_sent_again() {
     configure_systim(&world, json!({"disabled_methods": ["listOrders"]}));
     for _ in 0..3 {
         let report = run(&engine, RunKind::Orders, false);
-        let held: Vec<&str> = report.sections.iter().flat_map(|s| &s.problems).map(|g| g.reason.as_str()).collect();
+        let held = problem_reasons(&report);
         assert!(held.contains(&"import_unverifiable"), "the merchant is not told: {held:?}");
     }
     assert_eq!(marker_count(&world, FIRST), 1, "an unverifiable import was sent again");

@@ -53,10 +53,7 @@ fn a_run_killed_at_any_call_is_continued_without_a_duplicate_or_a_loss() {
 fn an_order_killed_in_flight_is_never_sent_again_when_its_import_cannot_be_verified() {
     let (world, engine) = setup();
     let store = engine.store.clone();
-    let w = world.clone();
-    world.before_call("act=addOrder", 1, move || w.kill_after(0, true));
-    assert!(drive(engine.run(request(RunKind::Orders))).is_none());
-    world.heal();
+    assert!(run_killed_at(&world, &engine, request(RunKind::Orders), "act=addOrder", true));
     drop(engine);
     configure_systim(&world, json!({"disabled_methods": ["listOrders"]}));
     outlive_lock(&world);
@@ -70,10 +67,7 @@ fn an_order_killed_in_flight_is_never_sent_again_when_its_import_cannot_be_verif
 fn an_unverifiable_import_of_an_order_cancelled_since_stays_before_the_merchant() {
     let (world, engine) = setup();
     let store = engine.store.clone();
-    let w = world.clone();
-    world.before_call("act=addOrder", 1, move || w.kill_after(0, true));
-    assert!(drive(engine.run(request(RunKind::Orders))).is_none());
-    world.heal();
+    assert!(run_killed_at(&world, &engine, request(RunKind::Orders), "act=addOrder", true));
     // The customer cancels; the account stops answering listOrders.
     world.shop_rest("PUT", "orders/1", Some(&json!({"status_id": 8})));
     configure_systim(&world, json!({"disabled_methods": ["listOrders"]}));
@@ -91,10 +85,7 @@ fn the_run_after_a_dead_one_says_where_it_died() {
     let world = lean_demo_world();
     let store = MemStorage::new();
     let engine = engine_on(&world, store.clone());
-    let w = world.clone();
-    world.before_call("PUT", 1, move || w.kill_after(0, false));
-    assert!(drive(engine.run(request(RunKind::SendStock))).is_none());
-    world.heal();
+    assert!(run_killed_at(&world, &engine, request(RunKind::SendStock), "PUT", false));
     // A preview in between does not swallow the news.
     outlive_lock(&world);
     let fresh = engine_resumed(&world, store);
@@ -128,7 +119,7 @@ fn a_dead_runs_lock_holds_off_other_runs_until_it_goes_stale() {
     assert!(matches!(try_run(&fresh, request(RunKind::SendStock)), Err(RunError::Busy(_))));
     outlive_lock(&world);
     let report = run_ok(&fresh, RunKind::SendStock);
-    let reasons: Vec<&str> = report.sections.iter().flat_map(|s| s.problems.iter().chain(&s.notes)).map(|g| g.reason.as_str()).collect();
+    let reasons = all_reasons(&report);
     assert!(reasons.contains(&"previous_run_interrupted"), "{reasons:?}");
     assert_orders_settled(&world);
 }

@@ -35,7 +35,7 @@ fn zeroing_a_large_share_of_the_shop_waits_for_confirmation() {
     let report = run(&engine, RunKind::Stock, false);
     assert_eq!(report.summary.outcome, Outcome::Refused);
     assert_eq!(shop_stock(&world), before, "a refused push wrote something");
-    let reasons: Vec<&str> = report.sections.iter().flat_map(|s| &s.problems).map(|g| g.reason.as_str()).collect();
+    let reasons = problem_reasons(&report);
     assert!(reasons.contains(&"mass_zero_brake"), "{reasons:?}");
     let confirmed = try_run(&engine, RunRequest { kind: RunKind::Stock, dry_run: false, confirm_zeroing: true }).unwrap();
     assert_ne!(confirmed.summary.outcome, Outcome::Refused);

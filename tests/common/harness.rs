@@ -113,6 +113,16 @@ pub fn run<W: World>(engine: &EngineOn<W>, kind: RunKind, dry_run: bool) -> Repo
     try_run(engine, RunRequest { kind, dry_run, confirm_zeroing: false }).expect("run starts")
 }
 
+/// Reasons of the problem groups of a report (what needs the merchant).
+pub fn problem_reasons(report: &Report) -> Vec<&str> {
+    report.sections.iter().flat_map(|s| &s.problems).map(|g| g.reason.as_str()).collect()
+}
+
+/// Reasons of the problem groups and of the notes.
+pub fn all_reasons(report: &Report) -> Vec<&str> {
+    report.sections.iter().flat_map(|s| s.problems.iter().chain(&s.notes)).map(|g| g.reason.as_str()).collect()
+}
+
 /// A real run that must end without an error.
 pub fn run_ok<W: World>(engine: &EngineOn<W>, kind: RunKind) -> Report {
     let report = run(engine, kind, false);
@@ -141,6 +151,17 @@ pub fn run_killed_after<W: World>(world: &W, engine: &EngineOn<W>, req: RunReque
     let out = drive(engine.run(req));
     world.heal();
     out
+}
+
+/// A run killed at the first call whose URL or body contains `matching` (that call served first
+/// when `commit`). True when it was killed there.
+pub fn run_killed_at<W: World>(world: &W, engine: &EngineOn<W>, req: RunRequest, matching: &str, commit: bool) -> bool {
+    let w = world.clone();
+    world.before_call(matching, 1, move || w.kill_after(0, commit));
+    let killed = drive(engine.run(req)).is_none();
+    world.heal();
+    world.clear_hook();
+    killed
 }
 
 pub fn systim_orders<W: World>(world: &W) -> Vec<Value> {
