@@ -161,3 +161,19 @@ fn a_full_storage_ends_the_run_with_a_clear_error_and_nothing_half_written() {
     }
     assert!(failed_runs > 10, "only {failed_runs} runs met a full storage");
 }
+
+#[test]
+fn a_run_the_merchant_stops_ends_at_a_safe_point_and_the_next_run_finishes_the_work() {
+    let world = demo_world();
+    let engine = std::rc::Rc::new(engine_on(&world, MemStorage::new()));
+    let before = shop_stock(&world);
+    let stopper = engine.clone();
+    world.before_call("act=addOrder", 3, move || assert!(stopper.cancel(), "the run is going"));
+    let report = run(&engine, RunKind::SendStock, false);
+    assert_eq!(report.summary.outcome, shoper_systim::engine::report::Outcome::Cancelled);
+    assert_eq!(systim_orders(&world).len(), 3, "the import stopped after the order in flight");
+    assert_eq!(shop_stock(&world), before, "a cancelled run went on to write stock");
+    run_ok(&engine, RunKind::SendStock);
+    assert_orders_settled(&world);
+    assert_stock_as_demanded(&world, &before);
+}
