@@ -182,6 +182,12 @@ cmd_test() {
   say "all tests passed"
 }
 
+cmd_demo() {
+  cmd_setup
+  build_wasm
+  tests/e2e/demo.sh "$@"
+}
+
 cmd_todo() { die "'$1' is not built yet (see the open issues)"; }
 
 case "${1:-build}" in
@@ -189,7 +195,8 @@ case "${1:-build}" in
   setup) cmd_setup ;;
   test) cmd_test ;;
   sandbox) shift; cmd_sandbox "$@" ;;
-  demo | bench | soak) cmd_todo "$1" ;;
+  demo) shift; cmd_demo "$@" ;;
+  bench | soak) cmd_todo "$1" ;;
   -h | --help | help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$1' (try ./build.sh help)" ;;
 esac

@@ -176,7 +176,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         let message: Message = match serde_json::from_value(raw.clone()) {
             Ok(m) => m,
-            Err(e) => return Handled::reply(error("bad_message", &format!("Nieprawidłowa wiadomość: {e}"), &format!("Malformed message: {e}"))),
+            Err(e) => return Handled::reply(error("bad_message", "Nieprawidłowa wiadomość (brakuje pola albo ma złą wartość).", &format!("Malformed message: {e}"))),
         };
         if !self.sender_may(&message, sender).await {
             return Handled::reply(error("forbidden", "Ta strona nie może tego zlecić.", "This page may not ask for that."));
@@ -224,6 +224,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             Message::ExportCsv => Handled::reply(self.export_csv().await),
             Message::SetAutoSync { enabled } => {
                 let mut settings = self.settings().await;
+                if enabled && !settings.auto_sync {
+                    // The alarm's first run comes one interval from now.
+                    let _ = save(&self.store, LAST_AUTO_KEY, &self.clock.now_ms()).await;
+                }
                 settings.auto_sync = enabled;
                 match self.save_settings(settings).await {
                     Ok(s) => Handled { reply: ok(json!({"autoSync": self.auto_sync_view(&s).await})), effects: self.standing_effects().await, start: None },
@@ -255,6 +259,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             return Handled::reply(error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first."));
         }
         let run_id = self.new_run_id();
+        // Visible to `getStatus` from the moment the id is given, before the run itself starts.
+        self.announce(&run_id, &req).await;
         Handled { reply: ok(json!({"runId": run_id})), effects: Vec::new(), start: Some((run_id, req)) }
     }
 
@@ -265,7 +271,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         match self.run_with_id(run_id, req).await {
             Ok(report) => self.after_run(&report),
-            Err(RunError::Busy(_)) | Err(RunError::NotConfigured(_)) => Vec::new(),
+            Err(RunError::Busy(_)) | Err(RunError::NotConfigured(_)) => {
+                let _ = self.store.remove(super::PROGRESS_KEY).await;
+                Vec::new()
+            }
         }
     }
 

@@ -156,6 +156,13 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         (self.running.get() || fresh).then_some(p)
     }
 
+    /// Store the progress of a run about to start (phase "reading the shop", nothing done).
+    pub(crate) async fn announce(&self, run_id: &str, req: &RunRequest) {
+        let now = self.clock.now_ms();
+        let p = Progress { run_id: run_id.to_string(), kind: req.kind, dry_run: req.dry_run, phase: Phase::ReadingShop, done: 0, total: 0, started_ms: now, updated_ms: now };
+        let _ = save(&self.store, PROGRESS_KEY, &p).await;
+    }
+
     fn emit(&self, p: &Progress) {
         if let Some(f) = self.on_progress.borrow().as_ref() {
             f(p);

@@ -557,7 +557,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         for import in &plan.imports {
             section.done.push(entry(
                 order_ref(import.order_id),
-                format!("zostanie zaimportowane: {} pozycji, {}", import.request.lines.len(), import.totals.imported.to_pl()),
+                format!("zostanie zaimportowane: {}, {}", super::report::pl_count(import.request.lines.len(), "pozycja", "pozycje", "pozycji"), import.totals.imported.to_pl()),
                 format!("would be imported: {} lines, {}", import.request.lines.len(), import.totals.imported),
             ));
         }

@@ -61,8 +61,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         progress: &mut Progress,
     ) -> Result<PartResult, (Section, Failure)> {
         let mut section = Section { kind: Part::Products, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() };
-        add_decode_problems(&mut section, &shop.problems);
-        add_decode_problems(&mut section, &systim.problems);
+        let read_problems: Vec<_> = shop.problems.iter().chain(&systim.problems).cloned().collect();
+        add_decode_problems(&mut section, &read_problems);
         self.progress_to(progress, Phase::Planning, 0, 0).await;
         // A new product's first stock is written in its creation: it must already leave out what
         // imported orders reserve, or the shop would offer those units again.

@@ -233,8 +233,27 @@ fn entry_of(f: &Finding) -> Entry {
     Entry { reference, detail_pl: f.text_pl(), detail_en: f.text_en() }
 }
 
+/// A Polish counted noun: `1 pozycja`, `2 pozycje`, `5 pozycji`, `22 pozycje`, `12 pozycji`.
+pub fn pl_count(n: usize, one: &str, few: &str, many: &str) -> String {
+    let word = match (n % 10, n % 100) {
+        _ if n == 1 => one,
+        (2..=4, r) if !(12..=14).contains(&r) => few,
+        _ => many,
+    };
+    format!("{n} {word}")
+}
+
 pub fn entry(reference: impl Into<String>, pl: impl Into<String>, en: impl Into<String>) -> Entry {
     Entry { reference: reference.into(), detail_pl: pl.into(), detail_en: en.into() }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn polish_counted_nouns() {
+        let c = |n| super::pl_count(n, "pozycja", "pozycje", "pozycji");
+        assert_eq!([c(1), c(2), c(4), c(5), c(12), c(22), c(25), c(0)], ["1 pozycja", "2 pozycje", "4 pozycje", "5 pozycji", "12 pozycji", "22 pozycje", "25 pozycji", "0 pozycji"]);
+    }
 }
 
 pub const HISTORY_KEY: &str = "history";
