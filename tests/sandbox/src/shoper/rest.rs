@@ -169,8 +169,8 @@ impl ShoperState {
         if res == Res::Products && q.bracket_fields.iter().any(|f| f == "category_id" || f == "code") {
             return Err(ApiError::not_found());
         }
-        let (info, rows) = if q.filters.is_empty() && q.order.is_empty() {
-            let ids = self.db.t(res).ids();
+        let (info, rows) = if let Some(ids) = self.ids_in_id_order(res, &q) {
+            // Only the page is rendered: a full read page by page stays linear.
             let info = list::page_info(ids.len(), q.limit, q.page);
             (info, ids[info.start..info.end].iter().filter_map(|id| self.render(res, *id)).collect())
         } else {
@@ -186,6 +186,25 @@ impl ShoperState {
             ("x-shop-result-pages".to_string(), info.pages.to_string()),
         ];
         Ok(Reply { body: list::envelope(&info, rows), headers })
+    }
+
+    /// Ids passing the filters, when every condition reads stored columns and the order is the
+    /// ids' own (none, or the id ascending); `None` when rows must be rendered to filter or sort.
+    fn ids_in_id_order(&self, res: Res, q: &ListQuery) -> Option<Vec<u64>> {
+        let by_id = match q.order.as_slice() {
+            [] => true,
+            [(path, descending)] => path == res.id_key() && !descending,
+            _ => false,
+        };
+        if !by_id || (res == Res::Products && q.has_filter_prefix("stock.")) {
+            return None;
+        }
+        let (cheap, costly) = q.split_filters(|p| stored_path(res, p));
+        if !costly.is_empty() {
+            return None;
+        }
+        let ci = self.cfg.filters_case_insensitive;
+        Some(self.db.t(res).iter().filter(|(_, row)| list::matches_all_in(row, &cheap, ci)).map(|(id, _)| id).collect())
     }
 
     /// Rows passing the filters. Conditions that read stored columns run on the stored rows
