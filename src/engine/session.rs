@@ -4,7 +4,7 @@
 use super::connection::{origin_host, Connection, ShoperAuthKind};
 use super::store::{load, save};
 use crate::client::error::ApiError;
-use crate::client::shoper::{ShoperAuth, ShoperClient, ShoperConfig};
+use crate::client::shoper::{items, next_answer, Read, ShoperAuth, ShoperClient, ShoperConfig};
 use crate::client::systim::{SystimClient, SystimConfig};
 use crate::client::{Secret, Stats, TokenState};
 use crate::decode::shoper::{self as dshop, ShopConfig, ShopPayloads};
@@ -138,20 +138,40 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
         self.read_shop(true).await
     }
 
+    /// Every read in two rounds of `/bulk` calls ([`ShoperClient::read_all`]): the dictionaries
+    /// with the first page of every list, then the remaining pages — a catalogue of N products
+    /// costs `1 + ⌈(N/50 − 1)/25⌉` calls besides the writes, and no dictionary is read twice.
     async fn read_shop(&mut self, catalogue: bool) -> Result<ShopRead, ApiError> {
-        let (config, mut problems) = self.shop_config().await?;
-        let languages = self.shoper.list_all("languages", None, None).await?;
-        let statuses = self.shoper.list_all("statuses", None, None).await?;
+        let mut reads = vec![Read::one("application-config"), Read::list("languages"), Read::list("statuses")];
+        if catalogue {
+            reads.extend([
+                Read::list("taxes"),
+                Read::list("units"),
+                Read::list("categories"),
+                Read::one("categories-tree"),
+                // Answers 400 when the multi-warehouse module is off; the config says which.
+                Read::list("warehouses"),
+                Read::list("products").ordered("product_id ASC"),
+                // Base rows come embedded in the products; only variant rows are read here.
+                Read::list("product-stocks").filtered(json!({"extended": "1"})).ordered("stock_id ASC"),
+            ]);
+        }
+        let mut answers = self.shoper.read_all(&reads).await?.into_iter();
+        let config_body = next_answer(&mut answers)?;
+        let (config, mut problems) = dshop::app_config(&config_body).map_err(|_| ApiError::MalformedJson { service: crate::client::Service::Shoper })?;
+        let languages = items(next_answer(&mut answers)?);
+        let statuses = items(next_answer(&mut answers)?);
         let (taxes, units, categories, tree, warehouses, products, stocks) = if catalogue {
-            let taxes = self.shoper.list_all("taxes", None, None).await?;
-            let units = self.shoper.list_all("units", None, None).await?;
-            let categories = self.shoper.list_all("categories", None, None).await?;
-            let tree = self.shoper.categories_tree().await?;
-            let warehouses = if config.warehouses_enabled { self.shoper.list_warehouses().await?.unwrap_or_default() } else { Vec::new() };
-            let products = self.shoper.list_all("products", None, Some("product_id ASC")).await?;
-            // Base rows come embedded in the products; only variant rows are read here.
-            let variants = json!({"extended": "1"});
-            let stocks = self.shoper.list_all("product-stocks", Some(&variants), Some("stock_id ASC")).await?;
+            let taxes = items(next_answer(&mut answers)?);
+            let units = items(next_answer(&mut answers)?);
+            let categories = items(next_answer(&mut answers)?);
+            let tree = next_answer(&mut answers)?;
+            let warehouses = match (config.warehouses_enabled, next_answer(&mut answers)) {
+                (true, Err(ApiError::ShoperRejected { status: 400, .. })) | (false, _) => Vec::new(),
+                (true, answer) => items(answer?),
+            };
+            let products = items(next_answer(&mut answers)?);
+            let stocks = items(next_answer(&mut answers)?);
             (taxes, units, categories, Some(tree), warehouses, products, stocks)
         } else {
             Default::default()

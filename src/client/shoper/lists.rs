@@ -87,18 +87,18 @@ impl BulkItemResult {
 }
 
 /// The query of one list page: `limit=50`, `page`, and the optional filters and order.
-struct ListQuery {
+pub(super) struct ListQuery {
     filters: Option<String>,
     order: Option<String>,
 }
 
 impl ListQuery {
-    fn new(filters: Option<&Value>, order: Option<&str>) -> Self {
+    pub(super) fn new(filters: Option<&Value>, order: Option<&str>) -> Self {
         ListQuery { filters: filters.map(Value::to_string), order: order.map(str::to_string) }
     }
 
     /// As a JSON object, the form `/bulk` takes.
-    fn params(&self, page: u64) -> Value {
+    pub(super) fn params(&self, page: u64) -> Value {
         let mut params = Map::new();
         params.insert("limit".into(), json!(PAGE_LIMIT));
         params.insert("page".into(), json!(page));
@@ -119,13 +119,13 @@ impl ListQuery {
 }
 
 /// `{"count":"57","pages":6,"page":1,"list":[…]}`.
-struct ListPage {
-    pages: u64,
-    list: Vec<Value>,
+pub(super) struct ListPage {
+    pub(super) pages: u64,
+    pub(super) list: Vec<Value>,
 }
 
 impl ListPage {
-    fn parse(answer: Value) -> Result<ListPage, ApiError> {
+    pub(super) fn parse(answer: Value) -> Result<ListPage, ApiError> {
         let malformed = || ApiError::MalformedJson { service: Service::Shoper };
         let pages = answer.get("pages").and_then(lenient_u64).ok_or_else(malformed)?;
         match answer {

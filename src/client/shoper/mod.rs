@@ -5,12 +5,14 @@
 //!   exchange; a 401 means it was revoked).
 //! - Pacing: the leaky-bucket model in [`super::pacing`] delays each call just enough; 429 and
 //!   `Retry-After` are handled by the shared transport and [`crate::retry`].
-//! - Paging and bulk: see `lists.rs`.
+//! - Paging and bulk: see `lists.rs`; many reads in two rounds of bulk calls: `rounds.rs`.
 
 mod answer;
 mod lists;
+mod rounds;
 
 pub use lists::{BulkItemResult, BulkOp, BULK_MAX, PAGE_LIMIT};
+pub use rounds::{items, next_answer, Read, IDS_PER_FILTER};
 
 use super::address::parse_origin;
 use super::error::{ApiError, AuthFailure};

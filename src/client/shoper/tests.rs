@@ -503,3 +503,74 @@ fn secrets_never_reach_errors_or_debug_output() {
         }
     }
 }
+
+/// A shop behind `/bulk`: a config, warehouses switched off (400), and 60 rows (two pages) in
+/// every list, whatever the filter.
+fn bulk_shop(req: &HttpRequest) -> HttpResponse {
+    let ops: Vec<Value> = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
+    let items: Vec<Value> = ops
+        .iter()
+        .map(|op| {
+            let (code, body) = match op["path"].as_str().unwrap() {
+                "/webapi/rest/application-config" => (200, json!({"shop_default_language_id": 1})),
+                "/webapi/rest/warehouses" => (400, json!({"error": "invalid_request", "error_description": "Module disabled"})),
+                _ => {
+                    let n = op["params"]["page"].as_u64().unwrap();
+                    (200, json!({"count": "60", "pages": 2, "page": n, "list": numbered(n * 50 - 49, (n * 50).min(60))}))
+                }
+            };
+            json!({"id": op["id"], "code": code, "body": body})
+        })
+        .collect();
+    json(200, json!({"errors": true, "items": items}))
+}
+
+fn bulk_bodies(http: &FakeHttp) -> Vec<Vec<Value>> {
+    http.requests().iter().map(|r| serde_json::from_str(r.body.as_deref().unwrap()).unwrap()).collect()
+}
+
+#[test]
+fn read_all_sends_singletons_and_first_pages_in_one_call_and_the_other_pages_in_a_second() {
+    let http = FakeHttp::with_handler(|r| Ok(bulk_shop(r)));
+    let clock = VirtualClock::at(T0);
+    let mut shop = ShoperClient::new(&http, &clock, token_config()).unwrap();
+    let reads = [
+        Read::one("application-config"),
+        Read::list("warehouses"),
+        Read::list("products").ordered("product_id ASC"),
+        Read::list("product-stocks").filtered(json!({"extended": "1"})),
+    ];
+    let answers = run(shop.read_all(&reads)).unwrap();
+    assert_eq!(answers[0], Ok(json!({"shop_default_language_id": 1})));
+    assert!(matches!(answers[1], Err(ApiError::ShoperRejected { status: 400, .. })), "a refused read sinks only itself");
+    for answer in &answers[2..] {
+        let ids: Vec<u64> = items(answer.clone().unwrap()).iter().map(|i| lenient_u64(&i["product_id"]).unwrap()).collect();
+        assert_eq!(ids, (1..=60).collect::<Vec<_>>());
+    }
+    let calls = bulk_bodies(&http);
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0].len(), 4);
+    assert_eq!(calls[0][0].get("params"), None);
+    assert_eq!(calls[0][2]["params"], json!({"limit": 50, "page": 1, "order": "product_id ASC"}));
+    let second: Vec<(&str, u64)> = calls[1].iter().map(|op| (op["path"].as_str().unwrap(), op["params"]["page"].as_u64().unwrap())).collect();
+    assert_eq!(second, [("/webapi/rest/products", 2), ("/webapi/rest/product-stocks", 2)]);
+    assert_eq!(calls[1][1]["params"]["filters"], "{\"extended\":\"1\"}");
+    assert_eq!(shop.stats().requests, 2);
+}
+
+#[test]
+fn list_by_ids_reads_50_ids_per_filter_all_filters_in_one_round() {
+    let http = FakeHttp::with_handler(|r| Ok(bulk_shop(r)));
+    let clock = VirtualClock::at(T0);
+    let mut shop = ShoperClient::new(&http, &clock, token_config()).unwrap();
+    assert_eq!(run(shop.list_by_ids("order-products", "order_id", &[], None)).unwrap(), Vec::<Value>::new());
+    assert_eq!(http.count(), 0, "no ids, no call");
+    let ids: Vec<u64> = (1..=120).collect();
+    let lines = run(shop.list_by_ids("order-products", "order_id", &ids, Some("id ASC"))).unwrap();
+    assert_eq!(lines.len(), 3 * 60);
+    let calls = bulk_bodies(&http);
+    assert_eq!((calls.len(), calls[0].len(), calls[1].len()), (2, 3, 3));
+    let filter: Value = serde_json::from_str(calls[0][2]["params"]["filters"].as_str().unwrap()).unwrap();
+    assert_eq!(filter, json!({"order_id": {"in": (101..=120).collect::<Vec<u64>>()}}));
+    assert_eq!(calls[0][2]["params"]["order"], "id ASC");
+}
