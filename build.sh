@@ -199,7 +199,7 @@ cmd_soak() {
     orders=${SOAK_ORDERS:-500}
     cargo build -p sandbox --release --bin sandbox
   fi
-  SOAK_ORDERS=$orders SOAK_SEED=${SOAK_SEED:-2026} SOAK_FAULT_RATE=${SOAK_FAULT_RATE:-0.10} SOAK_HTTP=$http \
+  SOAK_ORDERS=$orders SOAK_SEED=${SOAK_SEED:-2026} SOAK_FAULT_RATE=${SOAK_FAULT_RATE:-0.10} SOAK_HTTP=${http:-0} \
     cargo test --release --test soak -- --nocapture
 }
 
