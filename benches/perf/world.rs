@@ -1,0 +1,192 @@
+//! One benchmark world: the in-process sandbox behind the engine's real `Http`, on the virtual
+//! clock both share, and what a measured run cost — read from the sandbox's own request log,
+//! not from the engine.
+
+use crate::common::harness::connection;
+use crate::alloc;
+use crate::common::{InProcess, SHOP_URL};
+use pollster::block_on;
+use sandbox::catalogue::Scenario;
+use sandbox::{Sandbox, Service};
+use serde_json::{json, Value};
+use shoper_systim::engine::report::{Report, RunKind};
+use shoper_systim::engine::{Engine, Phase, Progress, RunRequest};
+use shoper_systim::io::{Clock, Http, HttpRequest, HttpResponse, NetError};
+use shoper_systim::mem::{MemStorage, VirtualClock};
+use shoper_systim::settings::Settings;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+pub const LIMIT: f64 = 10.0;
+
+/// What one run cost, as the sandbox saw it.
+#[derive(Clone, Debug, Default)]
+pub struct Cost {
+    /// HTTP requests to Shoper (`/auth` and `/bulk` included, a bulk call counted once).
+    pub shoper_calls: u64,
+    /// Of which `/bulk` calls.
+    pub shoper_bulk: u64,
+    /// Operations: plain requests plus every operation inside a bulk call.
+    pub shoper_ops: u64,
+    /// The calls had every read travelled alone: a bulk call of reads counts one per page, a bulk
+    /// call of writes counts once (the way of counting, compared with `Floor::pages`).
+    pub shoper_page_calls: u64,
+    pub systim_calls: u64,
+    pub http_429: u64,
+    /// Highest bucket level the shop reported.
+    pub peak_bucket: f64,
+    /// Virtual time the run took (sleeps and simulated latency).
+    pub wall_ms: u64,
+    /// Real time the run took on this machine (engine + in-process sandbox).
+    pub real_ms: u64,
+    /// The part of `real_ms` outside the sandbox: the engine's own work (parsing, decoding,
+    /// planning, storage).
+    pub engine_real_ms: u64,
+    /// The most memory the run held at once beyond what was live before it (engine and
+    /// sandbox: the sandbox's part is the answers it renders, freed as they are sent).
+    pub peak_bytes: u64,
+    /// Bytes of every answer body (both services).
+    pub received_bytes: u64,
+    /// Calls per endpoint: `GET products`, `POST bulk`, Systim `addOrder`…
+    pub by_endpoint: BTreeMap<String, u64>,
+    /// Real ms spent in each phase the engine reported, in order.
+    pub real_phases: Vec<(String, u64)>,
+}
+
+/// The in-process sandbox behind a stopwatch: the real time spent serving requests is the
+/// sandbox's, the rest of a run's real time is the engine's own work.
+#[derive(Clone)]
+pub struct Timed {
+    net: InProcess,
+    serving: Rc<Cell<Duration>>,
+    received: Rc<Cell<u64>>,
+}
+
+impl Http for Timed {
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, NetError> {
+        let started = Instant::now();
+        let answer = self.net.send(req).await;
+        self.serving.set(self.serving.get() + started.elapsed());
+        if let Ok(a) = &answer {
+            self.received.set(self.received.get() + a.body.len() as u64);
+        }
+        answer
+    }
+}
+
+pub struct World {
+    pub net: InProcess,
+    serving: Rc<Cell<Duration>>,
+    received: Rc<Cell<u64>>,
+    pub engine: Engine<Timed, MemStorage, VirtualClock>,
+}
+
+impl World {
+    pub fn new(scenario: Scenario, settings: Settings) -> World {
+        let net = InProcess::new("empty");
+        *net.sandbox.borrow_mut() = Sandbox::from_scenario(scenario);
+        net.sandbox.borrow_mut().shoper.configure(&json!({"shop_url": SHOP_URL})).expect("shop url");
+        let (serving, received): (Rc<Cell<Duration>>, Rc<Cell<u64>>) = Default::default();
+        let timed = Timed { net: net.clone(), serving: serving.clone(), received: received.clone() };
+        let engine = Engine::new(timed, MemStorage::new(), net.clock.clone());
+        let conn = connection(&net);
+        block_on(async {
+            engine.save_connection(conn).await.expect("connection");
+            engine.save_settings(settings).await.expect("settings");
+        });
+        let world = World { net, serving, received, engine };
+        world.unlimited();
+        world
+    }
+
+    /// Switch the shop's rate limit off (for setting a world up quickly).
+    pub fn unlimited(&self) {
+        self.configure(json!({"rate_limit": {"enabled": false}}));
+    }
+
+    /// The real limit: a bucket of 10, leaking `bandwidth` calls a second, a bulk call costing 1.
+    pub fn limited(&self, bandwidth: f64) {
+        self.configure(json!({"rate_limit": {"enabled": true, "limit": LIMIT, "bandwidth": bandwidth, "bulk_cost": 1}}));
+    }
+
+    fn configure(&self, knobs: Value) {
+        self.net.sandbox.borrow_mut().shoper.configure(&knobs).expect("shoper knobs");
+    }
+
+    pub fn run(&self, kind: RunKind, dry_run: bool, confirm_zeroing: bool) -> Report {
+        let report = block_on(self.engine.run(RunRequest { kind, dry_run, confirm_zeroing })).expect("the run starts");
+        if let Some(e) = &report.error {
+            panic!("{kind:?} run failed: {} {}", e.code, e.message_en);
+        }
+        report
+    }
+
+    /// A preview of `kind` without the rate limit: the shop token is then cached, as after any
+    /// earlier run of the extension.
+    pub fn warm_up(&self, kind: RunKind) {
+        self.run(kind, true, false);
+    }
+
+    /// Run `kind` for real from an empty bucket and measure it.
+    pub fn measure(&self, kind: RunKind) -> (Report, Cost) {
+        // Long enough for any bucket to drain.
+        self.net.clock.advance(60_000);
+        self.net.sandbox.borrow_mut().log.clear();
+        let virtual_start = self.net.clock.now_ms();
+        self.serving.set(Duration::ZERO);
+        self.received.set(0);
+        let baseline = alloc::reset_peak();
+        let started = Instant::now();
+        let phases: Rc<RefCell<Vec<(Phase, Instant)>>> = Rc::default();
+        let seen = phases.clone();
+        self.engine.set_progress_listener(Box::new(move |p: &Progress| {
+            let mut seen = seen.borrow_mut();
+            if seen.last().is_none_or(|(phase, _)| *phase != p.phase) {
+                seen.push((p.phase, Instant::now()));
+            }
+        }));
+        let report = self.run(kind, false, false);
+        let finished = Instant::now();
+        let mut cost = self.cost();
+        cost.wall_ms = self.net.clock.now_ms() - virtual_start;
+        cost.real_ms = (finished - started).as_millis() as u64;
+        cost.received_bytes = self.received.get();
+        cost.peak_bytes = alloc::peak().saturating_sub(baseline) as u64;
+        cost.engine_real_ms = (finished - started).saturating_sub(self.serving.get()).as_millis() as u64;
+        let phases = phases.borrow();
+        let ends = phases.iter().skip(1).map(|(_, at)| *at).chain([finished]);
+        cost.real_phases = phases.iter().zip(ends).map(|((phase, from), to)| (format!("{phase:?}"), (to - *from).as_millis() as u64)).collect();
+        (report, cost)
+    }
+
+    /// Tally the request log.
+    fn cost(&self) -> Cost {
+        let sandbox = self.net.sandbox.borrow();
+        let mut cost = Cost::default();
+        for e in &sandbox.log {
+            if e.service == Service::Systim {
+                cost.systim_calls += 1;
+                *cost.by_endpoint.entry(format!("systim {}", e.act)).or_default() += 1;
+                continue;
+            }
+            let resource = e.path.trim_start_matches("/webapi/rest/").split('/').next().unwrap_or_default();
+            *cost.by_endpoint.entry(format!("shoper {} {resource}", e.method)).or_default() += 1;
+            cost.shoper_calls += 1;
+            cost.http_429 += u64::from(e.status == 429);
+            cost.peak_bucket = cost.peak_bucket.max(e.bucket_level.unwrap_or(0.0));
+            if e.path.ends_with("/bulk") {
+                let ops = e.body.as_ref().and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+                cost.shoper_bulk += 1;
+                cost.shoper_ops += ops.len() as u64;
+                let reads = ops.iter().filter(|op| op["method"] == "GET").count() as u64;
+                cost.shoper_page_calls += reads + u64::from(reads < ops.len() as u64);
+            } else {
+                cost.shoper_ops += 1;
+                cost.shoper_page_calls += 1;
+            }
+        }
+        cost
+    }
+}
