@@ -58,12 +58,13 @@ fn planning_50k_by_50k() {
         v
     };
     let (plan_ms, product_ms) = (sorted(plan_ms), sorted(product_ms));
+    let round = |ms: f64| (ms * 100.0).round() / 100.0;
     let figures = serde_json::json!({
         "case": format!("planning {N} × {N} (wasm, headless browser)"),
         "group": "planning",
-        "plan_ms": plan_ms[0],
-        "plan_median_ms": plan_ms[RUNS / 2],
-        "product_plan_ms": product_ms[0],
+        "plan_ms": round(plan_ms[0]),
+        "plan_median_ms": round(plan_ms[RUNS / 2]),
+        "product_plan_ms": round(product_ms[0]),
         "actions": actions,
         "wasm_memory_with_inputs_bytes": memory_with_inputs,
         "wasm_memory_growth_bytes": wasm_memory_bytes() - memory_with_inputs,
