@@ -203,7 +203,20 @@ cmd_soak() {
     cargo test --release --test soak -- --nocapture
 }
 
-cmd_todo() { die "'$1' is not built yet (see the open issues)"; }
+# The benchmark (docs/benchmarks.md): figures, never assertions. The planning case runs in
+# headless Chromium first (its lines go to target/bench/wasm.log), then the native cases, which
+# merge them into target/bench/report.json and report.md. Extra arguments filter the cases.
+cmd_bench() {
+  cmd_setup
+  mkdir -p target/bench
+  say "planning 50,000 × 50,000 in headless Chromium (wasm, release)"
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/webdriver.json" WASM_BINDGEN_TEST_TIMEOUT=600 WASM_BINDGEN_TEST_DRIVER_TIMEOUT=60 \
+    wasm-pack --log-level warn test --release --headless --chrome --mode no-install . --test wasm_bench -- --nocapture 2>&1 |
+    tee target/bench/wasm-run.log | grep 'wasm-bench ' >target/bench/wasm.log || say "the browser planning case printed nothing (see target/bench/wasm-run.log)"
+  build_wasm
+  say "API cases and native planning"
+  cargo bench --bench perf -- "$@"
+}
 
 case "${1:-build}" in
   build) cmd_build ;;
@@ -212,7 +225,7 @@ case "${1:-build}" in
   sandbox) shift; cmd_sandbox "$@" ;;
   demo) shift; cmd_demo "$@" ;;
   soak) shift; cmd_soak "$@" ;;
-  bench) cmd_todo "$1" ;;
+  bench) shift; cmd_bench "$@" ;;
   -h | --help | help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$1' (try ./build.sh help)" ;;
 esac
