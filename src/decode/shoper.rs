@@ -500,43 +500,84 @@ fn product_head<'a>(rec: &Rec<'a>, product_id: u64, lk: &Lookups, notes: &mut Ve
 /// stock row. Base rows come from the product; default rows of `/product-stocks` are used only
 /// for products whose embedded stock was absent. Rows repeated (joined pagination) count once.
 pub fn items(products: &[Value], stocks: &[Value], catalogue: &Catalogue) -> DecodedList<ShopItem> {
-    let lk = Lookups::new(catalogue);
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    let mut heads: HashMap<u64, ProductHead> = HashMap::new();
-    let mut seen: HashSet<u64> = HashSet::new();
-    for (at, value) in positions(products) {
-        let mut notes = Vec::new();
-        match Rec::open(value, &PRODUCT, at) {
-            Ok((rec, id)) => {
-                let mut head = product_head(&rec, id, &lk, &mut notes);
-                match base_row(&rec, &head, &lk, &mut notes) {
-                    Ok(Some(item)) if seen.insert(item.stock_id) => {
-                        head.base_price = Some(item.price);
-                        out.push(item);
+    let mut decoder = ItemsDecoder::new(catalogue);
+    decoder.products(products);
+    decoder.variants(stocks);
+    decoder.finish()
+}
+
+/// [`items`] page by page, so that a reader can drop each page of raw JSON once it is decoded (a
+/// catalogue of 50,000 products is ~120 MB of JSON): every product page first, then the variant
+/// rows (they inherit from their products). Records are numbered across pages.
+pub struct ItemsDecoder<'a> {
+    lk: Lookups<'a>,
+    out: Vec<ShopItem>,
+    errors: Vec<DecodeError>,
+    heads: HashMap<u64, ProductHead>,
+    seen: HashSet<u64>,
+    products_read: usize,
+    variants_read: usize,
+}
+
+impl<'a> ItemsDecoder<'a> {
+    pub fn new(catalogue: &'a Catalogue<'a>) -> Self {
+        ItemsDecoder {
+            lk: Lookups::new(catalogue),
+            out: Vec::new(),
+            errors: Vec::new(),
+            heads: HashMap::new(),
+            seen: HashSet::new(),
+            products_read: 0,
+            variants_read: 0,
+        }
+    }
+
+    /// One page of `products` (each with its base stock row embedded).
+    pub fn products(&mut self, page: &[Value]) {
+        for (at, value) in positions(page) {
+            let at = At { pos: at.pos + self.products_read, ..at };
+            let mut notes = Vec::new();
+            match Rec::open(value, &PRODUCT, at) {
+                Ok((rec, id)) => {
+                    let mut head = product_head(&rec, id, &self.lk, &mut notes);
+                    match base_row(&rec, &head, &self.lk, &mut notes) {
+                        Ok(Some(item)) if self.seen.insert(item.stock_id) => {
+                            head.base_price = Some(item.price);
+                            self.out.push(item);
+                        }
+                        Ok(_) => {}
+                        Err(e) => notes.push(e),
                     }
-                    Ok(_) => {}
-                    Err(e) => notes.push(e),
+                    self.heads.insert(id, head);
+                    self.errors.append(&mut notes);
                 }
-                heads.insert(id, head);
-                errors.append(&mut notes);
+                Err(e) => self.errors.push(e),
             }
-            Err(e) => errors.push(e),
         }
+        self.products_read += page.len();
     }
-    for (at, value) in positions(stocks) {
-        let mut notes = Vec::new();
-        match variant_row(value, at, &heads, &seen, &lk, &mut notes) {
-            Ok(Some(item)) => {
-                seen.insert(item.stock_id);
-                out.push(item);
-                errors.append(&mut notes);
+
+    /// One page of variant rows (`product-stocks`), after every product page.
+    pub fn variants(&mut self, page: &[Value]) {
+        for (at, value) in positions(page) {
+            let at = At { pos: at.pos + self.variants_read, ..at };
+            let mut notes = Vec::new();
+            match variant_row(value, at, &self.heads, &self.seen, &self.lk, &mut notes) {
+                Ok(Some(item)) => {
+                    self.seen.insert(item.stock_id);
+                    self.out.push(item);
+                    self.errors.append(&mut notes);
+                }
+                Ok(None) => {}
+                Err(e) => self.errors.push(e),
             }
-            Ok(None) => {}
-            Err(e) => errors.push(e),
         }
+        self.variants_read += page.len();
     }
-    (out, errors)
+
+    pub fn finish(self) -> DecodedList<ShopItem> {
+        (self.out, self.errors)
+    }
 }
 
 fn base_row(rec: &Rec, head: &ProductHead, lk: &Lookups, notes: &mut Vec<DecodeError>) -> Result<Option<ShopItem>, DecodeError> {
@@ -677,6 +718,16 @@ pub struct ShopPayloads<'a> {
 
 /// Decode everything into a [`ShopSnapshot`], dictionaries first, with every problem met.
 pub fn snapshot(config: &ShopConfig, p: &ShopPayloads) -> (ShopSnapshot, Vec<DecodeError>) {
+    let (mut snapshot, mut errors) = dictionaries(config, p);
+    let rows = keep(items(p.products, p.product_stocks, &catalogue(&snapshot)), &mut errors);
+    snapshot.items = rows;
+    (snapshot, errors)
+}
+
+/// A snapshot without its rows (`products` and `product_stocks` are not read): languages,
+/// taxes, units, categories with their parents, statuses, warehouses. The rows follow through
+/// [`ItemsDecoder`] over [`catalogue`].
+pub fn dictionaries(config: &ShopConfig, p: &ShopPayloads) -> (ShopSnapshot, Vec<DecodeError>) {
     let mut errors = Vec::new();
     let locale = config.default_locale.as_str();
     let locales = keep(languages(p.languages), &mut errors);
@@ -689,14 +740,6 @@ pub fn snapshot(config: &ShopConfig, p: &ShopPayloads) -> (ShopSnapshot, Vec<Dec
     }
     let statuses = keep(statuses(p.statuses, locale), &mut errors);
     let warehouses = keep(warehouses(p.warehouses), &mut errors);
-    let catalogue = Catalogue {
-        default_locale: locale,
-        warehouses_enabled: config.warehouses_enabled,
-        taxes: &taxes,
-        units: &units,
-        categories: &categories,
-    };
-    let items = keep(items(p.products, p.product_stocks, &catalogue), &mut errors);
     let snapshot = ShopSnapshot {
         default_locale: locale.to_string(),
         locales,
@@ -706,9 +749,20 @@ pub fn snapshot(config: &ShopConfig, p: &ShopPayloads) -> (ShopSnapshot, Vec<Dec
         units,
         categories,
         statuses,
-        items,
+        items: Vec::new(),
     };
     (snapshot, errors)
+}
+
+/// The dictionaries the rows of `snapshot` refer to.
+pub fn catalogue(snapshot: &ShopSnapshot) -> Catalogue<'_> {
+    Catalogue {
+        default_locale: &snapshot.default_locale,
+        warehouses_enabled: snapshot.warehouses_enabled,
+        taxes: &snapshot.taxes,
+        units: &snapshot.units,
+        categories: &snapshot.categories,
+    }
 }
 
 #[cfg(test)]

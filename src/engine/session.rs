@@ -4,13 +4,13 @@
 use super::connection::{origin_host, Connection, ShoperAuthKind};
 use super::store::{load, save};
 use crate::client::error::ApiError;
-use crate::client::shoper::{items, next_answer, Read, ShoperAuth, ShoperClient, ShoperConfig};
+use crate::client::shoper::{add_page, items, next_answer, Page, Read, Rounds, ShoperAuth, ShoperClient, ShoperConfig};
 use crate::client::systim::{SystimClient, SystimConfig};
 use crate::client::{Secret, Stats, TokenState};
-use crate::decode::shoper::{self as dshop, ShopConfig, ShopPayloads};
+use crate::decode::shoper::{self as dshop, ItemsDecoder, ShopConfig, ShopPayloads};
 use crate::decode::systim::{self as dsys, SystimPayloads};
-use crate::decode::DecodeError;
-use crate::domain::{ShopSnapshot, SystimSnapshot};
+use crate::decode::{DecodeError, DecodedList};
+use crate::domain::{ShopItem, ShopSnapshot, SystimSnapshot};
 use crate::io::{Clock, Http, Storage};
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
@@ -63,6 +63,41 @@ fn optional(result: Result<Value, ApiError>, unavailable: &mut Unavailable, act:
             Ok(None)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// Where the catalogue's rows are among a run's reads (after the dictionaries).
+const PRODUCTS: usize = 8;
+
+/// Pages of rows into the decoder: product pages as they come, variant rows after every product
+/// page — the second round brings them after the products, but page 1 of the variant rows came
+/// in the first round and waits.
+struct Rows<'c> {
+    decoder: ItemsDecoder<'c>,
+    waiting_variants: Option<Vec<Value>>,
+}
+
+impl Rows<'_> {
+    fn feed(&mut self, (read, page): Page) -> Result<(), ApiError> {
+        let page = page?;
+        if read == PRODUCTS {
+            self.decoder.products(&page);
+        } else {
+            self.release_variants();
+            self.decoder.variants(&page);
+        }
+        Ok(())
+    }
+
+    fn release_variants(&mut self) {
+        if let Some(page) = self.waiting_variants.take() {
+            self.decoder.variants(&page);
+        }
+    }
+
+    fn finish(mut self) -> DecodedList<ShopItem> {
+        self.release_variants();
+        self.decoder.finish()
     }
 }
 
@@ -138,9 +173,11 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
         self.read_shop(true).await
     }
 
-    /// Every read in two rounds of `/bulk` calls ([`ShoperClient::read_all`]): the dictionaries
-    /// with the first page of every list, then the remaining pages — a catalogue of N products
-    /// costs `1 + ⌈(N/50 − 1)/25⌉` calls besides the writes, and no dictionary is read twice.
+    /// Every read in two rounds of `/bulk` calls ([`ShoperClient::first_round`]): the
+    /// dictionaries with the first page of every list, then the remaining pages — a catalogue of
+    /// N products costs `1 + ⌈(N/50 − 1)/25⌉` calls besides the writes, and no dictionary is read
+    /// twice. Product pages are decoded as they arrive, so the raw JSON of the whole catalogue
+    /// (~2.5 KB a product) is never held at once.
     async fn read_shop(&mut self, catalogue: bool) -> Result<ShopRead, ApiError> {
         let mut reads = vec![Read::one("application-config"), Read::list("languages"), Read::list("statuses")];
         if catalogue {
@@ -156,12 +193,26 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
                 Read::list("product-stocks").filtered(json!({"extended": "1"})).ordered("stock_id ASC"),
             ]);
         }
-        let mut answers = self.shoper.read_all(&reads).await?.into_iter();
+        let mut rounds = self.shoper.first_round(&reads).await?;
+        let mut answers = rounds.take_first();
+        // The dictionaries' further pages (more than 50 categories) come first in the second
+        // round, as they were asked first; rows wait until every dictionary page is in.
+        let mut early = Vec::new();
+        while rounds.pending().is_some_and(|i| i < PRODUCTS) {
+            for (i, page) in self.shoper.next_pages(&mut rounds).await?.unwrap_or_default() {
+                match answers.get_mut(i).filter(|_| i < PRODUCTS) {
+                    Some(answer) => add_page(answer, page),
+                    None => early.push((i, page)),
+                }
+            }
+        }
+        let first_rows = if catalogue { answers.split_off(PRODUCTS) } else { Vec::new() };
+        let mut answers = answers.into_iter();
         let config_body = next_answer(&mut answers)?;
         let (config, mut problems) = dshop::app_config(&config_body).map_err(|_| ApiError::MalformedJson { service: crate::client::Service::Shoper })?;
         let languages = items(next_answer(&mut answers)?);
         let statuses = items(next_answer(&mut answers)?);
-        let (taxes, units, categories, tree, warehouses, products, stocks) = if catalogue {
+        let (taxes, units, categories, tree, warehouses) = if catalogue {
             let taxes = items(next_answer(&mut answers)?);
             let units = items(next_answer(&mut answers)?);
             let categories = items(next_answer(&mut answers)?);
@@ -170,9 +221,7 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
                 (true, Err(ApiError::ShoperRejected { status: 400, .. })) | (false, _) => Vec::new(),
                 (true, answer) => items(answer?),
             };
-            let products = items(next_answer(&mut answers)?);
-            let stocks = items(next_answer(&mut answers)?);
-            (taxes, units, categories, Some(tree), warehouses, products, stocks)
+            (taxes, units, categories, Some(tree), warehouses)
         } else {
             Default::default()
         };
@@ -184,12 +233,36 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
             categories_tree: tree.as_ref(),
             statuses: &statuses,
             warehouses: &warehouses,
-            products: &products,
-            product_stocks: &stocks,
+            products: &[],
+            product_stocks: &[],
         };
-        let (snapshot, more) = dshop::snapshot(&config, &payloads);
+        let (mut snapshot, more) = dshop::dictionaries(&config, &payloads);
         problems.extend(more);
+        if catalogue {
+            let (rows, more) = self.read_rows(&mut rounds, &snapshot, first_rows, early).await?;
+            snapshot.items = rows;
+            problems.extend(more);
+        }
         Ok(ShopRead { config, snapshot, problems })
+    }
+
+    /// The shop's rows, decoded page by page as the pages come: `first` holds page 1 of the
+    /// products and of the variant rows, `early` pages fetched with the dictionaries' last pages.
+    async fn read_rows(&mut self, rounds: &mut Rounds, snapshot: &ShopSnapshot, first: Vec<Result<Value, ApiError>>, early: Vec<Page>) -> Result<DecodedList<ShopItem>, ApiError> {
+        let catalogue = dshop::catalogue(snapshot);
+        let mut first = first.into_iter();
+        let mut rows = Rows { decoder: ItemsDecoder::new(&catalogue), waiting_variants: None };
+        rows.feed((PRODUCTS, next_answer(&mut first).map(items)))?;
+        rows.waiting_variants = Some(items(next_answer(&mut first)?));
+        for page in early {
+            rows.feed(page)?;
+        }
+        while let Some(pages) = self.shoper.next_pages(rounds).await? {
+            for page in pages {
+                rows.feed(page)?;
+            }
+        }
+        Ok(rows.finish())
     }
 
     /// Systim dictionaries and products; quantities per store when `quantities` (the stores the

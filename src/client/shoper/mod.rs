@@ -12,7 +12,7 @@ mod lists;
 mod rounds;
 
 pub use lists::{BulkItemResult, BulkOp, BULK_MAX, PAGE_LIMIT};
-pub use rounds::{items, next_answer, Read, IDS_PER_FILTER};
+pub use rounds::{add_page, items, next_answer, Page, Read, Rounds, IDS_PER_FILTER};
 
 use super::address::parse_origin;
 use super::error::{ApiError, AuthFailure};

@@ -7,7 +7,7 @@
 use super::lists::{ListPage, ListQuery};
 use super::ShoperClient;
 use crate::client::error::ApiError;
-use crate::client::shoper::BulkOp;
+use crate::client::shoper::{BulkOp, BULK_MAX};
 use crate::client::Service;
 use crate::io::{Clock, Http, Method};
 use serde_json::{json, Value};
@@ -67,40 +67,88 @@ pub fn items(answer: Value) -> Vec<Value> {
     }
 }
 
+/// Reads under way ([`ShoperClient::first_round`]): the answers of the first round, and the
+/// pages still to fetch, in the order of the reads.
+#[derive(Debug, Default)]
+pub struct Rounds {
+    first: Vec<Result<Value, ApiError>>,
+    rest: Vec<BulkOp>,
+    owners: Vec<usize>,
+    fetched: usize,
+}
+
+/// A page of a list read: the index of the read, and its items.
+pub type Page = (usize, Result<Vec<Value>, ApiError>);
+
+impl Rounds {
+    /// The first round's answers (once): a singleton's body, page 1 of a list as a JSON array.
+    pub fn take_first(&mut self) -> Vec<Result<Value, ApiError>> {
+        std::mem::take(&mut self.first)
+    }
+
+    /// The read the next page to fetch belongs to (`None` when every page is in).
+    pub fn pending(&self) -> Option<usize> {
+        self.owners.get(self.fetched).copied()
+    }
+}
+
 impl<H: Http, C: Clock> ShoperClient<'_, H, C> {
     /// Run every read in two rounds of `/bulk` calls. Each read gets its own result — a
     /// singleton's body, a list's items as a JSON array — so one refused read (a module switched
     /// off, a missing permission) does not sink the others; a failed call fails them all.
     pub async fn read_all(&mut self, reads: &[Read]) -> Result<Vec<Result<Value, ApiError>>, ApiError> {
+        let mut rounds = self.first_round(reads).await?;
+        let mut out = rounds.take_first();
+        while let Some(pages) = self.next_pages(&mut rounds).await? {
+            for (i, page) in pages {
+                add_page(&mut out[i], page);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The first round of [`Self::read_all`]: singletons and the first page of every list; the
+    /// other pages come from [`Self::next_pages`], so a caller can use each page as it arrives.
+    pub async fn first_round(&mut self, reads: &[Read]) -> Result<Rounds, ApiError> {
         let (first, queries): (Vec<BulkOp>, Vec<Option<ListQuery>>) = reads.iter().enumerate().map(|(i, r)| r.first_op(format!("read-{i}"))).unzip();
-        let mut out = Vec::with_capacity(reads.len());
-        let (mut rest, mut owners) = (Vec::new(), Vec::new());
+        let mut rounds = Rounds::default();
         for (i, (op, answer)) in first.iter().zip(self.bulk(&first).await?).enumerate() {
             let answer = answer.into_result(op);
             let Some(query) = &queries[i] else {
-                out.push(answer);
+                rounds.first.push(answer);
                 continue;
             };
             match answer.and_then(ListPage::parse) {
                 Ok(page) => {
                     for n in 2..=page.pages {
-                        rest.push(BulkOp::get(format!("read-{i}-page-{n}"), op.path.as_str(), query.params(n)));
-                        owners.push(i);
+                        rounds.rest.push(BulkOp::get(format!("read-{i}-page-{n}"), op.path.as_str(), query.params(n)));
+                        rounds.owners.push(i);
                     }
-                    out.push(Ok(Value::Array(page.list)));
+                    rounds.first.push(Ok(Value::Array(page.list)));
                 }
-                Err(e) => out.push(Err(e)),
+                Err(e) => rounds.first.push(Err(e)),
             }
         }
-        for ((op, answer), i) in rest.iter().zip(self.bulk(&rest).await?).zip(owners) {
-            let page = answer.into_result(op).and_then(ListPage::parse);
-            match (&mut out[i], page) {
-                (Ok(Value::Array(list)), Ok(page)) => list.extend(page.list),
-                (slot @ Ok(_), Err(e)) => *slot = Err(e),
-                _ => {}
-            }
+        Ok(rounds)
+    }
+
+    /// The next pages of the second round — one `/bulk` call, up to [`BULK_MAX`] pages — in the
+    /// order of the reads; `None` when every page is in.
+    pub async fn next_pages(&mut self, rounds: &mut Rounds) -> Result<Option<Vec<Page>>, ApiError> {
+        let end = (rounds.fetched + BULK_MAX).min(rounds.rest.len());
+        if rounds.fetched == end {
+            return Ok(None);
         }
-        Ok(out)
+        let ops = &rounds.rest[rounds.fetched..end];
+        let answers = self.bulk(ops).await?;
+        let pages = ops
+            .iter()
+            .zip(answers)
+            .zip(&rounds.owners[rounds.fetched..end])
+            .map(|((op, answer), &i)| (i, answer.into_result(op).and_then(ListPage::parse).map(|p| p.list)))
+            .collect();
+        rounds.fetched = end;
+        Ok(Some(pages))
     }
 
     /// Every item whose `field` is one of `ids` — `field IN […]` filters of
@@ -116,6 +164,15 @@ impl<H: Http, C: Clock> ShoperClient<'_, H, C> {
             all.extend(items(answer?));
         }
         Ok(all)
+    }
+}
+
+/// Add a later page to a list read's answer (a failed page fails the read).
+pub fn add_page(answer: &mut Result<Value, ApiError>, page: Result<Vec<Value>, ApiError>) {
+    match (answer, page) {
+        (Ok(Value::Array(list)), Ok(page)) => list.extend(page),
+        (slot @ Ok(_), Err(e)) => *slot = Err(e),
+        _ => {}
     }
 }
 
