@@ -58,6 +58,7 @@ fn main() {
             stock::cases(n, &[2.0, 10.0], &mut rows);
             eprintln!("stock N={n} done after {:.1} s", started.elapsed().as_secs_f64());
         }
+        stock::latency_cases(10_000, 10, 100, &[2.0, 10.0], &mut rows);
     }
     if options.wants("orders") {
         orders::cases(500, &[2.0, 10.0], &mut rows);

@@ -15,17 +15,19 @@ pub struct Row {
     pub floor: Option<Floor>,
     /// The shop's bandwidth when the case ran rate-limited.
     pub bandwidth: Option<f64>,
+    /// Virtual network latency of every call.
+    pub latency_ms: u64,
     pub extra: Map<String, Value>,
 }
 
 impl Row {
     pub fn new(case: String, group: &'static str, cost: Cost, floor: Floor, bandwidth: Option<f64>) -> Row {
-        Row { case, group, cost: Some(cost), floor: Some(floor), bandwidth, extra: Map::new() }
+        Row { case, group, cost: Some(cost), floor: Some(floor), bandwidth, latency_ms: 0, extra: Map::new() }
     }
 
     /// A case without API calls (planning).
     pub fn offline(case: String, group: &'static str) -> Row {
-        Row { case, group, cost: None, floor: None, bandwidth: None, extra: Map::new() }
+        Row { case, group, cost: None, floor: None, bandwidth: None, latency_ms: 0, extra: Map::new() }
     }
 
     pub fn extra(&mut self, key: &str, value: impl Into<Value>) -> &mut Row {
@@ -33,8 +35,12 @@ impl Row {
         self
     }
 
+    /// The bucket's least time for the floor's calls; with latency, also no less than the
+    /// calls one after another (one request in flight), and the last call's own trip.
     pub fn floor_ms(&self) -> Option<u64> {
-        Some(bucket_ms(self.floor?.calls, LIMIT, self.bandwidth?))
+        let calls = self.floor?.calls;
+        let bucket = bucket_ms(calls, LIMIT, self.bandwidth?);
+        Some(if self.latency_ms == 0 { bucket } else { (calls * self.latency_ms).max(bucket + self.latency_ms) })
     }
 
     pub fn to_json(&self) -> Value {
@@ -59,6 +65,7 @@ impl Row {
             o.insert("peak_bytes".into(), json!(c.peak_bytes));
             o.insert("real_ms_by_phase".into(), Value::Object(c.real_phases.iter().map(|(p, ms)| (p.clone(), json!(ms))).collect()));
             o.insert("bandwidth".into(), json!(self.bandwidth));
+            o.insert("latency_ms".into(), json!(self.latency_ms));
             o.insert("calls_by_endpoint".into(), json!(c.by_endpoint));
         }
         o.extend(self.extra.clone());

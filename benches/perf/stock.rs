@@ -51,26 +51,42 @@ fn change(world: &World, matched: &mut [Matched], k: usize) {
     }
 }
 
-/// A fresh world per bandwidth: the process heap a 100 % run leaves behind slows the next runs'
-/// real time (not their calls or virtual time) by half.
+/// Every percentage at every bandwidth, without network latency.
 pub fn cases(n: usize, bandwidths: &[f64], rows: &mut Vec<Row>) {
     for &bandwidth in bandwidths {
-        let world = World::new(catalogue::big(n, 0), Settings::default());
-        // The shop takes Systim's figures once; from then on exactly the changed ones differ.
-        world.run(RunKind::Stock, false, true);
-        let mut matched = matched(&world);
-        world.limited(bandwidth);
-        for percent in [1, 10, 100] {
-            let k = (n * percent / 100).min(matched.len());
-            change(&world, &mut matched, k);
-            let (report, cost) = world.measure(RunKind::Stock);
-            let written = section_done(&report, Part::Stock);
-            assert_eq!(written, k as u64, "stock {n} × {percent} %: {written} written, {k} changed");
-            let floor = catalogue_floor(&world.net.sandbox.borrow()) + Floor::writes(k as u64);
-            eprintln!("  {n} × {percent} % at {bandwidth}/s: {} Shoper calls, {} ms virtual, {} ms real ({} engine, {} MB received, peak {} MB) {:?}", cost.shoper_calls, cost.wall_ms, cost.real_ms, cost.engine_real_ms, cost.received_bytes / 1_000_000, cost.peak_bytes / 1_000_000, cost.real_phases);
-            let mut row = Row::new(format!("stock N={n} k={percent}% ({k}) bw={bandwidth}"), "stock", cost, floor, Some(bandwidth));
-            row.extra("n", n).extra("k", k);
-            rows.push(row);
-        }
+        measure_set(n, bandwidth, 0, &[1, 10, 100], rows);
+    }
+}
+
+/// One percentage with `latency_ms` of virtual network latency per call: the pacing stays exact
+/// when answers arrive late.
+pub fn latency_cases(n: usize, percent: usize, latency_ms: u64, bandwidths: &[f64], rows: &mut Vec<Row>) {
+    for &bandwidth in bandwidths {
+        measure_set(n, bandwidth, latency_ms, &[percent], rows);
+    }
+}
+
+/// A fresh world per set: the process heap a 100 % run leaves behind slows the next runs' real
+/// time (not their calls or virtual time) by half.
+fn measure_set(n: usize, bandwidth: f64, latency_ms: u64, percents: &[usize], rows: &mut Vec<Row>) {
+    let world = World::new(catalogue::big(n, 0), Settings::default());
+    // The shop takes Systim's figures once; from then on exactly the changed ones differ.
+    world.run(RunKind::Stock, false, true);
+    let mut matched = matched(&world);
+    world.limited(bandwidth);
+    world.set_latency(latency_ms);
+    for &percent in percents {
+        let k = (n * percent / 100).min(matched.len());
+        change(&world, &mut matched, k);
+        let (report, cost) = world.measure(RunKind::Stock);
+        let written = section_done(&report, Part::Stock);
+        assert_eq!(written, k as u64, "stock {n} × {percent} %: {written} written, {k} changed");
+        let floor = catalogue_floor(&world.net.sandbox.borrow()) + Floor::writes(k as u64);
+        eprintln!("  {n} × {percent} % at {bandwidth}/s: {} Shoper calls, {} ms virtual, {} ms real ({} engine, {} MB received, peak {} MB) {:?}", cost.shoper_calls, cost.wall_ms, cost.real_ms, cost.engine_real_ms, cost.received_bytes / 1_000_000, cost.peak_bytes / 1_000_000, cost.real_phases);
+        let latency = if latency_ms > 0 { format!(" latency={latency_ms}ms") } else { String::new() };
+        let mut row = Row::new(format!("stock N={n} k={percent}% ({k}) bw={bandwidth}{latency}"), "stock", cost, floor, Some(bandwidth));
+        row.latency_ms = latency_ms;
+        row.extra("n", n).extra("k", k);
+        rows.push(row);
     }
 }

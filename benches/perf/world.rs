@@ -59,7 +59,7 @@ pub struct Cost {
 /// sandbox's, the rest of a run's real time is the engine's own work.
 #[derive(Clone)]
 pub struct Timed {
-    net: InProcess,
+    net: Rc<RefCell<InProcess>>,
     serving: Rc<Cell<Duration>>,
     received: Rc<Cell<u64>>,
 }
@@ -67,7 +67,8 @@ pub struct Timed {
 impl Http for Timed {
     async fn send(&self, req: HttpRequest) -> Result<HttpResponse, NetError> {
         let started = Instant::now();
-        let answer = self.net.send(req).await;
+        let net = self.net.borrow().clone();
+        let answer = net.send(req).await;
         self.serving.set(self.serving.get() + started.elapsed());
         if let Ok(a) = &answer {
             self.received.set(self.received.get() + a.body.len() as u64);
@@ -78,6 +79,8 @@ impl Http for Timed {
 
 pub struct World {
     pub net: InProcess,
+    /// The engine's transport (its latency can change between runs).
+    transport: Rc<RefCell<InProcess>>,
     serving: Rc<Cell<Duration>>,
     received: Rc<Cell<u64>>,
     pub engine: Engine<Timed, MemStorage, VirtualClock>,
@@ -85,18 +88,18 @@ pub struct World {
 
 impl World {
     pub fn new(scenario: Scenario, settings: Settings) -> World {
-        let net = InProcess::new("empty");
-        *net.sandbox.borrow_mut() = Sandbox::from_scenario(scenario);
+        let net = InProcess::with(Sandbox::from_scenario(scenario));
         net.sandbox.borrow_mut().shoper.configure(&json!({"shop_url": SHOP_URL})).expect("shop url");
         let (serving, received): (Rc<Cell<Duration>>, Rc<Cell<u64>>) = Default::default();
-        let timed = Timed { net: net.clone(), serving: serving.clone(), received: received.clone() };
+        let transport = Rc::new(RefCell::new(net.clone()));
+        let timed = Timed { net: transport.clone(), serving: serving.clone(), received: received.clone() };
         let engine = Engine::new(timed, MemStorage::new(), net.clock.clone());
         let conn = connection(&net);
         block_on(async {
             engine.save_connection(conn).await.expect("connection");
             engine.save_settings(settings).await.expect("settings");
         });
-        let world = World { net, serving, received, engine };
+        let world = World { net, transport, serving, received, engine };
         world.unlimited();
         world
     }
@@ -121,6 +124,11 @@ impl World {
             panic!("{kind:?} run failed: {} {}", e.code, e.message_en);
         }
         report
+    }
+
+    /// Virtual network latency of every call from now on.
+    pub fn set_latency(&self, ms: u64) {
+        self.transport.borrow_mut().latency_ms = ms;
     }
 
     /// A preview of `kind` without the rate limit: the shop token is then cached, as after any
