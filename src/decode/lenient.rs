@@ -81,9 +81,53 @@ pub fn text(value: &Value) -> Result<Option<String>, WireError> {
     }
 }
 
-/// Decode HTML entities (`&amp;`, `&quot;`, `&#039;`, `&lt;`, …) once, as Systim escapes once.
+/// Decode HTML entities once, as Systim escapes once: the ones PHP's `htmlspecialchars` writes
+/// (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#039;`/`&#39;`, `&apos;`) and any numeric `&#NNN;` /
+/// `&#xHH;`. Anything else (an unknown name, a bad number, no `;`) stays as it is.
 pub fn unescape(text: &str) -> String {
-    html_escape::decode_html_entities(text).into_owned()
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        // The longest entity decoded is `&#x10FFFF;` / `&#1114111;` (10 bytes).
+        let decoded = rest.as_bytes()[1..].iter().take(10).position(|&b| b == b';').and_then(|semi| {
+            let c = entity(&rest[1..1 + semi])?;
+            Some((c, semi + 2))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The character an entity's name (between `&` and `;`) stands for.
+fn entity(name: &str) -> Option<char> {
+    match name {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        _ => {
+            let number = name.strip_prefix('#')?;
+            let code = match number.strip_prefix(['x', 'X']) {
+                Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => u32::from_str_radix(hex, 16).ok()?,
+                None if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) => number.parse().ok()?,
+                _ => return None,
+            };
+            char::from_u32(code).filter(|&c| c != '\0')
+        }
+    }
 }
 
 /// The trimmed text of a number sent as a string or as a JSON number.
@@ -288,6 +332,13 @@ mod tests {
         assert_eq!(unescape("Kowalski &amp; Synowie"), "Kowalski & Synowie");
         assert_eq!(unescape("&quot;Żółw&quot; &#039;mały&#039; &lt;b&gt;"), "\"Żółw\" 'mały' <b>");
         assert_eq!(unescape("&amp;amp;"), "&amp;");
+        assert_eq!(unescape("&#39;&#x41;&#X42;&#67;&apos;"), "'ABC'");
+        assert_eq!(unescape("&#261;&#x17C;"), "ąż");
+        // Unknown names, bad numbers and a missing `;` stay as they are.
+        for kept in ["&nbsp;", "&amp", "& amp;", "&#;", "&#x;", "&#xZZ;", "&#0;", "&#xD800;", "&#99999999999;", "a & b", "&", "&;", "ą&ę"] {
+            assert_eq!(unescape(kept), kept);
+        }
+        assert_eq!(unescape("&&amp;&"), "&&&");
     }
 
     #[test]
