@@ -589,7 +589,8 @@ fn systim_html_page_instead_of_json() {
 #[test]
 fn shop_html_error_page_instead_of_json() {
     let case = demo();
-    inject(&case.world, "shoper", "html_page", 10, "/orders");
+    // The run's reads (dictionaries, catalogue, the first page of new orders) travel in `/bulk`.
+    inject(&case.world, "shoper", "html_page", 10, "/bulk");
     stops_then_recovers(&case, RunKind::SendStock, ApiError::ServerError { service: Service::Shoper, status: 502 });
 }
 

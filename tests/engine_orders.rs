@@ -96,21 +96,65 @@ fn a_browser_back_after_a_week_does_not_import_again_what_another_imported() {
     assert_orders_settled(&world);
 }
 
-/// Systim cannot refuse a duplicate, so one gap stays: a second browser's `addOrder` landing
-/// between the first browser's last marker check of an order and its `addOrder` (one round trip).
-/// Anything earlier — here a whole run of the second browser after the first one read its orders
-/// and checked the markers at its start — is caught by the check before each send.
+/// A browser that starts importing while another one is at it: the other's copies show up
+/// at the first check after a send and the sends stop; what the other imported is recorded,
+/// nothing is in Systim twice, and the report says why the rest was left.
 #[test]
-fn two_browsers_importing_at_the_same_moment_do_not_double_import() {
+fn a_browser_that_meets_another_importing_stops_sending_and_nothing_is_doubled() {
     let (world, first) = setup();
     let second = engine_on(&world, MemStorage::new());
-    // The first `listOrders` is the check at the start of the sends.
+    world.after_call("act=addOrder", 1, move || {
+        run_ok(&second, RunKind::Orders);
+    });
+    let report = run_ok(&first, RunKind::Orders);
+    assert_orders_settled(&world);
+    let sends = world.sandbox.borrow().log.iter().filter(|e| e.act == "addOrder").count();
+    assert_eq!(sends, systim_orders(&world).len(), "an order was sent twice");
+    // Nothing was left unsent here: the other browser had imported the rest.
+    assert!(!all_reasons(&report).contains(&"doubled_by_another_importer"), "{:?}", all_reasons(&report));
+    run_ok(&first, RunKind::Orders);
+    assert_orders_settled(&world);
+}
+
+/// Answers that take long (here every call a minute and more): another browser may import
+/// between two sends, so the markers are checked again once a minute has passed, whatever
+/// the count of sends.
+#[test]
+fn with_slow_answers_the_markers_are_checked_again_every_minute() {
+    let mut world = demo_world();
+    world.latency_ms = 70_000;
+    let first = engine_on(&world, MemStorage::new());
+    let second = engine_on(&world, MemStorage::new());
+    // After the first browser's second send (past the count-based checks after sends 1 and
+    // before 4), the other browser imports everything.
+    world.after_call("act=addOrder", 2, move || {
+        run_ok(&second, RunKind::Orders);
+    });
+    let report = run_ok(&first, RunKind::Orders);
+    assert_orders_settled(&world);
+    assert!(!all_reasons(&report).contains(&"doubled_by_another_importer"), "{:?}", all_reasons(&report));
+}
+
+/// Two browsers that both checked before either sent cannot see each other: one order can
+/// reach Systim twice. The first check after the send finds the second copy: the sends stop
+/// and the report names both copies for the merchant to delete one.
+#[test]
+fn two_browsers_checking_at_the_same_instant_double_at_most_one_order_and_say_which() {
+    let (world, first) = setup();
+    let second = engine_on(&world, MemStorage::new());
+    // The first `listOrders` is the check before the sends: the other browser runs right after.
     world.after_call("act=listOrders", 1, move || {
         run_ok(&second, RunKind::Orders);
     });
-    run(&first, RunKind::Orders, false);
+    let report = run(&first, RunKind::Orders, false);
+    let doubled: Vec<u64> = (1..=20).filter(|id| marker_count(&world, *id) > 1).collect();
+    assert_eq!(doubled, vec![FIRST], "more than the one order in flight was doubled");
+    let group = report.sections.iter().flat_map(|s| &s.problems).find(|g| g.reason == "doubled_by_another_importer").expect("the merchant is told");
+    assert_eq!(group.items.len(), 1);
+    assert!(group.items[0].detail_pl.starts_with("kopie w Systim: "), "{:?}", group.items[0]);
+    // Later runs change nothing more.
     run_ok(&first, RunKind::Orders);
-    assert_orders_settled(&world);
+    assert_eq!((1..=20).filter(|id| marker_count(&world, *id) > 1).count(), 1);
 }
 
 #[test]

@@ -14,10 +14,12 @@
 //! provably absent → sent again; cannot be checked → `Unverifiable`, held for the merchant and
 //! never sent twice.
 //!
-//! Right before each send, the order is looked up by its marker too (another browser on the same
-//! shop may have imported it — days ago, or a moment ago while this run was going). What stays
-//! open is one round trip: two browsers sending the same order between the other's check and
-//! send; Systim offers nothing to close it.
+//! Before the sends, the orders are looked up by their markers too (another browser on the same
+//! shop may have imported them, days ago), and again after the 1st, 4th, 16th… send and once a
+//! minute (a browser importing at the same time): copies this run did not make stop the sends
+//! (`src/engine/orders.rs`). What stays open: two browsers that both checked before either sent
+//! can send the same order once; the next check finds both copies and the report names them.
+//! Systim offers nothing to close it.
 
 use super::store::{load, save, ShopKeys, StateError};
 use crate::io::Storage;

@@ -3,14 +3,17 @@
 //! 1. Reconcile: every `Intent` left by an earlier run (a lost answer, a killed worker) is looked
 //!    up in Systim by its marker before anything is sent again.
 //! 2. Read: new orders after the cursor (keyset, ascending), plus the open ones (held, waiting,
-//!    intents proven unsent); their lines in bulk.
+//!    intents proven unsent); their lines in bulk. The feed's first page and the open orders
+//!    travel with the shop's dictionaries ([`OrderPrefetch`]); the lines of 500 orders take two
+//!    `/bulk` calls.
 //! 3. Plan ([`crate::plan::orders`]); a dry run stops here.
 //! 4. Execute: a marker check against Systim first, back to the day before the oldest order
-//!    being sent (another browser may have imported it, however long ago), then per order: a
-//!    check of what reached Systim since this run began (a browser running at the same time),
-//!    intent (with the lines, reserving stock) → `addOrder` → result; the cursor moves only
-//!    past orders the ledger has recorded. Found orders are recorded as imported and reserve
-//!    stock like the ones this run sent.
+//!    being sent (another browser may have imported it, however long ago), then per order:
+//!    intent (with the lines, reserving stock) → `addOrder` → result. What reached Systim since
+//!    this run began is checked again after the 1st, 4th, 16th… send and once a minute; copies
+//!    another importer made stop the sends (the rest is left for the next run, each order
+//!    once). The cursor moves only past orders the ledger has recorded. Found orders are
+//!    recorded as imported and reserve stock like the ones this run sent.
 
 use super::ledger::{Ledger, LedgerEntry, OrderState};
 use super::report::{custom_group, entry, group, Entry, Part, ProblemGroup, Section, SectionCounts};
@@ -20,6 +23,7 @@ use super::store::{load, save, ShopKeys, StateError};
 use super::{Engine, Phase, Progress};
 use crate::client::error::ApiError;
 use crate::client::form::Form;
+use crate::client::shoper::{items, keyset_head, Read};
 use crate::decode::shoper as dshop;
 use crate::decode::systim as dsys;
 use crate::domain::ShopOrder;
@@ -44,6 +48,75 @@ const DAY_MS: u64 = 86_400_000;
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Cursor {
     last_order_id: u64,
+}
+
+/// Where the feed of new orders starts: after the cursor, else at the start point the merchant
+/// chose (an order number, or a date as a filter).
+fn feed_start(cursor: Option<&Cursor>, settings: &Settings) -> (u64, Option<Value>) {
+    let after = cursor.map(|c| c.last_order_id).unwrap_or(match &settings.orders.start {
+        StartPoint::OrderId(n) => n.saturating_sub(1),
+        _ => 0,
+    });
+    let date_filter = match (cursor, &settings.orders.start) {
+        (None, StartPoint::Date(d)) => Some(json!({"date": {">=": format!("{d} 00:00:00")}})),
+        _ => None,
+    };
+    (after, date_filter)
+}
+
+/// Orders recorded earlier that are looked at again: held ones, and those waiting for their
+/// status (for [`WAITING_DAYS`]).
+fn revisit_ids(open: &[LedgerEntry], now: u64) -> BTreeSet<u64> {
+    open.iter()
+        .filter(|e| match &e.state {
+            OrderState::Held { .. } => true,
+            OrderState::Waiting { since_ms, .. } => now.saturating_sub(*since_ms) < WAITING_DAYS * DAY_MS,
+            _ => false,
+        })
+        .map(|e| e.order_id)
+        .collect()
+}
+
+/// The order part's shop reads that are known before the run reads anything — the first page
+/// of the feed of new orders and the orders to look at again — so they travel in the run's
+/// first `/bulk` call with the shop's dictionaries instead of in calls of their own.
+#[derive(Debug, Default)]
+pub(super) struct OrderPrefetch {
+    /// The feed start the first page was read for.
+    feed: Option<(u64, Option<Value>)>,
+    /// The orders read again, [`IDS_PER_QUERY`] to a read.
+    revisit: Vec<u64>,
+    answers: Vec<Result<Value, ApiError>>,
+}
+
+impl OrderPrefetch {
+    /// The reads, in the order their answers are expected ([`Self::answered`]).
+    pub(super) fn reads(&self) -> Vec<Read> {
+        let Some((after, date_filter)) = &self.feed else { return Vec::new() };
+        let mut reads = vec![keyset_head("orders", "order_id", *after, date_filter.as_ref())];
+        reads.extend(self.revisit.chunks(IDS_PER_QUERY).map(|chunk| Read::head("orders").filtered(json!({"order_id": {"in": chunk}})).ordered("order_id ASC")));
+        reads
+    }
+
+    pub(super) fn answered(self, answers: Vec<Result<Value, ApiError>>) -> Self {
+        OrderPrefetch { answers, ..self }
+    }
+
+    /// The prefetched answers if they were read for this feed start: the feed's first page, and
+    /// the orders read again (with their ids).
+    fn take(self, after: u64, date_filter: Option<&Value>) -> Option<(Value, Vec<Value>, BTreeSet<u64>)> {
+        let (a, d) = self.feed?;
+        if a != after || d.as_ref() != date_filter || self.answers.is_empty() {
+            return None;
+        }
+        let mut answers = self.answers.into_iter();
+        let head = answers.next()?.ok()?;
+        let mut orders = Vec::new();
+        for answer in answers {
+            orders.extend(answer.ok()?.get_mut("list").map(Value::take).map(items).unwrap_or_default());
+        }
+        Some((head, orders, self.revisit.into_iter().collect()))
+    }
 }
 
 /// Imported orders whose lines still reserve stock (their Shoper status is open).
@@ -122,12 +195,65 @@ struct SendWindow {
 }
 
 /// What every send of a run shares.
-struct Sending<'a> {
+struct Sending {
     /// Systim ids of the products created for the plan (`None` where creation failed).
     created: Vec<Option<u64>>,
-    /// This shop's markers in Systim before the sends; `None` without `listOrders`.
+    /// This shop's markers in Systim as last checked; `None` without `listOrders`.
     known: Option<Markers>,
-    window: &'a SendWindow,
+    /// Orders this run sent: shop order id → the Systim id `addOrder` answered (0 if none).
+    sent: HashMap<u64, u64>,
+    /// Another importer was seen at work: nothing more is sent this run.
+    yielding: bool,
+}
+
+impl Sending {
+    /// Orders this run sent that Systim holds more than once (another browser sent them at the
+    /// same moment), with every copy.
+    fn doubled(&self) -> Vec<(u64, Vec<(u64, String)>)> {
+        let Some(known) = &self.known else { return Vec::new() };
+        let mut out: Vec<_> = self.sent.keys().filter_map(|id| known.get(id).filter(|c| c.len() > 1).map(|c| (*id, c.clone()))).collect();
+        out.sort_by_key(|(id, _)| *id);
+        out
+    }
+}
+
+/// After how many sends the markers are checked again: after the 1st, 4th, 16th, 64th, 256th
+/// (each time ×4). A browser that begins importing while another one is at it sees the other's
+/// copies at its first checks and stops; the other one sees its copies at its next check and
+/// stops too. Checking before every send would cost a `listOrders` (all of the day's orders)
+/// per order and halve the imports Systim allows a minute.
+const RECHECK_FACTOR: usize = 4;
+/// The markers are also checked again when this long has passed since the last check (an
+/// answer that took long: another browser may have run meanwhile).
+const RECHECK_AFTER_MS: u64 = 60_000;
+
+/// What became of one planned order.
+enum Sent {
+    /// `addOrder` answered (with this Systim id, 0 if the answer named none).
+    Sent(u64),
+    /// Not sent: another importer is at work (left for the next run, not recorded).
+    Deferred,
+    /// Found in Systim, held, refused, or without an answer: recorded in the ledger.
+    Settled,
+}
+
+/// Copies in `recent` that neither this run sent nor an earlier check saw, of orders this run
+/// sent or is about to send: another importer at work right now.
+fn foreign_copies(recent: &Markers, before: Option<&Markers>, sent: &HashMap<u64, u64>, remaining: &BTreeSet<u64>) -> bool {
+    recent.iter().any(|(order_id, copies)| {
+        let ours = sent.get(order_id);
+        if ours.is_none() && !remaining.contains(order_id) {
+            return false;
+        }
+        let seen = before.and_then(|b| b.get(order_id)).map(Vec::as_slice).unwrap_or_default();
+        let unseen: Vec<u64> = copies.iter().map(|c| c.0).filter(|id| !seen.iter().any(|s| s.0 == *id)).collect();
+        match ours {
+            // Our own copy is the one whose id we know; with no id, only a second copy tells.
+            Some(0) => unseen.len() + seen.len() > 1 && !unseen.is_empty(),
+            Some(mine) => unseen.iter().any(|id| id != mine),
+            None => !unseen.is_empty(),
+        }
+    })
 }
 
 /// The day before the oldest order the plan imports was placed (every date if one is unreadable).
@@ -176,12 +302,27 @@ struct Tally {
 }
 
 impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
+    /// What the order part will read first, from the cursor and the ledger (nothing when the
+    /// part will not read: no start point chosen).
+    pub(super) async fn order_prefetch(&self, host: &str, settings: &Settings, dry_run: bool) -> OrderPrefetch {
+        let keys = ShopKeys::new(host);
+        let cursor: Option<Cursor> = load(&self.store, &keys.cursor()).await.unwrap_or(None);
+        if cursor.is_none() && settings.orders.start == StartPoint::Unset && !dry_run {
+            return OrderPrefetch::default();
+        }
+        let Ok(open) = Ledger::new(&self.store, keys).open_entries().await else { return OrderPrefetch::default() };
+        let revisit = revisit_ids(&open, self.clock.now_ms()).into_iter().collect();
+        OrderPrefetch { feed: Some(feed_start(cursor.as_ref(), settings)), revisit, answers: Vec::new() }
+    }
+
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn orders_part(
         &self,
         session: &mut Session<'_, H, C>,
         settings: &Settings,
         shop: &ShopRead,
         systim: &SystimRead,
+        prefetched: OrderPrefetch,
         dry_run: bool,
         progress: &mut Progress,
     ) -> Result<PartResult, PartError> {
@@ -228,29 +369,14 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 }
             }
         }
-        let now = self.clock.now_ms();
-        let revisit: BTreeSet<u64> = open
-            .iter()
-            .filter(|e| match &e.state {
-                OrderState::Held { .. } => true,
-                OrderState::Waiting { since_ms, .. } => now.saturating_sub(*since_ms) < WAITING_DAYS * DAY_MS,
-                _ => false,
-            })
-            .map(|e| e.order_id)
-            .chain(resend.iter().copied())
-            .collect();
+        let mut revisit = revisit_ids(&open, self.clock.now_ms());
+        revisit.extend(resend.iter().copied());
 
         // 2. Read new and open orders with their lines.
         self.progress_to(progress, Phase::ReadingShop, 0, 0).await;
-        let after = cursor.as_ref().map(|c| c.last_order_id).unwrap_or(match &settings.orders.start {
-            StartPoint::OrderId(n) => n.saturating_sub(1),
-            _ => 0,
-        });
-        let date_filter = match (&cursor, &settings.orders.start) {
-            (None, StartPoint::Date(d)) => Some(json!({"date": {">=": format!("{d} 00:00:00")}})),
-            _ => None,
-        };
-        let (orders, read_problems, new_ids) = match self.read_orders(session, after, date_filter.as_ref(), &revisit).await {
+        let (after, date_filter) = feed_start(cursor.as_ref(), settings);
+        let prefetched = prefetched.take(after, date_filter.as_ref());
+        let (orders, read_problems, new_ids) = match self.read_orders(session, after, date_filter.as_ref(), &revisit, prefetched).await {
             Ok(r) => r,
             Err(e) => return Err((section, e.into())),
         };
@@ -277,6 +403,13 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             Ok(()) => self.execute_plan(session, &ledger, &plan, &window, &mut tally, progress).await,
             Err(e) => Err(e.into()),
         };
+        let deferred = result.as_ref().map(Vec::len).unwrap_or(0);
+        if let Ok(ids) = &result {
+            if !ids.is_empty() {
+                section.notes.push(deferred_group(ids));
+            }
+        }
+        let result = result.map(|_| ());
         if let Err(Failure::State(e)) = result {
             return Err((section, Failure::State(e)));
         }
@@ -298,7 +431,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             section.problems.push(unverifiable_group(&unverifiable));
         }
         section.counts.done = tally.done.len() as u32;
-        section.counts.skipped = plan.tally.counts.skipped_total();
+        section.counts.skipped = plan.tally.counts.skipped_total() + deferred as u32;
         section.counts.failed = tally.failed;
         section.done = tally.done;
         section.problems.extend(tally.held);
@@ -358,25 +491,32 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         self.add_reserving(ledger.keys(), order_id).await
     }
 
-    /// New orders after `after` (plus `extra` by id), decoded with their lines.
+    /// New orders after `after` (plus `extra` by id), decoded with their lines. `prefetched`:
+    /// the feed's first page and orders read again, read with the shop's dictionaries. The
+    /// lines of all the orders come in two rounds of `/bulk` calls (50 orders to a filter).
     async fn read_orders(
         &self,
         session: &mut Session<'_, H, C>,
         after: u64,
         date_filter: Option<&Value>,
         extra: &BTreeSet<u64>,
+        prefetched: Option<(Value, Vec<Value>, BTreeSet<u64>)>,
     ) -> Result<(Vec<ShopOrder>, Vec<crate::decode::DecodeError>, Vec<u64>), ApiError> {
-        let mut raw = session.shoper.list_keyset("orders", "order_id", after, date_filter, MAX_NEW_ORDERS).await?;
+        let (head, mut again, read_again) = match prefetched {
+            Some((head, again, ids)) => (Some(head), again, ids),
+            None => (None, Vec::new(), BTreeSet::new()),
+        };
+        let mut raw = session.shoper.list_keyset_from(head, "orders", "order_id", after, date_filter, MAX_NEW_ORDERS).await?;
         let new_ids: Vec<u64> = raw.iter().filter_map(|o| o.get("order_id").and_then(lenient_id)).collect();
-        let wanted: Vec<u64> = extra.iter().copied().filter(|id| !new_ids.contains(id)).collect();
-        for chunk in wanted.chunks(IDS_PER_QUERY) {
-            raw.extend(session.shoper.list_all("orders", Some(&json!({"order_id": {"in": chunk}})), Some("order_id ASC")).await?);
+        let fresh: BTreeSet<u64> = new_ids.iter().copied().collect();
+        again.retain(|o| o.get("order_id").and_then(lenient_id).is_some_and(|id| !fresh.contains(&id)));
+        raw.extend(again);
+        let wanted: Vec<u64> = extra.iter().copied().filter(|id| !fresh.contains(id) && !read_again.contains(id)).collect();
+        if !wanted.is_empty() {
+            raw.extend(session.shoper.list_by_ids("orders", "order_id", &wanted, Some("order_id ASC")).await?);
         }
         let ids: Vec<u64> = raw.iter().filter_map(|o| o.get("order_id").and_then(lenient_id)).collect();
-        let mut lines = Vec::new();
-        for chunk in ids.chunks(IDS_PER_QUERY) {
-            lines.extend(session.shoper.list_all("order-products", Some(&json!({"order_id": {"in": chunk}})), Some("id ASC")).await?);
-        }
+        let lines = if ids.is_empty() { Vec::new() } else { session.shoper.list_by_ids("order-products", "order_id", &ids, Some("id ASC")).await? };
         let (mut orders, mut problems) = dshop::orders(&raw);
         let (decoded_lines, line_problems) = dshop::order_lines(&lines);
         problems.extend(line_problems);
@@ -419,48 +559,92 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         window: &SendWindow,
         tally: &mut Tally,
         progress: &mut Progress,
-    ) -> Result<(), Failure> {
+    ) -> Result<Vec<u64>, Failure> {
         if plan.imports.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         // Another browser may have imported some of these already (at any time since the
         // oldest of them was placed).
         let known = self.markers(session, &window.since).await?;
         let created = self.create_products(session, plan, tally).await;
-        let sending = Sending { created, known, window };
+        let mut sending = Sending { created, known, sent: HashMap::new(), yielding: false };
         let total = plan.imports.len() as u32;
         self.progress_to(progress, Phase::ImportingOrders, 0, total).await;
+        let mut next_check = 1;
+        let mut checked_ms = self.clock.now_ms();
+        let mut deferred = Vec::new();
         for (n, import) in plan.imports.iter().enumerate() {
             if self.cancel.get() {
                 break;
             }
-            self.import_one(session, ledger, import, &sending, tally).await?;
+            let now = self.clock.now_ms();
+            let count_due = sending.sent.len() == next_check;
+            let time_due = !sending.sent.is_empty() && now.saturating_sub(checked_ms) >= RECHECK_AFTER_MS;
+            if !sending.yielding && sending.known.is_some() && (count_due || time_due) {
+                if count_due {
+                    next_check *= RECHECK_FACTOR;
+                }
+                self.recheck(session, &mut sending, &plan.imports[n..], &window.run_started).await?;
+                checked_ms = now;
+            }
+            match self.import_one(session, ledger, import, &sending, tally).await? {
+                Sent::Sent(systim_id) => {
+                    sending.sent.insert(import.order_id, systim_id);
+                }
+                Sent::Deferred => deferred.push(import.order_id),
+                Sent::Settled => {}
+            }
             self.progress_to(progress, Phase::ImportingOrders, n as u32 + 1, total).await;
+        }
+        let doubled = sending.doubled();
+        if !doubled.is_empty() {
+            tally.held.push(doubled_group(&doubled));
+        }
+        Ok(deferred)
+    }
+
+    /// Read the markers of the orders that reached Systim since this run began; copies made by
+    /// another importer (not by this run, not seen before) of this run's orders stop the sends.
+    async fn recheck(&self, session: &mut Session<'_, H, C>, sending: &mut Sending, remaining: &[crate::plan::orders::OrderImport], since: &str) -> Result<(), ApiError> {
+        let Some(recent) = self.markers(session, since).await? else { return Ok(()) };
+        let remaining: BTreeSet<u64> = remaining.iter().map(|i| i.order_id).collect();
+        sending.yielding = foreign_copies(&recent, sending.known.as_ref(), &sending.sent, &remaining);
+        let known = sending.known.get_or_insert_with(HashMap::new);
+        for (order_id, copies) in recent {
+            let all = known.entry(order_id).or_default();
+            for copy in copies {
+                if !all.iter().any(|c| c.0 == copy.0) {
+                    all.push(copy);
+                }
+            }
         }
         Ok(())
     }
 
-    /// Import one planned order: intent → `addOrder` → result, unless it is in Systim already
-    /// or its earlier import cannot be verified.
-    async fn import_one(&self, session: &mut Session<'_, H, C>, ledger: &Ledger<'_, S>, import: &crate::plan::orders::OrderImport, sending: &Sending<'_>, tally: &mut Tally) -> Result<(), Failure> {
+    /// Import one planned order: intent → `addOrder` → result, unless it is in Systim already,
+    /// its earlier import cannot be verified, or another importer is at work.
+    async fn import_one(&self, session: &mut Session<'_, H, C>, ledger: &Ledger<'_, S>, import: &crate::plan::orders::OrderImport, sending: &Sending, tally: &mut Tally) -> Result<Sent, Failure> {
         let id = import.order_id;
         let created = &sending.created;
         let mut request = import.request.clone();
         if request.resolve_created(&created.iter().map(|c| c.unwrap_or(0)).collect::<Vec<_>>()).is_err() || request.lines.iter().any(|l| matches!(l.product, ProductRef::Existing { id: 0 })) {
             self.hold(ledger, id, "product_creation_failed", ("Nie udało się utworzyć brakującego produktu w Systim", "A missing product could not be created in Systim"), tally).await?;
-            return Ok(());
+            return Ok(Sent::Settled);
         }
         let prev_attempts = match ledger.get(id).await? {
             // An import that cannot be verified is never sent again automatically.
-            Some(LedgerEntry { state: OrderState::Imported { .. } | OrderState::Unverifiable { .. }, .. }) => return Ok(()),
+            Some(LedgerEntry { state: OrderState::Imported { .. } | OrderState::Unverifiable { .. }, .. }) => return Ok(Sent::Settled),
             Some(LedgerEntry { state: OrderState::Intent { attempts, .. }, .. }) => attempts,
             _ => 0,
         };
         let lines = reserved_lines(import, created);
-        if let Some((systim_id, number)) = self.copy_in_systim(session, id, sending).await? {
+        if let Some((systim_id, number)) = sending.known.as_ref().and_then(|k| k.get(&id)).and_then(|c| c.first().cloned()) {
             self.record_imported(ledger, id, (systim_id, number.clone()), lines, true).await?;
             tally.done.push(entry(order_ref(id), format!("już było w Systim (nr {number}) — nie wysłano ponownie"), format!("already in Systim (no. {number}) — not sent again")));
-            return Ok(());
+            return Ok(Sent::Settled);
+        }
+        if sending.yielding {
+            return Ok(Sent::Deferred);
         }
         // The intent reserves the order's stock from now on: whatever becomes of the answer, the
         // shop must not offer these units again.
@@ -479,14 +663,14 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     format!("zaimportowane do Systim (id {systim_id}), wartość {}", import.totals.imported.to_pl()),
                     format!("imported into Systim (id {systim_id}), total {}", import.totals.imported),
                 ));
-                Ok(())
+                Ok(Sent::Sent(systim_id))
             }
             Err(e) if certainly_not_created(&e) => {
                 let state = OrderState::Held { reason: e.code().to_string(), detail_pl: e.message_pl(), detail_en: e.message_en(), since_ms: now };
                 ledger.put(&LedgerEntry { order_id: id, state, updated_ms: self.clock.now_ms(), lines: Vec::new() }).await?;
                 tally.failed += 1;
                 tally.held.push(custom_group(e.code(), ("Systim odrzucił zamówienie", "Systim refused the order"), ("Popraw wskazane dane; zamówienie zostanie wysłane przy następnej synchronizacji.", "Fix the data named; the order is sent on the next run."), vec![entry(order_ref(id), e.message_pl(), e.message_en())]));
-                stop_if_fatal(e)
+                stop_if_fatal(e).map(|()| Sent::Settled)
             }
             Err(e) => {
                 // No answer: the intent stays and the next run looks the order up by its
@@ -498,21 +682,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     ("Nic nie trzeba robić: następna synchronizacja sprawdzi zamówienie w Systim i nie wyśle go dwa razy.", "Nothing to do: the next run checks the order in Systim and never sends it twice."),
                     vec![entry(order_ref(id), e.message_pl(), e.message_en())],
                 ));
-                stop_if_fatal(e)
+                stop_if_fatal(e).map(|()| Sent::Settled)
             }
         }
-    }
-
-    /// The Systim copy of an order, if one exists: among the markers read before the sends, or
-    /// among the orders that reached Systim since this run began (a second browser importing at
-    /// the same time). Without `listOrders` nothing can be checked.
-    async fn copy_in_systim(&self, session: &mut Session<'_, H, C>, id: u64, sending: &Sending<'_>) -> Result<Option<(u64, String)>, ApiError> {
-        let Some(known) = &sending.known else { return Ok(None) };
-        if let Some(copies) = known.get(&id) {
-            return Ok(copies.first().cloned());
-        }
-        let recent = self.markers(session, &sending.window.run_started).await?;
-        Ok(recent.and_then(|m| m.get(&id).and_then(|c| c.first().cloned())))
     }
 
     /// Create the products the plan needs in Systim first; `None` where creation failed.
@@ -602,6 +774,36 @@ fn skip_state(s: &SkippedOrder, now: u64) -> OrderState {
     }
 }
 
+fn doubled_group(doubled: &[(u64, Vec<(u64, String)>)]) -> ProblemGroup {
+    custom_group(
+        "doubled_by_another_importer",
+        ("Zamówienie jest w Systim dwa razy — inna przeglądarka wysłała je w tej samej chwili", "The order is in Systim twice — another browser sent it at the same moment"),
+        (
+            "Usuń w Systim jedną z kopii. Żeby tak się nie działo, włącz automatyczną synchronizację tylko w jednej przeglądarce.",
+            "Delete one of the copies in Systim. To avoid this, switch auto-sync on in one browser only.",
+        ),
+        doubled
+            .iter()
+            .map(|(id, copies)| {
+                let names: Vec<String> = copies.iter().map(|(sid, number)| if number.is_empty() { format!("id {sid}") } else { format!("nr {number}") }).collect();
+                entry(order_ref(*id), format!("kopie w Systim: {}", names.join(", ")), format!("copies in Systim: {}", names.join(", ")))
+            })
+            .collect(),
+    )
+}
+
+fn deferred_group(ids: &[u64]) -> ProblemGroup {
+    custom_group(
+        "another_importer_active",
+        ("Inna przeglądarka importuje teraz te same zamówienia — resztę zostawiono", "Another browser is importing the same orders right now — the rest was left"),
+        (
+            "Nic nie trzeba robić: zamówienia, których tu nie wysłano, zaimportuje tamta przeglądarka albo następna synchronizacja — każde tylko raz. Żeby tak się nie działo, włącz automatyczną synchronizację tylko w jednej przeglądarce.",
+            "Nothing to do: the orders not sent here are imported by the other browser or by the next run — each once. To avoid this, switch auto-sync on in one browser only.",
+        ),
+        ids.iter().map(|id| entry(order_ref(*id), "zostawione na następną synchronizację", "left for the next run")).collect(),
+    )
+}
+
 fn unverifiable_group(ids: &[u64]) -> ProblemGroup {
     custom_group(
         "import_unverifiable",
@@ -660,6 +862,30 @@ mod tests {
         for bad in ["", "2026-13-01", "2026-11", "dzisiaj", "1969-12-31"] {
             assert_eq!(date_ms(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn copies_by_another_importer_are_told_from_this_runs_own() {
+        let markers = |pairs: &[(u64, u64)]| -> Markers {
+            let mut m: Markers = HashMap::new();
+            for (order, systim) in pairs {
+                m.entry(*order).or_default().push((*systim, format!("ZAM/{systim}")));
+            }
+            m
+        };
+        let sent: HashMap<u64, u64> = [(1, 101), (2, 0)].into_iter().collect();
+        let remaining: BTreeSet<u64> = [3, 4].into_iter().collect();
+        // Our own copies, and a copy of an order outside this run: nobody else at work.
+        assert!(!foreign_copies(&markers(&[(1, 101), (2, 102), (9, 900)]), None, &sent, &remaining));
+        // A copy of an order still to send.
+        assert!(foreign_copies(&markers(&[(1, 101), (3, 300)]), None, &sent, &remaining));
+        // …unless an earlier check saw it (it is recorded as found, not sent).
+        assert!(!foreign_copies(&markers(&[(3, 300)]), Some(&markers(&[(3, 300)])), &sent, &remaining));
+        // A second copy of an order this run sent (its id known, or not).
+        assert!(foreign_copies(&markers(&[(1, 101), (1, 555)]), None, &sent, &remaining));
+        assert!(foreign_copies(&markers(&[(2, 102), (2, 556)]), None, &sent, &remaining));
+        assert!(foreign_copies(&markers(&[(2, 102), (2, 556)]), Some(&markers(&[(2, 102)])), &sent, &remaining));
+        assert!(!foreign_copies(&markers(&[(2, 102)]), Some(&markers(&[(2, 102)])), &sent, &remaining));
     }
 
     #[test]

@@ -262,7 +262,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let parts = self.parts_for(req, settings);
         let catalogue = parts.iter().any(|p| matches!(p, Part::Stock | Part::Products)) || settings.orders.missing_product == MissingProductPolicy::CreateInSystim;
         self.progress_to(progress, Phase::ReadingShop, 0, 0).await;
-        let shop: ShopRead = if catalogue { session.read_shop_catalogue().await? } else { session.read_shop_dictionaries().await? };
+        // The order part's first reads (its feed's first page, the orders it looks at again)
+        // travel with the shop's dictionaries.
+        let prefetch = if parts.contains(&Part::Orders) { self.order_prefetch(&session.host, settings, req.dry_run).await } else { Default::default() };
+        let (shop, answers): (ShopRead, _) = session.read_shop_with(catalogue, prefetch.reads()).await?;
+        let mut prefetch = Some(prefetch.answered(answers));
         self.progress_to(progress, Phase::ReadingSystim, 0, 0).await;
         let wants_quantities = parts.iter().any(|p| matches!(p, Part::Stock | Part::Products));
         let systim: SystimRead = session.read_systim(settings, wants_quantities, parts.contains(&Part::Orders)).await?;
@@ -279,7 +283,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 break;
             }
             let result = match part {
-                Part::Orders => self.orders_part(session, settings, &shop, &systim, req.dry_run, progress).await,
+                Part::Orders => self.orders_part(session, settings, &shop, &systim, prefetch.take().unwrap_or_default(), req.dry_run, progress).await,
                 Part::Products => self.products_part(session, settings, &shop, &systim, req.dry_run, progress).await,
                 Part::Stock => self.stock_part(session, settings, &shop, &systim, req, progress).await,
             };

@@ -12,7 +12,7 @@ use crate::decode::systim::{self as dsys, SystimPayloads};
 use crate::decode::{DecodeError, DecodedList};
 use crate::domain::{ShopItem, ShopSnapshot, SystimSnapshot};
 use crate::io::{Clock, Http, Storage};
-use crate::settings::Settings;
+use crate::settings::{MissingProductPolicy, Settings};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -165,12 +165,20 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
 
     /// Dictionaries only (statuses, languages…), for order runs.
     pub async fn read_shop_dictionaries(&mut self) -> Result<ShopRead, ApiError> {
-        self.read_shop(false).await
+        Ok(self.read_shop(false, Vec::new()).await?.0)
     }
 
     /// The whole catalogue: products with their base rows, variant rows, dictionaries.
     pub async fn read_shop_catalogue(&mut self) -> Result<ShopRead, ApiError> {
-        self.read_shop(true).await
+        Ok(self.read_shop(true, Vec::new()).await?.0)
+    }
+
+    /// The dictionaries (and the catalogue when `catalogue`), with `extra` single-page reads
+    /// ([`Read::Head`]: the first page of the order feed, the open orders) in the same first
+    /// `/bulk` call; their answers come back in the order given.
+    pub async fn read_shop_with(&mut self, catalogue: bool, extra: Vec<Read>) -> Result<(ShopRead, Vec<Result<Value, ApiError>>), ApiError> {
+        debug_assert!(extra.iter().all(|r| matches!(r, Read::Head { .. })), "extra reads must be single pages");
+        self.read_shop(catalogue, extra).await
     }
 
     /// Every read in two rounds of `/bulk` calls ([`ShoperClient::first_round`]): the
@@ -178,7 +186,7 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
     /// N products costs `1 + ⌈(N/50 − 1)/25⌉` calls besides the writes, and no dictionary is read
     /// twice. Product pages are decoded as they arrive, so the raw JSON of the whole catalogue
     /// (~2.5 KB a product) is never held at once.
-    async fn read_shop(&mut self, catalogue: bool) -> Result<ShopRead, ApiError> {
+    async fn read_shop(&mut self, catalogue: bool, extra: Vec<Read>) -> Result<(ShopRead, Vec<Result<Value, ApiError>>), ApiError> {
         let mut reads = vec![Read::one("application-config"), Read::list("languages"), Read::list("statuses")];
         if catalogue {
             reads.extend([
@@ -193,8 +201,11 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
                 Read::list("product-stocks").filtered(json!({"extended": "1"})).ordered("stock_id ASC"),
             ]);
         }
+        let own = reads.len();
+        reads.extend(extra);
         let mut rounds = self.shoper.first_round(&reads).await?;
         let mut answers = rounds.take_first();
+        let extra_answers = answers.split_off(own.min(answers.len()));
         // The dictionaries' further pages (more than 50 categories) come first in the second
         // round, as they were asked first; rows wait until every dictionary page is in.
         let mut early = Vec::new();
@@ -243,7 +254,7 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
             snapshot.items = rows;
             problems.extend(more);
         }
-        Ok(ShopRead { config, snapshot, problems })
+        Ok((ShopRead { config, snapshot, problems }, extra_answers))
     }
 
     /// The shop's rows, decoded page by page as the pages come: `first` holds page 1 of the
@@ -271,8 +282,14 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
         let mut unavailable = Unavailable::default();
         let vat_rates = self.systim.list_vat_rates().await?;
         let products = self.systim.list_products().await?;
-        let categories = optional(self.systim.list_categories().await, &mut unavailable, "listCategories")?;
-        let stores = optional(self.systim.list_stores().await, &mut unavailable, "listStores")?;
+        // Categories pair products (stock, product push) and place products created in Systim
+        // for orders; stores carry quantities. An order import needs neither.
+        let categories = if quantities || settings.orders.missing_product == MissingProductPolicy::CreateInSystim {
+            optional(self.systim.list_categories().await, &mut unavailable, "listCategories")?
+        } else {
+            None
+        };
+        let stores = if quantities { optional(self.systim.list_stores().await, &mut unavailable, "listStores")? } else { None };
         let (delivery, payment) = if order_dictionaries {
             (
                 optional(self.systim.list_delivery_methods().await, &mut unavailable, "listDeliveryMethods")?,

@@ -98,14 +98,13 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let open_kinds: BTreeMap<u64, bool> = shop.snapshot.statuses.iter().map(|s| (s.id, matches!(s.kind, 1 | 2))).collect();
         let mut still_open = BTreeSet::new();
         let list: Vec<u64> = ids.iter().copied().collect();
-        for chunk in list.chunks(50) {
-            let raw = session.shoper.list_all("orders", Some(&json!({"order_id": {"in": chunk}})), None).await?;
-            let (orders, _) = dshop::orders(&raw);
-            for o in orders {
-                // An unknown status keeps the reservation: under-selling is safer than un-selling.
-                if *open_kinds.get(&o.status_id).unwrap_or(&true) {
-                    still_open.insert(o.order_id);
-                }
+        // 50 orders to a filter, every filter in one round of `/bulk` calls.
+        let raw = session.shoper.list_by_ids("orders", "order_id", &list, None).await?;
+        let (orders, _) = dshop::orders(&raw);
+        for o in orders {
+            // An unknown status keeps the reservation: under-selling is safer than un-selling.
+            if *open_kinds.get(&o.status_id).unwrap_or(&true) {
+                still_open.insert(o.order_id);
             }
         }
         let ledger = Ledger::new(&self.store, keys.clone());

@@ -14,6 +14,7 @@ use crate::client::transport::{Call, Tag};
 use crate::client::{redact, Secret, Service};
 use crate::io::{Clock, Http, Method};
 use crate::retry::Idempotency;
+use super::rounds::Read;
 use serde_json::{json, Map, Value};
 
 /// Operations per `/bulk` call (Shoper rejects more).
@@ -184,13 +185,32 @@ impl<H: Http, C: Clock> ShoperClient<'_, H, C> {
         extra_filters: Option<&Value>,
         max: usize,
     ) -> Result<Vec<Value>, ApiError> {
+        self.list_keyset_from(None, resource, id_field, after_id, extra_filters, max).await
+    }
+
+    /// [`Self::list_keyset`] whose first page may already be in: `first` is Shoper's answer to
+    /// [`keyset_head`]`(…)` read earlier (with other reads in one `/bulk` call, see
+    /// [`super::rounds::Read::Head`]).
+    pub async fn list_keyset_from(
+        &mut self,
+        first: Option<Value>,
+        resource: &str,
+        id_field: &str,
+        after_id: u64,
+        extra_filters: Option<&Value>,
+        max: usize,
+    ) -> Result<Vec<Value>, ApiError> {
         let mut cursor = after_id;
         let mut items = Vec::new();
+        let mut first = first;
         while items.len() < max {
-            let mut filters = extra_filters.and_then(Value::as_object).cloned().unwrap_or_default();
-            filters.insert(id_field.to_string(), json!({ ">": cursor }));
-            let query = ListQuery::new(Some(&Value::Object(filters)), Some(&format!("{id_field} ASC")));
-            let page = self.list_page(resource, &query).await?;
+            let page = match first.take() {
+                Some(answer) => ListPage::parse(answer)?,
+                None => {
+                    let (filters, order) = keyset_query(id_field, cursor, extra_filters);
+                    self.list_page(resource, &ListQuery::new(Some(&filters), Some(&order))).await?
+                }
+            };
             let (more, received) = (page.pages > 1, page.list.len());
             for item in page.list.into_iter().take(max - items.len()) {
                 cursor = id_above(&item, id_field, cursor)?;
@@ -257,6 +277,19 @@ fn redact_envelope(body: &mut Value, secrets: &[&Secret]) {
     if let Some(Value::String(text)) = body.get_mut("error_description") {
         *text = redact(text, secrets);
     }
+}
+
+/// The first page of a keyset feed: `id_field > after_id` (ANDed with `extra_filters`, a JSON
+/// object), ascending by `id_field`.
+pub fn keyset_head(resource: &str, id_field: &str, after_id: u64, extra_filters: Option<&Value>) -> Read {
+    let (filters, order) = keyset_query(id_field, after_id, extra_filters);
+    Read::head(resource).filtered(filters).ordered(&order)
+}
+
+fn keyset_query(id_field: &str, after_id: u64, extra_filters: Option<&Value>) -> (Value, String) {
+    let mut filters = extra_filters.and_then(Value::as_object).cloned().unwrap_or_default();
+    filters.insert(id_field.to_string(), json!({ ">": after_id }));
+    (Value::Object(filters), format!("{id_field} ASC"))
 }
 
 /// The item's id, required to be above `cursor`.

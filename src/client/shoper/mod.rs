@@ -11,7 +11,7 @@ mod answer;
 mod lists;
 mod rounds;
 
-pub use lists::{BulkItemResult, BulkOp, BULK_MAX, PAGE_LIMIT};
+pub use lists::{keyset_head, BulkItemResult, BulkOp, BULK_MAX, PAGE_LIMIT};
 pub use rounds::{add_page, items, next_answer, Page, Read, Rounds, IDS_PER_FILTER};
 
 use super::address::parse_origin;

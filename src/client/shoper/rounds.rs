@@ -22,6 +22,10 @@ pub enum Read {
     One(String),
     /// Every item of a list resource (`filters` is the JSON object Shoper takes).
     List { resource: String, filters: Option<Value>, order: Option<String> },
+    /// Page 1 of a list, as Shoper answers it (`{"count", "pages", "list"}`), and nothing
+    /// more: the first page of a keyset feed ([`ShoperClient::list_keyset_from`]), or a filter
+    /// that cannot match more than a page (50 ids).
+    Head { resource: String, filters: Option<Value>, order: Option<String> },
 }
 
 impl Read {
@@ -33,9 +37,15 @@ impl Read {
         Read::List { resource: resource.to_string(), filters: None, order: None }
     }
 
+    /// Page 1 of a list only ([`Read::Head`]).
+    pub fn head(resource: &str) -> Read {
+        Read::Head { resource: resource.to_string(), filters: None, order: None }
+    }
+
     pub fn filtered(self, with: Value) -> Read {
         match self {
             Read::List { resource, order, .. } => Read::List { resource, filters: Some(with), order },
+            Read::Head { resource, order, .. } => Read::Head { resource, filters: Some(with), order },
             one => one,
         }
     }
@@ -44,6 +54,7 @@ impl Read {
     pub fn ordered(self, by: &str) -> Read {
         match self {
             Read::List { resource, filters, .. } => Read::List { resource, filters, order: Some(by.to_string()) },
+            Read::Head { resource, filters, .. } => Read::Head { resource, filters, order: Some(by.to_string()) },
             one => one,
         }
     }
@@ -55,6 +66,7 @@ impl Read {
                 let query = ListQuery::new(filters.as_ref(), order.as_deref());
                 (BulkOp::get(id, resource.as_str(), query.params(1)), Some(query))
             }
+            Read::Head { resource, filters, order } => (BulkOp::get(id, resource.as_str(), ListQuery::new(filters.as_ref(), order.as_deref()).params(1)), None),
         }
     }
 }
