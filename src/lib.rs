@@ -8,6 +8,7 @@ pub mod decode;
 pub mod domain;
 pub mod engine;
 pub mod io;
+pub mod join;
 pub mod matching;
 pub mod mem;
 pub mod money;

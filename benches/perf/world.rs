@@ -15,8 +15,12 @@ use shoper_systim::io::{Clock, Http, HttpRequest, HttpResponse, NetError};
 use shoper_systim::mem::{MemStorage, VirtualClock};
 use shoper_systim::settings::Settings;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::future::Future;
+use std::pin::{pin, Pin};
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 pub const LIMIT: f64 = 10.0;
@@ -55,17 +59,64 @@ pub struct Cost {
     pub real_phases: Vec<(String, u64)>,
 }
 
+/// Deadlines of the calls in flight (virtual ms), for [`run_virtual`].
+type Timers = Rc<RefCell<BinaryHeap<Reverse<u64>>>>;
+
+/// A call's trip: pending until the virtual clock reaches the deadline. Calls in flight at the
+/// same time wait together — the engine reads the shop and Systim at once — so their latency
+/// overlaps as it does on a real network.
+struct Trip {
+    clock: VirtualClock,
+    deadline: u64,
+    timers: Timers,
+    registered: bool,
+}
+
+impl Future for Trip {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if self.clock.now_ms() >= self.deadline {
+            return Poll::Ready(());
+        }
+        if !std::mem::replace(&mut self.registered, true) {
+            self.timers.borrow_mut().push(Reverse(self.deadline));
+        }
+        Poll::Pending
+    }
+}
+
+/// Drive `fut` on virtual time: whenever everything waits, the clock jumps to the next
+/// deadline of a call in flight (sleeps of the pacing advance the clock themselves).
+pub fn run_virtual<F: Future>(fut: F, clock: &VirtualClock, timers: &Timers) -> F::Output {
+    let mut fut = pin!(fut);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        let Some(Reverse(next)) = timers.borrow_mut().pop() else { panic!("the run waits with no call in flight") };
+        let now = clock.now_ms();
+        clock.advance(next.saturating_sub(now));
+    }
+}
+
 /// The in-process sandbox behind a stopwatch: the real time spent serving requests is the
-/// sandbox's, the rest of a run's real time is the engine's own work.
+/// sandbox's, the rest of a run's real time is the engine's own work. With a latency, each
+/// call reaches the sandbox that long after it was sent (virtual time).
 #[derive(Clone)]
 pub struct Timed {
     net: Rc<RefCell<InProcess>>,
     serving: Rc<Cell<Duration>>,
     received: Rc<Cell<u64>>,
+    latency_ms: Rc<Cell<u64>>,
+    timers: Timers,
 }
 
 impl Http for Timed {
     async fn send(&self, req: HttpRequest) -> Result<HttpResponse, NetError> {
+        let clock = self.net.borrow().clock.clone();
+        let deadline = clock.now_ms() + self.latency_ms.get();
+        Trip { clock, deadline, timers: self.timers.clone(), registered: false }.await;
         let started = Instant::now();
         let net = self.net.borrow().clone();
         let answer = net.send(req).await;
@@ -79,10 +130,10 @@ impl Http for Timed {
 
 pub struct World {
     pub net: InProcess,
-    /// The engine's transport (its latency can change between runs).
-    transport: Rc<RefCell<InProcess>>,
     serving: Rc<Cell<Duration>>,
     received: Rc<Cell<u64>>,
+    latency_ms: Rc<Cell<u64>>,
+    timers: Timers,
     pub engine: Engine<Timed, MemStorage, VirtualClock>,
 }
 
@@ -91,15 +142,16 @@ impl World {
         let net = InProcess::with(Sandbox::from_scenario(scenario));
         net.sandbox.borrow_mut().shoper.configure(&json!({"shop_url": SHOP_URL})).expect("shop url");
         let (serving, received): (Rc<Cell<Duration>>, Rc<Cell<u64>>) = Default::default();
+        let (latency_ms, timers): (Rc<Cell<u64>>, Timers) = Default::default();
         let transport = Rc::new(RefCell::new(net.clone()));
-        let timed = Timed { net: transport.clone(), serving: serving.clone(), received: received.clone() };
+        let timed = Timed { net: transport, serving: serving.clone(), received: received.clone(), latency_ms: latency_ms.clone(), timers: timers.clone() };
         let engine = Engine::new(timed, MemStorage::new(), net.clock.clone());
         let conn = connection(&net);
         block_on(async {
             engine.save_connection(conn).await.expect("connection");
             engine.save_settings(settings).await.expect("settings");
         });
-        let world = World { net, transport, serving, received, engine };
+        let world = World { net, serving, received, latency_ms, timers, engine };
         world.unlimited();
         world
     }
@@ -119,7 +171,7 @@ impl World {
     }
 
     pub fn run(&self, kind: RunKind, dry_run: bool, confirm_zeroing: bool) -> Report {
-        let report = block_on(self.engine.run(RunRequest { kind, dry_run, confirm_zeroing })).expect("the run starts");
+        let report = run_virtual(self.engine.run(RunRequest { kind, dry_run, confirm_zeroing }), &self.net.clock, &self.timers).expect("the run starts");
         if let Some(e) = &report.error {
             panic!("{kind:?} run failed: {} {}", e.code, e.message_en);
         }
@@ -128,7 +180,7 @@ impl World {
 
     /// Virtual network latency of every call from now on.
     pub fn set_latency(&self, ms: u64) {
-        self.transport.borrow_mut().latency_ms = ms;
+        self.latency_ms.set(ms);
     }
 
     /// A preview of `kind` without the rate limit: the shop token is then cached, as after any

@@ -265,11 +265,13 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         // The order part's first reads (its feed's first page, the orders it looks at again)
         // travel with the shop's dictionaries.
         let prefetch = if parts.contains(&Part::Orders) { self.order_prefetch(&session.host, settings, req.dry_run).await } else { Default::default() };
-        let (shop, answers): (ShopRead, _) = session.read_shop_with(catalogue, prefetch.reads()).await?;
+        // Both sides are read at the same time: the run waits for the longer of the two.
+        let wants_quantities = parts.iter().any(|p| matches!(p, Part::Stock | Part::Products));
+        let (shop, systim) = session.read_both(catalogue, prefetch.reads(), settings, wants_quantities, parts.contains(&Part::Orders)).await;
+        let (shop, answers): (ShopRead, _) = shop?;
+        let systim: SystimRead = systim?;
         let mut prefetch = Some(prefetch.answered(answers));
         self.progress_to(progress, Phase::ReadingSystim, 0, 0).await;
-        let wants_quantities = parts.iter().any(|p| matches!(p, Part::Stock | Part::Products));
-        let systim: SystimRead = session.read_systim(settings, wants_quantities, parts.contains(&Part::Orders)).await?;
         if let Some(group) = no_product_codes(&systim) {
             // Every part pairs products by code: without codes each would blame every product.
             for part in parts {

@@ -165,12 +165,12 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
 
     /// Dictionaries only (statuses, languages…), for order runs.
     pub async fn read_shop_dictionaries(&mut self) -> Result<ShopRead, ApiError> {
-        Ok(self.read_shop(false, Vec::new()).await?.0)
+        Ok(read_shop(&mut self.shoper, false, Vec::new()).await?.0)
     }
 
     /// The whole catalogue: products with their base rows, variant rows, dictionaries.
     pub async fn read_shop_catalogue(&mut self) -> Result<ShopRead, ApiError> {
-        Ok(self.read_shop(true, Vec::new()).await?.0)
+        Ok(read_shop(&mut self.shoper, true, Vec::new()).await?.0)
     }
 
     /// The dictionaries (and the catalogue when `catalogue`), with `extra` single-page reads
@@ -178,162 +178,186 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
     /// `/bulk` call; their answers come back in the order given.
     pub async fn read_shop_with(&mut self, catalogue: bool, extra: Vec<Read>) -> Result<(ShopRead, Vec<Result<Value, ApiError>>), ApiError> {
         debug_assert!(extra.iter().all(|r| matches!(r, Read::Head { .. })), "extra reads must be single pages");
-        self.read_shop(catalogue, extra).await
+        read_shop(&mut self.shoper, catalogue, extra).await
     }
 
-    /// Every read in two rounds of `/bulk` calls ([`ShoperClient::first_round`]): the
-    /// dictionaries with the first page of every list, then the remaining pages — a catalogue of
-    /// N products costs `1 + ⌈(N/50 − 1)/25⌉` calls besides the writes, and no dictionary is read
-    /// twice. Product pages are decoded as they arrive, so the raw JSON of the whole catalogue
-    /// (~2.5 KB a product) is never held at once.
-    async fn read_shop(&mut self, catalogue: bool, extra: Vec<Read>) -> Result<(ShopRead, Vec<Result<Value, ApiError>>), ApiError> {
-        let mut reads = vec![Read::one("application-config"), Read::list("languages"), Read::list("statuses")];
-        if catalogue {
-            reads.extend([
-                Read::list("taxes"),
-                Read::list("units"),
-                Read::list("categories"),
-                Read::one("categories-tree"),
-                // Answers 400 when the multi-warehouse module is off; the config says which.
-                Read::list("warehouses"),
-                Read::list("products").ordered("product_id ASC"),
-                // Base rows come embedded in the products; only variant rows are read here.
-                Read::list("product-stocks").filtered(json!({"extended": "1"})).ordered("stock_id ASC"),
-            ]);
-        }
-        let own = reads.len();
-        reads.extend(extra);
-        let mut rounds = self.shoper.first_round(&reads).await?;
-        let mut answers = rounds.take_first();
-        let extra_answers = answers.split_off(own.min(answers.len()));
-        // The dictionaries' further pages (more than 50 categories) come first in the second
-        // round, as they were asked first; rows wait until every dictionary page is in.
-        let mut early = Vec::new();
-        while rounds.pending().is_some_and(|i| i < PRODUCTS) {
-            for (i, page) in self.shoper.next_pages(&mut rounds).await?.unwrap_or_default() {
-                match answers.get_mut(i).filter(|_| i < PRODUCTS) {
-                    Some(answer) => add_page(answer, page),
-                    None => early.push((i, page)),
-                }
-            }
-        }
-        let first_rows = if catalogue { answers.split_off(PRODUCTS) } else { Vec::new() };
-        let mut answers = answers.into_iter();
-        let config_body = next_answer(&mut answers)?;
-        let (config, mut problems) = dshop::app_config(&config_body).map_err(|_| ApiError::MalformedJson { service: crate::client::Service::Shoper })?;
-        let languages = items(next_answer(&mut answers)?);
-        let statuses = items(next_answer(&mut answers)?);
-        let (taxes, units, categories, tree, warehouses) = if catalogue {
-            let taxes = items(next_answer(&mut answers)?);
-            let units = items(next_answer(&mut answers)?);
-            let categories = items(next_answer(&mut answers)?);
-            let tree = next_answer(&mut answers)?;
-            let warehouses = match (config.warehouses_enabled, next_answer(&mut answers)) {
-                (true, Err(ApiError::ShoperRejected { status: 400, .. })) | (false, _) => Vec::new(),
-                (true, answer) => items(answer?),
-            };
-            (taxes, units, categories, Some(tree), warehouses)
-        } else {
-            Default::default()
-        };
-        let payloads = ShopPayloads {
-            languages: &languages,
-            taxes: &taxes,
-            units: &units,
-            categories: &categories,
-            categories_tree: tree.as_ref(),
-            statuses: &statuses,
-            warehouses: &warehouses,
-            products: &[],
-            product_stocks: &[],
-        };
-        let (mut snapshot, more) = dshop::dictionaries(&config, &payloads);
-        problems.extend(more);
-        if catalogue {
-            let (rows, more) = self.read_rows(&mut rounds, &snapshot, first_rows, early).await?;
-            snapshot.items = rows;
-            problems.extend(more);
-        }
-        Ok((ShopRead { config, snapshot, problems }, extra_answers))
-    }
-
-    /// The shop's rows, decoded page by page as the pages come: `first` holds page 1 of the
-    /// products and of the variant rows, `early` pages fetched with the dictionaries' last pages.
-    async fn read_rows(&mut self, rounds: &mut Rounds, snapshot: &ShopSnapshot, first: Vec<Result<Value, ApiError>>, early: Vec<Page>) -> Result<DecodedList<ShopItem>, ApiError> {
-        let catalogue = dshop::catalogue(snapshot);
-        let mut first = first.into_iter();
-        let mut rows = Rows { decoder: ItemsDecoder::new(&catalogue), waiting_variants: None };
-        rows.feed((PRODUCTS, next_answer(&mut first).map(items)))?;
-        rows.waiting_variants = Some(items(next_answer(&mut first)?));
-        for page in early {
-            rows.feed(page)?;
-        }
-        while let Some(pages) = self.shoper.next_pages(rounds).await? {
-            for page in pages {
-                rows.feed(page)?;
-            }
-        }
-        Ok(rows.finish())
+    /// Both sides at once: the shop's reads ([`Self::read_shop_with`]) and Systim's
+    /// ([`Self::read_systim`]) are under way together (different services, different limits),
+    /// so a run waits for the longer of the two instead of their sum.
+    #[allow(clippy::type_complexity)]
+    pub async fn read_both(
+        &mut self,
+        catalogue: bool,
+        extra: Vec<Read>,
+        settings: &Settings,
+        quantities: bool,
+        order_dictionaries: bool,
+    ) -> (Result<(ShopRead, Vec<Result<Value, ApiError>>), ApiError>, Result<SystimRead, ApiError>) {
+        let shop = read_shop(&mut self.shoper, catalogue, extra);
+        let systim = read_systim(&mut self.systim, settings, quantities, order_dictionaries);
+        crate::join::join(shop, systim).await
     }
 
     /// Systim dictionaries and products; quantities per store when `quantities` (the stores the
     /// settings link, or every store).
     pub async fn read_systim(&mut self, settings: &Settings, quantities: bool, order_dictionaries: bool) -> Result<SystimRead, ApiError> {
-        let mut unavailable = Unavailable::default();
-        let vat_rates = self.systim.list_vat_rates().await?;
-        let products = self.systim.list_products().await?;
-        // Categories pair products (stock, product push) and place products created in Systim
-        // for orders; stores carry quantities. An order import needs neither.
-        let categories = if quantities || settings.orders.missing_product == MissingProductPolicy::CreateInSystim {
-            optional(self.systim.list_categories().await, &mut unavailable, "listCategories")?
-        } else {
-            None
-        };
-        let stores = if quantities { optional(self.systim.list_stores().await, &mut unavailable, "listStores")? } else { None };
-        let (delivery, payment) = if order_dictionaries {
-            (
-                optional(self.systim.list_delivery_methods().await, &mut unavailable, "listDeliveryMethods")?,
-                optional(self.systim.list_payment_methods().await, &mut unavailable, "listPaymentMethods")?,
-            )
-        } else {
-            (None, None)
-        };
-        let mut per_store: Vec<(u64, Value)> = Vec::new();
-        if quantities {
-            for store_id in self.stores_to_read(settings, stores.as_ref()) {
-                match optional(self.systim.list_pquantities(store_id).await, &mut unavailable, "listPQuantities")? {
-                    Some(v) => per_store.push((store_id, v)),
-                    None => break,
-                }
-            }
-        }
-        let quantities = (!per_store.is_empty()).then(|| per_store.iter().map(|(id, v)| (*id, v)).collect());
-        let payloads = SystimPayloads {
-            products: Some(&products),
-            vat_rates: Some(&vat_rates),
-            categories: categories.as_ref(),
-            stores: stores.as_ref(),
-            delivery_methods: delivery.as_ref(),
-            payment_methods: payment.as_ref(),
-            quantities,
-        };
-        let (snapshot, problems) = dsys::snapshot(&payloads);
-        Ok(SystimRead { snapshot, problems, unavailable })
-    }
-
-    fn stores_to_read(&self, settings: &Settings, stores: Option<&Value>) -> Vec<u64> {
-        let linked: Vec<u64> = settings.stock.warehouses.iter().flat_map(|l| l.systim_stores.iter().copied()).collect();
-        if !linked.is_empty() {
-            let mut v = linked;
-            v.sort_unstable();
-            v.dedup();
-            return v;
-        }
-        let listed = stores.map(|s| dsys::stores(s).0.into_iter().map(|w| w.id).collect::<Vec<u64>>()).unwrap_or_default();
-        if listed.is_empty() {
-            vec![1]
-        } else {
-            listed
-        }
+        read_systim(&mut self.systim, settings, quantities, order_dictionaries).await
     }
 }
+
+/// Every read in two rounds of `/bulk` calls ([`ShoperClient::first_round`]): the
+/// dictionaries with the first page of every list, then the remaining pages — a catalogue of
+/// N products costs `1 + ⌈(N/50 − 1)/25⌉` calls besides the writes, and no dictionary is read
+/// twice. Product pages are decoded as they arrive, so the raw JSON of the whole catalogue
+/// (~2.5 KB a product) is never held at once.
+async fn read_shop<H: Http, C: Clock>(shoper: &mut ShoperClient<'_, H, C>, catalogue: bool, extra: Vec<Read>) -> Result<(ShopRead, Vec<Result<Value, ApiError>>), ApiError> {
+    let mut reads = vec![Read::one("application-config"), Read::list("languages"), Read::list("statuses")];
+    if catalogue {
+        reads.extend([
+            Read::list("taxes"),
+            Read::list("units"),
+            Read::list("categories"),
+            Read::one("categories-tree"),
+            // Answers 400 when the multi-warehouse module is off; the config says which.
+            Read::list("warehouses"),
+            Read::list("products").ordered("product_id ASC"),
+            // Base rows come embedded in the products; only variant rows are read here.
+            Read::list("product-stocks").filtered(json!({"extended": "1"})).ordered("stock_id ASC"),
+        ]);
+    }
+    let own = reads.len();
+    reads.extend(extra);
+    let mut rounds = shoper.first_round(&reads).await?;
+    let mut answers = rounds.take_first();
+    let extra_answers = answers.split_off(own.min(answers.len()));
+    // The dictionaries' further pages (more than 50 categories) come first in the second
+    // round, as they were asked first; rows wait until every dictionary page is in.
+    let mut early = Vec::new();
+    while rounds.pending().is_some_and(|i| i < PRODUCTS) {
+        for (i, page) in shoper.next_pages(&mut rounds).await?.unwrap_or_default() {
+            match answers.get_mut(i).filter(|_| i < PRODUCTS) {
+                Some(answer) => add_page(answer, page),
+                None => early.push((i, page)),
+            }
+        }
+    }
+    let first_rows = if catalogue { answers.split_off(PRODUCTS) } else { Vec::new() };
+    let mut answers = answers.into_iter();
+    let config_body = next_answer(&mut answers)?;
+    let (config, mut problems) = dshop::app_config(&config_body).map_err(|_| ApiError::MalformedJson { service: crate::client::Service::Shoper })?;
+    let languages = items(next_answer(&mut answers)?);
+    let statuses = items(next_answer(&mut answers)?);
+    let (taxes, units, categories, tree, warehouses) = if catalogue {
+        let taxes = items(next_answer(&mut answers)?);
+        let units = items(next_answer(&mut answers)?);
+        let categories = items(next_answer(&mut answers)?);
+        let tree = next_answer(&mut answers)?;
+        let warehouses = match (config.warehouses_enabled, next_answer(&mut answers)) {
+            (true, Err(ApiError::ShoperRejected { status: 400, .. })) | (false, _) => Vec::new(),
+            (true, answer) => items(answer?),
+        };
+        (taxes, units, categories, Some(tree), warehouses)
+    } else {
+        Default::default()
+    };
+    let payloads = ShopPayloads {
+        languages: &languages,
+        taxes: &taxes,
+        units: &units,
+        categories: &categories,
+        categories_tree: tree.as_ref(),
+        statuses: &statuses,
+        warehouses: &warehouses,
+        products: &[],
+        product_stocks: &[],
+    };
+    let (mut snapshot, more) = dshop::dictionaries(&config, &payloads);
+    problems.extend(more);
+    if catalogue {
+        let (rows, more) = read_rows(shoper, &mut rounds, &snapshot, first_rows, early).await?;
+        snapshot.items = rows;
+        problems.extend(more);
+    }
+    Ok((ShopRead { config, snapshot, problems }, extra_answers))
+}
+
+/// The shop's rows, decoded page by page as the pages come: `first` holds page 1 of the
+/// products and of the variant rows, `early` pages fetched with the dictionaries' last pages.
+async fn read_rows<H: Http, C: Clock>(shoper: &mut ShoperClient<'_, H, C>, rounds: &mut Rounds, snapshot: &ShopSnapshot, first: Vec<Result<Value, ApiError>>, early: Vec<Page>) -> Result<DecodedList<ShopItem>, ApiError> {
+    let catalogue = dshop::catalogue(snapshot);
+    let mut first = first.into_iter();
+    let mut rows = Rows { decoder: ItemsDecoder::new(&catalogue), waiting_variants: None };
+    rows.feed((PRODUCTS, next_answer(&mut first).map(items)))?;
+    rows.waiting_variants = Some(items(next_answer(&mut first)?));
+    for page in early {
+        rows.feed(page)?;
+    }
+    while let Some(pages) = shoper.next_pages(rounds).await? {
+        for page in pages {
+            rows.feed(page)?;
+        }
+    }
+    Ok(rows.finish())
+}
+
+/// Systim dictionaries and products; quantities per store when `quantities` (the stores the
+/// settings link, or every store).
+async fn read_systim<H: Http, C: Clock>(systim: &mut SystimClient<'_, H, C>, settings: &Settings, quantities: bool, order_dictionaries: bool) -> Result<SystimRead, ApiError> {
+    let mut unavailable = Unavailable::default();
+    let vat_rates = systim.list_vat_rates().await?;
+    let products = systim.list_products().await?;
+    // Categories pair products (stock, product push) and place products created in Systim
+    // for orders; stores carry quantities. An order import needs neither.
+    let categories = if quantities || settings.orders.missing_product == MissingProductPolicy::CreateInSystim {
+        optional(systim.list_categories().await, &mut unavailable, "listCategories")?
+    } else {
+        None
+    };
+    let stores = if quantities { optional(systim.list_stores().await, &mut unavailable, "listStores")? } else { None };
+    let (delivery, payment) = if order_dictionaries {
+        (
+            optional(systim.list_delivery_methods().await, &mut unavailable, "listDeliveryMethods")?,
+            optional(systim.list_payment_methods().await, &mut unavailable, "listPaymentMethods")?,
+        )
+    } else {
+        (None, None)
+    };
+    let mut per_store: Vec<(u64, Value)> = Vec::new();
+    if quantities {
+        for store_id in stores_to_read(settings, stores.as_ref()) {
+            match optional(systim.list_pquantities(store_id).await, &mut unavailable, "listPQuantities")? {
+                Some(v) => per_store.push((store_id, v)),
+                None => break,
+            }
+        }
+    }
+    let quantities = (!per_store.is_empty()).then(|| per_store.iter().map(|(id, v)| (*id, v)).collect());
+    let payloads = SystimPayloads {
+        products: Some(&products),
+        vat_rates: Some(&vat_rates),
+        categories: categories.as_ref(),
+        stores: stores.as_ref(),
+        delivery_methods: delivery.as_ref(),
+        payment_methods: payment.as_ref(),
+        quantities,
+    };
+    let (snapshot, problems) = dsys::snapshot(&payloads);
+    Ok(SystimRead { snapshot, problems, unavailable })
+}
+
+fn stores_to_read(settings: &Settings, stores: Option<&Value>) -> Vec<u64> {
+    let linked: Vec<u64> = settings.stock.warehouses.iter().flat_map(|l| l.systim_stores.iter().copied()).collect();
+    if !linked.is_empty() {
+        let mut v = linked;
+        v.sort_unstable();
+        v.dedup();
+        return v;
+    }
+    let listed = stores.map(|s| dsys::stores(s).0.into_iter().map(|w| w.id).collect::<Vec<u64>>()).unwrap_or_default();
+    if listed.is_empty() {
+        vec![1]
+    } else {
+        listed
+    }
+}
+
