@@ -24,8 +24,10 @@ fn browser_connection() -> Connection {
     }
 }
 
+/// Plain JS objects, as the background sends them (not `Map`s).
 fn js(v: serde_json::Value) -> JsValue {
-    serde_wasm_bindgen::to_value(&v).unwrap()
+    use serde::Serialize;
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap()
 }
 
 fn rust(v: JsValue) -> serde_json::Value {
