@@ -100,3 +100,22 @@ fn an_automatic_run_imports_and_pushes_stock_but_creates_no_products() {
     assert_stock_as_demanded(&world, &before);
     assert_eq!(codes_to_create(&world), missing, "an automatic run created products without auto_create");
 }
+
+/// "Wyślij stany" previewed shows the stock the real run writes: the real run imports the
+/// orders first and pushes stock net of what they reserve, so the preview counts the orders
+/// it would import too.
+#[test]
+fn a_send_stock_preview_shows_the_stock_the_real_run_writes() {
+    let (world, engine) = setup();
+    let preview = run(&engine, RunKind::SendStock, true);
+    let real = run_ok(&engine, RunKind::SendStock);
+    let stock = |r: &shoper_systim::engine::report::Report| -> Vec<(String, String)> {
+        let section = r.sections.iter().find(|s| s.kind == shoper_systim::engine::report::Part::Stock).expect("a stock section");
+        let mut v: Vec<_> = section.done.iter().map(|e| (e.reference.clone(), e.detail_pl.clone())).collect();
+        v.sort();
+        v
+    };
+    let (previewed, written) = (stock(&preview), stock(&real));
+    assert!(written.iter().any(|(_, d)| d.contains("zarezerwowane")), "the demo's imported orders reserve stock: {written:?}");
+    assert_eq!(previewed, written);
+}

@@ -323,7 +323,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         shop: &ShopRead,
         systim: &SystimRead,
         prefetched: OrderPrefetch,
-        dry_run: bool,
+        (dry_run, previewed): (bool, &mut BTreeMap<u64, Qty>),
         progress: &mut Progress,
     ) -> Result<PartResult, PartError> {
         let keys = ShopKeys::new(&session.host);
@@ -390,6 +390,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let plan = plan_orders(&orders, &ctx);
         section.counts.considered = plan.tally.counts.considered + tally.done.len() as u32;
         if dry_run {
+            *previewed = previewed_reservations(&orders, &plan, &shop.snapshot.statuses, settings);
             self.describe_plan(&plan, &mut section);
             section.counts.done = plan.imports.len() as u32;
             section.counts.skipped = plan.tally.counts.skipped_total();
@@ -758,6 +759,28 @@ fn reserved_lines(import: &crate::plan::orders::OrderImport, created: &[Option<u
             ProductRef::Created { index } => created.get(index).copied().flatten().map(|id| (id, l.quantity)),
         })
         .collect()
+}
+
+/// What the orders a preview would import would reserve (as the real run's stock part would
+/// count them: lines of orders whose status is open, by Systim id; products the run would
+/// first create in Systim have no id yet and reserve nothing).
+fn previewed_reservations(orders: &[ShopOrder], plan: &OrdersPlan, statuses: &[crate::domain::ShopStatus], settings: &Settings) -> BTreeMap<u64, Qty> {
+    if !settings.stock.reserve_open_orders {
+        return BTreeMap::new();
+    }
+    let open: HashMap<u64, bool> = statuses.iter().map(|s| (s.id, matches!(s.kind, 1 | 2))).collect();
+    let status: HashMap<u64, u64> = orders.iter().map(|o| (o.order_id, o.status_id)).collect();
+    let mut out: BTreeMap<u64, Qty> = BTreeMap::new();
+    for import in &plan.imports {
+        // An unknown status reserves, as in the stock part: under-selling is safer.
+        if !status.get(&import.order_id).map(|s| *open.get(s).unwrap_or(&true)).unwrap_or(true) {
+            continue;
+        }
+        for (id, q) in reserved_lines(import, &[]) {
+            *out.entry(id).or_default() += q;
+        }
+    }
+    out
 }
 
 /// The ledger state of an order the plan did not import.

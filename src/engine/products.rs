@@ -23,6 +23,7 @@ use crate::client::shoper::{BulkItemResult, BulkOp, BULK_MAX, IDS_PER_FILTER, PA
 use crate::client::Service;
 use crate::domain::ProductCode;
 use crate::io::{Clock, Http, Storage};
+use crate::money::Qty;
 use crate::matching::Matching;
 use crate::plan::products::{plan_products, CategoryRef, ProductCreation, ProductPlan};
 use crate::settings::Settings;
@@ -461,7 +462,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         settings: &Settings,
         shop: &ShopRead,
         systim: &SystimRead,
-        dry_run: bool,
+        (dry_run, previewed): (bool, &BTreeMap<u64, Qty>),
         progress: &mut Progress,
     ) -> Result<PartResult, (Section, Failure)> {
         let mut section = Section { kind: Part::Products, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() };
@@ -470,7 +471,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         self.progress_to(progress, Phase::Planning, 0, 0).await;
         // A new product's first stock is written in its creation: it must already leave out what
         // imported orders reserve, or the shop would offer those units again.
-        let inputs = match self.quantity_inputs(session, shop, systim, settings, dry_run).await {
+        let inputs = match self.quantity_inputs(session, shop, systim, settings, (dry_run, previewed)).await {
             Ok(i) => i,
             Err(e) => return Err((section, e)),
         };

@@ -10,6 +10,7 @@ use crate::decode::DecodeError;
 use crate::io::{Clock, Http, Storage};
 use crate::settings::{MissingProductPolicy, Settings};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -280,14 +281,17 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             return Ok(false);
         }
         let mut refused = false;
+        // A preview imports nothing, yet the real run's stock would be net of the orders it
+        // imports first: the order part's preview says what they would reserve.
+        let mut previewed = BTreeMap::new();
         for part in parts {
             if self.cancel.get() {
                 break;
             }
             let result = match part {
-                Part::Orders => self.orders_part(session, settings, &shop, &systim, prefetch.take().unwrap_or_default(), req.dry_run, progress).await,
-                Part::Products => self.products_part(session, settings, &shop, &systim, req.dry_run, progress).await,
-                Part::Stock => self.stock_part(session, settings, &shop, &systim, req, progress).await,
+                Part::Orders => self.orders_part(session, settings, &shop, &systim, prefetch.take().unwrap_or_default(), (req.dry_run, &mut previewed), progress).await,
+                Part::Products => self.products_part(session, settings, &shop, &systim, (req.dry_run, &previewed), progress).await,
+                Part::Stock => self.stock_part(session, settings, &shop, &systim, (req, &previewed), progress).await,
             };
             match result {
                 Ok(PartResult { section, refused: r }) => {

@@ -13,6 +13,7 @@ use crate::client::shoper::BulkOp;
 use crate::decode::shoper as dshop;
 use crate::io::{Clock, Http, Storage};
 use crate::matching::Matching;
+use crate::money::Qty;
 use crate::plan::stock::{plan_stock, QuantityInputs, StockAction, StockPlan};
 use crate::plan::{Finding, ReasonCode, Severity};
 use crate::settings::Settings;
@@ -33,14 +34,14 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         settings: &Settings,
         shop: &ShopRead,
         systim: &SystimRead,
-        req: &RunRequest,
+        (req, previewed): (&RunRequest, &BTreeMap<u64, Qty>),
         progress: &mut Progress,
     ) -> Result<PartResult, (Section, Failure)> {
         let mut section = Section { kind: Part::Stock, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() };
         let read_problems: Vec<_> = shop.problems.iter().chain(&systim.problems).cloned().collect();
         add_decode_problems(&mut section, &read_problems);
         self.progress_to(progress, Phase::Planning, 0, 0).await;
-        let inputs = match self.quantity_inputs(session, shop, systim, settings, req.dry_run).await {
+        let inputs = match self.quantity_inputs(session, shop, systim, settings, (req.dry_run, previewed)).await {
             Ok(i) => i,
             Err(e) => return Err((section, e)),
         };
@@ -80,8 +81,20 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// net of these.
     /// What the plans need besides the snapshots: reservations of imported open orders and the
     /// products whose Systim quantity could not be read (never taken as 0).
-    pub(super) async fn quantity_inputs(&self, session: &mut Session<'_, H, C>, shop: &ShopRead, systim: &SystimRead, settings: &Settings, dry_run: bool) -> Result<QuantityInputs, Failure> {
-        let reserved = self.reservations(session, shop, settings, dry_run).await?;
+    /// `previewed`: what the orders a preview would import would reserve (empty in a real run,
+    /// whose imports are in the ledger by now).
+    pub(super) async fn quantity_inputs(
+        &self,
+        session: &mut Session<'_, H, C>,
+        shop: &ShopRead,
+        systim: &SystimRead,
+        settings: &Settings,
+        (dry_run, previewed): (bool, &BTreeMap<u64, Qty>),
+    ) -> Result<QuantityInputs, Failure> {
+        let mut reserved = self.reservations(session, shop, settings, dry_run).await?;
+        for (id, q) in previewed {
+            *reserved.reserved_by_systim_id.entry(*id).or_default() += *q;
+        }
         Ok(QuantityInputs { unreadable: systim.snapshot.unreadable_stock.iter().copied().collect(), ..reserved })
     }
 
