@@ -51,7 +51,10 @@ pub struct Progress {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+    /// Both sides are read at once.
     ReadingShop,
+    /// Not reported any more (Systim is read with the shop); kept so that progress stored by
+    /// an earlier version still reads.
     ReadingSystim,
     Planning,
     ImportingOrders,

@@ -272,7 +272,6 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let (shop, answers): (ShopRead, _) = shop?;
         let systim: SystimRead = systim?;
         let mut prefetch = Some(prefetch.answered(answers));
-        self.progress_to(progress, Phase::ReadingSystim, 0, 0).await;
         if let Some(group) = no_product_codes(&systim) {
             // Every part pairs products by code: without codes each would blame every product.
             for part in parts {
@@ -344,7 +343,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
 /// A phase in words, for the merchant.
 fn phase_words(phase: Phase) -> (&'static str, &'static str) {
     match phase {
-        Phase::ReadingShop => ("odczyt sklepu", "reading the shop"),
+        Phase::ReadingShop => ("odczyt sklepu i Systim", "reading the shop and Systim"),
         Phase::ReadingSystim => ("odczyt Systim", "reading Systim"),
         Phase::Planning => ("planowanie", "planning"),
         Phase::ImportingOrders => ("import zamówień", "importing orders"),
