@@ -17,6 +17,7 @@
 use crate::io::{Storage, StoreError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::Value;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -46,16 +47,34 @@ impl From<StoreError> for StateError {
     }
 }
 
+/// A stored JSON record. Read as a [`serde_json::Value`] first, then as `T`: every type is
+/// deserialised from one kind of source, which keeps the wasm small (a typed reader per type and
+/// per source otherwise); the only generic code is the conversion, not the awaiting.
 pub async fn load<T: DeserializeOwned, S: Storage>(store: &S, key: &str) -> Result<Option<T>, StateError> {
-    match store.get(key).await? {
+    match load_value(store, key).await? {
         None => Ok(None),
-        Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| StateError::Corrupt { key: key.to_string(), detail: e.to_string() }),
+        Some(value) => T::deserialize(value).map(Some).map_err(|e| corrupt(key, &e)),
     }
 }
 
-pub async fn save<T: Serialize, S: Storage>(store: &S, key: &str, value: &T) -> Result<(), StateError> {
-    let text = serde_json::to_string(value).map_err(|e| StateError::Corrupt { key: key.to_string(), detail: e.to_string() })?;
-    store.set(key, &text).await.map_err(StateError::from)
+async fn load_value<S: Storage>(store: &S, key: &str) -> Result<Option<Value>, StateError> {
+    match store.get(key).await? {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| corrupt(key, &e)),
+    }
+}
+
+pub async fn save<T: Serialize + ?Sized, S: Storage>(store: &S, key: &str, value: &T) -> Result<(), StateError> {
+    let text = serde_json::to_string(value).map_err(|e| corrupt(key, &e))?;
+    save_text(store, key, &text).await
+}
+
+async fn save_text<S: Storage>(store: &S, key: &str, text: &str) -> Result<(), StateError> {
+    store.set(key, text).await.map_err(StateError::from)
+}
+
+fn corrupt(key: &str, e: &serde_json::Error) -> StateError {
+    StateError::Corrupt { key: key.to_string(), detail: e.to_string() }
 }
 
 /// Keys of one shop's records (a shop is identified by its host name).
