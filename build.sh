@@ -204,8 +204,10 @@ cmd_soak() {
 }
 
 # The benchmark (docs/benchmarks.md): figures, never assertions. The planning case runs in
-# headless Chromium first (its lines go to target/bench/wasm.log), then the native cases, which
-# merge them into target/bench/report.json and report.md. Extra arguments filter the cases.
+# headless Chromium first (its lines go to target/bench/wasm.log), then, on the freshly built
+# wasm, the popup's time to interactive (tests/e2e/bench-popup.mjs: target/bench/popup.json),
+# then the native cases, which merge both into target/bench/report.json and report.md. Extra
+# arguments filter the cases. A browser case that fails prints a line; the benchmark goes on.
 cmd_bench() {
   cmd_setup
   mkdir -p target/bench
@@ -214,6 +216,14 @@ cmd_bench() {
     wasm-pack --log-level warn test --release --headless --chrome --mode no-install . --test wasm_bench -- --nocapture 2>&1 |
     tee target/bench/wasm-run.log | grep 'wasm-bench ' >target/bench/wasm.log || say "the browser planning case printed nothing (see target/bench/wasm-run.log)"
   build_wasm
+  say "the popup's time to interactive in headless Chromium (the extension with this wasm, on the sandbox)"
+  rm -f target/bench/popup.json
+  if cargo build -p sandbox --release --bin sandbox &&
+    node "$NODE_DIR/bench-popup.mjs" --out "$ROOT/target/bench/popup.json" 2>target/bench/popup-run.log | tee target/bench/popup.log; then
+    :
+  else
+    say "the popup was not measured (see target/bench/popup-run.log)"
+  fi
   say "API cases and native planning"
   cargo bench --bench perf -- "$@"
 }

@@ -12,7 +12,12 @@ Promise.resolve()
   .then(() => Ext.restrictStorage())
   .catch((e) => console.warn("shoper-systim: storage access level not set:", errorText(e)));
 
-const ready = init().then(() => core.init_core(applyEffects));
+// marks for the benchmark (tests/e2e/bench-popup.mjs), from the worker's start: the wasm
+// instantiated, the core ready
+const ready = init()
+  .then(() => performance.mark("wasm-instantiated"))
+  .then(() => core.init_core(applyEffects))
+  .then(() => void performance.mark("core-ready"));
 ready.catch((e) => console.error("shoper-systim: the core did not start:", errorText(e)));
 
 // --- events → core ------------------------------------------------------------------------

@@ -12,6 +12,11 @@ const AREAS = ["orders", "stock", "products"];
 let latestStatus = null;
 let startedNotice = null; // the "started…" message of this page's run, until the run ends
 
+// Marks for the benchmark (tests/e2e/bench-popup.mjs): the module runs, the popup is interactive
+// (the first status answer rendered: state shown, buttons enabled or disabled as it says), the
+// report panel filled. `data-ready` on <html>: "1" (or "error" when the answer was one).
+performance.mark("popup-script");
+
 localize();
 $("open-options").addEventListener("click", () => openOptions());
 $("open-setup").addEventListener("click", () => openOptions());
@@ -39,7 +44,7 @@ const watcher = watchStatus({
     reports.showLatest();
   },
 });
-reports.refresh();
+reports.refresh().then(() => performance.mark("popup-report"));
 
 function openOptions(section) {
   globalThis.ExtApi.openOptionsPage(section);
@@ -52,7 +57,7 @@ function showStatus(answer) {
   if (!answer.ok) {
     $("state").textContent = errorOf(answer);
     $("state").dataset.state = "error";
-    return;
+    return markReady("error");
   }
   latestStatus = answer;
   const { configured, connection, autoSync, running, lastRuns } = answer;
@@ -81,6 +86,13 @@ function showStatus(answer) {
       ];
     }),
   );
+  markReady("1");
+}
+
+function markReady(value) {
+  if (document.documentElement.dataset.ready) return;
+  performance.mark("popup-ready");
+  document.documentElement.dataset.ready = value;
 }
 
 function nextRunText(autoSync) {

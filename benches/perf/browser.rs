@@ -1,6 +1,7 @@
 //! Figures measured outside this binary, merged into the report: the browser's planning case
 //! (`wasm-bench {json}` lines of `tests/wasm_bench.rs`, saved by `./build.sh bench` in
-//! `target/bench/wasm.log`) and the size of the built `.wasm` (`target/pkg`, after wasm-opt).
+//! `target/bench/wasm.log`), the size of the built `.wasm` (`target/pkg`, after wasm-opt) and the
+//! popup's time to interactive (`tests/e2e/bench-popup.mjs`, `target/bench/popup.json`).
 
 use crate::report::Row;
 use serde_json::Value;
@@ -39,6 +40,26 @@ pub fn wasm_size_row(root: &Path, rows: &mut Vec<Row>) {
     let gzipped = Command::new("gzip").args(["-9", "-c"]).arg(&wasm).output().ok().filter(|o| o.status.success()).map(|o| o.stdout.len() as u64);
     let mut row = Row::offline("wasm size (after wasm-opt)".into(), "wasm");
     row.extra("wasm_bytes", bytes.len() as u64).extra("wasm_gzip_bytes", gzipped).extra("measured_at_unix_s", written_at(&wasm));
+    rows.push(row);
+}
+
+/// The popup's time to interactive and the background's core init, in headless Chromium: the
+/// summary `tests/e2e/bench-popup.mjs` writes (`./build.sh bench` runs it after the wasm build
+/// and removes the previous file first). Without the file, a row that says so.
+pub fn popup_row(root: &Path, rows: &mut Vec<Row>) {
+    let file = root.join("target/bench/popup.json");
+    let summary = std::fs::read_to_string(&file).ok().and_then(|text| serde_json::from_str::<Value>(&text).ok());
+    let Some(Value::Object(mut figures)) = summary else {
+        eprintln!("no {} (./build.sh bench measures the popup with tests/e2e/bench-popup.mjs)", file.display());
+        let mut row = Row::offline("popup time to interactive".into(), "popup");
+        row.extra("not_measured", format!("no {}", file.strip_prefix(root).unwrap_or(&file).display()));
+        rows.push(row);
+        return;
+    };
+    // shift_remove: the figures keep the order the script wrote them in
+    let case = figures.shift_remove("case").and_then(|c| c.as_str().map(str::to_string)).unwrap_or_else(|| "popup time to interactive".into());
+    let mut row = Row::offline(case, "popup");
+    row.extra.extend(figures);
     rows.push(row);
 }
 

@@ -73,6 +73,9 @@ fn main() {
     if options.wants("wasm") {
         browser::wasm_size_row(root, &mut rows);
     }
+    if options.wants("popup") {
+        browser::popup_row(root, &mut rows);
+    }
     let text = format!("Measured {}.\n\n{}\n{}", browser::machine(), report::table(&rows), targets::summary(&rows));
     println!("{text}");
     let json: Vec<serde_json::Value> = rows.iter().map(Row::to_json).collect();

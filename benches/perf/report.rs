@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 pub struct Row {
     pub case: String,
-    /// stock, orders, products, planning.
+    /// stock, orders, products, planning, wasm, popup.
     pub group: &'static str,
     pub cost: Option<Cost>,
     pub floor: Option<Floor>,
