@@ -37,8 +37,10 @@ pub enum SenderKind {
     Other,
 }
 
+/// Sent as `{"type": "saveConnection", "connection": …}`: internally tagged, read through
+/// [`super::tagged`] (serde sees it externally tagged).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Message {
     GetStatus,
     GetConnection,
@@ -174,7 +176,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if !KNOWN_TYPES.contains(&kind) {
             return Handled::reply(error("unknown_message", "Nieznany rodzaj wiadomości.", "Unknown message type."));
         }
-        let message: Message = match serde_json::from_value(raw.clone()) {
+        let message: Message = match super::tagged::from_internal(raw.clone(), "type") {
             Ok(m) => m,
             Err(e) => return Handled::reply(error("bad_message", "Nieprawidłowa wiadomość (brakuje pola albo ma złą wartość).", &format!("Malformed message: {e}"))),
         };

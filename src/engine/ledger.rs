@@ -27,8 +27,10 @@ use crate::money::Qty;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
+/// Stored inside a [`LedgerEntry`] as `{"state": "imported", "systim_id": …}` (internally
+/// tagged, see [`state_json`]); on its own serde sees it externally tagged.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum OrderState {
     /// `addOrder` is about to be sent or was sent without a known outcome (the entry's lines
     /// reserve stock meanwhile).
@@ -65,11 +67,32 @@ impl OrderState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerEntry {
     pub order_id: u64,
+    #[serde(with = "state_json")]
     pub state: OrderState,
     pub updated_ms: u64,
     /// Systim product id and quantity of each imported line (for stock reservations).
     #[serde(default)]
     pub lines: Vec<(u64, Qty)>,
+}
+
+/// [`OrderState`] as `{"state": "<variant>", ...fields}`, without serde's buffered reading of
+/// `#[serde(tag = "state")]` (see [`super::tagged`]).
+mod state_json {
+    use super::super::tagged;
+    use super::OrderState;
+    use serde::de::Error as _;
+    use serde::ser::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    pub fn serialize<S: Serializer>(state: &OrderState, s: S) -> Result<S::Ok, S::Error> {
+        let value = serde_json::to_value(state).map_err(S::Error::custom)?;
+        tagged::to_internal(value, "state").serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OrderState, D::Error> {
+        tagged::from_internal(Value::deserialize(d)?, "state").map_err(D::Error::custom)
+    }
 }
 
 /// The ledger of one shop.
@@ -146,6 +169,26 @@ mod tests {
         });
         // Keys are per shop host, lower-cased.
         assert!(store.keys().iter().any(|k| k == "shop:sklep.example.pl:order:7"));
+    }
+
+    #[test]
+    fn entries_are_stored_with_the_state_named_inside() {
+        let e = entry(9, OrderState::Imported { systim_id: 55, number: "ZAM/1".into(), at_ms: 2, reconciled: true });
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"order_id": 9, "updated_ms": 1, "lines": [],
+                "state": {"state": "imported", "systim_id": 55, "number": "ZAM/1", "at_ms": 2, "reconciled": true}})
+        );
+        assert_eq!(serde_json::from_value::<LedgerEntry>(json).unwrap(), e);
+        // As written by earlier versions (`#[serde(tag = "state")]`, tag first, defaults omitted).
+        let old = r#"{"order_id":3,"state":{"state":"held","reason":"r","detail_pl":"p","detail_en":"e","since_ms":4},"updated_ms":5}"#;
+        let read: LedgerEntry = serde_json::from_str(old).unwrap();
+        assert_eq!(read.state, OrderState::Held { reason: "r".into(), detail_pl: "p".into(), detail_en: "e".into(), since_ms: 4 });
+        let old = r#"{"order_id":3,"state":{"state":"imported","systim_id":7,"at_ms":1},"updated_ms":5}"#;
+        assert!(matches!(serde_json::from_str::<LedgerEntry>(old).unwrap().state, OrderState::Imported { systim_id: 7, reconciled: false, .. }));
+        assert!(serde_json::from_str::<LedgerEntry>(r#"{"order_id":3,"state":{"state":"gone"},"updated_ms":5}"#).is_err());
+        assert!(serde_json::from_str::<LedgerEntry>(r#"{"order_id":3,"state":{"systim_id":7},"updated_ms":5}"#).is_err());
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod run;
 pub mod session;
 mod stock;
 pub mod store;
+pub(crate) mod tagged;
 
 use crate::io::{Clock, Http, Storage};
 use crate::settings::Settings;

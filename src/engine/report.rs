@@ -123,7 +123,8 @@ pub struct RunSummary {
     pub problems: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The summary's fields and `error`, `sections` side by side in one object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     #[serde(flatten)]
@@ -131,6 +132,26 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<ErrorView>,
     pub sections: Vec<Section>,
+}
+
+/// Read as `#[serde(flatten)]` reads it, but by splitting the object: serde's flattening buffers
+/// through its `Content` deserialiser, whose code is a large share of the wasm.
+impl<'de> Deserialize<'de> for Report {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Report, D::Error> {
+        use serde::de::Error as _;
+        #[derive(Deserialize)]
+        struct Rest {
+            #[serde(default)]
+            error: Option<ErrorView>,
+            sections: Vec<Section>,
+        }
+        let mut summary = serde_json::Map::deserialize(d)?;
+        let rest: serde_json::Map<String, serde_json::Value> =
+            ["error", "sections"].into_iter().filter_map(|k| summary.remove(k).map(|v| (k.to_string(), v))).collect();
+        let summary = RunSummary::deserialize(serde_json::Value::Object(summary)).map_err(D::Error::custom)?;
+        let Rest { error, sections } = Rest::deserialize(serde_json::Value::Object(rest)).map_err(D::Error::custom)?;
+        Ok(Report { summary, error, sections })
+    }
 }
 
 /// What to do about a reason, in both languages.
@@ -253,6 +274,38 @@ mod tests {
     fn polish_counted_nouns() {
         let c = |n| super::pl_count(n, "pozycja", "pozycje", "pozycji");
         assert_eq!([c(1), c(2), c(4), c(5), c(12), c(22), c(25), c(0)], ["1 pozycja", "2 pozycje", "4 pozycje", "5 pozycji", "12 pozycji", "22 pozycje", "25 pozycji", "0 pozycji"]);
+    }
+
+    #[test]
+    fn a_report_reads_back_as_written_with_the_summary_flattened() {
+        use super::*;
+        let summary = RunSummary {
+            run_id: "r1".into(),
+            kind: RunKind::Stock,
+            dry_run: true,
+            started_ms: 1,
+            finished_ms: 2,
+            outcome: Outcome::Partial,
+            headline_pl: "pl".into(),
+            headline_en: "en".into(),
+            problems: 3,
+        };
+        let section = Section { kind: Part::Stock, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() };
+        for error in [None, Some(ErrorView { code: "c".into(), message_pl: "p".into(), message_en: "e".into() })] {
+            let report = Report { summary: summary.clone(), error, sections: vec![section.clone()] };
+            let json = serde_json::to_value(&report).unwrap();
+            assert_eq!(json["runId"], "r1");
+            assert_eq!(json["headline_pl"], "pl");
+            assert_eq!(serde_json::from_value::<Report>(json.clone()).unwrap(), report);
+            assert_eq!(serde_json::from_str::<Report>(&json.to_string()).unwrap(), report);
+        }
+        let mut json = serde_json::to_value(Report { summary, error: None, sections: vec![] }).unwrap();
+        json["error"] = serde_json::Value::Null;
+        json["unknown"] = serde_json::json!(1);
+        assert!(serde_json::from_value::<Report>(json.clone()).unwrap().error.is_none());
+        json.as_object_mut().unwrap().remove("sections");
+        assert!(serde_json::from_value::<Report>(json.clone()).is_err(), "sections are required");
+        assert!(serde_json::from_value::<Report>(serde_json::json!([])).is_err());
     }
 }
 
