@@ -64,8 +64,10 @@ async fn load_value<S: Storage>(store: &S, key: &str) -> Result<Option<Value>, S
     }
 }
 
+/// Written through a [`serde_json::Value`] too (keys of objects in sorted order): the types the
+/// replies already turn into values need no second, text serialiser each.
 pub async fn save<T: Serialize + ?Sized, S: Storage>(store: &S, key: &str, value: &T) -> Result<(), StateError> {
-    let text = serde_json::to_string(value).map_err(|e| corrupt(key, &e))?;
+    let text = serde_json::to_value(value).map_err(|e| corrupt(key, &e))?.to_string();
     save_text(store, key, &text).await
 }
 
