@@ -29,7 +29,8 @@ impl VatRate {
     /// Read a rate name as either side spells it: `23%`, `23 %`, `23`, `0%`, `zw`, `zw.`, `ZW`,
     /// `np`, `np.`, `oo`, `o.o.`. Unknown names give `None`.
     pub fn parse_name(name: &str) -> Option<VatRate> {
-        let n: String = name.trim().chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+        // Character by character (`str::to_lowercase` only differs in a final Σ, never part of a rate).
+        let n: String = name.trim().chars().filter(|c| !c.is_whitespace()).flat_map(crate::case::to_lower).collect();
         let n = n.trim_end_matches('.');
         match n {
             "zw" => return Some(VatRate::Exempt),
@@ -101,7 +102,7 @@ impl ProductCode {
     /// The code with surrounding white space removed, inner runs of white space collapsed and
     /// letters upper-cased: how near misses are recognised (and matched when the setting asks).
     pub fn normalized(&self) -> String {
-        self.0.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase()
+        crate::case::upper_str(&self.0.split_whitespace().collect::<Vec<_>>().join(" "))
     }
     /// The Systim product id of a code generated for a code-less Systim product (`SYSTIM-<id>`).
     pub fn generated_systim_id(&self) -> Option<u64> {
@@ -144,7 +145,7 @@ pub enum NipError {
 impl Nip {
     pub fn parse(raw: &str) -> Result<Nip, NipError> {
         let compact: String = raw.chars().filter(|c| !c.is_whitespace() && !matches!(c, '-' | '.' | '/')).collect();
-        let upper = compact.to_uppercase();
+        let upper = crate::case::upper_str(&compact);
         let digits = upper.strip_prefix("PL").unwrap_or(&upper);
         if digits.len() >= 2 && digits.as_bytes()[..2].iter().all(|b| b.is_ascii_alphabetic()) {
             return Err(NipError::Foreign(raw.trim().to_string()));

@@ -2,6 +2,7 @@
 //! the API clients and the engine over small I/O traits, and — on wasm32 only — the browser
 //! boundary in [`wasm`]. See `docs/ARCHITECTURE.md` for the invariants.
 
+pub mod case;
 pub mod client;
 pub mod csv_export;
 pub mod decode;

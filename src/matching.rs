@@ -106,7 +106,7 @@ fn is_normalized(s: &str) -> bool {
             continue;
         }
         after_space = false;
-        let mut upper = c.to_uppercase();
+        let mut upper = crate::case::to_upper(c);
         if upper.next() != Some(c) || upper.next().is_some() {
             return false;
         }

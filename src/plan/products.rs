@@ -136,7 +136,7 @@ fn same_unit(a: &str, b: &str) -> bool {
         s.trim().trim_end_matches('.').trim_end()
     }
     let (a, b) = (bare(a), bare(b));
-    let lower = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<Vec<char>>();
+    let lower = |s: &str| s.chars().flat_map(crate::case::to_lower).collect::<Vec<char>>();
     a.eq_ignore_ascii_case(b) || (!(a.is_ascii() && b.is_ascii()) && lower(a) == lower(b))
 }
 
