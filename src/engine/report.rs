@@ -146,8 +146,13 @@ impl<'de> Deserialize<'de> for Report {
             sections: Vec<Section>,
         }
         let mut summary = serde_json::Map::deserialize(d)?;
-        let rest: serde_json::Map<String, serde_json::Value> =
-            ["error", "sections"].into_iter().filter_map(|k| summary.remove(k).map(|v| (k.to_string(), v))).collect();
+        let mut rest = serde_json::Map::new();
+        // Inserted one by one: a `collect` into the map would bring a sort of its own.
+        for key in ["error", "sections"] {
+            if let Some(v) = summary.remove(key) {
+                rest.insert(key.to_string(), v);
+            }
+        }
         let summary = RunSummary::deserialize(serde_json::Value::Object(summary)).map_err(D::Error::custom)?;
         let Rest { error, sections } = Rest::deserialize(serde_json::Value::Object(rest)).map_err(D::Error::custom)?;
         Ok(Report { summary, error, sections })

@@ -27,19 +27,26 @@ pub fn from_internal<T: DeserializeOwned>(value: Value, tag: &str) -> Result<T, 
 
 /// Externally tagged JSON (`{variant: {fields}}` or `"variant"`) → `{tag: variant, ...fields}`.
 pub fn to_internal(value: Value, tag: &str) -> Value {
+    // Maps are filled by `insert`: `collect`/`extend` into a `BTreeMap` sort, and each of them
+    // would bring its own copy of the sort into the wasm.
+    let mut out = Map::new();
     match value {
-        Value::String(variant) => Value::Object(Map::from_iter([(tag.to_string(), Value::String(variant))])),
-        Value::Object(map) if map.len() == 1 => {
-            let (variant, fields) = map.into_iter().next().expect("one entry");
-            let mut out = Map::new();
+        Value::String(variant) => {
             out.insert(tag.to_string(), Value::String(variant));
-            if let Value::Object(fields) = fields {
-                out.extend(fields);
-            }
-            Value::Object(out)
         }
-        other => other,
+        Value::Object(map) if map.len() == 1 => {
+            for (variant, fields) in map {
+                out.insert(tag.to_string(), Value::String(variant));
+                if let Value::Object(fields) = fields {
+                    for (k, v) in fields {
+                        out.insert(k, v);
+                    }
+                }
+            }
+        }
+        other => return other,
     }
+    Value::Object(out)
 }
 
 /// `missing_field` wants a `&'static str`; the tags used are few and fixed.
