@@ -10,6 +10,7 @@ pub mod domain;
 pub mod engine;
 pub mod io;
 pub mod join;
+pub mod json;
 pub mod matching;
 pub mod mem;
 pub mod money;

@@ -260,7 +260,7 @@ fn overlay(root: &mut serde_json::Value, pointer: &str, stored: &serde_json::Val
         let here = format!("{pointer}/{key}");
         let Some(slot) = root.pointer_mut(&here) else { continue };
         let previous = std::mem::replace(slot, value.clone());
-        if serde_json::from_value::<Settings>(root.clone()).is_ok() {
+        if crate::json::from_value::<Settings>(root.clone()).is_ok() {
             continue;
         }
         if let Some(slot) = root.pointer_mut(&here) {
@@ -286,7 +286,7 @@ impl Settings {
         let mut merged = serde_json::to_value(Settings::default()).unwrap_or_default();
         let mut dropped = Vec::new();
         overlay(&mut merged, "", stored, &mut dropped);
-        (serde_json::from_value(merged).unwrap_or_default(), dropped)
+        (crate::json::from_value(merged).unwrap_or_default(), dropped)
     }
 
     /// Every problem at once, so the form can mark all fields.

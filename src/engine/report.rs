@@ -153,8 +153,8 @@ impl<'de> Deserialize<'de> for Report {
                 rest.insert(key.to_string(), v);
             }
         }
-        let summary = RunSummary::deserialize(serde_json::Value::Object(summary)).map_err(D::Error::custom)?;
-        let Rest { error, sections } = Rest::deserialize(serde_json::Value::Object(rest)).map_err(D::Error::custom)?;
+        let summary: RunSummary = crate::json::from_value(serde_json::Value::Object(summary)).map_err(D::Error::custom)?;
+        let Rest { error, sections } = crate::json::from_value(serde_json::Value::Object(rest)).map_err(D::Error::custom)?;
         Ok(Report { summary, error, sections })
     }
 }

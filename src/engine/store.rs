@@ -47,13 +47,14 @@ impl From<StoreError> for StateError {
     }
 }
 
-/// A stored JSON record. Read as a [`serde_json::Value`] first, then as `T`: every type is
-/// deserialised from one kind of source, which keeps the wasm small (a typed reader per type and
-/// per source otherwise); the only generic code is the conversion, not the awaiting.
+/// A stored JSON record. Read as a [`serde_json::Value`] first, then as `T` by [`crate::json`]:
+/// every type is deserialised from one kind of source, which keeps the wasm small (a typed
+/// reader per type and per source otherwise); the only generic code is the conversion, not the
+/// awaiting.
 pub async fn load<T: DeserializeOwned, S: Storage>(store: &S, key: &str) -> Result<Option<T>, StateError> {
     match load_value(store, key).await? {
         None => Ok(None),
-        Some(value) => T::deserialize(value).map(Some).map_err(|e| corrupt(key, &e)),
+        Some(value) => crate::json::from_value(value).map(Some).map_err(|e| corrupt(key, &e)),
     }
 }
 
@@ -75,7 +76,7 @@ async fn save_text<S: Storage>(store: &S, key: &str, text: &str) -> Result<(), S
     store.set(key, text).await.map_err(StateError::from)
 }
 
-fn corrupt(key: &str, e: &serde_json::Error) -> StateError {
+fn corrupt(key: &str, e: &dyn std::fmt::Display) -> StateError {
     StateError::Corrupt { key: key.to_string(), detail: e.to_string() }
 }
 

@@ -4,25 +4,26 @@
 //! through serde's buffered `Content` deserialiser, whose code for every tagged type is a large
 //! share of the wasm.
 
+use crate::json::{from_value, Error};
 use serde::de::{DeserializeOwned, Error as _};
 use serde_json::{Map, Value};
 
 /// `{tag: variant, ...fields}` → `T`. Unit variants (`{tag: variant}`) and struct variants alike;
 /// other keys than the variant's fields are ignored, as with `#[serde(tag = "…")]`.
-pub fn from_internal<T: DeserializeOwned>(value: Value, tag: &str) -> Result<T, serde_json::Error> {
+pub fn from_internal<T: DeserializeOwned>(value: Value, tag: &str) -> Result<T, Error> {
     let variant = match value.get(tag) {
         Some(Value::String(v)) => v.clone(),
-        Some(_) => return Err(serde_json::Error::custom(format_args!("`{tag}` is not a variant name"))),
-        None => return Err(serde_json::Error::missing_field(tagged_name(tag))),
+        Some(_) => return Err(Error::custom(format_args!("`{tag}` is not a variant name"))),
+        None => return Err(Error::missing_field(tagged_name(tag))),
     };
     // A unit variant reads from its bare name; a struct variant refuses that and reads from
     // `{variant: fields}` (the tag among the fields is an unknown field, ignored).
-    if let Ok(unit) = T::deserialize(Value::String(variant.clone())) {
+    if let Ok(unit) = from_value(Value::String(variant.clone())) {
         return Ok(unit);
     }
     let mut wrapped = Map::new();
     wrapped.insert(variant, value);
-    T::deserialize(Value::Object(wrapped))
+    from_value(Value::Object(wrapped))
 }
 
 /// Externally tagged JSON (`{variant: {fields}}` or `"variant"`) → `{tag: variant, ...fields}`.

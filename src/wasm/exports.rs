@@ -77,7 +77,7 @@ pub fn init_core(apply_effects: js_sys::Function) {
 
 #[wasm_bindgen]
 pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
-    let sender: Sender = serde_json::from_value(from_js(&sender)).unwrap_or_default();
+    let sender: Sender = crate::json::from_value(from_js(&sender)).unwrap_or_default();
     let handled = engine().handle_message(&from_js(&message), &sender).await;
     spawn_run(handled.start);
     with_effects(Some(handled.reply), handled.effects)
@@ -107,6 +107,6 @@ pub async fn on_admin_page(url: String) -> JsValue {
 
 #[wasm_bindgen]
 pub async fn on_permissions_removed(origins: JsValue) -> JsValue {
-    let origins: Vec<String> = serde_json::from_value(from_js(&origins)).unwrap_or_default();
+    let origins: Vec<String> = crate::json::from_value(from_js(&origins)).unwrap_or_default();
     with_effects(None, engine().on_permissions_removed(&origins).await)
 }

@@ -1,0 +1,561 @@
+//! Typed records out of a [`serde_json::Value`]: what `serde_json::from_value` does, with two
+//! differences that make the wasm much smaller and change nothing the extension stores or sends:
+//!
+//! - a struct is read from a JSON object only (serde_json also reads one from an array of its
+//!   fields in order, which costs a second reader for every type and is never written);
+//! - the errors are this module's [`Error`], with serde_json's messages word for word but
+//!   without serde's generic wording of unexpected values, which brings the standard library's
+//!   float formatting into the wasm.
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Expected, IntoDeserializer, MapAccess, SeqAccess, Unexpected, Visitor};
+use serde::forward_to_deserialize_any;
+use serde_json::{Map, Number, Value};
+use std::fmt;
+
+/// `T` from a JSON value (see the module documentation).
+pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
+    T::deserialize(De(value))
+}
+
+/// Why a value is not a `T`. The text is serde_json's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error(String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl de::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error(msg.to_string())
+    }
+    fn invalid_type(unexp: Unexpected, exp: &dyn Expected) -> Self {
+        Error(format!("invalid type: {}, expected {}", Shown(unexp), exp))
+    }
+    fn invalid_value(unexp: Unexpected, exp: &dyn Expected) -> Self {
+        Error(format!("invalid value: {}, expected {}", Shown(unexp), exp))
+    }
+}
+
+/// serde_json's wording of an [`Unexpected`] (serde's, with `null` and its own number format).
+struct Shown<'a>(Unexpected<'a>);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Unexpected::Bool(b) => write!(f, "boolean `{b}`"),
+            Unexpected::Unsigned(i) => write!(f, "integer `{i}`"),
+            Unexpected::Signed(i) => write!(f, "integer `{i}`"),
+            // serde_json's own wording; its number format (not the standard library's).
+            Unexpected::Float(x) => match Number::from_f64(x) {
+                Some(n) => write!(f, "floating point `{n}`"),
+                None => write!(f, "floating point `{}`", if x.is_nan() { "NaN" } else if x > 0.0 { "inf" } else { "-inf" }),
+            },
+            Unexpected::Char(c) => write!(f, "character `{c}`"),
+            Unexpected::Str(s) => write!(f, "string {s:?}"),
+            Unexpected::Bytes(_) => f.write_str("byte array"),
+            Unexpected::Unit => f.write_str("null"),
+            Unexpected::Option => f.write_str("Option value"),
+            Unexpected::NewtypeStruct => f.write_str("newtype struct"),
+            Unexpected::Seq => f.write_str("sequence"),
+            Unexpected::Map => f.write_str("map"),
+            Unexpected::Enum => f.write_str("enum"),
+            Unexpected::UnitVariant => f.write_str("unit variant"),
+            Unexpected::NewtypeVariant => f.write_str("newtype variant"),
+            Unexpected::TupleVariant => f.write_str("tuple variant"),
+            Unexpected::StructVariant => f.write_str("struct variant"),
+            Unexpected::Other(other) => f.write_str(other),
+        }
+    }
+}
+
+fn unexpected(value: &Value) -> Unexpected<'_> {
+    match value {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Number(n) => number_unexpected(n),
+        Value::String(s) => Unexpected::Str(s),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
+    }
+}
+
+fn number_unexpected(n: &Number) -> Unexpected<'static> {
+    match (n.as_u64(), n.as_i64()) {
+        (Some(u), _) => Unexpected::Unsigned(u),
+        (None, Some(i)) => Unexpected::Signed(i),
+        _ => Unexpected::Float(n.as_f64().unwrap_or(f64::NAN)),
+    }
+}
+
+fn invalid_type<'de, V: Visitor<'de>>(value: &Value, visitor: &V) -> Error {
+    de::Error::invalid_type(unexpected(value), visitor)
+}
+
+fn visit_number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value, Error> {
+    match (n.as_u64(), n.as_i64()) {
+        (Some(u), _) => visitor.visit_u64(u),
+        (None, Some(i)) => visitor.visit_i64(i),
+        _ => visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN)),
+    }
+}
+
+fn visit_array<'de, V: Visitor<'de>>(array: Vec<Value>, visitor: V) -> Result<V::Value, Error> {
+    let len = array.len();
+    let mut seq = Seq(array.into_iter());
+    let out = visitor.visit_seq(&mut seq)?;
+    if seq.0.len() == 0 {
+        Ok(out)
+    } else {
+        Err(de::Error::invalid_length(len, &"fewer elements in array"))
+    }
+}
+
+fn visit_object<'de, V: Visitor<'de>>(object: Map<String, Value>, visitor: V) -> Result<V::Value, Error> {
+    let len = object.len();
+    let mut map = Entries { iter: object.into_iter(), value: None };
+    let out = visitor.visit_map(&mut map)?;
+    if map.iter.len() == 0 {
+        Ok(out)
+    } else {
+        Err(de::Error::invalid_length(len, &"fewer elements in map"))
+    }
+}
+
+/// The deserialiser over an owned value.
+struct De(Value);
+
+macro_rules! numbers {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match &self.0 {
+                Value::Number(n) => visit_number(n, visitor),
+                other => Err(invalid_type(other, &visitor)),
+            }
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for De {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(b),
+            Value::Number(n) => visit_number(&n, visitor),
+            Value::String(s) => visitor.visit_string(s),
+            Value::Array(a) => visit_array(a, visitor),
+            Value::Object(o) => visit_object(o, visitor),
+        }
+    }
+
+    numbers!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128 deserialize_u8 deserialize_u16
+        deserialize_u32 deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64);
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Bool(b) => visitor.visit_bool(b),
+            other => Err(invalid_type(&other, &visitor)),
+        }
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::String(s) => visitor.visit_string(s),
+            other => Err(invalid_type(&other, &visitor)),
+        }
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_byte_buf(visitor)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::String(s) => visitor.visit_string(s),
+            Value::Array(a) => visit_array(a, visitor),
+            other => Err(invalid_type(&other, &visitor)),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Null => visitor.visit_unit(),
+            other => Err(invalid_type(&other, &visitor)),
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Array(a) => visit_array(a, visitor),
+            other => Err(invalid_type(&other, &visitor)),
+        }
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _name: &'static str, _len: usize, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Object(o) => visit_object(o, visitor),
+            other => Err(invalid_type(&other, &visitor)),
+        }
+    }
+
+    /// From an object only (serde_json also takes an array of the fields).
+    fn deserialize_struct<V: Visitor<'de>>(self, _name: &'static str, _fields: &'static [&'static str], visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(self, _name: &'static str, _variants: &'static [&'static str], visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::String(variant) => visitor.visit_enum(Variant { variant, value: None }),
+            Value::Object(o) => {
+                let mut iter = o.into_iter();
+                match (iter.next(), iter.next()) {
+                    (Some((variant, value)), None) => visitor.visit_enum(Variant { variant, value: Some(value) }),
+                    _ => Err(de::Error::invalid_value(Unexpected::Map, &"map with a single key")),
+                }
+            }
+            other => Err(de::Error::invalid_type(unexpected(&other), &"string or map")),
+        }
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        drop(self);
+        visitor.visit_unit()
+    }
+}
+
+struct Seq(std::vec::IntoIter<Value>);
+
+impl<'de> SeqAccess<'de> for Seq {
+    type Error = Error;
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+        self.0.next().map(|v| seed.deserialize(De(v))).transpose()
+    }
+    fn size_hint(&self) -> Option<usize> {
+        match self.0.size_hint() {
+            (lower, Some(upper)) if lower == upper => Some(upper),
+            _ => None,
+        }
+    }
+}
+
+struct Entries {
+    iter: serde_json::map::IntoIter,
+    value: Option<Value>,
+}
+
+impl<'de> MapAccess<'de> for Entries {
+    type Error = Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+        match self.iter.next() {
+            Some((key, value)) => {
+                self.value = Some(value);
+                seed.deserialize(Key(key)).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        match self.value.take() {
+            Some(value) => seed.deserialize(De(value)),
+            None => Err(de::Error::custom("value is missing")),
+        }
+    }
+    fn size_hint(&self) -> Option<usize> {
+        match self.iter.size_hint() {
+            (lower, Some(upper)) if lower == upper => Some(upper),
+            _ => None,
+        }
+    }
+}
+
+/// An object's key: text, or a number or boolean written as text (`{"12": …}` for a map keyed
+/// by integers), as serde_json reads keys.
+struct Key(String);
+
+macro_rules! integer_keys {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.number() {
+                Some(n) => visit_number(&n, visitor),
+                None => Err(de::Error::custom("invalid value: expected key to be a number in quotes")),
+            }
+        }
+    )*};
+}
+
+impl Key {
+    /// The key as a JSON number, if it is one (and nothing else: no spaces, no sign but `-`).
+    fn number(&self) -> Option<Number> {
+        if !self.0.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
+            return None;
+        }
+        match serde_json::from_str::<Value>(&self.0) {
+            Ok(Value::Number(n)) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> de::Deserializer<'de> for Key {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_string(self.0)
+    }
+
+    integer_keys!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128 deserialize_u8 deserialize_u16
+        deserialize_u32 deserialize_u64 deserialize_u128);
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0.as_str() {
+            "true" => visitor.visit_bool(true),
+            "false" => visitor.visit_bool(false),
+            other => Err(de::Error::invalid_type(Unexpected::Str(other), &visitor)),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        // Keys are never null.
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(self, _name: &'static str, _variants: &'static [&'static str], visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_enum(Variant { variant: self.0, value: None })
+    }
+
+    forward_to_deserialize_any! {
+        f32 f64 char str string bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
+}
+
+/// An enum's variant: its name and, unless it was written as a bare name, its content.
+struct Variant {
+    variant: String,
+    value: Option<Value>,
+}
+
+impl<'de> de::EnumAccess<'de> for Variant {
+    type Error = Error;
+    type Variant = Content;
+    fn variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<(T::Value, Content), Error> {
+        let variant = seed.deserialize(IntoDeserializer::<Error>::into_deserializer(self.variant))?;
+        Ok((variant, Content(self.value)))
+    }
+}
+
+struct Content(Option<Value>);
+
+impl<'de> de::VariantAccess<'de> for Content {
+    type Error = Error;
+    fn unit_variant(self) -> Result<(), Error> {
+        match self.0 {
+            Some(value) => de::Deserialize::deserialize(De(value)),
+            None => Ok(()),
+        }
+    }
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
+        match self.0 {
+            Some(value) => seed.deserialize(De(value)),
+            None => Err(de::Error::invalid_type(Unexpected::UnitVariant, &"newtype variant")),
+        }
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Some(Value::Array(a)) if a.is_empty() => visitor.visit_unit(),
+            Some(Value::Array(a)) => visit_array(a, visitor),
+            Some(other) => Err(de::Error::invalid_type(unexpected(&other), &"tuple variant")),
+            None => Err(de::Error::invalid_type(Unexpected::UnitVariant, &"tuple variant")),
+        }
+    }
+    fn struct_variant<V: Visitor<'de>>(self, _fields: &'static [&'static str], visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Some(Value::Object(o)) => visit_object(o, visitor),
+            Some(other) => Err(de::Error::invalid_type(unexpected(&other), &"struct variant")),
+            None => Err(de::Error::invalid_type(Unexpected::UnitVariant, &"struct variant")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+    use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Record {
+        id: u64,
+        name: String,
+        #[serde(default)]
+        tags: Vec<String>,
+        price: Option<i64>,
+        kind: Kind,
+        #[serde(default)]
+        pair: Option<(u32, bool)>,
+        #[serde(default)]
+        by_id: BTreeMap<u64, String>,
+        #[serde(default)]
+        wrapped: Option<Wrapped>,
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Kind {
+        Plain,
+        Dated(String),
+        Pair(u32, u32),
+        Full { at: u64, #[serde(default)] note: String },
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Wrapped(u8);
+
+    /// Same result as serde_json: equal values, or errors with the same text.
+    fn same<T: DeserializeOwned + PartialEq + fmt::Debug>(value: Value) {
+        let ours = from_value::<T>(value.clone());
+        let theirs = serde_json::from_value::<T>(value.clone());
+        match (&ours, &theirs) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{value}"),
+            // serde_json places an integer key's error at its own parse of the key's text.
+            (Err(a), Err(b)) => {
+                let b = b.to_string();
+                let b = b.split(" at line 1 column ").next().unwrap_or_default();
+                assert_eq!(a.to_string(), b, "{value}")
+            }
+            _ => panic!("{value}: ours {ours:?}, serde_json {theirs:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_what_serde_json_reads_with_its_messages() {
+        let good = json!({"id": 7, "name": "Ż", "tags": ["a"], "price": -5, "kind": "plain", "pair": [1, true], "byId": {"3": "c", "12": "l"}, "wrapped": 9});
+        same::<Record>(good.clone());
+        for (key, bad) in [
+            ("id", json!(-1)),
+            ("id", json!("7")),
+            ("id", json!(1.5)),
+            ("id", json!(1e300)),
+            ("name", json!(5)),
+            ("name", json!(null)),
+            ("tags", json!("a")),
+            ("tags", json!([1])),
+            ("price", json!(true)),
+            ("price", json!(2.0)),
+            ("kind", json!("other")),
+            ("kind", json!({"dated": "2026-01-01"})),
+            ("kind", json!({"dated": 5})),
+            ("kind", json!({"pair": [1, 2]})),
+            ("kind", json!({"pair": [1]})),
+            ("kind", json!({"pair": [1, 2, 3]})),
+            ("kind", json!({"pair": 1})),
+            ("kind", json!({"full": {"at": 3}})),
+            ("kind", json!({"full": {"note": "x"}})),
+            ("kind", json!({"full": [3]})),
+            ("kind", json!({"full": null})),
+            ("kind", json!("full")),
+            ("kind", json!({"plain": null})),
+            ("kind", json!({"plain": 1})),
+            ("kind", json!({"a": 1, "b": 2})),
+            ("kind", json!({})),
+            ("kind", json!(3)),
+            ("pair", json!([1])),
+            ("pair", json!([1, true, 3])),
+            ("pair", json!({"a": 1})),
+            ("byId", json!({"x": "a"})),
+            ("byId", json!({"-1": "a"})),
+            ("byId", json!({"1.5": "a"})),
+            ("byId", json!([])),
+            ("wrapped", json!(300)),
+            ("wrapped", json!("9")),
+        ] {
+            let mut v = good.clone();
+            v[key] = bad;
+            same::<Record>(v);
+        }
+        let mut missing = good.clone();
+        missing.as_object_mut().unwrap().remove("name");
+        same::<Record>(missing);
+        let mut extra = good.clone();
+        extra["unknown"] = json!({"deep": [1, 2]});
+        same::<Record>(extra);
+        same::<Record>(json!("x"));
+        same::<Vec<u64>>(json!([1, 2, 3]));
+        same::<Vec<u64>>(json!([1, "2"]));
+        same::<BTreeSet<u64>>(json!([3, 1]));
+        same::<HashMap<String, Vec<Option<bool>>>>(json!({"a": [true, null], "b": []}));
+        same::<(u64, String)>(json!([1, "a"]));
+        same::<Value>(json!({"a": [1, -2, 2.5, "x", null, {"b": false}]}));
+        same::<Option<String>>(json!(null));
+        same::<()>(json!(null));
+        same::<()>(json!(0));
+        same::<char>(json!("c"));
+        same::<char>(json!("cd"));
+        same::<f64>(json!(1));
+        same::<i8>(json!(-200));
+        same::<u128>(json!(12));
+    }
+
+    #[test]
+    fn structs_come_from_objects_only() {
+        // serde_json would read `[7, "x", …]` as the fields in order; nothing here writes that.
+        assert!(from_value::<Wrapped>(json!([9])).is_err());
+        let err = from_value::<Record>(json!([7, "x", [], null, "plain"])).unwrap_err();
+        assert_eq!(err.to_string(), "invalid type: sequence, expected struct Record");
+    }
+
+    #[test]
+    fn floats_in_messages_read_like_serde_json_ones() {
+        for (value, text) in [(json!(1.5), "floating point `1.5`"), (json!(2.0), "floating point `2.0`"), (json!(-0.25), "floating point `-0.25`")] {
+            let err = from_value::<u64>(value.clone()).unwrap_err().to_string();
+            assert_eq!(err, format!("invalid type: {text}, expected u64"));
+            assert_eq!(err, serde_json::from_value::<u64>(value).unwrap_err().to_string());
+        }
+    }
+}
