@@ -7,7 +7,7 @@
 //!   without serde's generic wording of unexpected values, which brings the standard library's
 //!   float formatting into the wasm.
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, Expected, IntoDeserializer, MapAccess, SeqAccess, Unexpected, Visitor};
+use serde::de::{self, Deserialize, DeserializeOwned, DeserializeSeed, Expected, IntoDeserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde::forward_to_deserialize_any;
 use serde_json::{Map, Number, Value};
 use std::fmt;
@@ -15,6 +15,33 @@ use std::fmt;
 /// `T` from a JSON value (see the module documentation).
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
     T::deserialize(De(value))
+}
+
+/// An adjacently tagged enum's object (`{tag: "variant", content: …}`, other keys ignored): the
+/// variant's name and the content, if there is one. For hand-written `Deserialize` impls.
+pub fn adjacent<'de, D: de::Deserializer<'de>>(d: D, tag: &'static str, content: &str) -> Result<(String, Option<Value>), D::Error> {
+    let mut object = Map::<String, Value>::deserialize(d)?;
+    match object.remove(tag) {
+        Some(Value::String(variant)) => Ok((variant, object.remove(content))),
+        Some(other) => Err(de::Error::invalid_type(unexpected(&other), &"variant identifier")),
+        None => Err(de::Error::missing_field(tag)),
+    }
+}
+
+/// A unit variant's content of an [`adjacent`] enum: none (or `null`).
+pub fn no_content<'de, D: de::Deserializer<'de>>(content: Option<Value>) -> Result<(), D::Error> {
+    match content {
+        None | Some(Value::Null) => Ok(()),
+        Some(other) => Err(de::Error::invalid_type(unexpected(&other), &"unit variant")),
+    }
+}
+
+/// A variant's content of an [`adjacent`] enum, required.
+pub fn content<'de, D: de::Deserializer<'de>, T: DeserializeOwned>(content: Option<Value>, name: &'static str) -> Result<T, D::Error> {
+    match content {
+        Some(value) => from_value(value).map_err(de::Error::custom),
+        None => Err(de::Error::missing_field(name)),
+    }
 }
 
 /// Why a value is not a `T`. The text is serde_json's.

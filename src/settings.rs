@@ -47,8 +47,8 @@ pub struct MatchingSettings {
     pub normalize_codes: bool,
 }
 
-/// Which Shoper statuses are imported.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Which Shoper statuses are imported: `{"mode": "only", "ids": [1, 2]}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "mode", content = "ids")]
 pub enum StatusFilter {
     /// Every status except those of the kind "not completed" (cancelled, rejected, returned).
@@ -57,8 +57,9 @@ pub enum StatusFilter {
     Only(Vec<u64>),
 }
 
-/// Where the first run starts (later runs continue from the engine's cursor).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Where the first run starts (later runs continue from the engine's cursor):
+/// `{"kind": "order_id", "value": 120}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum StartPoint {
     /// Not chosen: the plan does not filter; the engine asks the merchant on the first run.
@@ -67,6 +68,32 @@ pub enum StartPoint {
     OrderId(u64),
     /// Orders placed on this day (`YYYY-MM-DD`, shop-local) or later.
     Date(String),
+}
+
+// Read by hand as `#[serde(tag = "…", content = "…")]` reads them: serde's derive buffers such
+// enums through its `Content` deserialiser, a large share of the wasm for two small enums.
+
+impl<'de> Deserialize<'de> for StatusFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (mode, ids) = crate::json::adjacent::<D>(d, "mode", "ids")?;
+        match mode.as_str() {
+            "all_except_not_completed" => crate::json::no_content::<D>(ids).map(|()| StatusFilter::AllExceptNotCompleted),
+            "only" => crate::json::content::<D, _>(ids, "ids").map(StatusFilter::Only),
+            other => Err(serde::de::Error::unknown_variant(other, &["all_except_not_completed", "only"])),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for StartPoint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (kind, value) = crate::json::adjacent::<D>(d, "kind", "value")?;
+        match kind.as_str() {
+            "unset" => crate::json::no_content::<D>(value).map(|()| StartPoint::Unset),
+            "order_id" => crate::json::content::<D, _>(value, "value").map(StartPoint::OrderId),
+            "date" => crate::json::content::<D, _>(value, "value").map(StartPoint::Date),
+            other => Err(serde::de::Error::unknown_variant(other, &["unset", "order_id", "date"])),
+        }
+    }
 }
 
 /// What happens to an order a line of which has no product in Systim.
@@ -480,6 +507,79 @@ mod stored_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hand-written readers accept and refuse what serde's adjacent tagging does.
+    #[test]
+    fn status_filter_and_start_point_read_as_adjacently_tagged_enums() {
+        #[derive(Debug, PartialEq, Deserialize)]
+        #[serde(rename_all = "snake_case", tag = "mode", content = "ids")]
+        enum Filter {
+            AllExceptNotCompleted,
+            Only(Vec<u64>),
+        }
+        #[derive(Debug, PartialEq, Deserialize)]
+        #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+        enum Start {
+            Unset,
+            OrderId(u64),
+            Date(String),
+        }
+        use serde_json::json;
+        for v in [
+            json!({"mode": "all_except_not_completed"}),
+            json!({"mode": "all_except_not_completed", "ids": null}),
+            json!({"mode": "all_except_not_completed", "ids": [1]}),
+            json!({"mode": "only", "ids": [1, 2]}),
+            json!({"ids": [3], "mode": "only"}),
+            json!({"mode": "only"}),
+            json!({"mode": "only", "ids": "1"}),
+            json!({"mode": "some"}),
+            json!({"mode": 1}),
+            json!({"ids": [1]}),
+            json!("only"),
+            json!(null),
+        ] {
+            let ours = crate::json::from_value::<StatusFilter>(v.clone());
+            let serde = serde_json::from_value::<Filter>(v.clone());
+            assert_eq!(ours.is_ok(), serde.is_ok(), "{v}: {ours:?} {serde:?}");
+            match (ours, serde) {
+                (Ok(StatusFilter::AllExceptNotCompleted), Ok(Filter::AllExceptNotCompleted)) => {}
+                (Ok(StatusFilter::Only(a)), Ok(Filter::Only(b))) => assert_eq!(a, b),
+                (Err(_), Err(_)) => {}
+                other => panic!("{v}: {other:?}"),
+            }
+            assert_eq!(serde_json::from_value::<StatusFilter>(v.clone()).is_ok(), serde_json::from_value::<Filter>(v.clone()).is_ok(), "{v}");
+        }
+        for v in [
+            json!({"kind": "unset"}),
+            json!({"kind": "order_id", "value": 120}),
+            json!({"kind": "date", "value": "2024-05-01"}),
+            json!({"value": "2024-05-01", "kind": "date", "other": 1}),
+            json!({"kind": "date", "value": 5}),
+            json!({"kind": "order_id"}),
+            json!({"kind": "order_id", "value": -1}),
+            json!({"kind": "later"}),
+            json!([]),
+        ] {
+            let ours = crate::json::from_value::<StartPoint>(v.clone());
+            let serde = serde_json::from_value::<Start>(v.clone());
+            assert_eq!(ours.is_ok(), serde.is_ok(), "{v}: {ours:?} {serde:?}");
+            match (ours, serde) {
+                (Ok(StartPoint::Unset), Ok(Start::Unset)) | (Err(_), Err(_)) => {}
+                (Ok(StartPoint::OrderId(a)), Ok(Start::OrderId(b))) => assert_eq!(a, b),
+                (Ok(StartPoint::Date(a)), Ok(Start::Date(b))) => assert_eq!(a, b),
+                other => panic!("{v}: {other:?}"),
+            }
+        }
+        // What this version writes reads back.
+        for f in [StatusFilter::AllExceptNotCompleted, StatusFilter::Only(vec![4])] {
+            assert_eq!(crate::json::from_value::<StatusFilter>(serde_json::to_value(&f).unwrap()).unwrap(), f);
+        }
+        for p in [StartPoint::Unset, StartPoint::OrderId(9), StartPoint::Date("2024-01-02".into())] {
+            assert_eq!(serde_json::from_str::<StartPoint>(&serde_json::to_string(&p).unwrap()).unwrap(), p);
+        }
+    }
+
 
     fn fields(s: &Settings) -> Vec<String> {
         s.validate().into_iter().map(|e| e.field).collect()
