@@ -29,6 +29,11 @@ Ext.onTabLoaded((url) => {
   if (Ext.isAdminUrl(url)) event("on_admin_page", url);
 });
 Ext.onPermissionsRemoved((origins) => event("on_permissions_removed", origins));
+// Host access given (again: the options page's "Zezwól na dostęp" after the merchant withdrew it):
+// the standing effects anew, so that the admin-panel script the withdrawal unregistered returns.
+Ext.onPermissionsAdded((origins) => {
+  if (origins.length) event("on_startup");
+});
 Ext.onNotificationClicked(() => Ext.openOptionsPage("report"));
 
 Ext.onMessage(async (message, sender) => {

@@ -106,6 +106,8 @@
       }),
     onPermissionsRemoved: (handler) =>
       api.permissions.onRemoved.addListener((removed) => handler(removed?.origins ?? [])),
+    onPermissionsAdded: (handler) =>
+      api.permissions.onAdded.addListener((added) => handler(added?.origins ?? [])),
     onNotificationClicked: (handler) => api.notifications.onClicked.addListener((id) => handler(id)),
 
     // effects

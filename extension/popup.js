@@ -2,7 +2,7 @@
 // shows the progress of the one under way (even after being closed and reopened) and the report.
 import {
   t, h, pick, send, errorOf, localize, say, watchStatus, showProgress, reportPanel, renderConnectionSummary,
-  exportCsv, formatWhen, formatRelative, outcomePill, kindLabel, plural,
+  exportCsv, formatWhen, formatRelative, outcomePill, kindLabel, plural, connectionOrigins,
 } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -29,6 +29,17 @@ $("auto-sync").addEventListener("change", (e) => setAutoSync(e.currentTarget.che
 const PREVIEW_KEY = "popup.preview";
 $("preview").checked = localStorage.getItem(PREVIEW_KEY) === "1";
 $("preview").addEventListener("change", (e) => localStorage.setItem(PREVIEW_KEY, e.currentTarget.checked ? "1" : "0"));
+
+// host access withdrawn (or never given): syncing cannot work; the options page can ask again
+const accessWarning = h(
+  "div",
+  { class: "notice warning", testid: "access-missing", role: "alert", hidden: true },
+  h("p", {}, t("popup_access_missing")),
+  h("button", { type: "button", testid: "restore-access", on: { click: () => openOptions("connection") } }, t("btn_restore_access")),
+);
+$("connection-summary").after(accessWarning);
+let accessMissing = false; // as the last check found
+let accessChecks = 0;
 
 const reports = reportPanel({
   reportEl: $("report"),
@@ -61,8 +72,8 @@ function showStatus(answer) {
   }
   latestStatus = answer;
   const { configured, connection, autoSync, running, lastRuns } = answer;
-  $("state").textContent = configured ? t("state_configured") : t("state_not_configured");
-  $("state").dataset.state = configured ? "configured" : "not_configured";
+  showState(configured);
+  checkAccess(configured ? connection : null);
   $("connection-summary").replaceChildren(renderConnectionSummary(connection));
   $("open-problems").hidden = !answer.problems;
   $("open-problems").textContent = answer.problems ? plural("n_problems", answer.problems) : "";
@@ -87,6 +98,28 @@ function showStatus(answer) {
     }),
   );
   markReady("1");
+}
+
+function showState(configured) {
+  const state = !configured ? "not_configured" : accessMissing ? "no_access" : "configured";
+  $("state").textContent = t(`state_${state}`);
+  $("state").dataset.state = state;
+  accessWarning.hidden = state !== "no_access";
+}
+
+/**
+ * Whether the browser still gives the extension access to the shop's and Systim's addresses (the
+ * merchant may withdraw it in the browser's settings at any time). Without it a run can only
+ * fail as if the shop could not be reached: say what is wrong and where to put it right.
+ */
+async function checkAccess(connection) {
+  const mine = ++accessChecks;
+  const origins = connection ? connectionOrigins(connection) : [];
+  const granted = origins.length === 0 || (await globalThis.ExtApi.permissionsContains(origins).catch(() => true));
+  if (mine !== accessChecks) return;
+  accessMissing = !granted;
+  $("state").dataset.access = granted ? "granted" : "missing"; // the check is done (tests wait for it)
+  showState(Boolean(latestStatus?.configured));
 }
 
 function markReady(value) {
