@@ -1,13 +1,17 @@
-// A smoke test in headless Firefox ESR (module event page instead of a service worker): the
-// options page sets the connection up and checks it, and an orders run from the popup's protocol
-// imports into the sandbox's Systim. The rest of the suite runs in Chromium.
+// Headless Firefox ESR (module event page instead of a service worker): the options page sets the
+// connection up and checks it, an orders run through the popup's protocol imports into the
+// sandbox's Systim, the popup's "Wyślij stany" and "Wyślij produkty" (previewed first) write what
+// their reports say, and the shop's admin panel shows the Systim button and the order badges.
+// The same flows (lib/flows.mjs) drive Chromium in the other files.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { buildDevExtension, until } from "./lib/browser.mjs";
-import { demoSettings, runToEnd } from "./lib/fixture.mjs";
+import { demoSettings, runToEnd, storefrontOrder } from "./lib/fixture.mjs";
 import { launchFirefox } from "./lib/firefox.mjs";
+import { clickSystimWidget, orderBadges, runFromPopup } from "./lib/flows.mjs";
+import { checkAgainstState, checkBadges, sectionOf, writableState } from "./lib/report.mjs";
 import { importedOrders, startSandbox } from "./lib/sandbox.mjs";
 
 let sandbox;
@@ -57,11 +61,92 @@ test("Firefox: the options page saves and checks the connection", async () => {
   assert.match(checks.summary, /Wszystko działa|Everything works/, checks.summary);
 });
 
+const reports = []; // the reports of the runs that wrote, in order (for the badges)
+
 test("Firefox: an orders run imports into Systim what its report says", async () => {
   const { settings } = await send({ type: "getSettings" });
   assert.ok((await send({ type: "saveSettings", settings: demoSettings(settings, await sandbox.state()) })).ok);
   const report = await runToEnd(send, "orders");
+  reports.push(report);
   const done = report.sections.find((s) => s.kind === "orders").done.length;
   assert.ok(done > 0, report.headline_pl);
   assert.equal(importedOrders(await sandbox.state()).size, done);
+});
+
+/** Every failed check, with its detail (empty when the state is what the report says). */
+const failures = (checks) => checks.filter((c) => !c.ok).map((c) => `${c.what}: ${c.detail ?? ""}`);
+
+let popup; // the popup page, open in a tab of its own
+/** Preview then run `kind` from the popup (flows.mjs); asserts the preview wrote nothing. */
+async function previewThenRun(kind) {
+  if (!popup) {
+    await firefox.goto(firefox.url("popup.html"));
+    popup = firefox.page();
+  }
+  const untouched = writableState(await sandbox.state());
+  const preview = await runFromPopup(popup, kind, { preview: true });
+  assert.ok(preview.preview, "the report is marked as a preview");
+  assert.equal(writableState(await sandbox.state()), untouched, "the preview wrote nothing");
+  const run = await runFromPopup(popup, kind, { preview: false });
+  assert.ok(!run.preview && !run.error, `the run ended without an error (${run.outcome}: ${run.error})`);
+  const reportOf = async (shown) => (await send({ type: "getReport", runId: shown.runId })).report;
+  const report = await reportOf(run);
+  reports.push(report);
+  return { run, previewReport: await reportOf(preview), report };
+}
+
+test("Firefox: the popup's Wyślij stany, previewed first, leaves the shop with the stock values its report lists", async () => {
+  const { run, previewReport, report } = await previewThenRun("send_stock");
+  const stock = sectionOf(report, "stock");
+  assert.ok(stock.counts.done > 0, report.headline_pl);
+  assert.equal(stock.counts.done, sectionOf(previewReport, "stock").counts.done, "the preview's count came true");
+  assert.equal(run.sections.find((s) => s.kind === "stock").counts.done, stock.counts.done, "the popup shows the report's count");
+  assert.deepEqual(failures(checkAgainstState(await sandbox.state(), { stockReport: report })), []);
+});
+
+test("Firefox: the popup's Wyślij produkty, previewed first, creates each missing product once", async () => {
+  const before = (await sandbox.state()).shoper.products.length;
+  const { previewReport, report } = await previewThenRun("send_products");
+  const created = sectionOf(report, "products");
+  assert.ok(created.counts.done > 0, report.headline_pl);
+  assert.deepEqual(created.done.map((d) => d.ref), sectionOf(previewReport, "products").done.map((d) => d.ref), "the preview named them");
+  const checks = checkAgainstState(await sandbox.state(), { productsReport: report, shopProductsBefore: before });
+  assert.deepEqual(failures(checks), []);
+  const again = await runFromPopup(popup, "send_products");
+  assert.equal(again.sections.find((s) => s.kind === "products").counts.done, 0, "a second run creates nothing");
+});
+
+/** Opens a page of the shop's admin panel (the sandbox serves them) in a new tab. */
+async function openAdmin(adminPath) {
+  await firefox.goto(`${sandbox.info.shoper}/admin${adminPath}`, { ready: "return true;" });
+  return firefox.page();
+}
+
+test("Firefox: the admin panel's order list shows the Systim button and each order's badge as the runs left it", async () => {
+  const page = await openAdmin("/orders");
+  const badges = await orderBadges(page);
+  const [check] = checkBadges(badges, await sandbox.state(), reports);
+  assert.ok(check.ok, check.detail);
+  for (const id of importedOrders(await sandbox.state()).keys()) assert.match(badges[id].text, /Systim ✓/, `order ${id}: ${badges[id].text}`);
+  const panel = page.locator('shoper-systim-panel[data-testid="systim-panel"]');
+  assert.equal(await panel.count(), 1, "one Systim button");
+  assert.equal(await panel.getAttribute("data-open"), "false", "its menu starts closed");
+  await clickSystimWidget(page, "toggle");
+  await until(async () => (await panel.getAttribute("data-open")) === "true", { what: "the menu to open on a click" });
+  await firefox.closeTab();
+});
+
+test("Firefox: the admin panel's 'Synchronizuj teraz' imports a new order, its badge turns to ✓", async () => {
+  const orderId = await sandbox.placeOrder(storefrontOrder("firefox-panel@example.pl"));
+  let page = await openAdmin("/orders");
+  assert.notEqual((await orderBadges(page))[orderId]?.state, "imported");
+  await clickSystimWidget(page, "sync");
+  const panel = page.locator("shoper-systim-panel");
+  await until(async () => (await panel.getAttribute("data-sync")) === "started", { what: "the sync to start" });
+  await until(async () => importedOrders(await sandbox.state()).has(orderId), { timeout: 60_000, what: `order ${orderId} in Systim` });
+  await firefox.closeTab(); // back on an extension page, which may send messages
+  await until(async () => !(await send({ type: "getStatus" })).running, { timeout: 60_000, what: "the run to end" });
+  page = await openAdmin(`/orders/view/id/${orderId}`);
+  assert.equal((await orderBadges(page))[orderId]?.state, "imported");
+  await firefox.closeTab();
 });

@@ -22,15 +22,16 @@ const freePort = () =>
 
 /**
  * Starts geckodriver and a headless Firefox session, installs `addonPath` (the Firefox zip of
- * the build) temporarily. Resolves to a small client: `url(file)`, `goto`, `run(script, ...args)`
- * (async: the script's last argument is the callback), `type(css, text)`, `click(css)`, `close()`.
+ * the build) temporarily; `prefs` are added to the profile's. Resolves to a small client:
+ * `url(file)`, `goto`, `run(script, ...args)` (async: the script's last argument is the
+ * callback), `type(css, text)`, `click(css)`, `clickAt(x, y)`, `page()`, `closeTab()`, `close()`.
  */
-export async function launchFirefox({ addonPath, binary = process.env.FIREFOX_BIN ?? "/usr/bin/firefox-esr" }) {
+export async function launchFirefox({ addonPath, prefs = {}, binary = process.env.FIREFOX_BIN ?? "/usr/bin/firefox-esr" }) {
   const port = await freePort();
   // --allow-system-access: WebDriver may not navigate to moz-extension:// pages, the browser chrome may
   const driver = spawn("geckodriver", ["--port", String(port), "--log", "error", "--allow-system-access"], { stdio: "ignore" });
   try {
-    const client = await startSession(port, binary, addonPath);
+    const client = await startSession(port, binary, addonPath, prefs);
     const closeSession = client.close;
     client.close = async () => {
       await closeSession();
@@ -43,7 +44,7 @@ export async function launchFirefox({ addonPath, binary = process.env.FIREFOX_BI
   }
 }
 
-async function startSession(port, binary, addonPath) {
+async function startSession(port, binary, addonPath, extraPrefs) {
   const base = `http://127.0.0.1:${port}`;
   const call = async (method, route, body) => {
     const response = await fetch(`${base}${route}`, {
@@ -68,6 +69,7 @@ async function startSession(port, binary, addonPath) {
             "extensions.webextensions.uuids": JSON.stringify({ [ADDON_ID]: UUID }),
             "intl.locale.requested": "pl",
             "intl.accept_languages": "pl",
+            ...extraPrefs,
           },
         },
       },
@@ -77,10 +79,22 @@ async function startSession(port, binary, addonPath) {
   await call("POST", `${s}/moz/addon/install`, { path: path.resolve(addonPath), temporary: true });
   const find = async (css) => (await call("POST", `${s}/element`, { using: "css selector", value: css }))[ELEMENT];
   const setContext = (context) => call("POST", `${s}/moz/context`, { context });
+  const run = (script, ...args) => call("POST", `${s}/execute/async`, { script, args });
+  /** Clicks at a point of the viewport (W3C actions: what a mouse does, shadow roots included). */
+  const clickAt = async (x, y) => {
+    const at = { type: "pointerMove", x: Math.round(x), y: Math.round(y), origin: "viewport" };
+    const actions = [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" },
+      actions: [at, { type: "pointerDown", button: 0 }, { type: "pointerUp", button: 0 }] }];
+    await call("POST", `${s}/actions`, { actions });
+    await call("DELETE", `${s}/actions`);
+  };
   return {
     url: (file) => `moz-extension://${UUID}/${file}`,
-    /** Opens `url` in a new tab from the browser's chrome and makes it the current one. */
-    async goto(url) {
+    /**
+     * Opens `url` in a new tab from the browser's chrome and makes it the current one; waits until
+     * it has loaded and `ready` (a script's boolean; default: the extension page's ExtApi is there).
+     */
+    async goto(url, { ready = "return Boolean(globalThis.ExtApi);" } = {}) {
       const before = await call("GET", `${s}/window/handles`);
       await setContext("chrome");
       try {
@@ -94,9 +108,60 @@ async function startSession(port, binary, addonPath) {
       }
       const handle = await until(async () => (await call("GET", `${s}/window/handles`)).find((h) => !before.includes(h)), { what: "the new tab" });
       await call("POST", `${s}/window`, { handle });
-      await until(() => call("POST", `${s}/execute/sync`, { script: "return document.readyState === 'complete' && Boolean(globalThis.ExtApi);", args: [] }).catch(() => false), { what: `${url} loaded` });
+      const loaded = `if (document.readyState !== 'complete') return false; ${ready}`;
+      await until(() => call("POST", `${s}/execute/sync`, { script: loaded, args: [] }).catch(() => false), { what: `${url} loaded` });
     },
-    run: (script, ...args) => call("POST", `${s}/execute/async`, { script, args }),
+    /** Closes the current tab and switches to the last one left. */
+    async closeTab() {
+      const left = await call("DELETE", `${s}/window`);
+      if (left.length) await call("POST", `${s}/window`, { handle: left.at(-1) });
+    },
+    run,
+    clickAt,
+    /**
+     * The current tab as the few Playwright page calls the helpers of flows.mjs make
+     * (`evaluate`, `locator(css)` with `first`/`evaluate`/`evaluateAll`/`getAttribute`/
+     * `isEnabled`/`isDisabled`/`isVisible`/`textContent`/`count`/`boundingBox`/`click`/
+     * `setChecked`, `mouse.click`): the same flows then drive Firefox. Functions passed to
+     * `evaluate` run in the page as their source text, as Playwright runs them.
+     */
+    page() {
+      const inPage = (fnSource, ...args) =>
+        run(`const done = arguments[arguments.length - 1];
+          Promise.resolve().then(() => (${fnSource})(...[...arguments].slice(0, -1)))
+            .then((value) => done({ value }), (e) => done({ error: String(e?.stack ?? e) }));`, ...args)
+          .then(({ value, error }) => {
+            if (error) throw new Error(`in the page: ${error}`);
+            return value;
+          });
+      const locator = (css, { nth = null } = {}) => {
+        const pick = nth === null ? "[...document.querySelectorAll(css)]" : `[document.querySelectorAll(css)[${nth}]].filter(Boolean)`;
+        const onAll = (body) => inPage(`(css, arg) => { const els = ${pick}; ${body} }`, css);
+        const onOne = (body) => onAll(`const el = els[0]; if (!el) throw new Error("no element " + css); ${body}`);
+        return {
+          first: () => locator(css, { nth: 0 }),
+          evaluate: (fn, arg) => inPage(`(css, arg) => { const els = ${pick}; if (!els[0]) throw new Error("no element " + css); return (${fn})(els[0], arg); }`, css, arg ?? null),
+          evaluateAll: (fn, arg) => inPage(`(css, arg) => (${fn})(${pick}, arg)`, css, arg ?? null),
+          getAttribute: (name) => onOne(`return el.getAttribute(${JSON.stringify(name)});`),
+          isEnabled: () => onOne("return !el.disabled;"),
+          isDisabled: () => onOne("return Boolean(el.disabled);"),
+          isVisible: () => onAll("const el = els[0]; return Boolean(el && el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden');"),
+          textContent: () => onOne("return el.textContent;"),
+          count: () => onAll("return els.length;"),
+          boundingBox: () => onOne("const r = el.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height };"),
+          async click() {
+            const index = nth ?? 0;
+            const found = await call("POST", `${s}/elements`, { using: "css selector", value: css });
+            if (!found[index]) throw new Error(`no element ${css}`);
+            await call("POST", `${s}/element/${found[index][ELEMENT]}/click`, {});
+          },
+          async setChecked(checked) {
+            if ((await onOne("return el.checked;")) !== checked) await this.click();
+          },
+        };
+      };
+      return { evaluate: (fn, arg) => inPage(String(fn), arg ?? null), locator, mouse: { click: clickAt } };
+    },
     async type(css, text) {
       const id = await find(css);
       await call("POST", `${s}/element/${id}/clear`, {});

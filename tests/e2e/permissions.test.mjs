@@ -1,0 +1,340 @@
+// Host access withdrawn after setup (the merchant removes the extension's access to the shop in
+// the browser's settings; here `permissions.remove` from an extension page, as the browser would):
+// the admin panel of the shop no longer gets the Systim button and badges, the options page offers
+// "Zezwól na dostęp", the popup says that syncing cannot work. In Firefox, whose prompt for
+// optional permissions can be switched off, the whole cycle: the options page's Save grants the
+// access, it is withdrawn, "Zezwól na dostęp" gives it back and the Systim button returns.
+//
+// The normal build (no loopback host access at install: only `optional_host_permissions`), so the
+// access is one the merchant granted and may withdraw. Systim is reached as `localhost`, the shop
+// as `127.0.0.1`: withdrawing the shop's origin leaves Systim's alone. The shop is the sandbox's
+// behind a pass-through that drops its permissive CORS headers, as a real shop's API need not
+// send them: only the host access lets the extension reach it, as in the field.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { chromium } from "playwright-core";
+import { buildDevExtension, send, until } from "./lib/browser.mjs";
+import { demoSettings, runToEnd } from "./lib/fixture.mjs";
+import { launchFirefox } from "./lib/firefox.mjs";
+import { byTestId, orderBadges, runFromPopup } from "./lib/flows.mjs";
+import { paths } from "./lib/paths.mjs";
+import { writableState } from "./lib/report.mjs";
+import { startSandbox } from "./lib/sandbox.mjs";
+
+const SHOP_PATTERN = "http://127.0.0.1/*";
+const SYSTIM_PATTERN = "http://localhost/*";
+
+/**
+ * The sandbox's shop behind a loopback pass-through that sends no CORS headers (the sandbox's
+ * are for its control API and the wasm test pages). Resolves to `{url, close()}`.
+ */
+async function shopWithoutCors(sandbox) {
+  const target = new URL(sandbox.info.shoper);
+  const server = http.createServer((req, res) => {
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } },
+      (answer) => {
+        const headers = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !name.startsWith("access-control-")));
+        res.writeHead(answer.statusCode, headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The connection: the shop at `shopUrl`, Systim on `localhost` (another origin than the shop's). */
+const connectionOf = (sandbox, shopUrl) => {
+  const c = sandbox.connection();
+  return { ...c, shopUrl, systimAccount: c.systimAccount.replace("//127.0.0.1:", "//localhost:") };
+};
+
+/** The normal build (`extension/tools/build.mjs` without `--dev-hosts`) into a temporary directory. */
+function buildNormalExtension() {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "shoper-systim-dist-"));
+  execFileSync(process.execPath, [paths.builder, "--pkg", paths.pkg, "--out", out], { stdio: "pipe" });
+  return out;
+}
+
+/**
+ * Watches a freshly loaded admin page for `ms` (long after the content script would have run at
+ * document_idle): `{panel, badges}` — whether the Systim button appeared, how many badges.
+ * `read()` gives the counts now.
+ */
+async function watchAdminPage(read, ms = 4000) {
+  const deadline = Date.now() + ms;
+  let seen = await read();
+  while (!seen.panel && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    seen = await read();
+  }
+  return seen;
+}
+
+const ADMIN_SEEN = `(() => ({ panel: document.querySelectorAll("shoper-systim-panel").length,
+  badges: document.querySelectorAll("shoper-systim-badge").length }))()`;
+
+// === Chromium ==================================================================================
+
+/**
+ * Chromium whose extension holds the sandbox's loopback origins as granted *optional* host
+ * access — the state after the merchant's "Zezwól" in the options page's prompt, which headless
+ * Chromium cannot answer. One profile runs the dev build first (loopback granted at install),
+ * then the normal build from the same directory: Chrome keeps the access the extension had,
+ * now optional, which `permissions.remove` may withdraw.
+ */
+async function chromiumWithGrantedAccess() {
+  const extensionDir = buildDevExtension();
+  const normal = buildNormalExtension();
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "shoper-systim-profile-"));
+  const launch = () =>
+    chromium.launchPersistentContext(profile, {
+      executablePath: paths.chromium,
+      headless: false, // the new headless mode, below, is the one that runs extensions
+      locale: "pl-PL",
+      viewport: { width: 1280, height: 900 },
+      env: { ...process.env, LANGUAGE: "pl", LANG: "pl_PL.UTF-8" },
+      args: [
+        "--headless=new",
+        `--disable-extensions-except=${extensionDir}`,
+        `--load-extension=${extensionDir}`,
+        "--lang=pl",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--no-default-browser-check",
+      ],
+    });
+  const workerOf = async (context) => context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker", { timeout: 30_000 }));
+  const cleanUp = () => {
+    for (const dir of [profile, path.dirname(extensionDir), normal]) fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const first = await launch();
+    await workerOf(first);
+    await first.close();
+    fs.copyFileSync(path.join(normal, "chrome", "manifest.json"), path.join(extensionDir, "manifest.json"));
+    const context = await launch();
+    const extensionId = new URL((await workerOf(context)).url()).host;
+    const url = (file) => `chrome-extension://${extensionId}/${file}`;
+    return {
+      context,
+      url,
+      async open(file, { width, height } = {}) {
+        const page = await context.newPage();
+        if (width) await page.setViewportSize({ width, height: height ?? 600 });
+        await page.goto(url(file));
+        return page;
+      },
+      async close() {
+        await context.close().catch(() => {});
+        cleanUp();
+      },
+    };
+  } catch (e) {
+    cleanUp();
+    throw e;
+  }
+}
+
+describe("Chromium", () => {
+  let sandbox;
+  let shop;
+  let browser;
+  let options;
+  before(async () => {
+    sandbox = await startSandbox();
+    shop = await shopWithoutCors(sandbox);
+    browser = await chromiumWithGrantedAccess();
+    options = await browser.open("options.html");
+    const granted = await options.evaluate(() => chrome.permissions.getAll());
+    assert.deepEqual([...granted.origins].sort(), [SHOP_PATTERN, SYSTIM_PATTERN].sort(), "the access the merchant granted");
+    const saved = await send(options, { type: "saveConnection", connection: connectionOf(sandbox, shop.url) });
+    assert.ok(saved.ok, JSON.stringify(saved.error));
+    const { settings } = await send(options, { type: "getSettings" });
+    assert.ok((await send(options, { type: "saveSettings", settings: demoSettings(settings, await sandbox.state()) })).ok);
+    const report = await runToEnd((m) => send(options, m), "orders");
+    assert.ok(report.sections.find((s) => s.kind === "orders").done.length > 0, report.headline_pl);
+  });
+  after(async () => {
+    await browser?.close();
+    await shop?.close();
+    await sandbox?.stop();
+  });
+
+  const adminPage = async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${shop.url}/admin/orders`);
+    return page;
+  };
+
+  test("with access: the admin panel shows the Systim button and badges; no 'Zezwól na dostęp' on the options page or warning in the popup", async () => {
+    const page = await adminPage();
+    assert.equal((await watchAdminPage(() => page.evaluate(ADMIN_SEEN))).panel, 1, "the Systim button is on the page");
+    assert.ok(Object.keys(await orderBadges(page)).length > 0, "the orders have badges");
+    await page.close();
+    const fresh = await browser.open("options.html");
+    const fix = byTestId(fresh, "permission-fix");
+    assert.equal(await until(() => fix.getAttribute("data-access"), { what: "the options page's access check" }), "granted");
+    assert.ok(await fix.isHidden(), "no 'grant access' while access is granted");
+    await fresh.close();
+    const popup = await browser.open("popup.html", { width: 400, height: 600 });
+    const state = byTestId(popup, "connection-state");
+    assert.equal(await until(() => state.getAttribute("data-access"), { what: "the popup's access check" }), "granted");
+    assert.equal(await state.getAttribute("data-state"), "configured");
+    assert.ok(!(await byTestId(popup, "access-missing").isVisible()), "no access warning");
+    await popup.close();
+  });
+
+  test("withdrawing the shop's access: a freshly loaded admin page has no Systim button and no badges", async () => {
+    const removed = await options.evaluate((origin) => chrome.permissions.remove({ origins: [origin] }), SHOP_PATTERN);
+    assert.equal(removed, true, "the browser withdrew the access");
+    assert.deepEqual((await options.evaluate(() => chrome.permissions.getAll())).origins, [SYSTIM_PATTERN]);
+    const page = await adminPage();
+    assert.deepEqual(await watchAdminPage(() => page.evaluate(ADMIN_SEEN)), { panel: 0, badges: 0 });
+    await page.close();
+  });
+
+  test("after the withdrawal the options page offers 'Zezwól na dostęp'", async () => {
+    const fresh = await browser.open("options.html#connection");
+    const fix = byTestId(fresh, "permission-fix");
+    await fix.waitFor({ state: "visible" });
+    assert.match(await fix.textContent(), /dostępu do adresu sklepu/);
+    assert.ok(await byTestId(fresh, "grant-access").isVisible(), "the button that asks for the access again");
+    await fresh.close();
+  });
+
+  test("after the withdrawal the popup says syncing cannot work; Wyślij stany writes nothing; the warning leads to 'Zezwól na dostęp'", async () => {
+    const popup = await browser.open("popup.html", { width: 400, height: 600 });
+    const warning = byTestId(popup, "access-missing");
+    await warning.waitFor({ state: "visible" });
+    assert.match(await warning.textContent(), /dostępu do adresu sklepu/);
+    assert.equal(await byTestId(popup, "connection-state").getAttribute("data-state"), "no_access");
+
+    const untouched = writableState(await sandbox.state());
+    const run = await runFromPopup(popup, "send_stock");
+    assert.equal(run.outcome, "failed", `without access the run cannot reach the shop (${run.headline}: ${run.error})`);
+    assert.equal(writableState(await sandbox.state()), untouched, "nothing was written");
+    assert.ok(await warning.isVisible(), "the popup still says why");
+    const [opened] = await Promise.all([browser.context.waitForEvent("page"), byTestId(popup, "restore-access").click()]);
+    await opened.waitForLoadState();
+    assert.equal(opened.url(), browser.url("options.html#connection"));
+    await byTestId(opened, "permission-fix").waitFor({ state: "visible" });
+    await opened.close();
+  });
+});
+
+// === Firefox ===================================================================================
+
+describe("Firefox", () => {
+  let sandbox;
+  let shop;
+  let firefox;
+  let distDir;
+  before(async () => {
+    sandbox = await startSandbox();
+    shop = await shopWithoutCors(sandbox);
+    distDir = buildNormalExtension();
+    firefox = await launchFirefox({
+      addonPath: path.join(distDir, "shoper-systim-firefox.zip"),
+      // optional permissions granted without the doorhanger (Firefox's own tests do the same)
+      prefs: { "extensions.webextOptionalPermissionPrompts": false },
+    });
+  });
+  after(async () => {
+    await firefox?.close();
+    await shop?.close();
+    await sandbox?.stop();
+    if (distDir) fs.rmSync(distDir, { recursive: true, force: true });
+  });
+
+  /** A script (`body`, with `args`) in the current tab; `sendFx`: one message from an extension page. */
+  const inPage = (body, ...args) =>
+    firefox.run(`const done = arguments[arguments.length - 1];
+      (async (...args) => { ${body} })(...[...arguments].slice(0, -1)).then(done, (e) => done({ thrown: String(e) }));`, ...args);
+  const sendFx = (message) => inPage("return globalThis.ExtApi.send(args[0]);", message);
+  const grantedOrigins = async () => [...(await inPage("return browser.permissions.getAll();")).origins].sort();
+
+  /** Opens the shop's order list in a new tab, watches it, closes it: `{panel, badges}`. */
+  async function adminPageSeen({ waitForBadges = false } = {}) {
+    await firefox.goto(`${shop.url}/admin/orders`, { ready: "return true;" });
+    const seen = await watchAdminPage(() => inPage(`return ${ADMIN_SEEN};`));
+    if (waitForBadges && seen.panel) seen.badges = Object.keys(await orderBadges(firefox.page())).length;
+    await firefox.closeTab();
+    return seen;
+  }
+
+  test("the options page's Save grants the shop and Systim access; the admin panel shows the Systim button and badges", async () => {
+    await firefox.goto(firefox.url("options.html"));
+    assert.deepEqual(await grantedOrigins(), [], "no host access at install");
+    const c = connectionOf(sandbox, shop.url);
+    for (const [id, value] of Object.entries({
+      "shop-url": c.shopUrl,
+      "shoper-login": c.shoperLogin,
+      "shoper-password": c.shoperPassword,
+      "systim-account": c.systimAccount,
+      "systim-login": c.systimLogin,
+      "systim-key": c.systimKey,
+    })) {
+      await firefox.type(`[data-testid="${id}"]`, value);
+    }
+    await firefox.click('[data-testid="save-connection"]');
+    await until(async () => (await sendFx({ type: "getStatus" })).configured, { what: "the connection saved" });
+    assert.deepEqual(await grantedOrigins(), [SHOP_PATTERN, SYSTIM_PATTERN].sort(), "the click asked for both origins");
+    const { settings } = await sendFx({ type: "getSettings" });
+    assert.ok((await sendFx({ type: "saveSettings", settings: demoSettings(settings, await sandbox.state()) })).ok);
+    const report = await runToEnd(sendFx, "orders");
+    assert.ok(report.sections.find((s) => s.kind === "orders").done.length > 0, report.headline_pl);
+    const seen = await adminPageSeen({ waitForBadges: true });
+    assert.equal(seen.panel, 1, "the Systim button is on the page");
+    assert.ok(seen.badges > 0, "the orders have badges");
+  });
+
+  test("withdrawing the shop's access removes the Systim button; the options page and the popup say so", async () => {
+    assert.equal(await inPage("return browser.permissions.remove({ origins: [args[0]] });", SHOP_PATTERN), true);
+    assert.deepEqual(await grantedOrigins(), [SYSTIM_PATTERN]);
+    assert.deepEqual(await adminPageSeen(), { panel: 0, badges: 0 });
+
+    await firefox.goto(firefox.url("options.html#connection"));
+    const fix = await until(() => inPage(`const fix = document.querySelector('[data-testid="permission-fix"]');
+      return !fix.hidden && fix.textContent;`), { what: "'Zezwól na dostęp' on the options page" });
+    assert.match(fix, /access to the shop or Systim address|dostępu do adresu sklepu/);
+
+    await firefox.goto(firefox.url("popup.html"));
+    const warning = await until(() => inPage(`const el = document.querySelector('[data-testid="access-missing"]');
+      return el && !el.hidden && el.textContent;`), { what: "the popup's warning" });
+    assert.match(warning, /access to the shop or Systim address|dostępu do adresu sklepu/);
+    await firefox.closeTab();
+  });
+
+  test("'Zezwól na dostęp' on the options page gives the access back, and the Systim button returns", async () => {
+    await firefox.click('[data-testid="grant-access"]'); // the options page of the previous test
+    await until(async () => (await grantedOrigins()).includes(SHOP_PATTERN), { what: "the access granted again" });
+    await until(() => inPage(`return document.querySelector('[data-testid="permission-fix"]').hidden;`), { what: "'Zezwól na dostęp' to go" });
+    // the background re-registers the admin-panel script when access comes back: poll fresh pages
+    const seen = await until(async () => {
+      const s = await adminPageSeen({ waitForBadges: true });
+      return s.panel ? s : null;
+    }, { timeout: 20_000, what: "the Systim button on a freshly loaded admin page" });
+    assert.ok(seen.badges > 0, "with the badges");
+  });
+});
