@@ -267,7 +267,7 @@ impl ApiError {
         match self {
             InvalidAddress { service, problem } => problem.message_pl(*service),
             Unreachable { .. } => format!(
-                "Nie można połączyć się {with}. Sprawdź połączenie z internetem i adres w ustawieniach, potem spróbuj ponownie."
+                "Nie można połączyć się {with}. Sprawdź połączenie z internetem, adres w ustawieniach i czy przeglądarka daje rozszerzeniu dostęp do tego adresu (Ustawienia → „Zezwól na dostęp”), potem spróbuj ponownie."
             ),
             Timeout { .. } => format!("{who} nie odpowiedział w wyznaczonym czasie. Spróbuj ponownie za kilka minut."),
             Cancelled { .. } => "Operacja została przerwana.".into(),
@@ -357,7 +357,7 @@ impl ApiError {
         let who = subject_en(self.service());
         match self {
             InvalidAddress { service, problem } => problem.message_en(*service),
-            Unreachable { .. } => format!("Cannot connect to {who}. Check the connection and the address, then try again."),
+            Unreachable { .. } => format!("Cannot connect to {who}. Check the connection, the address, and that the browser gives the extension access to it (Settings → “Allow access”), then try again."),
             Timeout { .. } => format!("{who} did not answer in time. Try again in a few minutes."),
             Cancelled { .. } => "The operation was cancelled.".into(),
             OutcomeUnknown { cause, .. } => format!(
