@@ -574,3 +574,21 @@ fn list_by_ids_reads_50_ids_per_filter_all_filters_in_one_round() {
     assert_eq!(filter, json!({"order_id": {"in": (101..=120).collect::<Vec<u64>>()}}));
     assert_eq!(calls[0][2]["params"]["order"], "id ASC");
 }
+
+#[test]
+fn basic_credentials_are_standard_base64() {
+    for (raw, encoded) in [
+        (&b""[..], ""),
+        (b"f", "Zg=="),
+        (b"fo", "Zm8="),
+        (b"foo", "Zm9v"),
+        (b"foob", "Zm9vYg=="),
+        (b"fooba", "Zm9vYmE="),
+        (b"foobar", "Zm9vYmFy"),
+        (b"webapi:Sklep!Haslo2026", "d2ViYXBpOlNrbGVwIUhhc2xvMjAyNg=="),
+        ("łódź:żółw€".as_bytes(), "xYLDs2TFujrFvMOzxYJ34oKs"),
+        (b"a:\x00\xff", "YToA/w=="),
+    ] {
+        assert_eq!(super::base64(raw), encoded);
+    }
+}
