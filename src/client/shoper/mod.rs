@@ -189,9 +189,7 @@ impl<'a, H: Http, C: Clock> ShoperClient<'a, H, C> {
     fn build(&self, spec: &Spec<'_>, bearer: &Secret) -> HttpRequest {
         let mut url = self.url(spec.path);
         if !spec.query.is_empty() {
-            let mut query = form_urlencoded::Serializer::new(String::new());
-            query.extend_pairs(spec.query.iter());
-            url = format!("{url}?{}", query.finish());
+            url = format!("{url}?{}", crate::client::form::encode_pairs(&spec.query));
         }
         let req = self
             .transport
