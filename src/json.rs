@@ -44,6 +44,34 @@ pub fn content<'de, D: de::Deserializer<'de>, T: DeserializeOwned>(content: Opti
     }
 }
 
+/// An internally tagged enum's object (`{tag: "variant", ...fields}`): the variant's name and the
+/// other fields, to be taken one by one. For hand-written `Deserialize` impls.
+pub fn internal<'de, D: de::Deserializer<'de>>(d: D, tag: &'static str) -> Result<(String, Fields), D::Error> {
+    let mut object = Map::<String, Value>::deserialize(d)?;
+    match object.remove(tag) {
+        Some(Value::String(variant)) => Ok((variant, Fields(object))),
+        Some(other) => Err(de::Error::invalid_type(unexpected(&other), &"variant identifier")),
+        None => Err(de::Error::missing_field(tag)),
+    }
+}
+
+/// The fields of an [`internal`] variant; the ones never taken are ignored.
+pub struct Fields(Map<String, Value>);
+
+impl Fields {
+    /// A required field.
+    pub fn take<T: DeserializeOwned>(&mut self, name: &'static str) -> Result<T, Error> {
+        match self.0.remove(name) {
+            Some(value) => from_value(value),
+            None => Err(de::Error::missing_field(name)),
+        }
+    }
+    /// A field with `#[serde(default)]`.
+    pub fn take_or_default<T: DeserializeOwned + Default>(&mut self, name: &'static str) -> Result<T, Error> {
+        self.0.remove(name).map_or_else(|| Ok(T::default()), from_value)
+    }
+}
+
 /// Why a value is not a `T`. The text is serde_json's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error(String);

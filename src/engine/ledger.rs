@@ -27,10 +27,10 @@ use crate::money::Qty;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-/// Stored inside a [`LedgerEntry`] as `{"state": "imported", "systim_id": …}` (internally
-/// tagged, see [`state_json`]); on its own serde sees it externally tagged.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// Stored as `{"state": "imported", "systim_id": …}`: serde's internal tagging, read by hand
+/// (see the `Deserialize` impl).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum OrderState {
     /// `addOrder` is about to be sent or was sent without a known outcome (the entry's lines
     /// reserve stock meanwhile).
@@ -67,7 +67,6 @@ impl OrderState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerEntry {
     pub order_id: u64,
-    #[serde(with = "state_json")]
     pub state: OrderState,
     pub updated_ms: u64,
     /// Systim product id and quantity of each imported line (for stock reservations).
@@ -75,23 +74,32 @@ pub struct LedgerEntry {
     pub lines: Vec<(u64, Qty)>,
 }
 
-/// [`OrderState`] as `{"state": "<variant>", ...fields}`, without serde's buffered reading of
-/// `#[serde(tag = "state")]` (see [`super::tagged`]).
-mod state_json {
-    use super::super::tagged;
-    use super::OrderState;
-    use serde::de::Error as _;
-    use serde::ser::Error as _;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use serde_json::Value;
-
-    pub fn serialize<S: Serializer>(state: &OrderState, s: S) -> Result<S::Ok, S::Error> {
-        let value = serde_json::to_value(state).map_err(S::Error::custom)?;
-        tagged::to_internal(value, "state").serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OrderState, D::Error> {
-        tagged::from_internal(Value::deserialize(d)?, "state").map_err(D::Error::custom)
+/// Read as `#[serde(tag = "state")]` reads it (other fields than the variant's are ignored), field
+/// by field: serde's derive would buffer the object through its `Content` deserialiser and give
+/// each variant a reader of its own, a large share of the wasm.
+impl<'de> Deserialize<'de> for OrderState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let (state, mut f) = crate::json::internal::<D>(d, "state")?;
+        let state = match state.as_str() {
+            "intent" => (|| Ok(OrderState::Intent { marker: f.take("marker")?, since_ms: f.take("since_ms")?, attempts: f.take("attempts")? }))(),
+            "imported" => (|| {
+                Ok(OrderState::Imported {
+                    systim_id: f.take("systim_id")?,
+                    number: f.take_or_default("number")?,
+                    at_ms: f.take("at_ms")?,
+                    reconciled: f.take_or_default("reconciled")?,
+                })
+            })(),
+            "held" => (|| {
+                Ok(OrderState::Held { reason: f.take("reason")?, detail_pl: f.take("detail_pl")?, detail_en: f.take("detail_en")?, since_ms: f.take("since_ms")? })
+            })(),
+            "waiting" => (|| Ok(OrderState::Waiting { reason: f.take("reason")?, since_ms: f.take("since_ms")? }))(),
+            "skipped" => (|| Ok(OrderState::Skipped { reason: f.take("reason")? }))(),
+            "unverifiable" => (|| Ok(OrderState::Unverifiable { marker: f.take("marker")?, since_ms: f.take("since_ms")? }))(),
+            other => return Err(D::Error::unknown_variant(other, &["intent", "imported", "held", "waiting", "skipped", "unverifiable"])),
+        };
+        state.map_err(|e: crate::json::Error| D::Error::custom(e))
     }
 }
 
@@ -174,21 +182,80 @@ mod tests {
     #[test]
     fn entries_are_stored_with_the_state_named_inside() {
         let e = entry(9, OrderState::Imported { systim_id: 55, number: "ZAM/1".into(), at_ms: 2, reconciled: true });
-        let json = serde_json::to_value(&e).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"order_id": 9, "updated_ms": 1, "lines": [],
-                "state": {"state": "imported", "systim_id": 55, "number": "ZAM/1", "at_ms": 2, "reconciled": true}})
-        );
-        assert_eq!(serde_json::from_value::<LedgerEntry>(json).unwrap(), e);
-        // As written by earlier versions (`#[serde(tag = "state")]`, tag first, defaults omitted).
-        let old = r#"{"order_id":3,"state":{"state":"held","reason":"r","detail_pl":"p","detail_en":"e","since_ms":4},"updated_ms":5}"#;
-        let read: LedgerEntry = serde_json::from_str(old).unwrap();
-        assert_eq!(read.state, OrderState::Held { reason: "r".into(), detail_pl: "p".into(), detail_en: "e".into(), since_ms: 4 });
-        let old = r#"{"order_id":3,"state":{"state":"imported","systim_id":7,"at_ms":1},"updated_ms":5}"#;
-        assert!(matches!(serde_json::from_str::<LedgerEntry>(old).unwrap().state, OrderState::Imported { systim_id: 7, reconciled: false, .. }));
-        assert!(serde_json::from_str::<LedgerEntry>(r#"{"order_id":3,"state":{"state":"gone"},"updated_ms":5}"#).is_err());
-        assert!(serde_json::from_str::<LedgerEntry>(r#"{"order_id":3,"state":{"systim_id":7},"updated_ms":5}"#).is_err());
+        let text = serde_json::to_string(&e).unwrap();
+        assert!(text.contains(r#""state":{"state":"imported","systim_id":55,"number":"ZAM/1","at_ms":2,"reconciled":true}"#), "{text}");
+        assert_eq!(serde_json::from_str::<LedgerEntry>(&text).unwrap(), e);
+        assert_eq!(crate::json::from_value::<LedgerEntry>(serde_json::from_str(&text).unwrap()).unwrap(), e);
+    }
+
+    /// The hand-written reader accepts and refuses what `#[serde(tag = "state")]` does.
+    #[test]
+    fn states_read_as_the_derived_internally_tagged_reader_reads_them() {
+        #[derive(Debug, Deserialize)]
+        #[serde(tag = "state", rename_all = "snake_case")]
+        enum Derived {
+            Intent { marker: String, since_ms: u64, attempts: u32 },
+            Imported {
+                systim_id: u64,
+                #[serde(default)]
+                number: String,
+                at_ms: u64,
+                #[serde(default)]
+                reconciled: bool,
+            },
+            Held { reason: String, detail_pl: String, detail_en: String, since_ms: u64 },
+            Waiting { reason: String, since_ms: u64 },
+            Skipped { reason: String },
+            Unverifiable { marker: String, since_ms: u64 },
+        }
+        fn same(ours: &OrderState, derived: &Derived) -> bool {
+            // Exhaustive on purpose: a new state needs its arm in the reader (and here).
+            match (ours, derived) {
+                (OrderState::Intent { marker, since_ms, attempts }, Derived::Intent { marker: m, since_ms: s, attempts: a }) => (marker, since_ms, attempts) == (m, s, a),
+                (OrderState::Imported { systim_id, number, at_ms, reconciled }, Derived::Imported { systim_id: i, number: n, at_ms: t, reconciled: r }) => {
+                    (systim_id, number, at_ms, reconciled) == (i, n, t, r)
+                }
+                (OrderState::Held { reason, detail_pl, detail_en, since_ms }, Derived::Held { reason: r, detail_pl: p, detail_en: e, since_ms: s }) => {
+                    (reason, detail_pl, detail_en, since_ms) == (r, p, e, s)
+                }
+                (OrderState::Waiting { reason, since_ms }, Derived::Waiting { reason: r, since_ms: s }) => (reason, since_ms) == (r, s),
+                (OrderState::Skipped { reason }, Derived::Skipped { reason: r }) => reason == r,
+                (OrderState::Unverifiable { marker, since_ms }, Derived::Unverifiable { marker: m, since_ms: s }) => (marker, since_ms) == (m, s),
+                (OrderState::Intent { .. } | OrderState::Imported { .. } | OrderState::Held { .. } | OrderState::Waiting { .. } | OrderState::Skipped { .. } | OrderState::Unverifiable { .. }, _) => false,
+            }
+        }
+        for text in [
+            r#"{"state":"intent","marker":"m","since_ms":1,"attempts":2}"#,
+            r#"{"marker":"m","since_ms":1,"attempts":2,"state":"intent"}"#,
+            r#"{"state":"intent","marker":"m","since_ms":1}"#,
+            r#"{"state":"intent","marker":"m","since_ms":-1,"attempts":2}"#,
+            r#"{"state":"imported","systim_id":7,"at_ms":1}"#,
+            r#"{"state":"imported","systim_id":7,"at_ms":1,"number":"Z/1","reconciled":true,"reason":5}"#,
+            r#"{"state":"imported","systim_id":7,"at_ms":1,"number":null}"#,
+            r#"{"state":"imported","systim_id":"7","at_ms":1}"#,
+            r#"{"state":"held","reason":"r","detail_pl":"p","detail_en":"e","since_ms":4}"#,
+            r#"{"state":"held","reason":"r","detail_pl":"p","since_ms":4}"#,
+            r#"{"state":"waiting","reason":"status","since_ms":4,"marker":[1]}"#,
+            r#"{"state":"skipped","reason":"origin"}"#,
+            r#"{"state":"skipped"}"#,
+            r#"{"state":"unverifiable","marker":"m","since_ms":9}"#,
+            r#"{"state":"gone"}"#,
+            r#"{"state":3,"reason":"x"}"#,
+            r#"{"reason":"x"}"#,
+            r#""skipped""#,
+        ] {
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            let ours = crate::json::from_value::<OrderState>(value.clone());
+            let from_text = serde_json::from_str::<OrderState>(text);
+            let derived = serde_json::from_value::<Derived>(value);
+            assert_eq!(ours.is_ok(), derived.is_ok(), "{text}: {ours:?} {derived:?}");
+            assert_eq!(from_text.is_ok(), derived.is_ok(), "{text}");
+            if let (Ok(o), Ok(d)) = (&ours, &derived) {
+                assert!(same(o, d), "{text}");
+            }
+        }
+        // serde would also take the tag and the fields in order from an array; never written.
+        assert!(crate::json::from_value::<OrderState>(serde_json::json!(["skipped", "x"])).is_err());
     }
 
     #[test]

@@ -1,8 +1,8 @@
-//! Internally tagged JSON (`{"state": "imported", "systim_id": 5}`) for enums derived with
-//! serde's default, external tagging (`{"imported": {"systim_id": 5}}`), converted through a
-//! [`Value`]. The JSON is the same as with `#[serde(tag = "…")]`, but reading it does not go
-//! through serde's buffered `Content` deserialiser, whose code for every tagged type is a large
-//! share of the wasm.
+//! Internally tagged JSON (`{"type": "run", "kind": …}`) read into enums derived with serde's
+//! default, external tagging (`{"run": {"kind": …}}`), converted through a [`Value`]. The JSON
+//! is the same as with `#[serde(tag = "…")]`, but reading it does not go through serde's
+//! buffered `Content` deserialiser, whose code for every tagged type is a large share of the
+//! wasm.
 
 use crate::json::{from_value, Error};
 use serde::de::{DeserializeOwned, Error as _};
@@ -24,30 +24,6 @@ pub fn from_internal<T: DeserializeOwned>(value: Value, tag: &str) -> Result<T, 
     let mut wrapped = Map::new();
     wrapped.insert(variant, value);
     from_value(Value::Object(wrapped))
-}
-
-/// Externally tagged JSON (`{variant: {fields}}` or `"variant"`) → `{tag: variant, ...fields}`.
-pub fn to_internal(value: Value, tag: &str) -> Value {
-    // Maps are filled by `insert`: `collect`/`extend` into a `BTreeMap` sort, and each of them
-    // would bring its own copy of the sort into the wasm.
-    let mut out = Map::new();
-    match value {
-        Value::String(variant) => {
-            out.insert(tag.to_string(), Value::String(variant));
-        }
-        Value::Object(map) if map.len() == 1 => {
-            for (variant, fields) in map {
-                out.insert(tag.to_string(), Value::String(variant));
-                if let Value::Object(fields) = fields {
-                    for (k, v) in fields {
-                        out.insert(k, v);
-                    }
-                }
-            }
-        }
-        other => return other,
-    }
-    Value::Object(out)
 }
 
 /// `missing_field` wants a `&'static str`; the tags used are few and fixed.
@@ -103,7 +79,6 @@ mod tests {
             assert_eq!(external.is_ok(), internal.is_ok(), "{text}: {external:?} vs {internal:?}");
             if let (Ok(e), Ok(i)) = (&external, &internal) {
                 assert!(same(e, i), "{text}");
-                assert_eq!(to_internal(serde_json::to_value(e).unwrap(), "kind"), serde_json::to_value(i).unwrap(), "{text}");
             }
         }
         let missing = from_internal::<External>(json!({"a": 1}), "type").unwrap_err();
