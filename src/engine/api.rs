@@ -37,10 +37,9 @@ pub enum SenderKind {
     Other,
 }
 
-/// Sent as `{"type": "saveConnection", "connection": …}`: internally tagged, read through
-/// [`super::tagged`] (serde sees it externally tagged).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
+/// Sent as `{"type": "saveConnection", "connection": …}` (field names in camelCase; those marked
+/// "default" may be left out).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
     GetStatus,
     GetConnection,
@@ -48,28 +47,52 @@ pub enum Message {
     SaveConnection { connection: Connection },
     GetSettings,
     SaveSettings { settings: Value },
-    TestConnection {
-        #[serde(default)]
-        connection: Option<Connection>,
-    },
-    Run {
-        kind: RunKind,
-        #[serde(default)]
-        dry_run: bool,
-        #[serde(default)]
-        confirm_zeroing: bool,
-    },
+    /// `connection`: default.
+    TestConnection { connection: Option<Connection> },
+    /// `dryRun`, `confirmZeroing`: default.
+    Run { kind: RunKind, dry_run: bool, confirm_zeroing: bool },
     Cancel,
-    GetReport {
-        #[serde(default)]
-        run_id: Option<String>,
-    },
+    /// `runId`: default.
+    GetReport { run_id: Option<String> },
     GetHistory,
     ExportCsv,
     SetAutoSync { enabled: bool },
     SyncNow,
     OrderBadges { order_ids: Vec<u64> },
     OpenReport,
+}
+
+/// Read as `#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]`
+/// reads it (fields other than the variant's are ignored), field by field: serde's derive would
+/// buffer the object through its `Content` deserialiser and give each variant a reader of its
+/// own, a large share of the wasm.
+impl<'de> Deserialize<'de> for Message {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let (kind, mut f) = crate::json::internal::<D>(d, "type")?;
+        let mut read = || -> Result<Message, crate::json::Error> {
+            Ok(match kind.as_str() {
+                "getStatus" => Message::GetStatus,
+                "getConnection" => Message::GetConnection,
+                "revealKeys" => Message::RevealKeys,
+                "saveConnection" => Message::SaveConnection { connection: f.take("connection")? },
+                "getSettings" => Message::GetSettings,
+                "saveSettings" => Message::SaveSettings { settings: f.take("settings")? },
+                "testConnection" => Message::TestConnection { connection: f.take_or_default("connection")? },
+                "run" => Message::Run { kind: f.take("kind")?, dry_run: f.take_or_default("dryRun")?, confirm_zeroing: f.take_or_default("confirmZeroing")? },
+                "cancel" => Message::Cancel,
+                "getReport" => Message::GetReport { run_id: f.take_or_default("runId")? },
+                "getHistory" => Message::GetHistory,
+                "exportCsv" => Message::ExportCsv,
+                "setAutoSync" => Message::SetAutoSync { enabled: f.take("enabled")? },
+                "syncNow" => Message::SyncNow,
+                "orderBadges" => Message::OrderBadges { order_ids: f.take("orderIds")? },
+                "openReport" => Message::OpenReport,
+                other => return Err(crate::json::Error::unknown_variant(other, KNOWN_TYPES)),
+            })
+        };
+        read().map_err(D::Error::custom)
+    }
 }
 
 const KNOWN_TYPES: &[&str] = &[
@@ -176,7 +199,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if !KNOWN_TYPES.contains(&kind) {
             return Handled::reply(error("unknown_message", "Nieznany rodzaj wiadomości.", "Unknown message type."));
         }
-        let message: Message = match super::tagged::from_internal(raw.clone(), "type") {
+        let message: Message = match crate::json::from_value(raw.clone()) {
             Ok(m) => m,
             Err(e) => return Handled::reply(error("bad_message", "Nieprawidłowa wiadomość (brakuje pola albo ma złą wartość).", &format!("Malformed message: {e}"))),
         };
@@ -401,4 +424,86 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
 
 fn badge(problems: u32) -> Effect {
     Effect::Badge { text: if problems == 0 { String::new() } else { problems.min(999).to_string() }, color: "#c62828".into() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the derive would be: the hand-written reader must accept and refuse the same.
+    #[derive(Debug, Deserialize)]
+    #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+    #[allow(dead_code)]
+    enum Derived {
+        GetStatus,
+        GetConnection,
+        RevealKeys,
+        SaveConnection { connection: Connection },
+        GetSettings,
+        SaveSettings { settings: Value },
+        TestConnection {
+            #[serde(default)]
+            connection: Option<Connection>,
+        },
+        Run {
+            kind: RunKind,
+            #[serde(default)]
+            dry_run: bool,
+            #[serde(default)]
+            confirm_zeroing: bool,
+        },
+        Cancel,
+        GetReport {
+            #[serde(default)]
+            run_id: Option<String>,
+        },
+        GetHistory,
+        ExportCsv,
+        SetAutoSync { enabled: bool },
+        SyncNow,
+        OrderBadges { order_ids: Vec<u64> },
+        OpenReport,
+    }
+
+    #[test]
+    fn messages_read_as_the_derived_internally_tagged_reader_reads_them() {
+        let connection = serde_json::to_value(Connection::default()).unwrap();
+        let mut cases: Vec<Value> = KNOWN_TYPES.iter().map(|t| json!({"type": t})).collect();
+        cases.extend([
+            json!({"type": "getStatus", "extra": [1]}),
+            json!({"type": "saveConnection", "connection": connection}),
+            json!({"type": "saveConnection", "connection": {"shopUrl": 5}}),
+            json!({"type": "saveSettings", "settings": null}),
+            json!({"type": "saveSettings", "settings": {"auto_sync": true}}),
+            json!({"type": "testConnection", "connection": null}),
+            json!({"type": "testConnection", "connection": connection}),
+            json!({"type": "run", "kind": "stock"}),
+            json!({"type": "run", "kind": "stock", "dryRun": true, "confirmZeroing": true}),
+            json!({"type": "run", "kind": "stock", "dry_run": "ignored"}),
+            json!({"type": "run", "kind": "stock", "dryRun": "yes"}),
+            json!({"type": "run", "kind": "everything"}),
+            json!({"type": "getReport", "runId": "abc"}),
+            json!({"type": "getReport", "runId": null}),
+            json!({"type": "getReport", "runId": 5}),
+            json!({"type": "setAutoSync", "enabled": false}),
+            json!({"type": "setAutoSync", "enabled": 1}),
+            json!({"type": "orderBadges", "orderIds": [1, 2]}),
+            json!({"type": "orderBadges", "orderIds": [-1]}),
+            json!({"type": "orderBadges", "order_ids": [1]}),
+            json!({"type": "nope"}),
+            json!({"type": 5}),
+            json!({"kind": "stock"}),
+            json!("getStatus"),
+        ]);
+        for v in cases {
+            let ours = crate::json::from_value::<Message>(v.clone());
+            let derived = serde_json::from_value::<Derived>(v.clone());
+            match (ours, derived) {
+                (Ok(o), Ok(d)) => assert_eq!(format!("{o:?}"), format!("{d:?}"), "{v}"),
+                // (A message that is no object never gets this far: `handle_message` wants its `type`.)
+                (Err(o), Err(d)) => assert!(!v.is_object() || o.to_string() == d.to_string(), "{v}: {o} vs {d}"),
+                (o, d) => panic!("{v}: {o:?} vs {d:?}"),
+            }
+        }
+    }
 }

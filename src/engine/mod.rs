@@ -18,7 +18,6 @@ mod run;
 pub mod session;
 mod stock;
 pub mod store;
-pub(crate) mod tagged;
 
 use crate::io::{Clock, Http, Storage};
 use crate::settings::Settings;
