@@ -75,38 +75,73 @@ pub fn init_core(apply_effects: js_sys::Function) {
     EFFECT_SINK.with(|sink| *sink.borrow_mut() = Some(apply_effects));
 }
 
+/// What the background asks of the core. Every export below returns a `Promise` (as an
+/// `async` export would), all through this one future type: one copy of the promise glue in the
+/// wasm instead of one per export.
+enum Event {
+    Message(JsValue, JsValue),
+    Startup,
+    Alarm(String),
+    AdminPage(String),
+    PermissionsRemoved(JsValue),
+}
+
+async fn answer(event: Event) -> JsValue {
+    let engine = engine();
+    match event {
+        Event::Message(message, sender) => {
+            let sender: Sender = crate::json::from_value(from_js(&sender)).unwrap_or_default();
+            let handled = engine.handle_message(&from_js(&message), &sender).await;
+            spawn_run(handled.start);
+            with_effects(Some(handled.reply), handled.effects)
+        }
+        Event::Startup => with_effects(None, engine.on_startup().await),
+        Event::Alarm(name) => {
+            spawn_run(engine.on_alarm(&name).await);
+            with_effects(None, Vec::new())
+        }
+        Event::AdminPage(url) => {
+            spawn_run(engine.on_admin_page(&url).await);
+            with_effects(None, Vec::new())
+        }
+        Event::PermissionsRemoved(origins) => {
+            let origins: Vec<String> = crate::json::from_value(from_js(&origins)).unwrap_or_default();
+            with_effects(None, engine.on_permissions_removed(&origins).await)
+        }
+    }
+}
+
+fn promise(event: Event) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move { Ok(answer(event).await) })
+}
+
+/// A message from a page or content script (`docs/messages.md`): `{reply, effects}`.
 #[wasm_bindgen]
-pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
-    let sender: Sender = crate::json::from_value(from_js(&sender)).unwrap_or_default();
-    let handled = engine().handle_message(&from_js(&message), &sender).await;
-    spawn_run(handled.start);
-    with_effects(Some(handled.reply), handled.effects)
+pub fn handle_message(message: JsValue, sender: JsValue) -> js_sys::Promise {
+    promise(Event::Message(message, sender))
 }
 
 #[wasm_bindgen]
-pub async fn on_startup() -> JsValue {
-    with_effects(None, engine().on_startup().await)
+pub fn on_startup() -> js_sys::Promise {
+    promise(Event::Startup)
 }
 
 #[wasm_bindgen]
-pub async fn on_installed(_reason: JsValue) -> JsValue {
-    with_effects(None, engine().on_startup().await)
+pub fn on_installed(_reason: JsValue) -> js_sys::Promise {
+    promise(Event::Startup)
 }
 
 #[wasm_bindgen]
-pub async fn on_alarm(name: String) -> JsValue {
-    spawn_run(engine().on_alarm(&name).await);
-    with_effects(None, Vec::new())
+pub fn on_alarm(name: String) -> js_sys::Promise {
+    promise(Event::Alarm(name))
 }
 
 #[wasm_bindgen]
-pub async fn on_admin_page(url: String) -> JsValue {
-    spawn_run(engine().on_admin_page(&url).await);
-    with_effects(None, Vec::new())
+pub fn on_admin_page(url: String) -> js_sys::Promise {
+    promise(Event::AdminPage(url))
 }
 
 #[wasm_bindgen]
-pub async fn on_permissions_removed(origins: JsValue) -> JsValue {
-    let origins: Vec<String> = crate::json::from_value(from_js(&origins)).unwrap_or_default();
-    with_effects(None, engine().on_permissions_removed(&origins).await)
+pub fn on_permissions_removed(origins: JsValue) -> js_sys::Promise {
+    promise(Event::PermissionsRemoved(origins))
 }

@@ -30,6 +30,11 @@ fn js(v: serde_json::Value) -> JsValue {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap()
 }
 
+/// What an export's promise resolves to.
+async fn settled(p: js_sys::Promise) -> JsValue {
+    wasm_bindgen_futures::JsFuture::from(p).await.expect("the export's promise resolves")
+}
+
 fn rust(v: JsValue) -> serde_json::Value {
     serde_wasm_bindgen::from_value(v).unwrap()
 }
@@ -68,19 +73,19 @@ async fn the_engine_previews_and_runs_every_kind_over_fetch_and_extension_storag
 async fn the_exported_api_answers_in_the_documented_shapes() {
     support::install_fake_ext_api();
     let page = js(json!({"kind": "extension_page", "url": "chrome-extension://x/popup.html", "tabId": null}));
-    let answer = rust(shoper_systim::wasm::exports::handle_message(js(json!({"type": "getStatus"})), page.clone()).await);
+    let answer = rust(settled(shoper_systim::wasm::exports::handle_message(js(json!({"type": "getStatus"})), page.clone())).await);
     let reply = &answer["reply"];
     assert_eq!(reply["ok"], true, "{answer}");
     for key in ["configured", "connection", "autoSync", "running", "lastRuns", "problems"] {
         assert!(reply.get(key).is_some(), "getStatus lacks {key}: {reply}");
     }
     assert!(answer["effects"].is_array());
-    let bad = rust(shoper_systim::wasm::exports::handle_message(js(json!({"type": "nope"})), page.clone()).await);
+    let bad = rust(settled(shoper_systim::wasm::exports::handle_message(js(json!({"type": "nope"})), page.clone())).await);
     assert_eq!(bad["reply"]["error"]["code"], "unknown_message");
     assert!(bad["reply"]["error"]["message_pl"].as_str().is_some_and(|m| !m.is_empty()));
     let other = js(json!({"kind": "other", "url": "https://evil.example/", "tabId": 3}));
-    let refused = rust(shoper_systim::wasm::exports::handle_message(js(json!({"type": "getConnection"})), other).await);
+    let refused = rust(settled(shoper_systim::wasm::exports::handle_message(js(json!({"type": "getConnection"})), other)).await);
     assert_eq!(refused["reply"]["error"]["code"], "forbidden");
-    let startup = rust(shoper_systim::wasm::exports::on_startup().await);
+    let startup = rust(settled(shoper_systim::wasm::exports::on_startup()).await);
     assert!(startup["effects"].as_array().is_some_and(|e| e.iter().any(|x| x["type"] == "badge")), "{startup}");
 }
