@@ -244,7 +244,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             Message::Run { kind, dry_run, confirm_zeroing } => self.start(RunRequest { kind, dry_run, confirm_zeroing }).await,
             Message::SyncNow => self.start(RunRequest { kind: RunKind::Auto, dry_run: false, confirm_zeroing: false }).await,
             Message::Cancel => Handled::reply(ok(json!({"cancelled": self.cancel()}))),
-            Message::GetReport { run_id } => Handled::reply(ok(json!({"report": report::find(&self.store, run_id.as_deref()).await}))),
+            Message::GetReport { run_id } => Handled::reply(ok(json!({"report": report::find_json(&self.store, run_id.as_deref()).await}))),
             Message::GetHistory => Handled::reply(ok(json!({"runs": report::history(&self.store).await}))),
             Message::ExportCsv => Handled::reply(self.export_csv().await),
             Message::SetAutoSync { enabled } => {

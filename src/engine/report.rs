@@ -282,6 +282,48 @@ mod tests {
     }
 
     #[test]
+    fn the_pages_get_the_report_as_recorded() {
+        use super::*;
+        use crate::mem::MemStorage;
+        use pollster::block_on;
+        let store = MemStorage::new();
+        let summary = RunSummary {
+            run_id: "r2".into(),
+            kind: RunKind::Orders,
+            dry_run: false,
+            started_ms: 1,
+            finished_ms: 2,
+            outcome: Outcome::Failed,
+            headline_pl: "Błąd.".into(),
+            headline_en: "Failed.".into(),
+            problems: 1,
+        };
+        let entry = Entry { reference: "zamówienie 7".into(), detail_pl: "p".into(), detail_en: "e".into() };
+        let group = ProblemGroup {
+            reason: "r".into(),
+            severity: Severity::Warning,
+            title_pl: "t".into(),
+            title_en: "t".into(),
+            advice_pl: "a".into(),
+            advice_en: "a".into(),
+            items: vec![entry.clone()],
+        };
+        let section = Section { kind: Part::Orders, counts: SectionCounts { considered: 2, done: 1, skipped: 1, failed: 0 }, done: vec![entry], problems: vec![group.clone()], notes: vec![group] };
+        let report = Report { summary, error: Some(ErrorView { code: "c".into(), message_pl: "p".into(), message_en: "e".into() }), sections: vec![section] };
+        block_on(async {
+            record(&store, &report).await.unwrap();
+            let typed = serde_json::to_value(find(&store, None).await.unwrap()).unwrap();
+            assert_eq!(find_json(&store, None).await.unwrap(), typed);
+            assert_eq!(find_json(&store, Some("r2")).await.unwrap(), typed);
+            assert_eq!(find_json(&store, Some("other")).await, None);
+            for bad in ["{not json", "[]", r#"{"sections":[]}"#, r#"{"runId":"r2","sections":{}}"#] {
+                crate::io::Storage::set(&store, &report_key("r2"), bad).await.unwrap();
+                assert_eq!(find_json(&store, None).await, None, "{bad}");
+            }
+        });
+    }
+
+    #[test]
     fn a_report_reads_back_as_written_with_the_summary_flattened() {
         use super::*;
         let summary = RunSummary {
@@ -344,4 +386,24 @@ pub async fn find<S: Storage>(store: &S, run_id: Option<&str>) -> Option<Report>
         None => history(store).await.first()?.run_id.clone(),
     };
     load(store, &report_key(&id)).await.unwrap_or(None)
+}
+
+/// A report by id, or the latest, as stored — for the pages (`getReport`), which only show it.
+/// The summary must read as a [`RunSummary`] and the sections be a list, else there is no report;
+/// the sections are not read into their types only to be written out again (their readers would
+/// cost ~7 KB of the gzipped wasm).
+pub async fn find_json<S: Storage>(store: &S, run_id: Option<&str>) -> Option<serde_json::Value> {
+    let id = match run_id {
+        Some(id) => id.to_string(),
+        None => history(store).await.first()?.run_id.clone(),
+    };
+    let report: serde_json::Value = load(store, &report_key(&id)).await.ok()??;
+    let object = report.as_object()?;
+    object.get("sections")?.as_array()?;
+    let mut summary = serde_json::Map::new();
+    for (k, v) in object.iter().filter(|(k, _)| !matches!(k.as_str(), "sections" | "error")) {
+        summary.insert(k.clone(), v.clone());
+    }
+    crate::json::from_value::<RunSummary>(serde_json::Value::Object(summary)).ok()?;
+    Some(report)
 }
