@@ -106,7 +106,7 @@ fn an_automatic_run_imports_and_pushes_stock_but_creates_no_products() {
 /// it would import too.
 #[test]
 fn a_send_stock_preview_shows_the_stock_the_real_run_writes() {
-    let (world, engine) = setup();
+    let (_world, engine) = setup();
     let preview = run(&engine, RunKind::SendStock, true);
     let real = run_ok(&engine, RunKind::SendStock);
     let stock = |r: &shoper_systim::engine::report::Report| -> Vec<(String, String)> {

@@ -67,14 +67,20 @@ fn feed_start(cursor: Option<&Cursor>, settings: &Settings) -> (u64, Option<Valu
 /// Orders recorded earlier that are looked at again: held ones, and those waiting for their
 /// status (for [`WAITING_DAYS`]).
 fn revisit_ids(open: &[LedgerEntry], now: u64) -> BTreeSet<u64> {
-    open.iter()
-        .filter(|e| match &e.state {
+    // Sets and maps are filled by insert rather than collected: a collect sorts first, and
+    // every sort instance costs the wasm kilobytes (docs/benchmarks.md).
+    let mut set = BTreeSet::new();
+    for e in open {
+        let again = match &e.state {
             OrderState::Held { .. } => true,
             OrderState::Waiting { since_ms, .. } => now.saturating_sub(*since_ms) < WAITING_DAYS * DAY_MS,
             _ => false,
-        })
-        .map(|e| e.order_id)
-        .collect()
+        };
+        if again {
+            set.insert(e.order_id);
+        }
+    }
+    set
 }
 
 /// The order part's shop reads that are known before the run reads anything — the first page
@@ -115,7 +121,11 @@ impl OrderPrefetch {
         for answer in answers {
             orders.extend(answer.ok()?.get_mut("list").map(Value::take).map(items).unwrap_or_default());
         }
-        Some((head, orders, self.revisit.into_iter().collect()))
+        let mut ids = BTreeSet::new();
+        for id in self.revisit {
+            ids.insert(id);
+        }
+        Some((head, orders, ids))
     }
 }
 
@@ -211,9 +221,13 @@ impl Sending {
     /// same moment), with every copy.
     fn doubled(&self) -> Vec<(u64, Vec<(u64, String)>)> {
         let Some(known) = &self.known else { return Vec::new() };
-        let mut out: Vec<_> = self.sent.keys().filter_map(|id| known.get(id).filter(|c| c.len() > 1).map(|c| (*id, c.clone()))).collect();
-        out.sort_by_key(|(id, _)| *id);
-        out
+        let mut out = BTreeMap::new();
+        for id in self.sent.keys() {
+            if let Some(copies) = known.get(id).filter(|c| c.len() > 1) {
+                out.insert(*id, copies.clone());
+            }
+        }
+        out.into_iter().collect()
     }
 }
 
@@ -509,7 +523,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         };
         let mut raw = session.shoper.list_keyset_from(head, "orders", "order_id", after, date_filter, MAX_NEW_ORDERS).await?;
         let new_ids: Vec<u64> = raw.iter().filter_map(|o| o.get("order_id").and_then(lenient_id)).collect();
-        let fresh: BTreeSet<u64> = new_ids.iter().copied().collect();
+        let mut fresh: BTreeSet<u64> = BTreeSet::new();
+        for id in &new_ids {
+            fresh.insert(*id);
+        }
         again.retain(|o| o.get("order_id").and_then(lenient_id).is_some_and(|id| !fresh.contains(&id)));
         raw.extend(again);
         let wanted: Vec<u64> = extra.iter().copied().filter(|id| !fresh.contains(id) && !read_again.contains(id)).collect();
@@ -522,7 +539,12 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let (decoded_lines, line_problems) = dshop::order_lines(&lines);
         problems.extend(line_problems);
         dshop::attach_lines(&mut orders, decoded_lines);
-        orders.sort_by_key(|o| o.order_id);
+        // In id order (grouped rather than sorted: see `revisit_ids`).
+        let mut by_id: BTreeMap<u64, Vec<ShopOrder>> = BTreeMap::new();
+        for o in orders.drain(..) {
+            by_id.entry(o.order_id).or_default().push(o);
+        }
+        orders.extend(by_id.into_values().flatten());
         Ok((orders, problems, new_ids))
     }
 
@@ -608,7 +630,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// another importer (not by this run, not seen before) of this run's orders stop the sends.
     async fn recheck(&self, session: &mut Session<'_, H, C>, sending: &mut Sending, remaining: &[crate::plan::orders::OrderImport], since: &str) -> Result<(), ApiError> {
         let Some(recent) = self.markers(session, since).await? else { return Ok(()) };
-        let remaining: BTreeSet<u64> = remaining.iter().map(|i| i.order_id).collect();
+        let mut to_send = BTreeSet::new();
+        for i in remaining {
+            to_send.insert(i.order_id);
+        }
+        let remaining = to_send;
         sending.yielding = foreign_copies(&recent, sending.known.as_ref(), &sending.sent, &remaining);
         let known = sending.known.get_or_insert_with(HashMap::new);
         for (order_id, copies) in recent {

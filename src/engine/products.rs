@@ -256,7 +256,10 @@ impl<'a> Push<'a> {
     /// The `PUT` of a new product's per-warehouse stock (its row id is known by now).
     fn stock_write(&mut self, i: usize) -> Option<BulkOp> {
         let State::AwaitingStock { stock_id: Some(stock_id), .. } = self.states[i] else { return None };
-        let map: Map<String, Value> = self.plan.creations[i].warehouse_stock.iter().map(|(w, q)| (w.to_string(), Value::String(q.to_wire()))).collect();
+        let mut map = Map::new();
+        for (w, q) in &self.plan.creations[i].warehouse_stock {
+            map.insert(w.to_string(), Value::String(q.to_wire()));
+        }
         Some(BulkOp::put(format!("stock-{i}"), format!("product-stocks/{stock_id}"), json!({ "warehouses": map })))
     }
 

@@ -95,7 +95,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         for (id, q) in previewed {
             *reserved.reserved_by_systim_id.entry(*id).or_default() += *q;
         }
-        Ok(QuantityInputs { unreadable: systim.snapshot.unreadable_stock.iter().copied().collect(), ..reserved })
+        let mut unreadable = BTreeSet::new();
+        for id in &systim.snapshot.unreadable_stock {
+            unreadable.insert(*id);
+        }
+        Ok(QuantityInputs { unreadable, ..reserved })
     }
 
     async fn reservations(&self, session: &mut Session<'_, H, C>, shop: &ShopRead, settings: &Settings, dry_run: bool) -> Result<QuantityInputs, Failure> {
@@ -108,7 +112,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if ids.is_empty() {
             return Ok(QuantityInputs::default());
         }
-        let open_kinds: BTreeMap<u64, bool> = shop.snapshot.statuses.iter().map(|s| (s.id, matches!(s.kind, 1 | 2))).collect();
+        let mut open_kinds: BTreeMap<u64, bool> = BTreeMap::new();
+        for s in &shop.snapshot.statuses {
+            open_kinds.insert(s.id, matches!(s.kind, 1 | 2));
+        }
         let mut still_open = BTreeSet::new();
         let list: Vec<u64> = ids.iter().copied().collect();
         // 50 orders to a filter, every filter in one round of `/bulk` calls.

@@ -121,7 +121,10 @@ impl StockPlan {
     /// The counts add up and agree with the lists.
     pub fn check(&self) -> Result<(), String> {
         self.tally.check()?;
-        let rows_written: BTreeSet<u64> = self.actions.iter().map(|a| a.stock_id).collect();
+        let mut rows_written: BTreeSet<u64> = BTreeSet::new();
+        for a in &self.actions {
+            rows_written.insert(a.stock_id);
+        }
         let expected = self.tally.counts.matched - self.unchanged;
         if rows_written.len() as u32 != expected {
             return Err(format!("{} rows written but {} matched rows changed", rows_written.len(), expected));
