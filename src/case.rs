@@ -3,9 +3,9 @@
 //! case tables and lookup are about 15 KB of the gzipped wasm).
 //!
 //! The tables are derived from this toolchain's own functions: a test compares every character
-//! with the standard library's answer, and `print_tables` (an ignored test) prints them again
-//! when a new Rust version brings a new Unicode version:
-//! `cargo test --lib case::tests::print_tables -- --ignored --nocapture`.
+//! with the standard library's answer, and another regenerates the tables and compares them with
+//! this file — when a new Rust version brings a new Unicode version it fails and prints the new
+//! tables to paste in (`cargo test --lib case::tests::the_tables_are_this_toolchains -- --nocapture`).
 
 /// The characters one character maps to (one to three).
 #[derive(Clone, Debug)]
@@ -585,15 +585,21 @@ mod tests {
         assert_eq!(upper_str("ßaŉżółć ǅ ﬃ"), "ßaŉżółć ǅ ﬃ".to_uppercase());
     }
 
-    /// Prints the tables above from this toolchain's `char::to_uppercase` / `to_lowercase`.
+    /// The tables in this file are what this toolchain's `char::to_uppercase` /
+    /// `to_lowercase` give; if not (a new Unicode version), the new tables are printed.
     #[test]
-    #[ignore]
-    fn print_tables() {
-        print_for(&|c| c.to_uppercase().collect(), "UPPER");
-        print_for(&|c| c.to_lowercase().collect(), "LOWER");
+    fn the_tables_are_this_toolchains() {
+        let mut tables = String::new();
+        print_for(&mut tables, &|c| c.to_uppercase().collect(), "UPPER");
+        print_for(&mut tables, &|c| c.to_lowercase().collect(), "LOWER");
+        if !include_str!("case.rs").contains(&tables) {
+            println!("{tables}");
+            panic!("the case tables differ from this toolchain's: paste the tables printed above into src/case.rs");
+        }
     }
 
-    fn print_for(map: &dyn Fn(char) -> Vec<char>, name: &str) {
+    fn print_for(out: &mut String, map: &dyn Fn(char) -> Vec<char>, name: &str) {
+        use std::fmt::Write;
         let mut singles: Vec<(u32, i64)> = Vec::new();
         let mut multis: Vec<(u32, Vec<char>)> = Vec::new();
         for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
@@ -621,17 +627,18 @@ mod tests {
             runs.push((s, stride, len as u32, d));
             i += len;
         }
-        println!("const {name}_RUNS: [(u32, i32); {}] = [", runs.len());
+        out.push_str("#[rustfmt::skip]\n");
+        writeln!(out, "const {name}_RUNS: [(u32, i32); {}] = [", runs.len()).unwrap();
         for (s, stride, len, d) in &runs {
-            println!("    (0x{:x}, {d}),", s | ((stride - 1) << 21) | ((len - 1) << 22));
+            writeln!(out, "    (0x{:x}, {d}),", s | ((stride - 1) << 21) | ((len - 1) << 22)).unwrap();
         }
-        println!("];");
-        println!("const {name}_LONG: [(char, [char; 3]); {}] = [", multis.len());
+        out.push_str("];\n#[rustfmt::skip]\n");
+        writeln!(out, "const {name}_LONG: [(char, [char; 3]); {}] = [", multis.len()).unwrap();
         for (u, m) in &multis {
             let mut a = m.clone();
             a.resize(3, '\0');
-            println!("    ('\\u{{{:x}}}', ['\\u{{{:x}}}', '\\u{{{:x}}}', '\\u{{{:x}}}']),", u, a[0] as u32, a[1] as u32, a[2] as u32);
+            writeln!(out, "    ('\\u{{{:x}}}', ['\\u{{{:x}}}', '\\u{{{:x}}}', '\\u{{{:x}}}']),", u, a[0] as u32, a[1] as u32, a[2] as u32).unwrap();
         }
-        println!("];");
+        out.push_str("];\n");
     }
 }
