@@ -9,7 +9,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { buildDevExtension, until } from "./lib/browser.mjs";
 import { demoSettings, runToEnd, storefrontOrder } from "./lib/fixture.mjs";
-import { launchFirefox } from "./lib/firefox.mjs";
+import { fillConnection, launchFirefox } from "./lib/firefox.mjs";
 import { clickSystimWidget, orderBadges, runFromPopup } from "./lib/flows.mjs";
 import { checkAgainstState, checkBadges, sectionOf, writableState } from "./lib/report.mjs";
 import { importedOrders, startSandbox } from "./lib/sandbox.mjs";
@@ -34,18 +34,7 @@ const send = (message) =>
 
 test("Firefox: the options page saves and checks the connection", async () => {
   await firefox.goto(firefox.url("options.html"));
-  const c = sandbox.connection();
-  for (const [id, value] of Object.entries({
-    "shop-url": c.shopUrl,
-    "shoper-login": c.shoperLogin,
-    "shoper-password": c.shoperPassword,
-    "systim-account": c.systimAccount,
-    "systim-login": c.systimLogin,
-    "systim-key": c.systimKey,
-  })) {
-    await firefox.type(`[data-testid="${id}"]`, value);
-  }
-  await firefox.click('[data-testid="save-connection"]');
+  await fillConnection(firefox, sandbox.connection());
   await until(async () => (await send({ type: "getStatus" })).configured, { what: "the connection saved" });
   await firefox.click('[data-testid="test-connection"]');
   const checks = await until(

@@ -18,9 +18,9 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
-import { buildDevExtension, send, until } from "./lib/browser.mjs";
+import { buildDevExtension, chromiumOptions, send, until } from "./lib/browser.mjs";
 import { demoSettings, runToEnd } from "./lib/fixture.mjs";
-import { launchFirefox } from "./lib/firefox.mjs";
+import { fillConnection, launchFirefox } from "./lib/firefox.mjs";
 import { byTestId, orderBadges, runFromPopup } from "./lib/flows.mjs";
 import { paths } from "./lib/paths.mjs";
 import { writableState } from "./lib/report.mjs";
@@ -102,28 +102,7 @@ async function chromiumWithGrantedAccess() {
   const extensionDir = buildDevExtension();
   const normal = buildNormalExtension();
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "shoper-systim-profile-"));
-  const launch = () =>
-    chromium.launchPersistentContext(profile, {
-      executablePath: paths.chromium,
-      headless: false, // the new headless mode, below, is the one that runs extensions
-      locale: "pl-PL",
-      viewport: { width: 1280, height: 900 },
-      env: { ...process.env, LANGUAGE: "pl", LANG: "pl_PL.UTF-8" },
-      args: [
-        "--headless=new",
-        `--disable-extensions-except=${extensionDir}`,
-        `--load-extension=${extensionDir}`,
-        "--lang=pl",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--no-default-browser-check",
-      ],
-    });
+  const launch = () => chromium.launchPersistentContext(profile, chromiumOptions({ extensionDir }));
   const workerOf = async (context) => context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker", { timeout: 30_000 }));
   const cleanUp = () => {
     for (const dir of [profile, path.dirname(extensionDir), normal]) fs.rmSync(dir, { recursive: true, force: true });
@@ -286,18 +265,7 @@ describe("Firefox", () => {
   test("the options page's Save grants the shop and Systim access; the admin panel shows the Systim button and badges", async () => {
     await firefox.goto(firefox.url("options.html"));
     assert.deepEqual(await grantedOrigins(), [], "no host access at install");
-    const c = connectionOf(sandbox, shop.url);
-    for (const [id, value] of Object.entries({
-      "shop-url": c.shopUrl,
-      "shoper-login": c.shoperLogin,
-      "shoper-password": c.shoperPassword,
-      "systim-account": c.systimAccount,
-      "systim-login": c.systimLogin,
-      "systim-key": c.systimKey,
-    })) {
-      await firefox.type(`[data-testid="${id}"]`, value);
-    }
-    await firefox.click('[data-testid="save-connection"]');
+    await fillConnection(firefox, connectionOf(sandbox, shop.url));
     await until(async () => (await sendFx({ type: "getStatus" })).configured, { what: "the connection saved" });
     assert.deepEqual(await grantedOrigins(), [SHOP_PATTERN, SYSTIM_PATTERN].sort(), "the click asked for both origins");
     const { settings } = await sendFx({ type: "getSettings" });

@@ -20,15 +20,9 @@ export function buildDevExtension(outDir = fs.mkdtempSync(path.join(os.tmpdir(),
   return path.join(outDir, "chrome");
 }
 
-/**
- * Launches Chromium with the extension in a fresh profile, in Polish. Resolves to
- * `{context, extensionId, worker, page(name), close()}`.
- */
-export async function launchBrowser({ extensionDir, lang = "pl", downloads } = {}) {
-  const ownBuild = !extensionDir;
-  extensionDir ??= buildDevExtension();
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "shoper-systim-profile-"));
-  const context = await chromium.launchPersistentContext(profile, {
+/** The options of a headless Chromium with the extension in `extensionDir` (new headless mode). */
+export function chromiumOptions({ extensionDir, lang = "pl", downloads }) {
+  return {
     executablePath: paths.chromium,
     headless: false, // the new headless mode, below, is the one that runs extensions
     locale: lang === "pl" ? "pl-PL" : "en-US",
@@ -50,7 +44,18 @@ export async function launchBrowser({ extensionDir, lang = "pl", downloads } = {
       "--no-first-run",
       "--no-default-browser-check",
     ],
-  });
+  };
+}
+
+/**
+ * Launches Chromium with the extension in a fresh profile, in Polish. Resolves to
+ * `{context, extensionId, worker, page(name), close()}`.
+ */
+export async function launchBrowser({ extensionDir, lang = "pl", downloads } = {}) {
+  const ownBuild = !extensionDir;
+  extensionDir ??= buildDevExtension();
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "shoper-systim-profile-"));
+  const context = await chromium.launchPersistentContext(profile, chromiumOptions({ extensionDir, lang, downloads }));
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker", { timeout: 30_000 }));
   const extensionId = new URL(worker.url()).host;
   const browser = {

@@ -176,3 +176,21 @@ async function startSession(port, binary, addonPath, extraPrefs) {
     },
   };
 }
+
+/**
+ * Types the connection (`sandbox.connection()` shape) into the open options page and saves it
+ * (the Save click also asks for host access).
+ */
+export async function fillConnection(firefox, c) {
+  for (const [id, value] of Object.entries({
+    "shop-url": c.shopUrl,
+    "shoper-login": c.shoperLogin,
+    "shoper-password": c.shoperPassword,
+    "systim-account": c.systimAccount,
+    "systim-login": c.systimLogin,
+    "systim-key": c.systimKey,
+  })) {
+    await firefox.type(`[data-testid="${id}"]`, value);
+  }
+  await firefox.click('[data-testid="save-connection"]');
+}
