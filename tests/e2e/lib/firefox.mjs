@@ -126,14 +126,22 @@ async function startSession(port, binary, addonPath, extraPrefs) {
      * `evaluate` run in the page as their source text, as Playwright runs them.
      */
     page() {
-      const inPage = (fnSource, ...args) =>
-        run(`const done = arguments[arguments.length - 1];
-          Promise.resolve().then(() => (${fnSource})(...[...arguments].slice(0, -1)))
-            .then((value) => done({ value }), (e) => done({ error: String(e?.stack ?? e) }));`, ...args)
-          .then(({ value, error }) => {
-            if (error) throw new Error(`in the page: ${error}`);
-            return value;
-          });
+      const inPage = async (fnSource, ...args) => {
+        // A script cut off by a navigation (the page still settling after `goto`) answers null
+        // instead of calling back: it is run again in the new document.
+        for (let attempt = 0; ; attempt++) {
+          const answer = await run(`const done = arguments[arguments.length - 1];
+            Promise.resolve().then(() => (${fnSource})(...[...arguments].slice(0, -1)))
+              .then((value) => done({ value }), (e) => done({ error: String(e?.stack ?? e) }));`, ...args);
+          if (answer === null && attempt < 5) {
+            await new Promise((r) => setTimeout(r, 200));
+            continue;
+          }
+          if (answer === null) throw new Error("the page kept navigating away from the script");
+          if (answer.error) throw new Error(`in the page: ${answer.error}`);
+          return answer.value;
+        }
+      };
       const locator = (css, { nth = null } = {}) => {
         const pick = nth === null ? "[...document.querySelectorAll(css)]" : `[document.querySelectorAll(css)[${nth}]].filter(Boolean)`;
         const onAll = (body) => inPage(`(css, arg) => { const els = ${pick}; ${body} }`, css);
