@@ -6,6 +6,7 @@ mod common;
 
 use common::harness::*;
 use common::oracle::shop_stock;
+use pollster::block_on;
 use serde_json::json;
 use shoper_systim::engine::report::RunKind;
 use common::world::World;
@@ -186,4 +187,19 @@ fn a_product_created_in_systim_whose_answer_was_lost_is_not_created_twice() {
     run_ok(&engine, RunKind::Orders);
     assert_eq!(world.sandbox.borrow().systim.product_ids_by_code("TYLKO-SKLEP-ZAM").len(), 1, "the missing product was created twice");
     assert_eq!(marker_count(&world, 6), 1, "the order that needed it");
+}
+
+/// `addOrder` answers only the new id; the marker checks during the sends read the orders'
+/// Systim numbers, and the admin panel's badge shows the number the merchant knows.
+#[test]
+fn the_badge_of_an_order_imported_before_a_marker_check_shows_its_systim_number() {
+    let (world, engine) = setup();
+    run_ok(&engine, RunKind::Orders);
+    // The first import is followed by a check (after the 1st send).
+    let copy = systim_orders(&world).into_iter().find(|o| o["uwagi"].as_str().is_some_and(|u| u.contains(&format!("Shoper {FIRST} @")))).expect("order 1 in Systim");
+    let number = copy["numer"].as_str().expect("a Systim number").to_string();
+    assert!(!number.is_empty());
+    let badges = block_on(engine.order_badges(&[FIRST]));
+    let text = &badges[&FIRST.to_string()].text_pl;
+    assert_eq!(text, &format!("w Systim ✓ nr {number}"));
 }

@@ -214,6 +214,8 @@ struct Sending {
     sent: HashMap<u64, u64>,
     /// Another importer was seen at work: nothing more is sent this run.
     yielding: bool,
+    /// Orders this run sent whose Systim number a marker check has told (and the ledger holds).
+    numbered: BTreeSet<u64>,
 }
 
 impl Sending {
@@ -590,7 +592,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         // oldest of them was placed).
         let known = self.markers(session, &window.since).await?;
         let created = self.create_products(session, plan, tally).await;
-        let mut sending = Sending { created, known, sent: HashMap::new(), yielding: false };
+        let mut sending = Sending { created, known, sent: HashMap::new(), yielding: false, numbered: BTreeSet::new() };
         let total = plan.imports.len() as u32;
         self.progress_to(progress, Phase::ImportingOrders, 0, total).await;
         let mut next_check = 1;
@@ -607,7 +609,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 if count_due {
                     next_check *= RECHECK_FACTOR;
                 }
-                self.recheck(session, &mut sending, &plan.imports[n..], &window.run_started).await?;
+                self.recheck(session, ledger, &mut sending, &plan.imports[n..], &window.run_started).await?;
                 checked_ms = now;
             }
             match self.import_one(session, ledger, import, &sending, tally).await? {
@@ -628,7 +630,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
 
     /// Read the markers of the orders that reached Systim since this run began; copies made by
     /// another importer (not by this run, not seen before) of this run's orders stop the sends.
-    async fn recheck(&self, session: &mut Session<'_, H, C>, sending: &mut Sending, remaining: &[crate::plan::orders::OrderImport], since: &str) -> Result<(), ApiError> {
+    /// The Systim numbers of this run's imports the check reads (`addOrder` answers only the id)
+    /// go into the ledger, for the badges.
+    async fn recheck(&self, session: &mut Session<'_, H, C>, ledger: &Ledger<'_, S>, sending: &mut Sending, remaining: &[crate::plan::orders::OrderImport], since: &str) -> Result<(), Failure> {
         let Some(recent) = self.markers(session, since).await? else { return Ok(()) };
         let mut to_send = BTreeSet::new();
         for i in remaining {
@@ -644,6 +648,19 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     all.push(copy);
                 }
             }
+        }
+        for (order_id, systim_id) in &sending.sent {
+            if *systim_id == 0 || sending.numbered.contains(order_id) {
+                continue;
+            }
+            let Some(number) = known.get(order_id).and_then(|c| c.iter().find(|c| c.0 == *systim_id)).map(|c| c.1.clone()).filter(|n| !n.is_empty()) else { continue };
+            if let Some(mut e) = ledger.get(*order_id).await? {
+                if let OrderState::Imported { number: stored, .. } = &mut e.state {
+                    *stored = number;
+                    ledger.put(&e).await?;
+                }
+            }
+            sending.numbered.insert(*order_id);
         }
         Ok(())
     }
