@@ -63,6 +63,9 @@ pub enum Interruption {
     Cancelled,
     ServerError(u16),
     UnreadableAnswer,
+    /// A 429 or Systim's code 2 to a creation: it may answer the browser's own resend of a
+    /// request whose first copy was written.
+    RateLimited,
 }
 
 /// Why Shoper's `/auth` refused the WebAPI user (the `error` field of the 401).
@@ -214,6 +217,11 @@ impl ApiError {
     }
 
     /// Whether the same call may succeed later without the user changing anything.
+    /// A write whose outcome is unknown (it may have happened, even twice).
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, ApiError::OutcomeUnknown { .. })
+    }
+
     pub fn is_transient(&self) -> bool {
         use ApiError::*;
         match self {
@@ -272,8 +280,9 @@ impl ApiError {
             Timeout { .. } => format!("{who} nie odpowiedział w wyznaczonym czasie. Spróbuj ponownie za kilka minut."),
             Cancelled { .. } => "Operacja została przerwana.".into(),
             OutcomeUnknown { cause, .. } => format!(
-                "Połączenie {with} zostało przerwane podczas zapisu ({}) i nie wiadomo, czy zapis się udał. \
+                "Zapis {} nie dostał jednoznacznej odpowiedzi ({}), więc nie wiadomo, czy się udał — ani czy nie udał się dwa razy. \
                  Program sprawdzi to sam przed ponownym wysłaniem — nie powtarzaj tej operacji ręcznie.",
+                to_pl(self.service()),
                 cause.pl()
             ),
             RateLimited { service: Service::Shoper } => "Sklep Shoper odrzuca zapytania z powodu limitu API mimo odczekania. \
@@ -361,7 +370,7 @@ impl ApiError {
             Timeout { .. } => format!("{who} did not answer in time. Try again in a few minutes."),
             Cancelled { .. } => "The operation was cancelled.".into(),
             OutcomeUnknown { cause, .. } => format!(
-                "The connection to {who} broke during a write ({}); whether it took effect is unknown. \
+                "A write to {who} got no clear answer ({}); whether it took effect (once, or twice) is unknown. \
                  It will be checked before anything is sent again.",
                 cause.en()
             ),
@@ -407,6 +416,7 @@ impl Interruption {
             Interruption::Cancelled => "operacja przerwana".into(),
             Interruption::ServerError(status) => format!("błąd serwera HTTP {status}"),
             Interruption::UnreadableAnswer => "nieczytelna odpowiedź serwera".into(),
+            Interruption::RateLimited => "odpowiedź „zbyt wiele zapytań”, która mogła dotyczyć ponowionej kopii już zapisanego żądania".into(),
         }
     }
     fn en(self) -> String {
@@ -416,6 +426,7 @@ impl Interruption {
             Interruption::Cancelled => "cancelled".into(),
             Interruption::ServerError(status) => format!("server error HTTP {status}"),
             Interruption::UnreadableAnswer => "unreadable answer".into(),
+            Interruption::RateLimited => "a rate-limit answer, which may concern a resent copy of a request already written".into(),
         }
     }
 }
@@ -455,6 +466,13 @@ fn subject_pl(service: Service) -> &'static str {
     match service {
         Service::Shoper => "Sklep Shoper",
         Service::Systim => "Systim",
+    }
+}
+
+fn to_pl(service: Service) -> &'static str {
+    match service {
+        Service::Shoper => "do sklepu Shoper",
+        Service::Systim => "do Systim",
     }
 }
 

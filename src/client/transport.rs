@@ -77,7 +77,7 @@ impl<'a, H: Http, C: Clock> Transport<'a, H, C> {
                 self.stats.rate_limited += 1;
             }
             if !safe_to_repeat(call.idempotency, &outcome) {
-                return Err(self.outcome_unknown(&result));
+                return Err(self.outcome_unknown(&result, &outcome));
             }
             match next_delay_ms(&self.policy, attempt, &outcome, self.clock.random()) {
                 Some(delay) => {
@@ -148,8 +148,13 @@ impl<'a, H: Http, C: Clock> Transport<'a, H, C> {
         }
     }
 
-    fn outcome_unknown(&self, result: &Result<HttpResponse, NetError>) -> ApiError {
-        ApiError::OutcomeUnknown { service: self.service, cause: interruption(result) }
+    fn outcome_unknown(&self, result: &Result<HttpResponse, NetError>, outcome: &Outcome) -> ApiError {
+        let cause = match outcome {
+            // A 429, or Systim's code 2 inside a 200.
+            Outcome::RateLimited { .. } => Interruption::RateLimited,
+            _ => interruption(result),
+        };
+        ApiError::OutcomeUnknown { service: self.service, cause }
     }
 }
 

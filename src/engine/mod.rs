@@ -9,6 +9,7 @@ pub mod api;
 pub mod badges;
 pub mod check;
 pub mod connection;
+mod copies;
 pub mod ledger;
 pub mod lock;
 pub(crate) mod orders;
