@@ -372,6 +372,12 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         let ledger = Ledger::new(&self.store, keys.clone());
         let mut tally = Tally::default();
+        if !dry_run {
+            match self.settle_systim_creations(&session.host, systim).await {
+                Ok(group) => section.problems.extend(group),
+                Err(e) => return Err((section, e.into())),
+            }
+        }
 
         // 1. Reconcile intents left by earlier runs (and imports that could not be checked, once
         //    the account answers `listOrders`), and look at the orders found in Systim more than
@@ -657,7 +663,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if let Some(known) = &known {
             record_copies(ledger, known, self.clock.now_ms(), false).await?;
         }
-        let created = self.create_products(session, plan, tally).await;
+        let created = self.create_products(session, plan, tally).await?;
         let mut sending = Sending { created, known, sent: HashMap::new(), yielding: false, numbered: BTreeSet::new(), unchecked: 0, unclear: Vec::new() };
         let total = plan.imports.len() as u32;
         self.progress_to(progress, Phase::ImportingOrders, 0, total).await;
@@ -856,14 +862,30 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
     }
 
-    /// Create the products the plan needs in Systim first; `None` where creation failed.
-    async fn create_products(&self, session: &mut Session<'_, H, C>, plan: &OrdersPlan, tally: &mut Tally) -> Vec<Option<u64>> {
+    /// Create the products the plan needs in Systim first; `None` where creation failed or its
+    /// outcome is unknown (the orders that need it wait). Each code is recorded before its
+    /// `addProduct` leaves: the next run's product list tells whether it was created — once, or
+    /// twice (the browser may resend a creation), which the report then names.
+    async fn create_products(&self, session: &mut Session<'_, H, C>, plan: &OrdersPlan, tally: &mut Tally) -> Result<Vec<Option<u64>>, Failure> {
         let mut ids = Vec::with_capacity(plan.products_to_create.len());
+        if plan.products_to_create.is_empty() {
+            return Ok(ids);
+        }
+        let key = ShopKeys::new(&session.host).systim_creating();
+        let mut pending: Vec<super::products::PendingCreation> = load(&self.store, &key).await?.unwrap_or_default();
+        let now = self.clock.now_ms();
+        for p in &plan.products_to_create {
+            if !pending.iter().any(|q| q.code == p.code.as_str()) {
+                pending.push(super::products::PendingCreation { code: p.code.as_str().to_string(), at_ms: now });
+            }
+        }
+        save(&self.store, &key, &pending).await?;
         for p in &plan.products_to_create {
             let form = p.to_params().into_iter().fold(Form::new(), |f, (k, v)| f.field(k, v));
             match session.systim.call("addProduct", &form).await {
                 Ok(v) => ids.push(systim_id_of(&v)),
-                Err(e) => {
+                Err(e) if certainly_not_created(&e) => {
+                    pending.retain(|q| q.code != p.code.as_str());
                     tally.held.push(custom_group(
                         "product_creation_failed",
                         ("Nie udało się utworzyć produktu w Systim", "A product could not be created in Systim"),
@@ -872,9 +894,61 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     ));
                     ids.push(None);
                 }
+                Err(e) => {
+                    tally.held.push(custom_group(
+                        "product_creation_unclear",
+                        ("Niejasna odpowiedź Systim przy tworzeniu produktu", "No clear answer from Systim to a product creation"),
+                        (
+                            "Nic nie trzeba robić: następna synchronizacja sprawdzi na liście produktów Systim, czy powstał, i nie utworzy go drugi raz; zamówienia, które go potrzebują, czekają.",
+                            "Nothing to do: the next run checks Systim's product list for it and never creates it twice; the orders that need it wait.",
+                        ),
+                        vec![entry(p.code.as_str(), e.message_pl(), e.message_en())],
+                    ));
+                    ids.push(None);
+                }
             }
         }
-        ids
+        save(&self.store, &key, &pending).await?;
+        Ok(ids)
+    }
+
+    /// Products an earlier run created in Systim (or tried to): the product list just read says
+    /// how many there are of each code. Once (or none: the creation did not happen, the plan
+    /// will create it) → forgotten; more than once → a problem naming the copies to delete (the
+    /// API has no delete), until one is left.
+    async fn settle_systim_creations(&self, host: &str, systim: &SystimRead) -> Result<Option<ProblemGroup>, StateError> {
+        let key = ShopKeys::new(host).systim_creating();
+        let pending: Vec<super::products::PendingCreation> = load(&self.store, &key).await?.unwrap_or_default();
+        if pending.is_empty() {
+            return Ok(None);
+        }
+        let mut items = Vec::new();
+        let mut kept = Vec::new();
+        for p in pending {
+            let mut ids: Vec<u64> = systim.snapshot.products.iter().filter(|sp| sp.code.as_str() == p.code).map(|sp| sp.id).collect();
+            if ids.len() > 1 {
+                ids.sort_unstable();
+                let others: Vec<String> = ids[1..].iter().map(|id| format!("id {id}")).collect();
+                items.push(entry(
+                    p.code.clone(),
+                    format!("w Systim {} razy — zostaw id {}, usuń {}", ids.len(), ids[0], others.join(", ")),
+                    format!("in Systim {} times — keep id {}, delete {}", ids.len(), ids[0], others.join(", ")),
+                ));
+                kept.push(p);
+            }
+        }
+        save(&self.store, &key, &kept).await?;
+        Ok((!items.is_empty()).then(|| {
+            custom_group(
+                "systim_product_doubled",
+                ("Produkt utworzony przez rozszerzenie jest w Systim więcej niż raz", "A product the extension created is in Systim more than once"),
+                (
+                    "Usuń w Systim wskazane kopie (zostaw najstarszą). Dopóki kod występuje dwa razy, zamówienia z tym produktem czekają. Skąd kopia: przeglądarka sama ponawia wysłanie, gdy połączenie zerwie się przed odpowiedzią serwera.",
+                    "Delete the copies named in Systim (keep the oldest). While the code is there twice, orders with this product wait. Where a copy comes from: the browser itself resends when a connection breaks before the server's answer.",
+                ),
+                items,
+            )
+        }))
     }
 
     async fn hold(&self, ledger: &Ledger<'_, S>, id: u64, reason: &str, text: (&str, &str), tally: &mut Tally) -> Result<(), StateError> {

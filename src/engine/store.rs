@@ -107,6 +107,11 @@ impl ShopKeys {
     pub fn creating(&self) -> String {
         format!("shop:{}:creating", self.host)
     }
+    /// Codes of products the order part created in Systim (or tried to) that the next product
+    /// list must confirm (see `orders`).
+    pub fn systim_creating(&self) -> String {
+        format!("shop:{}:systim_creating", self.host)
+    }
     /// Ids of imported orders found in Systim more than once (see `ledger`).
     pub fn doubled(&self) -> String {
         format!("shop:{}:doubled", self.host)
