@@ -205,3 +205,47 @@ fn the_badge_of_an_order_imported_before_a_marker_check_shows_its_systim_number(
     let text = &badges[&FIRST.to_string()].text_pl;
     assert_eq!(text, &format!("w Systim ✓ nr {number}"));
 }
+
+/// Without `listOrders` an import that got no clear answer cannot be checked: it is held for the
+/// merchant, who finds its marker in Systim and says "it is there" — recorded as imported, never
+/// sent again — or "send it again" — sent once by the next run.
+#[test]
+fn the_merchant_decides_on_an_import_that_cannot_be_checked() {
+    use shoper_systim::engine::api::{Sender, SenderKind};
+    let page = Sender { kind: SenderKind::ExtensionPage, url: "chrome-extension://x/options.html".into(), tab_id: None };
+    for (fault, decision, copies_after) in [("drop_after_commit", "in_systim", 1), ("http500", "send_again", 1)] {
+        let (world, engine) = setup();
+        configure_systim(&world, json!({"disabled_methods": ["listOrders"]}));
+        inject(&world, "systim", fault, 1, "addOrder");
+        run(&engine, RunKind::Orders, false);
+        let report = run(&engine, RunKind::Orders, false);
+        let group = report.sections[0].problems.iter().find(|g| g.reason == "import_unverifiable").expect("held for a decision");
+        assert!(group.items[0].detail_pl.contains(&format!("Shoper {FIRST} @ ")), "the marker to look for: {:?}", group.items[0]);
+        let msg = json!({"type": "resolveOrder", "orderId": FIRST, "decision": decision, "systimNumber": "ZAM/7/2026"});
+        let answer = block_on(engine.handle_message(&msg, &page)).reply;
+        assert_eq!(answer["ok"], true, "{answer}");
+        // Decided once: a second decision is refused.
+        let again = block_on(engine.handle_message(&msg, &page)).reply;
+        assert_eq!(again["error"]["code"], "not_awaiting_decision");
+        for _ in 0..2 {
+            let report = run_ok(&engine, RunKind::Orders);
+            assert!(!problem_reasons(&report).contains(&"import_unverifiable"), "{decision}: {:?}", problem_reasons(&report));
+        }
+        assert_eq!(marker_count(&world, FIRST), copies_after, "{decision}");
+        let badge = &block_on(engine.order_badges(&[FIRST]))[&FIRST.to_string()];
+        assert!(badge.text_pl.starts_with("w Systim ✓"), "{decision}: {badge:?}");
+        if decision == "in_systim" {
+            assert_eq!(badge.text_pl, "w Systim ✓ nr ZAM/7/2026");
+        }
+    }
+}
+
+/// A content script may not take the decision.
+#[test]
+fn only_the_extensions_pages_may_decide_on_an_import() {
+    use shoper_systim::engine::api::{Sender, SenderKind};
+    let (world, engine) = setup();
+    let script = Sender { kind: SenderKind::ContentScript, url: format!("{}/admin/orders", world.shop_url()), tab_id: Some(1) };
+    let msg = json!({"type": "resolveOrder", "orderId": FIRST, "decision": "send_again"});
+    assert_eq!(block_on(engine.handle_message(&msg, &script)).reply["error"]["code"], "forbidden");
+}

@@ -60,6 +60,8 @@ pub enum Message {
     SyncNow,
     OrderBadges { order_ids: Vec<u64> },
     OpenReport,
+    /// `systimNumber`: default.
+    ResolveOrder { order_id: u64, decision: super::resolve::Decision, systim_number: String },
 }
 
 /// Read as `#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]`
@@ -88,6 +90,7 @@ impl<'de> Deserialize<'de> for Message {
                 "syncNow" => Message::SyncNow,
                 "orderBadges" => Message::OrderBadges { order_ids: f.take("orderIds")? },
                 "openReport" => Message::OpenReport,
+                "resolveOrder" => Message::ResolveOrder { order_id: f.take("orderId")?, decision: f.take("decision")?, systim_number: f.take_or_default("systimNumber")? },
                 other => return Err(crate::json::Error::unknown_variant(other, KNOWN_TYPES)),
             })
         };
@@ -97,7 +100,7 @@ impl<'de> Deserialize<'de> for Message {
 
 const KNOWN_TYPES: &[&str] = &[
     "getStatus", "getConnection", "revealKeys", "saveConnection", "getSettings", "saveSettings", "testConnection", "run", "cancel", "getReport", "getHistory",
-    "exportCsv", "setAutoSync", "syncNow", "orderBadges", "openReport",
+    "exportCsv", "setAutoSync", "syncNow", "orderBadges", "openReport", "resolveOrder",
 ];
 
 impl Message {
@@ -261,6 +264,16 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             }
             Message::OrderBadges { order_ids } => Handled::reply(ok(json!({"badges": self.order_badges(&order_ids).await}))),
             Message::OpenReport => Handled { reply: ok(json!({})), effects: vec![Effect::OpenOptions { section: "report".into() }], start: None },
+            Message::ResolveOrder { order_id, decision, systim_number } => Handled::reply(match self.resolve_order(order_id, decision, &systim_number).await {
+                Ok(_) => ok(json!({"badges": self.order_badges(&[order_id]).await})),
+                Err(super::resolve::ResolveError::NotConfigured) => error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first."),
+                Err(super::resolve::ResolveError::NotAwaiting) => error(
+                    "not_awaiting_decision",
+                    "To zamówienie nie czeka na decyzję (zostało już rozstrzygnięte albo sprawdzone).",
+                    "This order is not waiting for a decision (already decided or checked).",
+                ),
+                Err(super::resolve::ResolveError::State(text)) => error("storage_error", &text, "The extension's storage refused the write; nothing was changed."),
+            }),
         }
     }
 

@@ -46,6 +46,7 @@ fn from_state(state: &OrderState) -> Badge {
                 format!("in Systim {} times: keep {kept}, delete {extra}", copies.len() + 1),
             )
         }
+        OrderState::Imported { systim_id: 0, number, .. } if number.is_empty() => badge(BadgeState::Imported, "w Systim ✓ (potwierdzone przez Ciebie)", "in Systim ✓ (confirmed by you)"),
         OrderState::Imported { systim_id, number, .. } => {
             let n = if number.is_empty() { format!("id {systim_id}") } else { format!("nr {number}") };
             badge(BadgeState::Imported, format!("w Systim ✓ {n}"), format!("in Systim ✓ {n}"))

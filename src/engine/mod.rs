@@ -15,6 +15,7 @@ pub mod lock;
 pub(crate) mod orders;
 mod products;
 pub mod report;
+pub mod resolve;
 mod run;
 pub mod session;
 mod stock;

@@ -499,7 +499,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         self.describe_skips(&plan, &mut section);
         if !unverifiable.is_empty() {
-            section.problems.push(unverifiable_group(&unverifiable));
+            section.problems.push(unverifiable_group(&unverifiable, &session.host));
         }
         match copies::doubled_group(&ledger).await {
             Ok(Some(group)) => section.problems.push(group),
@@ -1060,15 +1060,20 @@ fn deferred_group(ids: &[u64]) -> ProblemGroup {
     )
 }
 
-fn unverifiable_group(ids: &[u64]) -> ProblemGroup {
+fn unverifiable_group(ids: &[u64], host: &str) -> ProblemGroup {
     custom_group(
         "import_unverifiable",
-        ("Nie da się sprawdzić, czy zamówienie dotarło do Systim", "Cannot check whether the order reached Systim"),
+        ("Nie da się sprawdzić, czy zamówienie dotarło do Systim — zdecyduj", "Cannot check whether the order reached Systim — your decision"),
         (
-            "Konto Systim nie udostępnia listy zamówień, więc zamówienia nie wysłano ponownie. Sprawdź je w Systim i oznacz jako zaimportowane albo wyślij ponownie.",
-            "The Systim account does not offer an order list, so the order was not sent again. Check it in Systim and mark it imported or send it again.",
+            "Systim nie odpowiedział jednoznacznie, a konto nie udostępnia listy zamówień, więc rozszerzenie nie wyśle zamówienia ponownie samo. Znajdź w Systim zamówienie, którego uwagi zaczynają się od podanego znacznika, i wybierz „Jest w Systim” albo „Wyślij ponownie”.",
+            "Systim gave no clear answer and the account offers no order list, so the extension does not send the order again by itself. Look in Systim for an order whose notes start with the marker given, and choose \"It is in Systim\" or \"Send again\".",
         ),
-        ids.iter().map(|id| entry(order_ref(*id), "wstrzymane do decyzji", "held for your decision")).collect(),
+        ids.iter()
+            .map(|id| {
+                let marker = crate::plan::orders::import_marker(*id, host);
+                entry(order_ref(*id), format!("znacznik w uwagach: „{marker}”"), format!("marker in the notes: \"{marker}\""))
+            })
+            .collect(),
     )
 }
 
