@@ -7,7 +7,7 @@
 //! | `POST /__sandbox/reset` | `{"scenario":"demo", "systim_profile"?: "strict"}` | `{"ok":true}`; state, faults and log start anew (with the start-up Systim profile unless named) |
 //! | `GET /__sandbox/state` | | `{"scenario", "shoper": {...}, "systim": {...}, "faults_injected", "faults": {"injected", "by_kind", "resends_seen", "armed_429"}}` |
 //! | `POST /__sandbox/orders` | storefront order spec (see `ShoperState::place_storefront_order`) | `{"order_id": N}` |
-//! | `POST /__sandbox/faults` | `{"rules":[FaultRule…], "random": RandomFaults?, "slow_ms"?}` | `{"ok":true}` |
+//! | `POST /__sandbox/faults` | `{"rules":[RuleSpec…], "random": RandomFaults?, "slow_ms"?}` | `{"ok":true}` |
 //! | `DELETE /__sandbox/faults` | | clears rules, random faults and armed refusals (counters stay) |
 //! | `POST /__sandbox/shoper/config` | knobs (see `ShoperState::configure`) | `{"ok":true}` |
 //! | `POST /__sandbox/shoper/expire-tokens` | | every Shoper token now answers 401 |
@@ -21,7 +21,7 @@
 //! Errors answer 400 `{"error": "..."}`.
 
 use crate::catalogue::Scenario;
-use crate::faults::{fingerprint, systim_act, FaultKind, FaultRule, Faults, RandomFaults};
+use crate::faults::{fingerprint, systim_act, FaultKind, Faults, RandomFaults, RuleSpec};
 use crate::shoper::ShoperState;
 use crate::systim::config::{Profile, DEFAULT_PROFILE};
 use crate::systim::SystimState;
@@ -72,7 +72,7 @@ pub struct Sandbox {
 #[serde(deny_unknown_fields)]
 struct FaultsBody {
     #[serde(default)]
-    rules: Vec<FaultRule>,
+    rules: Vec<RuleSpec>,
     #[serde(default)]
     random: Option<RandomFaults>,
     #[serde(default)]
@@ -314,10 +314,11 @@ impl Sandbox {
                 return bad("random.rate must be within 0..1");
             }
         }
-        if let Some(e) = body.rules.iter().find_map(|r| r.check().err()) {
-            return bad(e);
-        }
-        self.faults.rules.extend(body.rules);
+        let rules = match body.rules.into_iter().map(RuleSpec::into_rule).collect::<Result<Vec<_>, _>>() {
+            Ok(rules) => rules,
+            Err(e) => return bad(e),
+        };
+        self.faults.rules.extend(rules);
         if let Some(r) = body.random {
             let rng = crate::catalogue::Rng::new(r.seed);
             self.faults.random = Some((r, rng));

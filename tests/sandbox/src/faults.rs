@@ -16,11 +16,12 @@
 //!   draw that falls on a fresh connection becomes `drop_after_commit` (logged as such).
 //! - `close_before_write` closes the connection without serving the request (nothing committed).
 //! - `reset_mid_answer` serves the request, sends the headers and half the body, then aborts.
-//! - `write_then_close_then_429` (random) or a rule's `"then": "429"` (on `write_then_close` or
-//!   `drop_after_commit`) also arms a refusal of the *resend*: the next request identical to the
-//!   dropped one (same service, method, path, query and body) within [`RESEND_WINDOW_MS`] is
-//!   answered without being served — Shoper 429 with `Retry-After`, Systim code 2 (HTTP 200) —
-//!   and logged as `resend_429`.
+//! - `write_then_close_then_429` / `drop_after_commit_then_429` (random kinds, or a rule's
+//!   `"then": "429"` on `write_then_close` / `drop_after_commit`) also arm a refusal of the
+//!   *resend*: the next request identical to the dropped one (same service, method, path, query
+//!   and body) within [`RESEND_WINDOW_MS`] is answered without being served — Shoper 429 with
+//!   `Retry-After`, Systim code 2 (HTTP 200) — and logged as `resend_429`. A random
+//!   `write_then_close_then_429` on a fresh connection becomes `drop_after_commit_then_429`.
 //!
 //! Every request identical to one whose connection closed without an answer (`Drop`/`Close`)
 //! within [`RESEND_WINDOW_MS`] is a *resend*: the log marks it and the state counts it.
@@ -56,6 +57,9 @@ pub enum FaultKind {
     /// `write_then_close`, and the resend that follows is refused (Shoper 429, Systim code 2).
     #[serde(rename = "write_then_close_then_429")]
     WriteThenCloseThen429,
+    /// `drop_after_commit`, and the resend that follows (if any) is refused.
+    #[serde(rename = "drop_after_commit_then_429")]
+    DropAfterCommitThen429,
     /// Logged only (never configured): the refusal a resend of a dropped request met.
     #[serde(rename = "resend_429", skip_deserializing)]
     Resend429,
@@ -70,11 +74,20 @@ impl FaultKind {
         [FaultKind::Http500, FaultKind::Http503, FaultKind::Http429, FaultKind::HtmlPage, FaultKind::Slow, FaultKind::DropAfterCommit];
 
     /// The faults of a browser's connection.
-    pub const NETWORK: [FaultKind; 4] = [FaultKind::WriteThenClose, FaultKind::CloseBeforeWrite, FaultKind::ResetMidAnswer, FaultKind::WriteThenCloseThen429];
+    pub const NETWORK: [FaultKind; 5] =
+        [FaultKind::WriteThenClose, FaultKind::CloseBeforeWrite, FaultKind::ResetMidAnswer, FaultKind::WriteThenCloseThen429, FaultKind::DropAfterCommitThen429];
 
     /// Whether the stand-in handles the request before the fault shows.
     pub fn commits(self) -> bool {
-        matches!(self, FaultKind::Slow | FaultKind::DropAfterCommit | FaultKind::WriteThenClose | FaultKind::ResetMidAnswer | FaultKind::WriteThenCloseThen429)
+        matches!(
+            self,
+            FaultKind::Slow | FaultKind::DropAfterCommit | FaultKind::WriteThenClose | FaultKind::ResetMidAnswer | FaultKind::WriteThenCloseThen429 | FaultKind::DropAfterCommitThen429
+        )
+    }
+
+    /// The resend of the dropped request is to be refused.
+    pub fn refuses_resend(self) -> bool {
+        matches!(self, FaultKind::WriteThenCloseThen429 | FaultKind::DropAfterCommitThen429)
     }
 
     /// Applies only to a request that is not known to be the first of its connection.
@@ -83,7 +96,7 @@ impl FaultKind {
     }
 }
 
-/// What follows a dropped answer (`"then"` of a rule).
+/// What follows a dropped answer (`"then"` of a rule in the control API).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Then {
     /// The resend is refused: Shoper 429 with `Retry-After`, Systim code 2.
@@ -101,21 +114,34 @@ pub struct FaultRule {
     /// Substring of the path (Shoper) or the `act` (Systim); empty = every call.
     #[serde(default)]
     pub matching: String,
-    /// Only on `write_then_close` and `drop_after_commit`: `"429"` refuses the resend.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+}
+
+/// A rule as `POST /__sandbox/faults` takes it: a [`FaultRule`] and, on `write_then_close` and
+/// `drop_after_commit`, `"then": "429"` (stored as the `…_then_429` kind).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub service: Service,
+    pub kind: FaultKind,
+    #[serde(default = "one")]
+    pub count: u32,
+    #[serde(default)]
+    pub matching: String,
+    #[serde(default)]
     pub then: Option<Then>,
 }
 
-impl FaultRule {
-    /// Why the rule cannot be used, if it cannot.
-    pub fn check(&self) -> Result<(), String> {
-        if self.kind == FaultKind::Resend429 {
-            return Err("resend_429 is logged, not configured".into());
-        }
-        if self.then.is_some() && !matches!(self.kind, FaultKind::WriteThenClose | FaultKind::DropAfterCommit) {
-            return Err(format!("\"then\" applies to write_then_close and drop_after_commit rules, not to {:?}", self.kind));
-        }
-        Ok(())
+impl RuleSpec {
+    /// The rule, or why it cannot be used.
+    pub fn into_rule(self) -> Result<FaultRule, String> {
+        let kind = match (self.kind, self.then) {
+            (FaultKind::Resend429, _) => return Err("resend_429 is logged, not configured".into()),
+            (kind, None) => kind,
+            (FaultKind::WriteThenClose, Some(Then::Refuse429)) => FaultKind::WriteThenCloseThen429,
+            (FaultKind::DropAfterCommit, Some(Then::Refuse429)) => FaultKind::DropAfterCommitThen429,
+            (kind, Some(_)) => return Err(format!("\"then\" applies to write_then_close and drop_after_commit rules, not to {kind:?}")),
+        };
+        Ok(FaultRule { service: self.service, kind, count: self.count, matching: self.matching })
     }
 }
 
@@ -229,7 +255,7 @@ impl Faults {
         let applies = |r: &FaultRule| r.service == service && subject.contains(&r.matching) && !(fresh && r.kind.needs_reused_connection());
         if let Some(pos) = self.rules.iter().position(applies) {
             let rule = &mut self.rules[pos];
-            let picked = Picked { kind: rule.kind, then_429: rule.then == Some(Then::Refuse429) };
+            let picked = Picked { kind: rule.kind, then_429: rule.kind.refuses_resend() };
             rule.count = rule.count.saturating_sub(1);
             if rule.count == 0 {
                 self.rules.remove(pos);
@@ -246,11 +272,14 @@ impl Faults {
         }
         let kinds: &[FaultKind] = if cfg.kinds.is_empty() { &FaultKind::DEFAULT_RANDOM } else { &cfg.kinds };
         let drawn = kinds[rng.below(kinds.len() as u64) as usize];
-        let then_429 = drawn == FaultKind::WriteThenCloseThen429;
         // On a fresh connection a browser does not resend: the close is a plain dropped answer.
-        let kind = if fresh && drawn.needs_reused_connection() { FaultKind::DropAfterCommit } else { drawn };
+        let kind = match drawn {
+            FaultKind::WriteThenClose if fresh => FaultKind::DropAfterCommit,
+            FaultKind::WriteThenCloseThen429 if fresh => FaultKind::DropAfterCommitThen429,
+            other => other,
+        };
         self.count(kind);
-        Some(Picked { kind, then_429 })
+        Some(Picked { kind, then_429: kind.refuses_resend() })
     }
 
     /// Note a request whose connection closed without an answer (resend detection), and arm the
@@ -319,9 +348,15 @@ impl Faults {
                 r.delivery = Delivery::Close;
                 r
             }
-            (FaultKind::Slow | FaultKind::DropAfterCommit | FaultKind::WriteThenClose | FaultKind::ResetMidAnswer | FaultKind::WriteThenCloseThen429, _) => {
-                unreachable!("committing faults do not replace the answer")
-            }
+            (
+                FaultKind::Slow
+                | FaultKind::DropAfterCommit
+                | FaultKind::WriteThenClose
+                | FaultKind::ResetMidAnswer
+                | FaultKind::WriteThenCloseThen429
+                | FaultKind::DropAfterCommitThen429,
+                _,
+            ) => unreachable!("committing faults do not replace the answer"),
         }
     }
 
@@ -329,7 +364,9 @@ impl Faults {
     pub fn degrade(&self, kind: FaultKind, mut resp: Response) -> Response {
         match kind {
             FaultKind::Slow => resp.delay_ms = self.slow_ms,
-            FaultKind::DropAfterCommit | FaultKind::WriteThenClose | FaultKind::WriteThenCloseThen429 => resp.delivery = Delivery::Drop,
+            FaultKind::DropAfterCommit | FaultKind::WriteThenClose | FaultKind::WriteThenCloseThen429 | FaultKind::DropAfterCommitThen429 => {
+                resp.delivery = Delivery::Drop
+            }
             FaultKind::ResetMidAnswer => resp.delivery = Delivery::Reset,
             _ => {}
         }

@@ -112,7 +112,7 @@ fn then_429_refuses_the_shoper_resend_without_serving_it() {
     let entries = log(&mut sb);
     assert_eq!((entries[1]["fault"].as_str(), entries[1]["resend"].as_bool(), entries[1]["status"].as_u64()), (Some("resend_429"), Some(true), Some(429)));
     let s = state(&mut sb);
-    assert_eq!(s["faults"]["by_kind"], json!({"write_then_close": 1, "resend_429": 1}));
+    assert_eq!(s["faults"]["by_kind"], json!({"write_then_close_then_429": 1, "resend_429": 1}), "the rule's kind says what it does");
 }
 
 #[test]
@@ -135,6 +135,7 @@ fn then_is_refused_on_kinds_that_answer_and_resend_429_cannot_be_configured() {
         json!({"rules": [{"service": "shoper", "kind": "resend_429"}]}),
         json!({"rules": [{"service": "shoper", "kind": "write_then_close", "then": "500"}]}),
         json!({"rule": [{"service": "shoper", "kind": "slow"}]}),
+        json!({"rules": [{"service": "shoper", "kind": "slow", "matchin": "x"}]}),
     ] {
         let r = control(&mut sb, "POST", "/faults", body.clone());
         assert_eq!(r.status, 400, "{body}: {}", r.body_text());
@@ -186,7 +187,7 @@ fn random_write_then_close_on_a_fresh_connection_becomes_drop_after_commit() {
     assert_eq!(systim_login(&mut sb, 2, 11).body_json()["error"]["code"], 2, "the resend is refused: the 429 was armed all the same");
     assert_eq!(systim_login(&mut sb, 3, 12).delivery, Delivery::Drop);
     let kinds: Vec<Value> = log(&mut sb).iter().map(|e| e["fault"].clone()).collect();
-    assert_eq!(kinds, [json!("drop_after_commit"), json!("resend_429"), json!("write_then_close_then_429")]);
+    assert_eq!(kinds, [json!("drop_after_commit_then_429"), json!("resend_429"), json!("write_then_close_then_429")]);
 }
 
 #[test]

@@ -1,16 +1,37 @@
-//! Systim.pl `jsonAPI.php` stand-in, exactly per `../shared/reference/systim-contract.md`.
+//! Systim.pl `jsonAPI.php` stand-in, per `../shared/reference/systim-contract.md` as corrected by
+//! `../shared/reference/systim-public-code.md` (which wins where they disagree).
 //! Contract used by `control.rs` — keep these signatures.
 //!
 //! A call goes: path check → PHP form parsing (`form`) → throttling (code 2) → `login`, or a
-//! session check (code 13; code 4 for bad legacy credentials) → the `act` table (code 1 for
-//! unknown or switched-off methods) → the method (code 6 for missing/invalid fields, code 8 for
-//! empty lists) → the envelope (`envelope`), always HTTP 200 JSON for logical outcomes.
-//! Time comes only from `now_ms`; nothing here panics on any input.
+//! session check (code 13; code 4 for bad legacy credentials) → the `act` table (an `act` the
+//! account does not have: see below) → the `refuse` knob (code 10, 16, …) → the method (code 6
+//! for missing/invalid fields, code 8 for empty lists) → the envelope (`envelope`), always HTTP
+//! 200 JSON for logical outcomes. Time comes only from `now_ms`; nothing here panics on any
+//! input.
 //!
 //! Like PHP, the body is read as parameters only with `Content-Type:
 //! application/x-www-form-urlencoded`; other methods than GET/POST answer 405, other paths 404
-//! (HTML, like a web server). An unknown `act` without a session answers 13, not 1 (the session
-//! is checked first).
+//! (HTML, like a web server). An unknown `act` without a session answers 13 (the session is
+//! checked first).
+//!
+//! # Profiles (`profile` knob; [`config::DEFAULT_PROFILE`])
+//!
+//! | | strict (Systim as public code shows it) | generous (the contract's guesses too) |
+//! |---|---|---|
+//! | methods | `login`, `listProducts`, `listVatRates`, `listPQuantities`, `listCompanies`, `addCompany`, `addProduct`, `addOrder`, `addStoreDocument` | also `listCategories`, `listStores`, `listDeliveryMethods`, `listPaymentMethods`, `listOrders` (ASSUMED) |
+//! | an `act` the account lacks | `unknown_method` (default `code6`: code 6, `fields: ["act"]`) | the same for unknown acts; a method switched off by `assumed_methods: false` / `disabled_methods` answers code 1 unless `unknown_method` is set |
+//! | `listCompanies` `nip` | ignored: the whole list | filters by digits |
+//! | `listPQuantities` row | `nazwa_produktu`, `kod_kreskowy`, `ilosc` | `id_produktu` first, then the same |
+//! | `null` `ilosc` | `null_quantities`, default the scenario's (demo: `KSI-HERB`, `KURS-PARZ`) | `null_quantities`, default none |
+//!
+//! In both: tokens are 38 hex digits; `pquantities_key` `product_id` (default) or `row` (an
+//! opaque row number); `refuse: {act: code}` answers code 10 ("Ta wersja programu nie pozwala na
+//! wykonanie tej operacji"), 16 ("Miesiąc księgowy jest zamknięty…"), 6 with `fields: ["othr"]`
+//! ("Pro only", as seen live) or any other code instead of serving `act` (nothing committed);
+//! `unknown_method: "error_page"` answers a PHP fatal-error page (`error_page_status` 200 or
+//! 500); throttling (code 2) past `throttle_per_minute`. `listProducts` keeps the contract's
+//! field names in both profiles (public code shows no other names; without codes nothing could
+//! be matched). See `docs/sandbox.md`.
 
 mod auth;
 mod catalog;
