@@ -137,6 +137,12 @@ fn the_strict_demo_has_null_quantities_and_the_knob_sets_them() {
     assert_eq!(qty(&mut st, "KSI-HERB"), Value::Null);
     assert_eq!(qty(&mut st, "KURS-PARZ"), Value::Null);
     assert_eq!(qty(&mut st, "KUB-300"), "20.00");
+    // The state says which quantities Systim withholds (what an audit must leave alone).
+    let state = st.state_json();
+    let book = st.product_ids_by_code("KSI-HERB")[0];
+    let nulls: Vec<u64> = state["null_quantities"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert!(nulls.contains(&book) && nulls.len() == 2, "{nulls:?}");
+    assert_eq!(state["products"].as_array().unwrap().iter().filter(|p| p["quantity_null"] == true).count(), 2);
     let mug = mug(&st);
     st.configure(&json!({"null_quantities": [mug]})).unwrap();
     assert_eq!(qty(&mut st, "KUB-300"), Value::Null);

@@ -80,6 +80,10 @@ enum Answer {
     Page(u16, String),
 }
 
+fn null_quantities<'a>(config: &'a Config, strict_nulls: &'a [u64]) -> &'a [u64] {
+    config.null_quantities.as_deref().unwrap_or(if config.strict() { strict_nulls } else { &[] })
+}
+
 impl SystimState {
     /// The account of a scenario in the default profile ([`config::DEFAULT_PROFILE`]).
     pub fn from_scenario(sc: &Scenario) -> Self {
@@ -151,9 +155,15 @@ impl SystimState {
         if let Some(code) = self.config.refuse.get(act) {
             return Answer::Envelope(Err(Fault::refused(*code)));
         }
-        let nulls = self.config.null_quantities.as_deref().unwrap_or(if self.config.strict() { &self.strict_nulls } else { &[] });
+        let nulls = null_quantities(&self.config, &self.strict_nulls);
         let ctx = Ctx { cfg: &self.config, now_ms, null_quantities: nulls };
         Answer::Envelope((method.run)(&mut self.data, params, &ctx))
+    }
+
+    /// The products whose `listPQuantities` `ilosc` is `null`: the knob, else the profile's
+    /// default.
+    pub fn null_quantities(&self) -> &[u64] {
+        null_quantities(&self.config, &self.strict_nulls)
     }
 
     /// How an `act` the account does not have is refused (the `unknown_method` knob, else
@@ -166,13 +176,22 @@ impl SystimState {
         }
     }
 
-    /// Full state for tests: products (with stock per store in thousandths), orders with every
-    /// field and line they were sent, contractors, warehouse documents, dictionaries, the number
+    /// Full state for tests: products (with stock per store in thousandths and `quantity_null`:
+    /// `listPQuantities` gives their `ilosc` as `null`), `null_quantities` (those products' ids),
+    /// orders with every field and line they were sent, contractors, warehouse documents, dictionaries, the number
     /// of tokens (expired ones are dropped at the next login or session check), the number of
     /// API calls and the configuration. Texts are raw (not HTML-escaped).
     pub fn state_json(&self) -> Value {
         let mut state = self.data.to_json();
+        let nulls = self.null_quantities().to_vec();
+        if let Some(products) = state.get_mut("products").and_then(Value::as_array_mut) {
+            for p in products {
+                let unknown = p["id"].as_u64().is_some_and(|id| nulls.contains(&id));
+                p["quantity_null"] = json!(unknown);
+            }
+        }
         if let Value::Object(map) = &mut state {
+            map.insert("null_quantities".into(), json!(nulls));
             map.insert("config".into(), self.config.to_json());
             map.insert("tokens".into(), json!(self.auth.token_count()));
             map.insert("calls".into(), json!(self.calls));
