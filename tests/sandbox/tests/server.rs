@@ -113,7 +113,7 @@ fn bad_arguments_exit_with_usage() {
 #[test]
 fn the_systim_profile_comes_from_the_flag_else_the_environment() {
     let srv = start(&["--scenario", "empty"]);
-    assert_eq!(srv.info["systim_profile"], "generous", "the default");
+    assert_eq!(srv.info["systim_profile"], sandbox::systim::config::DEFAULT_PROFILE.name(), "the default");
     let srv = start(&["--scenario", "empty", "--systim-profile", "strict"]);
     assert_eq!(srv.info["systim_profile"], "strict");
     let srv = start_with_env(&["--scenario", "empty"], &[("SANDBOX_SYSTIM_PROFILE", "strict")]);
