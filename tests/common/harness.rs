@@ -89,6 +89,13 @@ pub fn lean_demo_world() -> InProcess {
     in_process(Sandbox::from_scenario(scenario))
 }
 
+/// The demo world with its Systim account in `profile`, whatever `SANDBOX_SYSTIM_PROFILE` says.
+pub fn demo_world_in(profile: sandbox::systim::config::Profile) -> InProcess {
+    let world = InProcess::with_systim_profile(Sandbox::new("demo").expect("demo"), profile);
+    world.sandbox.borrow_mut().shoper.configure(&json!({"shop_url": SHOP_URL})).unwrap();
+    world
+}
+
 fn in_process(sandbox: Sandbox) -> InProcess {
     let world = InProcess::with(sandbox);
     world.sandbox.borrow_mut().shoper.configure(&json!({"shop_url": SHOP_URL})).unwrap();
