@@ -7,7 +7,7 @@ mod common;
 use common::harness::*;
 use common::oracle::shop_stock;
 use pollster::block_on;
-use serde_json::json;
+use serde_json::{json, Value};
 use shoper_systim::engine::report::RunKind;
 use common::world::World;
 use shoper_systim::mem::MemStorage;
@@ -248,4 +248,76 @@ fn only_the_extensions_pages_may_decide_on_an_import() {
     let script = Sender { kind: SenderKind::ContentScript, url: format!("{}/admin/orders", world.shop_url()), tab_id: Some(1) };
     let msg = json!({"type": "resolveOrder", "orderId": FIRST, "decision": "send_again"});
     assert_eq!(block_on(engine.handle_message(&msg, &script)).reply["error"]["code"], "forbidden");
+}
+
+/// The browser resends an `addOrder` whose kept-alive connection closed before any answer byte:
+/// one send of ours, two orders in Systim, and the answer we get is the resend's — a clean id.
+/// The check after the sends finds both copies: the order counts once, the report names the copy
+/// to delete, the badge is red; once the merchant deletes it, the next run clears the problem.
+#[test]
+fn a_copy_made_by_the_browsers_resend_is_found_reported_and_cleared_once_deleted() {
+    let (world, engine) = setup();
+    world.set_browser_like(true);
+    // The sixth order sent: past the checks after the 1st and 4th sends (the next would follow
+    // the 16th; the demo imports fewer) — only the check after the sends can see its copy in
+    // this run.
+    let w = world.clone();
+    world.after_call("act=addOrder", 5, move || inject(&w, "systim", "write_then_close", 1, "addOrder"));
+    let report = run(&engine, RunKind::Orders, false);
+    let doubled: Vec<u64> = (1..=40).filter(|id| marker_count(&world, *id) > 1).collect();
+    assert_eq!(doubled.len(), 1, "the browser's resend did not make one copy: {doubled:?}");
+    let id = doubled[0];
+    assert_eq!(world.traffic().resent, 1);
+    let group = report.sections[0].problems.iter().find(|g| g.reason == "order_doubled").expect("the copy is reported in the run that made it");
+    assert_eq!(group.items.len(), 1);
+    assert_eq!(group.items[0].reference, format!("Zamówienie {id}"));
+    let badge = &block_on(engine.order_badges(&[id]))[&id.to_string()];
+    assert!(badge.text_pl.starts_with("w Systim 2 razy: zostaw nr "), "{badge:?}");
+    // Counted once.
+    let done = report.sections[0].done.iter().filter(|e| e.reference == format!("Zamówienie {id}")).count();
+    assert_eq!(done, 1);
+    // Every later report says it again until the copy is gone.
+    let again = run(&engine, RunKind::Orders, false);
+    assert!(problem_reasons(&again).contains(&"order_doubled"));
+    // The merchant deletes the copy the report names (the newer one).
+    let copies: Vec<Value> = systim_orders(&world).into_iter().filter(|o| o["uwagi"].as_str().is_some_and(|u| u.starts_with(&format!("Shoper {id} @")))).collect();
+    let doomed = copies.iter().max_by_key(|o| o["id"].as_u64()).unwrap();
+    assert!(group.items[0].detail_pl.ends_with(&format!("usuń nr {}", doomed["numer"].as_str().unwrap())), "{:?}", group.items[0]);
+    world.control("DELETE", &format!("/systim/orders/{}", doomed["id"]), json!(null));
+    let cleared = run_ok(&engine, RunKind::Orders);
+    assert!(!problem_reasons(&cleared).contains(&"order_doubled"), "{:?}", problem_reasons(&cleared));
+    assert!(all_reasons(&cleared).contains(&"order_copies_deleted"));
+    let badge = &block_on(engine.order_badges(&[id]))[&id.to_string()];
+    assert!(badge.text_pl.starts_with("w Systim ✓"), "{badge:?}");
+    assert_orders_settled(&world);
+}
+
+/// The resend itself refused (a 429 or Systim's code 2 to the resend of a copy already written):
+/// the order is not sent again on the strength of that refusal; the check after the sends finds
+/// it, and nothing is in Systim twice.
+#[test]
+fn a_refused_resend_of_a_written_order_is_not_taken_for_a_failure_to_send() {
+    for kind in ["write_then_close_then_429", "drop_after_commit_then_429"] {
+        let (world, engine) = setup();
+        world.set_browser_like(true);
+        inject(&world, "systim", kind, 1, "addOrder");
+        run(&engine, RunKind::Orders, false);
+        assert_eq!(marker_count(&world, FIRST), 1, "{kind}");
+        for _ in 0..2 {
+            run_ok(&engine, RunKind::Orders);
+        }
+        assert_orders_settled(&world);
+    }
+}
+
+/// A connection closed before the server read the request: the browser's resend is harmless.
+#[test]
+fn a_connection_closed_before_the_write_costs_nothing() {
+    let (world, engine) = setup();
+    world.set_browser_like(true);
+    inject(&world, "systim", "close_before_write", 3, "addOrder");
+    inject(&world, "systim", "reset_mid_answer", 1, "addOrder");
+    run(&engine, RunKind::Orders, false);
+    run_ok(&engine, RunKind::Orders);
+    assert_orders_settled(&world);
 }

@@ -322,3 +322,65 @@ fn the_sandbox_answers_product_creations_and_code_look_ups_inside_bulk_like_shop
     assert_eq!(found[0].0, "KAT-00002");
     assert_eq!((page["count"].as_str(), page["pages"].as_u64()), (Some("2"), Some(1)));
 }
+
+/// The browser resends a creation `/bulk` whose kept-alive connection closed before any answer
+/// byte (every product in it written twice), or the resend meets a 429: the next call's look-up
+/// finds the copies, the newer ones are deleted, each product is in the shop once and the report
+/// says what was repaired. Nothing is retried on the strength of the 429.
+#[test]
+fn creations_the_browser_resent_are_found_and_their_copies_deleted() {
+    for kind in ["write_then_close", "write_then_close_then_429"] {
+        let world = shop_missing(200, 60, |_| {});
+        world.set_browser_like(true);
+        let engine = engine_with(&world, MemStorage::new(), Settings::default());
+        let missing: Vec<String> = codes_to_create(&world).into_iter().collect();
+        let products_before: usize = shop_code_counts(&world).values().sum();
+        let w = world.clone();
+        world.before_call("\"translations\"", 1, move || inject(&w, "shoper", kind, 1, "/webapi/rest/bulk"));
+        let report = run(&engine, RunKind::Products, false);
+        assert_eq!(world.traffic().resent, 1, "{kind}: the browser did not resend");
+        let section = products_section(&report);
+        assert_eq!((section.counts.done, section.counts.failed), (60, 0), "{kind}: {:?}", section.problems);
+        each_once(&world, &missing);
+        assert_eq!(shop_code_counts(&world).values().sum::<usize>(), products_before + 60, "{kind}");
+        if kind == "write_then_close" {
+            let repaired = refs(section, "product_copy_deleted");
+            assert_eq!(repaired.len(), 24, "{kind}: every copy of the resent call named: {repaired:?}");
+        }
+        let again = run_ok(&engine, RunKind::Products);
+        assert_eq!(products_section(&again).counts.done, 0);
+        each_once(&world, &missing);
+    }
+}
+
+/// The background dies right after a creation call the browser resent (no look-up after it in
+/// this run): the codes were recorded before the call left, and the next run that reads the
+/// catalogue deletes the copies.
+#[test]
+fn copies_left_by_a_run_that_died_after_creating_are_deleted_by_the_next() {
+    let world = shop_missing(200, 60, |_| {});
+    world.set_browser_like(true);
+    let store = MemStorage::new();
+    let engine = engine_with(&world, store.clone(), Settings::default());
+    let missing: Vec<String> = codes_to_create(&world).into_iter().collect();
+    // The first creation call is resent by the browser; the background dies at the call after
+    // it, so no look-up of this run sees the copies.
+    let w = world.clone();
+    world.before_call("\"translations\"", 1, move || {
+        inject(&w, "shoper", "write_then_close", 1, "/webapi/rest/bulk");
+        w.kill_after(1, false);
+    });
+    assert!(drive(engine.run(request(RunKind::Products))).is_none(), "the run was not cut off");
+    world.heal();
+    world.clear_hook();
+    outlive_lock(&world);
+    let counts = shop_code_counts(&world);
+    assert!(missing.iter().any(|c| counts.get(c) == Some(&2)), "no copies to repair: {counts:?}");
+    let engine = engine_resumed(&world, store);
+    let report = run_ok(&engine, RunKind::Stock);
+    let stock = report.sections.iter().find(|s| s.kind == Part::Stock).unwrap();
+    assert!(!refs(stock, "product_copy_deleted").is_empty(), "{:?}", stock.notes);
+    for code in &missing {
+        assert!(shop_code_counts(&world).get(code).copied().unwrap_or(0) <= 1, "{code} left twice");
+    }
+}

@@ -12,9 +12,9 @@
 //! copy to keep and the ones to delete, and its admin-panel badge is red. A later check that
 //! covers it and finds the extra copies gone clears the problem.
 //!
-//! Which copy is kept: the one the ledger already names (the id `addOrder` answered, or the one
-//! a reconcile found) while it exists, else the oldest (lowest id) — so two browsers that both
-//! see the copies advise the same deletion.
+//! Which copy is kept: always the oldest (lowest id) still there — not the one `addOrder`
+//! answered (after the browser's resend that is the newer copy), so that two browsers that both
+//! see the copies advise the same deletion, and the advice never changes while nothing is deleted.
 
 use super::ledger::{Ledger, LedgerEntry, OrderState, SystimCopy};
 use super::report::{custom_group, entry, ProblemGroup};
@@ -25,10 +25,9 @@ use std::collections::{BTreeSet, HashMap};
 /// Systim orders carrying this shop's markers: shop order id → every copy, in the order listed.
 pub(super) type Markers = HashMap<u64, Vec<SystimCopy>>;
 
-/// The copy to keep and the others: the one with `kept_id` while it is among `copies`, else the
-/// lowest id. `None` when there is no copy at all.
-pub(super) fn keep_one(kept_id: Option<u64>, copies: &[SystimCopy]) -> Option<(SystimCopy, Vec<SystimCopy>)> {
-    let kept = kept_id.and_then(|id| copies.iter().find(|c| c.id == id)).or_else(|| copies.iter().min_by_key(|c| c.id))?.clone();
+/// The copy to keep (the lowest id) and the others. `None` when there is no copy at all.
+pub(super) fn keep_one(copies: &[SystimCopy]) -> Option<(SystimCopy, Vec<SystimCopy>)> {
+    let kept = copies.iter().min_by_key(|c| c.id)?.clone();
     let mut others: Vec<SystimCopy> = Vec::new();
     for c in copies {
         if c.id != kept.id && !others.iter().any(|o| o.id == c.id) {
@@ -81,7 +80,7 @@ pub(super) async fn record_copies<S: Storage>(ledger: &Ledger<'_, S>, markers: &
     for order_id in many {
         let Some(mut e) = ledger.get(order_id).await? else { continue };
         let OrderState::Imported { systim_id, number, copies, .. } = &mut e.state else { continue };
-        let Some((kept, others)) = keep_one(Some(*systim_id), &markers[&order_id]) else { continue };
+        let Some((kept, others)) = keep_one(&markers[&order_id]) else { continue };
         if *copies != others || *systim_id != kept.id || (number.is_empty() && !kept.number.is_empty()) {
             *systim_id = kept.id;
             if !kept.number.is_empty() {
@@ -209,18 +208,15 @@ mod tests {
     }
 
     #[test]
-    fn the_copy_the_ledger_names_is_kept_while_it_exists() {
+    fn the_oldest_copy_is_kept() {
         let copies = [copy(12, "Z/2"), copy(11, "Z/1"), copy(13, "")];
-        let (kept, others) = keep_one(Some(12), &copies).unwrap();
-        assert_eq!((kept.id, others.iter().map(|c| c.id).collect::<Vec<_>>()), (12, vec![11, 13]));
-        // The ledger's copy was deleted by hand: the oldest is kept.
-        let (kept, others) = keep_one(Some(99), &copies).unwrap();
+        let (kept, others) = keep_one(&copies).unwrap();
         assert_eq!((kept.id, others.iter().map(|c| c.id).collect::<Vec<_>>()), (11, vec![12, 13]));
-        let (kept, others) = keep_one(None, &copies[..1]).unwrap();
+        let (kept, others) = keep_one(&copies[..1]).unwrap();
         assert_eq!((kept.id, others.len()), (12, 0));
-        assert_eq!(keep_one(Some(1), &[]), None);
+        assert_eq!(keep_one(&[]), None);
         // A copy listed twice is one copy.
-        let (_, others) = keep_one(Some(11), &[copy(11, ""), copy(12, ""), copy(12, "")]).unwrap();
+        let (_, others) = keep_one(&[copy(11, ""), copy(12, ""), copy(12, "")]).unwrap();
         assert_eq!(others.len(), 1);
     }
 }

@@ -185,7 +185,7 @@ fn stops_the_run(e: &ApiError) -> bool {
             | ApiError::SystimSessionLost
             | ApiError::Unreachable { .. }
             | ApiError::RateLimited { .. }
-            | ApiError::OutcomeUnknown { cause: Interruption::RateLimited | Interruption::ConnectionLost, .. }
+            | ApiError::OutcomeUnknown { cause: Interruption::RateLimited, .. }
     ) || matches!(e, ApiError::SystimError { code, .. } if DETERMINISTIC_REFUSALS.contains(code))
 }
 
@@ -551,7 +551,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             }
             return Ok(Settled::Unverifiable);
         };
-        let Some((kept, others)) = markers.get(&intent.order_id).and_then(|c| keep_one(None, c)) else { return Ok(Settled::Absent) };
+        let Some((kept, others)) = markers.get(&intent.order_id).and_then(|c| keep_one(c)) else { return Ok(Settled::Absent) };
         let n = others.len();
         let label = kept.label();
         // The order was written around the last attempt: copies are looked for from then on.
@@ -810,7 +810,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             _ => 0,
         };
         let lines = reserved_lines(import, created);
-        if let Some((kept, others)) = sending.known.as_ref().and_then(|k| k.get(&id)).and_then(|c| keep_one(None, c)) {
+        if let Some((kept, others)) = sending.known.as_ref().and_then(|k| k.get(&id)).and_then(|c| keep_one(c)) {
             let label = kept.label();
             self.record_imported(ledger, id, (kept, others), lines, (true, self.clock.now_ms())).await?;
             tally.done.push(entry(order_ref(id), format!("już było w Systim ({label}) — nie wysłano ponownie"), format!("already in Systim ({label}) — not sent again")));

@@ -1076,6 +1076,12 @@ mod tests {
             assert_eq!(report.counts.done, 60);
             let deleted = report.notes.iter().find(|g| g.reason == "product_copy_deleted").expect("the copies are named");
             assert!(!deleted.items.is_empty() && deleted.items.len() <= 24, "{} copies", deleted.items.len());
+            // Found by the look-up in the very next call and deleted in the one after — not left
+            // for the final look-up (the last creation call's copies are the final look-up's).
+            let first_delete = shop.calls.iter().position(|c| c.iter().any(|op| op.method == crate::io::Method::Delete)).expect("copies deleted");
+            if at < 3 {
+                assert_eq!(first_delete, at + 2, "copies of call {at} deleted in call {first_delete}");
+            }
         }
     }
 

@@ -13,6 +13,7 @@
 //! | `POST /__sandbox/shoper/expire-tokens` | | every Shoper token now answers 401 |
 //! | `POST /__sandbox/systim/config` | knobs (see `SystimState::configure`), e.g. `{"profile":"strict"}` | `{"ok":true}` |
 //! | `POST /__sandbox/systim/kill-tokens` | | a "web login": every Systim token answers code 13 |
+//! | `DELETE /__sandbox/systim/orders/{id}` | | `{"ok":true}`; the merchant deletes an order in Systim's panel (404 if none) |
 //! | `POST /__sandbox/systim/stock` | `{"product_id":1,"store_id":1,"quantity":"12.5"}` | `{"ok":true}` |
 //! | `POST /__sandbox/systim/products` | a product spec or `{"products":[spec…]}` (see `SystimState::create_products`) | `{"ids":[N…]}` |
 //! | `GET /__sandbox/log?since=N` | | `{"next": M, "entries": [LogEntry…]}` |
@@ -251,6 +252,11 @@ impl Sandbox {
                     Err(e) => bad(e),
                 },
                 Err(r) => r,
+            },
+            ("DELETE", path) if path.starts_with("/systim/orders/") => match path["/systim/orders/".len()..].parse::<u64>() {
+                Ok(id) if self.systim.delete_order(id) => ok(),
+                Ok(id) => Response::json(404, &json!({"error": format!("no Systim order {id}")})),
+                Err(_) => bad("an order id expected"),
             },
             ("GET", "/log") => {
                 let since = req.query_pairs().into_iter().find(|(k, _)| k == "since").and_then(|(_, v)| v.parse::<u64>().ok()).unwrap_or(0);

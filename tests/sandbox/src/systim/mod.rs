@@ -289,6 +289,13 @@ impl SystimState {
 
     /// Ids of the products whose `kod_produktu` is exactly `code` (traps included: duplicates,
     /// trailing spaces are not trimmed).
+    /// Delete an order, as the merchant does in Systim's panel (the API has no such method).
+    pub fn delete_order(&mut self, id: u64) -> bool {
+        let before = self.data.orders.len();
+        self.data.orders.retain(|o| o.id != id);
+        self.data.orders.len() != before
+    }
+
     pub fn product_ids_by_code(&self, code: &str) -> Vec<u64> {
         self.data.products.iter().filter(|p| p.kod_produktu == code).map(|p| p.id).collect()
     }
