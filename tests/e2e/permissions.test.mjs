@@ -5,8 +5,9 @@
 // optional permissions can be switched off, the whole cycle: the options page's Save grants the
 // access, it is withdrawn, "Zezwól na dostęp" gives it back and the Systim button returns.
 //
-// The normal build (no loopback host access at install: only `optional_host_permissions`), so the
-// access is one the merchant granted and may withdraw. Systim is reached as `localhost`, the shop
+// The `--dev-hosts-optional` build (its core accepts the loopback sandbox, but there is no host
+// access at install: only `optional_host_permissions`), so the access is one the merchant granted
+// and may withdraw. Systim is reached as `localhost`, the shop
 // as `127.0.0.1`: withdrawing the shop's origin leaves Systim's alone. The shop is the sandbox's
 // behind a pass-through that drops its permissive CORS headers, as a real shop's API need not
 // send them: only the host access lets the extension reach it, as in the field.
@@ -24,6 +25,7 @@ import { fillConnection, launchFirefox } from "./lib/firefox.mjs";
 import { byTestId, orderBadges, runFromPopup } from "./lib/flows.mjs";
 import { paths } from "./lib/paths.mjs";
 import { writableState } from "./lib/report.mjs";
+import { readWidgets } from "./lib/widgets.mjs";
 import { startSandbox } from "./lib/sandbox.mjs";
 
 const SHOP_PATTERN = "http://127.0.0.1/*";
@@ -64,10 +66,13 @@ const connectionOf = (sandbox, shopUrl) => {
   return { ...c, shopUrl, systimAccount: c.systimAccount.replace("//127.0.0.1:", "//localhost:") };
 };
 
-/** The normal build (`extension/tools/build.mjs` without `--dev-hosts`) into a temporary directory. */
+/**
+ * The build whose core accepts the loopback sandbox but whose access to it is optional
+ * (`--dev-hosts-optional`): asked for and withdrawn like a real shop's.
+ */
 function buildNormalExtension() {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "shoper-systim-dist-"));
-  execFileSync(process.execPath, [paths.builder, "--pkg", paths.pkg, "--out", out], { stdio: "pipe" });
+  execFileSync(process.execPath, [paths.builder, "--pkg", paths.pkg, "--out", out, "--dev-hosts-optional"], { stdio: "pipe" });
   return out;
 }
 
@@ -86,8 +91,11 @@ async function watchAdminPage(read, ms = 4000) {
   return seen;
 }
 
-const ADMIN_SEEN = `(() => ({ panel: document.querySelectorAll("shoper-systim-panel").length,
-  badges: document.querySelectorAll("shoper-systim-badge").length }))()`;
+/** `{panel, badges}`: whether the Systim button is on `page`, how many badges (lib/widgets.mjs). */
+const adminSeen = async (page) => {
+  const widgets = await readWidgets(page);
+  return { panel: widgets?.panel ? 1 : 0, badges: Object.keys(widgets?.badges ?? {}).length };
+};
 
 // === Chromium ==================================================================================
 
@@ -95,7 +103,7 @@ const ADMIN_SEEN = `(() => ({ panel: document.querySelectorAll("shoper-systim-pa
  * Chromium whose extension holds the sandbox's loopback origins as granted *optional* host
  * access — the state after the merchant's "Zezwól" in the options page's prompt, which headless
  * Chromium cannot answer. One profile runs the dev build first (loopback granted at install),
- * then the normal build from the same directory: Chrome keeps the access the extension had,
+ * then the optional-access build's manifest from the same directory: Chrome keeps the access the extension had,
  * now optional, which `permissions.remove` may withdraw.
  */
 async function chromiumWithGrantedAccess() {
@@ -168,7 +176,7 @@ describe("Chromium", () => {
 
   test("with access: the admin panel shows the Systim button and badges; no 'Zezwól na dostęp' on the options page or warning in the popup", async () => {
     const page = await adminPage();
-    assert.equal((await watchAdminPage(() => page.evaluate(ADMIN_SEEN))).panel, 1, "the Systim button is on the page");
+    assert.equal((await watchAdminPage(() => adminSeen(page))).panel, 1, "the Systim button is on the page");
     assert.ok(Object.keys(await orderBadges(page)).length > 0, "the orders have badges");
     await page.close();
     const fresh = await browser.open("options.html");
@@ -189,7 +197,7 @@ describe("Chromium", () => {
     assert.equal(removed, true, "the browser withdrew the access");
     assert.deepEqual((await options.evaluate(() => chrome.permissions.getAll())).origins, [SYSTIM_PATTERN]);
     const page = await adminPage();
-    assert.deepEqual(await watchAdminPage(() => page.evaluate(ADMIN_SEEN)), { panel: 0, badges: 0 });
+    assert.deepEqual(await watchAdminPage(() => adminSeen(page)), { panel: 0, badges: 0 });
     await page.close();
   });
 
@@ -256,7 +264,7 @@ describe("Firefox", () => {
   /** Opens the shop's order list in a new tab, watches it, closes it: `{panel, badges}`. */
   async function adminPageSeen({ waitForBadges = false } = {}) {
     await firefox.goto(`${shop.url}/admin/orders`, { ready: "return true;" });
-    const seen = await watchAdminPage(() => inPage(`return ${ADMIN_SEEN};`));
+    const seen = await watchAdminPage(() => adminSeen(firefox.page()));
     if (waitForBadges && seen.panel) seen.badges = Object.keys(await orderBadges(firefox.page())).length;
     await firefox.closeTab();
     return seen;
