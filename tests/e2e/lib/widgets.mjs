@@ -65,17 +65,24 @@ async function contentWorld(page) {
   return world;
 }
 
-/** What the widgets show now (`READ_WIDGETS`), or null while the content script has not run. */
-export async function readWidgets(page) {
-  if (typeof page.widgets === "function") return page.widgets(); // Firefox (WebDriver)
+/**
+ * Evaluates `expression` in the content script's world of a Chromium page (by value); null while
+ * the script has not run there (or its world went with a navigation).
+ */
+export async function inContentWorld(page, expression) {
   const world = await contentWorld(page);
   const contextId = [...world.contexts.keys()].at(-1);
   if (contextId === undefined) return null;
   const { result, exceptionDetails } = await world.cdp
-    .send("Runtime.evaluate", { expression: `${READ_WIDGETS}((el) => chrome.dom.openOrClosedShadowRoot(el))`, contextId, returnByValue: true })
+    .send("Runtime.evaluate", { expression, contextId, returnByValue: true })
     .catch((e) => ({ exceptionDetails: { text: String(e) } }));
-  if (exceptionDetails) return null; // the world went with a navigation
-  return result.value;
+  return exceptionDetails ? null : result.value;
+}
+
+/** What the widgets show now (`READ_WIDGETS`), or null while the content script has not run. */
+export async function readWidgets(page) {
+  if (typeof page.widgets === "function") return page.widgets(); // Firefox (WebDriver)
+  return inContentWorld(page, `${READ_WIDGETS}((el) => chrome.dom.openOrClosedShadowRoot(el))`);
 }
 
 /** Whether the content script's world exists in the page (Chromium): it ran there. */
