@@ -104,7 +104,9 @@ function readConnection() {
   for (const el of connectionForm.querySelectorAll("[data-field]")) {
     const field = el.dataset.field;
     const value = field === "shoperPassword" ? el.value : el.value.trim();
-    connection[field] = SECRET_FIELDS.includes(field) && value === "" ? maskFor(field) : value;
+    // an untouched key goes back as its mask; the core keeps the stored key only for its own
+    // address, and for a new one says in place that it must be typed again
+    connection[field] = SECRET_FIELDS.includes(field) && value === "" ? storedMasks[field] ?? "" : value;
   }
   return connection;
 }
