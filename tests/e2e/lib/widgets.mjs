@@ -74,7 +74,7 @@ export async function inContentWorld(page, expression) {
   const contextId = [...world.contexts.keys()].at(-1);
   if (contextId === undefined) return null;
   const { result, exceptionDetails } = await world.cdp
-    .send("Runtime.evaluate", { expression, contextId, returnByValue: true })
+    .send("Runtime.evaluate", { expression, contextId, returnByValue: true, awaitPromise: true })
     .catch((e) => ({ exceptionDetails: { text: String(e) } }));
   return exceptionDetails ? null : result.value;
 }
