@@ -25,6 +25,7 @@ import { fillConnection, launchFirefox } from "./lib/firefox.mjs";
 import { byTestId, orderBadges, runFromPopup } from "./lib/flows.mjs";
 import { paths } from "./lib/paths.mjs";
 import { writableState } from "./lib/report.mjs";
+import { trapServer } from "./lib/servers.mjs";
 import { readWidgets } from "./lib/widgets.mjs";
 import { startSandbox } from "./lib/sandbox.mjs";
 
@@ -228,6 +229,16 @@ describe("Chromium", () => {
     await byTestId(opened, "permission-fix").waitFor({ state: "visible" });
     await opened.close();
   });
+
+  test("saving the connection on other addresses gives back the access granted for the old ones", async () => {
+    assert.deepEqual((await options.evaluate(() => chrome.permissions.getAll())).origins, [SYSTIM_PATTERN]);
+    // both services now on 127.0.0.1: the access to localhost is not used any more
+    const moved = { ...connectionOf(sandbox, shop.url), systimAccount: sandbox.info.systim };
+    const saved = await send(options, { type: "saveConnection", connection: moved });
+    assert.ok(saved.ok, JSON.stringify(saved.error));
+    assert.deepEqual(saved.hostPermissions, [SHOP_PATTERN]);
+    await until(async () => (await options.evaluate(() => chrome.permissions.getAll())).origins.length === 0, { what: "the old grant given back" });
+  });
 });
 
 // === Firefox ===================================================================================
@@ -312,5 +323,52 @@ describe("Firefox", () => {
       return s.panel ? s : null;
     }, { timeout: 20_000, what: "the Systim button on a freshly loaded admin page" });
     assert.ok(seen.badges > 0, "with the badges");
+  });
+
+  test("a shop address that `new URL` reads as another host asks for no access to that host", async () => {
+    await firefox.goto(firefox.url("options.html"));
+    const before = await grantedOrigins();
+    await fillConnection(firefox, { ...connectionOf(sandbox, shop.url), shopUrl: "https://sklep.example.pl@evil.example/" });
+    const error = await until(() => inPage(`return document.querySelector('[data-error-for="shopUrl"]').textContent;`), { what: "the address refused" });
+    assert.match(error, /loginu ani hasła|credentials/);
+    assert.deepEqual(await grantedOrigins(), before, "no access asked for evil.example (the old page parsing would have)");
+  });
+
+  test("a refused access prompt stops 'Sprawdź połączenie' with a message; nothing is sent", async () => {
+    const trap = await trapServer();
+    try {
+      assert.equal(await inPage("return browser.permissions.remove({ origins: [args[0]] });", SHOP_PATTERN), true);
+      await firefox.chrome(`Services.prefs.setBoolPref("extensions.webextOptionalPermissionPrompts", true);`);
+      await firefox.goto(firefox.url("options.html"));
+      await until(() => inPage(`return !document.querySelector('[data-testid="test-connection"]').disabled;`), { what: "the page ready" });
+      for (const [id, value] of Object.entries({ "shop-url": trap.url, "shoper-password": "Haslo-Dla-Nowego-Sklepu" })) {
+        await firefox.type(`[data-testid="${id}"]`, value);
+      }
+      await firefox.click('[data-testid="test-connection"]');
+      // the browser's prompt for 127.0.0.1: "Nie zezwalaj"
+      await until(() => firefox.chrome(`
+        const note = PopupNotifications.getNotification("addon-webext-permissions", gBrowser.selectedBrowser);
+        if (!note) return false;
+        note.secondaryActions[0].callback();
+        PopupNotifications.remove(note);
+        return true;`), { what: "the access prompt" });
+      const message = await until(() => inPage(`const el = document.querySelector('[data-testid="connection-message"] [data-testid="message-error"]');
+        return el && el.textContent;`), { what: "the refusal's message" });
+      assert.match(message, /bez zgody na dostęp|without access/);
+      assert.equal(await inPage(`return document.querySelectorAll('[data-testid="checks"] > li').length;`), 0, "no check ran");
+      assert.deepEqual(await grantedOrigins(), [SYSTIM_PATTERN], "nothing granted");
+      assert.deepEqual(trap.requests, [], "nothing was sent to the new address");
+    } finally {
+      await firefox.chrome(`Services.prefs.setBoolPref("extensions.webextOptionalPermissionPrompts", false);`);
+      await trap.close();
+    }
+  });
+
+  test("saving the connection on other addresses gives back the access granted for the old ones", async () => {
+    await firefox.goto(firefox.url("options.html"));
+    assert.deepEqual(await grantedOrigins(), [SYSTIM_PATTERN]);
+    // both services now on 127.0.0.1: the click asks for it, and the access to localhost goes
+    await fillConnection(firefox, { ...connectionOf(sandbox, shop.url), systimAccount: sandbox.info.systim });
+    await until(async () => JSON.stringify(await grantedOrigins()) === JSON.stringify([SHOP_PATTERN]), { what: "only 127.0.0.1 left granted" });
   });
 });

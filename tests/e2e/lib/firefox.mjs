@@ -26,7 +26,8 @@ const freePort = () =>
  * Starts geckodriver and a headless Firefox session, installs `addonPath` (the Firefox zip of
  * the build) temporarily; `prefs` are added to the profile's. Resolves to a small client:
  * `url(file)`, `goto`, `run(script, ...args)` (async: the script's last argument is the
- * callback), `type(css, text)`, `click(css)`, `clickAt(x, y)`, `page()`, `closeTab()`, `close()`.
+ * callback), `chrome(script, ...args)` (the browser's UI), `type(css, text)`, `click(css)`,
+ * `clickAt(x, y)`, `page()`, `closeTab()`, `close()`.
  */
 export async function launchFirefox({ addonPath, prefs = {}, binary = process.env.FIREFOX_BIN ?? "/usr/bin/firefox-esr" }) {
   const port = await freePort();
@@ -112,6 +113,15 @@ async function startSession(port, binary, addonPath, extraPrefs) {
       await call("POST", `${s}/window`, { handle });
       const loaded = `if (document.readyState !== 'complete') return false; ${ready}`;
       await until(() => call("POST", `${s}/execute/sync`, { script: loaded, args: [] }).catch(() => false), { what: `${url} loaded` });
+    },
+    /** Runs `script` (sync, `arguments`) in the browser's own chrome (its UI: prefs, prompts). */
+    async chrome(script, ...args) {
+      await setContext("chrome");
+      try {
+        return await call("POST", `${s}/execute/sync`, { script, args });
+      } finally {
+        await setContext("content");
+      }
     },
     /** Closes the current tab and switches to the last one left. */
     async closeTab() {
