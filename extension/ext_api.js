@@ -73,7 +73,8 @@
   // storage.local (in Firefox, a content script can) sees only ciphertext, and the key itself
   // cannot be read out of the browser. The core stores and reads plain strings as before.
   //
-  // A value stored in clear by an earlier version is encrypted on its first read. A value that
+  // A value stored in clear by an earlier version is encrypted on its first read (clear text that
+  // appears once the key exists is refused: nothing of ours wrote it). A value that
   // cannot be decrypted (the IndexedDB key was deleted, or does not fit) reads as absent: the
   // core then sees no connection and the pages ask for the keys again
   // (`storedKeysUnreadable`); the ciphertext stays until a new connection is saved.
@@ -168,7 +169,10 @@
       const stored = await rawGet(key);
       if (stored === null) return null;
       if (isCipher(stored)) return decrypt(key, stored);
-      // clear text of an earlier version: encrypted in place on this first read
+      // Clear text: an earlier version's, encrypted in place on this first read — but only before
+      // this version made its key. After that nothing of ours writes clear text, so it came from
+      // elsewhere (in Firefox a content script may write storage.local): not taken.
+      if (await storageKey({ create: false })) return null;
       await api.storage.local.set({ [key]: await encrypt(key, String(stored)) });
       return stored;
     });

@@ -51,7 +51,15 @@ describe("Chromium", () => {
     await page.close();
   });
 
-  test("a connection stored in clear by an earlier version is encrypted on its first read", async () => {
+  test("clear text written once the key exists is refused (nothing of ours wrote it)", async () => {
+    const forged = JSON.stringify({ ...env.sandbox.connection(), shopUrl: "https://obcy-sklep.example" });
+    await worker.evaluate((value) => chrome.storage.local.set({ connection: value }), forged);
+    assert.equal((await env.send({ type: "getStatus" })).configured, false, "not taken");
+    assert.equal((await storage()).connection, forged, "and not encrypted as if it were ours");
+  });
+
+  test("a connection stored in clear by an earlier version (no key made yet) is encrypted on its first read", async () => {
+    await env.options.evaluate(() => new Promise((resolve) => (indexedDB.deleteDatabase("shoper-systim-keys").onsuccess = resolve)));
     const clear = JSON.stringify({ ...env.sandbox.connection(), shoperAuth: "user" });
     await worker.evaluate((value) => chrome.storage.local.set({ connection: value }), clear);
     assert.equal((await storage()).connection, clear, "stored in clear, as before this version");
@@ -59,6 +67,7 @@ describe("Chromium", () => {
     assert.equal(status.configured, true, "read as it was");
     assert.equal(status.connection.shopUrl, env.sandbox.info.shoper);
     await until(async () => CIPHER.test((await storage()).connection), { what: "the connection encrypted in place" });
+    await runToEnd(env.send, "orders", { dryRun: true }); // the tokens, encrypted under the new key too
     assertCiphertextOnly(await storage(), env.sandbox.secrets());
   });
 
@@ -119,10 +128,12 @@ describe("Firefox", () => {
     assertCiphertextOnly(await storage(), sandbox.secrets());
   });
 
-  test("a connection stored in clear by an earlier version is encrypted on its first read", async () => {
+  test("clear text written once the key exists is refused; before it, an earlier version's is encrypted on first read", async () => {
     const clear = JSON.stringify(sandbox.connection());
     await inPage("await browser.storage.local.set({ connection: args[0] }); return true;", clear);
-    assert.equal((await send({ type: "getStatus" })).configured, true);
+    assert.equal((await send({ type: "getStatus" })).configured, false, "a content script's write is not taken");
+    await inPage(`return new Promise((resolve) => (indexedDB.deleteDatabase("shoper-systim-keys").onsuccess = () => resolve(true)));`);
+    assert.equal((await send({ type: "getStatus" })).configured, true, "an earlier version's clear text is read");
     await until(async () => CIPHER.test((await storage()).connection), { what: "the connection encrypted in place" });
     assertCiphertextOnly(await storage(), sandbox.secrets());
   });
