@@ -175,12 +175,12 @@ fn refuse_redirect(response: HttpResponse) -> Result<HttpResponse, NetError> {
     if !(300..400).contains(&response.status) || response.status == 304 {
         return Ok(response);
     }
-    let target = response.header("location").map(|l| {
-        let l = l.trim();
-        match l.split_once("://") {
-            Some((scheme, rest)) => format!("{}://{}", scheme.to_ascii_lowercase(), rest.split(['/', '?', '#']).next().unwrap_or("")),
-            None => l.split(['?', '#']).next().unwrap_or("").to_string(),
-        }
+    // An absolute target by its origin; a relative one (the same host) is not named.
+    let target = response.header("location").and_then(|l| {
+        let (scheme, rest) = l.trim().split_once("://")?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = authority.rsplit('@').next().unwrap_or(authority); // never a user:password@ part
+        Some(format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
     });
     Err(NetError::Redirected(target))
 }
