@@ -102,7 +102,7 @@ pub fn classify(status: u16, headers: &[(String, String)], now_ms: u64) -> Outco
 pub fn classify_net(err: &NetError) -> Outcome {
     match err {
         NetError::Timeout | NetError::Unreachable(_) => Outcome::Transient { retry_after_ms: None },
-        NetError::Aborted => Outcome::Permanent,
+        NetError::Aborted | NetError::Redirected(_) => Outcome::Permanent,
     }
 }
 

@@ -165,6 +165,7 @@ pub mod kit {
         let wire = Wire { world: world.clone(), rules: Rc::default() };
         let store = Store::default();
         let engine = Engine::new(wire.clone(), store.clone(), world.clock.clone());
+        engine.set_dev_hosts(true); // the in-process sandbox is at loopback addresses
         let mut settings = demo_settings(&world);
         edit(&mut settings);
         block_on(engine.save_connection(connection(&world))).expect("the demo connection is valid");

@@ -2,7 +2,7 @@
 //! messages in, replies and effects out, as plain JSON values. Pure: the browser boundary only
 //! converts values and starts the runs this module asks for.
 
-use super::connection::{permission_pattern, Connection};
+use super::connection::{admin_patterns, is_admin_page, permission_pattern, Connection};
 use super::report::{self, Outcome, Part, Report, RunKind, RunSummary};
 use super::run::{RunError, RunRequest};
 use super::store::{load, save};
@@ -117,9 +117,14 @@ pub enum Effect {
     ClearAlarm { name: String },
     Badge { text: String, color: String },
     Notify { id: String, title: String, message: String },
-    RegisterContentScript { origin: String },
+    /// The admin-panel script for the configured shop, on exactly these match patterns
+    /// (`/admin` and `/admin/*` of its origin: [`admin_patterns`]).
+    RegisterContentScript { origin: String, matches: Vec<String> },
     UnregisterContentScript,
     OpenOptions { section: String },
+    /// Host access the merchant granted for addresses the connection no longer uses is given
+    /// back: every granted host permission but these match patterns (and those of the manifest).
+    KeepHostAccess { origins: Vec<String> },
 }
 
 /// A handled message: the reply, effects, and possibly a run the boundary must start (in the
@@ -217,9 +222,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             SenderKind::ExtensionPage => true,
             SenderKind::Other => false,
             SenderKind::ContentScript => {
-                let Ok(origin) = self.connection().await.shop_origin() else { return false };
-                let on_admin = sender.url.strip_prefix(origin.as_str()).is_some_and(|rest| rest.starts_with("/admin"));
-                on_admin && message.allowed_from_content_script()
+                let Ok(origin) = self.connection().await.shop_origin_for(self.host_rules()) else { return false };
+                is_admin_page(&origin, &sender.url) && message.allowed_from_content_script()
             }
         }
     }
@@ -231,9 +235,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             Message::RevealKeys => Handled::reply(ok(json!({"connection": self.connection().await.view(true)}))),
             Message::SaveConnection { connection } => match self.save_connection(connection).await {
                 Ok(saved) => {
-                    let patterns: Vec<String> = [saved.shop_origin().ok(), saved.systim_origin().ok()].into_iter().flatten().map(|o| permission_pattern(&o)).collect();
+                    let patterns = saved.host_permissions(self.host_rules());
                     let mut h = Handled::reply(ok(json!({"connection": saved.view(false), "hostPermissions": patterns})));
                     h.effects = self.standing_effects().await;
+                    h.effects.push(Effect::KeepHostAccess { origins: patterns });
                     h
                 }
                 Err(e) => Handled::reply(save_error(e)),
@@ -293,7 +298,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if self.is_running() || self.progress().await.is_some() {
             return Handled::reply(busy());
         }
-        if !self.connection().await.is_configured() {
+        if !self.connection().await.is_configured(self.host_rules()) {
             return Handled::reply(error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first."));
         }
         let run_id = self.new_run_id();
@@ -336,13 +341,13 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let settings = self.settings().await;
         let conn = self.connection().await;
         let mut effects = Vec::new();
-        if settings.auto_sync && conn.is_configured() {
+        if settings.auto_sync && conn.is_configured(self.host_rules()) {
             effects.push(Effect::Alarm { name: AUTO_ALARM.into(), period_minutes: settings.interval_minutes.max(1) });
         } else {
             effects.push(Effect::ClearAlarm { name: AUTO_ALARM.into() });
         }
-        match conn.shop_origin() {
-            Ok(origin) => effects.push(Effect::RegisterContentScript { origin }),
+        match conn.shop_origin_for(self.host_rules()) {
+            Ok(origin) => effects.push(Effect::RegisterContentScript { matches: admin_patterns(&origin), origin }),
             Err(_) => effects.push(Effect::UnregisterContentScript),
         }
         let problems = report::history(&self.store).await.first().map_or(0, |r| r.problems);
@@ -365,9 +370,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
 
     /// A page of the shop's admin panel was opened: sync now (at most once a minute).
     pub async fn on_admin_page(&self, url: &str) -> Option<(String, RunRequest)> {
-        let origin = self.connection().await.shop_origin().ok()?;
-        let rest = url.strip_prefix(origin.as_str())?;
-        if !rest.starts_with("/admin") || !self.settings().await.auto_sync {
+        let origin = self.connection().await.shop_origin_for(self.host_rules()).ok()?;
+        if !is_admin_page(&origin, url) || !self.settings().await.auto_sync {
             return None;
         }
         let last: u64 = load(&self.store, LAST_AUTO_KEY).await.unwrap_or(None).unwrap_or(0);
@@ -401,8 +405,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let history = report::history(&self.store).await;
         let last = |p| last_with(&history, p).cloned();
         json!({
-            "configured": conn.is_configured(),
+            "configured": conn.is_configured(self.host_rules()),
             "connection": conn.view(false),
+            "hostPermissions": conn.host_permissions(self.host_rules()),
             "autoSync": self.auto_sync_view(&settings).await,
             "running": self.progress().await,
             "lastRuns": {"orders": last(Part::Orders), "stock": last(Part::Stock), "products": last(Part::Products)},
@@ -413,7 +418,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// Systim products as a Shoper product-import CSV file.
     pub async fn export_csv(&self) -> Value {
         let conn = self.connection().await;
-        if !conn.is_configured() {
+        if !conn.is_configured(self.host_rules()) {
             return error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first.");
         }
         let settings = self.settings().await;

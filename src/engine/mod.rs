@@ -21,6 +21,7 @@ pub mod session;
 mod stock;
 pub mod store;
 
+use crate::client::address::HostRules;
 use crate::io::{Clock, Http, Storage};
 use crate::settings::Settings;
 use connection::{Connection, FieldError};
@@ -74,6 +75,7 @@ pub struct Engine<H, S, C> {
     running: Cell<bool>,
     on_progress: RefCell<Option<Box<dyn Fn(&Progress)>>>,
     last_progress_write: Cell<u64>,
+    hosts: Cell<HostRules>,
 }
 
 impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
@@ -86,7 +88,19 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             running: Cell::new(false),
             on_progress: RefCell::new(None),
             last_progress_write: Cell::new(0),
+            hosts: Cell::new(HostRules::SHIPPED),
         }
+    }
+
+    /// Accept the loopback machine (the sandbox) as an address: a `--dev-hosts` build (the
+    /// background passes the build's flag to `init_core`) and the native tests. Off by default.
+    pub fn set_dev_hosts(&self, on: bool) {
+        self.hosts.set(if on { HostRules::DEV } else { HostRules::SHIPPED });
+    }
+
+    /// The addresses this build accepts.
+    pub fn host_rules(&self) -> HostRules {
+        self.hosts.get()
     }
 
     /// Be told about progress as it happens (besides the copy in storage).
@@ -111,14 +125,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         load(&self.store, CONNECTION_KEY).await.unwrap_or(None).unwrap_or_default()
     }
 
-    /// Validate and store the connection; secrets sent back masked keep their stored values.
+    /// Validate and store the connection; secrets sent back masked keep their stored values
+    /// while their addresses stay the same ([`Connection::accept`]).
     pub async fn save_connection(&self, incoming: Connection) -> Result<Connection, SaveError> {
         let stored = self.connection().await;
-        let merged = incoming.merged_with_stored(&stored);
-        let errors = merged.validate();
-        if !errors.is_empty() {
-            return Err(SaveError::Invalid(errors));
-        }
+        let merged = incoming.accept(&stored, self.host_rules()).map_err(SaveError::Invalid)?;
         save(&self.store, CONNECTION_KEY, &merged).await.map_err(SaveError::State)?;
         if merged != stored {
             // Sessions opened with the old credentials must not outlive them.

@@ -162,7 +162,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             return Err(RunError::Busy(String::new()));
         }
         let conn = self.connection().await;
-        let problems = conn.validate();
+        let problems = conn.validate(self.host_rules());
         if !problems.is_empty() {
             return Err(RunError::NotConfigured(problems));
         }

@@ -56,7 +56,7 @@ pub fn demo_settings<W: World>(world: &W) -> Settings {
 
 /// An engine on `world` with its own storage, connected and configured with `settings`.
 pub fn engine_with<W: World>(world: &W, store: MemStorage, settings: Settings) -> EngineOn<W> {
-    let engine = Engine::new(world.clone(), store, world.clock().clone());
+    let engine = engine_resumed(world, store);
     block_on(async {
         engine.save_connection(connection(world)).await.expect("connection");
         engine.save_settings(settings).await.expect("settings");
@@ -67,7 +67,9 @@ pub fn engine_with<W: World>(world: &W, store: MemStorage, settings: Settings) -
 /// A fresh engine on storage an earlier engine left (a restarted background): nothing is saved
 /// into it first.
 pub fn engine_resumed<W: World>(world: &W, store: MemStorage) -> EngineOn<W> {
-    Engine::new(world.clone(), store, world.clock().clone())
+    let engine = Engine::new(world.clone(), store, world.clock().clone());
+    engine.set_dev_hosts(true); // the in-process sandbox is at loopback addresses
+    engine
 }
 
 pub fn engine_on<W: World>(world: &W, store: MemStorage) -> EngineOn<W> {
