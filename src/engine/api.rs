@@ -481,6 +481,12 @@ mod tests {
         SyncNow,
         OrderBadges { order_ids: Vec<u64> },
         OpenReport,
+        ResolveOrder {
+            order_id: u64,
+            decision: super::super::resolve::Decision,
+            #[serde(default)]
+            systim_number: String,
+        },
     }
 
     #[test]
@@ -508,6 +514,9 @@ mod tests {
             json!({"type": "orderBadges", "orderIds": [1, 2]}),
             json!({"type": "orderBadges", "orderIds": [-1]}),
             json!({"type": "orderBadges", "order_ids": [1]}),
+            json!({"type": "resolveOrder", "orderId": 3, "decision": "in_systim"}),
+            json!({"type": "resolveOrder", "orderId": 3, "decision": "send_again", "systimNumber": "ZAM/1"}),
+            json!({"type": "resolveOrder", "orderId": 3, "decision": "later"}),
             json!({"type": "nope"}),
             json!({"type": 5}),
             json!({"kind": "stock"}),
