@@ -5,7 +5,7 @@ use super::connection::{Connection, ShoperAuthKind};
 use super::session::Session;
 use super::Engine;
 use crate::client::error::ApiError;
-use crate::client::{AuthFailure, Service};
+use crate::client::AuthFailure;
 use crate::io::{Clock, Http, Storage};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -191,22 +191,42 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         checks.push(ok("systim_reachable", "Systim odpowiada", "Systim answers"));
         checks.push(ok("systim_login", "Logowanie do Systim działa", "Logging in to Systim works"));
-        let mut missing: Vec<String> = Vec::new();
-        for act in crate::client::systim::assumed::ASSUMED_METHODS {
-            let params = crate::client::form::Form::new();
-            if let Err(ApiError::SystimUnknownMethod { .. }) = session.systim.list(act, &params).await {
-                missing.push(act.to_string());
+        // Every assumed method probed again (on demand: the merchant clicked), the verdicts kept
+        // for the runs of this account.
+        let now = self.clock.now_ms();
+        let mut probes = super::methods::Probes::load(&self.store, &session.systim_origin).await;
+        let mut unavailable = Vec::new();
+        for (act, _, _) in super::methods::ASSUMED {
+            let params = match *act {
+                "listOrders" => crate::client::form::Form::new().field("data_od", super::orders::ymd(now)),
+                _ => crate::client::form::Form::new(),
+            };
+            let result = session.systim.probe_list(act, &params).await;
+            let verdict = super::methods::verdict(&result);
+            probes.record(act, &verdict, now);
+            match verdict {
+                super::methods::Verdict::Available => {}
+                super::methods::Verdict::Unavailable(_) => unavailable.push(*act),
+                super::methods::Verdict::Inconclusive => checks.push(warn(
+                    &format!("systim_method_{act}"),
+                    format!("Nie udało się sprawdzić metody {act} (Systim nie odpowiedział) — sprawdź połączenie ponownie za chwilę"),
+                    format!("Could not check the method {act} (Systim did not answer) — check the connection again in a moment"),
+                )),
             }
         }
-        checks.push(if missing.is_empty() {
-            ok("systim_methods", "Konto obsługuje wszystkie potrzebne metody", "The account supports every method needed")
+        probes.save_if_changed(&self.store).await;
+        if unavailable.is_empty() {
+            checks.push(ok("systim_methods", "Konto udostępnia wszystkie metody, z których korzysta rozszerzenie", "The account offers every method the extension uses"));
         } else {
-            warn(
+            checks.push(ok(
                 "systim_methods",
-                format!("Konto nie zna metod: {} — zależne funkcje zostaną wyłączone", missing.join(", ")),
-                format!("The account does not know: {} — the features that need them are off", missing.join(", ")),
-            )
-        });
-        let _ = Service::Systim;
+                "Podstawowe metody działają; synchronizacja zamówień, stanów i produktów działa bez metod wymienionych niżej",
+                "The basic methods work; orders, stock and products sync without the methods listed below",
+            ));
+            for act in unavailable {
+                let (pl, en) = super::methods::cost(act);
+                checks.push(warn(&format!("systim_method_{act}"), format!("Konto nie udostępnia metody {act}: {pl}."), format!("The account does not offer {act}: {en}.")));
+            }
+        }
     }
 }

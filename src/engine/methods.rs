@@ -92,10 +92,15 @@ pub struct Probes {
 }
 
 impl Probes {
+    /// No verdict yet, for the account at `origin`.
+    pub fn new(origin: &str) -> Probes {
+        Probes { origin: origin.to_string(), ..Probes::default() }
+    }
+
     pub async fn load<S: Storage>(store: &S, origin: &str) -> Probes {
         match load::<Probes, _>(store, METHODS_KEY).await {
             Ok(Some(p)) if p.origin == origin => p,
-            _ => Probes { origin: origin.to_string(), ..Probes::default() },
+            _ => Probes::new(origin),
         }
     }
 
@@ -163,7 +168,7 @@ mod tests {
 
     #[test]
     fn a_verdict_is_trusted_for_a_day_and_per_account() {
-        let mut p = Probes { origin: "https://a.systim.pl".into(), ..Probes::default() };
+        let mut p = Probes::new("https://a.systim.pl");
         p.record("listOrders", &Verdict::Unavailable("systim_invalid_fields".into()), 1_000);
         p.record("listStores", &Verdict::Inconclusive, 1_000);
         assert_eq!(p.known("listOrders", 1_000 + PROBE_TTL_MS - 1), Some(false));

@@ -12,6 +12,7 @@ pub mod connection;
 mod copies;
 pub mod ledger;
 pub mod lock;
+pub mod methods;
 pub(crate) mod orders;
 mod products;
 pub mod report;

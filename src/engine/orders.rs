@@ -204,6 +204,15 @@ fn stop_if_fatal(e: ApiError) -> Result<(), Failure> {
     }
 }
 
+/// What a marker check gave.
+enum Check {
+    Markers(Markers),
+    /// The account has no `listOrders` (refused now or recorded so).
+    Unavailable,
+    /// No answer that says anything (throttled, no connection): nothing is concluded this run.
+    Inconclusive(ApiError),
+}
+
 /// How an intent left by an earlier run was settled.
 enum Settled {
     /// Found in Systim by its marker.
@@ -323,6 +332,8 @@ fn order_ref(id: u64) -> String {
 /// What the run did, for the section.
 #[derive(Default)]
 struct Tally {
+    /// A marker check got no answer that says anything: no send this run.
+    check_failed: Option<ApiError>,
     done: Vec<Entry>,
     held: Vec<ProblemGroup>,
     failed: u32,
@@ -401,10 +412,19 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             };
             let since = unsettled.iter().map(|e| e.updated_ms).chain(doubled_since).min().unwrap_or(0).saturating_sub(DAY_MS);
             let markers = match self.markers(session, &ymd(since)).await {
-                Ok(m) => m,
-                Err(e) => return Err((section, e.into())),
+                Check::Markers(m) => Some(m),
+                Check::Unavailable => None,
+                Check::Inconclusive(e) => {
+                    // Nothing is concluded: the intents stay intents (never sent, never held for
+                    // a decision on the strength of a check that did not happen).
+                    tally.check_failed = Some(e);
+                    None
+                }
             };
-            for intent in &unsettled {
+            if tally.check_failed.is_some() {
+                unverifiable.extend(unsettled.iter().filter(|e| matches!(e.state, OrderState::Unverifiable { .. })).map(|e| e.order_id));
+            }
+            for intent in unsettled.iter().filter(|_| tally.check_failed.is_none()) {
                 match self.reconcile(&ledger, intent, markers.as_ref()).await {
                     Ok(Settled::Imported(done)) => tally.done.push(done),
                     Ok(Settled::Absent) => {
@@ -469,6 +489,17 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 section.notes.push(deferred_group(ids));
             }
         }
+        if let Some(e) = &tally.check_failed {
+            section.notes.push(custom_group(
+                "marker_check_failed",
+                ("Nie udało się sprawdzić zamówień w Systim — wysyłanie odłożono", "Could not check the orders in Systim — the sends were put off"),
+                (
+                    "Nic nie trzeba robić: zamówienia zostaną sprawdzone i wysłane przy następnej synchronizacji, każde raz.",
+                    "Nothing to do: the orders are checked and sent on the next run, each once.",
+                ),
+                vec![entry("listOrders", e.message_pl(), e.message_en())],
+            ));
+        }
         if tally.throttled {
             section.notes.push(custom_group(
                 "systim_throttled_sends",
@@ -518,13 +549,21 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
     }
 
-    /// Systim orders dated `from` (`YYYY-MM-DD`) or later with this shop's markers, `None` when
-    /// the account has no `listOrders`.
-    async fn markers(&self, session: &mut Session<'_, H, C>, from: &str) -> Result<Option<Markers>, ApiError> {
-        let result = match session.systim.list_orders(Some(from), None).await {
-            Ok(v) => v,
-            Err(ApiError::SystimUnknownMethod { .. }) => return Ok(None),
-            Err(e) => return Err(e),
+    /// Systim orders dated `from` (`YYYY-MM-DD`) or later with this shop's markers. `listOrders`
+    /// is an assumed method ([`super::methods`]): known to be absent on this account → not
+    /// called; refused now → recorded as absent; no answer that says anything → inconclusive.
+    async fn markers(&self, session: &mut Session<'_, H, C>, from: &str) -> Check {
+        let now = self.clock.now_ms();
+        if session.probes.known("listOrders", now) == Some(false) {
+            return Check::Unavailable;
+        }
+        let result = session.systim.list_orders(Some(from), None).await;
+        let verdict = super::methods::verdict(&result);
+        session.probes.record("listOrders", &verdict, now);
+        let result = match (result, verdict) {
+            (Ok(v), _) => v,
+            (Err(_), super::methods::Verdict::Unavailable(_)) => return Check::Unavailable,
+            (Err(e), _) => return Check::Inconclusive(e),
         };
         let (orders, _) = dsys::orders(&result);
         let mut map: Markers = HashMap::new();
@@ -535,7 +574,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 }
             }
         }
-        Ok(Some(map))
+        Check::Markers(map)
     }
 
     /// Settle one intent (or an import that could not be checked before) from the markers:
@@ -659,7 +698,17 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         // Another browser may have imported some of these already (at any time since the
         // oldest of them was placed).
-        let known = self.markers(session, &window.since).await?;
+        if tally.check_failed.is_some() {
+            return Ok(Vec::new());
+        }
+        let known = match self.markers(session, &window.since).await {
+            Check::Markers(m) => Some(m),
+            Check::Unavailable => None,
+            Check::Inconclusive(e) => {
+                tally.check_failed = Some(e);
+                return Ok(Vec::new());
+            }
+        };
         if let Some(known) = &known {
             record_copies(ledger, known, self.clock.now_ms(), false).await?;
         }
@@ -757,7 +806,15 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// this run's imports the check reads (`addOrder` answers only the id) go into the ledger,
     /// for the badges.
     async fn recheck(&self, session: &mut Session<'_, H, C>, ledger: &Ledger<'_, S>, sending: &mut Sending, remaining: &[crate::plan::orders::OrderImport], since: &str) -> Result<(), Failure> {
-        let Some(recent) = self.markers(session, since).await? else { return Ok(()) };
+        let recent = match self.markers(session, since).await {
+            Check::Markers(m) => m,
+            Check::Unavailable => return Ok(()),
+            // Another browser cannot be ruled out: no more sends this run (the rest waits).
+            Check::Inconclusive(_) => {
+                sending.yielding = true;
+                return Ok(());
+            }
+        };
         sending.unchecked = 0;
         let mut to_send = BTreeSet::new();
         for i in remaining {
