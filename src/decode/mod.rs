@@ -14,12 +14,15 @@
 
 pub mod lenient;
 pub mod shoper;
+pub mod stream;
 pub mod systim;
 
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
-mod testkit;
+mod systim_before;
+#[cfg(test)]
+pub(crate) mod testkit;
 
 use crate::domain::VatRate;
 use lenient::WireError;
@@ -72,7 +75,7 @@ pub(crate) struct Kind {
 
 /// Where a record sits in its list: the position, and the key when the list was an object.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct At<'a> {
+pub struct At<'a> {
     pub pos: usize,
     pub key: Option<&'a str>,
 }
@@ -143,6 +146,7 @@ impl<'a> Rec<'a> {
     }
 
     /// The same record under another label (when the kind alone does not say enough).
+    #[cfg(test)]
     pub fn relabel(mut self, label: String) -> Self {
         self.label = label;
         self

@@ -2,37 +2,60 @@
 //! `{"error":{"code":0,"message":"","fields":[]},"result":…}` where `code` may be a string,
 //! `fields` an array, an object keyed by field name, a comma-separated string or absent, and a
 //! missing `error` means success when `result` is there.
+//!
+//! The envelope is read in one pass over the text and never becomes one `Value` tree: `error` is
+//! small and is read as a `Value`; `result` goes to a seed the caller chooses — a `Value` for
+//! small answers, [`crate::decode::stream::ListSeed`] for the lists that carry a whole catalogue
+//! (record by record), [`SkipSeed`] for the judge, which needs only the code.
 
+use crate::decode::stream::{NullAware, SkipSeed};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use std::fmt;
+#[cfg(test)]
+use std::marker::PhantomData;
 
 #[derive(Clone, Debug, PartialEq)]
-pub(super) struct Envelope {
+pub(super) struct Envelope<T = Value> {
     pub code: i64,
     pub message: String,
     pub fields: Vec<String>,
-    pub result: Value,
+    pub result: T,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub(super) enum Parsed {
-    Envelope(Envelope),
+pub(super) enum Parsed<T = Value> {
+    Envelope(Envelope<T>),
     /// A PHP error page or other text.
     NotJson,
     /// JSON, but not an envelope (or cut off).
     Malformed,
 }
 
+/// The envelope with its `result` as a `Value` (small answers: a token, a new id, dictionaries).
+#[cfg(test)]
 pub(super) fn parse(body: &str) -> Parsed {
+    read(body, PhantomData::<Value>)
+}
+
+/// The envelope's code alone; `result` is checked to be JSON but not kept.
+pub(super) fn code(body: &str) -> Parsed<()> {
+    read(body, SkipSeed)
+}
+
+/// The envelope, its `result` read by `seed` as it comes.
+pub(super) fn read<'a, S: DeserializeSeed<'a>>(body: &'a str, seed: S) -> Parsed<S::Value> {
     let trimmed = body.trim();
-    let value: Value = match serde_json::from_str(trimmed) {
-        Ok(value) => value,
+    let mut de = serde_json::Deserializer::from_str(trimmed);
+    let top = Top(seed).deserialize(&mut de).and_then(|top| de.end().map(|()| top));
+    let (error, result, result_null) = match top {
+        Ok(Some(parts)) => parts,
+        Ok(None) => return Parsed::Malformed,
         Err(_) if trimmed.starts_with(['{', '[']) => return Parsed::Malformed,
         Err(_) => return Parsed::NotJson,
     };
-    let Value::Object(mut map) = value else { return Parsed::Malformed };
-    let result = map.remove("result").unwrap_or(Value::Null);
-    let envelope = match map.remove("error") {
-        None | Some(Value::Null) if !result.is_null() => Some(success(result)),
+    let envelope = match error {
+        None | Some(Value::Null) if !result_null => Some(success(result)),
         Some(Value::Object(error)) => code_of(error.get("code")).map(|code| Envelope {
             code,
             message: error.get("message").map(text_of).unwrap_or_default(),
@@ -44,7 +67,106 @@ pub(super) fn parse(body: &str) -> Parsed {
     envelope.map_or(Parsed::Malformed, Parsed::Envelope)
 }
 
-fn success(result: Value) -> Envelope {
+/// The top level: `Some((error, result, result was null or absent))` for an object, `None` for
+/// any other JSON value. Keys other than `error` and `result` are skipped; of a repeated key the
+/// last `error` and the first `result` count.
+struct Top<S>(S);
+
+type Parts<T> = Option<(Option<Value>, T, bool)>;
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Top<S> {
+    type Value = Parts<S::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for Top<S> {
+    type Value = Parts<S::Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an envelope")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut seed, mut error, mut result) = (Some(self.0), None, None);
+        while let Some(key) = map.next_key::<KeyName>()? {
+            match (key, seed.take()) {
+                (KeyName::Error, unused) => {
+                    seed = unused;
+                    error = Some(map.next_value::<Value>()?);
+                }
+                (KeyName::Result, Some(s)) => result = Some(map.next_value_seed(NullAware(s))?),
+                (_, unused) => {
+                    seed = unused;
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let (result, null) = match (result, seed) {
+            (Some(read), _) => read,
+            // No `result`: the seed reads it as `null`.
+            (None, Some(s)) => (s.deserialize(serde::de::value::UnitDeserializer::new())?, true),
+            (None, None) => unreachable!("the seed is used only for a result"),
+        };
+        Ok(Some((error, result, null)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// The top-level keys that matter.
+enum KeyName {
+    Error,
+    Result,
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for KeyName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl Visitor<'_> for KeyVisitor {
+    type Value = KeyName;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E>(self, key: &str) -> Result<KeyName, E> {
+        Ok(match key {
+            "error" => KeyName::Error,
+            "result" => KeyName::Result,
+            _ => KeyName::Other,
+        })
+    }
+}
+
+fn success<T>(result: T) -> Envelope<T> {
     Envelope { code: 0, message: String::new(), fields: Vec::new(), result }
 }
 
@@ -90,6 +212,8 @@ fn field_name(item: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decode::testkit::{any_json, record};
+    use proptest::prelude::*;
     use serde_json::json;
 
     fn envelope(body: &str) -> Envelope {
@@ -125,6 +249,126 @@ mod tests {
             assert_eq!(got, expected, "{fields}");
         }
         assert!(envelope(r#"{"error":{"code":6,"message":"m"},"result":null}"#).fields.is_empty());
+    }
+
+    /// The envelope reader before answers were read in one pass: the whole body one `Value`
+    /// tree. The oracle [`parse`] and [`code`] are checked against.
+    mod before {
+        use super::super::{Envelope, Parsed};
+        use serde_json::Value;
+
+        pub(super) fn whole(body: &str) -> Parsed {
+            let trimmed = body.trim();
+            let value: Value = match serde_json::from_str(trimmed) {
+                Ok(value) => value,
+                Err(_) if trimmed.starts_with(['{', '[']) => return Parsed::Malformed,
+                Err(_) => return Parsed::NotJson,
+            };
+            let Value::Object(mut map) = value else { return Parsed::Malformed };
+            let result = map.remove("result").unwrap_or(Value::Null);
+            let envelope = match map.remove("error") {
+                None | Some(Value::Null) if !result.is_null() => Some(success(result)),
+                Some(Value::Object(error)) => code_of(error.get("code")).map(|code| Envelope {
+                    code,
+                    message: error.get("message").map(text_of).unwrap_or_default(),
+                    fields: error.get("fields").map(fields_of).unwrap_or_default(),
+                    result,
+                }),
+                _ => None,
+            };
+            envelope.map_or(Parsed::Malformed, Parsed::Envelope)
+        }
+
+        fn success(result: Value) -> Envelope {
+            Envelope { code: 0, message: String::new(), fields: Vec::new(), result }
+        }
+
+        /// `0`, `13`, `"13"`, `" 13 "`, `13.0`; a missing code counts as 0.
+        fn code_of(code: Option<&Value>) -> Option<i64> {
+            match code {
+                None | Some(Value::Null) => Some(0),
+                Some(Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+                Some(Value::String(s)) if s.trim().is_empty() => Some(0),
+                Some(Value::String(s)) => s.trim().parse().ok(),
+                _ => None,
+            }
+        }
+
+        fn text_of(value: &Value) -> String {
+            match value {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            }
+        }
+
+        /// Field names from any of the shapes `fields` comes in.
+        fn fields_of(value: &Value) -> Vec<String> {
+            let names: Vec<String> = match value {
+                Value::Array(items) => items.iter().filter_map(field_name).collect(),
+                Value::Object(map) => map.keys().cloned().collect(),
+                Value::String(s) => s.split([',', ';']).map(str::to_string).collect(),
+                _ => Vec::new(),
+            };
+            names.into_iter().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect()
+        }
+
+        fn field_name(item: &Value) -> Option<String> {
+            match item {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                Value::Object(map) => ["field", "name", "pole"].iter().find_map(|k| map.get(*k)).and_then(Value::as_str).map(str::to_string),
+                _ => None,
+            }
+        }
+    }
+
+    /// A body from parts that may be missing, misplaced or wrong.
+    fn body() -> impl Strategy<Value = String> {
+        let error = prop_oneof![
+            record(&["code", "message", "fields"]),
+            (prop_oneof![Just(json!(0)), Just(json!("13")), Just(json!(2)), Just(json!("8")), any_json()], any_json())
+                .prop_map(|(code, fields)| json!({"code": code, "message": "Brak sesji &amp; inne", "fields": fields})),
+            any_json(),
+        ];
+        let envelope = (prop::option::of(error), prop::option::of(any_json()), any::<bool>(), any_json()).prop_map(|(error, result, result_first, extra)| {
+            let mut parts = Vec::new();
+            if let Some(e) = error {
+                parts.push(format!("\"error\":{e}"));
+            }
+            if let Some(r) = result {
+                let at = if result_first { 0 } else { parts.len() };
+                parts.insert(at, format!("\"result\":{r}"));
+            }
+            parts.push(format!("\"method\":{extra}"));
+            format!("{{{}}}", parts.join(","))
+        });
+        prop_oneof![
+            4 => envelope.clone(),
+            1 => (envelope, 0..40usize).prop_map(|(text, cut)| text.chars().take(cut).collect()),
+            1 => any_json().prop_map(|v| v.to_string()),
+            1 => "\\PC{0,40}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// One pass over the text reads what a whole tree read: the same envelope (result
+        /// included), the same "not JSON" and "malformed" — and the judge's code-only reading
+        /// agrees with both.
+        #[test]
+        fn one_pass_reads_what_the_tree_read(text in body(), padded in any::<bool>()) {
+            let text = if padded { format!(" \n{text}\t ") } else { text };
+            let old = before::whole(&text);
+            prop_assert_eq!(parse(&text), old.clone(), "{}", text);
+            let code_only = match old {
+                Parsed::Envelope(e) => Parsed::Envelope(Envelope { code: e.code, message: e.message, fields: e.fields, result: () }),
+                Parsed::NotJson => Parsed::NotJson,
+                Parsed::Malformed => Parsed::Malformed,
+            };
+            prop_assert_eq!(code(&text), code_only, "{}", text);
+        }
     }
 
     #[test]

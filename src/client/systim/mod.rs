@@ -23,9 +23,12 @@ use super::transport::{by_status, Call, Tag, Transport};
 use super::{redact, Secret, Service, Stats, TokenState};
 use crate::io::{Clock, Http, HttpResponse, Method};
 use crate::retry::{Idempotency, Outcome, RetryPolicy};
+use crate::decode::stream::{ListSeed, Records};
 use envelope::{Envelope, Parsed};
+use serde::de::{DeserializeSeed, Deserializer};
 use serde_json::Value;
 use std::fmt;
+use std::marker::PhantomData;
 
 const UNKNOWN_METHOD: i64 = 1;
 const THROTTLED: i64 = 2;
@@ -114,22 +117,7 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
 
     /// Call `act` with `params` and return `result`. `add*` methods are non-idempotent.
     pub async fn call(&mut self, act: &str, params: &Form) -> Result<Value, ApiError> {
-        let idempotency = idempotency_of(act);
-        let mut logged_in_again = false;
-        loop {
-            let token = match self.token.clone() {
-                Some(token) => token,
-                None => self.log_in().await?,
-            };
-            let form = Form::new().field("act", act).field("token", token.expose()).extend(params);
-            let envelope = self.round_trip(&form, idempotency, Tag::Plain).await?;
-            if envelope.code == SESSION_LOST && !logged_in_again {
-                self.token = None;
-                logged_in_again = true;
-                continue;
-            }
-            return self.result_of(act, envelope);
-        }
+        self.call_with(act, params, || PhantomData::<Value>).await
     }
 
     /// A list method: as [`Self::call`], but code 8 ("no data") is an empty list. The result is
@@ -141,9 +129,40 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
         }
     }
 
+    /// A list method read record by record into a sink from `make` (a whole catalogue comes in
+    /// one answer; its records are never held as one `Value` tree): each answer is read into a
+    /// fresh sink, and the sink of the answer that counts is returned. Code 8 ("no data") gives
+    /// an empty sink.
+    pub async fn list_into<R: Records>(&mut self, act: &str, params: &Form, mut make: impl FnMut() -> R) -> Result<R, ApiError> {
+        match self.call_with(act, params, || IntoSink(make())).await {
+            Err(ApiError::SystimError { code: NO_DATA, .. }) => Ok(make()),
+            other => other,
+        }
+    }
+
+    /// [`Self::call`] with `result` read by a seed from `seed` (one per answer).
+    async fn call_with<S: for<'de> DeserializeSeed<'de, Value = T>, T>(&mut self, act: &str, params: &Form, mut seed: impl FnMut() -> S) -> Result<T, ApiError> {
+        let idempotency = idempotency_of(act);
+        let mut logged_in_again = false;
+        loop {
+            let token = match self.token.clone() {
+                Some(token) => token,
+                None => self.log_in().await?,
+            };
+            let form = Form::new().field("act", act).field("token", token.expose()).extend(params);
+            let envelope = self.round_trip(&form, idempotency, Tag::Plain, seed()).await?;
+            if envelope.code == SESSION_LOST && !logged_in_again {
+                self.token = None;
+                logged_in_again = true;
+                continue;
+            }
+            return self.result_of(act, envelope);
+        }
+    }
+
     async fn log_in(&mut self) -> Result<Secret, ApiError> {
         let form = Form::new().field("act", "login").field("login", self.login.as_str()).field("pass", self.api_key.expose());
-        let envelope = self.round_trip(&form, Idempotency::Idempotent, Tag::Auth).await?;
+        let envelope = self.round_trip(&form, Idempotency::Idempotent, Tag::Auth, PhantomData::<Value>).await?;
         let result = self.result_of("login", envelope)?;
         let token = result.get("token").and_then(Value::as_str).filter(|t| !t.is_empty());
         let token = Secret::new(token.ok_or(ApiError::MalformedJson { service: Service::Systim })?);
@@ -151,8 +170,9 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
         Ok(token)
     }
 
-    /// One request through the transport (which retries code 2 and transient failures).
-    async fn round_trip(&mut self, form: &Form, idempotency: Idempotency, tag: Tag) -> Result<Envelope, ApiError> {
+    /// One request through the transport (which retries code 2 and transient failures), its
+    /// envelope read in one pass with `result` going to `seed`.
+    async fn round_trip<S: for<'de> DeserializeSeed<'de, Value = T>, T>(&mut self, form: &Form, idempotency: Idempotency, tag: Tag, seed: S) -> Result<Envelope<T>, ApiError> {
         let req = self
             .transport
             .request(Method::Post, self.endpoint.as_str())
@@ -161,7 +181,7 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
             .body(form.encode());
         let response = self.transport.exchange(&req, Call::new(idempotency, tag), judge).await?;
         let service = Service::Systim;
-        match envelope::parse(&response.body) {
+        match envelope::read(&response.body, seed) {
             Parsed::Envelope(envelope) => Ok(envelope),
             _ if response.status >= 500 => Err(ApiError::ServerError { service, status: response.status }),
             Parsed::NotJson => Err(ApiError::NotJson { service, status: response.status }),
@@ -170,7 +190,7 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
     }
 
     /// `result` on success, else the error the code stands for.
-    fn result_of(&self, act: &str, envelope: Envelope) -> Result<Value, ApiError> {
+    fn result_of<T>(&self, act: &str, envelope: Envelope<T>) -> Result<T, ApiError> {
         let secrets = [&self.api_key].into_iter().chain(self.token.as_ref()).collect::<Vec<_>>();
         let message = redact(&envelope.message, &secrets);
         let act = act.to_string();
@@ -186,6 +206,17 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
     }
 }
 
+/// A list result read into an owned sink, handed back as the seed's value.
+struct IntoSink<R>(R);
+
+impl<'de, R: Records> DeserializeSeed<'de> for IntoSink<R> {
+    type Value = R;
+    fn deserialize<D: Deserializer<'de>>(mut self, d: D) -> Result<R, D::Error> {
+        ListSeed(&mut self.0).deserialize(d)?;
+        Ok(self.0)
+    }
+}
+
 /// Creations (`add*`) must not run twice.
 fn idempotency_of(act: &str) -> Idempotency {
     if act.starts_with("add") {
@@ -196,10 +227,11 @@ fn idempotency_of(act: &str) -> Idempotency {
 }
 
 /// Systim speaks through the envelope inside a 200: code 2 is a rate limit, a page that is not
-/// an envelope is a transient server failure.
+/// an envelope is a transient server failure. Only the code is kept: `result` is checked to be
+/// JSON and skipped (a catalogue is read once, by the caller's seed).
 fn judge(response: &HttpResponse, now_ms: u64) -> Outcome {
     match by_status(response, now_ms) {
-        Outcome::Success => match envelope::parse(&response.body) {
+        Outcome::Success => match envelope::code(&response.body) {
             Parsed::Envelope(e) if e.code == THROTTLED => Outcome::RateLimited { retry_after_ms: None },
             Parsed::Envelope(_) => Outcome::Success,
             Parsed::NotJson | Parsed::Malformed => Outcome::Transient { retry_after_ms: None },
