@@ -16,6 +16,7 @@ mod planning;
 mod products;
 mod report;
 mod stock;
+mod systim;
 mod targets;
 mod world;
 
@@ -51,6 +52,11 @@ fn main() {
     let mut rows: Vec<Row> = Vec::new();
     if options.wants("planning") {
         planning::case(50_000, &mut rows);
+    }
+    if options.wants("systim") {
+        for n in options.sizes.clone().unwrap_or(vec![50_000]) {
+            systim::case(n, &mut rows);
+        }
     }
     if options.wants("stock") {
         let all = if options.quick { vec![1_000] } else { vec![1_000, 10_000, 50_000] };

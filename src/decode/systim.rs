@@ -17,7 +17,7 @@
 
 use super::lenient;
 use super::stream::{self, Records};
-use super::{by_id, decode_records, keep, lookup, At, DecodeError, DecodedList, Kind, Rec};
+use super::{by_id, decode_records, keep, lookup, At, DecodeError, DecodedList, Kind, Rec, Record};
 use crate::domain::{
     NamedId, ProductCode, SystimCategory, SystimProduct, SystimSnapshot, SystimVatRate, Warehouse,
 };
@@ -307,94 +307,40 @@ fn join_text(value: Option<&Value>) -> String {
     }
 }
 
-/// One `listPQuantities` row as read, before it is joined to a product. Public code reads only
-/// `nazwa_produktu`, `kod_kreskowy` and `ilosc` (which may be `null`); what the list's key means
-/// is unknown (probably the product id), and `id_produktu` has never been seen.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StockRow {
-    /// The row's key when the list was an object keyed by something, else `None`.
-    pub key: Option<String>,
-    /// Position in the list.
-    pub pos: usize,
+/// The fields of a product record the decoder reads.
+const PRODUCT_FIELDS: &[&str] =
+    &["id", "nazwa", "kod_produktu", "kod_kreskowy", "cena_netto", "cena_brutto", "stawka_vat", "id_kategorii", "jednostka", "rodzaj", "ukryty", "ilosc"];
+
+/// The fields of a `listPQuantities` row the decoder reads.
+const STOCK_ROW_FIELDS: &[&str] = &["id_produktu", "nazwa_produktu", "kod_kreskowy", "ilosc"];
+
+/// One `listPQuantities` row as read. Public code reads only `nazwa_produktu`, `kod_kreskowy` and
+/// `ilosc` (which may be `null`); what the list's key means is unknown (probably the product id),
+/// and `id_produktu` has never been seen.
+struct StockRow<'k> {
+    /// The row's key when the list was an object.
+    key: Option<&'k str>,
+    pos: usize,
     /// `id_produktu` when present and readable: a claim checked like the key's.
-    pub product_id: Option<u64>,
+    product_id: Option<u64>,
     /// `nazwa_produktu`, entities decoded, trimmed.
-    pub name: String,
+    name: String,
     /// `kod_kreskowy`, entities decoded, trimmed (`null` and `""` are none).
-    pub barcode: String,
+    barcode: String,
     /// `ilosc`; unset (`null`, `""`) or unreadable is no figure at all — never 0.
-    pub quantity: Result<Qty, lenient::WireError>,
+    quantity: Result<Qty, lenient::WireError>,
 }
 
-/// A row, or why it could not be read at all (not an object).
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Row {
-    Read(StockRow),
-    Unreadable(DecodeError),
-}
-
-/// One warehouse's `listPQuantities` answer, read row by row (a [`Records`] sink); the rows are
-/// joined to products by [`assemble`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoreRows {
-    pub store_id: u64,
-    rows: Vec<Row>,
-    not_a_list: Option<DecodeError>,
-}
-
-impl StoreRows {
-    pub fn new(store_id: u64) -> Self {
-        StoreRows { store_id, rows: Vec::new(), not_a_list: None }
-    }
-
-    /// The rows read (the ones that were objects), in order.
-    pub fn rows(&self) -> impl Iterator<Item = &StockRow> {
-        self.rows.iter().filter_map(|r| match r {
-            Row::Read(row) => Some(row),
-            Row::Unreadable(_) => None,
-        })
-    }
-}
-
-impl Records for StoreRows {
-    fn record(&mut self, at: At<'_>, value: &Value) {
-        let label = format!("{} {}", STOCK_ROW.name, at.describe());
-        let row = match Rec::root(value, &label, true) {
-            Ok(rec) => Row::Read(StockRow {
-                key: at.key.map(str::to_string),
-                pos: at.pos,
-                product_id: rec.get("id_produktu").and_then(|v| lenient::uint(v).ok().flatten()).filter(|id| *id > 0),
-                name: join_text(rec.get("nazwa_produktu")),
-                barcode: join_text(rec.get("kod_kreskowy")),
-                quantity: rec.get("ilosc").map_or(Ok(None), lenient::qty).and_then(|q| q.ok_or(lenient::WireError::Missing)),
-            }),
-            Err(e) => Row::Unreadable(e),
-        };
-        self.rows.push(row);
-    }
-
-    fn not_a_list(&mut self, found: &'static str) {
-        self.not_a_list = Some(not_a_list(&format!("listPQuantities (magazyn {})", self.store_id), found));
-    }
-}
-
-/// `listPQuantities` for warehouse `store_id` from a `Value` (see [`StoreRows`]).
-pub fn quantities(store_id: u64, result: &Value) -> StoreRows {
-    let mut rows = StoreRows::new(store_id);
-    stream::feed(result, &mut rows);
-    rows
-}
-
-/// The dictionaries a product list is decoded with. `None` means the method was not available
-/// (an ASSUMED method unknown on this account, or not read): the products decode without that
-/// information.
+/// The dictionaries and stock a product list is decoded with. `None` means the method was not
+/// available (an ASSUMED method unknown on this account, or not read): the products decode
+/// without that information.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystimDictionaries<'a> {
     pub vat_rates: Option<&'a [SystimVatRate]>,
     pub categories: Option<&'a [SystimCategory]>,
-    /// Per-warehouse stock (`listPQuantities`); `None` reads `ilosc` (simplified mode) into
+    /// `listPQuantities` per warehouse id, as sent; `None` reads `ilosc` (simplified mode) into
     /// warehouse [`SIMPLIFIED_STORE_ID`].
-    pub quantities: Option<&'a [StoreRows]>,
+    pub quantities: Option<&'a [(u64, &'a Value)]>,
 }
 
 /// What a kept product needs besides itself until its stock is known.
@@ -409,7 +355,7 @@ struct Pending {
 }
 
 /// `listProducts` read record by record (a [`Records`] sink), with VAT (via `listVatRates`) and
-/// category (via `listCategories` when available); stock comes from [`assemble`].
+/// category (via `listCategories` when available); stock comes from [`ProductsRead::join`].
 pub struct ProductRecords<'d> {
     vat_rates: HashMap<u64, &'d SystimVatRate>,
     categories: HashMap<u64, &'d SystimCategory>,
@@ -462,8 +408,10 @@ impl<'d> ProductRecords<'d> {
 }
 
 impl Records for ProductRecords<'_> {
-    fn record(&mut self, at: At<'_>, value: &Value) {
-        let (rec, id) = match Rec::open(value, &PRODUCT, at) {
+    const FIELDS: Option<&'static [&'static str]> = Some(PRODUCT_FIELDS);
+
+    fn record(&mut self, at: At<'_>, record: Record<'_>) {
+        let (rec, id) = match Rec::open(record, &PRODUCT, at) {
             Ok(opened) => opened,
             Err(e) => return self.read.errors.push(e),
         };
@@ -497,13 +445,13 @@ fn same_name(a: &str, b: &str) -> bool {
     fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
         s.split_whitespace().enumerate().flat_map(|(i, word)| (i > 0).then_some(' ').into_iter().chain(word.chars().flat_map(crate::case::to_upper)))
     }
-    folded(a).eq(folded(b))
+    a == b || folded(a).eq(folded(b))
 }
 
 /// Whether a row is the product's: at least one of name and barcode is on both sides and the
 /// same, and neither contradicts.
 fn agrees(row: &StockRow, product: &SystimProduct, barcode: &str) -> bool {
-    let name = (!row.name.is_empty() && !product.name.trim().is_empty()).then(|| same_name(&row.name, &product.name));
+    let name = (!row.name.is_empty() && !product.name.trim().is_empty()).then(|| same_name(&row.name, product.name.trim()));
     let code = (!row.barcode.is_empty() && !barcode.is_empty()).then(|| row.barcode == barcode);
     match (name, code) {
         (Some(false), _) | (_, Some(false)) | (None, None) => false,
@@ -511,9 +459,18 @@ fn agrees(row: &StockRow, product: &SystimProduct, barcode: &str) -> bool {
     }
 }
 
-/// How rows find their products: by id (the key or `id_produktu`, when the row agrees with that
-/// product), else by a barcode only one product has.
-struct Join<'p> {
+/// A list key as an id (`"12"`, `"12.00"`), if it is one.
+fn key_id(key: &str) -> Option<u64> {
+    let id = match key.parse::<u64>() {
+        Ok(id) => Some(id),
+        Err(_) => lenient::uint(&Value::String(key.to_string())).ok().flatten(),
+    };
+    id.filter(|id| *id > 0)
+}
+
+/// How stock rows find their products: by id (the key or `id_produktu`, when the row agrees with
+/// that product), else by a barcode only one product has. Made by [`ProductsRead::join`].
+pub struct Join<'p> {
     products: &'p [SystimProduct],
     pending: &'p [Pending],
     by_id: HashMap<u64, usize>,
@@ -532,25 +489,32 @@ enum Owner {
     Unknown(String),
 }
 
-impl<'p> Join<'p> {
-    fn new(read: &'p ProductsRead) -> Self {
+impl ProductsRead {
+    /// The products' index for joining stock rows to them.
+    pub fn join(&self) -> Join<'_> {
         let mut by_barcode: HashMap<&str, Option<usize>> = HashMap::new();
-        let kept = read.pending.iter().enumerate().map(|(i, p)| (Some(i), p.barcode.as_str()));
-        for (i, barcode) in kept.chain(read.left_out.iter().map(|(_, b)| (None, b.as_str()))).filter(|(_, b)| !b.is_empty()) {
+        let kept = self.pending.iter().enumerate().map(|(i, p)| (Some(i), p.barcode.as_str()));
+        for (i, barcode) in kept.chain(self.left_out.iter().map(|(_, b)| (None, b.as_str()))).filter(|(_, b)| !b.is_empty()) {
             by_barcode.entry(barcode).and_modify(|one| *one = None).or_insert(i);
         }
         Join {
-            products: &read.products,
-            pending: &read.pending,
-            by_id: read.products.iter().enumerate().map(|(i, p)| (p.id, i)).collect(),
+            products: &self.products,
+            pending: &self.pending,
+            by_id: self.products.iter().enumerate().map(|(i, p)| (p.id, i)).collect(),
             by_barcode,
-            left_out: read.left_out.iter().map(|(id, _)| (*id, ())).collect(),
+            left_out: self.left_out.iter().map(|(id, _)| (*id, ())).collect(),
         }
+    }
+}
+
+impl<'p> Join<'p> {
+    /// A sink for one warehouse's `listPQuantities`, joining each row as it is read.
+    pub fn store(&self, store_id: u64) -> StoreRows<'_, 'p> {
+        StoreRows { join: self, stock: StoreStock { store_id, figures: Vec::new(), errors: Vec::new() } }
     }
 
     fn find(&self, row: &StockRow) -> Owner {
-        let key_id = row.key.as_deref().and_then(|k| lenient::uint(&Value::String(k.to_string())).ok().flatten()).filter(|id| *id > 0);
-        let claims = [row.product_id, key_id.filter(|id| Some(*id) != row.product_id)];
+        let claims = [row.product_id, row.key.and_then(key_id).filter(|id| Some(*id) != row.product_id)];
         for id in claims.into_iter().flatten() {
             if let Some(&i) = self.by_id.get(&id) {
                 if agrees(row, &self.products[i], &self.pending[i].barcode) {
@@ -568,7 +532,7 @@ impl<'p> Join<'p> {
         }
         let by_id = match claims.into_iter().flatten().find(|id| self.by_id.contains_key(id)) {
             Some(id) => format!("produkt id {id} ma inną nazwę lub inny kod kreskowy"),
-            None => match (&row.key, row.product_id) {
+            None => match (row.key, row.product_id) {
                 (_, Some(id)) => format!("nie ma produktu id {id}"),
                 (Some(key), None) => format!("klucz „{}” nie jest identyfikatorem produktu", lenient::shown(key)),
                 (None, None) => "wiersz nie podaje identyfikatora produktu".to_string(),
@@ -583,30 +547,68 @@ impl<'p> Join<'p> {
     }
 }
 
-/// Per product: its stock entries, or the stores whose figure could not be read.
-#[derive(Default)]
-struct Stock {
-    entries: Vec<Vec<(u64, Qty)>>,
-    unreadable: Vec<Vec<u64>>,
+/// One warehouse's `listPQuantities` answer read row by row (a [`Records`] sink): every row is
+/// joined to one product as it is read, or reported by its name; only the figures are kept.
+pub struct StoreRows<'j, 'p> {
+    join: &'j Join<'p>,
+    stock: StoreStock,
 }
 
-/// Join one store's rows to the products: every row goes to one product or is reported (by its
-/// name); a product with two rows in one store, or a row without a readable figure, has no figure
-/// there.
-fn join_store(join: &Join, store: &StoreRows, stock: &mut Stock, errors: &mut Vec<DecodeError>) {
-    if let Some(e) = &store.not_a_list {
-        errors.push(e.clone());
+/// What one warehouse's rows gave: per product (by its place in the [`ProductsRead`] they were
+/// joined to) a figure, or `None` when the figure could not be read; and the rows' problems.
+#[derive(Clone, Debug)]
+pub struct StoreStock {
+    store_id: u64,
+    figures: Vec<(usize, Option<Qty>)>,
+    errors: Vec<DecodeError>,
+}
+
+impl StoreRows<'_, '_> {
+    /// The rows' figures. A product with two rows in the store has no figure there.
+    pub fn finish(mut self) -> StoreStock {
+        let store_id = self.stock.store_id;
+        let mut rows_of: HashMap<usize, u32> = HashMap::new();
+        for (i, _) in &self.stock.figures {
+            *rows_of.entry(*i).or_default() += 1;
+        }
+        let mut doubled: Vec<(usize, u32)> = rows_of.into_iter().filter(|(_, n)| *n > 1).collect();
+        if doubled.is_empty() {
+            return self.stock;
+        }
+        doubled.sort_unstable();
+        for (i, n) in &doubled {
+            let record = format!("{} {} w magazynie {store_id}", STOCK_ROW.name, self.join.products[*i].id);
+            let problem = format!("{n} wiersze stanu tego samego produktu — nie wiadomo, który jest właściwy; stanu nie wysłano");
+            self.stock.errors.push(DecodeError { record, field: super::WHOLE_RECORD.into(), problem, record_skipped: true });
+        }
+        let is_doubled = |i: usize| doubled.binary_search_by_key(&i, |(j, _)| *j).is_ok();
+        self.stock.figures.retain(|(i, _)| !is_doubled(*i));
+        self.stock.figures.extend(doubled.iter().map(|(i, _)| (*i, None)));
+        self.stock
     }
-    let store_id = store.store_id;
-    let mut rows_of: HashMap<usize, u32> = HashMap::new();
-    let mut figures: Vec<(usize, Qty)> = Vec::new();
-    for row in &store.rows {
-        let row = match row {
-            Row::Read(row) => row,
-            Row::Unreadable(e) => {
-                errors.push(e.clone());
-                continue;
-            }
+}
+
+impl Records for StoreRows<'_, '_> {
+    const FIELDS: Option<&'static [&'static str]> = Some(STOCK_ROW_FIELDS);
+
+    fn record(&mut self, at: At<'_>, record: Record<'_>) {
+        let store_id = self.stock.store_id;
+        let rec = match record {
+            Record::Value(value @ Value::Object(_)) => Rec::root(value, "", true),
+            Record::Fields(fields) => Rec::root(Record::Fields(fields), "", true),
+            Record::Value(other) => Rec::root(other, &format!("{} {}", STOCK_ROW.name, at.describe()), true),
+        };
+        let rec = match rec {
+            Ok(rec) => rec,
+            Err(e) => return self.stock.errors.push(e),
+        };
+        let row = StockRow {
+            key: at.key,
+            pos: at.pos,
+            product_id: rec.get("id_produktu").and_then(|v| lenient::uint(v).ok().flatten()).filter(|id| *id > 0),
+            name: join_text(rec.get("nazwa_produktu")),
+            barcode: join_text(rec.get("kod_kreskowy")),
+            quantity: rec.get("ilosc").map_or(Ok(None), lenient::qty).and_then(|q| q.ok_or(lenient::WireError::Missing)),
         };
         let bad_figure = |id: u64, e: &lenient::WireError| DecodeError {
             record: format!("{} {id} w magazynie {store_id}", STOCK_ROW.name),
@@ -614,82 +616,68 @@ fn join_store(join: &Join, store: &StoreRows, stock: &mut Stock, errors: &mut Ve
             problem: e.to_string(),
             record_skipped: true,
         };
-        let i = match join.find(row) {
-            Owner::Product(i) => i,
+        match self.join.find(&row) {
+            Owner::Product(i) => {
+                if let Err(e) = &row.quantity {
+                    self.stock.errors.push(bad_figure(self.join.products[i].id, e));
+                }
+                self.stock.figures.push((i, row.quantity.ok()));
+            }
             Owner::LeftOut(id) => {
                 if let Err(e) = &row.quantity {
-                    errors.push(bad_figure(id, e));
+                    self.stock.errors.push(bad_figure(id, e));
                 }
-                continue;
             }
             Owner::Unknown(problem) => {
-                let about = match (row.name.is_empty(), &row.key) {
-                    (false, _) => format!("„{}”", lenient::shown(&row.name)),
-                    (true, key) => At { pos: row.pos, key: key.as_deref() }.describe(),
+                let about = match row.name.is_empty() {
+                    false => format!("„{}”", lenient::shown(&row.name)),
+                    true => At { pos: row.pos, key: row.key }.describe(),
                 };
                 let record = format!("stan produktu Systim {about} w magazynie {store_id}");
-                errors.push(DecodeError { record, field: super::WHOLE_RECORD.into(), problem, record_skipped: true });
-                continue;
-            }
-        };
-        *rows_of.entry(i).or_default() += 1;
-        match &row.quantity {
-            Ok(q) => figures.push((i, *q)),
-            Err(e) => {
-                errors.push(bad_figure(join.products[i].id, e));
-                stock.unreadable[i].push(store_id);
+                self.stock.errors.push(DecodeError { record, field: super::WHOLE_RECORD.into(), problem, record_skipped: true });
             }
         }
     }
-    let mut doubled: Vec<(usize, u32)> = rows_of.into_iter().filter(|(_, n)| *n > 1).collect();
-    doubled.sort_unstable();
-    for (i, n) in &doubled {
-        let id = join.products[*i].id;
-        let record = format!("{} {id} w magazynie {store_id}", STOCK_ROW.name);
-        let problem = format!("{n} wiersze stanu tego samego produktu — nie wiadomo, który jest właściwy; stanu nie wysłano");
-        errors.push(DecodeError { record, field: super::WHOLE_RECORD.into(), problem, record_skipped: true });
-        if !stock.unreadable[*i].contains(&store_id) {
-            stock.unreadable[*i].push(store_id);
-        }
-    }
-    for (i, q) in figures {
-        if doubled.binary_search_by_key(&i, |(j, _)| *j).is_err() {
-            stock.entries[i].push((store_id, q));
-        }
+
+    fn not_a_list(&mut self, found: &'static str) {
+        self.stock.errors.push(not_a_list(&format!("listPQuantities (magazyn {})", self.stock.store_id), found));
     }
 }
 
-/// The products with their stock: per warehouse from `quantities` (joined by [`Join`]), else the
-/// simplified mode's own `ilosc`. Returns the products, the ids of products kept although a
-/// figure of theirs could not be read (their stock must never be pushed), and the problems — the
-/// stock rows' first (store by store), then the products' with each product's stock note after
-/// its other notes.
-fn with_stock(read: ProductsRead, quantities: Option<&[StoreRows]>) -> (DecodedList<SystimProduct>, Vec<u64>) {
+/// The products with their stock: per warehouse from `quantities` (rows joined to this very
+/// `read`), else the simplified mode's own `ilosc`. Returns the products, the ids of products kept
+/// although a figure of theirs could not be read (their stock must never be pushed), and the
+/// problems — the stock rows' first (store by store), then the products' with each product's
+/// stock note after its other notes.
+fn with_stock(read: ProductsRead, quantities: Option<&[StoreStock]>) -> (DecodedList<SystimProduct>, Vec<u64>) {
     let n = read.products.len();
-    let mut stock = Stock { entries: vec![Vec::new(); n], unreadable: vec![Vec::new(); n] };
+    let (mut entries, mut unreadable) = (vec![Vec::new(); n], vec![Vec::new(); n]);
     let mut errors = Vec::new();
-    if let Some(stores) = quantities {
-        let join = Join::new(&read);
-        for store in stores {
-            join_store(&join, store, &mut stock, &mut errors);
+    for store in quantities.unwrap_or_default() {
+        errors.extend(store.errors.iter().cloned());
+        for (i, figure) in &store.figures {
+            match figure {
+                Some(q) => entries[*i].push((store.store_id, *q)),
+                None => unreadable[*i].push(store.store_id),
+            }
         }
     }
     let ProductsRead { mut products, pending, errors: product_errors, .. } = read;
     let mut unreadable_ids = Vec::new();
     let mut notes: Vec<(usize, DecodeError)> = Vec::new();
     for (i, (product, pending)) in products.iter_mut().zip(pending).enumerate() {
-        let figure = if !stock.unreadable[i].is_empty() {
-            let list = stock.unreadable[i].iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
+        let figure = if !unreadable[i].is_empty() {
+            let list = unreadable[i].iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
             let problem = format!("nieczytelny stan w magazynie {list} — stanu nie wysłano");
             let record = format!("{} {}", PRODUCT.name, product.id);
             Err(Box::new(DecodeError { record, field: "ilosc".into(), problem, record_skipped: false }))
         } else if quantities.is_some() {
-            Ok(std::mem::take(&mut stock.entries[i]))
+            Ok(std::mem::take(&mut entries[i]))
         } else {
             pending.own.map(|q| q.map(|q| vec![(SIMPLIFIED_STORE_ID, q)]).unwrap_or_default())
         };
         match figure {
-            Ok(entries) => product.stock = entries,
+            Ok(stock) => product.stock = stock,
             Err(note) => {
                 notes.push((pending.note_at, *note));
                 unreadable_ids.push(product.id);
@@ -708,6 +696,19 @@ fn with_stock(read: ProductsRead, quantities: Option<&[StoreRows]>) -> (DecodedL
     ((products, errors), unreadable_ids)
 }
 
+/// Each warehouse's `listPQuantities` as sent, joined to `read`.
+fn stores_of(read: &ProductsRead, quantities: &[(u64, &Value)]) -> Vec<StoreStock> {
+    let join = read.join();
+    quantities
+        .iter()
+        .map(|(store_id, result)| {
+            let mut rows = join.store(*store_id);
+            stream::feed(result, &mut rows);
+            rows.finish()
+        })
+        .collect()
+}
+
 /// `listProducts` → products with VAT (via `listVatRates`), category (via `listCategories` when
 /// available) and stock per warehouse (see [`with_stock`]; the stock rows' problems come first).
 pub fn products(result: &Value, dictionaries: &SystimDictionaries) -> DecodedList<SystimProduct> {
@@ -719,7 +720,9 @@ pub fn products(result: &Value, dictionaries: &SystimDictionaries) -> DecodedLis
 pub fn products_and_unreadable_stock(result: &Value, dictionaries: &SystimDictionaries) -> (DecodedList<SystimProduct>, Vec<u64>) {
     let mut records = ProductRecords::new(dictionaries.vat_rates, dictionaries.categories);
     stream::feed(result, &mut records);
-    with_stock(records.finish(), dictionaries.quantities)
+    let read = records.finish();
+    let stores = dictionaries.quantities.map(|q| stores_of(&read, q));
+    with_stock(read, stores.as_deref())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -773,9 +776,9 @@ impl Dictionaries {
 }
 
 /// The snapshot out of what was read: the dictionaries, the products (read record by record) and
-/// each warehouse's stock rows (`None`: the simplified warehouse mode), with every problem met —
-/// the dictionaries', the stock rows', the products'.
-pub fn assemble(dictionaries: Dictionaries, products: Option<ProductsRead>, quantities: Option<&[StoreRows]>) -> (SystimSnapshot, Vec<DecodeError>) {
+/// each warehouse's stock rows joined to those products (`None`: the simplified warehouse mode),
+/// with every problem met — the dictionaries', the stock rows', the products'.
+pub fn assemble(dictionaries: Dictionaries, products: Option<ProductsRead>, quantities: Option<&[StoreStock]>) -> (SystimSnapshot, Vec<DecodeError>) {
     let Dictionaries { vat_rates, categories, stores, delivery_methods, payment_methods, mut errors } = dictionaries;
     let (products, unreadable_stock) = match products {
         Some(read) => {
@@ -805,8 +808,12 @@ pub fn snapshot(p: &SystimPayloads) -> (SystimSnapshot, Vec<DecodeError>) {
         stream::feed(result, &mut records);
         records.finish()
     });
-    let quantities: Option<Vec<StoreRows>> = p.quantities.as_ref().map(|stores| stores.iter().map(|(id, result)| quantities(*id, result)).collect());
-    assemble(dictionaries, products, quantities.as_deref())
+    let stores = match (&products, &p.quantities) {
+        (Some(read), Some(q)) => Some(stores_of(read, q)),
+        (None, Some(_)) => Some(Vec::new()),
+        (_, None) => None,
+    };
+    assemble(dictionaries, products, stores.as_deref())
 }
 
 /// `true` when an answer says the method does not exist on this account (code 1): the feature
@@ -1009,7 +1016,7 @@ mod tests {
         Dicts { vat: vat_rates(&vat_map()).0, cats: categories(&json!({"1": {"nazwa": "Domyślna"}})).0 }
     }
 
-    fn decode(result: Value, stores: Option<&[StoreRows]>) -> DecodedList<SystimProduct> {
+    fn decode(result: Value, stores: Option<&[(u64, &Value)]>) -> DecodedList<SystimProduct> {
         let d = dicts();
         products(&result, &SystimDictionaries { vat_rates: Some(&d.vat), categories: Some(&d.cats), quantities: stores })
     }
@@ -1079,9 +1086,9 @@ mod tests {
 
     #[test]
     fn per_store_quantities_replace_ilosc() {
-        let store3 = quantities(3, &json!({"12": {"nazwa_produktu": "Kubek 300 ml", "kod_kreskowy": null, "ilosc": "5,5"}}));
-        let store4 = quantities(4, &json!([{"id_produktu": 12, "nazwa_produktu": "Kubek 300 ml", "ilosc": "-2"}, {"id_produktu": "13", "nazwa_produktu": "Talerz", "ilosc": "1"}]));
-        let stores = [store3, store4];
+        let store3 = json!({"12": {"nazwa_produktu": "Kubek 300 ml", "kod_kreskowy": null, "ilosc": "5,5"}});
+        let store4 = json!([{"id_produktu": 12, "nazwa_produktu": "Kubek 300 ml", "ilosc": "-2"}, {"id_produktu": "13", "nazwa_produktu": "Talerz", "ilosc": "1"}]);
+        let stores = [(3, &store3), (4, &store4)];
         let (found, notes) = decode(json!({"12": kubek()}), Some(&stores));
         assert_eq!(found[0].stock, [(3, Qty(5_500)), (4, Qty(-2_000))]);
         // The row of a product the list does not have is reported by its name.
@@ -1095,7 +1102,8 @@ mod tests {
     #[test]
     fn an_unreadable_store_quantity_is_never_zero() {
         for bad in [json!(null), json!("x"), json!(""), json!("1e5")] {
-            let store = quantities(4, &json!({"12": {"nazwa_produktu": "Kubek 300 ml", "ilosc": bad.clone()}}));
+            let rows = json!({"12": {"nazwa_produktu": "Kubek 300 ml", "ilosc": bad.clone()}});
+            let store = (4, &rows);
             let ((found, errors), unreadable) =
                 products_and_unreadable_stock(&json!([kubek(), with(kubek(), "id", json!("13"))]), &SystimDictionaries { quantities: Some(std::slice::from_ref(&store)), ..Default::default() });
             assert_eq!(found.iter().map(|p| p.id).collect::<Vec<_>>(), [12, 13], "the product is kept");
@@ -1105,7 +1113,8 @@ mod tests {
             assert_eq!((errors[1].record.as_str(), errors[1].field.as_str(), errors[1].record_skipped), ("produkt Systim id 12", "ilosc", false));
             assert!(errors[1].problem.contains("magazynie 4"));
         }
-        let store = quantities(4, &json!({"x": {"ilosc": "1"}}));
+        let rows = json!({"x": {"ilosc": "1"}});
+        let store = (4, &rows);
         let (found, errors) = decode(json!([kubek()]), Some(std::slice::from_ref(&store)));
         assert!(found[0].stock.is_empty());
         assert_eq!((errors[0].record.as_str(), errors[0].field.as_str()), ("stan produktu Systim (klucz „x”) w magazynie 4", WHOLE_RECORD));
@@ -1193,13 +1202,14 @@ mod fuzz {
             stock in list_of(record(STOCK_FIELDS)),
             per_store in any::<bool>(),
         ) {
-            let stores = [quantities(3, &stock)];
+            let stores = [(3, &stock)];
             let dictionaries = SystimDictionaries { quantities: per_store.then_some(&stores[..]), ..SystimDictionaries::default() };
             let ((found, errors), unreadable) = products_and_unreadable_stock(&result, &dictionaries);
             assert_named(&errors);
             for product in &found {
                 // Every figure a product has came from a readable row, never from an unreadable one.
-                let readable = stores[0].rows().filter_map(|r| r.quantity.clone().ok()).collect::<Vec<_>>();
+                let rows = lenient::entries(&stock).unwrap_or_default();
+                let readable = rows.iter().filter_map(|(_, r)| r.get("ilosc").and_then(|q| lenient::qty(q).ok().flatten())).collect::<Vec<_>>();
                 for (_, q) in &product.stock {
                     prop_assert!(!per_store || readable.contains(q), "a figure from nowhere");
                 }
@@ -1260,16 +1270,22 @@ mod equivalence {
             stream::from_text(text, &mut records).expect("JSON");
             records.finish()
         });
-        let quantities: Option<Vec<StoreRows>> = t.quantities.as_ref().map(|stores| {
-            stores
-                .iter()
-                .map(|(id, text)| {
-                    let mut rows = StoreRows::new(*id);
-                    stream::from_text(text, &mut rows).expect("JSON");
-                    rows
-                })
-                .collect()
-        });
+        let quantities: Option<Vec<StoreStock>> = match (&products, &t.quantities) {
+            (Some(read), Some(stores)) => {
+                let join = read.join();
+                Some(
+                    stores
+                        .iter()
+                        .map(|(id, text)| {
+                            let mut rows = join.store(*id);
+                            stream::from_text(text, &mut rows).expect("JSON");
+                            rows.finish()
+                        })
+                        .collect(),
+                )
+            }
+            _ => None,
+        };
         assemble(dictionaries, products, quantities.as_deref())
     }
 

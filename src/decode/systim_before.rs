@@ -2,6 +2,7 @@
 //! (`decode::stream`) and before `listPQuantities` rows were joined without `id_produktu`: each
 //! list a whole `serde_json::Value` tree, rows joined by `id_produktu` (or the key) alone. Kept
 //! for the tests only, as the oracle the streaming decoders are checked against.
+#![allow(dead_code)]
 
 use super::lenient;
 use super::systim::{categories, delivery_methods, payment_methods, stores, vat_rates, SIMPLIFIED_STORE_ID};

@@ -8,7 +8,7 @@ use crate::client::shoper::{add_page, items, next_answer, Page, Read, Rounds, Sh
 use crate::client::systim::{SystimClient, SystimConfig};
 use crate::client::{Secret, Stats, TokenState};
 use crate::decode::shoper::{self as dshop, ItemsDecoder, ShopConfig, ShopPayloads};
-use crate::decode::systim::{self as dsys, StoreRows, SystimPayloads};
+use crate::decode::systim::{self as dsys, StoreStock, SystimPayloads};
 use crate::decode::{DecodeError, DecodedList};
 use crate::domain::{ShopItem, ShopSnapshot, SystimSnapshot};
 use crate::io::{Clock, Http, Storage};
@@ -303,7 +303,7 @@ async fn read_rows<H: Http, C: Clock>(shoper: &mut ShoperClient<'_, H, C>, round
 /// Systim dictionaries and products; quantities per store when `quantities` (the stores the
 /// settings link, or every store). The dictionaries come first: the product list — a whole
 /// catalogue in one answer — is decoded against them record by record as its text is read, and
-/// each store's stock rows are kept compact until they are joined to the products.
+/// each store's stock rows are joined to those products as they are read (only the figures stay).
 async fn read_systim<H: Http, C: Clock>(systim: &mut SystimClient<'_, H, C>, settings: &Settings, quantities: bool, order_dictionaries: bool) -> Result<SystimRead, ApiError> {
     let mut unavailable = Unavailable::default();
     let vat_rates = systim.list_vat_rates().await?;
@@ -332,11 +332,13 @@ async fn read_systim<H: Http, C: Clock>(systim: &mut SystimClient<'_, H, C>, set
         ..SystimPayloads::default()
     });
     let products = systim.list_products_into(|| dictionaries.products()).await?.finish();
-    let mut per_store: Vec<StoreRows> = Vec::new();
+    let mut per_store: Vec<StoreStock> = Vec::new();
     if quantities {
+        // Each store's rows are joined to the products as they are read; only the figures stay.
+        let join = products.join();
         for store_id in stores_to_read(settings, stores.as_ref()) {
-            match optional(systim.list_pquantities_into(store_id, || StoreRows::new(store_id)).await, &mut unavailable, "listPQuantities")? {
-                Some(rows) => per_store.push(rows),
+            match optional(systim.list_pquantities_into(store_id, || join.store(store_id)).await, &mut unavailable, "listPQuantities")? {
+                Some(rows) => per_store.push(rows.finish()),
                 None => break,
             }
         }
