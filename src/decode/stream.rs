@@ -4,7 +4,8 @@
 //! streaming deserializer and hands each record to a [`Records`] sink, with where it sits (its key
 //! when the list is an object keyed by id, else its position), as soon as it is read. A sink that
 //! names the fields it reads ([`Records::FIELDS`]) gets only those (the others are skipped
-//! without being kept); a record that is not an object comes as its `Value`. The sinks are the
+//! without being kept); a record that is not an object comes as a `Value` of its kind (all such a
+//! sink can say of it). The sinks are the
 //! same lenient decoders that read a whole `Value` (`decode::systim`), so a record decodes exactly
 //! as it would inside a tree.
 //!
@@ -13,30 +14,34 @@
 
 use super::{lenient, At, Record};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::{Number, Value};
+use serde_json::Value;
 use std::fmt;
 
-/// Where the records of a list go, one at a time.
+/// Where the records of a list go, one at a time. (Used as `dyn Records`: one reader serves
+/// every sink, which keeps the wasm small.)
 pub trait Records {
     /// The fields the sink reads (`None`: whole records).
-    const FIELDS: Option<&'static [&'static str]> = None;
+    fn fields(&self) -> Option<&'static [&'static str]> {
+        None
+    }
     /// One record of the list (any JSON value: the sink decides what a non-object costs).
     fn record(&mut self, at: At<'_>, record: Record<'_>);
     /// The list was not a list at all: `found` is the Polish name of what came instead.
     fn not_a_list(&mut self, found: &'static str);
 }
 
-/// Reads a list result into `R` record by record. Its value is `()`: what was read is in the sink.
-pub struct ListSeed<'r, R>(pub &'r mut R);
+/// Reads a list result into a sink record by record. Its value is `()`: what was read is in the
+/// sink.
+pub struct ListSeed<'r>(pub &'r mut dyn Records);
 
-impl<'de, R: Records> DeserializeSeed<'de> for ListSeed<'_, R> {
+impl<'de> DeserializeSeed<'de> for ListSeed<'_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de, R: Records> Visitor<'de> for ListSeed<'_, R> {
+impl<'de> Visitor<'de> for ListSeed<'_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -81,8 +86,8 @@ impl<'de, R: Records> Visitor<'de> for ListSeed<'_, R> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut pos = 0;
-        while let Some(item) = seq.next_element_seed(ItemSeed(R::FIELDS))? {
+        let (mut pos, fields) = (0, self.0.fields());
+        while let Some(item) = seq.next_element_seed(ItemSeed(fields))? {
             self.0.record(At { pos, key: None }, item.record());
             pos += 1;
         }
@@ -90,9 +95,9 @@ impl<'de, R: Records> Visitor<'de> for ListSeed<'_, R> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut pos = 0;
+        let (mut pos, fields) = (0, self.0.fields());
         while let Some(key) = map.next_key::<String>()? {
-            let item = map.next_value_seed(ItemSeed(R::FIELDS))?;
+            let item = map.next_value_seed(ItemSeed(fields))?;
             self.0.record(At { pos, key: Some(&key) }, item.record());
             pos += 1;
         }
@@ -149,12 +154,12 @@ impl<'de> Visitor<'de> for FieldsVisitor {
         Ok(Item::Fields(fields))
     }
 
+    // Not an object: a decoder reading fields only says what came instead, so a value of the
+    // same kind stands for it.
+
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Item, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Value>()? {
-            items.push(item);
-        }
-        Ok(Item::Value(Value::Array(items)))
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Item::Value(Value::Array(Vec::new())))
     }
 
     fn visit_unit<E>(self) -> Result<Item, E> {
@@ -165,25 +170,25 @@ impl<'de> Visitor<'de> for FieldsVisitor {
         Ok(Item::Value(Value::Bool(b)))
     }
 
-    fn visit_u64<E>(self, n: u64) -> Result<Item, E> {
-        Ok(Item::Value(Value::Number(n.into())))
+    fn visit_u64<E>(self, _: u64) -> Result<Item, E> {
+        Ok(Item::Value(Value::Number(0.into())))
     }
 
-    fn visit_i64<E>(self, n: i64) -> Result<Item, E> {
-        Ok(Item::Value(Value::Number(n.into())))
+    fn visit_i64<E>(self, _: i64) -> Result<Item, E> {
+        Ok(Item::Value(Value::Number(0.into())))
     }
 
-    fn visit_f64<E>(self, n: f64) -> Result<Item, E> {
-        Ok(Item::Value(Number::from_f64(n).map_or(Value::Null, Value::Number)))
+    fn visit_f64<E>(self, _: f64) -> Result<Item, E> {
+        Ok(Item::Value(Value::Number(0.into())))
     }
 
-    fn visit_str<E>(self, s: &str) -> Result<Item, E> {
-        Ok(Item::Value(Value::String(s.to_string())))
+    fn visit_str<E>(self, _: &str) -> Result<Item, E> {
+        Ok(Item::Value(Value::String(String::new())))
     }
 }
 
 /// A key: the wanted field it names, if any.
-struct FieldName(&'static [&'static str]);
+pub struct FieldName(pub &'static [&'static str]);
 
 impl<'de> DeserializeSeed<'de> for FieldName {
     type Value = Option<&'static str>;
@@ -206,7 +211,7 @@ impl<'de> Visitor<'de> for FieldName {
 
 /// Feed a list already held as a `Value` to a sink, as [`ListSeed`] would from its text (small
 /// lists and tests).
-pub fn feed<R: Records>(result: &Value, sink: &mut R) {
+pub fn feed(result: &Value, sink: &mut dyn Records) {
     match lenient::entries(result) {
         Ok(entries) => {
             for (pos, (key, value)) in entries.into_iter().enumerate() {
@@ -220,53 +225,10 @@ pub fn feed<R: Records>(result: &Value, sink: &mut R) {
 
 /// Read a list from the text of a JSON value (not an envelope) into `sink`. `Err` when the text is
 /// not JSON.
-pub fn from_text<R: Records>(text: &str, sink: &mut R) -> Result<(), serde_json::Error> {
+pub fn from_text(text: &str, sink: &mut dyn Records) -> Result<(), serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
     ListSeed(sink).deserialize(&mut de)?;
     de.end()
-}
-
-/// Skips a value without keeping it, telling only whether it was `null` (the judge of an answer
-/// needs no more of its `result`).
-pub struct SkipSeed;
-
-impl<'de> DeserializeSeed<'de> for SkipSeed {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        <IgnoredAny as serde::Deserialize>::deserialize(d).map(drop)
-    }
-}
-
-/// A seed that also says whether the value was `null`: `null` is handed to the inner seed as a
-/// unit, so a list reads it as empty and a `Value` as `Value::Null`.
-pub struct NullAware<S>(pub S);
-
-impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for NullAware<S> {
-    type Value = (S::Value, bool);
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for NullAware<S> {
-    type Value = (S::Value, bool);
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any value")
-    }
-
-    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        let unit = serde::de::value::UnitDeserializer::<E>::new();
-        Ok((self.0.deserialize(unit)?, true))
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        Ok((self.0.deserialize(d)?, false))
-    }
-
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        self.visit_none()
-    }
 }
 
 #[cfg(test)]
@@ -295,7 +257,9 @@ mod tests {
     struct Two(Vec<(usize, Option<String>, Result<[Option<Value>; 2], String>)>, Vec<&'static str>);
 
     impl Records for Two {
-        const FIELDS: Option<&'static [&'static str]> = Some(&["id", "nazwa"]);
+        fn fields(&self) -> Option<&'static [&'static str]> {
+            Some(&["id", "nazwa"])
+        }
         fn record(&mut self, at: At<'_>, record: Record<'_>) {
             let seen = crate::decode::Rec::root(record, "r", false).map(|rec| ["id", "nazwa"].map(|f| rec.get(f).cloned())).map_err(|e| e.problem);
             self.0.push((at.pos, at.key.map(str::to_string), seen));
@@ -330,17 +294,6 @@ mod tests {
         for (other, found) in [(json!("Brak danych"), "tekst"), (json!(5), "liczba"), (json!(-5), "liczba"), (json!(1.5), "liczba"), (json!(true), "wartość logiczna")] {
             assert_eq!(streamed(&other).1, [found], "{other}");
         }
-    }
-
-    #[test]
-    fn null_aware_tells_null_apart() {
-        let read = |text: &str| {
-            let mut de = serde_json::Deserializer::from_str(text);
-            NullAware(std::marker::PhantomData::<Value>).deserialize(&mut de).unwrap()
-        };
-        assert_eq!(read("null"), (Value::Null, true));
-        assert_eq!(read("[1]"), (json!([1]), false));
-        assert_eq!(read("0"), (json!(0), false));
     }
 
     fn tree_of(value: &Value) -> Value {

@@ -408,7 +408,9 @@ impl<'d> ProductRecords<'d> {
 }
 
 impl Records for ProductRecords<'_> {
-    const FIELDS: Option<&'static [&'static str]> = Some(PRODUCT_FIELDS);
+    fn fields(&self) -> Option<&'static [&'static str]> {
+        Some(PRODUCT_FIELDS)
+    }
 
     fn record(&mut self, at: At<'_>, record: Record<'_>) {
         let (rec, id) = match Rec::open(record, &PRODUCT, at) {
@@ -469,15 +471,25 @@ fn key_id(key: &str) -> Option<u64> {
 }
 
 /// How stock rows find their products: by id (the key or `id_produktu`, when the row agrees with
-/// that product), else by a barcode only one product has. Made by [`ProductsRead::join`].
+/// that product), else by a barcode only one product has. Made by [`ProductsRead::join`]. (Every
+/// map here is a `HashMap<u64, u64>`, a type the wasm carries anyway.)
 pub struct Join<'p> {
     products: &'p [SystimProduct],
     pending: &'p [Pending],
-    by_id: HashMap<u64, usize>,
-    /// Barcode → the one kept product with it (`None`: several products have it, counting the
-    /// ones left out).
-    by_barcode: HashMap<&'p str, Option<usize>>,
-    left_out: HashMap<u64, ()>,
+    /// Product id → its place in `products`.
+    by_id: HashMap<u64, u64>,
+    /// Barcode (hashed) → the place of the one kept product with it, [`SEVERAL`] when several
+    /// products have it (counting the ones left out, and any two barcodes whose hashes meet).
+    by_barcode: HashMap<u64, u64>,
+    /// Ids of the records left out.
+    left_out: HashMap<u64, u64>,
+}
+
+const SEVERAL: u64 = u64::MAX;
+
+/// FNV-1a: a barcode as a map key (a match is checked against the barcode itself).
+fn barcode_key(barcode: &str) -> u64 {
+    barcode.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// Which product a row belongs to.
@@ -492,17 +504,17 @@ enum Owner {
 impl ProductsRead {
     /// The products' index for joining stock rows to them.
     pub fn join(&self) -> Join<'_> {
-        let mut by_barcode: HashMap<&str, Option<usize>> = HashMap::new();
-        let kept = self.pending.iter().enumerate().map(|(i, p)| (Some(i), p.barcode.as_str()));
-        for (i, barcode) in kept.chain(self.left_out.iter().map(|(_, b)| (None, b.as_str()))).filter(|(_, b)| !b.is_empty()) {
-            by_barcode.entry(barcode).and_modify(|one| *one = None).or_insert(i);
+        let mut by_barcode: HashMap<u64, u64> = HashMap::new();
+        let kept = self.pending.iter().enumerate().map(|(i, p)| (i as u64, p.barcode.as_str()));
+        for (i, barcode) in kept.chain(self.left_out.iter().map(|(_, b)| (SEVERAL, b.as_str()))).filter(|(_, b)| !b.is_empty()) {
+            by_barcode.entry(barcode_key(barcode)).and_modify(|one| *one = SEVERAL).or_insert(i);
         }
         Join {
             products: &self.products,
             pending: &self.pending,
-            by_id: self.products.iter().enumerate().map(|(i, p)| (p.id, i)).collect(),
+            by_id: self.products.iter().enumerate().map(|(i, p)| (p.id, i as u64)).collect(),
             by_barcode,
-            left_out: self.left_out.iter().map(|(id, _)| (*id, ())).collect(),
+            left_out: self.left_out.iter().map(|(id, _)| (*id, 0)).collect(),
         }
     }
 }
@@ -513,22 +525,31 @@ impl<'p> Join<'p> {
         StoreRows { join: self, stock: StoreStock { store_id, figures: Vec::new(), errors: Vec::new() } }
     }
 
+    /// The one product with this barcode: `Ok(place)`, `Err(true)` when several have it,
+    /// `Err(false)` when none.
+    fn by_barcode(&self, barcode: &str) -> Result<usize, bool> {
+        match self.by_barcode.get(&barcode_key(barcode)) {
+            Some(&SEVERAL) => Err(true),
+            Some(&i) if self.pending[i as usize].barcode == barcode => Ok(i as usize),
+            _ => Err(false),
+        }
+    }
+
     fn find(&self, row: &StockRow) -> Owner {
         let claims = [row.product_id, row.key.and_then(key_id).filter(|id| Some(*id) != row.product_id)];
         for id in claims.into_iter().flatten() {
             if let Some(&i) = self.by_id.get(&id) {
-                if agrees(row, &self.products[i], &self.pending[i].barcode) {
-                    return Owner::Product(i);
+                if agrees(row, &self.products[i as usize], &self.pending[i as usize].barcode) {
+                    return Owner::Product(i as usize);
                 }
             }
         }
         if let Some(id) = claims.into_iter().flatten().find(|id| self.left_out.contains_key(id)) {
             return Owner::LeftOut(id);
         }
-        if !row.barcode.is_empty() {
-            if let Some(&Some(i)) = self.by_barcode.get(row.barcode.as_str()) {
-                return Owner::Product(i);
-            }
+        let barcode = if row.barcode.is_empty() { Err(false) } else { self.by_barcode(&row.barcode) };
+        if let Ok(i) = barcode {
+            return Owner::Product(i);
         }
         let by_id = match claims.into_iter().flatten().find(|id| self.by_id.contains_key(id)) {
             Some(id) => format!("produkt id {id} ma inną nazwę lub inny kod kreskowy"),
@@ -538,10 +559,11 @@ impl<'p> Join<'p> {
                 (None, None) => "wiersz nie podaje identyfikatora produktu".to_string(),
             },
         };
-        let by_barcode = match self.by_barcode.get(row.barcode.as_str()) {
+        let shown = lenient::shown(&row.barcode);
+        let by_barcode = match barcode {
             _ if row.barcode.is_empty() => "brak kodu kreskowego".to_string(),
-            Some(None) => format!("kod kreskowy „{}” ma kilka produktów", lenient::shown(&row.barcode)),
-            _ => format!("żaden produkt nie ma kodu kreskowego „{}”", lenient::shown(&row.barcode)),
+            Err(true) => format!("kod kreskowy „{shown}” ma kilka produktów"),
+            _ => format!("żaden produkt nie ma kodu kreskowego „{shown}”"),
         };
         Owner::Unknown(format!("nie wiadomo, którego produktu dotyczy wiersz: {by_id}, {by_barcode} — tej ilości nie użyto"))
     }
@@ -567,29 +589,37 @@ impl StoreRows<'_, '_> {
     /// The rows' figures. A product with two rows in the store has no figure there.
     pub fn finish(mut self) -> StoreStock {
         let store_id = self.stock.store_id;
-        let mut rows_of: HashMap<usize, u32> = HashMap::new();
+        let mut rows_of: HashMap<u64, u64> = HashMap::new();
         for (i, _) in &self.stock.figures {
-            *rows_of.entry(*i).or_default() += 1;
+            *rows_of.entry(*i as u64).or_default() += 1;
         }
-        let mut doubled: Vec<(usize, u32)> = rows_of.into_iter().filter(|(_, n)| *n > 1).collect();
-        if doubled.is_empty() {
+        if rows_of.values().all(|n| *n == 1) {
             return self.stock;
         }
-        doubled.sort_unstable();
-        for (i, n) in &doubled {
-            let record = format!("{} {} w magazynie {store_id}", STOCK_ROW.name, self.join.products[*i].id);
-            let problem = format!("{n} wiersze stanu tego samego produktu — nie wiadomo, który jest właściwy; stanu nie wysłano");
-            self.stock.errors.push(DecodeError { record, field: super::WHOLE_RECORD.into(), problem, record_skipped: true });
+        let mut figures = Vec::with_capacity(self.stock.figures.len());
+        for (i, figure) in std::mem::take(&mut self.stock.figures) {
+            match rows_of.get_mut(&(i as u64)) {
+                Some(n) if *n > 1 => {
+                    let record = format!("{} {} w magazynie {store_id}", STOCK_ROW.name, self.join.products[i].id);
+                    let problem = format!("{n} wiersze stanu tego samego produktu — nie wiadomo, który jest właściwy; stanu nie wysłano");
+                    self.stock.errors.push(DecodeError { record, field: super::WHOLE_RECORD.into(), problem, record_skipped: true });
+                    // Reported once, with no figure.
+                    *n = 0;
+                    figures.push((i, None));
+                }
+                Some(0) => {}
+                _ => figures.push((i, figure)),
+            }
         }
-        let is_doubled = |i: usize| doubled.binary_search_by_key(&i, |(j, _)| *j).is_ok();
-        self.stock.figures.retain(|(i, _)| !is_doubled(*i));
-        self.stock.figures.extend(doubled.iter().map(|(i, _)| (*i, None)));
+        self.stock.figures = figures;
         self.stock
     }
 }
 
 impl Records for StoreRows<'_, '_> {
-    const FIELDS: Option<&'static [&'static str]> = Some(STOCK_ROW_FIELDS);
+    fn fields(&self) -> Option<&'static [&'static str]> {
+        Some(STOCK_ROW_FIELDS)
+    }
 
     fn record(&mut self, at: At<'_>, record: Record<'_>) {
         let store_id = self.stock.store_id;
@@ -685,14 +715,16 @@ fn with_stock(read: ProductsRead, quantities: Option<&[StoreStock]>) -> (Decoded
         }
     }
     // Each stock note goes where the product's other notes end.
-    let mut notes = notes.into_iter().peekable();
+    let mut notes = notes.into_iter();
+    let mut next = notes.next();
     for (at, e) in product_errors.into_iter().enumerate() {
-        while let Some((_, note)) = notes.next_if(|(note_at, _)| *note_at <= at) {
+        while let Some((_, note)) = next.take_if(|(note_at, _)| *note_at <= at) {
             errors.push(note);
+            next = notes.next();
         }
         errors.push(e);
     }
-    errors.extend(notes.map(|(_, note)| note));
+    errors.extend(next.into_iter().chain(notes).map(|(_, note)| note));
     ((products, errors), unreadable_ids)
 }
 

@@ -331,13 +331,13 @@ async fn read_systim<H: Http, C: Clock>(systim: &mut SystimClient<'_, H, C>, set
         payment_methods: payment.as_ref(),
         ..SystimPayloads::default()
     });
-    let products = systim.list_products_into(|| dictionaries.products()).await?.finish();
+    let products = systim.list_products_into(dictionaries.products()).await?.finish();
     let mut per_store: Vec<StoreStock> = Vec::new();
     if quantities {
         // Each store's rows are joined to the products as they are read; only the figures stay.
         let join = products.join();
         for store_id in stores_to_read(settings, stores.as_ref()) {
-            match optional(systim.list_pquantities_into(store_id, || join.store(store_id)).await, &mut unavailable, "listPQuantities")? {
+            match optional(systim.list_pquantities_into(store_id, join.store(store_id)).await, &mut unavailable, "listPQuantities")? {
                 Some(rows) => per_store.push(rows.finish()),
                 None => break,
             }

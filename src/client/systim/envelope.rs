@@ -4,16 +4,15 @@
 //! missing `error` means success when `result` is there.
 //!
 //! The envelope is read in one pass over the text and never becomes one `Value` tree: `error` is
-//! small and is read as a `Value`; `result` goes to a seed the caller chooses — a `Value` for
-//! small answers, [`crate::decode::stream::ListSeed`] for the lists that carry a whole catalogue
-//! (record by record), [`SkipSeed`] for the judge, which needs only the code.
+//! small and is read as a `Value`; what becomes of `result` is the caller's [`Take`] — a `Value`
+//! for small answers, record by record into a sink for the lists that carry a whole catalogue
+//! ([`crate::decode::stream`]), nothing at all (checked to be JSON) for the code alone. One
+//! reader, not one per kind of result: the wasm carries serde_json's parser code once.
 
-use crate::decode::stream::{NullAware, SkipSeed};
+use crate::decode::stream::{FieldName, ListSeed, Records};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::fmt;
-#[cfg(test)]
-use std::marker::PhantomData;
 
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct Envelope<T = Value> {
@@ -32,22 +31,36 @@ pub(super) enum Parsed<T = Value> {
     Malformed,
 }
 
+/// What becomes of `result`.
+pub(super) enum Take<'r> {
+    /// Kept as a `Value`.
+    Value,
+    /// Checked to be JSON, not kept (`Value::Null` is handed back).
+    Nothing,
+    /// A list, record by record into the sink (`Value::Null` is handed back).
+    List(&'r mut dyn Records),
+}
+
 /// The envelope with its `result` as a `Value` (small answers: a token, a new id, dictionaries).
 #[cfg(test)]
 pub(super) fn parse(body: &str) -> Parsed {
-    read(body, PhantomData::<Value>)
+    read(body, Take::Value)
 }
 
 /// The envelope's code alone; `result` is checked to be JSON but not kept.
 pub(super) fn code(body: &str) -> Parsed<()> {
-    read(body, SkipSeed)
+    match read(body, Take::Nothing) {
+        Parsed::Envelope(e) => Parsed::Envelope(Envelope { code: e.code, message: e.message, fields: e.fields, result: () }),
+        Parsed::NotJson => Parsed::NotJson,
+        Parsed::Malformed => Parsed::Malformed,
+    }
 }
 
-/// The envelope, its `result` read by `seed` as it comes.
-pub(super) fn read<'a, S: DeserializeSeed<'a>>(body: &'a str, seed: S) -> Parsed<S::Value> {
+/// The envelope, its `result` taken as `take` says while it is read.
+pub(super) fn read(body: &str, take: Take<'_>) -> Parsed {
     let trimmed = body.trim();
     let mut de = serde_json::Deserializer::from_str(trimmed);
-    let top = Top(seed).deserialize(&mut de).and_then(|top| de.end().map(|()| top));
+    let top = Top(take).deserialize(&mut de).and_then(|top| de.end().map(|()| top));
     let (error, result, result_null) = match top {
         Ok(Some(parts)) => parts,
         Ok(None) => return Parsed::Malformed,
@@ -67,106 +80,115 @@ pub(super) fn read<'a, S: DeserializeSeed<'a>>(body: &'a str, seed: S) -> Parsed
     envelope.map_or(Parsed::Malformed, Parsed::Envelope)
 }
 
-/// The top level: `Some((error, result, result was null or absent))` for an object, `None` for
-/// any other JSON value. Keys other than `error` and `result` are skipped; of a repeated key the
-/// last `error` and the first `result` count.
-struct Top<S>(S);
+const KEYS: &[&str] = &["error", "result"];
 
-type Parts<T> = Option<(Option<Value>, T, bool)>;
+/// The top level: of an object `(error, result, result was null or absent)`, `None` for any other
+/// JSON value. Keys other than `error` and `result` are skipped; of a repeated key the last
+/// `error` and the first `result` count. (Every kind of value is visited: serde's error for an
+/// unexpected one would bring the standard library's float formatting into the wasm.)
+struct Top<'r>(Take<'r>);
 
-impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Top<S> {
-    type Value = Parts<S::Value>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+type Parts = Option<(Option<Value>, Value, bool)>;
+
+impl<'de> DeserializeSeed<'de> for Top<'_> {
+    type Value = Parts;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Parts, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for Top<S> {
-    type Value = Parts<S::Value>;
+impl<'de> Visitor<'de> for Top<'_> {
+    type Value = Parts;
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Parts, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Parts, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Parts, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Parts, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Parts, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Parts, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Parts, E> {
+        Ok(None)
+    }
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an envelope")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let (mut seed, mut error, mut result) = (Some(self.0), None, None);
-        while let Some(key) = map.next_key::<KeyName>()? {
-            match (key, seed.take()) {
-                (KeyName::Error, unused) => {
-                    seed = unused;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parts, A::Error> {
+        let (mut take, mut error, mut result) = (Some(self.0), None, None);
+        while let Some(key) = map.next_key_seed(FieldName(KEYS))? {
+            match (key, take.take()) {
+                (Some("error"), unused) => {
+                    take = unused;
                     error = Some(map.next_value::<Value>()?);
                 }
-                (KeyName::Result, Some(s)) => result = Some(map.next_value_seed(NullAware(s))?),
+                (Some("result"), Some(t)) => result = Some(map.next_value_seed(ResultSeed(t))?),
                 (_, unused) => {
-                    seed = unused;
+                    take = unused;
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        let (result, null) = match (result, seed) {
-            (Some(read), _) => read,
-            // No `result`: the seed reads it as `null`.
-            (None, Some(s)) => (s.deserialize(serde::de::value::UnitDeserializer::new())?, true),
-            (None, None) => unreachable!("the seed is used only for a result"),
-        };
+        // No `result`: as `null`.
+        let (result, null) = result.unwrap_or((Value::Null, true));
         Ok(Some((error, result, null)))
     }
+}
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
+/// `result`, taken as told: `(the value kept, whether it was null)`.
+struct ResultSeed<'r>(Take<'r>);
 
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
+impl<'de> DeserializeSeed<'de> for ResultSeed<'_> {
+    type Value = (Value, bool);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(Value, bool), D::Error> {
+        d.deserialize_option(self)
     }
 }
 
-/// The top-level keys that matter.
-enum KeyName {
-    Error,
-    Result,
-    Other,
-}
+impl<'de> Visitor<'de> for ResultSeed<'_> {
+    type Value = (Value, bool);
 
-impl<'de> serde::Deserialize<'de> for KeyName {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_str(KeyVisitor)
-    }
-}
-
-struct KeyVisitor;
-
-impl Visitor<'_> for KeyVisitor {
-    type Value = KeyName;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a key")
+        f.write_str("any value")
     }
-    fn visit_str<E>(self, key: &str) -> Result<KeyName, E> {
-        Ok(match key {
-            "error" => KeyName::Error,
-            "result" => KeyName::Result,
-            _ => KeyName::Other,
-        })
+
+    fn visit_none<E>(self) -> Result<(Value, bool), E> {
+        Ok((Value::Null, true))
+    }
+
+    fn visit_unit<E>(self) -> Result<(Value, bool), E> {
+        Ok((Value::Null, true))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(Value, bool), D::Error> {
+        match self.0 {
+            Take::Value => serde::Deserialize::deserialize(d).map(|v| (v, false)),
+            Take::Nothing => <IgnoredAny as serde::Deserialize>::deserialize(d).map(|_| (Value::Null, false)),
+            Take::List(sink) => ListSeed(sink).deserialize(d).map(|()| (Value::Null, false)),
+        }
     }
 }
 
-fn success<T>(result: T) -> Envelope<T> {
+fn success(result: Value) -> Envelope {
     Envelope { code: 0, message: String::new(), fields: Vec::new(), result }
 }
 

@@ -14,10 +14,10 @@ impl<H: Http, C: Clock> SystimClient<'_, H, C> {
         self.list("listProducts", &Form::new()).await
     }
 
-    /// `listProducts` read record by record into the sink `make` gives (the whole catalogue comes
-    /// in one answer; see [`SystimClient::list_into`]).
-    pub async fn list_products_into<R: Records>(&mut self, make: impl FnMut() -> R) -> Result<R, ApiError> {
-        self.list_into("listProducts", &Form::new(), make).await
+    /// `listProducts` read record by record into `sink` (the whole catalogue comes in one answer;
+    /// see [`SystimClient::list_into`]).
+    pub async fn list_products_into<R: Records>(&mut self, sink: R) -> Result<R, ApiError> {
+        self.list_into("listProducts", &Form::new(), sink).await
     }
 
     /// Map id → `{id, nazwa, stawka}`; the id is what `stawka_vat` / `id_stawki_vat` take.
@@ -32,9 +32,9 @@ impl<H: Http, C: Clock> SystimClient<'_, H, C> {
         self.list("listPQuantities", &Self::store(store_id)).await
     }
 
-    /// [`Self::list_pquantities`] read row by row into the sink `make` gives.
-    pub async fn list_pquantities_into<R: Records>(&mut self, store_id: u64, make: impl FnMut() -> R) -> Result<R, ApiError> {
-        self.list_into("listPQuantities", &Self::store(store_id), make).await
+    /// [`Self::list_pquantities`] read row by row into `sink`.
+    pub async fn list_pquantities_into<R: Records>(&mut self, store_id: u64, sink: R) -> Result<R, ApiError> {
+        self.list_into("listPQuantities", &Self::store(store_id), sink).await
     }
 
     fn store(store_id: u64) -> Form {

@@ -23,12 +23,10 @@ use super::transport::{by_status, Call, Tag, Transport};
 use super::{redact, Secret, Service, Stats, TokenState};
 use crate::io::{Clock, Http, HttpResponse, Method};
 use crate::retry::{Idempotency, Outcome, RetryPolicy};
-use crate::decode::stream::{ListSeed, Records};
-use envelope::{Envelope, Parsed};
-use serde::de::{DeserializeSeed, Deserializer};
+use crate::decode::stream::Records;
+use envelope::{Envelope, Parsed, Take};
 use serde_json::Value;
 use std::fmt;
-use std::marker::PhantomData;
 
 const UNKNOWN_METHOD: i64 = 1;
 const THROTTLED: i64 = 2;
@@ -117,7 +115,8 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
 
     /// Call `act` with `params` and return `result`. `add*` methods are non-idempotent.
     pub async fn call(&mut self, act: &str, params: &Form) -> Result<Value, ApiError> {
-        self.call_with(act, params, || PhantomData::<Value>).await
+        let body = self.answer(act, params).await?;
+        self.taken(&body, Take::Value)
     }
 
     /// A list method: as [`Self::call`], but code 8 ("no data") is an empty list. The result is
@@ -129,19 +128,19 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
         }
     }
 
-    /// A list method read record by record into a sink from `make` (a whole catalogue comes in
-    /// one answer; its records are never held as one `Value` tree): each answer is read into a
-    /// fresh sink, and the sink of the answer that counts is returned. Code 8 ("no data") gives
-    /// an empty sink.
-    pub async fn list_into<R: Records>(&mut self, act: &str, params: &Form, mut make: impl FnMut() -> R) -> Result<R, ApiError> {
-        match self.call_with(act, params, || IntoSink(make())).await {
-            Err(ApiError::SystimError { code: NO_DATA, .. }) => Ok(make()),
-            other => other,
+    /// A list method read record by record into `sink` (a whole catalogue comes in one answer;
+    /// its records are never held as one `Value` tree). Code 8 ("no data") leaves the sink empty.
+    pub async fn list_into<R: Records>(&mut self, act: &str, params: &Form, mut sink: R) -> Result<R, ApiError> {
+        match self.answer(act, params).await {
+            Ok(body) => self.taken(&body, Take::List(&mut sink)).map(|_| sink),
+            Err(ApiError::SystimError { code: NO_DATA, .. }) => Ok(sink),
+            Err(e) => Err(e),
         }
     }
 
-    /// [`Self::call`] with `result` read by a seed from `seed` (one per answer).
-    async fn call_with<S: for<'de> DeserializeSeed<'de, Value = T>, T>(&mut self, act: &str, params: &Form, mut seed: impl FnMut() -> S) -> Result<T, ApiError> {
+    /// The body of the answer to `act` that counts: a success (code 0), after logging in again
+    /// once on code 13; any other code is its error.
+    async fn answer(&mut self, act: &str, params: &Form) -> Result<String, ApiError> {
         let idempotency = idempotency_of(act);
         let mut logged_in_again = false;
         loop {
@@ -150,29 +149,38 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
                 None => self.log_in().await?,
             };
             let form = Form::new().field("act", act).field("token", token.expose()).extend(params);
-            let envelope = self.round_trip(&form, idempotency, Tag::Plain, seed()).await?;
+            let (envelope, body) = self.round_trip(&form, idempotency, Tag::Plain).await?;
             if envelope.code == SESSION_LOST && !logged_in_again {
                 self.token = None;
                 logged_in_again = true;
                 continue;
             }
-            return self.result_of(act, envelope);
+            return self.result_of(act, envelope).map(|()| body);
+        }
+    }
+
+    /// `result` of a successful answer, taken as `take` says.
+    fn taken(&self, body: &str, take: Take<'_>) -> Result<Value, ApiError> {
+        match envelope::read(body, take) {
+            Parsed::Envelope(e) => Ok(e.result),
+            _ => Err(ApiError::MalformedJson { service: Service::Systim }),
         }
     }
 
     async fn log_in(&mut self) -> Result<Secret, ApiError> {
         let form = Form::new().field("act", "login").field("login", self.login.as_str()).field("pass", self.api_key.expose());
-        let envelope = self.round_trip(&form, Idempotency::Idempotent, Tag::Auth, PhantomData::<Value>).await?;
-        let result = self.result_of("login", envelope)?;
+        let (envelope, body) = self.round_trip(&form, Idempotency::Idempotent, Tag::Auth).await?;
+        self.result_of("login", envelope)?;
+        let result = self.taken(&body, Take::Value)?;
         let token = result.get("token").and_then(Value::as_str).filter(|t| !t.is_empty());
         let token = Secret::new(token.ok_or(ApiError::MalformedJson { service: Service::Systim })?);
         self.token = Some(token.clone());
         Ok(token)
     }
 
-    /// One request through the transport (which retries code 2 and transient failures), its
-    /// envelope read in one pass with `result` going to `seed`.
-    async fn round_trip<S: for<'de> DeserializeSeed<'de, Value = T>, T>(&mut self, form: &Form, idempotency: Idempotency, tag: Tag, seed: S) -> Result<Envelope<T>, ApiError> {
+    /// One request through the transport (which retries code 2 and transient failures): its
+    /// envelope's code (`result` is read later, by the caller) and the body.
+    async fn round_trip(&mut self, form: &Form, idempotency: Idempotency, tag: Tag) -> Result<(Envelope<()>, String), ApiError> {
         let req = self
             .transport
             .request(Method::Post, self.endpoint.as_str())
@@ -181,8 +189,8 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
             .body(form.encode());
         let response = self.transport.exchange(&req, Call::new(idempotency, tag), judge).await?;
         let service = Service::Systim;
-        match envelope::read(&response.body, seed) {
-            Parsed::Envelope(envelope) => Ok(envelope),
+        match envelope::code(&response.body) {
+            Parsed::Envelope(envelope) => Ok((envelope, response.body)),
             _ if response.status >= 500 => Err(ApiError::ServerError { service, status: response.status }),
             Parsed::NotJson => Err(ApiError::NotJson { service, status: response.status }),
             Parsed::Malformed => Err(ApiError::MalformedJson { service }),
@@ -190,7 +198,7 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
     }
 
     /// `result` on success, else the error the code stands for.
-    fn result_of<T>(&self, act: &str, envelope: Envelope<T>) -> Result<T, ApiError> {
+    fn result_of(&self, act: &str, envelope: Envelope<()>) -> Result<(), ApiError> {
         let secrets = [&self.api_key].into_iter().chain(self.token.as_ref()).collect::<Vec<_>>();
         let message = redact(&envelope.message, &secrets);
         let act = act.to_string();
@@ -203,17 +211,6 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
             SESSION_LOST => ApiError::SystimSessionLost,
             code => ApiError::SystimError { act, code, message },
         })
-    }
-}
-
-/// A list result read into an owned sink, handed back as the seed's value.
-struct IntoSink<R>(R);
-
-impl<'de, R: Records> DeserializeSeed<'de> for IntoSink<R> {
-    type Value = R;
-    fn deserialize<D: Deserializer<'de>>(mut self, d: D) -> Result<R, D::Error> {
-        ListSeed(&mut self.0).deserialize(d)?;
-        Ok(self.0)
     }
 }
 
