@@ -73,9 +73,7 @@ fn main() {
         products::cases(1_000, &[2.0, 10.0], &mut rows);
     }
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    if options.wants("planning") {
-        browser::wasm_plan_rows(root, &mut rows);
-    }
+    browser::wasm_rows(root, &mut rows, |group| options.wants(group));
     if options.wants("wasm") {
         browser::wasm_size_row(root, &mut rows);
     }
