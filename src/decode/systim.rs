@@ -1,14 +1,34 @@
-//! Systim jsonAPI payloads (systim-contract.md, systim-api.md §1, §3, §8, §11.2) → the domain.
+//! Systim jsonAPI payloads (systim-contract.md, systim-public-code.md, systim-api.md §1, §3, §8,
+//! §11.2) → the domain.
 //!
 //! Every text is HTML-unescaped once (Systim `htmlspecialchars`es its output). Lists arrive as an
 //! object keyed by id, an array, or `[]`; code 8 ("no data") is an empty list.
+//!
+//! The two lists that carry a whole catalogue — `listProducts` and `listPQuantities` (Systim has
+//! no pages) — are read record by record from the answer's text ([`super::stream`]): the client
+//! hands each record to a [`ProductRecords`] or [`StoreRows`] sink as it is read, with only the
+//! fields these decoders read, and no `Value` tree of the whole answer is ever built. The
+//! dictionaries are small and decoded from a `Value` first ([`Dictionaries`]), since products are
+//! read against them; [`assemble`] makes the snapshot. The functions taking a `Value`
+//! ([`products`], [`snapshot`]) run the very same sinks over a list held whole.
+//!
+//! **Stock rows.** Public code reads `listPQuantities` rows as `nazwa_produktu`, `kod_kreskowy`
+//! (may be `null`) and `ilosc` (may be `null`); nobody reads `id_produktu`, and what the map key
+//! means is unknown (probably the product id). A row belongs to the product its key — or its
+//! `id_produktu`, when present — names **if the row agrees with that product**: at least one of
+//! name (white space and case aside) and barcode on both sides and equal, and neither
+//! contradicting. Otherwise it belongs to the one product with its barcode, when exactly one
+//! product (counting those left out) has it. Otherwise it is reported by its name and its figure
+//! is not used; the product it was meant for then has no figure in that store (never 0). A product
+//! with two rows in one store has no figure there either. A row of a product whose record was left
+//! out is not reported again (only an unreadable `ilosc` of it).
 //!
 //! What a bad value costs:
 //!
 //! | record | left out when unreadable | only the field is ignored (noted) |
 //! |---|---|---|
-//! | product | `id`, `cena_brutto`, `cena_netto`, `ilosc` (simplified mode), any unreadable `listPQuantities` row of it | EAN, `stawka_vat`/`id_kategorii` and unknown references, `rodzaj`, `ukryty`, texts |
-//! | stock row (`listPQuantities`) | `id_produktu`, `ilosc` (also `null`: never read as 0) | — |
+//! | product | `id`, `cena_brutto`, `cena_netto` | EAN, `stawka_vat`/`id_kategorii` and unknown references, `rodzaj`, `ukryty`, texts; `ilosc` (simplified mode) or an unreadable, missing-figure or doubled `listPQuantities` row of it: the product is kept, with no stock figure at all (in `unreadable_stock`) |
+//! | stock row (`listPQuantities`) | a row that is no object, or that cannot be told to be one product's (above); `ilosc` unset (`null`, `""`) or unreadable — never read as 0 | `id_produktu` (ignored when unreadable) |
 //! | order (`listOrders`) | `id` | `suma_brutto`, `data`, `id_statusu` (so the import marker in `uwagi` is never lost) |
 //! | dictionaries | their id | names, VAT cross-check |
 //!

@@ -8,6 +8,11 @@
 //!   the caller turns off only the feature that needs the method; code 8 on a list → empty list.
 //! - A non-JSON answer is a transient server error: retried for reads, never for `add*`, which
 //!   give [`ApiError::OutcomeUnknown`] instead.
+//! - Answers are never parsed into one `Value` tree: the envelope is read in one pass over the
+//!   text (`envelope.rs`) — the judge of an answer takes only its code, a small result becomes a
+//!   `Value`, and a list read with [`SystimClient::list_into`] goes record by record into a
+//!   [`Records`] sink (Systim sends a whole catalogue in one answer; a careful client allows
+//!   64 MiB).
 //!
 //! Methods: `methods.rs` (documented or seen in working clients) and [`assumed`] (not published;
 //! every one of them in that one module).
