@@ -4,10 +4,13 @@
 //! - a stock run over 50,000 products (`Engine::run` against the sandbox's pure core, in the same
 //!   page, on a virtual clock), as the native `stock N=50000 k=1%` case, best of 3 runs: the
 //!   engine's own time (the sandbox's left out) and memory (a counting allocator, the sandbox's
-//!   work of building answers left out, as natively). Every call yields to the browser once (the
-//!   test runner gives up on a page busy for 30 s), so the shop's and Systim's reads overlap as
-//!   they do over a network. The test build has serde_json's `preserve_order` on (the sandbox's
-//!   feature), so its maps differ from the shipped wasm's.
+//!   work of building answers left out, as natively). While the world is set up every call yields
+//!   to the browser once (the test runner gives up on a page busy for 30 s); a measured run does
+//!   not yield, so — as natively — the shop is read before Systim and each call's time is its own;
+//! - Systim read alone (the native `Systim read` case), best of 3.
+//!
+//! The test build has serde_json's `preserve_order` on (the sandbox's feature), so its maps differ
+//! from the shipped wasm's.
 //!
 //! Prints one `wasm-bench {json}` line per case; run by `./build.sh bench` with `--nocapture`
 //! (see docs/benchmarks.md), never by `./build.sh test`. Figures, not assertions.
@@ -108,6 +111,9 @@ struct Local {
     clock: VirtualClock,
     serving_ms: Rc<Cell<f64>>,
     received: Rc<Cell<u64>>,
+    /// Let the browser run between calls (setting up, not while measuring: a call waiting
+    /// would let the other side's reads run inside this call's time).
+    yielding: Rc<Cell<bool>>,
 }
 
 impl Http for Local {
@@ -119,9 +125,11 @@ impl Http for Local {
                 None => return Err(NetError::Unreachable(req.url)),
             },
         };
+        if self.yielding.get() {
+            // The page keeps answering the test runner (it gives up on a page busy for 30 s).
+            yield_to_browser().await;
+        }
         let started = now_ms();
-        // The page keeps answering the test runner (it gives up on a page busy for 30 s).
-        yield_to_browser().await;
         alloc::begin_outside();
         let mut sreq = Request::new(req.method.as_str(), if path.is_empty() { "/" } else { &path });
         for (k, v) in &req.headers {
@@ -151,18 +159,12 @@ async fn yield_to_browser() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
-const STOCK_N: usize = 50_000;
-const STOCK_RUNS: usize = 3;
-
-#[wasm_bindgen_test]
-async fn stock_50k() {
-    let mut sandbox = Sandbox::from_scenario(sandbox::catalogue::big(STOCK_N, 0));
+/// A world of `n` products on the sandbox's pure core in this page, the engine connected to it.
+fn local_world(n: usize) -> (Local, Connection) {
+    let mut sandbox = Sandbox::from_scenario(sandbox::catalogue::big(n, 0));
     sandbox.shoper.configure(&json!({"shop_url": SHOP_URL, "rate_limit": {"enabled": false}})).expect("shop url");
     let info = sandbox.info();
-    let sandbox = Rc::new(RefCell::new(sandbox));
-    let clock = VirtualClock::default();
-    let local = Local { sandbox: sandbox.clone(), clock: clock.clone(), serving_ms: Rc::default(), received: Rc::default() };
-    let engine = Engine::new(local.clone(), MemStorage::new(), clock.clone());
+    let local = Local { sandbox: Rc::new(RefCell::new(sandbox)), clock: VirtualClock::default(), serving_ms: Rc::default(), received: Rc::default(), yielding: Rc::new(Cell::new(true)) };
     let credential = |k: &str| info[k].as_str().unwrap_or_default().to_string();
     let connection = Connection {
         shop_url: SHOP_URL.into(),
@@ -174,6 +176,48 @@ async fn stock_50k() {
         systim_login: credential("systim_login"),
         systim_key: credential("systim_key"),
     };
+    (local, connection)
+}
+
+/// Systim read alone, as a stock run reads it (the native `Systim read` case): best of 3.
+#[wasm_bindgen_test]
+async fn systim_read_50k() {
+    let (local, connection) = local_world(STOCK_N);
+    let mut session = shoper_systim::engine::session::Session::open(&local, &local.clock, &connection).expect("session");
+    let settings = Settings::default();
+    let (mut engine_ms, mut engine_peak, mut products) = (Vec::new(), 0, 0);
+    for _ in 0..STOCK_RUNS {
+        yield_to_browser().await;
+        local.yielding.set(false);
+        local.serving_ms.set(0.0);
+        let baseline = alloc::reset_peak();
+        let started = now_ms();
+        let read = session.read_systim(&settings, true, false).await.expect("Systim read");
+        engine_ms.push(now_ms() - started - local.serving_ms.get());
+        engine_peak = engine_peak.max(alloc::engine_peak().saturating_sub(baseline));
+        products = read.snapshot.products.len();
+    }
+    engine_ms.sort_by(f64::total_cmp);
+    let figures = serde_json::json!({
+        "case": format!("Systim read N={STOCK_N} (wasm, headless browser)"),
+        "group": "systim-wasm",
+        "engine_ms": (engine_ms[0] * 100.0).round() / 100.0,
+        "engine_median_ms": (engine_ms[STOCK_RUNS / 2] * 100.0).round() / 100.0,
+        "engine_peak_bytes": engine_peak,
+        "products": products,
+        "runs": STOCK_RUNS,
+    });
+    web_sys::console::log_1(&format!("wasm-bench {figures}").into());
+}
+
+const STOCK_N: usize = 50_000;
+const STOCK_RUNS: usize = 3;
+
+#[wasm_bindgen_test]
+async fn stock_50k() {
+    let (local, connection) = local_world(STOCK_N);
+    let (sandbox, clock) = (local.sandbox.clone(), local.clock.clone());
+    let engine = Engine::new(local.clone(), MemStorage::new(), clock.clone());
     engine.save_connection(connection).await.expect("connection");
     engine.save_settings(Settings::default()).await.expect("settings");
     // The shop takes Systim's figures once; then, before each measured run, 1 % of the matched
@@ -195,6 +239,8 @@ async fn stock_50k() {
             sandbox.borrow_mut().systim.set_quantity(*id, 1, quantity + 1_000 * run as i64).expect("systim product");
         }
         clock.advance(60_000);
+        yield_to_browser().await;
+        local.yielding.set(false);
         local.serving_ms.set(0.0);
         local.received.set(0);
         let baseline = alloc::reset_peak();

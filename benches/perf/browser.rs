@@ -26,6 +26,7 @@ pub fn wasm_rows(root: &Path, rows: &mut Vec<Row>, wanted: impl Fn(&str) -> bool
         let case = figures.remove("case").and_then(|c| c.as_str().map(str::to_string)).unwrap_or_default();
         let group = match figures.remove("group").as_ref().and_then(Value::as_str) {
             Some("stock-wasm") => "stock-wasm",
+            Some("systim-wasm") => "systim-wasm",
             _ => "planning",
         };
         if !wanted(group) {
