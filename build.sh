@@ -220,18 +220,19 @@ cmd_soak() {
     cargo test --release --test soak -- --nocapture
 }
 
-# The benchmark (docs/benchmarks.md): figures, never assertions. The planning case runs in
-# headless Chromium first (its lines go to target/bench/wasm.log), then, on the freshly built
+# The benchmark (docs/benchmarks.md): figures, never assertions. The planning case and a stock
+# run over 50,000 products run in headless Chromium first (their lines go to
+# target/bench/wasm.log), then, on the freshly built
 # wasm, the popup's time to interactive (tests/e2e/bench-popup.mjs: target/bench/popup.json),
 # then the native cases, which merge both into target/bench/report.json and report.md. Extra
 # arguments filter the cases. A browser case that fails prints a line; the benchmark goes on.
 cmd_bench() {
   cmd_setup
   mkdir -p target/bench
-  say "planning 50,000 × 50,000 in headless Chromium (wasm, release)"
+  say "planning 50,000 × 50,000 and a 50,000-product stock run in headless Chromium (wasm, release)"
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/webdriver.json" WASM_BINDGEN_TEST_TIMEOUT=600 WASM_BINDGEN_TEST_DRIVER_TIMEOUT=60 \
     wasm-pack --log-level warn test --release --headless --chrome --mode no-install . --test wasm_bench -- --nocapture 2>&1 |
-    tee target/bench/wasm-run.log | grep 'wasm-bench ' >target/bench/wasm.log || say "the browser planning case printed nothing (see target/bench/wasm-run.log)"
+    tee target/bench/wasm-run.log | grep 'wasm-bench ' >target/bench/wasm.log || say "the browser cases printed nothing (see target/bench/wasm-run.log)"
   build_wasm
   say "the popup's time to interactive in headless Chromium (the extension with this wasm, on the sandbox)"
   rm -f target/bench/popup.json

@@ -34,14 +34,17 @@ impl fmt::Display for NumberError {
 
 /// Parse a decimal string into an integer scaled by `10^places`.
 pub fn parse_scaled(text: &str, places: u32) -> Result<i64, NumberError> {
-    let cleaned: String = text.trim().chars().filter(|c| *c != ' ' && *c != '\u{a0}' && *c != '\u{202f}').collect();
+    const SPACES: [char; 3] = [' ', '\u{a0}', '\u{202f}'];
+    let trimmed = text.trim();
+    // Spaces inside (`1 234,50`) are dropped; most numbers have none and are read in place.
+    let cleaned: std::borrow::Cow<str> = if trimmed.contains(SPACES) { trimmed.chars().filter(|c| !SPACES.contains(c)).collect::<String>().into() } else { trimmed.into() };
     if cleaned.is_empty() {
         return Err(NumberError::Empty);
     }
     let (negative, digits) = match cleaned.as_bytes()[0] {
         b'-' => (true, &cleaned[1..]),
         b'+' => (false, &cleaned[1..]),
-        _ => (false, cleaned.as_str()),
+        _ => (false, &cleaned[..]),
     };
     let mut parts = digits.splitn(2, ['.', ',']);
     let int_part = parts.next().unwrap_or("");

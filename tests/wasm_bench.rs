@@ -1,13 +1,39 @@
-//! The planning case of the benchmark in a browser: `benches/plan_world.rs` at 50,000 × 50,000,
-//! matching and the stock plan timed with `performance.now()` in the page's wasm. Prints one
-//! `wasm-bench {json}` line per figure; run by `./build.sh bench` with `--nocapture` (see
-//! docs/benchmarks.md), never by `./build.sh test`. Figures, not assertions.
+//! Cases of the benchmark in a browser, timed with `performance.now()` in the page's wasm:
+//!
+//! - planning: `benches/plan_world.rs` at 50,000 × 50,000, matching and the stock plan;
+//! - a stock run over 50,000 products (`Engine::run` against the sandbox's pure core, in the same
+//!   page, on a virtual clock), as the native `stock N=50000 k=1%` case, best of 3 runs: the
+//!   engine's own time (the sandbox's left out) and memory (a counting allocator, the sandbox's
+//!   work of building answers left out, as natively). While the world is set up every call yields
+//!   to the browser once (the test runner gives up on a page busy for 30 s); a measured run does
+//!   not yield, so — as natively — the shop is read before Systim and each call's time is its own;
+//! - Systim read alone (the native `Systim read` case), best of 3.
+//!
+//! The test build has serde_json's `preserve_order` on (the sandbox's feature), so its maps differ
+//! from the shipped wasm's.
+//!
+//! Prints one `wasm-bench {json}` line per case; run by `./build.sh bench` with `--nocapture`
+//! (see docs/benchmarks.md), never by `./build.sh test`. Figures, not assertions.
 #![cfg(target_arch = "wasm32")]
 
 #[path = "../benches/plan_world.rs"]
 mod plan_world;
+#[path = "../benches/perf/alloc.rs"]
+mod alloc;
 
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;
+
+use sandbox::{Request, Sandbox, Service};
+use serde_json::json;
+use shoper_systim::engine::connection::{Connection, ShoperAuthKind};
+use shoper_systim::engine::report::{Part, RunKind};
+use shoper_systim::engine::{Engine, RunRequest};
+use shoper_systim::io::{Clock, Http, HttpRequest, HttpResponse, NetError};
 use shoper_systim::matching::Matching;
+use shoper_systim::mem::{MemStorage, VirtualClock};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use shoper_systim::plan::products::plan_products;
 use shoper_systim::plan::stock::{plan_stock, QuantityInputs};
 use shoper_systim::settings::Settings;
@@ -69,6 +95,185 @@ fn planning_50k_by_50k() {
         "wasm_memory_with_inputs_bytes": memory_with_inputs,
         "wasm_memory_growth_bytes": wasm_memory_bytes() - memory_with_inputs,
         "runs": RUNS,
+        "user_agent": property(&property(&js_sys::global(), "navigator"), "userAgent").as_string(),
+    });
+    web_sys::console::log_1(&format!("wasm-bench {figures}").into());
+}
+
+const SHOP_URL: &str = "http://127.0.0.1:18001";
+const SYSTIM_URL: &str = "http://127.0.0.1:18002";
+
+/// The sandbox's pure core behind the engine's `Http`, in this page: the time and memory it
+/// takes to build answers are kept apart from the engine's.
+#[derive(Clone)]
+struct Local {
+    sandbox: Rc<RefCell<Sandbox>>,
+    clock: VirtualClock,
+    serving_ms: Rc<Cell<f64>>,
+    received: Rc<Cell<u64>>,
+    /// Let the browser run between calls (setting up, not while measuring: a call waiting
+    /// would let the other side's reads run inside this call's time).
+    yielding: Rc<Cell<bool>>,
+}
+
+impl Http for Local {
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, NetError> {
+        let (service, path) = match req.url.strip_prefix(SHOP_URL) {
+            Some(rest) => (Service::Shoper, rest.to_string()),
+            None => match req.url.strip_prefix(SYSTIM_URL) {
+                Some(rest) => (Service::Systim, rest.to_string()),
+                None => return Err(NetError::Unreachable(req.url)),
+            },
+        };
+        if self.yielding.get() {
+            // The page keeps answering the test runner (it gives up on a page busy for 30 s).
+            yield_to_browser().await;
+        }
+        let started = now_ms();
+        alloc::begin_outside();
+        let mut sreq = Request::new(req.method.as_str(), if path.is_empty() { "/" } else { &path });
+        for (k, v) in &req.headers {
+            sreq = sreq.with_header(k, v);
+        }
+        if let Some(body) = &req.body {
+            sreq = sreq.with_body(body.as_bytes().to_vec());
+        }
+        let resp = self.sandbox.borrow_mut().handle(service, &sreq, self.clock.now_ms());
+        self.sandbox.borrow_mut().log.clear();
+        let answer = HttpResponse { status: resp.status, headers: resp.headers.clone(), body: resp.body_text() };
+        drop((sreq, resp));
+        alloc::end_outside();
+        self.serving_ms.set(self.serving_ms.get() + now_ms() - started);
+        self.received.set(self.received.get() + answer.body.len() as u64);
+        Ok(answer)
+    }
+}
+
+/// Let the browser run its event loop once (a `setTimeout(0)`).
+async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Ok(set_timeout) = property(&js_sys::global(), "setTimeout").dyn_into::<js_sys::Function>() {
+            let _ = set_timeout.call2(&JsValue::NULL, &resolve, &JsValue::from(0));
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// A world of `n` products on the sandbox's pure core in this page, the engine connected to it.
+fn local_world(n: usize) -> (Local, Connection) {
+    let mut sandbox = Sandbox::from_scenario(sandbox::catalogue::big(n, 0));
+    sandbox.shoper.configure(&json!({"shop_url": SHOP_URL, "rate_limit": {"enabled": false}})).expect("shop url");
+    let info = sandbox.info();
+    let local = Local { sandbox: Rc::new(RefCell::new(sandbox)), clock: VirtualClock::default(), serving_ms: Rc::default(), received: Rc::default(), yielding: Rc::new(Cell::new(true)) };
+    let credential = |k: &str| info[k].as_str().unwrap_or_default().to_string();
+    let connection = Connection {
+        shop_url: SHOP_URL.into(),
+        shoper_auth: ShoperAuthKind::User,
+        shoper_login: credential("shoper_login"),
+        shoper_password: credential("shoper_password"),
+        shoper_token: String::new(),
+        systim_account: SYSTIM_URL.into(),
+        systim_login: credential("systim_login"),
+        systim_key: credential("systim_key"),
+    };
+    (local, connection)
+}
+
+/// Systim read alone, as a stock run reads it (the native `Systim read` case): best of 3.
+#[wasm_bindgen_test]
+async fn systim_read_50k() {
+    let (local, connection) = local_world(STOCK_N);
+    let mut session = shoper_systim::engine::session::Session::open(&local, &local.clock, &connection).expect("session");
+    let settings = Settings::default();
+    let (mut engine_ms, mut engine_peak, mut products) = (Vec::new(), 0, 0);
+    for _ in 0..STOCK_RUNS {
+        yield_to_browser().await;
+        local.yielding.set(false);
+        local.serving_ms.set(0.0);
+        let baseline = alloc::reset_peak();
+        let started = now_ms();
+        let read = session.read_systim(&settings, true, false).await.expect("Systim read");
+        engine_ms.push(now_ms() - started - local.serving_ms.get());
+        engine_peak = engine_peak.max(alloc::engine_peak().saturating_sub(baseline));
+        products = read.snapshot.products.len();
+    }
+    engine_ms.sort_by(f64::total_cmp);
+    let figures = serde_json::json!({
+        "case": format!("Systim read N={STOCK_N} (wasm, headless browser)"),
+        "group": "systim-wasm",
+        "engine_ms": (engine_ms[0] * 100.0).round() / 100.0,
+        "engine_median_ms": (engine_ms[STOCK_RUNS / 2] * 100.0).round() / 100.0,
+        "engine_peak_bytes": engine_peak,
+        "products": products,
+        "runs": STOCK_RUNS,
+    });
+    web_sys::console::log_1(&format!("wasm-bench {figures}").into());
+}
+
+const STOCK_N: usize = 50_000;
+const STOCK_RUNS: usize = 3;
+
+#[wasm_bindgen_test]
+async fn stock_50k() {
+    let (local, connection) = local_world(STOCK_N);
+    let (sandbox, clock) = (local.sandbox.clone(), local.clock.clone());
+    let engine = Engine::new(local.clone(), MemStorage::new(), clock.clone());
+    engine.save_connection(connection).await.expect("connection");
+    engine.save_settings(Settings::default()).await.expect("settings");
+    // The shop takes Systim's figures once; then, before each measured run, 1 % of the matched
+    // products change in Systim.
+    engine.run(RunRequest { kind: RunKind::Stock, dry_run: false, confirm_zeroing: true }).await.expect("first sync");
+    let k = STOCK_N / 100;
+    let matched: Vec<(u64, i64)> = {
+        let sandbox = sandbox.borrow();
+        let shop_codes: std::collections::HashSet<&str> = sandbox.scenario.items.iter().filter_map(|i| i.shop.as_ref()).map(|p| p.code.as_str()).collect();
+        let state = sandbox.systim.state_json();
+        let products = state["products"].as_array().into_iter().flatten();
+        let matched = products.filter(|p| p["kod_produktu"].as_str().is_some_and(|c| shop_codes.contains(c)));
+        matched.map(|p| (p["id"].as_u64().unwrap_or(0), p["stock_milli"]["1"].as_i64().unwrap_or(0))).collect()
+    };
+    let (mut engine_ms, mut real, mut engine_peak, mut peak, mut written, mut received) = (Vec::new(), Vec::new(), 0, 0, Vec::new(), 0);
+    let memory_before = wasm_memory_bytes();
+    for run in 1..=STOCK_RUNS {
+        for (id, quantity) in matched.iter().step_by((matched.len() / k).max(1)).take(k) {
+            sandbox.borrow_mut().systim.set_quantity(*id, 1, quantity + 1_000 * run as i64).expect("systim product");
+        }
+        clock.advance(60_000);
+        yield_to_browser().await;
+        local.yielding.set(false);
+        local.serving_ms.set(0.0);
+        local.received.set(0);
+        let baseline = alloc::reset_peak();
+        let started = now_ms();
+        let report = engine.run(RunRequest { kind: RunKind::Stock, dry_run: false, confirm_zeroing: false }).await.expect("the run starts");
+        let real_ms = now_ms() - started;
+        assert!(report.error.is_none(), "{:?}", report.error);
+        engine_ms.push(real_ms - local.serving_ms.get());
+        real.push(real_ms);
+        engine_peak = engine_peak.max(alloc::engine_peak().saturating_sub(baseline));
+        peak = peak.max(alloc::peak().saturating_sub(baseline));
+        received = local.received.get();
+        written.push(report.sections.iter().filter(|s| s.kind == Part::Stock).map(|s| s.counts.done).sum::<u32>());
+    }
+    let sorted = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    let (engine_ms, real) = (sorted(engine_ms), sorted(real));
+    let round = |ms: f64| (ms * 100.0).round() / 100.0;
+    let figures = serde_json::json!({
+        "case": format!("stock N={STOCK_N} k=1% ({k}) (wasm, headless browser)"),
+        "group": "stock-wasm",
+        "engine_ms": round(engine_ms[0]),
+        "engine_median_ms": round(engine_ms[STOCK_RUNS / 2]),
+        "real_ms": round(real[0]),
+        "engine_peak_bytes": engine_peak,
+        "peak_bytes": peak,
+        "wasm_memory_bytes": wasm_memory_bytes(),
+        "wasm_memory_growth_bytes": wasm_memory_bytes() - memory_before,
+        "received_bytes": received,
+        "written": written,
+        "runs": STOCK_RUNS,
         "user_agent": property(&property(&js_sys::global(), "navigator"), "userAgent").as_string(),
     });
     web_sys::console::log_1(&format!("wasm-bench {figures}").into());

@@ -1,6 +1,6 @@
-//! Figures measured outside this binary, merged into the report: the browser's planning case
-//! (`wasm-bench {json}` lines of `tests/wasm_bench.rs`, saved by `./build.sh bench` in
-//! `target/bench/wasm.log`), the size of the built `.wasm` (`target/pkg`, after wasm-opt) and the
+//! Figures measured outside this binary, merged into the report: the browser's planning and
+//! 50,000-product stock cases (`wasm-bench {json}` lines of `tests/wasm_bench.rs`, saved by
+//! `./build.sh bench` in `target/bench/wasm.log`), the size of the built `.wasm` (`target/pkg`, after wasm-opt) and the
 //! popup's time to interactive (`tests/e2e/bench-popup.mjs`, `target/bench/popup.json`).
 
 use crate::report::Row;
@@ -14,7 +14,8 @@ fn written_at(path: &Path) -> Option<u64> {
     modified.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs())
 }
 
-pub fn wasm_plan_rows(root: &Path, rows: &mut Vec<Row>) {
+/// The browser's cases (`wasm-bench {json}` lines), those of the groups `wanted` names.
+pub fn wasm_rows(root: &Path, rows: &mut Vec<Row>, wanted: impl Fn(&str) -> bool) {
     let log = root.join("target/bench/wasm.log");
     let Ok(text) = std::fs::read_to_string(&log) else {
         eprintln!("no {} (run through ./build.sh bench for the browser figures)", log.display());
@@ -23,8 +24,15 @@ pub fn wasm_plan_rows(root: &Path, rows: &mut Vec<Row>) {
     for line in text.lines().filter_map(|l| l.split_once("wasm-bench ").map(|(_, json)| json)) {
         let Ok(Value::Object(mut figures)) = serde_json::from_str::<Value>(line) else { continue };
         let case = figures.remove("case").and_then(|c| c.as_str().map(str::to_string)).unwrap_or_default();
-        figures.remove("group");
-        let mut row = Row::offline(case, "planning");
+        let group = match figures.remove("group").as_ref().and_then(Value::as_str) {
+            Some("stock-wasm") => "stock-wasm",
+            Some("systim-wasm") => "systim-wasm",
+            _ => "planning",
+        };
+        if !wanted(group) {
+            continue;
+        }
+        let mut row = Row::offline(case, group);
         row.extra.extend(figures);
         row.extra("measured_at_unix_s", written_at(&log));
         rows.push(row);

@@ -16,6 +16,7 @@ mod planning;
 mod products;
 mod report;
 mod stock;
+mod systim;
 mod targets;
 mod world;
 
@@ -52,6 +53,11 @@ fn main() {
     if options.wants("planning") {
         planning::case(50_000, &mut rows);
     }
+    if options.wants("systim") {
+        for n in options.sizes.clone().unwrap_or(vec![50_000]) {
+            systim::case(n, &mut rows);
+        }
+    }
     if options.wants("stock") {
         let all = if options.quick { vec![1_000] } else { vec![1_000, 10_000, 50_000] };
         for n in options.sizes.clone().unwrap_or(all) {
@@ -67,9 +73,7 @@ fn main() {
         products::cases(1_000, &[2.0, 10.0], &mut rows);
     }
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    if options.wants("planning") {
-        browser::wasm_plan_rows(root, &mut rows);
-    }
+    browser::wasm_rows(root, &mut rows, |group| options.wants(group));
     if options.wants("wasm") {
         browser::wasm_size_row(root, &mut rows);
     }

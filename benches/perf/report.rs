@@ -61,8 +61,10 @@ impl Row {
             o.insert("peak_bucket_level".into(), json!(c.peak_bucket));
             o.insert("real_ms".into(), json!(c.real_ms));
             o.insert("engine_real_ms".into(), json!(c.engine_real_ms));
+            o.insert("engine_cpu_ms".into(), json!(c.engine_cpu_ms));
             o.insert("received_bytes".into(), json!(c.received_bytes));
             o.insert("peak_bytes".into(), json!(c.peak_bytes));
+            o.insert("engine_peak_bytes".into(), json!(c.engine_peak_bytes));
             o.insert("real_ms_by_phase".into(), Value::Object(c.real_phases.iter().map(|(p, ms)| (p.clone(), json!(ms))).collect()));
             o.insert("bandwidth".into(), json!(self.bandwidth));
             o.insert("latency_ms".into(), json!(self.latency_ms));
@@ -81,13 +83,13 @@ fn cell(v: Option<u64>) -> String {
 /// A Markdown table of the API cases, then one of the offline ones.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
-    out.push_str("| case | Shoper calls | floor | bulk | page calls | floor page calls | Systim calls | 429 | wall ms (virtual) | floor ms | real ms | engine ms | peak MB |\n");
-    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str("| case | Shoper calls | floor | bulk | page calls | floor page calls | Systim calls | 429 | wall ms (virtual) | floor ms | real ms | engine ms | engine CPU ms | peak MB | engine peak MB |\n");
+    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for r in rows {
         let (Some(c), Some(f)) = (&r.cost, &r.floor) else { continue };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.case,
             c.shoper_calls,
             f.calls,
@@ -100,7 +102,9 @@ pub fn table(rows: &[Row]) -> String {
             cell(r.floor_ms()),
             c.real_ms,
             c.engine_real_ms,
-            c.peak_bytes / 1_000_000
+            c.engine_cpu_ms,
+            c.peak_bytes / 1_000_000,
+            c.engine_peak_bytes / 1_000_000
         );
     }
     let offline: Vec<&Row> = rows.iter().filter(|r| r.cost.is_none()).collect();

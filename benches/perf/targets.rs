@@ -25,12 +25,23 @@ const MAX_PLAN_MS_NATIVE: f64 = 100.0;
 const MAX_PLAN_MS_WASM: f64 = 300.0;
 const MAX_PLAN_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
 const MAX_WASM_GZIP_BYTES: f64 = 300.0 * 1024.0;
+/// Issue #12: a stock run over 50,000 products, natively — the engine's own memory (the answers
+/// it receives included, the sandbox's work of building them left out) and CPU time.
+const BIG_STOCK_N: f64 = 50_000.0;
+const MAX_BIG_STOCK_ENGINE_BYTES: u64 = 64 * 1024 * 1024;
+const MAX_BIG_STOCK_ENGINE_CPU_MS: u64 = 1_500;
 
 pub fn check(row: &Row) -> Vec<Target> {
     let mut out = Vec::new();
     if let (Some(c), Some(f)) = (&row.cost, &row.floor) {
         if row.group == "stock" {
             out.push(target("calls ≤ floor + 10", c.shoper_calls <= f.calls + 10, format!("{} ≤ {} + 10", c.shoper_calls, f.calls)));
+        }
+        if row.group == "stock" && row.latency_ms == 0 && number(row, "n") == Some(BIG_STOCK_N) {
+            let mib = c.engine_peak_bytes as f64 / 1048576.0;
+            out.push(target("50k stock: engine peak ≤ 64 MiB", c.engine_peak_bytes <= MAX_BIG_STOCK_ENGINE_BYTES, format!("{mib:.1} MiB ≤ 64 MiB")));
+            let cpu = c.engine_cpu_ms;
+            out.push(target("50k stock: engine CPU ≤ 1.5 s", cpu <= MAX_BIG_STOCK_ENGINE_CPU_MS, format!("{cpu} ms ≤ {MAX_BIG_STOCK_ENGINE_CPU_MS} ms")));
         }
         if row.group == "orders" {
             let orders = number(row, "orders").unwrap_or(0.0) as u64;

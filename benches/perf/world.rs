@@ -7,6 +7,7 @@ use crate::alloc;
 use crate::common::{InProcess, SHOP_URL};
 use pollster::block_on;
 use sandbox::catalogue::Scenario;
+use sandbox::control::LogEntry;
 use sandbox::{Sandbox, Service};
 use serde_json::{json, Value};
 use shoper_systim::engine::report::{Report, RunKind};
@@ -48,15 +49,28 @@ pub struct Cost {
     /// The part of `real_ms` outside the sandbox: the engine's own work (parsing, decoding,
     /// planning, storage).
     pub engine_real_ms: u64,
+    /// The engine's own work as CPU time of the thread (the sandbox's CPU time left out): what
+    /// `engine_real_ms` would be on a machine nothing else uses.
+    pub engine_cpu_ms: u64,
     /// The most memory the run held at once beyond what was live before it (engine and
     /// sandbox: the sandbox's part is the answers it renders, freed as they are sent).
     pub peak_bytes: u64,
+    /// The same without the sandbox's work of building an answer: the engine's own memory, the
+    /// answers it received included (what the extension holds; a real server is elsewhere).
+    pub engine_peak_bytes: u64,
     /// Bytes of every answer body (both services).
     pub received_bytes: u64,
     /// Calls per endpoint: `GET products`, `POST bulk`, Systim `addOrder`…
     pub by_endpoint: BTreeMap<String, u64>,
     /// Real ms spent in each phase the engine reported, in order.
     pub real_phases: Vec<(String, u64)>,
+}
+
+/// CPU time this thread has run (ns), from `/proc/thread-self/schedstat`: unlike the wall clock it
+/// does not grow while other work on a shared machine holds the CPU. 0 where it cannot be read.
+pub fn thread_cpu_ns() -> u64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    stat.split_whitespace().next().and_then(|ns| ns.parse().ok()).unwrap_or(0)
 }
 
 /// Deadlines of the calls in flight (virtual ms), for [`run_virtual`].
@@ -107,6 +121,11 @@ pub fn run_virtual<F: Future>(fut: F, clock: &VirtualClock, timers: &Timers) -> 
 pub struct Timed {
     net: Rc<RefCell<InProcess>>,
     serving: Rc<Cell<Duration>>,
+    /// CPU time (ns) the sandbox took serving.
+    serving_cpu: Rc<Cell<u64>>,
+    /// The calls counted so far: the sandbox's log is tallied and emptied after every call, so the
+    /// log (every request with its body) never adds to the memory measured.
+    tally: Rc<RefCell<Cost>>,
     received: Rc<Cell<u64>>,
     latency_ms: Rc<Cell<u64>>,
     timers: Timers,
@@ -118,8 +137,20 @@ impl Http for Timed {
         let deadline = clock.now_ms() + self.latency_ms.get();
         Trip { clock, deadline, timers: self.timers.clone(), registered: false }.await;
         let started = Instant::now();
+        let cpu = thread_cpu_ns();
         let net = self.net.borrow().clone();
+        // The in-process sandbox answers at once (latency is the trip above).
+        alloc::begin_outside();
         let answer = net.send(req).await;
+        {
+            let mut sandbox = net.sandbox.borrow_mut();
+            let mut cost = self.tally.borrow_mut();
+            for e in sandbox.log.drain(..) {
+                tally(&mut cost, &e);
+            }
+        }
+        alloc::end_outside();
+        self.serving_cpu.set(self.serving_cpu.get() + thread_cpu_ns().saturating_sub(cpu));
         self.serving.set(self.serving.get() + started.elapsed());
         if let Ok(a) = &answer {
             self.received.set(self.received.get() + a.body.len() as u64);
@@ -130,7 +161,11 @@ impl Http for Timed {
 
 pub struct World {
     pub net: InProcess,
+    /// The engine's `Http` (for reads outside a run).
+    pub http: Timed,
     serving: Rc<Cell<Duration>>,
+    serving_cpu: Rc<Cell<u64>>,
+    tally: Rc<RefCell<Cost>>,
     received: Rc<Cell<u64>>,
     latency_ms: Rc<Cell<u64>>,
     timers: Timers,
@@ -144,15 +179,17 @@ impl World {
         let (serving, received): (Rc<Cell<Duration>>, Rc<Cell<u64>>) = Default::default();
         let (latency_ms, timers): (Rc<Cell<u64>>, Timers) = Default::default();
         let transport = Rc::new(RefCell::new(net.clone()));
-        let timed = Timed { net: transport, serving: serving.clone(), received: received.clone(), latency_ms: latency_ms.clone(), timers: timers.clone() };
-        let engine = Engine::new(timed, MemStorage::new(), net.clock.clone());
+        let serving_cpu: Rc<Cell<u64>> = Rc::default();
+        let tally: Rc<RefCell<Cost>> = Rc::default();
+        let timed = Timed { net: transport, serving: serving.clone(), serving_cpu: serving_cpu.clone(), tally: tally.clone(), received: received.clone(), latency_ms: latency_ms.clone(), timers: timers.clone() };
+        let engine = Engine::new(timed.clone(), MemStorage::new(), net.clock.clone());
         engine.set_dev_hosts(true); // the sandbox is at loopback addresses
         let conn = connection(&net);
         block_on(async {
             engine.save_connection(conn).await.expect("connection");
             engine.save_settings(settings).await.expect("settings");
         });
-        let world = World { net, serving, received, latency_ms, timers, engine };
+        let world = World { net, http: timed, serving, serving_cpu, tally, received, latency_ms, timers, engine };
         world.unlimited();
         world
     }
@@ -190,16 +227,43 @@ impl World {
         self.run(kind, true, false);
     }
 
+    /// Run `work` on the virtual clock and measure what it cost the engine: real time without the
+    /// sandbox's, memory with and without the sandbox's work of building answers.
+    pub fn measure_work<T>(&self, work: impl Future<Output = T>) -> (T, Cost) {
+        self.net.sandbox.borrow_mut().log.clear();
+        *self.tally.borrow_mut() = Cost::default();
+        self.serving.set(Duration::ZERO);
+        self.serving_cpu.set(0);
+        self.received.set(0);
+        let baseline = alloc::reset_peak();
+        let started = Instant::now();
+        let cpu = thread_cpu_ns();
+        let out = run_virtual(work, &self.net.clock, &self.timers);
+        let elapsed = started.elapsed();
+        let cpu_ns = thread_cpu_ns().saturating_sub(cpu).saturating_sub(self.serving_cpu.get());
+        let mut cost = self.cost();
+        cost.real_ms = elapsed.as_millis() as u64;
+        cost.engine_real_ms = elapsed.saturating_sub(self.serving.get()).as_millis() as u64;
+        cost.engine_cpu_ms = cpu_ns / 1_000_000;
+        cost.received_bytes = self.received.get();
+        cost.peak_bytes = alloc::peak().saturating_sub(baseline) as u64;
+        cost.engine_peak_bytes = alloc::engine_peak().saturating_sub(baseline) as u64;
+        (out, cost)
+    }
+
     /// Run `kind` for real from an empty bucket and measure it.
     pub fn measure(&self, kind: RunKind) -> (Report, Cost) {
         // Long enough for any bucket to drain.
         self.net.clock.advance(60_000);
         self.net.sandbox.borrow_mut().log.clear();
+        *self.tally.borrow_mut() = Cost::default();
         let virtual_start = self.net.clock.now_ms();
         self.serving.set(Duration::ZERO);
+        self.serving_cpu.set(0);
         self.received.set(0);
         let baseline = alloc::reset_peak();
         let started = Instant::now();
+        let cpu = thread_cpu_ns();
         let phases: Rc<RefCell<Vec<(Phase, Instant)>>> = Rc::default();
         let seen = phases.clone();
         self.engine.set_progress_listener(Box::new(move |p: &Progress| {
@@ -210,44 +274,47 @@ impl World {
         }));
         let report = self.run(kind, false, false);
         let finished = Instant::now();
+        let cpu_ns = thread_cpu_ns().saturating_sub(cpu).saturating_sub(self.serving_cpu.get());
         let mut cost = self.cost();
         cost.wall_ms = self.net.clock.now_ms() - virtual_start;
         cost.real_ms = (finished - started).as_millis() as u64;
         cost.received_bytes = self.received.get();
         cost.peak_bytes = alloc::peak().saturating_sub(baseline) as u64;
+        cost.engine_peak_bytes = alloc::engine_peak().saturating_sub(baseline) as u64;
         cost.engine_real_ms = (finished - started).saturating_sub(self.serving.get()).as_millis() as u64;
+        cost.engine_cpu_ms = cpu_ns / 1_000_000;
         let phases = phases.borrow();
         let ends = phases.iter().skip(1).map(|(_, at)| *at).chain([finished]);
         cost.real_phases = phases.iter().zip(ends).map(|((phase, from), to)| (format!("{phase:?}"), (to - *from).as_millis() as u64)).collect();
         (report, cost)
     }
 
-    /// Tally the request log.
+    /// What the calls since the last measure cost, as tallied from the sandbox's log.
     fn cost(&self) -> Cost {
-        let sandbox = self.net.sandbox.borrow();
-        let mut cost = Cost::default();
-        for e in &sandbox.log {
-            if e.service == Service::Systim {
-                cost.systim_calls += 1;
-                *cost.by_endpoint.entry(format!("systim {}", e.act)).or_default() += 1;
-                continue;
-            }
-            let resource = e.path.trim_start_matches("/webapi/rest/").split('/').next().unwrap_or_default();
-            *cost.by_endpoint.entry(format!("shoper {} {resource}", e.method)).or_default() += 1;
-            cost.shoper_calls += 1;
-            cost.http_429 += u64::from(e.status == 429);
-            cost.peak_bucket = cost.peak_bucket.max(e.bucket_level.unwrap_or(0.0));
-            if e.path.ends_with("/bulk") {
-                let ops = e.body.as_ref().and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-                cost.shoper_bulk += 1;
-                cost.shoper_ops += ops.len() as u64;
-                let reads = ops.iter().filter(|op| op["method"] == "GET").count() as u64;
-                cost.shoper_page_calls += reads + u64::from(reads < ops.len() as u64);
-            } else {
-                cost.shoper_ops += 1;
-                cost.shoper_page_calls += 1;
-            }
-        }
-        cost
+        self.tally.borrow().clone()
+    }
+}
+
+/// Count a logged call into `cost`.
+fn tally(cost: &mut Cost, e: &LogEntry) {
+    if e.service == Service::Systim {
+        cost.systim_calls += 1;
+        *cost.by_endpoint.entry(format!("systim {}", e.act)).or_default() += 1;
+        return;
+    }
+    let resource = e.path.trim_start_matches("/webapi/rest/").split('/').next().unwrap_or_default();
+    *cost.by_endpoint.entry(format!("shoper {} {resource}", e.method)).or_default() += 1;
+    cost.shoper_calls += 1;
+    cost.http_429 += u64::from(e.status == 429);
+    cost.peak_bucket = cost.peak_bucket.max(e.bucket_level.unwrap_or(0.0));
+    if e.path.ends_with("/bulk") {
+        let ops = e.body.as_ref().and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        cost.shoper_bulk += 1;
+        cost.shoper_ops += ops.len() as u64;
+        let reads = ops.iter().filter(|op| op["method"] == "GET").count() as u64;
+        cost.shoper_page_calls += reads + u64::from(reads < ops.len() as u64);
+    } else {
+        cost.shoper_ops += 1;
+        cost.shoper_page_calls += 1;
     }
 }

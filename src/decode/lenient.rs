@@ -141,10 +141,17 @@ pub fn number_text(value: &Value) -> Result<Option<String>, WireError> {
     }
 }
 
-/// A decimal scaled by `10^places`, refusing silent rounding (see [`crate::money`]).
+/// A decimal scaled by `10^places`, refusing silent rounding (see [`crate::money`]). The text
+/// is [`number_text`]'s, read in place.
 pub fn scaled(value: &Value, places: u32) -> Result<Option<i64>, WireError> {
-    let Some(text) = number_text(value)? else { return Ok(None) };
-    parse_scaled(&text, places).map(Some).map_err(|error| WireError::Number { text, error })
+    let text: std::borrow::Cow<str> = match value {
+        Value::String(s) if s.trim().is_empty() => return Ok(None),
+        Value::String(s) => s.trim().into(),
+        Value::Number(n) => n.to_string().into(),
+        // `null` is unset, anything else the wrong type.
+        other => return number_text(other).map(|_| None),
+    };
+    parse_scaled(&text, places).map(Some).map_err(|error| WireError::Number { text: text.into_owned(), error })
 }
 
 /// Money in grosze: `"149.95"`, `"149,95"`, `149.95`, `"10"`.

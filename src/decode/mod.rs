@@ -14,12 +14,15 @@
 
 pub mod lenient;
 pub mod shoper;
+pub mod stream;
 pub mod systim;
 
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
-mod testkit;
+mod systim_before;
+#[cfg(test)]
+pub(crate) mod testkit;
 
 use crate::domain::VatRate;
 use lenient::WireError;
@@ -72,7 +75,7 @@ pub(crate) struct Kind {
 
 /// Where a record sits in its list: the position, and the key when the list was an object.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct At<'a> {
+pub struct At<'a> {
     pub pos: usize,
     pub key: Option<&'a str>,
 }
@@ -86,11 +89,42 @@ impl At<'_> {
     }
 }
 
+/// One record of a list as a decoder gets it: a JSON value, or — read straight from an answer's
+/// text by [`stream`] — only the fields the decoder reads (the others skipped, never kept).
+#[derive(Clone, Copy, Debug)]
+pub enum Record<'a> {
+    Value(&'a Value),
+    Fields(&'a [(&'static str, Value)]),
+}
+
+impl<'a> From<&'a Value> for Record<'a> {
+    fn from(value: &'a Value) -> Self {
+        Record::Value(value)
+    }
+}
+
+/// The fields of a record: a whole JSON object, or the fields read of one (of a repeated key the
+/// last counts, as in a JSON object).
+#[derive(Clone, Copy)]
+enum Fields<'a> {
+    Map(&'a Map<String, Value>),
+    Some(&'a [(&'static str, Value)]),
+}
+
+impl<'a> Fields<'a> {
+    fn get(self, name: &str) -> Option<&'a Value> {
+        match self {
+            Fields::Map(map) => map.get(name),
+            Fields::Some(fields) => fields.iter().rev().find(|(key, _)| *key == name).map(|(_, value)| value),
+        }
+    }
+}
+
 /// A JSON object being read as one record, with the record's label for errors and the path of
 /// the object inside the record (for nested objects).
 #[derive(Clone)]
 pub(crate) struct Rec<'a> {
-    map: &'a Map<String, Value>,
+    map: Fields<'a>,
     label: String,
     path: String,
     entities: bool,
@@ -99,25 +133,38 @@ pub(crate) struct Rec<'a> {
 /// Pseudo-field naming the record as a whole (for "not an object").
 pub(crate) const WHOLE_RECORD: &str = "(cały rekord)";
 
+/// The problem of a record that is not an object.
+fn not_an_object(label: String, value: &Value) -> DecodeError {
+    DecodeError {
+        record: label,
+        field: WHOLE_RECORD.into(),
+        problem: WireError::WrongType { expected: "obiekt", found: lenient::kind(value) }.to_string(),
+        record_skipped: true,
+    }
+}
+
 impl<'a> Rec<'a> {
     /// A record without an id (a singleton such as application-config).
-    pub fn root(value: &'a Value, label: &str, entities: bool) -> Result<Rec<'a>, DecodeError> {
-        match value {
-            Value::Object(map) => Ok(Rec { map, label: label.to_string(), path: String::new(), entities }),
-            other => Err(DecodeError {
-                record: label.to_string(),
-                field: WHOLE_RECORD.into(),
-                problem: WireError::WrongType { expected: "obiekt", found: lenient::kind(other) }.to_string(),
-                record_skipped: true,
-            }),
-        }
+    pub fn root(value: impl Into<Record<'a>>, label: &str, entities: bool) -> Result<Rec<'a>, DecodeError> {
+        let map = match value.into() {
+            Record::Value(Value::Object(map)) => Fields::Map(map),
+            Record::Fields(fields) => Fields::Some(fields),
+            Record::Value(other) => return Err(not_an_object(label.to_string(), other)),
+        };
+        Ok(Rec { map, label: label.to_string(), path: String::new(), entities })
     }
 
     /// A list record: opened, its id read (from the id fields, else from the list key) and the
-    /// label set to `<kind> <id>`.
-    pub fn open(value: &'a Value, kind: &Kind, at: At<'_>) -> Result<(Rec<'a>, u64), DecodeError> {
-        let mut rec = Rec::root(value, &format!("{} {}", kind.name, at.describe()), kind.entities)?;
-        let id = rec.id(kind.id_fields, at.key)?;
+    /// label set to `<kind> <id>` (`<kind> (klucz „…”)` / `(pozycja …)` when there is no id).
+    pub fn open(value: impl Into<Record<'a>>, kind: &Kind, at: At<'_>) -> Result<(Rec<'a>, u64), DecodeError> {
+        let where_it_is = || format!("{} {}", kind.name, at.describe());
+        let map = match value.into() {
+            Record::Value(Value::Object(map)) => Fields::Map(map),
+            Record::Fields(fields) => Fields::Some(fields),
+            Record::Value(other) => return Err(not_an_object(where_it_is(), other)),
+        };
+        let mut rec = Rec { map, label: String::new(), path: String::new(), entities: kind.entities };
+        let id = rec.id(kind.id_fields, at.key).map_err(|e| DecodeError { record: where_it_is(), ..e })?;
         rec.label = format!("{} {id}", kind.name);
         Ok((rec, id))
     }
@@ -143,6 +190,7 @@ impl<'a> Rec<'a> {
     }
 
     /// The same record under another label (when the kind alone does not say enough).
+    #[cfg(test)]
     pub fn relabel(mut self, label: String) -> Self {
         self.label = label;
         self
@@ -161,9 +209,12 @@ impl<'a> Rec<'a> {
         self.map.get(name)
     }
 
-    /// The object's own fields.
-    pub fn entries(&self) -> impl Iterator<Item = (&'a String, &'a Value)> {
-        self.map.iter()
+    /// The object's own fields (of a record read in part, the fields read).
+    pub fn entries(&self) -> Box<dyn Iterator<Item = (&'a str, &'a Value)> + 'a> {
+        match self.map {
+            Fields::Map(map) => Box::new(map.iter().map(|(k, v)| (k.as_str(), v))),
+            Fields::Some(fields) => Box::new(fields.iter().map(|(k, v)| (*k, v))),
+        }
     }
 
     pub fn err(&self, name: &str, problem: impl fmt::Display, record_skipped: bool) -> DecodeError {
@@ -241,7 +292,7 @@ impl<'a> Rec<'a> {
     }
 
     fn nested(&self, map: &'a Map<String, Value>, name: &str) -> Rec<'a> {
-        Rec { map, label: self.label.clone(), path: self.field(name), entities: self.entities }
+        Rec { map: Fields::Map(map), label: self.label.clone(), path: self.field(name), entities: self.entities }
     }
 
     /// A nested object only informing the record: a wrong type is noted and treated as absent.

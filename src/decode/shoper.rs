@@ -392,7 +392,7 @@ fn translation<'a>(rec: &Rec<'a>, locale: &str, notes: &mut Vec<DecodeError>) ->
     if let Ok(Some(t)) = translations.object(locale) {
         return Some((locale.to_string(), t));
     }
-    translations.entries().find_map(|(key, _)| translations.object(key).ok().flatten().map(|t| (key.clone(), t)))
+    translations.entries().find_map(|(key, _)| translations.object(key).ok().flatten().map(|t| (key.to_string(), t)))
 }
 
 /// A record's `name` in `locale`, falling back to another locale (noted); with the locale used.

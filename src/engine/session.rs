@@ -8,7 +8,7 @@ use crate::client::shoper::{add_page, items, next_answer, Page, Read, Rounds, Sh
 use crate::client::systim::{SystimClient, SystimConfig};
 use crate::client::{Secret, Stats, TokenState};
 use crate::decode::shoper::{self as dshop, ItemsDecoder, ShopConfig, ShopPayloads};
-use crate::decode::systim::{self as dsys, SystimPayloads};
+use crate::decode::systim::{self as dsys, StoreStock, SystimPayloads};
 use crate::decode::{DecodeError, DecodedList};
 use crate::domain::{ShopItem, ShopSnapshot, SystimSnapshot};
 use crate::io::{Clock, Http, Storage};
@@ -58,7 +58,7 @@ impl Unavailable {
 }
 
 /// Treat "unknown method" as absence (recorded), pass other errors on.
-fn optional(result: Result<Value, ApiError>, unavailable: &mut Unavailable, act: &str) -> Result<Option<Value>, ApiError> {
+fn optional<T>(result: Result<T, ApiError>, unavailable: &mut Unavailable, act: &str) -> Result<Option<T>, ApiError> {
     match result {
         Ok(v) => Ok(Some(v)),
         Err(ApiError::SystimUnknownMethod { .. }) => {
@@ -307,11 +307,12 @@ async fn read_rows<H: Http, C: Clock>(shoper: &mut ShoperClient<'_, H, C>, round
 }
 
 /// Systim dictionaries and products; quantities per store when `quantities` (the stores the
-/// settings link, or every store).
+/// settings link, or every store). The dictionaries come first: the product list — a whole
+/// catalogue in one answer — is decoded against them record by record as its text is read, and
+/// each store's stock rows are joined to those products as they are read (only the figures stay).
 async fn read_systim<H: Http, C: Clock>(systim: &mut SystimClient<'_, H, C>, settings: &Settings, quantities: bool, order_dictionaries: bool) -> Result<SystimRead, ApiError> {
     let mut unavailable = Unavailable::default();
     let vat_rates = systim.list_vat_rates().await?;
-    let products = systim.list_products().await?;
     // Categories pair products (stock, product push) and place products created in Systim
     // for orders; stores carry quantities. An order import needs neither.
     let categories = if quantities || settings.orders.missing_product == MissingProductPolicy::CreateInSystim {
@@ -328,26 +329,28 @@ async fn read_systim<H: Http, C: Clock>(systim: &mut SystimClient<'_, H, C>, set
     } else {
         (None, None)
     };
-    let mut per_store: Vec<(u64, Value)> = Vec::new();
-    if quantities {
-        for store_id in stores_to_read(settings, stores.as_ref()) {
-            match optional(systim.list_pquantities(store_id).await, &mut unavailable, "listPQuantities")? {
-                Some(v) => per_store.push((store_id, v)),
-                None => break,
-            }
-        }
-    }
-    let quantities = (!per_store.is_empty()).then(|| per_store.iter().map(|(id, v)| (*id, v)).collect());
-    let payloads = SystimPayloads {
-        products: Some(&products),
+    let dictionaries = dsys::Dictionaries::decode(&SystimPayloads {
         vat_rates: Some(&vat_rates),
         categories: categories.as_ref(),
         stores: stores.as_ref(),
         delivery_methods: delivery.as_ref(),
         payment_methods: payment.as_ref(),
-        quantities,
-    };
-    let (snapshot, problems) = dsys::snapshot(&payloads);
+        ..SystimPayloads::default()
+    });
+    let products = systim.list_products_into(dictionaries.products()).await?.finish();
+    let mut per_store: Vec<StoreStock> = Vec::new();
+    if quantities {
+        // Each store's rows are joined to the products as they are read; only the figures stay.
+        let join = products.join();
+        for store_id in stores_to_read(settings, stores.as_ref()) {
+            match optional(systim.list_pquantities_into(store_id, join.store(store_id)).await, &mut unavailable, "listPQuantities")? {
+                Some(rows) => per_store.push(rows.finish()),
+                None => break,
+            }
+        }
+    }
+    let quantities = (!per_store.is_empty()).then_some(per_store.as_slice());
+    let (snapshot, problems) = dsys::assemble(dictionaries, Some(products), quantities);
     Ok(SystimRead { snapshot, problems, unavailable })
 }
 

@@ -4,6 +4,7 @@
 use super::SystimClient;
 use crate::client::error::ApiError;
 use crate::client::form::Form;
+use crate::decode::stream::Records;
 use crate::io::{Clock, Http};
 use serde_json::Value;
 
@@ -13,14 +14,31 @@ impl<H: Http, C: Clock> SystimClient<'_, H, C> {
         self.list("listProducts", &Form::new()).await
     }
 
+    /// `listProducts` read record by record into `sink` (the whole catalogue comes in one answer;
+    /// see [`SystimClient::list_into`]).
+    pub async fn list_products_into<R: Records>(&mut self, sink: R) -> Result<R, ApiError> {
+        self.list_into("listProducts", &Form::new(), sink).await
+    }
+
     /// Map id → `{id, nazwa, stawka}`; the id is what `stawka_vat` / `id_stawki_vat` take.
     pub async fn list_vat_rates(&mut self) -> Result<Value, ApiError> {
         self.list("listVatRates", &Form::new()).await
     }
 
-    /// Stock of one warehouse: map product id → `{id_produktu, nazwa_produktu, kod_kreskowy, ilosc}`.
+    /// Stock of one warehouse: rows `{nazwa_produktu, kod_kreskowy, ilosc}` (public code reads
+    /// these; `ilosc` and `kod_kreskowy` may be `null`), keyed by something — probably the product
+    /// id — or in an array; `id_produktu` has never been seen (see `decode::systim::StoreRows`).
     pub async fn list_pquantities(&mut self, store_id: u64) -> Result<Value, ApiError> {
-        self.list("listPQuantities", &Form::new().field("id_magazynu", store_id.to_string())).await
+        self.list("listPQuantities", &Self::store(store_id)).await
+    }
+
+    /// [`Self::list_pquantities`] read row by row into `sink`.
+    pub async fn list_pquantities_into<R: Records>(&mut self, store_id: u64, sink: R) -> Result<R, ApiError> {
+        self.list_into("listPQuantities", &Self::store(store_id), sink).await
+    }
+
+    fn store(store_id: u64) -> Form {
+        Form::new().field("id_magazynu", store_id.to_string())
     }
 
     /// Contractors, optionally by NIP (digits; the filter itself is ASSUMED — check the result).

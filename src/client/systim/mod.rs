@@ -8,6 +8,11 @@
 //!   the caller turns off only the feature that needs the method; code 8 on a list → empty list.
 //! - A non-JSON answer is a transient server error: retried for reads, never for `add*`, which
 //!   give [`ApiError::OutcomeUnknown`] instead.
+//! - Answers are never parsed into one `Value` tree: the envelope is read in one pass over the
+//!   text (`envelope.rs`) — the judge of an answer takes only its code, a small result becomes a
+//!   `Value`, and a list read with [`SystimClient::list_into`] goes record by record into a
+//!   [`Records`] sink (Systim sends a whole catalogue in one answer; a careful client allows
+//!   64 MiB).
 //!
 //! Methods: `methods.rs` (documented or seen in working clients) and [`assumed`] (not published;
 //! every one of them in that one module).
@@ -23,7 +28,8 @@ use super::transport::{by_status, Call, Tag, Transport};
 use super::{redact, Secret, Service, Stats, TokenState};
 use crate::io::{Clock, Http, HttpResponse, Method};
 use crate::retry::{Idempotency, Outcome, RetryPolicy};
-use envelope::{Envelope, Parsed};
+use crate::decode::stream::Records;
+use envelope::{Envelope, Parsed, Take};
 use serde_json::Value;
 use std::fmt;
 
@@ -114,22 +120,8 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
 
     /// Call `act` with `params` and return `result`. `add*` methods are non-idempotent.
     pub async fn call(&mut self, act: &str, params: &Form) -> Result<Value, ApiError> {
-        let idempotency = idempotency_of(act);
-        let mut logged_in_again = false;
-        loop {
-            let token = match self.token.clone() {
-                Some(token) => token,
-                None => self.log_in().await?,
-            };
-            let form = Form::new().field("act", act).field("token", token.expose()).extend(params);
-            let envelope = self.round_trip(&form, idempotency, Tag::Plain).await?;
-            if envelope.code == SESSION_LOST && !logged_in_again {
-                self.token = None;
-                logged_in_again = true;
-                continue;
-            }
-            return self.result_of(act, envelope);
-        }
+        let body = self.answer(act, params).await?;
+        self.taken(&body, Take::Value)
     }
 
     /// A list method: as [`Self::call`], but code 8 ("no data") is an empty list. The result is
@@ -152,18 +144,59 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
         result
     }
 
+    /// A list method read record by record into `sink` (a whole catalogue comes in one answer;
+    /// its records are never held as one `Value` tree). Code 8 ("no data") leaves the sink empty.
+    pub async fn list_into<R: Records>(&mut self, act: &str, params: &Form, mut sink: R) -> Result<R, ApiError> {
+        match self.answer(act, params).await {
+            Ok(body) => self.taken(&body, Take::List(&mut sink)).map(|_| sink),
+            Err(ApiError::SystimError { code: NO_DATA, .. }) => Ok(sink),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The body of the answer to `act` that counts: a success (code 0), after logging in again
+    /// once on code 13; any other code is its error.
+    async fn answer(&mut self, act: &str, params: &Form) -> Result<String, ApiError> {
+        let idempotency = idempotency_of(act);
+        let mut logged_in_again = false;
+        loop {
+            let token = match self.token.clone() {
+                Some(token) => token,
+                None => self.log_in().await?,
+            };
+            let form = Form::new().field("act", act).field("token", token.expose()).extend(params);
+            let (envelope, body) = self.round_trip(&form, idempotency, Tag::Plain).await?;
+            if envelope.code == SESSION_LOST && !logged_in_again {
+                self.token = None;
+                logged_in_again = true;
+                continue;
+            }
+            return self.result_of(act, envelope).map(|()| body);
+        }
+    }
+
+    /// `result` of a successful answer, taken as `take` says.
+    fn taken(&self, body: &str, take: Take<'_>) -> Result<Value, ApiError> {
+        match envelope::read(body, take) {
+            Parsed::Envelope(e) => Ok(e.result),
+            _ => Err(ApiError::MalformedJson { service: Service::Systim }),
+        }
+    }
+
     async fn log_in(&mut self) -> Result<Secret, ApiError> {
         let form = Form::new().field("act", "login").field("login", self.login.as_str()).field("pass", self.api_key.expose());
-        let envelope = self.round_trip(&form, Idempotency::Idempotent, Tag::Auth).await?;
-        let result = self.result_of("login", envelope)?;
+        let (envelope, body) = self.round_trip(&form, Idempotency::Idempotent, Tag::Auth).await?;
+        self.result_of("login", envelope)?;
+        let result = self.taken(&body, Take::Value)?;
         let token = result.get("token").and_then(Value::as_str).filter(|t| !t.is_empty());
         let token = Secret::new(token.ok_or(ApiError::MalformedJson { service: Service::Systim })?);
         self.token = Some(token.clone());
         Ok(token)
     }
 
-    /// One request through the transport (which retries code 2 and transient failures).
-    async fn round_trip(&mut self, form: &Form, idempotency: Idempotency, tag: Tag) -> Result<Envelope, ApiError> {
+    /// One request through the transport (which retries code 2 and transient failures): its
+    /// envelope's code (`result` is read later, by the caller) and the body.
+    async fn round_trip(&mut self, form: &Form, idempotency: Idempotency, tag: Tag) -> Result<(Envelope<()>, String), ApiError> {
         let req = self
             .transport
             .request(Method::Post, self.endpoint.as_str())
@@ -172,8 +205,8 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
             .body(form.encode());
         let response = self.transport.exchange(&req, Call::new(idempotency, tag), judge).await?;
         let service = Service::Systim;
-        match envelope::parse(&response.body) {
-            Parsed::Envelope(envelope) => Ok(envelope),
+        match envelope::code(&response.body) {
+            Parsed::Envelope(envelope) => Ok((envelope, response.body)),
             _ if response.status >= 500 => Err(ApiError::ServerError { service, status: response.status }),
             Parsed::NotJson => Err(ApiError::NotJson { service, status: response.status }),
             Parsed::Malformed => Err(ApiError::MalformedJson { service }),
@@ -181,7 +214,7 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
     }
 
     /// `result` on success, else the error the code stands for.
-    fn result_of(&self, act: &str, envelope: Envelope) -> Result<Value, ApiError> {
+    fn result_of(&self, act: &str, envelope: Envelope<()>) -> Result<(), ApiError> {
         let secrets = [&self.api_key].into_iter().chain(self.token.as_ref()).collect::<Vec<_>>();
         let message = redact(&envelope.message, &secrets);
         let act = act.to_string();
@@ -207,10 +240,11 @@ fn idempotency_of(act: &str) -> Idempotency {
 }
 
 /// Systim speaks through the envelope inside a 200: code 2 is a rate limit, a page that is not
-/// an envelope is a transient server failure.
+/// an envelope is a transient server failure. Only the code is kept: `result` is checked to be
+/// JSON and skipped (a catalogue is read once, by the caller's seed).
 fn judge(response: &HttpResponse, now_ms: u64) -> Outcome {
     match by_status(response, now_ms) {
-        Outcome::Success => match envelope::parse(&response.body) {
+        Outcome::Success => match envelope::code(&response.body) {
             Parsed::Envelope(e) if e.code == THROTTLED => Outcome::RateLimited { retry_after_ms: None },
             Parsed::Envelope(_) => Outcome::Success,
             Parsed::NotJson | Parsed::Malformed => Outcome::Transient { retry_after_ms: None },

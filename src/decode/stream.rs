@@ -1,0 +1,327 @@
+//! Lists read record by record straight from an answer's text: Systim sends a whole catalogue in
+//! one answer (no pagination; a careful client allows 64 MiB), so its lists are never turned into
+//! one `serde_json::Value` tree. A [`ListSeed`] walks the `result` of an answer with serde_json's
+//! streaming deserializer and hands each record to a [`Records`] sink, with where it sits (its key
+//! when the list is an object keyed by id, else its position), as soon as it is read. A sink that
+//! names the fields it reads ([`Records::FIELDS`]) gets only those (the others are skipped
+//! without being kept); a record that is not an object comes as a `Value` of its kind (all such a
+//! sink can say of it). The sinks are the
+//! same lenient decoders that read a whole `Value` (`decode::systim`), so a record decodes exactly
+//! as it would inside a tree.
+//!
+//! A list is an object keyed by id, an array, or `[]`/`{}`; `null`, `""` and `false` are empty
+//! (as [`lenient::entries`]); anything else is one "not a list" problem.
+
+use super::{lenient, At, Record};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use std::fmt;
+
+/// Where the records of a list go, one at a time. (Used as `dyn Records`: one reader serves
+/// every sink, which keeps the wasm small.)
+pub trait Records {
+    /// The fields the sink reads (`None`: whole records).
+    fn fields(&self) -> Option<&'static [&'static str]> {
+        None
+    }
+    /// One record of the list (any JSON value: the sink decides what a non-object costs).
+    fn record(&mut self, at: At<'_>, record: Record<'_>);
+    /// The list was not a list at all: `found` is the Polish name of what came instead.
+    fn not_a_list(&mut self, found: &'static str);
+}
+
+/// Reads a list result into a sink record by record. Its value is `()`: what was read is in the
+/// sink.
+pub struct ListSeed<'r>(pub &'r mut dyn Records);
+
+impl<'de> DeserializeSeed<'de> for ListSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ListSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list")
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<(), E> {
+        if b {
+            self.0.not_a_list("wartość logiczna");
+        }
+        Ok(())
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<(), E> {
+        if !s.is_empty() {
+            self.0.not_a_list("tekst");
+        }
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        self.0.not_a_list("liczba");
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        self.0.not_a_list("liczba");
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        self.0.not_a_list("liczba");
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let (mut pos, fields) = (0, self.0.fields());
+        while let Some(item) = seq.next_element_seed(ItemSeed(fields))? {
+            self.0.record(At { pos, key: None }, item.record());
+            pos += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let (mut pos, fields) = (0, self.0.fields());
+        while let Some(key) = map.next_key::<String>()? {
+            let item = map.next_value_seed(ItemSeed(fields))?;
+            self.0.record(At { pos, key: Some(&key) }, item.record());
+            pos += 1;
+        }
+        Ok(())
+    }
+}
+
+/// One record as read: the wanted fields of an object, or a whole value.
+enum Item {
+    Fields(Vec<(&'static str, Value)>),
+    Value(Value),
+}
+
+impl Item {
+    fn record(&self) -> Record<'_> {
+        match self {
+            Item::Fields(fields) => Record::Fields(fields),
+            Item::Value(value) => Record::Value(value),
+        }
+    }
+}
+
+/// Reads one record: with `Some(fields)`, an object's fields of those names only.
+struct ItemSeed(Option<&'static [&'static str]>);
+
+impl<'de> DeserializeSeed<'de> for ItemSeed {
+    type Value = Item;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Item, D::Error> {
+        match self.0 {
+            Some(fields) => d.deserialize_any(FieldsVisitor(fields)),
+            None => serde::Deserialize::deserialize(d).map(Item::Value),
+        }
+    }
+}
+
+/// An object's wanted fields; any other value whole.
+struct FieldsVisitor(&'static [&'static str]);
+
+impl<'de> Visitor<'de> for FieldsVisitor {
+    type Value = Item;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a record")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
+        let mut fields = Vec::with_capacity(self.0.len());
+        while let Some(name) = map.next_key_seed(FieldName(self.0))? {
+            match name {
+                Some(name) => fields.push((name, map.next_value::<Value>()?)),
+                None => drop(map.next_value::<IgnoredAny>()?),
+            }
+        }
+        Ok(Item::Fields(fields))
+    }
+
+    // Not an object: a decoder reading fields only says what came instead, so a value of the
+    // same kind stands for it.
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Item, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Item::Value(Value::Array(Vec::new())))
+    }
+
+    fn visit_unit<E>(self) -> Result<Item, E> {
+        Ok(Item::Value(Value::Null))
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Item, E> {
+        Ok(Item::Value(Value::Bool(b)))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Item, E> {
+        Ok(Item::Value(Value::Number(0.into())))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Item, E> {
+        Ok(Item::Value(Value::Number(0.into())))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Item, E> {
+        Ok(Item::Value(Value::Number(0.into())))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Item, E> {
+        Ok(Item::Value(Value::String(String::new())))
+    }
+}
+
+/// A key: the wanted field it names, if any.
+pub struct FieldName(pub &'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for FieldName {
+    type Value = Option<&'static str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldName {
+    type Value = Option<&'static str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().find(|name| **name == key).copied())
+    }
+}
+
+/// Feed a list already held as a `Value` to a sink, as [`ListSeed`] would from its text (small
+/// lists and tests).
+pub fn feed(result: &Value, sink: &mut dyn Records) {
+    match lenient::entries(result) {
+        Ok(entries) => {
+            for (pos, (key, value)) in entries.into_iter().enumerate() {
+                sink.record(At { pos, key }, Record::Value(value));
+            }
+        }
+        Err(lenient::WireError::WrongType { found, .. }) => sink.not_a_list(found),
+        Err(_) => sink.not_a_list(lenient::kind(result)),
+    }
+}
+
+/// Read a list from the text of a JSON value (not an envelope) into `sink`. `Err` when the text is
+/// not JSON.
+pub fn from_text(text: &str, sink: &mut dyn Records) -> Result<(), serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    ListSeed(sink).deserialize(&mut de)?;
+    de.end()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::testkit::any_json;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// Every record with its key or position, and the "not a list" problems.
+    #[derive(Debug, Default, PartialEq)]
+    struct Seen(Vec<(usize, Option<String>, Value)>, Vec<&'static str>);
+
+    impl Records for Seen {
+        fn record(&mut self, at: At<'_>, record: Record<'_>) {
+            let Record::Value(value) = record else { panic!("whole records asked for") };
+            self.0.push((at.pos, at.key.map(str::to_string), value.clone()));
+        }
+        fn not_a_list(&mut self, found: &'static str) {
+            self.1.push(found);
+        }
+    }
+
+    /// Only `id` and `nazwa` of each record, as a decoder reading those two sees them.
+    #[derive(Debug, Default, PartialEq)]
+    struct Two(Vec<(usize, Option<String>, Result<[Option<Value>; 2], String>)>, Vec<&'static str>);
+
+    impl Records for Two {
+        fn fields(&self) -> Option<&'static [&'static str]> {
+            Some(&["id", "nazwa"])
+        }
+        fn record(&mut self, at: At<'_>, record: Record<'_>) {
+            let seen = crate::decode::Rec::root(record, "r", false).map(|rec| ["id", "nazwa"].map(|f| rec.get(f).cloned())).map_err(|e| e.problem);
+            self.0.push((at.pos, at.key.map(str::to_string), seen));
+        }
+        fn not_a_list(&mut self, found: &'static str) {
+            self.1.push(found);
+        }
+    }
+
+    fn streamed(value: &Value) -> Seen {
+        let mut seen = Seen::default();
+        from_text(&serde_json::to_string(value).unwrap(), &mut seen).unwrap();
+        seen
+    }
+
+    /// The tree of the same text (a float read from text need not be the float written).
+    fn fed(value: &Value) -> Seen {
+        let mut seen = Seen::default();
+        feed(&tree_of(value), &mut seen);
+        seen
+    }
+
+    #[test]
+    fn maps_arrays_and_empty_lists() {
+        let map = json!({"12": {"id": "12"}, "3": {"id": 3}});
+        assert_eq!(streamed(&map).0, [(0, Some("12".into()), json!({"id": "12"})), (1, Some("3".into()), json!({"id": 3}))]);
+        let array = json!([{"id": 1}, "x"]);
+        assert_eq!(streamed(&array).0, [(0, None, json!({"id": 1})), (1, None, json!("x"))]);
+        for empty in [json!([]), json!({}), json!(null), json!(""), json!(false)] {
+            assert_eq!(streamed(&empty), Seen::default(), "{empty}");
+        }
+        for (other, found) in [(json!("Brak danych"), "tekst"), (json!(5), "liczba"), (json!(-5), "liczba"), (json!(1.5), "liczba"), (json!(true), "wartość logiczna")] {
+            assert_eq!(streamed(&other).1, [found], "{other}");
+        }
+    }
+
+    fn tree_of(value: &Value) -> Value {
+        serde_json::from_str(&serde_json::to_string(value).unwrap()).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// A sink reading two fields sees from the text what it sees in the tree: the same values
+        /// of those fields (the last of a repeated key), the same non-objects.
+        #[test]
+        fn wanted_fields_equal_the_tree(value in any_json(), records in prop::collection::vec(crate::decode::testkit::record(&["id", "nazwa", "inne"]), 0..4), repeated in any::<bool>()) {
+            let mut text = serde_json::to_string(&Value::Array(records.iter().cloned().chain([value]).collect())).unwrap();
+            if repeated {
+                text = text.replacen("{\"", "{\"id\":\"pierwszy\",\"", 1);
+            }
+            let (mut streamed, mut fed) = (Two::default(), Two::default());
+            from_text(&text, &mut streamed).unwrap();
+            feed(&serde_json::from_str(&text).unwrap(), &mut fed);
+            prop_assert_eq!(streamed, fed);
+        }
+
+        /// Read from its text, a list gives the very records (and problems) a `Value` tree of it
+        /// gives, in the same order.
+        #[test]
+        fn streaming_equals_the_tree(value in any_json()) {
+            prop_assert_eq!(streamed(&value), fed(&value));
+        }
+    }
+}
