@@ -8,6 +8,7 @@
 //
 //   node tests/e2e/soak/soak.mjs [--browsers chromium,firefox] [--orders 300] [--products 200]
 //        [--seed 2026] [--rate 0.10] [--out target/soak/browser.json] [--merge target/soak/report.json]
+//        [--patience 4000] [--kinds http500,slow,…]   (default: every kind the sandbox accepts)
 //
 // Needs `./build.sh` (target/pkg), `cargo build -p sandbox --release --bin sandbox` and
 // `cargo build --release --example browser_soak_audit`. Exit code 1 when, in any browser,
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     out: { type: "string", default: path.join(paths.root, "target/soak/browser.json") },
     merge: { type: "string" },
     patience: { type: "string", default: "4000" },
+    kinds: { type: "string" },
   },
 });
 
@@ -119,7 +121,8 @@ async function soakOne(browser, server) {
     timings[name] = Math.round((Date.now() - t) / 100) / 10;
     t = Date.now();
   };
-  const dir = path.join(path.dirname(CFG.out), `browser-${browser}`);
+  // what this browser's soak saved (the audit's input, the badges): next to the report
+  const dir = path.join(path.dirname(CFG.out), `${path.basename(CFG.out, ".json")}-${browser}`);
   fs.mkdirSync(dir, { recursive: true });
   const sandbox = await startSandbox({ scenario: "demo" });
   let page = null;
@@ -127,7 +130,8 @@ async function soakOne(browser, server) {
     // The shop's own leaky bucket off: the page's waits are real, and a soak at the shop's real
     // pace would take hours; only injected 429s remain (as in `./build.sh soak --http`).
     await sandbox.shoperConfig({ rate_limit: false });
-    const kinds = await probeFaultKinds(sandbox);
+    const accepted = await probeFaultKinds(sandbox);
+    const kinds = args.kinds ? args.kinds.split(",").filter((k) => accepted.includes(k)) : accepted;
     const start = await sandbox.state();
     const world = new World(sandbox, start, [], CFG.seed);
     const dictionaries = {
@@ -327,6 +331,7 @@ function extraFigures({ browser, verdict, end, endLog, badges, named, start, wor
   const faultsByKind = {};
   for (const e of endLog) if (e.fault) faultsByKind[e.fault] = (faultsByKind[e.fault] ?? 0) + 1;
   const marksResends = endLog.some((e) => "resend" in e || "resent" in e);
+  const resends = inferResends(endLog);
   const startCodes = new Set(start.shoper.products.map((p) => p.code));
   const createdCodes = new Set(end.shoper.products.map((p) => p.code).filter((c) => !startCodes.has(c)));
   const apiRequests = endLog.length;
@@ -357,7 +362,7 @@ function extraFigures({ browser, verdict, end, endLog, badges, named, start, wor
     faults_by_kind: faultsByKind,
     disturbances: world.disturbances,
     resends_seen: marksResends ? endLog.filter((e) => e.resend === true || e.resent === true).length : null,
-    requests_unexplained: apiRequests - stats.fetches - world.apiCalls,
+    resends_inferred: resends,
     api_requests_logged: apiRequests,
     page_fetches: stats.fetches,
     driver_api_calls: world.apiCalls,
@@ -374,6 +379,36 @@ function extraFigures({ browser, verdict, end, endLog, badges, named, start, wor
     duplicated_codes: verdict.duplicated_codes,
     details: verdict.details.slice(0, 50),
   };
+}
+
+/** Within this long of a request whose answer was lost, the same request again is the browser's. */
+const RESEND_WINDOW_MS = 50;
+
+/**
+ * Requests the browser sent again by itself, read off the sandbox's log: right after a request
+ * whose answer never left the server (the connection closed), the same request — same method and
+ * path, the same body (Shoper; Systim's bodies are not logged: the same method) — within
+ * RESEND_WINDOW_MS. The engine never repeats a request that fast (its retries wait a backoff).
+ * By what the resent request did: `shoper_stock_writes` (a /bulk of stock PUTs),
+ * `shoper_creations` (a /bulk creating products), `shoper_other`, `systim_<method>`.
+ */
+function inferResends(entries) {
+  const out = {};
+  const lost = new Map(); // service → the last entry whose answer was not delivered
+  for (const e of entries) {
+    const before = lost.get(e.service);
+    if (before && e.time_ms - before.time_ms <= RESEND_WINDOW_MS && e.method === before.method && e.path === before.path &&
+        e.act === before.act && JSON.stringify(e.body ?? null) === JSON.stringify(before.body ?? null)) {
+      const ops = Array.isArray(e.body) ? e.body : [];
+      const what = e.service === "systim" ? `systim_${e.act}`
+        : ops.some((op) => op?.method === "POST") ? "shoper_creations"
+        : ops.some((op) => op?.method === "PUT" && /product-stocks/.test(op?.path ?? "")) ? "shoper_stock_writes"
+        : "shoper_other";
+      out[what] = (out[what] ?? 0) + 1;
+    }
+    lost.set(e.service, e.delivered === false && e.fault !== "slow" ? e : null);
+  }
+  return out;
 }
 
 /** min, median, 90th percentile and max of a list of numbers. */
@@ -422,7 +457,7 @@ async function main() {
     if (r.error) continue;
     const line = (keys) => keys.map((k) => `${k} ${JSON.stringify(r[k])}`).join(", ");
     console.log(`\nsoak[${browser}] ${r.timings.total_s} s: ${line(["orders_placed", "orders_in_systim", "products_created", "runs", "restarts", "faults_injected"])}`);
-    console.log(`soak[${browser}] faults by kind: ${JSON.stringify(r.faults_by_kind)}; resends seen ${r.resends_seen ?? "(the log does not mark them)"}, requests nobody sent ${r.requests_unexplained}`);
+    console.log(`soak[${browser}] faults by kind: ${JSON.stringify(r.faults_by_kind)}; resends seen ${r.resends_seen ?? "(the log does not mark them)"}, inferred ${JSON.stringify(r.resends_inferred)}`);
     console.log(`soak[${browser}] ${line(["copies_made", "order_copies_made", "product_copies_made", "copies_unreported", "products_duplicated_left", "missing", "stock_mismatches", "unsell_writes", "wrong_orders"])}`);
     for (const u of r.unreported_orders.slice(0, 10)) console.log(`soak[${browser}]   unreported copies of order ${u.order_id}: ${u.systim_copies.map((c) => c.numer || c.id).join(", ")} — badge "${u.badge}"`);
     for (const d of r.details.slice(0, 10)) console.log(`soak[${browser}]   ${d}`);
