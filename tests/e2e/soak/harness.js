@@ -12,7 +12,8 @@
 //   lock (2 minutes) is stale without waiting 2 real minutes;
 // - a `setTimeout` of exactly 30,000 ms — the fetch deadline the engine's clients set (and its
 //   longest backoff) — waits `patience` ms instead (query parameter, default 4,000), so an
-//   answer slower than that is a timeout in seconds, not in half a minute.
+//   answer slower than that is a timeout in seconds, not in half a minute;
+// - the page dies at the request the driver armed (`soak.arm`, below) and reloads itself.
 // Everything else is real: fetch, the browser's connection pool and its resends, every other
 // timer, storage.
 import init, * as core from "/pkg/shoper_systim.js";
