@@ -25,12 +25,23 @@ die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
 # The exact wasm-bindgen version in Cargo.lock: the CLI must match it to the letter.
 wbg_version() { awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock; }
 
-cargo_install() { # crate [version] — source build from crates.io, --locked first
-  local crate=$1 version=${2:-}
-  local args=("$crate")
-  [ -n "$version" ] && args+=(--version "=$version")
-  cargo install --locked "${args[@]}" || cargo install "${args[@]}"
+# Tools built from crates.io, each at one version whose own Cargo.lock builds here with
+# `cargo install --locked` (checked with rustc 1.95): the dependency tree is the one its authors
+# published, never one resolved afresh at install time. geckodriver 0.37.1 drives Firefox ESR 153
+# (the e2e tests); wasm-pack 0.15.1 runs the wasm-bindgen tests (`--mode no-install`: it uses the
+# pinned wasm-bindgen-cli below, never downloads one).
+WASM_PACK_VERSION=0.15.1
+GECKODRIVER_VERSION=0.37.1
+
+cargo_install() { # crate version — source build from crates.io with the crate's own lock file; no fallback
+  local crate=$1 version=$2
+  [ -n "$version" ] || die "cargo_install $crate: no version (every tool is pinned)"
+  cargo install --locked "$crate" --version "=$version" ||
+    die "cargo install --locked $crate $version failed; not retried without --locked (an unlocked build would pick whatever versions crates.io offers today)"
 }
+
+# Whether `tool --version` names exactly this version.
+has_version() { command -v "$1" >/dev/null && "$1" --version 2>/dev/null | head -n 1 | grep -qwF -- "$2"; }
 
 setup_debian() {
   local missing=() pkg
@@ -56,15 +67,18 @@ setup_rust() {
     say "installing wasm-bindgen-cli $v (from source)"
     cargo_install wasm-bindgen-cli "$v"
   fi
-  command -v wasm-pack >/dev/null || { say "installing wasm-pack (from source)"; cargo_install wasm-pack; }
-  command -v geckodriver >/dev/null || { say "installing geckodriver (from source)"; cargo_install geckodriver; }
+  has_version wasm-pack "$WASM_PACK_VERSION" || { say "installing wasm-pack $WASM_PACK_VERSION (from source)"; cargo_install wasm-pack "$WASM_PACK_VERSION"; }
+  has_version geckodriver "$GECKODRIVER_VERSION" || { say "installing geckodriver $GECKODRIVER_VERSION (from source)"; cargo_install geckodriver "$GECKODRIVER_VERSION"; }
 }
 
 setup_node() {
   [ -f "$NODE_DIR/package-lock.json" ] || return 0
   if [ ! -d "$NODE_DIR/node_modules" ] || [ "$NODE_DIR/package-lock.json" -nt "$NODE_DIR/node_modules/.package-lock.json" ]; then
     say "installing npm packages (tests/e2e)"
-    (cd "$NODE_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    # --ignore-scripts: no install script of any of the ~330 packages runs (none of the locked
+    # versions declares one today — the lock file's hasInstallScript — and none is needed: wasm-opt
+    # is binaryen's JS/wasm build, playwright-core drives the Debian Chromium and downloads nothing).
+    (cd "$NODE_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   fi
 }
 

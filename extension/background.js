@@ -3,6 +3,7 @@
 // the effects the core returns, through ExtApi. Listeners are registered synchronously, in the
 // first turn; each waits for the core to be ready. No top-level await (not allowed in a SW).
 import "./ext_api.js";
+import { DEV_HOSTS } from "./build_flags.js";
 import init, * as core from "./pkg/shoper_systim.js";
 
 const Ext = globalThis.ExtApi;
@@ -16,7 +17,7 @@ Promise.resolve()
 // instantiated, the core ready
 const ready = init()
   .then(() => performance.mark("wasm-instantiated"))
-  .then(() => core.init_core(applyEffects))
+  .then(() => core.init_core(applyEffects, DEV_HOSTS === true)) // the build's, not a page's, say
   .then(() => void performance.mark("core-ready"));
 ready.catch((e) => console.error("shoper-systim: the core did not start:", errorText(e)));
 
@@ -72,9 +73,10 @@ const effectHandlers = {
   clearAlarm: (e) => Ext.alarmClear(e.name),
   badge: (e) => Ext.setBadge(e.text ?? "", e.color),
   notify: (e) => Ext.notify(e.id, e.title, e.message),
-  registerContentScript: (e) => Ext.registerAdminScript(e.origin),
+  registerContentScript: (e) => Ext.registerAdminScript(e.matches),
   unregisterContentScript: () => Ext.unregisterAdminScript(),
   openOptions: (e) => Ext.openOptionsPage(e.section),
+  keepHostAccess: (e) => Ext.keepHostAccess(e.origins),
 };
 
 /**

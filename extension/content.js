@@ -1,19 +1,26 @@
 // The content script of the configured shop's admin panel (registered at run time for that
-// origin only, after ext_api.js). Plain JS, no wasm, no keys: it can only ask the background
-// for `syncNow`, `openReport` and `orderBadges` (docs/messages.md).
+// shop's `/admin` and `/admin/*` pages only, after ext_api.js). Plain JS, no wasm, no keys: it can
+// only ask the background for `syncNow`, `openReport` and `orderBadges` (docs/messages.md).
 //
 // - a "Systim" button (fixed in the corner, so it needs nothing of the panel's layout) with
 //   "Synchronizuj teraz" and "Otwórz raport";
 // - on /admin/orders and /admin/orders/view/id/{id}: a badge per order (imported, held, …) next
-//   to each link to an order, or next to the order page's heading.
+//   to each link to one of this shop's orders, or next to the order page's heading.
 //
-// Everything of ours lives in closed shadow roots; the look comes from content.css through
-// ::part(), which the panel's own CSS cannot reach. When the layout is not recognised (no order
-// links, no heading) the badges are simply not shown.
+// The page is not trusted (its own scripts, an injected ad, XSS in the panel):
+// - our hosts are plain `div`/`span` elements (a custom element name can be pre-registered by the
+//   page) with nothing on them: every text, state and data attribute lives inside a closed
+//   shadow root, styled from here through the CSSOM (no `part` a page rule could reach or probe);
+// - only the user's own clicks and keys count (`isTrusted`): a script's synthetic event does
+//   nothing;
+// - nothing the page puts in the DOM can switch us off (the "already here" mark is in this
+//   script's own world, which the page cannot see), and links to other hosts get no badge.
+// When the layout is not recognised (no order links, no heading) the badges are simply not shown.
 (() => {
   "use strict";
   const Ext = globalThis.ExtApi;
-  if (!Ext || globalThis.__shoperSystimContent || document.querySelector("shoper-systim-panel")) return;
+  if (!Ext || globalThis.__shoperSystimContent) return;
+  if (!/^\/admin(\/|$)/.test(location.pathname)) return; // not /administrator, not /admin-old
   globalThis.__shoperSystimContent = true;
 
   const t = (key, ...subs) => Ext.i18n(key, subs.map(String));
@@ -21,69 +28,105 @@
   const pick = (obj, field) => (obj ? obj[`${field}_${lang}`] || obj[`${field}_pl`] || "" : "");
 
   const ORDER_VIEW = /^\/admin\/orders\/view\/id\/(\d+)(?:\/|$)/;
-  const ORDER_LINK = /\/admin\/orders\/view\/id\/(\d+)(?:[/?#]|$)/;
   const onOrderPages = /^\/admin\/orders(\/|$)/.test(location.pathname);
   const MAX_IDS = 200; // per orderBadges message
   const REFRESH_AFTER_SYNC_MS = [8_000, 30_000];
 
-  function el(tag, props = {}, text = "") {
+  const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+  const BADGE_COLORS = {
+    imported: ["#86efac", "#dcfce7", "#14532d"],
+    doubled: ["#f87171", "#fee2e2", "#7f1d1d"], // in Systim more than once: the merchant must act
+    held: ["#fcd34d", "#fef3c7", "#78350f"],
+    not_imported: ["#cbd5e1", "#f1f5f9", "#475569"],
+    pending: ["#93c5fd", "#dbeafe", "#1e3a8a"],
+    unknown: ["#cbd5e1", "#f1f5f9", "#334155"],
+  };
+
+  /** Inline styles through the CSSOM (page CSP cannot refuse them, page CSS cannot override them). */
+  function css(node, props) {
+    for (const [name, value] of Object.entries(props)) node.style.setProperty(name, value, "important");
+    return node;
+  }
+
+  function el(tag, attrs = {}, text = "") {
     const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(props)) node.setAttribute(k, v);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
     if (text) node.textContent = text;
     return node;
   }
 
+  /** A bare host element and its closed shadow root: the page sees an empty `div`/`span`. */
+  function host(tag, placement) {
+    const node = css(document.createElement(tag), { all: "initial", ...placement });
+    return { node, root: node.attachShadow({ mode: "closed" }) };
+  }
+
+  /** The user's own click or key, not a page script's `dispatchEvent`/`click()`. */
+  const trusted = (handler) => (event) => {
+    if (event.isTrusted) handler(event);
+  };
+
   // --- the Systim button ------------------------------------------------------------------------
 
   const panel = (() => {
-    const host = el("shoper-systim-panel", { "data-testid": "systim-panel" });
-    const root = host.attachShadow({ mode: "closed" });
-    const toggle = el("button", { type: "button", part: "toggle", "data-testid": "systim-toggle", "aria-expanded": "false", "aria-haspopup": "true" }, t("cs_button"));
-    const menu = el("div", { part: "menu", role: "group", "aria-label": t("cs_menu_label") });
-    const syncButton = el("button", { type: "button", part: "item primary", "data-testid": "systim-sync-now" }, t("cs_sync_now"));
-    const reportButton = el("button", { type: "button", part: "item", "data-testid": "systim-open-report" }, t("cs_open_report"));
-    const status = el("p", { part: "status", role: "status", "aria-live": "polite" });
-    const current = el("p", { part: "current" });
-    current.hidden = true;
+    const { node, root } = host("div", { position: "fixed", right: "16px", bottom: "16px", "z-index": "2147483000" });
+    const box = css(el("div", { "data-ui": "panel", "data-open": "false" }), {
+      display: "flex", "flex-direction": "column-reverse", "align-items": "flex-end", gap: "8px",
+      font: `14px/1.4 ${FONT}`, color: "#0f172a",
+    });
+    const button = (text, testid, primary) =>
+      css(el("button", { type: "button", "data-testid": testid }, text), {
+        font: "inherit", padding: "8px 12px", "border-radius": "8px", "text-align": "left", cursor: "pointer",
+        border: `1px solid ${primary ? "#0f766e" : "#cbd5e1"}`, background: primary ? "#0f766e" : "#f8fafc", color: primary ? "#fff" : "#0f172a",
+      });
+    const toggle = css(el("button", { type: "button", "data-testid": "systim-toggle", "aria-expanded": "false", "aria-haspopup": "true" }, t("cs_button")), {
+      font: "inherit", "font-weight": "600", padding: "8px 16px", border: "0", "border-radius": "999px",
+      background: "#0f766e", color: "#fff", "box-shadow": "0 4px 14px rgb(15 23 42 / 0.25)", cursor: "pointer",
+    });
+    const menu = css(el("div", { role: "group", "aria-label": t("cs_menu_label") }), {
+      "flex-direction": "column", gap: "6px", width: "240px", padding: "12px", border: "1px solid #cbd5e1",
+      "border-radius": "12px", background: "#fff", "box-shadow": "0 10px 30px rgb(15 23 42 / 0.2)",
+    });
+    const syncButton = button(t("cs_sync_now"), "systim-sync-now", true);
+    const reportButton = button(t("cs_open_report"), "systim-open-report", false);
+    const note = { margin: "0", "font-size": "13px", color: "#334155" };
+    const status = css(el("p", { role: "status", "aria-live": "polite" }), note);
+    const current = css(el("p", { "data-testid": "systim-current-order" }), { ...note, display: "none" });
     menu.append(syncButton, reportButton, current, status);
-    root.append(toggle, menu);
+    box.append(toggle, menu);
+    root.append(box);
 
-    // A part name, not `hidden` or an inline style: content.css styles the menu through
-    // ::part(), and a page-level ::part() rule wins over anything set inside the shadow root.
-    let isOpen = false;
     const setOpen = (open) => {
-      isOpen = open;
-      menu.setAttribute("part", open ? "menu" : "menu closed");
+      css(menu, { display: open ? "flex" : "none" });
       toggle.setAttribute("aria-expanded", String(open));
-      host.dataset.open = String(open); // readable outside the closed root
+      box.dataset.open = String(open);
     };
     setOpen(false);
-    toggle.addEventListener("click", () => setOpen(!isOpen));
-    root.addEventListener("keydown", (e) => {
-      if (e.key === "Escape") {
-        setOpen(false);
-        toggle.focus();
-      }
-    });
-    syncButton.addEventListener("click", async () => {
+    toggle.addEventListener("click", trusted(() => setOpen(box.dataset.open !== "true")));
+    root.addEventListener("keydown", trusted((e) => {
+      if (e.key !== "Escape") return;
+      setOpen(false);
+      toggle.focus();
+    }));
+    syncButton.addEventListener("click", trusted(async () => {
       syncButton.disabled = true;
       status.textContent = t("cs_starting");
       const answer = await Ext.send({ type: "syncNow" });
       syncButton.disabled = false;
-      host.dataset.sync = answer.ok ? "started" : answer.error?.code ?? "error"; // readable outside the closed root
+      box.dataset.sync = answer.ok ? "started" : answer.error?.code ?? "error";
       status.textContent = answer.ok ? t("cs_started") : pick(answer.error, "message") || t("err_unknown");
       if (answer.ok) REFRESH_AFTER_SYNC_MS.forEach((ms) => setTimeout(() => badges.refreshAll(), ms));
-    });
-    reportButton.addEventListener("click", async () => {
+    }));
+    reportButton.addEventListener("click", trusted(async () => {
       const answer = await Ext.send({ type: "openReport" });
       if (!answer.ok) status.textContent = pick(answer.error, "message") || t("err_unknown");
-    });
+    }));
     return {
-      host,
+      node,
       /** On an order page without a recognisable heading, the badge goes in the menu instead. */
       showCurrent(text) {
         current.textContent = text;
-        current.hidden = !text;
+        css(current, { display: text ? "block" : "none" });
       },
     };
   })();
@@ -93,34 +136,43 @@
   const badges = (() => {
     const known = new Map(); // order id → Badge from the background
     const asked = new Set(); // ids asked for (answer pending or received)
-    const hosts = new Map(); // order id → its badge element (one per order on the page)
+    const shown = new Map(); // order id → {node, render} (one badge per order on the page)
 
-    function badgeHost(id) {
-      const host = el("shoper-systim-badge", { "data-order-id": id, "data-testid": "order-badge" });
-      const root = host.attachShadow({ mode: "closed" });
-      const span = el("span", { part: "badge", role: "note" });
+    function badge(id) {
+      const { node, root } = host("span", { display: "inline-block", margin: "0 6px", "vertical-align": "middle" });
+      const span = css(el("span", { role: "note", "data-ui": "badge", "data-order-id": id }), {
+        display: "inline-block", padding: "2px 8px", "border-radius": "999px", "white-space": "nowrap",
+        font: `12px/1.3 ${FONT}`, "border-width": "1px", "border-style": "solid",
+      });
       root.append(span);
-      host.render = (badge) => {
-        const state = badge?.state ?? "unknown";
-        span.setAttribute("part", `badge ${state}`);
-        span.textContent = badge ? pick(badge, "text") : t("cs_badge_loading");
-        host.dataset.state = badge ? state : "loading"; // readable outside the closed root, like the text below
-        host.title = span.textContent;
+      const render = (answer) => {
+        const state = answer?.state ?? "unknown";
+        const [border, background, color] = BADGE_COLORS[state] ?? BADGE_COLORS.unknown;
+        css(span, { "border-color": border, background, color });
+        span.textContent = answer ? pick(answer, "text") : t("cs_badge_loading");
+        span.dataset.state = answer ? state : "loading";
       };
-      return host;
+      return { node, render };
+    }
+
+    /** This shop's order id a link leads to (links to other hosts or paths count for nothing). */
+    function orderOf(link) {
+      try {
+        const url = new URL(link.href, location.href);
+        return url.origin === location.origin ? url.pathname.match(ORDER_VIEW)?.[1] ?? null : null;
+      } catch {
+        return null;
+      }
     }
 
     /** Where each order's badge goes: after the first link to it, or the order page's heading. */
     function anchors() {
       const found = new Map();
       const view = location.pathname.match(ORDER_VIEW);
-      if (view) {
-        const heading = document.querySelector("main h1, h1, .page-title, h2");
-        found.set(view[1], heading ?? null);
-      }
+      if (view) found.set(view[1], document.querySelector("main h1, h1, .page-title, h2"));
       for (const link of document.querySelectorAll('a[href*="/admin/orders/view/id/"]')) {
-        const m = (link.getAttribute("href") ?? "").match(ORDER_LINK);
-        if (m && !found.has(m[1])) found.set(m[1], link);
+        const id = orderOf(link);
+        if (id && !found.has(id)) found.set(id, link);
       }
       return found;
     }
@@ -128,17 +180,17 @@
     function place() {
       for (const [id, anchor] of anchors()) {
         if (anchor === null) {
-          const badge = known.get(id);
-          panel.showCurrent(badge ? t("cs_current_order", id, pick(badge, "text")) : "");
+          const answer = known.get(id);
+          panel.showCurrent(answer ? t("cs_current_order", id, pick(answer, "text")) : "");
           continue;
         }
-        let host = hosts.get(id);
-        if (!host || !host.isConnected) {
-          host = badgeHost(id);
-          hosts.set(id, host);
-          anchor.insertAdjacentElement("afterend", host);
+        let item = shown.get(id);
+        if (!item || !item.node.isConnected) {
+          item = badge(id);
+          shown.set(id, item);
+          anchor.insertAdjacentElement("afterend", item.node);
         }
-        host.render(known.get(id));
+        item.render(known.get(id));
       }
     }
 
@@ -152,7 +204,7 @@
           batch.forEach((id) => asked.delete(id)); // try again on the next change of the page
           return;
         }
-        for (const [id, badge] of Object.entries(answer.badges ?? {})) known.set(id, badge);
+        for (const [id, b] of Object.entries(answer.badges ?? {})) known.set(id, b);
         place();
       }
     }
@@ -173,7 +225,7 @@
   // --- start ----------------------------------------------------------------------------------
 
   try {
-    document.documentElement.append(panel.host);
+    document.documentElement.append(panel.node);
     if (onOrderPages) {
       badges.scan();
       let pending = null;

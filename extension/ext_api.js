@@ -40,19 +40,17 @@
     return;
   }
 
-  /** `https://shop.example:8443` → `https://shop.example/*` (match patterns carry no port). */
-  const originPattern = (origin, path = "/*") => {
-    try {
-      const url = new URL(origin);
-      if (url.protocol !== "https:" && url.protocol !== "http:") return null;
-      return `${url.protocol}//${url.hostname}${path}`;
-    } catch {
-      return null;
-    }
-  };
-  const patterns = (origins) => [...new Set((origins ?? []).map((o) => originPattern(o)).filter(Boolean))];
+  /**
+   * A match pattern of host access, as the core gives it (`https://shop.example/*`,
+   * `http://127.0.0.1/*`): one scheme, one host, every path. Anything else is dropped — the
+   * core's address rules decide what is asked for, never a page's parsing.
+   */
+  const HOST_PATTERN = /^(https|http):\/\/(\[[0-9a-f:]+\]|[a-z0-9.-]+)\/\*$/;
+  const patterns = (list) => [...new Set((Array.isArray(list) ? list : []).filter((p) => typeof p === "string" && HOST_PATTERN.test(p)))];
+  /** The admin panel's match patterns (the core's: `/admin` and `/admin/*` of the shop). */
+  const ADMIN_PATTERN = /^(https|http):\/\/(\[[0-9a-f:]+\]|[a-z0-9.-]+)\/admin(\/\*)?$/;
 
-  /** An http(s) page under `/admin` (a shop's admin panel, whichever shop). */
+  /** An http(s) page at `/admin` or under `/admin/` (a shop's admin panel, whichever shop). */
   const isAdminUrl = (href) => {
     try {
       const url = new URL(href ?? "");
@@ -67,6 +65,127 @@
     if (present.length) await api.scripting.unregisterContentScripts({ ids: [ADMIN_SCRIPT_ID] });
   };
 
+  // --- secrets at rest --------------------------------------------------------------------------
+  //
+  // The storage keys that hold secrets (the connection with its keys, the session tokens) are
+  // kept in storage.local encrypted with AES-GCM: the key is a WebCrypto key created
+  // non-extractable and kept in this extension origin's IndexedDB, so whoever can read
+  // storage.local (in Firefox, a content script can) sees only ciphertext, and the key itself
+  // cannot be read out of the browser. The core stores and reads plain strings as before.
+  //
+  // A value stored in clear by an earlier version is encrypted on its first read (clear text that
+  // appears once the key exists is refused: nothing of ours wrote it). A value that
+  // cannot be decrypted (the IndexedDB key was deleted, or does not fit) reads as absent: the
+  // core then sees no connection and the pages ask for the keys again
+  // (`storedKeysUnreadable`); the ciphertext stays until a new connection is saved.
+
+  const SECRET_KEYS = new Set(["connection", "tokens"]);
+  const CIPHER_PREFIX = "aes-gcm:1:";
+  const KEY_DB = "shoper-systim-keys";
+  const KEY_STORE = "keys";
+  const KEY_ID = "storage";
+
+  let keyDb = null;
+  /** The IndexedDB holding the key (closed when a page deletes it, reopened on the next use). */
+  const openKeyDb = () =>
+    (keyDb ??= new Promise((resolve, reject) => {
+      const request = indexedDB.open(KEY_DB, 1);
+      request.onupgradeneeded = () => request.result.createObjectStore(KEY_STORE);
+      request.onsuccess = () => {
+        const db = request.result;
+        db.onversionchange = () => {
+          db.close();
+          keyDb = null;
+        };
+        db.onclose = () => (keyDb = null);
+        resolve(db);
+      };
+      request.onerror = () => reject(request.error);
+      request.onblocked = () => reject(new Error("the key database is blocked"));
+    }).catch((e) => {
+      keyDb = null;
+      throw e;
+    }));
+
+  const inStore = (db, mode, op) =>
+    new Promise((resolve, reject) => {
+      const tx = db.transaction(KEY_STORE, mode);
+      const request = op(tx.objectStore(KEY_STORE));
+      tx.oncomplete = () => resolve(request.result);
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error ?? new Error("aborted"));
+    });
+
+  /** The stored AES key; with `create`, one is made (once) when there is none. */
+  const storageKey = async ({ create }) => {
+    const db = await openKeyDb();
+    const found = await inStore(db, "readonly", (s) => s.get(KEY_ID));
+    if (found || !create) return found ?? null;
+    const fresh = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+    // `add` fails if another context stored one meanwhile: that one is the key
+    await inStore(db, "readwrite", (s) => s.add(fresh, KEY_ID)).catch(() => null);
+    return inStore(db, "readonly", (s) => s.get(KEY_ID));
+  };
+
+  const utf8 = new TextEncoder();
+  const toBase64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
+  const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+
+  /** `aes-gcm:1:<iv>:<ciphertext>`; the storage key name is bound in as associated data. */
+  const encrypt = async (name, plain) => {
+    const key = await storageKey({ create: true });
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8.encode(name) }, key, utf8.encode(plain));
+    return `${CIPHER_PREFIX}${toBase64(iv)}:${toBase64(sealed)}`;
+  };
+
+  /** The plain text, or null when it cannot be decrypted (no key, another key, damaged). */
+  const decrypt = async (name, stored) => {
+    try {
+      const [iv, sealed] = stored.slice(CIPHER_PREFIX.length).split(":");
+      const key = await storageKey({ create: false });
+      if (!key) return null;
+      const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv), additionalData: utf8.encode(name) }, key, fromBase64(sealed));
+      return new TextDecoder().decode(plain);
+    } catch {
+      return null;
+    }
+  };
+
+  const isCipher = (value) => typeof value === "string" && value.startsWith(CIPHER_PREFIX);
+  const rawGet = (key) => api.storage.local.get(key).then((items) => items[key] ?? null);
+
+  /** One operation at a time on a secret key (a migration must not overwrite a newer write). */
+  const queues = new Map();
+  const serially = (key, op) => {
+    const next = (queues.get(key) ?? Promise.resolve()).then(op, op);
+    queues.set(key, next.catch(() => {}));
+    return next;
+  };
+
+  const storageGet = (key) => {
+    if (!SECRET_KEYS.has(key)) return rawGet(key);
+    return serially(key, async () => {
+      const stored = await rawGet(key);
+      if (stored === null) return null;
+      if (isCipher(stored)) return decrypt(key, stored);
+      // Clear text: an earlier version's, encrypted in place on this first read — but only before
+      // this version made its key. After that nothing of ours writes clear text, so it came from
+      // elsewhere (in Firefox a content script may write storage.local): not taken.
+      if (await storageKey({ create: false })) return null;
+      await api.storage.local.set({ [key]: await encrypt(key, String(stored)) });
+      return stored;
+    });
+  };
+
+  const storageSet = (key, value) =>
+    SECRET_KEYS.has(key)
+      ? serially(key, async () => api.storage.local.set({ [key]: await encrypt(key, value) }))
+      : api.storage.local.set({ [key]: value });
+
+  const storageRemove = (key) =>
+    SECRET_KEYS.has(key) ? serially(key, () => api.storage.local.remove(key)) : api.storage.local.remove(key);
+
   globalThis.ExtApi = Object.freeze({
     send,
     i18n,
@@ -74,7 +193,6 @@
     id: api.runtime.id,
     extensionOrigin,
     getURL: (path) => api.runtime.getURL(path),
-    originPattern,
     isAdminUrl,
 
     /**
@@ -84,10 +202,18 @@
      */
     restrictStorage: () => api.storage.local.setAccessLevel?.({ accessLevel: "TRUSTED_CONTEXTS" }),
 
-    // storage.local, string values under a key (the wasm core's Storage)
-    storageGet: (key) => api.storage.local.get(key).then((items) => items[key] ?? null),
-    storageSet: (key, value) => api.storage.local.set({ [key]: value }),
-    storageRemove: (key) => api.storage.local.remove(key),
+    // storage.local, string values under a key (the wasm core's Storage); secrets encrypted
+    storageGet,
+    storageSet,
+    storageRemove,
+    /**
+     * Whether a connection is stored that cannot be read any more (its encryption key was lost):
+     * the pages then ask the merchant to enter the connection again.
+     */
+    storedKeysUnreadable: async () => {
+      const stored = await rawGet("connection");
+      return isCipher(stored) && (await decrypt("connection", stored)) === null;
+    },
 
     // events (background); each listener is registered synchronously by the caller
     onMessage: (handler) =>
@@ -125,17 +251,19 @@
         title,
         message,
       }),
-    /** The admin-panel content script, for the configured shop's origin only. */
-    registerAdminScript: async (origin) => {
-      const match = originPattern(origin, "/admin*");
-      if (!match) throw new Error("not an http(s) origin");
+    /**
+     * The admin-panel content script, for the configured shop's admin pages only (`matches`: the
+     * core's patterns, `/admin` and `/admin/*` of the shop's origin).
+     */
+    registerAdminScript: async (matches) => {
+      const valid = (Array.isArray(matches) ? matches : []).filter((m) => typeof m === "string" && ADMIN_PATTERN.test(m));
+      if (!valid.length) throw new Error("no admin-panel match pattern");
       await unregisterAdminScript();
       await api.scripting.registerContentScripts([
         {
           id: ADMIN_SCRIPT_ID,
-          matches: [match],
+          matches: valid,
           js: ["ext_api.js", "content.js"],
-          css: ["content.css"],
           runAt: "document_idle",
           allFrames: false,
           persistAcrossSessions: true,
@@ -151,9 +279,27 @@
     /** Any extension API call resets Chrome's service-worker idle timer. */
     keepAlive: () => api.runtime.getPlatformInfo(),
 
-    // host permissions: `request` must be the first thing a click handler does (no await before)
-    permissionsRequest: (origins) => api.permissions.request({ origins: patterns(origins) }),
-    permissionsContains: (origins) => api.permissions.contains({ origins: patterns(origins) }),
+    // host permissions, as the core's match patterns: `request` must be the first thing a click
+    // handler does (no await before)
+    permissionsRequest: (list) => {
+      const origins = patterns(list);
+      return origins.length ? api.permissions.request({ origins }) : Promise.resolve(true);
+    },
+    permissionsContains: (list) => {
+      const origins = patterns(list);
+      return origins.length ? api.permissions.contains({ origins }) : Promise.resolve(true);
+    },
+    /**
+     * Gives back host access the connection no longer uses: every granted origin but `keep`
+     * (the core's patterns) and those the manifest grants at install.
+     */
+    keepHostAccess: async (keep) => {
+      const wanted = new Set([...patterns(keep), ...(api.runtime.getManifest().host_permissions ?? [])]);
+      const { origins = [] } = await api.permissions.getAll();
+      const stale = origins.filter((o) => !wanted.has(o));
+      if (stale.length) await api.permissions.remove({ origins: stale });
+      return stale;
+    },
 
     /**
      * The origin of an open Shoper admin-panel tab, if the browser lets us see one (the tab the

@@ -5,13 +5,28 @@
 // whatever the merchant typed.
 import {
   t, h, pick, send, errorOf, localize, say, watchStatus, showProgress, reportPanel,
-  renderConnectionSummary, exportCsv, plural, connectionOrigins,
+  renderConnectionSummary, exportCsv, plural,
 } from "./ui.js";
+import { DEV_HOSTS } from "./build_flags.js";
+import initCore, { address_origins } from "./pkg/shoper_systim.js";
 
 const Ext = globalThis.ExtApi;
 const $ = (id) => document.getElementById(id);
 
 localize();
+
+/**
+ * The core's address rules, in this page (the same wasm as the background's): what the Save and
+ * Check clicks ask host access for must be known in the click itself, before any message. The
+ * two buttons wait for them.
+ */
+let addressesOf = null; // ({shopUrl, systimAccount}) → {shop, systim, patterns}
+const rulesReady = initCore()
+  .then(() => {
+    addressesOf = ({ shopUrl, systimAccount }) => address_origins(shopUrl ?? "", systimAccount ?? "", DEV_HOSTS === true);
+    for (const id of ["save-connection", "test-connection"]) $(id).disabled = false;
+  })
+  .catch(() => say($("connection-message"), t("err_internal"), "error"));
 
 // === connection ================================================================================
 
@@ -20,6 +35,9 @@ const connectionForm = $("connection-form");
 const input = (field) => connectionForm.querySelector(`[data-field="${field}"]`);
 
 let storedMasks = {}; // secret field → its masked form (`••••••3f2a`), which keeps the stored key
+let storedAddresses = { shopUrl: "", systimAccount: "" }; // as saved: a key belongs to its address
+/** Which address each secret belongs to: a new address needs the key typed again. */
+const SECRET_ADDRESS = { shoperPassword: "shopUrl", shoperToken: "shopUrl", systimKey: "systimAccount" };
 let revealed = null; // secret field → clear value, while "Pokaż klucze" is on
 let neededOrigins = []; // what the core asked us to request, for the "grant access" button
 
@@ -42,12 +60,39 @@ function fillConnection(connection) {
   connectionForm.querySelector(`input[name="shoperAuth"][value="${mode}"]`).checked = true;
   showAuthGroups();
   storedMasks = Object.fromEntries(SECRET_FIELDS.map((f) => [f, connection[f] ?? ""]));
+  storedAddresses = { shopUrl: connection.shopUrl ?? "", systimAccount: connection.systimAccount ?? "" };
+  for (const field of SECRET_FIELDS) if (!revealed) input(field).value = "";
+  showKeyPlaceholders();
+  $("integrated").replaceChildren(renderConnectionSummary(connection));
+}
+
+/** Whether the form's address (`shopUrl`, `systimAccount`) is the saved one, as the core reads both. */
+function sameAddress(field) {
+  const typed = input(field).value;
+  const saved = storedAddresses[field];
+  if (!addressesOf) return typed.trim() === saved.trim();
+  const key = field === "shopUrl" ? "shop" : "systim";
+  const [a, b] = [addressesOf({ [field]: typed })[key], addressesOf({ [field]: saved })[key]];
+  return a ? a === b : typed.trim() === saved.trim();
+}
+
+/** The saved key's mask while its address is unchanged; nothing for a new address. */
+function maskFor(field) {
+  return sameAddress(SECRET_ADDRESS[field]) ? storedMasks[field] ?? "" : "";
+}
+
+/**
+ * Each secret field says whether a key is saved for it — or, after its address was changed, that
+ * the key must be typed again: a saved key never goes to a new address.
+ */
+function showKeyPlaceholders() {
   for (const field of SECRET_FIELDS) {
     const el = input(field);
-    el.placeholder = storedMasks[field] ? t("key_stored_placeholder", storedMasks[field]) : "";
-    if (!revealed) el.value = "";
+    const stored = storedMasks[field];
+    const rebind = Boolean(stored) && !maskFor(field);
+    el.placeholder = rebind ? t("key_retype_placeholder") : stored ? t("key_stored_placeholder", stored) : "";
+    el.dataset.rebind = String(rebind);
   }
-  $("integrated").replaceChildren(renderConnectionSummary(connection));
 }
 
 /**
@@ -59,18 +104,20 @@ function readConnection() {
   for (const el of connectionForm.querySelectorAll("[data-field]")) {
     const field = el.dataset.field;
     const value = field === "shoperPassword" ? el.value : el.value.trim();
+    // an untouched key goes back as its mask; the core keeps the stored key only for its own
+    // address, and for a new one says in place that it must be typed again
     connection[field] = SECRET_FIELDS.includes(field) && value === "" ? storedMasks[field] ?? "" : value;
   }
   return connection;
 }
 
 /**
- * The origins to ask host access for, guessed from the form so that the click handler can ask
- * at once (no await may come before `permissions.request`). The core's answer to saveConnection
- * (`hostPermissions`) is authoritative; anything missing then gets the "grant access" button.
+ * The host access the form's addresses need, by the core's rules (an address the core refuses
+ * asks for nothing), so that the click handler can ask at once (no await may come before
+ * `permissions.request`).
  */
 function originsFromForm() {
-  return connectionOrigins({ shopUrl: input("shopUrl").value, systimAccount: input("systimAccount").value });
+  return addressesOf?.({ shopUrl: input("shopUrl").value, systimAccount: input("systimAccount").value }).patterns ?? [];
 }
 
 /** Must be the first statement of a click handler: Firefox refuses it after any await. */
@@ -111,9 +158,13 @@ function showConnectionErrors(fields) {
 async function loadConnection() {
   const answer = await send({ type: "getConnection" });
   if (!answer.ok) return say($("connection-message"), errorOf(answer), "error");
+  await rulesReady;
   fillConnection(answer.connection);
-  if (!answer.connection.shopUrl) prefillShop();
-  else checkHostAccess(originsFromForm()); // access withdrawn since: offer to grant it again
+  if (!answer.connection.shopUrl) {
+    // a connection saved but no longer readable (its encryption key is gone): say so
+    if (await Ext.storedKeysUnreadable().catch(() => false)) say($("connection-message"), t("keys_unreadable"), "warning");
+    prefillShop();
+  } else checkHostAccess(originsFromForm()); // access withdrawn since: offer to grant it again
 }
 
 /** A first setup started from a Shoper admin tab: take that tab's address. */
@@ -179,13 +230,19 @@ function renderChecks(checks) {
   );
 }
 
-async function testConnection(granted) {
+async function testConnection(granted, origins) {
   const region = $("connection-message");
   const button = $("test-connection");
   button.disabled = true;
   $("checks").replaceChildren();
   say(region, t("checking"), "info");
-  await granted; // the fetches need the host access being asked for
+  if (!(await granted)) {
+    // the merchant refused the access prompt: nothing is sent (a request without the access
+    // would still leave the browser, with the key)
+    button.disabled = false;
+    checkHostAccess(origins);
+    return say(region, t("check_access_refused"), "error");
+  }
   const answer = await send({ type: "testConnection", connection: readConnection() });
   button.disabled = false;
   if (!answer.ok) return say(region, errorOf(answer), "error");
@@ -224,14 +281,16 @@ $("save-connection").addEventListener("click", () => {
   saveConnection(granted);
 });
 $("test-connection").addEventListener("click", () => {
-  const granted = requestHostAccess(originsFromForm()); // first: the click's user gesture
-  testConnection(granted);
+  const origins = originsFromForm();
+  const granted = requestHostAccess(origins); // first: the click's user gesture
+  testConnection(granted, origins);
 });
 $("grant-access").addEventListener("click", () => {
   requestHostAccess(neededOrigins).then(() => checkHostAccess(neededOrigins));
 });
 $("reveal-keys").addEventListener("click", toggleKeys);
 input("shopUrl").addEventListener("input", () => ($("shop-url-prefilled").hidden = true));
+for (const field of ["shopUrl", "systimAccount"]) input(field).addEventListener("input", showKeyPlaceholders);
 
 // === settings ==================================================================================
 //

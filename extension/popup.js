@@ -2,7 +2,7 @@
 // shows the progress of the one under way (even after being closed and reopened) and the report.
 import {
   t, h, pick, send, errorOf, localize, say, watchStatus, showProgress, reportPanel, renderConnectionSummary,
-  exportCsv, formatWhen, formatRelative, outcomePill, kindLabel, plural, connectionOrigins,
+  exportCsv, formatWhen, formatRelative, outcomePill, kindLabel, plural,
 } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -40,6 +40,15 @@ const accessWarning = h(
 $("connection-summary").after(accessWarning);
 let accessMissing = false; // as the last check found
 let accessChecks = 0;
+// a connection saved but no longer readable (its encryption key is gone): asked once
+let keysUnreadable = false;
+globalThis.ExtApi.storedKeysUnreadable().then(
+  (lost) => {
+    keysUnreadable = lost;
+    if (latestStatus) showState(Boolean(latestStatus.configured));
+  },
+  () => {},
+);
 
 const reports = reportPanel({
   reportEl: $("report"),
@@ -73,7 +82,7 @@ function showStatus(answer) {
   latestStatus = answer;
   const { configured, connection, autoSync, running, lastRuns } = answer;
   showState(configured);
-  checkAccess(configured ? connection : null);
+  checkAccess(configured ? answer.hostPermissions : null);
   $("connection-summary").replaceChildren(renderConnectionSummary(connection));
   $("open-problems").hidden = !answer.problems;
   $("open-problems").textContent = answer.problems ? plural("n_problems", answer.problems) : "";
@@ -101,7 +110,7 @@ function showStatus(answer) {
 }
 
 function showState(configured) {
-  const state = !configured ? "not_configured" : accessMissing ? "no_access" : "configured";
+  const state = !configured ? (keysUnreadable ? "keys_unreadable" : "not_configured") : accessMissing ? "no_access" : "configured";
   $("state").textContent = t(`state_${state}`);
   $("state").dataset.state = state;
   accessWarning.hidden = state !== "no_access";
@@ -112,9 +121,9 @@ function showState(configured) {
  * merchant may withdraw it in the browser's settings at any time). Without it a run can only
  * fail as if the shop could not be reached: say what is wrong and where to put it right.
  */
-async function checkAccess(connection) {
+async function checkAccess(hostPermissions) {
   const mine = ++accessChecks;
-  const origins = connection ? connectionOrigins(connection) : [];
+  const origins = hostPermissions ?? []; // the core's patterns for the stored connection
   const granted = origins.length === 0 || (await globalThis.ExtApi.permissionsContains(origins).catch(() => true));
   if (mine !== accessChecks) return;
   accessMissing = !granted;

@@ -288,25 +288,6 @@ export function renderConnectionSummary(connection) {
   );
 }
 
-/**
- * The origins a connection needs host access for — the shop's address and the Systim account
- * (an account name means `https://<name>.systim.pl`) — as far as they can be read off the
- * values; the core's `hostPermissions` (saveConnection) stay authoritative.
- */
-export function connectionOrigins({ shopUrl, systimAccount }) {
-  const toOrigin = (text) => {
-    try {
-      return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`).origin;
-    } catch {
-      return null;
-    }
-  };
-  const shop = (shopUrl ?? "").trim();
-  const systim = (systimAccount ?? "").trim();
-  const systimOrigin = /^[a-z0-9-]+$/i.test(systim) ? `https://${systim.toLowerCase()}.systim.pl` : toOrigin(systim);
-  return [shop && toOrigin(shop), systim && systimOrigin].filter(Boolean);
-}
-
 /** Saves text as a file from the page (a Blob link; no `downloads` permission needed). */
 export function downloadFile({ filename, mime, content }) {
   const url = URL.createObjectURL(new Blob([content], { type: mime || "text/plain;charset=utf-8" }));

@@ -89,6 +89,10 @@ pub enum NetError {
     Unreachable(String),
     /// The caller cancelled.
     Aborted,
+    /// The server answered with a redirect (3xx), which is never followed: the request may
+    /// carry a key, and its new address is not one the merchant typed. The target's origin, when
+    /// the answer shows it (a browser's `fetch` hides it).
+    Redirected(Option<String>),
 }
 
 #[allow(async_fn_in_trait)]

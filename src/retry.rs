@@ -4,15 +4,20 @@
 //! (from [`crate::io::Clock`]) and execute the returned delay themselves.
 //!
 //! What is retried (see `docs/errors.md` for the user-facing side):
-//! - **Rate limited** (HTTP 429, Systim code 2): always, also for non-idempotent requests — the
-//!   limiter rejects a call before the server acts on it. `Retry-After` is obeyed: never earlier,
-//!   and when it asks for longer than [`RetryPolicy::max_wait_ms`] the call gives up instead.
-//! - **Transient** (500/502/503/504, a timeout, a dropped or refused connection, a non-JSON
-//!   Systim page): with exponential full-jitter backoff, but **only for idempotent requests**.
-//!   A transient failure of a non-idempotent request (Shoper `POST`, Systim `add*`) is never
-//!   repeated: the server may have acted, so the client reports "outcome unknown" and the engine
-//!   reconciles. A 503 with `Retry-After` counts as transient, not as rate limiting: a gateway may
-//!   answer 503 after forwarding the request, so it does not prove the server did nothing.
+//! - **Rate limited** (HTTP 429, Systim code 2) and **transient** (500/502/503/504, a timeout, a
+//!   dropped or refused connection, a non-JSON Systim page): retried for idempotent requests —
+//!   `Retry-After` obeyed (never earlier; when it asks for longer than
+//!   [`RetryPolicy::max_wait_ms`] the call gives up instead), else exponential backoff (equal
+//!   jitter after a rate limit, full jitter after a transient failure).
+//! - **A creation is never repeated on the strength of a status alone** (Shoper `POST`, Systim
+//!   `add*`): whatever answer it got that is not a clean success — a network error, a timeout, a
+//!   5xx, a 429 or Systim's code 2 — the server may have acted, **even more than once**: the
+//!   browser itself resends a request whose kept-alive connection closed before any byte of the
+//!   answer (Chromium and Firefox do this for POST too), and the 429 may be the answer to that
+//!   resend while the first copy was written. The client reports "outcome unknown" and the
+//!   engine verifies (markers for orders, codes for products) before anything is sent again.
+//!   A 503 with `Retry-After` counts as transient, not as rate limiting: a gateway may answer 503
+//!   after forwarding the request, so it does not prove the server did nothing.
 //! - **Permanent** (other 4xx, 501, a cancelled request): never.
 
 use crate::io::NetError;
@@ -97,7 +102,7 @@ pub fn classify(status: u16, headers: &[(String, String)], now_ms: u64) -> Outco
 pub fn classify_net(err: &NetError) -> Outcome {
     match err {
         NetError::Timeout | NetError::Unreachable(_) => Outcome::Transient { retry_after_ms: None },
-        NetError::Aborted => Outcome::Permanent,
+        NetError::Aborted | NetError::Redirected(_) => Outcome::Permanent,
     }
 }
 
@@ -150,12 +155,11 @@ fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
     era * 146_097 + doe - 719_468
 }
 
-/// May a request that ended with `outcome` be sent again without risking a duplicate effect?
-pub fn safe_to_repeat(idempotency: Idempotency, outcome: &Outcome) -> bool {
-    match idempotency {
-        Idempotency::Idempotent => true,
-        Idempotency::NonIdempotent => matches!(outcome, Outcome::RateLimited { .. }),
-    }
+/// May a request that ended with `outcome` (not a success, not permanent) be sent again without
+/// risking a duplicate effect? Only an idempotent one: a creation's 429 may answer the browser's
+/// own resend of a copy that was already written.
+pub fn safe_to_repeat(idempotency: Idempotency, _outcome: &Outcome) -> bool {
+    idempotency == Idempotency::Idempotent
 }
 
 /// How long to wait before retry number `attempt + 1` (`attempt` = retries already made), or
@@ -267,12 +271,14 @@ mod tests {
     }
 
     #[test]
-    fn non_idempotent_requests_repeat_only_after_a_rate_limit() {
+    fn creations_are_never_repeated_on_a_status_alone() {
         let transient = Outcome::Transient { retry_after_ms: Some(1000) };
         let limited = Outcome::RateLimited { retry_after_ms: None };
-        assert!(safe_to_repeat(Idempotency::NonIdempotent, &limited));
+        // A 429 to a creation may answer the browser's resend of a copy already written.
+        assert!(!safe_to_repeat(Idempotency::NonIdempotent, &limited));
         assert!(!safe_to_repeat(Idempotency::NonIdempotent, &transient));
         assert!(safe_to_repeat(Idempotency::Idempotent, &transient));
+        assert!(safe_to_repeat(Idempotency::Idempotent, &limited));
     }
 
     proptest! {

@@ -68,9 +68,28 @@ fn a_burst_of_rate_limits_is_waited_out() {
     let (world, engine) = setup();
     inject(&world, "shoper", "http429", 3, "");
     inject(&world, "shoper", "http429", 2, "bulk");
-    inject(&world, "systim", "http429", 2, "addOrder");
     assert_recovers(&world, &engine);
     assert!(world.clock.slept_ms() > 0);
+}
+
+/// A 429 to `addOrder` may answer the browser's own resend of a copy already written: the
+/// order is not sent again on its strength. The sends stop for the run (a note says why), the
+/// order is looked up by its marker, and the next run sends what is provably absent — each
+/// order once.
+#[test]
+fn a_rate_limited_import_is_looked_up_before_it_is_sent_again() {
+    let (world, engine) = setup();
+    let before = shop_stock(&world);
+    inject(&world, "systim", "http429", 2, "addOrder");
+    let first = run_ok(&engine, RunKind::SendStock);
+    assert!(all_reasons(&first).contains(&"systim_throttled_sends"), "{:?}", all_reasons(&first));
+    let sends = || world.sandbox.borrow().log.iter().filter(|e| e.act == "addOrder").count();
+    assert_eq!(sends(), 1, "the sends went on after Systim refused one");
+    run_ok(&engine, RunKind::SendStock);
+    assert_eq!(sends(), 2, "refused again: the sends stop again");
+    run_ok(&engine, RunKind::SendStock);
+    assert_orders_settled(&world);
+    assert_stock_as_demanded(&world, &before);
 }
 
 #[test]
@@ -119,10 +138,18 @@ fn answers_slower_than_the_timeout_are_retried_for_reads() {
 #[test]
 fn a_throttling_systim_account_is_waited_out() {
     let (world, engine) = setup();
+    let before = shop_stock(&world);
     configure_systim(&world, json!({"throttle_per_minute": 4}));
-    assert_recovers(&world, &engine);
-    let attempts = world.sandbox.borrow().log.iter().filter(|e| e.act == "addOrder").count();
-    assert!(attempts > 6, "the imports were not throttled ({attempts} attempts)");
+    // Each run (a minute apart) sends until Systim says "enough"; what it refused is looked up
+    // before it is sent again.
+    for _ in 0..12 {
+        run_ok(&engine, RunKind::SendStock);
+        world.clock.advance(60_000);
+    }
+    assert_orders_settled(&world);
+    assert_stock_as_demanded(&world, &before);
+    let refused = world.sandbox.borrow().log.iter().filter(|e| e.act == "addOrder" && e.status == 200).count();
+    assert!(refused > systim_orders(&world).len(), "the imports were not throttled");
 }
 
 #[test]

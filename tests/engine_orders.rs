@@ -7,7 +7,7 @@ mod common;
 use common::harness::*;
 use common::oracle::shop_stock;
 use pollster::block_on;
-use serde_json::json;
+use serde_json::{json, Value};
 use shoper_systim::engine::report::RunKind;
 use common::world::World;
 use shoper_systim::mem::MemStorage;
@@ -63,9 +63,10 @@ fn an_import_whose_answer_was_lost_reserves_its_stock_in_the_same_run_and_after(
 #[test]
 fn without_list_orders_an_unanswered_import_is_held_and_never_sent_again() {
     let (world, engine) = setup();
-    inject(&world, "systim", "drop_after_commit", 1, "addOrder");
-    run(&engine, RunKind::Orders, false);
     configure_systim(&world, json!({"disabled_methods": ["listOrders"]}));
+    inject(&world, "systim", "drop_after_commit", 1, "addOrder");
+    let first = run(&engine, RunKind::Orders, false);
+    assert!(problem_reasons(&first).contains(&"import_outcome_unknown"), "{:?}", problem_reasons(&first));
     for _ in 0..3 {
         let report = run(&engine, RunKind::Orders, false);
         let held = problem_reasons(&report);
@@ -112,7 +113,7 @@ fn a_browser_that_meets_another_importing_stops_sending_and_nothing_is_doubled()
     let sends = world.sandbox.borrow().log.iter().filter(|e| e.act == "addOrder").count();
     assert_eq!(sends, systim_orders(&world).len(), "an order was sent twice");
     // Nothing was left unsent here: the other browser had imported the rest.
-    assert!(!all_reasons(&report).contains(&"doubled_by_another_importer"), "{:?}", all_reasons(&report));
+    assert!(!all_reasons(&report).contains(&"order_doubled"), "{:?}", all_reasons(&report));
     run_ok(&first, RunKind::Orders);
     assert_orders_settled(&world);
 }
@@ -133,7 +134,7 @@ fn with_slow_answers_the_markers_are_checked_again_every_minute() {
     });
     let report = run_ok(&first, RunKind::Orders);
     assert_orders_settled(&world);
-    assert!(!all_reasons(&report).contains(&"doubled_by_another_importer"), "{:?}", all_reasons(&report));
+    assert!(!all_reasons(&report).contains(&"order_doubled"), "{:?}", all_reasons(&report));
 }
 
 /// Two browsers that both checked before either sent cannot see each other: one order can
@@ -150,9 +151,10 @@ fn two_browsers_checking_at_the_same_instant_double_at_most_one_order_and_say_wh
     let report = run(&first, RunKind::Orders, false);
     let doubled: Vec<u64> = (1..=20).filter(|id| marker_count(&world, *id) > 1).collect();
     assert_eq!(doubled, vec![FIRST], "more than the one order in flight was doubled");
-    let group = report.sections.iter().flat_map(|s| &s.problems).find(|g| g.reason == "doubled_by_another_importer").expect("the merchant is told");
+    let group = report.sections.iter().flat_map(|s| &s.problems).find(|g| g.reason == "order_doubled").expect("the merchant is told");
     assert_eq!(group.items.len(), 1);
-    assert!(group.items[0].detail_pl.starts_with("kopie w Systim: "), "{:?}", group.items[0]);
+    assert!(group.items[0].detail_pl.starts_with("w Systim 2 razy — zostaw nr "), "{:?}", group.items[0]);
+    assert!(group.items[0].detail_pl.contains(", usuń nr "), "{:?}", group.items[0]);
     // Later runs change nothing more.
     run_ok(&first, RunKind::Orders);
     assert_eq!((1..=20).filter(|id| marker_count(&world, *id) > 1).count(), 1);
@@ -202,4 +204,120 @@ fn the_badge_of_an_order_imported_before_a_marker_check_shows_its_systim_number(
     let badges = block_on(engine.order_badges(&[FIRST]));
     let text = &badges[&FIRST.to_string()].text_pl;
     assert_eq!(text, &format!("w Systim ✓ nr {number}"));
+}
+
+/// Without `listOrders` an import that got no clear answer cannot be checked: it is held for the
+/// merchant, who finds its marker in Systim and says "it is there" — recorded as imported, never
+/// sent again — or "send it again" — sent once by the next run.
+#[test]
+fn the_merchant_decides_on_an_import_that_cannot_be_checked() {
+    use shoper_systim::engine::api::{Sender, SenderKind};
+    let page = Sender { kind: SenderKind::ExtensionPage, url: "chrome-extension://x/options.html".into(), tab_id: None };
+    for (fault, decision, copies_after) in [("drop_after_commit", "in_systim", 1), ("http500", "send_again", 1)] {
+        let (world, engine) = setup();
+        configure_systim(&world, json!({"disabled_methods": ["listOrders"]}));
+        inject(&world, "systim", fault, 1, "addOrder");
+        run(&engine, RunKind::Orders, false);
+        let report = run(&engine, RunKind::Orders, false);
+        let group = report.sections[0].problems.iter().find(|g| g.reason == "import_unverifiable").expect("held for a decision");
+        assert!(group.items[0].detail_pl.contains(&format!("Shoper {FIRST} @ ")), "the marker to look for: {:?}", group.items[0]);
+        let msg = json!({"type": "resolveOrder", "orderId": FIRST, "decision": decision, "systimNumber": "ZAM/7/2026"});
+        let answer = block_on(engine.handle_message(&msg, &page)).reply;
+        assert_eq!(answer["ok"], true, "{answer}");
+        // Decided once: a second decision is refused.
+        let again = block_on(engine.handle_message(&msg, &page)).reply;
+        assert_eq!(again["error"]["code"], "not_awaiting_decision");
+        for _ in 0..2 {
+            let report = run_ok(&engine, RunKind::Orders);
+            assert!(!problem_reasons(&report).contains(&"import_unverifiable"), "{decision}: {:?}", problem_reasons(&report));
+        }
+        assert_eq!(marker_count(&world, FIRST), copies_after, "{decision}");
+        let badge = &block_on(engine.order_badges(&[FIRST]))[&FIRST.to_string()];
+        assert!(badge.text_pl.starts_with("w Systim ✓"), "{decision}: {badge:?}");
+        if decision == "in_systim" {
+            assert_eq!(badge.text_pl, "w Systim ✓ nr ZAM/7/2026");
+        }
+    }
+}
+
+/// A content script may not take the decision.
+#[test]
+fn only_the_extensions_pages_may_decide_on_an_import() {
+    use shoper_systim::engine::api::{Sender, SenderKind};
+    let (world, engine) = setup();
+    let script = Sender { kind: SenderKind::ContentScript, url: format!("{}/admin/orders", world.shop_url()), tab_id: Some(1) };
+    let msg = json!({"type": "resolveOrder", "orderId": FIRST, "decision": "send_again"});
+    assert_eq!(block_on(engine.handle_message(&msg, &script)).reply["error"]["code"], "forbidden");
+}
+
+/// The browser resends an `addOrder` whose kept-alive connection closed before any answer byte:
+/// one send of ours, two orders in Systim, and the answer we get is the resend's — a clean id.
+/// The check after the sends finds both copies: the order counts once, the report names the copy
+/// to delete, the badge is red; once the merchant deletes it, the next run clears the problem.
+#[test]
+fn a_copy_made_by_the_browsers_resend_is_found_reported_and_cleared_once_deleted() {
+    let (world, engine) = setup();
+    world.set_browser_like(true);
+    // The sixth order sent: past the checks after the 1st and 4th sends (the next would follow
+    // the 16th; the demo imports fewer) — only the check after the sends can see its copy in
+    // this run.
+    let w = world.clone();
+    world.after_call("act=addOrder", 5, move || inject(&w, "systim", "write_then_close", 1, "addOrder"));
+    let report = run(&engine, RunKind::Orders, false);
+    let doubled: Vec<u64> = (1..=40).filter(|id| marker_count(&world, *id) > 1).collect();
+    assert_eq!(doubled.len(), 1, "the browser's resend did not make one copy: {doubled:?}");
+    let id = doubled[0];
+    assert_eq!(world.traffic().resent, 1);
+    let group = report.sections[0].problems.iter().find(|g| g.reason == "order_doubled").expect("the copy is reported in the run that made it");
+    assert_eq!(group.items.len(), 1);
+    assert_eq!(group.items[0].reference, format!("Zamówienie {id}"));
+    let badge = &block_on(engine.order_badges(&[id]))[&id.to_string()];
+    assert!(badge.text_pl.starts_with("w Systim 2 razy: zostaw nr "), "{badge:?}");
+    // Counted once.
+    let done = report.sections[0].done.iter().filter(|e| e.reference == format!("Zamówienie {id}")).count();
+    assert_eq!(done, 1);
+    // Every later report says it again until the copy is gone.
+    let again = run(&engine, RunKind::Orders, false);
+    assert!(problem_reasons(&again).contains(&"order_doubled"));
+    // The merchant deletes the copy the report names (the newer one).
+    let copies: Vec<Value> = systim_orders(&world).into_iter().filter(|o| o["uwagi"].as_str().is_some_and(|u| u.starts_with(&format!("Shoper {id} @")))).collect();
+    let doomed = copies.iter().max_by_key(|o| o["id"].as_u64()).unwrap();
+    assert!(group.items[0].detail_pl.ends_with(&format!("usuń nr {}", doomed["numer"].as_str().unwrap())), "{:?}", group.items[0]);
+    world.control("DELETE", &format!("/systim/orders/{}", doomed["id"]), json!(null));
+    let cleared = run_ok(&engine, RunKind::Orders);
+    assert!(!problem_reasons(&cleared).contains(&"order_doubled"), "{:?}", problem_reasons(&cleared));
+    assert!(all_reasons(&cleared).contains(&"order_copies_deleted"));
+    let badge = &block_on(engine.order_badges(&[id]))[&id.to_string()];
+    assert!(badge.text_pl.starts_with("w Systim ✓"), "{badge:?}");
+    assert_orders_settled(&world);
+}
+
+/// The resend itself refused (a 429 or Systim's code 2 to the resend of a copy already written):
+/// the order is not sent again on the strength of that refusal; the check after the sends finds
+/// it, and nothing is in Systim twice.
+#[test]
+fn a_refused_resend_of_a_written_order_is_not_taken_for_a_failure_to_send() {
+    for kind in ["write_then_close_then_429", "drop_after_commit_then_429"] {
+        let (world, engine) = setup();
+        world.set_browser_like(true);
+        inject(&world, "systim", kind, 1, "addOrder");
+        run(&engine, RunKind::Orders, false);
+        assert_eq!(marker_count(&world, FIRST), 1, "{kind}");
+        for _ in 0..2 {
+            run_ok(&engine, RunKind::Orders);
+        }
+        assert_orders_settled(&world);
+    }
+}
+
+/// A connection closed before the server read the request: the browser's resend is harmless.
+#[test]
+fn a_connection_closed_before_the_write_costs_nothing() {
+    let (world, engine) = setup();
+    world.set_browser_like(true);
+    inject(&world, "systim", "close_before_write", 3, "addOrder");
+    inject(&world, "systim", "reset_mid_answer", 1, "addOrder");
+    run(&engine, RunKind::Orders, false);
+    run_ok(&engine, RunKind::Orders);
+    assert_orders_settled(&world);
 }

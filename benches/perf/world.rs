@@ -146,6 +146,7 @@ impl World {
         let transport = Rc::new(RefCell::new(net.clone()));
         let timed = Timed { net: transport, serving: serving.clone(), received: received.clone(), latency_ms: latency_ms.clone(), timers: timers.clone() };
         let engine = Engine::new(timed, MemStorage::new(), net.clock.clone());
+        engine.set_dev_hosts(true); // the sandbox is at loopback addresses
         let conn = connection(&net);
         block_on(async {
             engine.save_connection(conn).await.expect("connection");

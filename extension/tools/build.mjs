@@ -1,12 +1,17 @@
 // Assembles the extension for both browsers from extension/ and the wasm-bindgen output:
 //
-//   node extension/tools/build.mjs --pkg <dir> --out <dir> [--dev-hosts]
+//   node extension/tools/build.mjs --pkg <dir> --out <dir> [--dev-hosts | --dev-hosts-optional]
 //
 // writes <out>/chrome and <out>/firefox (unpacked, loadable as they are) and
 // <out>/shoper-systim-chrome.zip / <out>/shoper-systim-firefox.zip. `--pkg` is the directory with
-// shoper_systim.js + shoper_systim_bg.wasm (`wasm-bindgen --target web`). `--dev-hosts` grants
-// http://127.0.0.1/* and http://localhost/* at install (the loopback sandbox of the demo and the
-// end-to-end tests) — never for a build that is shipped.
+// shoper_systim.js + shoper_systim_bg.wasm (`wasm-bindgen --target web`).
+//
+// `--dev-hosts` makes a build for the loopback sandbox (the demo and the end-to-end tests) —
+// never one that is shipped: the core accepts http://127.0.0.1 and http://localhost as addresses
+// (`build_flags.js`, which the background passes to the core at start: no page can switch it on)
+// and the manifest grants them at install. `--dev-hosts-optional` is the same but leaves the
+// loopback access optional, asked for like a real shop's (the host-access tests). A normal build
+// accepts only https addresses of the internet, and asks for nothing but https.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +22,8 @@ const EXT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const REPO_DIR = path.resolve(EXT_DIR, "..");
 const BROWSERS = ["chrome", "firefox"];
 const DEV_HOSTS = ["http://127.0.0.1/*", "http://localhost/*"];
+/** Written into each build: what the core of this build accepts (see the top of this file). */
+const FLAGS_FILE = "build_flags.js";
 
 /** The extension's own files, copied as they are. */
 const SOURCES = [
@@ -31,21 +38,21 @@ const SOURCES = [
   "options.js",
   "options.css",
   "content.js",
-  "content.css",
   "_locales",
 ];
 /** What the pages and the background load from the wasm-bindgen output (snippets only if present). */
 const PKG_FILES = ["shoper_systim.js", "shoper_systim_bg.wasm", "snippets"];
 
 function parseArgs(argv) {
-  const args = { devHosts: false };
+  const args = { devHosts: null }; // null, "granted" or "optional"
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--pkg" || a === "--out") args[a.slice(2)] = argv[++i];
-    else if (a === "--dev-hosts") args.devHosts = true;
+    else if (a === "--dev-hosts") args.devHosts = "granted";
+    else if (a === "--dev-hosts-optional") args.devHosts = "optional";
     else fail(`unknown argument ${a}`);
   }
-  if (!args.pkg || !args.out) fail("usage: node extension/tools/build.mjs --pkg <dir> --out <dir> [--dev-hosts]");
+  if (!args.pkg || !args.out) fail("usage: node extension/tools/build.mjs --pkg <dir> --out <dir> [--dev-hosts | --dev-hosts-optional]");
   return args;
 }
 
@@ -90,9 +97,20 @@ function manifestFor(browser, { devHosts }) {
   const template = JSON.parse(fs.readFileSync(path.join(EXT_DIR, "manifest.template.json"), "utf8"));
   const manifest = resolveManifest(template, browser);
   manifest.version = crateVersion();
-  if (devHosts) manifest.host_permissions = [...new Set([...(manifest.host_permissions ?? []), ...DEV_HOSTS])];
+  if (devHosts) manifest.optional_host_permissions = [...new Set([...(manifest.optional_host_permissions ?? []), ...DEV_HOSTS])];
+  if (devHosts === "granted") manifest.host_permissions = [...new Set([...(manifest.host_permissions ?? []), ...DEV_HOSTS])];
   if (!manifest.host_permissions?.length) delete manifest.host_permissions;
   return manifest;
+}
+
+/** `build_flags.js`: an ES module the background and the options page import. */
+export function flagsModule({ devHosts }) {
+  return [
+    "// Written by extension/tools/build.mjs for this build; not a setting (nothing at run time changes it).",
+    "// DEV_HOSTS: the loopback sandbox (http://127.0.0.1, http://localhost) is an address the core accepts.",
+    `export const DEV_HOSTS = ${devHosts ? "true" : "false"};`,
+    "",
+  ].join("\n");
 }
 
 function copyInto(src, dest) {
@@ -126,6 +144,7 @@ function buildBrowser(browser, args) {
     fs.mkdirSync(path.join(dir, path.dirname(name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), data);
   }
+  fs.writeFileSync(path.join(dir, FLAGS_FILE), flagsModule(args));
   const manifest = manifestFor(browser, args);
   fs.writeFileSync(path.join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   const zip = path.join(args.out, `shoper-systim-${browser}.zip`);
@@ -141,6 +160,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const browser of BROWSERS) {
     const { dir, zip } = buildBrowser(browser, args);
     const size = fs.statSync(zip).size;
-    console.log(`${browser}: ${dir} (${path.basename(zip)}, ${size} bytes)${args.devHosts ? " [dev hosts]" : ""}`);
+    console.log(`${browser}: ${dir} (${path.basename(zip)}, ${size} bytes)${args.devHosts ? ` [dev hosts: ${args.devHosts}]` : ""}`);
   }
 }

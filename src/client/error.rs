@@ -14,6 +14,9 @@ pub enum ApiError {
     InvalidAddress { service: Service, problem: AddressProblem },
     /// No connection (DNS, refused, reset, TLS, CORS).
     Unreachable { service: Service },
+    /// The address answered with a redirect, which is not followed (keys go only to the address
+    /// the merchant typed); the target's origin when known.
+    Redirected { service: Service, target: Option<String> },
     /// No answer within the timeout (for a read; a write gives [`ApiError::OutcomeUnknown`]).
     Timeout { service: Service },
     /// The caller cancelled the request.
@@ -63,6 +66,11 @@ pub enum Interruption {
     Cancelled,
     ServerError(u16),
     UnreadableAnswer,
+    /// A 429 or Systim's code 2 to a creation: it may answer the browser's own resend of a
+    /// request whose first copy was written.
+    RateLimited,
+    /// The answer was a redirect to another address (not followed).
+    Redirected,
 }
 
 /// Why Shoper's `/auth` refused the WebAPI user (the `error` field of the 401).
@@ -199,6 +207,7 @@ impl ApiError {
         match self {
             InvalidAddress { service, .. }
             | Unreachable { service }
+            | Redirected { service, .. }
             | Timeout { service }
             | Cancelled { service }
             | OutcomeUnknown { service, .. }
@@ -214,6 +223,11 @@ impl ApiError {
     }
 
     /// Whether the same call may succeed later without the user changing anything.
+    /// A write whose outcome is unknown (it may have happened, even twice).
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, ApiError::OutcomeUnknown { .. })
+    }
+
     pub fn is_transient(&self) -> bool {
         use ApiError::*;
         match self {
@@ -233,6 +247,7 @@ impl ApiError {
         match self {
             InvalidAddress { .. } => by_service("shoper_invalid_address", "systim_invalid_address"),
             Unreachable { .. } => by_service("shoper_unreachable", "systim_unreachable"),
+            Redirected { .. } => by_service("shoper_redirected", "systim_redirected"),
             Timeout { .. } => by_service("shoper_timeout", "systim_timeout"),
             Cancelled { .. } => "cancelled",
             OutcomeUnknown { .. } => by_service("shoper_outcome_unknown", "systim_outcome_unknown"),
@@ -269,11 +284,23 @@ impl ApiError {
             Unreachable { .. } => format!(
                 "Nie można połączyć się {with}. Sprawdź połączenie z internetem, adres w ustawieniach i czy przeglądarka daje rozszerzeniu dostęp do tego adresu (Ustawienia → „Zezwól na dostęp”), potem spróbuj ponownie."
             ),
+            Redirected { service, target } => {
+                let (address, fix) = match service {
+                    Service::Shoper => ("Adres sklepu", "Wpisz w ustawieniach adres, pod którym sklep działa teraz (np. z www albo bez), i ponownie jego hasło lub token."),
+                    Service::Systim => ("Adres konta Systim", "Sprawdź w ustawieniach nazwę konta Systim (część adresu przed .systim.pl)."),
+                };
+                let whereto = match target {
+                    Some(t) => format!("pod inny adres ({t})"),
+                    None => "pod inny adres".to_string(),
+                };
+                format!("{address} przekierowuje zapytania {whereto}. Rozszerzenie nie wysyła kluczy pod adres, którego nie wpisano w ustawieniach, więc nic nie wysłano dalej. {fix}")
+            }
             Timeout { .. } => format!("{who} nie odpowiedział w wyznaczonym czasie. Spróbuj ponownie za kilka minut."),
             Cancelled { .. } => "Operacja została przerwana.".into(),
             OutcomeUnknown { cause, .. } => format!(
-                "Połączenie {with} zostało przerwane podczas zapisu ({}) i nie wiadomo, czy zapis się udał. \
+                "Zapis {} nie dostał jednoznacznej odpowiedzi ({}), więc nie wiadomo, czy się udał — ani czy nie udał się dwa razy. \
                  Program sprawdzi to sam przed ponownym wysłaniem — nie powtarzaj tej operacji ręcznie.",
+                to_pl(self.service()),
                 cause.pl()
             ),
             RateLimited { service: Service::Shoper } => "Sklep Shoper odrzuca zapytania z powodu limitu API mimo odczekania. \
@@ -358,10 +385,14 @@ impl ApiError {
         match self {
             InvalidAddress { service, problem } => problem.message_en(*service),
             Unreachable { .. } => format!("Cannot connect to {who}. Check the connection, the address, and that the browser gives the extension access to it (Settings → “Allow access”), then try again."),
+            Redirected { target, .. } => format!(
+                "{who} redirects to another address{}; keys go only to the address in the settings, so nothing was sent there. Check the address.",
+                target.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()
+            ),
             Timeout { .. } => format!("{who} did not answer in time. Try again in a few minutes."),
             Cancelled { .. } => "The operation was cancelled.".into(),
             OutcomeUnknown { cause, .. } => format!(
-                "The connection to {who} broke during a write ({}); whether it took effect is unknown. \
+                "A write to {who} got no clear answer ({}); whether it took effect (once, or twice) is unknown. \
                  It will be checked before anything is sent again.",
                 cause.en()
             ),
@@ -407,6 +438,8 @@ impl Interruption {
             Interruption::Cancelled => "operacja przerwana".into(),
             Interruption::ServerError(status) => format!("błąd serwera HTTP {status}"),
             Interruption::UnreadableAnswer => "nieczytelna odpowiedź serwera".into(),
+            Interruption::RateLimited => "odpowiedź „zbyt wiele zapytań”, która mogła dotyczyć ponowionej kopii już zapisanego żądania".into(),
+            Interruption::Redirected => "przekierowanie pod inny adres, nie wysłano tam nic".into(),
         }
     }
     fn en(self) -> String {
@@ -416,6 +449,8 @@ impl Interruption {
             Interruption::Cancelled => "cancelled".into(),
             Interruption::ServerError(status) => format!("server error HTTP {status}"),
             Interruption::UnreadableAnswer => "unreadable answer".into(),
+            Interruption::RateLimited => "a rate-limit answer, which may concern a resent copy of a request already written".into(),
+            Interruption::Redirected => "redirected to another address, nothing sent there".into(),
         }
     }
 }
@@ -455,6 +490,13 @@ fn subject_pl(service: Service) -> &'static str {
     match service {
         Service::Shoper => "Sklep Shoper",
         Service::Systim => "Systim",
+    }
+}
+
+fn to_pl(service: Service) -> &'static str {
+    match service {
+        Service::Shoper => "do sklepu Shoper",
+        Service::Systim => "do Systim",
     }
 }
 
@@ -517,6 +559,7 @@ pub(crate) mod tests {
             all.extend([
                 ApiError::InvalidAddress { service, problem: AddressProblem::InsecureHttp },
                 ApiError::Unreachable { service },
+                ApiError::Redirected { service, target: Some("https://inny.example".into()) },
                 ApiError::Timeout { service },
                 ApiError::Cancelled { service },
                 ApiError::OutcomeUnknown { service, cause: Interruption::Timeout },

@@ -77,7 +77,7 @@ impl<'a, H: Http, C: Clock> Transport<'a, H, C> {
                 self.stats.rate_limited += 1;
             }
             if !safe_to_repeat(call.idempotency, &outcome) {
-                return Err(self.outcome_unknown(&result));
+                return Err(self.outcome_unknown(&result, &outcome));
             }
             match next_delay_ms(&self.policy, attempt, &outcome, self.clock.random()) {
                 Some(delay) => {
@@ -98,7 +98,7 @@ impl<'a, H: Http, C: Clock> Transport<'a, H, C> {
             Tag::Auth => self.stats.auth_requests += 1,
             Tag::Plain => {}
         }
-        let result = self.http.send(req.clone()).await;
+        let result = self.http.send(req.clone()).await.and_then(refuse_redirect);
         if let (Some(pacer), Ok(response)) = (self.pacer.as_mut(), &result) {
             pacer.observe(response, self.clock.now_ms());
         }
@@ -141,15 +141,24 @@ impl<'a, H: Http, C: Clock> Transport<'a, H, C> {
     fn net_error(&self, err: &NetError, idempotency: Idempotency) -> ApiError {
         let service = self.service;
         match (err, idempotency) {
+            // A write answered with a redirect counts as one whose outcome is unknown (a server
+            // may act and then redirect), like any other interrupted write.
             (_, Idempotency::NonIdempotent) => ApiError::OutcomeUnknown { service, cause: interruption(&Err(err.clone())) },
             (NetError::Timeout, _) => ApiError::Timeout { service },
             (NetError::Unreachable(_), _) => ApiError::Unreachable { service },
             (NetError::Aborted, _) => ApiError::Cancelled { service },
+            // Its own address answered "go elsewhere": said as such, nothing sent elsewhere.
+            (NetError::Redirected(target), _) => ApiError::Redirected { service, target: target.clone() },
         }
     }
 
-    fn outcome_unknown(&self, result: &Result<HttpResponse, NetError>) -> ApiError {
-        ApiError::OutcomeUnknown { service: self.service, cause: interruption(result) }
+    fn outcome_unknown(&self, result: &Result<HttpResponse, NetError>, outcome: &Outcome) -> ApiError {
+        let cause = match outcome {
+            // A 429, or Systim's code 2 inside a 200.
+            Outcome::RateLimited { .. } => Interruption::RateLimited,
+            _ => interruption(result),
+        };
+        ApiError::OutcomeUnknown { service: self.service, cause }
     }
 }
 
@@ -158,7 +167,25 @@ fn interruption(result: &Result<HttpResponse, NetError>) -> Interruption {
         Err(NetError::Timeout) => Interruption::Timeout,
         Err(NetError::Unreachable(_)) => Interruption::ConnectionLost,
         Err(NetError::Aborted) => Interruption::Cancelled,
+        Err(NetError::Redirected(_)) => Interruption::Redirected,
         Ok(response) if response.status >= 500 => Interruption::ServerError(response.status),
         Ok(_) => Interruption::UnreadableAnswer,
     }
+}
+
+/// A 3xx answer is never taken as an answer, nor followed: it becomes
+/// [`NetError::Redirected`] with the target's origin (only the origin: a `Location` may carry a
+/// query). `304 Not Modified` is no redirect.
+fn refuse_redirect(response: HttpResponse) -> Result<HttpResponse, NetError> {
+    if !(300..400).contains(&response.status) || response.status == 304 {
+        return Ok(response);
+    }
+    // An absolute target by its origin; a relative one (the same host) is not named.
+    let target = response.header("location").and_then(|l| {
+        let (scheme, rest) = l.trim().split_once("://")?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = authority.rsplit('@').next().unwrap_or(authority); // never a user:password@ part
+        Some(format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
+    });
+    Err(NetError::Redirected(target))
 }

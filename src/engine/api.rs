@@ -2,7 +2,7 @@
 //! messages in, replies and effects out, as plain JSON values. Pure: the browser boundary only
 //! converts values and starts the runs this module asks for.
 
-use super::connection::{permission_pattern, Connection};
+use super::connection::{admin_patterns, is_admin_page, permission_pattern, Connection};
 use super::report::{self, Outcome, Part, Report, RunKind, RunSummary};
 use super::run::{RunError, RunRequest};
 use super::store::{load, save};
@@ -60,6 +60,8 @@ pub enum Message {
     SyncNow,
     OrderBadges { order_ids: Vec<u64> },
     OpenReport,
+    /// `systimNumber`: default.
+    ResolveOrder { order_id: u64, decision: super::resolve::Decision, systim_number: String },
 }
 
 /// Read as `#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]`
@@ -88,6 +90,7 @@ impl<'de> Deserialize<'de> for Message {
                 "syncNow" => Message::SyncNow,
                 "orderBadges" => Message::OrderBadges { order_ids: f.take("orderIds")? },
                 "openReport" => Message::OpenReport,
+                "resolveOrder" => Message::ResolveOrder { order_id: f.take("orderId")?, decision: f.take("decision")?, systim_number: f.take_or_default("systimNumber")? },
                 other => return Err(crate::json::Error::unknown_variant(other, KNOWN_TYPES)),
             })
         };
@@ -97,7 +100,7 @@ impl<'de> Deserialize<'de> for Message {
 
 const KNOWN_TYPES: &[&str] = &[
     "getStatus", "getConnection", "revealKeys", "saveConnection", "getSettings", "saveSettings", "testConnection", "run", "cancel", "getReport", "getHistory",
-    "exportCsv", "setAutoSync", "syncNow", "orderBadges", "openReport",
+    "exportCsv", "setAutoSync", "syncNow", "orderBadges", "openReport", "resolveOrder",
 ];
 
 impl Message {
@@ -114,9 +117,14 @@ pub enum Effect {
     ClearAlarm { name: String },
     Badge { text: String, color: String },
     Notify { id: String, title: String, message: String },
-    RegisterContentScript { origin: String },
+    /// The admin-panel script for the configured shop, on exactly these match patterns
+    /// (`/admin` and `/admin/*` of its origin: [`admin_patterns`]).
+    RegisterContentScript { origin: String, matches: Vec<String> },
     UnregisterContentScript,
     OpenOptions { section: String },
+    /// Host access the merchant granted for addresses the connection no longer uses is given
+    /// back: every granted host permission but these match patterns (and those of the manifest).
+    KeepHostAccess { origins: Vec<String> },
 }
 
 /// A handled message: the reply, effects, and possibly a run the boundary must start (in the
@@ -214,9 +222,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             SenderKind::ExtensionPage => true,
             SenderKind::Other => false,
             SenderKind::ContentScript => {
-                let Ok(origin) = self.connection().await.shop_origin() else { return false };
-                let on_admin = sender.url.strip_prefix(origin.as_str()).is_some_and(|rest| rest.starts_with("/admin"));
-                on_admin && message.allowed_from_content_script()
+                let Ok(origin) = self.connection().await.shop_origin_for(self.host_rules()) else { return false };
+                is_admin_page(&origin, &sender.url) && message.allowed_from_content_script()
             }
         }
     }
@@ -228,9 +235,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             Message::RevealKeys => Handled::reply(ok(json!({"connection": self.connection().await.view(true)}))),
             Message::SaveConnection { connection } => match self.save_connection(connection).await {
                 Ok(saved) => {
-                    let patterns: Vec<String> = [saved.shop_origin().ok(), saved.systim_origin().ok()].into_iter().flatten().map(|o| permission_pattern(&o)).collect();
+                    let patterns = saved.host_permissions(self.host_rules());
                     let mut h = Handled::reply(ok(json!({"connection": saved.view(false), "hostPermissions": patterns})));
                     h.effects = self.standing_effects().await;
+                    h.effects.push(Effect::KeepHostAccess { origins: patterns });
                     h
                 }
                 Err(e) => Handled::reply(save_error(e)),
@@ -261,6 +269,16 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             }
             Message::OrderBadges { order_ids } => Handled::reply(ok(json!({"badges": self.order_badges(&order_ids).await}))),
             Message::OpenReport => Handled { reply: ok(json!({})), effects: vec![Effect::OpenOptions { section: "report".into() }], start: None },
+            Message::ResolveOrder { order_id, decision, systim_number } => Handled::reply(match self.resolve_order(order_id, decision, &systim_number).await {
+                Ok(_) => ok(json!({"badges": self.order_badges(&[order_id]).await})),
+                Err(super::resolve::ResolveError::NotConfigured) => error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first."),
+                Err(super::resolve::ResolveError::NotAwaiting) => error(
+                    "not_awaiting_decision",
+                    "To zamówienie nie czeka na decyzję (zostało już rozstrzygnięte albo sprawdzone).",
+                    "This order is not waiting for a decision (already decided or checked).",
+                ),
+                Err(super::resolve::ResolveError::State(text)) => error("storage_error", &text, "The extension's storage refused the write; nothing was changed."),
+            }),
         }
     }
 
@@ -280,7 +298,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if self.is_running() || self.progress().await.is_some() {
             return Handled::reply(busy());
         }
-        if !self.connection().await.is_configured() {
+        if !self.connection().await.is_configured(self.host_rules()) {
             return Handled::reply(error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first."));
         }
         let run_id = self.new_run_id();
@@ -323,13 +341,13 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let settings = self.settings().await;
         let conn = self.connection().await;
         let mut effects = Vec::new();
-        if settings.auto_sync && conn.is_configured() {
+        if settings.auto_sync && conn.is_configured(self.host_rules()) {
             effects.push(Effect::Alarm { name: AUTO_ALARM.into(), period_minutes: settings.interval_minutes.max(1) });
         } else {
             effects.push(Effect::ClearAlarm { name: AUTO_ALARM.into() });
         }
-        match conn.shop_origin() {
-            Ok(origin) => effects.push(Effect::RegisterContentScript { origin }),
+        match conn.shop_origin_for(self.host_rules()) {
+            Ok(origin) => effects.push(Effect::RegisterContentScript { matches: admin_patterns(&origin), origin }),
             Err(_) => effects.push(Effect::UnregisterContentScript),
         }
         let problems = report::history(&self.store).await.first().map_or(0, |r| r.problems);
@@ -352,9 +370,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
 
     /// A page of the shop's admin panel was opened: sync now (at most once a minute).
     pub async fn on_admin_page(&self, url: &str) -> Option<(String, RunRequest)> {
-        let origin = self.connection().await.shop_origin().ok()?;
-        let rest = url.strip_prefix(origin.as_str())?;
-        if !rest.starts_with("/admin") || !self.settings().await.auto_sync {
+        let origin = self.connection().await.shop_origin_for(self.host_rules()).ok()?;
+        if !is_admin_page(&origin, url) || !self.settings().await.auto_sync {
             return None;
         }
         let last: u64 = load(&self.store, LAST_AUTO_KEY).await.unwrap_or(None).unwrap_or(0);
@@ -388,8 +405,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let history = report::history(&self.store).await;
         let last = |p| last_with(&history, p).cloned();
         json!({
-            "configured": conn.is_configured(),
+            "configured": conn.is_configured(self.host_rules()),
             "connection": conn.view(false),
+            "hostPermissions": conn.host_permissions(self.host_rules()),
             "autoSync": self.auto_sync_view(&settings).await,
             "running": self.progress().await,
             "lastRuns": {"orders": last(Part::Orders), "stock": last(Part::Stock), "products": last(Part::Products)},
@@ -400,7 +418,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// Systim products as a Shoper product-import CSV file.
     pub async fn export_csv(&self) -> Value {
         let conn = self.connection().await;
-        if !conn.is_configured() {
+        if !conn.is_configured(self.host_rules()) {
             return error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first.");
         }
         let settings = self.settings().await;
@@ -463,6 +481,12 @@ mod tests {
         SyncNow,
         OrderBadges { order_ids: Vec<u64> },
         OpenReport,
+        ResolveOrder {
+            order_id: u64,
+            decision: super::super::resolve::Decision,
+            #[serde(default)]
+            systim_number: String,
+        },
     }
 
     #[test]
@@ -490,6 +514,9 @@ mod tests {
             json!({"type": "orderBadges", "orderIds": [1, 2]}),
             json!({"type": "orderBadges", "orderIds": [-1]}),
             json!({"type": "orderBadges", "order_ids": [1]}),
+            json!({"type": "resolveOrder", "orderId": 3, "decision": "in_systim"}),
+            json!({"type": "resolveOrder", "orderId": 3, "decision": "send_again", "systimNumber": "ZAM/1"}),
+            json!({"type": "resolveOrder", "orderId": 3, "decision": "later"}),
             json!({"type": "nope"}),
             json!({"type": 5}),
             json!({"kind": "stock"}),

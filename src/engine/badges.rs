@@ -1,6 +1,6 @@
 //! Per-order badges for the Shoper admin panel (content script): what happened to each order.
 
-use super::ledger::{Ledger, OrderState};
+use super::ledger::{Ledger, OrderState, SystimCopy};
 use super::store::ShopKeys;
 use super::Engine;
 use crate::io::{Clock, Http, Storage};
@@ -15,6 +15,8 @@ pub const MAX_BADGES: usize = 200;
 #[serde(rename_all = "snake_case")]
 pub enum BadgeState {
     Imported,
+    /// In Systim more than once: the merchant must delete the copies named.
+    Doubled,
     Held,
     NotImported,
     Pending,
@@ -34,6 +36,17 @@ fn badge(state: BadgeState, pl: impl Into<String>, en: impl Into<String>) -> Bad
 
 fn from_state(state: &OrderState) -> Badge {
     match state {
+        OrderState::Imported { systim_id, number, copies, .. } if !copies.is_empty() => {
+            let kept = SystimCopy { id: *systim_id, number: number.clone() }.label();
+            let extra: Vec<String> = copies.iter().map(SystimCopy::label).collect();
+            let extra = extra.join(", ");
+            badge(
+                BadgeState::Doubled,
+                format!("w Systim {} razy: zostaw {kept}, usuń {extra}", copies.len() + 1),
+                format!("in Systim {} times: keep {kept}, delete {extra}", copies.len() + 1),
+            )
+        }
+        OrderState::Imported { systim_id: 0, number, .. } if number.is_empty() => badge(BadgeState::Imported, "w Systim ✓ (potwierdzone przez Ciebie)", "in Systim ✓ (confirmed by you)"),
         OrderState::Imported { systim_id, number, .. } => {
             let n = if number.is_empty() { format!("id {systim_id}") } else { format!("nr {number}") };
             badge(BadgeState::Imported, format!("w Systim ✓ {n}"), format!("in Systim ✓ {n}"))

@@ -5,7 +5,7 @@ use super::connection::{Connection, ShoperAuthKind};
 use super::session::Session;
 use super::Engine;
 use crate::client::error::ApiError;
-use crate::client::{AuthFailure, Service};
+use crate::client::AuthFailure;
 use crate::io::{Clock, Http, Storage};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -63,7 +63,7 @@ const SHOP_PROBES: &[(&str, &str, &str)] = &[
 
 fn shop_failure_id(e: &ApiError) -> &'static str {
     match e {
-        ApiError::Unreachable { .. } | ApiError::Timeout { .. } | ApiError::InvalidAddress { .. } => "shop_reachable",
+        ApiError::Unreachable { .. } | ApiError::Timeout { .. } | ApiError::InvalidAddress { .. } | ApiError::Redirected { .. } => "shop_reachable",
         ApiError::ShoperWrongAddress | ApiError::NotJson { .. } | ApiError::MalformedJson { .. } => "shop_is_shoper",
         _ => "shop_credentials",
     }
@@ -72,6 +72,10 @@ fn shop_failure_id(e: &ApiError) -> &'static str {
 fn shop_fix(e: &ApiError, kind: ShoperAuthKind) -> (&'static str, &'static str) {
     match (e, kind) {
         (ApiError::Unreachable { .. } | ApiError::Timeout { .. }, _) => ("Sprawdź adres sklepu i połączenie z internetem.", "Check the shop address and the internet connection."),
+        (ApiError::Redirected { .. }, _) => (
+            "Wpisz adres, pod którym sklep działa teraz (ten z paska przeglądarki po otwarciu panelu /admin), i ponownie jego klucze.",
+            "Enter the address the shop answers at now (the one in the address bar on its /admin panel), and its keys again.",
+        ),
         (ApiError::ShoperWrongAddress | ApiError::NotJson { .. } | ApiError::MalformedJson { .. }, _) => {
             ("Podaj adres sklepu Shoper (ten sam, pod którym otwiera się panel /admin).", "Enter the Shoper shop's address (the one where /admin opens).")
         }
@@ -86,19 +90,27 @@ fn shop_fix(e: &ApiError, kind: ShoperAuthKind) -> (&'static str, &'static str) 
 
 impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// Test a connection (the stored one when `None`). Never changes anything in either service.
+    /// Nothing is sent anywhere while an address is refused or a key would follow a newly typed
+    /// address (the merchant types it again: [`Connection::accept`]).
     pub async fn test_connection(&self, conn: Option<Connection>) -> Vec<Check> {
-        let conn = match conn {
-            Some(c) => c.merged_with_stored(&self.connection().await),
-            None => self.connection().await,
+        let rules = self.host_rules();
+        let stored = self.connection().await;
+        let (conn, invalid) = match conn {
+            Some(c) => c.merged(&stored, rules),
+            None => {
+                let invalid = stored.validate(rules);
+                (stored, invalid)
+            }
         };
         let mut checks = Vec::new();
-        let invalid = conn.validate();
-        let address_ok = !invalid.iter().any(|e| e.field == "shopUrl" || e.field == "systimAccount");
+        // Addresses and keys: a refused one stops the test before any request.
+        const STOPS: [&str; 5] = ["shopUrl", "systimAccount", "shoperPassword", "shoperToken", "systimKey"];
+        let stop = invalid.iter().any(|e| STOPS.contains(&e.field.as_str()));
         if !invalid.is_empty() {
             for e in &invalid {
                 checks.push(Check { id: format!("field_{}", e.field), status: CheckStatus::Failed, message_pl: e.message_pl.clone(), message_en: e.message_en.clone(), fix_pl: None, fix_en: None });
             }
-            if !address_ok {
+            if stop {
                 return checks;
             }
         } else {
@@ -166,7 +178,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     async fn check_systim(&self, session: &mut Session<'_, H, C>, checks: &mut Vec<Check>) {
         if let Err(e) = session.systim.login().await {
             let (id, fix) = match &e {
-                ApiError::Unreachable { .. } | ApiError::Timeout { .. } | ApiError::NotJson { .. } | ApiError::InvalidAddress { .. } => {
+                ApiError::Unreachable { .. } | ApiError::Timeout { .. } | ApiError::NotJson { .. } | ApiError::InvalidAddress { .. } | ApiError::Redirected { .. } => {
                     ("systim_reachable", ("Sprawdź nazwę konta Systim (część adresu przed .systim.pl).", "Check the Systim account name (the part before .systim.pl)."))
                 }
                 _ => ("systim_login", ("Wygeneruj klucz API w Systim: Ustawienia → Użytkownicy → Opcje → Wygeneruj klucz; login to nazwa tego użytkownika.", "Generate an API key in Systim: Settings → Users → Options → Generate key; the login is that user's name.")),
@@ -179,22 +191,42 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         checks.push(ok("systim_reachable", "Systim odpowiada", "Systim answers"));
         checks.push(ok("systim_login", "Logowanie do Systim działa", "Logging in to Systim works"));
-        let mut missing: Vec<String> = Vec::new();
-        for act in crate::client::systim::assumed::ASSUMED_METHODS {
-            let params = crate::client::form::Form::new();
-            if let Err(ApiError::SystimUnknownMethod { .. }) = session.systim.list(act, &params).await {
-                missing.push(act.to_string());
+        // Every assumed method probed again (on demand: the merchant clicked), the verdicts kept
+        // for the runs of this account.
+        let now = self.clock.now_ms();
+        let mut probes = super::methods::Probes::load(&self.store, &session.systim_origin).await;
+        let mut unavailable = Vec::new();
+        for (act, _, _) in super::methods::ASSUMED {
+            let params = match *act {
+                "listOrders" => crate::client::form::Form::new().field("data_od", super::orders::ymd(now)),
+                _ => crate::client::form::Form::new(),
+            };
+            let result = session.systim.probe_list(act, &params).await;
+            let verdict = super::methods::verdict(&result);
+            probes.record(act, &verdict, now);
+            match verdict {
+                super::methods::Verdict::Available => {}
+                super::methods::Verdict::Unavailable(_) => unavailable.push(*act),
+                super::methods::Verdict::Inconclusive => checks.push(warn(
+                    &format!("systim_method_{act}"),
+                    format!("Nie udało się sprawdzić metody {act} (Systim nie odpowiedział) — sprawdź połączenie ponownie za chwilę"),
+                    format!("Could not check the method {act} (Systim did not answer) — check the connection again in a moment"),
+                )),
             }
         }
-        checks.push(if missing.is_empty() {
-            ok("systim_methods", "Konto obsługuje wszystkie potrzebne metody", "The account supports every method needed")
+        probes.save_if_changed(&self.store).await;
+        if unavailable.is_empty() {
+            checks.push(ok("systim_methods", "Konto udostępnia wszystkie metody, z których korzysta rozszerzenie", "The account offers every method the extension uses"));
         } else {
-            warn(
+            checks.push(ok(
                 "systim_methods",
-                format!("Konto nie zna metod: {} — zależne funkcje zostaną wyłączone", missing.join(", ")),
-                format!("The account does not know: {} — the features that need them are off", missing.join(", ")),
-            )
-        });
-        let _ = Service::Systim;
+                "Podstawowe metody działają; synchronizacja zamówień, stanów i produktów działa bez metod wymienionych niżej",
+                "The basic methods work; orders, stock and products sync without the methods listed below",
+            ));
+            for act in unavailable {
+                let (pl, en) = super::methods::cost(act);
+                checks.push(warn(&format!("systim_method_{act}"), format!("Konto nie udostępnia metody {act}: {pl}."), format!("The account does not offer {act}: {en}.")));
+            }
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! the keys (the seed's "Pokaż klucze dostępu"); never written to logs, reports or messages to a
 //! content script.
 
-use crate::client::address::{parse_origin, systim_origin, AddressProblem};
+use crate::client::address::{parse_origin, shop_origin, systim_origin, systim_origin_for, AddressProblem, HostRules};
 use crate::client::Service;
 use serde::{Deserialize, Serialize};
 
@@ -57,17 +57,29 @@ fn field_error(field: &str, pl: &str, en: &str) -> FieldError {
     FieldError { field: field.into(), message_pl: pl.into(), message_en: en.into() }
 }
 
-/// Mask a secret: only its last four characters stay visible.
+/// The password's mask: none of its characters, whatever its length.
+pub const PASSWORD_MASK: &str = "••••••••";
+
+/// Mask an API key or token: its last four characters stay visible when it has at least
+/// twelve (so that the merchant can tell keys apart); a shorter one shows nothing.
 pub fn mask(secret: &str) -> String {
     let n = secret.chars().count();
     if n == 0 {
-        return String::new();
-    }
-    let tail: String = secret.chars().skip(n.saturating_sub(4)).collect();
-    if n <= 4 {
-        "••••".to_string()
+        String::new()
+    } else if n < 12 {
+        PASSWORD_MASK.to_string()
     } else {
+        let tail: String = secret.chars().skip(n - 4).collect();
         format!("••••••{tail}")
+    }
+}
+
+/// Mask a password: fully.
+pub fn mask_password(secret: &str) -> String {
+    if secret.is_empty() {
+        String::new()
+    } else {
+        PASSWORD_MASK.to_string()
     }
 }
 
@@ -75,12 +87,31 @@ pub fn mask(secret: &str) -> String {
 /// not part of match patterns.
 pub fn permission_pattern(origin: &str) -> String {
     let (scheme, rest) = origin.split_once("://").unwrap_or(("https", origin));
-    let host = if rest.starts_with('[') {
-        rest.split_inclusive(']').next().unwrap_or(rest)
+    format!("{scheme}://{}/*", host_without_port(rest))
+}
+
+/// The match patterns of the shop's admin panel: `/admin` itself and the pages under `/admin/`
+/// — not `/administrator` or `/admin-old` (a pattern `/admin*` would take those too).
+pub fn admin_patterns(origin: &str) -> Vec<String> {
+    let (scheme, rest) = origin.split_once("://").unwrap_or(("https", origin));
+    let host = host_without_port(rest);
+    vec![format!("{scheme}://{host}/admin"), format!("{scheme}://{host}/admin/*")]
+}
+
+/// Whether `url` is a page of the admin panel of the shop at `origin`: exactly `/admin`, or a
+/// path under `/admin/` (a query or fragment may follow).
+pub fn is_admin_page(origin: &str, url: &str) -> bool {
+    let Some(rest) = url.strip_prefix(origin) else { return false };
+    let path = rest.split(['?', '#']).next().unwrap_or("");
+    path == "/admin" || path.starts_with("/admin/")
+}
+
+fn host_without_port(authority: &str) -> &str {
+    if authority.starts_with('[') {
+        authority.split_inclusive(']').next().unwrap_or(authority)
     } else {
-        rest.split(':').next().unwrap_or(rest)
-    };
-    format!("{scheme}://{host}/*")
+        authority.split(':').next().unwrap_or(authority)
+    }
 }
 
 /// The host name of an origin (the shop's identity in storage keys and the import marker).
@@ -93,20 +124,69 @@ fn address_error(field: &str, problem: AddressProblem, service: Service) -> Fiel
     FieldError { field: field.into(), message_pl: problem.message_pl(service), message_en: problem.message_en(service) }
 }
 
+/// Whether two typed addresses name the same origin (as typed, when one does not parse).
+fn same_address(a: &str, b: &str, origin: fn(&str) -> Result<String, AddressProblem>) -> bool {
+    match (origin(a), origin(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.trim().eq_ignore_ascii_case(b.trim()),
+    }
+}
+
+/// A secret sent back masked while its address changed: the stored one belongs to the old
+/// address and is not used; the merchant types it again.
+fn rebind_error(field: &str) -> FieldError {
+    match field {
+        "systimKey" => field_error(
+            field,
+            "Konto Systim jest inne niż zapisane — wpisz klucz API tego konta. Zapisany klucz nie zostanie wysłany pod nowy adres.",
+            "The Systim account differs from the saved one — enter this account's API key. The saved key is never sent to a new address.",
+        ),
+        "shoperToken" => field_error(
+            field,
+            "Adres sklepu jest inny niż zapisany — wpisz token API tego sklepu. Zapisany token nie zostanie wysłany pod nowy adres.",
+            "The shop address differs from the saved one — enter this shop's API token. The saved token is never sent to a new address.",
+        ),
+        _ => field_error(
+            field,
+            "Adres sklepu jest inny niż zapisany — wpisz hasło użytkownika WebAPI tego sklepu. Zapisane hasło nie zostanie wysłane pod nowy adres.",
+            "The shop address differs from the saved one — enter this shop's WebAPI password. The saved password is never sent to a new address.",
+        ),
+    }
+}
+
 impl Connection {
-    /// `https://sklep.pl` (normalised), when the address is valid.
+    /// The shop's origin, normalised (its identity: ledger keys, the content script's origin).
+    /// Whether this build may use it is [`Connection::validate`]'s to say.
     pub fn shop_origin(&self) -> Result<String, AddressProblem> {
         parse_origin(&self.shop_url)
     }
 
-    /// The Systim base URL: an account name becomes `https://<name>.systim.pl`.
-    pub fn systim_origin(&self) -> Result<String, AddressProblem> {
-        systim_origin(&self.systim_account)
+    /// The shop's origin when this build accepts it.
+    pub fn shop_origin_for(&self, rules: HostRules) -> Result<String, AddressProblem> {
+        shop_origin(&self.shop_url, rules)
     }
 
-    pub fn validate(&self) -> Vec<FieldError> {
+    /// The Systim base URL (`https://<account>.systim.pl`) when this build accepts it.
+    pub fn systim_origin_for(&self, rules: HostRules) -> Result<String, AddressProblem> {
+        systim_origin_for(&self.systim_account, rules)
+    }
+
+    /// The match patterns of the addresses this connection sends its keys to (the ones that are
+    /// valid in this build): what the options page asks host access for.
+    pub fn host_permissions(&self, rules: HostRules) -> Vec<String> {
+        let mut patterns: Vec<String> = Vec::new();
+        for origin in [self.shop_origin_for(rules).ok(), self.systim_origin_for(rules).ok()].into_iter().flatten() {
+            let pattern = permission_pattern(&origin);
+            if !patterns.contains(&pattern) {
+                patterns.push(pattern);
+            }
+        }
+        patterns
+    }
+
+    pub fn validate(&self, rules: HostRules) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        if let Err(p) = self.shop_origin() {
+        if let Err(p) = self.shop_origin_for(rules) {
             errors.push(address_error("shopUrl", p, Service::Shoper));
         }
         match self.shoper_auth {
@@ -127,7 +207,7 @@ impl Connection {
                 }
             }
         }
-        if let Err(p) = self.systim_origin() {
+        if let Err(p) = self.systim_origin_for(rules) {
             errors.push(address_error("systimAccount", p, Service::Systim));
         }
         if self.systim_login.trim().is_empty() {
@@ -139,35 +219,63 @@ impl Connection {
         errors
     }
 
-    pub fn is_configured(&self) -> bool {
-        self.validate().is_empty()
+    pub fn is_configured(&self, rules: HostRules) -> bool {
+        self.validate(rules).is_empty()
     }
 
     /// The view for the options page and popup: keys masked unless `reveal`.
     pub fn view(&self, reveal: bool) -> Connection {
         let m = |s: &str| if reveal { s.to_string() } else { mask(s) };
         Connection {
-            shoper_password: m(&self.shoper_password),
+            shoper_password: if reveal { self.shoper_password.clone() } else { mask_password(&self.shoper_password) },
             shoper_token: m(&self.shoper_token),
             systim_key: m(&self.systim_key),
             ..self.clone()
         }
     }
 
-    /// Apply what the options page sent: a secret sent back exactly in its masked form keeps the
-    /// stored value.
-    pub fn merged_with_stored(mut self, stored: &Connection) -> Connection {
-        let keep = |new: &mut String, old: &str| {
-            if !old.is_empty() && *new == mask(old) {
-                *new = old.to_string();
+    /// What the options page sent, over the stored connection, validated: a secret sent back
+    /// exactly in its masked form keeps the stored value — but only while its address (the
+    /// shop's for the password and the token, the Systim account's for the key) is the stored
+    /// one. For a new address the stored secret is dropped and the field asks for it again:
+    /// keys never follow a newly typed address.
+    pub fn accept(self, stored: &Connection, rules: HostRules) -> Result<Connection, Vec<FieldError>> {
+        let (merged, errors) = self.merged(stored, rules);
+        if errors.is_empty() {
+            Ok(merged)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// [`Connection::accept`]'s merge, with the refused fields beside it (a secret dropped for a
+    /// new address is empty in the connection and named among the errors).
+    pub fn merged(self, stored: &Connection, rules: HostRules) -> (Connection, Vec<FieldError>) {
+        let same_shop = same_address(&self.shop_url, &stored.shop_url, parse_origin);
+        let same_systim = same_address(&self.systim_account, &stored.systim_account, systim_origin);
+        let mut merged = self;
+        let mut unbound = Vec::new();
+        let mut keep = |new: &mut String, old: &str, masked: String, same: bool, field: &'static str| {
+            if !old.is_empty() && *new == masked {
+                if same {
+                    *new = old.to_string();
+                } else {
+                    new.clear();
+                    unbound.push(field);
+                }
             }
         };
-        keep(&mut self.shoper_password, &stored.shoper_password);
-        keep(&mut self.shoper_token, &stored.shoper_token);
-        keep(&mut self.systim_key, &stored.systim_key);
-        self.shop_url = self.shop_url.trim().to_string();
-        self.systim_account = self.systim_account.trim().to_string();
-        self
+        keep(&mut merged.shoper_password, &stored.shoper_password, mask_password(&stored.shoper_password), same_shop, "shoperPassword");
+        keep(&mut merged.shoper_token, &stored.shoper_token, mask(&stored.shoper_token), same_shop, "shoperToken");
+        keep(&mut merged.systim_key, &stored.systim_key, mask(&stored.systim_key), same_systim, "systimKey");
+        merged.shop_url = merged.shop_url.trim().to_string();
+        merged.systim_account = merged.systim_account.trim().to_string();
+        let errors = merged
+            .validate(rules)
+            .into_iter()
+            .map(|e| if unbound.contains(&e.field.as_str()) { rebind_error(&e.field) } else { e })
+            .collect();
+        (merged, errors)
     }
 
     /// Every secret value, for "never leaked" checks.
@@ -180,13 +288,15 @@ impl Connection {
 mod tests {
     use super::*;
 
+    const DEV: HostRules = HostRules::DEV;
+
     fn sample() -> Connection {
         Connection {
             shop_url: "https://sklep.example.pl".into(),
             shoper_auth: ShoperAuthKind::User,
             shoper_login: "webapi".into(),
             shoper_password: "Tajne!Haslo123".into(),
-            shoper_token: String::new(),
+            shoper_token: "a1b2c3d4e5f6g7h8".into(),
             systim_account: "firma".into(),
             systim_login: "jan@firma.pl".into(),
             systim_key: "c45lcd45e8a1".into(),
@@ -194,40 +304,100 @@ mod tests {
     }
 
     #[test]
-    fn origins_give_permission_patterns_without_ports() {
+    fn origins_give_permission_patterns_without_ports_and_exact_admin_paths() {
         assert_eq!(permission_pattern("http://127.0.0.1:8080"), "http://127.0.0.1/*");
         assert_eq!(permission_pattern("https://sklep.example.pl"), "https://sklep.example.pl/*");
+        assert_eq!(permission_pattern("http://[::1]:9"), "http://[::1]/*");
         assert_eq!(origin_host("https://sklep.example.pl"), "sklep.example.pl");
-        let mut c = sample();
-        assert_eq!(c.systim_origin().unwrap(), "https://firma.systim.pl");
-        c.shop_url = "http://sklep.example.pl".into();
-        assert_eq!(c.validate()[0].field, "shopUrl");
-        assert!(c.validate()[0].message_pl.contains("https"));
+        assert_eq!(admin_patterns("http://127.0.0.1:8080"), ["http://127.0.0.1/admin", "http://127.0.0.1/admin/*"]);
+        let shop = "https://sklep.example.pl";
+        for yes in ["/admin", "/admin/", "/admin/orders", "/admin?x=1", "/admin#top", "/admin/orders/view/id/5?a"] {
+            assert!(is_admin_page(shop, &format!("{shop}{yes}")), "{yes}");
+        }
+        for no in ["/administrator", "/admin-old/", "/adminx", "/", "/koszyk/admin"] {
+            assert!(!is_admin_page(shop, &format!("{shop}{no}")), "{no}");
+        }
+        assert!(!is_admin_page(shop, "https://sklep.example.pl.evil.com/admin"));
+        let c = sample();
+        assert_eq!(c.systim_origin_for(DEV).unwrap(), "https://firma.systim.pl");
+        assert_eq!(c.host_permissions(HostRules::SHIPPED), ["https://sklep.example.pl/*", "https://firma.systim.pl/*"]);
+        // a refused address asks for nothing
+        let bad = Connection { shop_url: "https://shop.example.com@evil.com/".into(), systim_account: "https://evil.com".into(), ..sample() };
+        assert!(bad.host_permissions(DEV).is_empty());
     }
 
     #[test]
     fn validation_names_each_missing_field_in_polish() {
         let c = Connection { shoper_auth: ShoperAuthKind::Token, shoper_token: "abc def".into(), ..Connection::default() };
-        let fields: Vec<String> = c.validate().into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = c.validate(DEV).into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["shopUrl", "shoperToken", "systimAccount", "systimLogin", "systimKey"]);
-        assert!(sample().validate().is_empty());
+        assert!(sample().validate(HostRules::SHIPPED).is_empty());
+        let mut c = sample();
+        c.shop_url = "http://sklep.example.pl".into();
+        assert_eq!(c.validate(DEV)[0].field, "shopUrl");
+        assert!(c.validate(DEV)[0].message_pl.contains("https"));
     }
 
     #[test]
-    fn keys_are_masked_in_views_and_debug_and_kept_when_sent_back_masked() {
+    fn loopback_addresses_only_in_a_dev_hosts_build() {
+        let local = Connection { shop_url: "http://127.0.0.1:1".into(), systim_account: "http://localhost:2".into(), ..sample() };
+        assert!(local.is_configured(DEV));
+        let fields: Vec<String> = local.validate(HostRules::SHIPPED).into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["shopUrl", "systimAccount"]);
+    }
+
+    #[test]
+    fn an_api_key_shows_at_most_its_last_four_characters_a_password_none() {
         let c = sample();
         let v = c.view(false);
-        assert_eq!(v.shoper_password, "••••••o123");
+        assert_eq!(v.shoper_password, PASSWORD_MASK);
         assert_eq!(v.systim_key, "••••••e8a1");
+        assert_eq!(v.shoper_token, "••••••g7h8");
+        for secret in c.secrets() {
+            let tail: String = secret.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+            assert!(!v.shoper_password.contains(&tail), "the password's mask shows none of it");
+        }
+        assert_eq!(mask("abcdefgh"), PASSWORD_MASK, "a short key shows nothing");
+        assert_eq!(mask(""), "");
         assert_eq!(c.view(true).systim_key, "c45lcd45e8a1");
+        assert_eq!(c.view(true).shoper_password, "Tajne!Haslo123");
         let debug = format!("{c:?}");
         for s in c.secrets() {
             assert!(!debug.contains(s));
         }
-        let back = v.clone().merged_with_stored(&c);
-        assert_eq!(back, c);
-        let changed = Connection { systim_key: "nowyklucz".into(), ..v }.merged_with_stored(&c);
+    }
+
+    #[test]
+    fn masked_keys_sent_back_keep_the_stored_ones_for_the_same_addresses() {
+        let c = sample();
+        let v = c.view(false);
+        assert_eq!(v.clone().accept(&c, DEV).unwrap(), c);
+        // the same address written differently is the same address
+        let same = Connection { shop_url: "HTTPS://Sklep.Example.pl/admin/".into(), systim_account: "https://firma.systim.pl".into(), ..v.clone() };
+        let kept = same.accept(&c, DEV).unwrap();
+        assert_eq!((kept.shoper_password.as_str(), kept.systim_key.as_str()), (c.shoper_password.as_str(), c.systim_key.as_str()));
+        let changed = Connection { systim_key: "nowyklucz".into(), ..v }.accept(&c, DEV).unwrap();
         assert_eq!(changed.systim_key, "nowyklucz");
         assert_eq!(changed.shoper_password, c.shoper_password);
+    }
+
+    #[test]
+    fn a_new_address_drops_the_stored_keys_and_asks_for_them_again() {
+        let c = sample();
+        let masked = c.view(false);
+        // the shop moved: its password and token stay behind, the Systim key stays (same account)
+        let moved = Connection { shop_url: "https://inny-sklep.pl".into(), ..masked.clone() };
+        let errors = moved.clone().accept(&c, DEV).unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["shoperPassword"]);
+        assert!(errors[0].message_pl.contains("wpisz hasło"), "{}", errors[0].message_pl);
+        let token = Connection { shoper_auth: ShoperAuthKind::Token, ..moved.clone() }.accept(&c, DEV).unwrap_err();
+        assert_eq!(token.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["shoperToken"]);
+        // typed again: accepted, with the new password and the kept Systim key
+        let retyped = Connection { shoper_password: "NoweHaslo!".into(), ..moved }.accept(&c, DEV).unwrap();
+        assert_eq!((retyped.shoper_password.as_str(), retyped.systim_key.as_str()), ("NoweHaslo!", c.systim_key.as_str()));
+        // another Systim account: the key stays behind
+        let other = Connection { systim_account: "konkurencja".into(), ..masked }.accept(&c, DEV).unwrap_err();
+        assert_eq!(other.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["systimKey"]);
+        assert!(other[0].message_pl.contains("klucz API"), "{}", other[0].message_pl);
     }
 }

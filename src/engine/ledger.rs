@@ -20,6 +20,15 @@
 //! (`src/engine/orders.rs`). What stays open: two browsers that both checked before either sent
 //! can send the same order once; the next check finds both copies and the report names them.
 //! Systim offers nothing to close it.
+//!
+//! **Copies.** The browser itself may resend an `addOrder` whose kept-alive connection closed
+//! before any byte of the answer (Chromium and Firefox do this for POST too): one send of ours,
+//! two orders in Systim — whatever answer came back. Every marker check therefore counts the
+//! copies of every order it sees; an order found more than once stays `Imported` (it counts
+//! once, reserves once) but carries the other copies in [`OrderState::Imported::copies`] and
+//! its id in the shop's `doubled` index: a problem in every report, a red badge naming both
+//! Systim numbers, until a later check finds the extra copies deleted. Systim has no delete
+//! method, so the merchant deletes them; the advice names which to keep.
 
 use super::store::{load, save, ShopKeys, StateError};
 use crate::io::Storage;
@@ -44,6 +53,10 @@ pub enum OrderState {
         /// Found through the marker after a lost answer (not from `addOrder`'s own answer).
         #[serde(default)]
         reconciled: bool,
+        /// Other Systim orders carrying this order's marker (the browser's resend, another
+        /// browser): to be deleted in Systim. The one kept is `systim_id`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        copies: Vec<SystimCopy>,
     },
     /// Not imported for a reason the merchant can fix (missing product, unknown VAT rate…);
     /// tried again on every run.
@@ -55,6 +68,25 @@ pub enum OrderState {
     /// An import whose outcome cannot be checked (the account does not answer `listOrders`):
     /// never sent again automatically; the merchant decides.
     Unverifiable { marker: String, since_ms: u64 },
+}
+
+/// A Systim order (id and number; the number is empty until a marker check reads it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystimCopy {
+    pub id: u64,
+    #[serde(default)]
+    pub number: String,
+}
+
+impl SystimCopy {
+    /// How the merchant finds it in Systim: its number, else its id.
+    pub fn label(&self) -> String {
+        if self.number.is_empty() {
+            format!("id {}", self.id)
+        } else {
+            format!("nr {}", self.number)
+        }
+    }
 }
 
 impl OrderState {
@@ -89,6 +121,7 @@ impl<'de> Deserialize<'de> for OrderState {
                     number: f.take_or_default("number")?,
                     at_ms: f.take("at_ms")?,
                     reconciled: f.take_or_default("reconciled")?,
+                    copies: f.take_or_default("copies")?,
                 })
             })(),
             "held" => (|| {
@@ -116,6 +149,10 @@ impl<'a, S: Storage> Ledger<'a, S> {
 
     pub fn keys(&self) -> &ShopKeys {
         &self.keys
+    }
+
+    pub fn store(&self) -> &'a S {
+        self.store
     }
 
     pub async fn get(&self, order_id: u64) -> Result<Option<LedgerEntry>, StateError> {
@@ -171,7 +208,7 @@ mod tests {
             ledger.put(&entry(7, OrderState::Intent { marker: "Shoper 7 @ sklep.example.pl".into(), since_ms: 1, attempts: 1 })).await.unwrap();
             ledger.put(&entry(8, OrderState::Skipped { reason: "origin".into() })).await.unwrap();
             assert_eq!(ledger.open_ids().await.unwrap().into_iter().collect::<Vec<_>>(), vec![7]);
-            ledger.put(&entry(7, OrderState::Imported { systim_id: 55, number: "ZAM/1/2026".into(), at_ms: 2, reconciled: false })).await.unwrap();
+            ledger.put(&entry(7, OrderState::Imported { systim_id: 55, number: "ZAM/1/2026".into(), at_ms: 2, reconciled: false, copies: vec![] })).await.unwrap();
             assert!(ledger.open_ids().await.unwrap().is_empty());
             assert!(matches!(ledger.get(7).await.unwrap().unwrap().state, OrderState::Imported { systim_id: 55, .. }));
         });
@@ -181,7 +218,7 @@ mod tests {
 
     #[test]
     fn entries_are_stored_with_the_state_named_inside() {
-        let e = entry(9, OrderState::Imported { systim_id: 55, number: "ZAM/1".into(), at_ms: 2, reconciled: true });
+        let e = entry(9, OrderState::Imported { systim_id: 55, number: "ZAM/1".into(), at_ms: 2, reconciled: true, copies: vec![] });
         let text = serde_json::to_string(&e).unwrap();
         assert!(text.contains(r#""state":{"state":"imported","systim_id":55,"number":"ZAM/1","at_ms":2,"reconciled":true}"#), "{text}");
         assert_eq!(serde_json::from_str::<LedgerEntry>(&text).unwrap(), e);
@@ -202,6 +239,8 @@ mod tests {
                 at_ms: u64,
                 #[serde(default)]
                 reconciled: bool,
+                #[serde(default)]
+                copies: Vec<SystimCopy>,
             },
             Held { reason: String, detail_pl: String, detail_en: String, since_ms: u64 },
             Waiting { reason: String, since_ms: u64 },
@@ -212,8 +251,8 @@ mod tests {
             // Exhaustive on purpose: a new state needs its arm in the reader (and here).
             match (ours, derived) {
                 (OrderState::Intent { marker, since_ms, attempts }, Derived::Intent { marker: m, since_ms: s, attempts: a }) => (marker, since_ms, attempts) == (m, s, a),
-                (OrderState::Imported { systim_id, number, at_ms, reconciled }, Derived::Imported { systim_id: i, number: n, at_ms: t, reconciled: r }) => {
-                    (systim_id, number, at_ms, reconciled) == (i, n, t, r)
+                (OrderState::Imported { systim_id, number, at_ms, reconciled, copies }, Derived::Imported { systim_id: i, number: n, at_ms: t, reconciled: r, copies: c }) => {
+                    (systim_id, number, at_ms, reconciled, copies) == (i, n, t, r, c)
                 }
                 (OrderState::Held { reason, detail_pl, detail_en, since_ms }, Derived::Held { reason: r, detail_pl: p, detail_en: e, since_ms: s }) => {
                     (reason, detail_pl, detail_en, since_ms) == (r, p, e, s)
@@ -233,6 +272,9 @@ mod tests {
             r#"{"state":"imported","systim_id":7,"at_ms":1,"number":"Z/1","reconciled":true,"reason":5}"#,
             r#"{"state":"imported","systim_id":7,"at_ms":1,"number":null}"#,
             r#"{"state":"imported","systim_id":"7","at_ms":1}"#,
+            r#"{"state":"imported","systim_id":7,"at_ms":1,"copies":[{"id":8,"number":"Z/2"},{"id":9}]}"#,
+            r#"{"state":"imported","systim_id":7,"at_ms":1,"copies":[{"number":"Z/2"}]}"#,
+            r#"{"state":"imported","systim_id":7,"at_ms":1,"copies":null}"#,
             r#"{"state":"held","reason":"r","detail_pl":"p","detail_en":"e","since_ms":4}"#,
             r#"{"state":"held","reason":"r","detail_pl":"p","since_ms":4}"#,
             r#"{"state":"waiting","reason":"status","since_ms":4,"marker":[1]}"#,

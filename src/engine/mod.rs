@@ -9,16 +9,20 @@ pub mod api;
 pub mod badges;
 pub mod check;
 pub mod connection;
+mod copies;
 pub mod ledger;
 pub mod lock;
+pub mod methods;
 pub(crate) mod orders;
 mod products;
 pub mod report;
+pub mod resolve;
 mod run;
 pub mod session;
 mod stock;
 pub mod store;
 
+use crate::client::address::HostRules;
 use crate::io::{Clock, Http, Storage};
 use crate::settings::Settings;
 use connection::{Connection, FieldError};
@@ -72,6 +76,7 @@ pub struct Engine<H, S, C> {
     running: Cell<bool>,
     on_progress: RefCell<Option<Box<dyn Fn(&Progress)>>>,
     last_progress_write: Cell<u64>,
+    hosts: Cell<HostRules>,
 }
 
 impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
@@ -84,7 +89,19 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             running: Cell::new(false),
             on_progress: RefCell::new(None),
             last_progress_write: Cell::new(0),
+            hosts: Cell::new(HostRules::SHIPPED),
         }
+    }
+
+    /// Accept the loopback machine (the sandbox) as an address: a `--dev-hosts` build (the
+    /// background passes the build's flag to `init_core`) and the native tests. Off by default.
+    pub fn set_dev_hosts(&self, on: bool) {
+        self.hosts.set(if on { HostRules::DEV } else { HostRules::SHIPPED });
+    }
+
+    /// The addresses this build accepts.
+    pub fn host_rules(&self) -> HostRules {
+        self.hosts.get()
     }
 
     /// Be told about progress as it happens (besides the copy in storage).
@@ -109,14 +126,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         load(&self.store, CONNECTION_KEY).await.unwrap_or(None).unwrap_or_default()
     }
 
-    /// Validate and store the connection; secrets sent back masked keep their stored values.
+    /// Validate and store the connection; secrets sent back masked keep their stored values
+    /// while their addresses stay the same ([`Connection::accept`]).
     pub async fn save_connection(&self, incoming: Connection) -> Result<Connection, SaveError> {
         let stored = self.connection().await;
-        let merged = incoming.merged_with_stored(&stored);
-        let errors = merged.validate();
-        if !errors.is_empty() {
-            return Err(SaveError::Invalid(errors));
-        }
+        let merged = incoming.accept(&stored, self.host_rules()).map_err(SaveError::Invalid)?;
         save(&self.store, CONNECTION_KEY, &merged).await.map_err(SaveError::State)?;
         if merged != stored {
             // Sessions opened with the old credentials must not outlive them.

@@ -15,7 +15,8 @@
 //!    once). The cursor moves only past orders the ledger has recorded. Found orders are
 //!    recorded as imported and reserve stock like the ones this run sent.
 
-use super::ledger::{Ledger, LedgerEntry, OrderState};
+use super::copies::{self, keep_one, record_copies, CopyChange, Markers};
+use super::ledger::{Ledger, LedgerEntry, OrderState, SystimCopy};
 use super::report::{custom_group, entry, group, Entry, Part, ProblemGroup, Section, SectionCounts};
 use super::run::{add_decode_problems, Failure, PartResult};
 use super::session::{Session, ShopRead, SystimRead};
@@ -152,28 +153,46 @@ pub(super) fn ymd(ms: u64) -> String {
     format!("{:04}-{:02}-{:02}", if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-/// Systim orders carrying this shop's markers: shop order id → Systim (id, number) for each copy.
-type Markers = HashMap<u64, Vec<(u64, String)>>;
+/// Systim codes that refuse a request for what it is (wrong key 4, invalid fields 6, not in this
+/// version of the program 10, accounting month closed 16): the same body is refused the same
+/// way every time, so neither this copy of the request nor one the browser may have sent before
+/// it created anything.
+const DETERMINISTIC_REFUSALS: [i64; 2] = [10, 16];
 
-/// Errors after which `addOrder` certainly created nothing (the server refused before acting).
+/// Errors after which `addOrder` certainly created nothing. Anything else that is not a clean
+/// answer — no answer, a 5xx, an error page, Systim's code 2 (it may throttle the browser's own
+/// resend of a copy already written) — leaves the outcome unknown.
 fn certainly_not_created(e: &ApiError) -> bool {
     use ApiError::*;
-    matches!(
-        e,
-        InvalidAddress { .. }
-            | Cancelled { .. }
-            | RateLimited { .. }
-            | SystimWrongCredentials
-            | SystimInvalidFields { .. }
-            | SystimUnknownMethod { .. }
-            | SystimSessionLost
-            | SystimError { .. }
-    )
+    match e {
+        // Refused by the client before anything was sent.
+        InvalidAddress { .. } | Cancelled { .. } => true,
+        SystimWrongCredentials | SystimInvalidFields { .. } | SystimUnknownMethod { .. } => true,
+        // The token was refused, and the client's one log-in and repeat did not get through: a
+        // copy sent earlier by the browser would have needed the token to die in between.
+        SystimSessionLost => true,
+        SystimError { code, .. } => DETERMINISTIC_REFUSALS.contains(code),
+        _ => false,
+    }
 }
 
-/// Errors that end the run: every later call would fail the same way.
+/// Errors that end the run: every later call would fail the same way (or Systim is throttling).
 fn stops_the_run(e: &ApiError) -> bool {
-    matches!(e, ApiError::SystimWrongCredentials | ApiError::SystimSessionLost | ApiError::Unreachable { .. } | ApiError::RateLimited { .. })
+    use crate::client::error::Interruption;
+    matches!(
+        e,
+        ApiError::SystimWrongCredentials
+            | ApiError::SystimSessionLost
+            | ApiError::Unreachable { .. }
+            | ApiError::RateLimited { .. }
+            | ApiError::OutcomeUnknown { cause: Interruption::RateLimited, .. }
+    ) || matches!(e, ApiError::SystimError { code, .. } if DETERMINISTIC_REFUSALS.contains(code))
+}
+
+/// Systim refused an `addOrder` for the number of calls (code 2, or a 429): no more sends this
+/// run.
+fn throttled(e: &ApiError) -> bool {
+    matches!(e, ApiError::OutcomeUnknown { cause: crate::client::error::Interruption::RateLimited, .. } | ApiError::RateLimited { .. })
 }
 
 /// After a failed import: end the run when the error would repeat, else go on.
@@ -183,6 +202,15 @@ fn stop_if_fatal(e: ApiError) -> Result<(), Failure> {
     } else {
         Ok(())
     }
+}
+
+/// What a marker check gave.
+enum Check {
+    Markers(Markers),
+    /// The account has no `listOrders` (refused now or recorded so).
+    Unavailable,
+    /// No answer that says anything (throttled, no connection): nothing is concluded this run.
+    Inconclusive(ApiError),
 }
 
 /// How an intent left by an earlier run was settled.
@@ -214,23 +242,12 @@ struct Sending {
     sent: HashMap<u64, u64>,
     /// Another importer was seen at work: nothing more is sent this run.
     yielding: bool,
+    /// Orders this run sent without a clear answer (their intent stays).
+    unclear: Vec<u64>,
     /// Orders this run sent whose Systim number a marker check has told (and the ledger holds).
     numbered: BTreeSet<u64>,
-}
-
-impl Sending {
-    /// Orders this run sent that Systim holds more than once (another browser sent them at the
-    /// same moment), with every copy.
-    fn doubled(&self) -> Vec<(u64, Vec<(u64, String)>)> {
-        let Some(known) = &self.known else { return Vec::new() };
-        let mut out = BTreeMap::new();
-        for id in self.sent.keys() {
-            if let Some(copies) = known.get(id).filter(|c| c.len() > 1) {
-                out.insert(*id, copies.clone());
-            }
-        }
-        out.into_iter().collect()
-    }
+    /// Sends since the last marker check (a last check follows the sends when any).
+    unchecked: usize,
 }
 
 /// After how many sends the markers are checked again: after the 1st, 4th, 16th, 64th, 256th
@@ -247,9 +264,12 @@ const RECHECK_AFTER_MS: u64 = 60_000;
 enum Sent {
     /// `addOrder` answered (with this Systim id, 0 if the answer named none).
     Sent(u64),
+    /// Sent without a clear answer: the intent stays (a check after the sends, or the next
+    /// run's, finds it).
+    Unclear,
     /// Not sent: another importer is at work (left for the next run, not recorded).
     Deferred,
-    /// Found in Systim, held, refused, or without an answer: recorded in the ledger.
+    /// Found in Systim, held or refused: recorded in the ledger.
     Settled,
 }
 
@@ -262,7 +282,7 @@ fn foreign_copies(recent: &Markers, before: Option<&Markers>, sent: &HashMap<u64
             return false;
         }
         let seen = before.and_then(|b| b.get(order_id)).map(Vec::as_slice).unwrap_or_default();
-        let unseen: Vec<u64> = copies.iter().map(|c| c.0).filter(|id| !seen.iter().any(|s| s.0 == *id)).collect();
+        let unseen: Vec<u64> = copies.iter().map(|c| c.id).filter(|id| !seen.iter().any(|s| s.id == *id)).collect();
         match ours {
             // Our own copy is the one whose id we know; with no id, only a second copy tells.
             Some(0) => unseen.len() + seen.len() > 1 && !unseen.is_empty(),
@@ -312,9 +332,13 @@ fn order_ref(id: u64) -> String {
 /// What the run did, for the section.
 #[derive(Default)]
 struct Tally {
+    /// A marker check got no answer that says anything: no send this run.
+    check_failed: Option<ApiError>,
     done: Vec<Entry>,
     held: Vec<ProblemGroup>,
     failed: u32,
+    /// Systim throttled the sends: the rest waits for the next run.
+    throttled: bool,
 }
 
 impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
@@ -359,22 +383,48 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         let ledger = Ledger::new(&self.store, keys.clone());
         let mut tally = Tally::default();
+        if !dry_run {
+            match self.settle_systim_creations(&session.host, systim).await {
+                Ok(group) => section.problems.extend(group),
+                Err(e) => return Err((section, e.into())),
+            }
+        }
 
-        // 1. Reconcile intents left by earlier runs.
+        // 1. Reconcile intents left by earlier runs (and imports that could not be checked, once
+        //    the account answers `listOrders`), and look at the orders found in Systim more than
+        //    once: one marker check back to the oldest of them.
         let open = match ledger.open_entries().await {
             Ok(o) => o,
             Err(e) => return Err((section, e.into())),
         };
-        let intents: Vec<&LedgerEntry> = open.iter().filter(|e| matches!(e.state, OrderState::Intent { .. })).collect();
+        let doubled = match copies::doubled_ids(&ledger).await {
+            Ok(d) => d,
+            Err(e) => return Err((section, e.into())),
+        };
+        let unsettled: Vec<&LedgerEntry> = open.iter().filter(|e| matches!(e.state, OrderState::Intent { .. } | OrderState::Unverifiable { .. })).collect();
         let mut resend: BTreeSet<u64> = BTreeSet::new();
-        let mut unverifiable: Vec<u64> = open.iter().filter(|e| matches!(e.state, OrderState::Unverifiable { .. })).map(|e| e.order_id).collect();
-        if !intents.is_empty() && !dry_run {
-            let since = intents.iter().map(|e| e.updated_ms).min().unwrap_or(0).saturating_sub(DAY_MS);
-            let markers = match self.markers(session, &ymd(since)).await {
-                Ok(m) => m,
+        let mut unverifiable: Vec<u64> = Vec::new();
+        let mut copy_changes: Vec<CopyChange> = Vec::new();
+        if (!unsettled.is_empty() || !doubled.is_empty()) && !dry_run {
+            let doubled_since = match copies::doubled_since(&ledger, &doubled).await {
+                Ok(d) => d,
                 Err(e) => return Err((section, e.into())),
             };
-            for intent in &intents {
+            let since = unsettled.iter().map(|e| e.updated_ms).chain(doubled_since).min().unwrap_or(0).saturating_sub(DAY_MS);
+            let markers = match self.markers(session, &ymd(since)).await {
+                Check::Markers(m) => Some(m),
+                Check::Unavailable => None,
+                Check::Inconclusive(e) => {
+                    // Nothing is concluded: the intents stay intents (never sent, never held for
+                    // a decision on the strength of a check that did not happen).
+                    tally.check_failed = Some(e);
+                    None
+                }
+            };
+            if tally.check_failed.is_some() {
+                unverifiable.extend(unsettled.iter().filter(|e| matches!(e.state, OrderState::Unverifiable { .. })).map(|e| e.order_id));
+            }
+            for intent in unsettled.iter().filter(|_| tally.check_failed.is_none()) {
                 match self.reconcile(&ledger, intent, markers.as_ref()).await {
                     Ok(Settled::Imported(done)) => tally.done.push(done),
                     Ok(Settled::Absent) => {
@@ -384,6 +434,14 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     Err(e) => return Err((section, e.into())),
                 }
             }
+            if let Some(markers) = &markers {
+                match record_copies(&ledger, markers, self.clock.now_ms(), true).await {
+                    Ok(c) => copy_changes.extend(c),
+                    Err(e) => return Err((section, e.into())),
+                }
+            }
+        } else {
+            unverifiable.extend(unsettled.iter().filter(|e| matches!(e.state, OrderState::Unverifiable { .. })).map(|e| e.order_id));
         }
         let mut revisit = revisit_ids(&open, self.clock.now_ms());
         revisit.extend(resend.iter().copied());
@@ -408,6 +466,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if dry_run {
             *previewed = previewed_reservations(&orders, &plan, &shop.snapshot.statuses, settings);
             self.describe_plan(&plan, &mut section);
+            match copies::doubled_group(&ledger).await {
+                Ok(Some(group)) => section.problems.push(group),
+                Ok(None) => {}
+                Err(e) => return Err((section, e.into())),
+            }
             section.counts.done = plan.imports.len() as u32;
             section.counts.skipped = plan.tally.counts.skipped_total();
             return Ok(PartResult { section, refused: false });
@@ -425,6 +488,28 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             if !ids.is_empty() {
                 section.notes.push(deferred_group(ids));
             }
+        }
+        if let Some(e) = &tally.check_failed {
+            section.notes.push(custom_group(
+                "marker_check_failed",
+                ("Nie udało się sprawdzić zamówień w Systim — wysyłanie odłożono", "Could not check the orders in Systim — the sends were put off"),
+                (
+                    "Nic nie trzeba robić: zamówienia zostaną sprawdzone i wysłane przy następnej synchronizacji, każde raz.",
+                    "Nothing to do: the orders are checked and sent on the next run, each once.",
+                ),
+                vec![entry("listOrders", e.message_pl(), e.message_en())],
+            ));
+        }
+        if tally.throttled {
+            section.notes.push(custom_group(
+                "systim_throttled_sends",
+                ("Systim ograniczył liczbę zapytań — wysyłanie wstrzymano", "Systim limited the number of calls — the sends stopped"),
+                (
+                    "Nic nie trzeba robić: pozostałe zamówienia zostaną wysłane przy następnej synchronizacji, a to, przy którym Systim odmówił, najpierw zostanie odszukane w Systim — nigdy nie trafi tam dwa razy.",
+                    "Nothing to do: the other orders are sent on the next run, and the one Systim refused is first looked up in Systim — it never gets there twice.",
+                ),
+                Vec::new(),
+            ));
         }
         let result = result.map(|_| ());
         if let Err(Failure::State(e)) = result {
@@ -445,8 +530,14 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         self.describe_skips(&plan, &mut section);
         if !unverifiable.is_empty() {
-            section.problems.push(unverifiable_group(&unverifiable));
+            section.problems.push(unverifiable_group(&unverifiable, &session.host));
         }
+        match copies::doubled_group(&ledger).await {
+            Ok(Some(group)) => section.problems.push(group),
+            Ok(None) => {}
+            Err(e) => return Err((section, e.into())),
+        }
+        section.notes.extend(copies::resolved_group(&copy_changes));
         section.counts.done = tally.done.len() as u32;
         section.counts.skipped = plan.tally.counts.skipped_total() + deferred as u32;
         section.counts.failed = tally.failed;
@@ -458,53 +549,70 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
     }
 
-    /// Systim orders dated `from` (`YYYY-MM-DD`) or later with this shop's markers, `None` when
-    /// the account has no `listOrders`.
-    async fn markers(&self, session: &mut Session<'_, H, C>, from: &str) -> Result<Option<Markers>, ApiError> {
-        let result = match session.systim.list_orders(Some(from), None).await {
-            Ok(v) => v,
-            Err(ApiError::SystimUnknownMethod { .. }) => return Ok(None),
-            Err(e) => return Err(e),
+    /// Systim orders dated `from` (`YYYY-MM-DD`) or later with this shop's markers. `listOrders`
+    /// is an assumed method ([`super::methods`]): known to be absent on this account → not
+    /// called; refused now → recorded as absent; no answer that says anything → inconclusive.
+    async fn markers(&self, session: &mut Session<'_, H, C>, from: &str) -> Check {
+        let now = self.clock.now_ms();
+        if session.probes.known("listOrders", now) == Some(false) {
+            return Check::Unavailable;
+        }
+        let result = session.systim.list_orders(Some(from), None).await;
+        let verdict = super::methods::verdict(&result);
+        session.probes.record("listOrders", &verdict, now);
+        let result = match (result, verdict) {
+            (Ok(v), _) => v,
+            (Err(_), super::methods::Verdict::Unavailable(_)) => return Check::Unavailable,
+            (Err(e), _) => return Check::Inconclusive(e),
         };
         let (orders, _) = dsys::orders(&result);
         let mut map: Markers = HashMap::new();
         for o in orders {
             if let Some((id, host)) = parse_import_marker(&o.notes) {
                 if host == session.host {
-                    map.entry(id).or_default().push((o.id, o.number));
+                    map.entry(id).or_default().push(SystimCopy { id: o.id, number: o.number });
                 }
             }
         }
-        Ok(Some(map))
+        Check::Markers(map)
     }
 
-    /// Settle one intent from the markers: imported (found), absent (to be sent again), or
-    /// unverifiable (no `listOrders`: held for the merchant, keeping its reservation).
+    /// Settle one intent (or an import that could not be checked before) from the markers:
+    /// imported (found — also more than once: the copies are recorded), absent (to be sent
+    /// again), or unverifiable (no `listOrders`: held for the merchant, keeping its reservation).
     async fn reconcile(&self, ledger: &Ledger<'_, S>, intent: &LedgerEntry, markers: Option<&Markers>) -> Result<Settled, StateError> {
-        let OrderState::Intent { marker, .. } = &intent.state else { return Ok(Settled::Absent) };
+        let (OrderState::Intent { marker, .. } | OrderState::Unverifiable { marker, .. }) = &intent.state else { return Ok(Settled::Absent) };
         let now = self.clock.now_ms();
         let Some(markers) = markers else {
-            let e = LedgerEntry { state: OrderState::Unverifiable { marker: marker.clone(), since_ms: now }, updated_ms: now, ..intent.clone() };
-            ledger.put(&e).await?;
+            if matches!(intent.state, OrderState::Intent { .. }) {
+                let e = LedgerEntry { state: OrderState::Unverifiable { marker: marker.clone(), since_ms: now }, updated_ms: now, ..intent.clone() };
+                ledger.put(&e).await?;
+            }
             return Ok(Settled::Unverifiable);
         };
-        let Some(copies) = markers.get(&intent.order_id) else { return Ok(Settled::Absent) };
-        let (systim_id, number) = copies[0].clone();
-        self.record_imported(ledger, intent.order_id, (systim_id, number.clone()), intent.lines.clone(), true).await?;
-        let dup = if copies.len() > 1 { format!(" (uwaga: w Systim jest {} kopii z tym znacznikiem)", copies.len()) } else { String::new() };
-        Ok(Settled::Imported(entry(
-            order_ref(intent.order_id),
-            format!("odnalezione w Systim po utraconej odpowiedzi: nr {number}{dup}"),
-            format!("found in Systim after a lost answer: no. {number}"),
-        )))
+        let Some((kept, others)) = markers.get(&intent.order_id).and_then(|c| keep_one(c)) else { return Ok(Settled::Absent) };
+        let n = others.len();
+        let label = kept.label();
+        // The order was written around the last attempt: copies are looked for from then on.
+        self.record_imported(ledger, intent.order_id, (kept, others), intent.lines.clone(), (true, intent.updated_ms)).await?;
+        let (pl, en) = if n > 0 {
+            (format!("odnalezione w Systim po niejasnej odpowiedzi: {label} — i {n} kopia(e) do usunięcia"), format!("found in Systim after an unclear answer: {label} — and {n} copy(ies) to delete"))
+        } else {
+            (format!("odnalezione w Systim po niejasnej odpowiedzi: {label}"), format!("found in Systim after an unclear answer: {label}"))
+        };
+        Ok(Settled::Imported(entry(order_ref(intent.order_id), pl, en)))
     }
 
-    /// Record an order as in Systim (from `addOrder`'s answer or found by its marker). Its
-    /// lines keep reserving stock while the order is open in the shop.
-    async fn record_imported(&self, ledger: &Ledger<'_, S>, order_id: u64, (systim_id, number): (u64, String), lines: Vec<(u64, Qty)>, reconciled: bool) -> Result<(), StateError> {
-        let at = self.clock.now_ms();
-        let state = OrderState::Imported { systim_id, number, at_ms: at, reconciled };
-        ledger.put(&LedgerEntry { order_id, state, updated_ms: at, lines }).await?;
+    /// Record an order as in Systim (from `addOrder`'s answer or found by its marker), with the
+    /// other copies the markers showed. Its lines keep reserving stock while the order is open in
+    /// the shop. `at_ms`: when it was written (copies are looked for from the day before).
+    async fn record_imported(&self, ledger: &Ledger<'_, S>, order_id: u64, (kept, copies): (SystimCopy, Vec<SystimCopy>), lines: Vec<(u64, Qty)>, (reconciled, at_ms): (bool, u64)) -> Result<(), StateError> {
+        let doubled = !copies.is_empty();
+        let state = OrderState::Imported { systim_id: kept.id, number: kept.number, at_ms, reconciled, copies };
+        ledger.put(&LedgerEntry { order_id, state, updated_ms: self.clock.now_ms(), lines }).await?;
+        if doubled {
+            copies::mark_doubled(ledger, order_id).await?;
+        }
         self.add_reserving(ledger.keys(), order_id).await
     }
 
@@ -590,14 +698,28 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         // Another browser may have imported some of these already (at any time since the
         // oldest of them was placed).
-        let known = self.markers(session, &window.since).await?;
-        let created = self.create_products(session, plan, tally).await;
-        let mut sending = Sending { created, known, sent: HashMap::new(), yielding: false, numbered: BTreeSet::new() };
+        if tally.check_failed.is_some() {
+            return Ok(Vec::new());
+        }
+        let known = match self.markers(session, &window.since).await {
+            Check::Markers(m) => Some(m),
+            Check::Unavailable => None,
+            Check::Inconclusive(e) => {
+                tally.check_failed = Some(e);
+                return Ok(Vec::new());
+            }
+        };
+        if let Some(known) = &known {
+            record_copies(ledger, known, self.clock.now_ms(), false).await?;
+        }
+        let created = self.create_products(session, plan, tally).await?;
+        let mut sending = Sending { created, known, sent: HashMap::new(), yielding: false, numbered: BTreeSet::new(), unchecked: 0, unclear: Vec::new() };
         let total = plan.imports.len() as u32;
         self.progress_to(progress, Phase::ImportingOrders, 0, total).await;
         let mut next_check = 1;
         let mut checked_ms = self.clock.now_ms();
         let mut deferred = Vec::new();
+        let mut failure = None;
         for (n, import) in plan.imports.iter().enumerate() {
             if self.cancel.get() {
                 break;
@@ -612,52 +734,115 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 self.recheck(session, ledger, &mut sending, &plan.imports[n..], &window.run_started).await?;
                 checked_ms = now;
             }
-            match self.import_one(session, ledger, import, &sending, tally).await? {
-                Sent::Sent(systim_id) => {
+            match self.import_one(session, ledger, import, &sending, tally).await {
+                Ok(Sent::Sent(systim_id)) => {
                     sending.sent.insert(import.order_id, systim_id);
+                    sending.unchecked += 1;
                 }
-                Sent::Deferred => deferred.push(import.order_id),
-                Sent::Settled => {}
+                Ok(Sent::Unclear) => {
+                    sending.unclear.push(import.order_id);
+                    sending.unchecked += 1;
+                }
+                Ok(Sent::Deferred) => deferred.push(import.order_id),
+                Ok(Sent::Settled) => {}
+                Err(Failure::Api(e)) => {
+                    // The sends stop; what was sent is still looked for below.
+                    if e.is_outcome_unknown() {
+                        sending.unclear.push(import.order_id);
+                        sending.unchecked += 1;
+                    }
+                    if throttled(&e) {
+                        // Systim limits the calls: the rest waits for the next run (the run
+                        // itself goes on — its stock part writes to the shop).
+                        tally.throttled = true;
+                    } else {
+                        failure = Some(Failure::Api(e));
+                    }
+                    break;
+                }
+                Err(e) => return Err(e),
             }
             self.progress_to(progress, Phase::ImportingOrders, n as u32 + 1, total).await;
         }
-        let doubled = sending.doubled();
-        if !doubled.is_empty() {
-            tally.held.push(doubled_group(&doubled));
+        // A last look after the sends: the browser may have written an order twice, whatever
+        // answer came back, and an order sent without a clear answer may be there already.
+        if sending.known.is_some() && sending.unchecked > 0 {
+            match self.recheck(session, ledger, &mut sending, &[], &window.run_started).await {
+                Ok(()) => self.settle_unclear(ledger, &sending, tally).await?,
+                // Throttled or unreachable: the next run's check does it.
+                Err(Failure::Api(_)) if failure.is_some() => {}
+                Err(e) => return Err(e),
+            }
         }
-        Ok(deferred)
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(deferred),
+        }
+    }
+
+    /// Orders this run sent without a clear answer that the last check found in Systim: imported
+    /// (with their copies). The others keep their intent for the next run's check, which comes
+    /// late enough for a slow server to have finished writing.
+    async fn settle_unclear(&self, ledger: &Ledger<'_, S>, sending: &Sending, tally: &mut Tally) -> Result<(), StateError> {
+        let Some(known) = &sending.known else { return Ok(()) };
+        for id in &sending.unclear {
+            let Some(intent) = ledger.get(*id).await? else { continue };
+            if !matches!(intent.state, OrderState::Intent { .. }) {
+                continue;
+            }
+            if let Settled::Imported(done) = self.reconcile(ledger, &intent, Some(known)).await? {
+                tally.done.push(done);
+                tally.failed = tally.failed.saturating_sub(1);
+                forget_unknown(&mut tally.held, *id);
+            }
+        }
+        Ok(())
     }
 
     /// Read the markers of the orders that reached Systim since this run began; copies made by
     /// another importer (not by this run, not seen before) of this run's orders stop the sends.
-    /// The Systim numbers of this run's imports the check reads (`addOrder` answers only the id)
-    /// go into the ledger, for the badges.
+    /// Every order the check sees more than once gets its copies recorded, whether its
+    /// `addOrder` was answered or not (the browser may have resent it). The Systim numbers of
+    /// this run's imports the check reads (`addOrder` answers only the id) go into the ledger,
+    /// for the badges.
     async fn recheck(&self, session: &mut Session<'_, H, C>, ledger: &Ledger<'_, S>, sending: &mut Sending, remaining: &[crate::plan::orders::OrderImport], since: &str) -> Result<(), Failure> {
-        let Some(recent) = self.markers(session, since).await? else { return Ok(()) };
+        let recent = match self.markers(session, since).await {
+            Check::Markers(m) => m,
+            Check::Unavailable => return Ok(()),
+            // Another browser cannot be ruled out: no more sends this run (the rest waits).
+            Check::Inconclusive(_) => {
+                sending.yielding = true;
+                return Ok(());
+            }
+        };
+        sending.unchecked = 0;
         let mut to_send = BTreeSet::new();
         for i in remaining {
             to_send.insert(i.order_id);
         }
         let remaining = to_send;
-        sending.yielding = foreign_copies(&recent, sending.known.as_ref(), &sending.sent, &remaining);
+        sending.yielding = sending.yielding || foreign_copies(&recent, sending.known.as_ref(), &sending.sent, &remaining);
         let known = sending.known.get_or_insert_with(HashMap::new);
         for (order_id, copies) in recent {
             let all = known.entry(order_id).or_default();
             for copy in copies {
-                if !all.iter().any(|c| c.0 == copy.0) {
+                if !all.iter().any(|c| c.id == copy.id) {
                     all.push(copy);
                 }
             }
         }
+        record_copies(ledger, known, self.clock.now_ms(), false).await?;
         for (order_id, systim_id) in &sending.sent {
             if *systim_id == 0 || sending.numbered.contains(order_id) {
                 continue;
             }
-            let Some(number) = known.get(order_id).and_then(|c| c.iter().find(|c| c.0 == *systim_id)).map(|c| c.1.clone()).filter(|n| !n.is_empty()) else { continue };
+            let Some(number) = known.get(order_id).and_then(|c| c.iter().find(|c| c.id == *systim_id)).map(|c| c.number.clone()).filter(|n| !n.is_empty()) else { continue };
             if let Some(mut e) = ledger.get(*order_id).await? {
-                if let OrderState::Imported { number: stored, .. } = &mut e.state {
-                    *stored = number;
-                    ledger.put(&e).await?;
+                if let OrderState::Imported { systim_id: kept, number: stored, .. } = &mut e.state {
+                    if *kept == *systim_id && stored.is_empty() {
+                        *stored = number;
+                        ledger.put(&e).await?;
+                    }
                 }
             }
             sending.numbered.insert(*order_id);
@@ -682,9 +867,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             _ => 0,
         };
         let lines = reserved_lines(import, created);
-        if let Some((systim_id, number)) = sending.known.as_ref().and_then(|k| k.get(&id)).and_then(|c| c.first().cloned()) {
-            self.record_imported(ledger, id, (systim_id, number.clone()), lines, true).await?;
-            tally.done.push(entry(order_ref(id), format!("już było w Systim (nr {number}) — nie wysłano ponownie"), format!("already in Systim (no. {number}) — not sent again")));
+        if let Some((kept, others)) = sending.known.as_ref().and_then(|k| k.get(&id)).and_then(|c| keep_one(c)) {
+            let label = kept.label();
+            self.record_imported(ledger, id, (kept, others), lines, (true, self.clock.now_ms())).await?;
+            tally.done.push(entry(order_ref(id), format!("już było w Systim ({label}) — nie wysłano ponownie"), format!("already in Systim ({label}) — not sent again")));
             return Ok(Sent::Settled);
         }
         if sending.yielding {
@@ -701,7 +887,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         match session.systim.call("addOrder", &form).await {
             Ok(v) => {
                 let systim_id = systim_id_of(&v).unwrap_or(0);
-                self.record_imported(ledger, id, (systim_id, String::new()), lines, false).await?;
+                let at = self.clock.now_ms();
+                self.record_imported(ledger, id, (SystimCopy { id: systim_id, number: String::new() }, Vec::new()), lines, (false, at)).await?;
                 tally.done.push(entry(
                     order_ref(id),
                     format!("zaimportowane do Systim (id {systim_id}), wartość {}", import.totals.imported.to_pl()),
@@ -717,28 +904,45 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 stop_if_fatal(e).map(|()| Sent::Settled)
             }
             Err(e) => {
-                // No answer: the intent stays and the next run looks the order up by its
-                // marker before sending anything again.
+                // No clear answer: the order may be in Systim (even twice). The intent stays;
+                // a check after the sends or the next run's looks the order up by its marker
+                // before anything is sent again.
                 tally.failed += 1;
                 tally.held.push(custom_group(
                     "import_outcome_unknown",
-                    ("Brak odpowiedzi Systim — import zostanie sprawdzony", "No answer from Systim — the import will be checked"),
-                    ("Nic nie trzeba robić: następna synchronizacja sprawdzi zamówienie w Systim i nie wyśle go dwa razy.", "Nothing to do: the next run checks the order in Systim and never sends it twice."),
+                    ("Niejasna odpowiedź Systim — import zostanie sprawdzony", "No clear answer from Systim — the import will be checked"),
+                    ("Nic nie trzeba robić: zamówienie zostanie odszukane w Systim po znaczniku i nie zostanie wysłane ponownie, jeśli już tam jest.", "Nothing to do: the order is looked up in Systim by its marker and never sent again if it is there."),
                     vec![entry(order_ref(id), e.message_pl(), e.message_en())],
                 ));
-                stop_if_fatal(e).map(|()| Sent::Settled)
+                stop_if_fatal(e).map(|()| Sent::Unclear)
             }
         }
     }
 
-    /// Create the products the plan needs in Systim first; `None` where creation failed.
-    async fn create_products(&self, session: &mut Session<'_, H, C>, plan: &OrdersPlan, tally: &mut Tally) -> Vec<Option<u64>> {
+    /// Create the products the plan needs in Systim first; `None` where creation failed or its
+    /// outcome is unknown (the orders that need it wait). Each code is recorded before its
+    /// `addProduct` leaves: the next run's product list tells whether it was created — once, or
+    /// twice (the browser may resend a creation), which the report then names.
+    async fn create_products(&self, session: &mut Session<'_, H, C>, plan: &OrdersPlan, tally: &mut Tally) -> Result<Vec<Option<u64>>, Failure> {
         let mut ids = Vec::with_capacity(plan.products_to_create.len());
+        if plan.products_to_create.is_empty() {
+            return Ok(ids);
+        }
+        let key = ShopKeys::new(&session.host).systim_creating();
+        let mut pending: Vec<super::products::PendingCreation> = load(&self.store, &key).await?.unwrap_or_default();
+        let now = self.clock.now_ms();
+        for p in &plan.products_to_create {
+            if !pending.iter().any(|q| q.code == p.code.as_str()) {
+                pending.push(super::products::PendingCreation { code: p.code.as_str().to_string(), at_ms: now });
+            }
+        }
+        save(&self.store, &key, &pending).await?;
         for p in &plan.products_to_create {
             let form = p.to_params().into_iter().fold(Form::new(), |f, (k, v)| f.field(k, v));
             match session.systim.call("addProduct", &form).await {
                 Ok(v) => ids.push(systim_id_of(&v)),
-                Err(e) => {
+                Err(e) if certainly_not_created(&e) => {
+                    pending.retain(|q| q.code != p.code.as_str());
                     tally.held.push(custom_group(
                         "product_creation_failed",
                         ("Nie udało się utworzyć produktu w Systim", "A product could not be created in Systim"),
@@ -747,9 +951,61 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     ));
                     ids.push(None);
                 }
+                Err(e) => {
+                    tally.held.push(custom_group(
+                        "product_creation_unclear",
+                        ("Niejasna odpowiedź Systim przy tworzeniu produktu", "No clear answer from Systim to a product creation"),
+                        (
+                            "Nic nie trzeba robić: następna synchronizacja sprawdzi na liście produktów Systim, czy powstał, i nie utworzy go drugi raz; zamówienia, które go potrzebują, czekają.",
+                            "Nothing to do: the next run checks Systim's product list for it and never creates it twice; the orders that need it wait.",
+                        ),
+                        vec![entry(p.code.as_str(), e.message_pl(), e.message_en())],
+                    ));
+                    ids.push(None);
+                }
             }
         }
-        ids
+        save(&self.store, &key, &pending).await?;
+        Ok(ids)
+    }
+
+    /// Products an earlier run created in Systim (or tried to): the product list just read says
+    /// how many there are of each code. Once (or none: the creation did not happen, the plan
+    /// will create it) → forgotten; more than once → a problem naming the copies to delete (the
+    /// API has no delete), until one is left.
+    async fn settle_systim_creations(&self, host: &str, systim: &SystimRead) -> Result<Option<ProblemGroup>, StateError> {
+        let key = ShopKeys::new(host).systim_creating();
+        let pending: Vec<super::products::PendingCreation> = load(&self.store, &key).await?.unwrap_or_default();
+        if pending.is_empty() {
+            return Ok(None);
+        }
+        let mut items = Vec::new();
+        let mut kept = Vec::new();
+        for p in pending {
+            let mut ids: Vec<u64> = systim.snapshot.products.iter().filter(|sp| sp.code.as_str() == p.code).map(|sp| sp.id).collect();
+            if ids.len() > 1 {
+                ids.sort_unstable();
+                let others: Vec<String> = ids[1..].iter().map(|id| format!("id {id}")).collect();
+                items.push(entry(
+                    p.code.clone(),
+                    format!("w Systim {} razy — zostaw id {}, usuń {}", ids.len(), ids[0], others.join(", ")),
+                    format!("in Systim {} times — keep id {}, delete {}", ids.len(), ids[0], others.join(", ")),
+                ));
+                kept.push(p);
+            }
+        }
+        save(&self.store, &key, &kept).await?;
+        Ok((!items.is_empty()).then(|| {
+            custom_group(
+                "systim_product_doubled",
+                ("Produkt utworzony przez rozszerzenie jest w Systim więcej niż raz", "A product the extension created is in Systim more than once"),
+                (
+                    "Usuń w Systim wskazane kopie (zostaw najstarszą). Dopóki kod występuje dwa razy, zamówienia z tym produktem czekają. Skąd kopia: przeglądarka sama ponawia wysłanie, gdy połączenie zerwie się przed odpowiedzią serwera.",
+                    "Delete the copies named in Systim (keep the oldest). While the code is there twice, orders with this product wait. Where a copy comes from: the browser itself resends when a connection breaks before the server's answer.",
+                ),
+                items,
+            )
+        }))
     }
 
     async fn hold(&self, ledger: &Ledger<'_, S>, id: u64, reason: &str, text: (&str, &str), tally: &mut Tally) -> Result<(), StateError> {
@@ -840,22 +1096,13 @@ fn skip_state(s: &SkippedOrder, now: u64) -> OrderState {
     }
 }
 
-fn doubled_group(doubled: &[(u64, Vec<(u64, String)>)]) -> ProblemGroup {
-    custom_group(
-        "doubled_by_another_importer",
-        ("Zamówienie jest w Systim dwa razy — inna przeglądarka wysłała je w tej samej chwili", "The order is in Systim twice — another browser sent it at the same moment"),
-        (
-            "Usuń w Systim jedną z kopii. Żeby tak się nie działo, włącz automatyczną synchronizację tylko w jednej przeglądarce.",
-            "Delete one of the copies in Systim. To avoid this, switch auto-sync on in one browser only.",
-        ),
-        doubled
-            .iter()
-            .map(|(id, copies)| {
-                let names: Vec<String> = copies.iter().map(|(sid, number)| if number.is_empty() { format!("id {sid}") } else { format!("nr {number}") }).collect();
-                entry(order_ref(*id), format!("kopie w Systim: {}", names.join(", ")), format!("copies in Systim: {}", names.join(", ")))
-            })
-            .collect(),
-    )
+/// Take an order out of the "outcome unknown" group once a check settled it.
+fn forget_unknown(held: &mut Vec<ProblemGroup>, order_id: u64) {
+    let item = order_ref(order_id);
+    for g in held.iter_mut().filter(|g| g.reason == "import_outcome_unknown") {
+        g.items.retain(|i| i.reference != item);
+    }
+    held.retain(|g| g.reason != "import_outcome_unknown" || !g.items.is_empty());
 }
 
 fn deferred_group(ids: &[u64]) -> ProblemGroup {
@@ -870,15 +1117,20 @@ fn deferred_group(ids: &[u64]) -> ProblemGroup {
     )
 }
 
-fn unverifiable_group(ids: &[u64]) -> ProblemGroup {
+fn unverifiable_group(ids: &[u64], host: &str) -> ProblemGroup {
     custom_group(
         "import_unverifiable",
-        ("Nie da się sprawdzić, czy zamówienie dotarło do Systim", "Cannot check whether the order reached Systim"),
+        ("Nie da się sprawdzić, czy zamówienie dotarło do Systim — zdecyduj", "Cannot check whether the order reached Systim — your decision"),
         (
-            "Konto Systim nie udostępnia listy zamówień, więc zamówienia nie wysłano ponownie. Sprawdź je w Systim i oznacz jako zaimportowane albo wyślij ponownie.",
-            "The Systim account does not offer an order list, so the order was not sent again. Check it in Systim and mark it imported or send it again.",
+            "Systim nie odpowiedział jednoznacznie, a konto nie udostępnia listy zamówień, więc rozszerzenie nie wyśle zamówienia ponownie samo. Znajdź w Systim zamówienie, którego uwagi zaczynają się od podanego znacznika, i wybierz „Jest w Systim” albo „Wyślij ponownie”.",
+            "Systim gave no clear answer and the account offers no order list, so the extension does not send the order again by itself. Look in Systim for an order whose notes start with the marker given, and choose \"It is in Systim\" or \"Send again\".",
         ),
-        ids.iter().map(|id| entry(order_ref(*id), "wstrzymane do decyzji", "held for your decision")).collect(),
+        ids.iter()
+            .map(|id| {
+                let marker = crate::plan::orders::import_marker(*id, host);
+                entry(order_ref(*id), format!("znacznik w uwagach: „{marker}”"), format!("marker in the notes: \"{marker}\""))
+            })
+            .collect(),
     )
 }
 
@@ -935,7 +1187,7 @@ mod tests {
         let markers = |pairs: &[(u64, u64)]| -> Markers {
             let mut m: Markers = HashMap::new();
             for (order, systim) in pairs {
-                m.entry(*order).or_default().push((*systim, format!("ZAM/{systim}")));
+                m.entry(*order).or_default().push(SystimCopy { id: *systim, number: format!("ZAM/{systim}") });
             }
             m
         };

@@ -1,25 +1,40 @@
 //! The product part: Systim products missing in the shop are created there, through `/bulk`.
 //!
-//! Each creation is guarded by a fresh look-up of its code in the shop, so a run cut off after a
-//! creation, a bulk call whose answer was lost, or a second browser never creates a product
-//! twice. The look-ups travel with the creations: one bulk call carries the creations of the
-//! current batch and, last, the look-up of the next batch (`product-stocks` with
-//! `code IN […]`, one operation), so every batch is looked up in the call just before the one
-//! that creates it; the first batch's look-up goes first (with the categories to create, if
-//! any). 1,000 products cost 43 calls besides the reads, where a look-up and a `POST` per
-//! product cost 2,000.
+//! Every creation is looked up by its code twice: **before** (in the call just before the one
+//! that creates it: absent → created; present → already there, never created twice) and
+//! **after** (in the call just after it: created once → done; more than once → the newer copies
+//! deleted, the oldest kept; not at all → created again, the look-up having just proved it
+//! absent). The "after" is not optional: the browser itself resends a `/bulk` POST whose
+//! kept-alive connection closed before any byte of the answer — one call of ours, every
+//! creation in it twice, whatever answer comes back — and a call that got no clear answer
+//! (lost, 429, 5xx) may have created anything. So a creation's status is never the last word:
+//! its code is. Once nothing else is left, a final look-up of every code the run created finds
+//! what a resent last call or another browser made meanwhile.
+//!
+//! The look-ups travel with the creations: one bulk call carries the creations of the current
+//! batch and, last, one `product-stocks` read with `code IN […]` for the creations of the call
+//! before and the next batch together, so the happy path costs no call more than the creations
+//! need — 1,000 products: a look-up, 42 calls of 24 creations, the final look-up (20 reads of
+//! 50 codes in one call).
+//!
+//! A creation whose look-up after it never came (the background killed, the run stopped by an
+//! error every write would meet) is not forgotten: the codes of every creation call are stored
+//! before it is sent (`shop:<host>:creating`) and dropped once a look-up saw them; the next run
+//! that reads the shop's catalogue finds any copies among them and deletes the newer ones
+//! ([`settle_pending_creations`]).
 //!
 //! A multi-warehouse shop needs each new product's stock row id for its per-warehouse stock:
-//! the rows of the products a call created are read in the next call (`product_id IN […]`, one
-//! operation) and their `PUT`s fill the free places of the calls after it.
+//! the look-up after a creation shows it (the row carries the code), and the `PUT`s fill the
+//! free places of the calls after it.
 
 use super::report::{custom_group, entry, group, Entry, Part, Section, SectionCounts};
 use super::run::{add_decode_problems, ends_shop_writes, Failure, PartResult};
+use super::store::{load, save, ShopKeys};
 use super::session::{Session, ShopRead, SystimRead};
 use super::stock::split_findings;
 use super::{Engine, Phase, Progress};
 use crate::client::error::ApiError;
-use crate::client::shoper::{BulkItemResult, BulkOp, BULK_MAX, IDS_PER_FILTER, PAGE_LIMIT};
+use crate::client::shoper::{BulkItemResult, BulkOp, BULK_MAX, PAGE_LIMIT};
 use crate::client::Service;
 use crate::domain::ProductCode;
 use crate::io::{Clock, Http, Storage};
@@ -27,6 +42,7 @@ use crate::money::Qty;
 use crate::matching::Matching;
 use crate::plan::products::{plan_products, CategoryRef, ProductCreation, ProductPlan};
 use crate::settings::Settings;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -77,9 +93,13 @@ enum State {
     Waiting,
     /// Looked up and absent: created in the next call.
     Guarded,
-    /// Created; its per-warehouse stock is still to be written.
-    AwaitingStock { product_id: u64, stock_id: Option<u64> },
-    Created,
+    /// Its creation was sent: the id the shop answered, or `None` without a clear answer (it may
+    /// have happened — even twice, when the browser resent the call). The next call looks it up
+    /// before anything else is done with it.
+    Sent { answered: Option<u64> },
+    /// Created and seen by a look-up; its per-warehouse stock is still to be written.
+    AwaitingStock { product_id: u64, stock_id: u64 },
+    Created { product_id: u64 },
     AlreadyThere,
     Failed(Entry),
 }
@@ -89,28 +109,39 @@ enum State {
 enum Purpose {
     /// A category of `categories_to_create`.
     Category(usize),
-    /// The look-up of a batch: `code IN […]`.
-    Guard(Vec<usize>),
-    /// A look-up of one code (when the batch's answer could not be told apart row by row).
-    GuardOne(usize),
+    /// The look-up of a call, one `code IN […]`: the creations of the call before (verified:
+    /// created once, twice, or not at all) and the next batch (guarded: absent before creating).
+    LookUp { verify: Vec<usize>, guard: Vec<usize> },
+    /// One code looked up alone (when its batch's answer could not be read row by row).
+    One(usize),
     Create(usize),
-    /// The stock rows of new products (`product_id IN […]`).
-    Rows(Vec<usize>),
     /// The per-warehouse stock of a new product.
     Stock(usize),
+    /// A copy of a product this run created twice (the newer one), deleted.
+    Delete { i: usize, product_id: u64 },
+    /// The end-of-run look-up of every code this run created, a chunk at a time.
+    Final(Vec<usize>),
 }
 
 /// What follows a failed operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum After {
-    /// The call failed as a whole (its answer lost, a server error) for a reason a later call
-    /// may not meet: the operation itself was not refused. A read or a stock write is tried once
-    /// more; a creation is reported (it may have happened: the next run's look-up tells).
+    /// The call failed as a whole (its answer lost or unclear, a server error) for a reason a
+    /// later call may not meet: the operation itself was not refused. A read or a stock write
+    /// is tried once more; a creation may have happened and is looked up in the next call.
     Retry,
     /// The shop refused the operation: reported.
     Report,
     /// An error every later write would meet too ([`ends_shop_writes`]): the writes stop.
     Stop,
+}
+
+/// A stock row a look-up showed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Row {
+    product_id: u64,
+    stock_id: u64,
+    default: bool,
 }
 
 /// The product push under way: what is waiting for which kind of operation.
@@ -121,15 +152,31 @@ struct Push<'a> {
     category_failures: Vec<Entry>,
     categories_left: VecDeque<usize>,
     waiting: VecDeque<usize>,
-    verify: Vec<usize>,
+    /// Creations sent in the last call: looked up in the next.
+    sent: Vec<usize>,
+    /// Codes looked up one by one.
+    one_by_one: Vec<usize>,
     guarded: Vec<usize>,
-    reading: Vec<usize>,
     writing: VecDeque<usize>,
-    /// A call that failed as a whole (its answer lost, a server error) costs a look-up or a
-    /// stock write one more try; a second failure is reported.
-    guard_retried: Vec<bool>,
+    /// Copies to delete: (creation, product id).
+    deleting: VecDeque<(usize, u64)>,
+    /// Copies deleted, and copies that could not be.
+    deleted: Vec<Entry>,
+    left: Vec<Entry>,
+    /// A call that failed as a whole costs a look-up, a stock write or the final check one more
+    /// try; a second failure is reported.
+    lookup_retried: Vec<bool>,
     stock_retried: Vec<bool>,
+    /// The end-of-run look-up: due, or done (sent); a failed one is sent once more.
+    final_check: FinalCheck,
+    final_retried: bool,
     cancelled: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FinalCheck {
+    Due,
+    Done,
 }
 
 impl<'a> Push<'a> {
@@ -142,12 +189,17 @@ impl<'a> Push<'a> {
             category_failures: Vec::new(),
             categories_left: (0..plan.categories_to_create.len()).collect(),
             waiting: (0..n).collect(),
-            verify: Vec::new(),
+            sent: Vec::new(),
+            one_by_one: Vec::new(),
             guarded: Vec::new(),
-            reading: Vec::new(),
             writing: VecDeque::new(),
-            guard_retried: vec![false; n],
+            deleting: VecDeque::new(),
+            deleted: Vec::new(),
+            left: Vec::new(),
+            lookup_retried: vec![false; n],
             stock_retried: vec![false; n],
+            final_check: FinalCheck::Due,
+            final_retried: false,
             cancelled: false,
         }
     }
@@ -156,13 +208,22 @@ impl<'a> Push<'a> {
         &self.plan.creations[i].code
     }
 
+    /// Whether `code` is one of this push's creations still waiting for its look-up after it
+    /// (codes of other runs' creations are not this push's to settle: kept).
+    fn unverified(&self, code: &str) -> bool {
+        match self.plan.creations.iter().position(|c| c.code.as_str() == code) {
+            Some(i) => matches!(self.states[i], State::Sent { .. } | State::Guarded | State::Waiting),
+            None => true,
+        }
+    }
+
     fn needs_warehouse_stock(&self, i: usize) -> bool {
         !self.plan.creations[i].warehouse_stock.is_empty()
     }
 
-    /// Creations past their creation call (created, found, failed).
+    /// Creations past their creation call and its look-up (created, found, failed).
     fn settled(&self) -> u32 {
-        self.states.iter().filter(|s| !matches!(s, State::Waiting | State::Guarded)).count() as u32
+        self.states.iter().filter(|s| !matches!(s, State::Waiting | State::Guarded | State::Sent { .. })).count() as u32
     }
 
     fn fail(&mut self, i: usize, pl: impl Into<String>, en: impl Into<String>) {
@@ -179,12 +240,17 @@ impl<'a> Push<'a> {
         self.fail(i, format!("utworzony, ale nie zapisano jego stanu w magazynach: {pl}"), format!("created, but its warehouse stock was not written: {en}"));
     }
 
+    /// Codes created by this run (for the final look-up).
+    fn created(&self) -> Vec<usize> {
+        (0..self.states.len()).filter(|&i| matches!(self.states[i], State::Created { .. } | State::AwaitingStock { .. })).collect()
+    }
+
     /// The operations of the next bulk call (at most [`BULK_MAX`]), or none when all is done.
-    /// In order: stock writes, stock-row reads, categories, creations, one-by-one look-ups, and
-    /// last the look-up of the next batch, so that it sees this call's creations.
+    /// In order: stock writes, deletions of copies, categories, creations, one-by-one look-ups,
+    /// and last the look-up of the creations of the call before and of the next batch. When
+    /// nothing else is left, the final look-up of every code created.
     fn next_call(&mut self) -> Vec<(Purpose, BulkOp)> {
         let mut head: Vec<(Purpose, BulkOp)> = Vec::new();
-        let mut verifying = false;
         if !self.cancelled {
             while head.len() < BULK_MAX {
                 let Some(k) = self.categories_left.pop_front() else { break };
@@ -196,7 +262,17 @@ impl<'a> Push<'a> {
                 // More categories than one call holds: the look-ups wait for the last of them.
                 return head;
             }
-            for i in std::mem::take(&mut self.guarded) {
+            // At most a call's worth (one place stays for the look-up); the others were looked up
+            // with the creations found missing after an unclear call: looked up again first.
+            let mut guarded = std::mem::take(&mut self.guarded);
+            let cap = (BULK_MAX - 1).saturating_sub(head.len());
+            if guarded.len() > cap {
+                for i in guarded.split_off(cap).into_iter().rev() {
+                    self.states[i] = State::Waiting;
+                    self.waiting.push_front(i);
+                }
+            }
+            for i in guarded {
                 let c = &self.plan.creations[i];
                 let category_id = match &c.category {
                     CategoryRef::Existing { id } => Some(*id),
@@ -204,58 +280,91 @@ impl<'a> Push<'a> {
                 };
                 match category_id {
                     Some(category_id) => head.push((Purpose::Create(i), BulkOp::post(format!("create-{i}"), "products", creation_body(c, category_id, &self.plan.name_locale)))),
-                    None => self.fail(i, "nie utworzono kategorii produktu", "the product's category was not created"),
+                    None => self.fail(i, "nie utworzono kategorii produktu (następna synchronizacja sprawdzi, czy powstała)", "the product's category was not created (the next run checks whether it was)"),
                 }
             }
-            let room = BULK_MAX - head.len();
-            let one_by_one: Vec<usize> = self.verify.drain(..room.min(self.verify.len())).collect();
-            verifying = !one_by_one.is_empty() || !self.verify.is_empty();
-            for i in one_by_one {
-                let params = json!({ "filters": json!({ "code": self.code(i).as_str() }).to_string(), "limit": 1 });
-                head.push((Purpose::GuardOne(i), BulkOp::get(format!("guard-one-{i}"), "product-stocks", params)));
-            }
         }
-        let mut rows_read = 0;
-        let mut reads = Vec::new();
-        while !self.reading.is_empty() && head.len() + reads.len() < BULK_MAX {
-            let take = self.reading.len().min(IDS_PER_FILTER);
-            let batch: Vec<usize> = self.reading.drain(..take).collect();
-            let ids: Vec<u64> = batch.iter().filter_map(|&i| match self.states[i] {
-                State::AwaitingStock { product_id, .. } => Some(product_id),
-                _ => None,
-            }).collect();
-            rows_read += batch.len();
-            reads.push((Purpose::Rows(batch), BulkOp::get(format!("rows-{}", reads.len()), "product-stocks", first_page(json!({ "product_id": { "in": ids } })))));
+        let verify: Vec<usize> = std::mem::take(&mut self.sent);
+        let may_guard = !self.cancelled && !self.waiting.is_empty();
+        let mut room = BULK_MAX - head.len() - usize::from(!verify.is_empty() || may_guard);
+        let singles: Vec<usize> = self.one_by_one.drain(..room.min(self.one_by_one.len())).collect();
+        room -= singles.len();
+        for &i in &singles {
+            let params = first_page(json!({ "code": self.code(i).as_str() }));
+            head.push((Purpose::One(i), BulkOp::get(format!("one-{i}"), "product-stocks", params)));
         }
-        let guard = !self.cancelled && !verifying && !self.waiting.is_empty() && head.len() + reads.len() < BULK_MAX;
-        let room = BULK_MAX - head.len() - reads.len() - usize::from(guard);
         let mut call: Vec<(Purpose, BulkOp)> = Vec::new();
-        for i in self.writing.drain(..room.min(self.writing.len())).collect::<Vec<_>>() {
+        while room > 0 {
+            let Some(i) = self.writing.pop_front() else { break };
             if let Some(op) = self.stock_write(i) {
                 call.push((Purpose::Stock(i), op));
+                room -= 1;
             }
         }
-        call.extend(reads);
+        while room > 0 {
+            let Some((i, product_id)) = self.deleting.pop_front() else { break };
+            call.push((Purpose::Delete { i, product_id }, BulkOp::delete(format!("delete-{i}-{product_id}"), format!("products/{product_id}"))));
+            room -= 1;
+        }
         let new_with_stock = head.iter().filter(|(p, _)| matches!(p, Purpose::Create(i) if self.needs_warehouse_stock(*i))).count();
+        let creating = head.iter().any(|(p, _)| matches!(p, Purpose::Create(_)));
         call.extend(head);
-        if guard {
-            // The next call holds this batch's creations, the stock rows of this call's new
-            // products, a share of the stock writes due by then and the look-up after it.
-            let reads_next = (new_with_stock + self.reading.len()).div_ceil(IDS_PER_FILTER);
-            let writes_next = (self.writing.len() + rows_read).min(WRITE_SHARE);
-            let places = BULK_MAX.saturating_sub(reads_next + writes_next).max(2);
-            let size = if self.waiting.len() <= places { self.waiting.len() } else { places - 1 };
-            let batch: Vec<usize> = self.waiting.drain(..size).collect();
-            let codes: Vec<&str> = batch.iter().map(|&i| self.code(i).as_str()).collect();
-            let op = BulkOp::get(format!("guard-{}", batch[0]), "product-stocks", first_page(json!({ "code": { "in": codes } })));
-            call.push((Purpose::Guard(batch), op));
+        // The last creations are verified by the final look-up itself when nothing else is left.
+        let settling = !creating && !may_guard && self.one_by_one.is_empty() && self.deleting.is_empty() && call.is_empty();
+        if settling && !verify.is_empty() {
+            self.final_check = FinalCheck::Due;
+            self.sent = verify;
+            return self.final_call(call);
+        }
+        // The next batch is looked up only when no code waits for a look-up of its own.
+        let guard: Vec<usize> = if may_guard && self.one_by_one.is_empty() {
+            // The next call holds this batch's creations, a share of the stock writes due by
+            // then, and its own look-up.
+            let writes_next = (self.writing.len() + new_with_stock).min(WRITE_SHARE);
+            let places = BULK_MAX.saturating_sub(1 + writes_next).max(1);
+            let size = self.waiting.len().min(places);
+            self.waiting.drain(..size).collect()
+        } else {
+            Vec::new()
+        };
+        if !verify.is_empty() || !guard.is_empty() {
+            let codes: Vec<&str> = verify.iter().chain(&guard).map(|&i| self.code(i).as_str()).collect();
+            let first = verify.first().or(guard.first()).copied().unwrap_or(0);
+            let op = BulkOp::get(format!("look-up-{first}"), "product-stocks", first_page(json!({ "code": { "in": codes } })));
+            call.push((Purpose::LookUp { verify, guard }, op));
+        }
+        let idle = call.is_empty() && self.one_by_one.is_empty() && self.deleting.is_empty() && (self.cancelled || (self.waiting.is_empty() && self.guarded.is_empty()));
+        if idle && self.final_check == FinalCheck::Due {
+            return self.final_call(call);
+        }
+        call
+    }
+
+    /// The final look-up: every code this run created, and the creations of the last call (which
+    /// it verifies), [`FINAL_CODES_PER_READ`] codes a read.
+    fn final_call(&mut self, mut call: Vec<(Purpose, BulkOp)>) -> Vec<(Purpose, BulkOp)> {
+        self.final_check = FinalCheck::Done;
+        let mut codes = self.created();
+        codes.append(&mut self.sent);
+        let room = BULK_MAX - call.len();
+        let chunks: Vec<Vec<usize>> = codes.chunks(FINAL_CODES_PER_READ).map(<[usize]>::to_vec).collect();
+        for (n, chunk) in chunks.into_iter().enumerate() {
+            if n >= room {
+                // More than a call holds (over 1,250 products): the rest is looked up one by one
+                // where it must be (creations not yet verified), the others not again.
+                self.one_by_one.extend(chunk.into_iter().filter(|&i| matches!(self.states[i], State::Sent { .. })));
+                continue;
+            }
+            let list: Vec<&str> = chunk.iter().map(|&i| self.code(i).as_str()).collect();
+            let op = BulkOp::get(format!("final-{}", chunk[0]), "product-stocks", first_page(json!({ "code": { "in": list } })));
+            call.push((Purpose::Final(chunk), op));
         }
         call
     }
 
     /// The `PUT` of a new product's per-warehouse stock (its row id is known by now).
     fn stock_write(&mut self, i: usize) -> Option<BulkOp> {
-        let State::AwaitingStock { stock_id: Some(stock_id), .. } = self.states[i] else { return None };
+        let State::AwaitingStock { stock_id, .. } = self.states[i] else { return None };
         let mut map = Map::new();
         for (w, q) in &self.plan.creations[i].warehouse_stock {
             map.insert(w.to_string(), Value::String(q.to_wire()));
@@ -276,7 +385,8 @@ impl<'a> Push<'a> {
                 Err(e) => {
                     let then = if ends_shop_writes(&e) {
                         After::Stop
-                    } else if whole_call_failed {
+                    } else if whole_call_failed || e.is_transient() || matches!(e, ApiError::RateLimited { .. }) {
+                        // A 5xx or 429 for one operation of the call: not a refusal either.
                         After::Retry
                     } else {
                         After::Report
@@ -300,59 +410,43 @@ impl<'a> Push<'a> {
                 }
             }
             (Purpose::Category(k), Err((e, _))) => {
+                // Never sent again in this run: the next run reads the shop's categories.
                 self.category_failures.push(entry(self.plan.categories_to_create[k].clone(), e.message_pl(), e.message_en()));
             }
-            (Purpose::Guard(batch), Ok(answer)) => match codes_found(&batch.iter().map(|&i| self.code(i)).collect::<Vec<_>>(), &answer) {
-                Some(found) => {
-                    for (i, there) in batch.into_iter().zip(found) {
-                        self.looked_up(i, there);
-                    }
-                }
-                None => self.verify.extend(batch),
-            },
-            (Purpose::GuardOne(i), Ok(answer)) => match answer.get("count").and_then(id_of) {
-                Some(n) => self.looked_up(i, n > 0),
-                None => self.fail_with(i, &ApiError::MalformedJson { service: Service::Shoper }),
-            },
-            (Purpose::Guard(batch), Err((e, then))) => {
-                for i in batch.into_iter().rev() {
-                    self.guard_failed(i, &e, then);
-                }
-            }
-            (Purpose::GuardOne(i), Err((e, then))) => self.guard_failed(i, &e, then),
-            (Purpose::Create(i), Ok(answer)) => match id_of(&answer) {
-                Some(product_id) if self.needs_warehouse_stock(i) => {
-                    self.states[i] = State::AwaitingStock { product_id, stock_id: None };
-                    self.reading.push(i);
-                }
-                Some(_) => self.states[i] = State::Created,
-                None => self.fail_with(i, &ApiError::MalformedJson { service: Service::Shoper }),
-            },
-            (Purpose::Create(i), Err((e, _))) => self.fail_with(i, &e),
-            (Purpose::Rows(batch), Ok(answer)) => {
-                let rows = answer.get("list").and_then(Value::as_array).cloned().unwrap_or_default();
-                for i in batch {
-                    let State::AwaitingStock { product_id, .. } = self.states[i] else { continue };
-                    match stock_row_of(&rows, product_id) {
-                        Some(stock_id) => {
-                            self.states[i] = State::AwaitingStock { product_id, stock_id: Some(stock_id) };
-                            self.writing.push_back(i);
+            (Purpose::LookUp { verify, guard }, Ok(answer)) => {
+                let all: Vec<usize> = verify.iter().chain(&guard).copied().collect();
+                match rows_by_code(&all.iter().map(|&i| self.code(i)).collect::<Vec<_>>(), &answer) {
+                    Some(rows) => {
+                        for (i, rows) in all.into_iter().zip(rows) {
+                            self.looked_up(i, &rows);
                         }
-                        None => self.fail_stock(i, "sklep nie pokazał wiersza stanu nowego produktu", "the shop did not show the new product's stock row"),
                     }
+                    None => self.one_by_one.extend(all),
                 }
             }
-            (Purpose::Rows(batch), Err((e, then))) => {
-                for i in batch {
-                    if then == After::Retry && !self.stock_retried[i] {
-                        self.stock_retried[i] = true;
-                        self.reading.push(i);
-                    } else {
-                        self.fail_stock(i, &e.message_pl(), &e.message_en());
-                    }
+            (Purpose::One(i), Ok(answer)) => match rows_by_code(&[self.code(i)], &answer) {
+                Some(rows) => self.looked_up(i, &rows[0]),
+                None => self.looked_up_failed(i, &ApiError::MalformedJson { service: Service::Shoper }, After::Report),
+            },
+            (Purpose::LookUp { verify, guard }, Err((e, then))) => {
+                for i in guard.into_iter().rev().chain(verify) {
+                    self.looked_up_failed(i, &e, then);
                 }
             }
-            (Purpose::Stock(i), Ok(_)) => self.states[i] = State::Created,
+            (Purpose::One(i), Err((e, then))) => self.looked_up_failed(i, &e, then),
+            (Purpose::Create(i), Ok(answer)) => match id_of(&answer) {
+                Some(product_id) => self.sent_off(i, Some(product_id)),
+                // An answer without an id: whether it was created, the look-up tells.
+                None => self.sent_off(i, None),
+            },
+            // The call's answer was lost or unclear: it may have been created, even twice.
+            (Purpose::Create(i), Err((_, After::Retry))) => self.sent_off(i, None),
+            (Purpose::Create(i), Err((e, _))) => self.fail_with(i, &e),
+            (Purpose::Stock(i), Ok(_)) => {
+                if let State::AwaitingStock { product_id, .. } = self.states[i] {
+                    self.states[i] = State::Created { product_id };
+                }
+            }
             (Purpose::Stock(i), Err((e, then))) => {
                 if then == After::Retry && !self.stock_retried[i] {
                     self.stock_retried[i] = true;
@@ -361,42 +455,167 @@ impl<'a> Push<'a> {
                     self.fail_stock(i, &e.message_pl(), &e.message_en());
                 }
             }
+            (Purpose::Delete { i, product_id }, result) => {
+                let code = self.code(i).as_str().to_string();
+                match result {
+                    // Gone already (another browser deleted it, or the call was resent).
+                    Ok(_) | Err((ApiError::ShoperNotFound { .. }, _)) => self.deleted.push(entry(
+                        code,
+                        format!("utworzony dwa razy (przeglądarka ponowiła wysłanie albo inna przeglądarka utworzyła go w tej samej chwili) — kopię id {product_id} usunięto"),
+                        format!("created twice (the browser resent the call, or another browser created it at the same moment) — the copy id {product_id} was deleted"),
+                    )),
+                    Err((e, _)) => self.left.push(entry(
+                        code,
+                        format!("produkt jest w sklepie dwa razy; kopii id {product_id} nie udało się usunąć ({}) — usuń ją w panelu sklepu", e.message_pl()),
+                        format!("the product is in the shop twice; the copy id {product_id} could not be deleted ({}) — delete it in the shop's panel", e.message_en()),
+                    )),
+                }
+            }
+            (Purpose::Final(chunk), Ok(answer)) => match rows_by_code(&chunk.iter().map(|&i| self.code(i)).collect::<Vec<_>>(), &answer) {
+                Some(rows) => {
+                    for (i, rows) in chunk.into_iter().zip(rows) {
+                        self.looked_up(i, &rows);
+                    }
+                }
+                // More rows than a page: copies of these codes, looked up one by one.
+                None => self.one_by_one.extend(chunk),
+            },
+            (Purpose::Final(chunk), Err((e, then))) => {
+                if then == After::Retry && !self.final_retried {
+                    self.final_retried = true;
+                    self.final_check = FinalCheck::Due;
+                }
+                // Creations it was to verify: looked up once more, or reported.
+                for i in chunk {
+                    if matches!(self.states[i], State::Sent { .. }) {
+                        self.looked_up_failed(i, &e, then);
+                    }
+                }
+            }
         }
     }
 
-    fn looked_up(&mut self, i: usize, there: bool) {
-        if there {
-            self.states[i] = State::AlreadyThere;
-        } else {
-            self.states[i] = State::Guarded;
-            self.guarded.push(i);
+    /// A creation was sent (with the id the shop answered, if a clear answer came).
+    fn sent_off(&mut self, i: usize, answered: Option<u64>) {
+        self.states[i] = State::Sent { answered };
+        self.sent.push(i);
+        // A creation after the final look-up (one proven absent there) gets a final look-up too.
+        self.final_check = FinalCheck::Due;
+    }
+
+    /// What a look-up showed of one code: before its creation (absent → created next; present
+    /// → already there), after it (once → created; more than once → the newer copies deleted,
+    /// the oldest kept; not at all → never created, so created now — the look-up just proved
+    /// it absent).
+    fn looked_up(&mut self, i: usize, rows: &[Row]) {
+        match self.states[i] {
+            State::Waiting if rows.is_empty() => {
+                self.states[i] = State::Guarded;
+                self.guarded.push(i);
+            }
+            State::Waiting => self.states[i] = State::AlreadyThere,
+            State::Sent { answered } => {
+                let Some((kept, stock_id, copies)) = keep_oldest(None, rows) else {
+                    match answered {
+                        None => {
+                            self.states[i] = State::Guarded;
+                            self.guarded.push(i);
+                        }
+                        // The shop answered an id that no look-up shows: looked at once more.
+                        Some(id) if !self.lookup_retried[i] => {
+                            self.lookup_retried[i] = true;
+                            self.states[i] = State::Sent { answered: Some(id) };
+                            self.one_by_one.push(i);
+                        }
+                        Some(id) => self.fail(i, format!("sklep podał id {id}, ale produktu z tym kodem nie widać — sprawdź w panelu sklepu"), format!("the shop answered id {id}, yet no product with this code shows — check in the shop's panel")),
+                    }
+                    return;
+                };
+                self.deleting.extend(copies.into_iter().map(|id| (i, id)));
+                if self.needs_warehouse_stock(i) {
+                    self.states[i] = State::AwaitingStock { product_id: kept, stock_id };
+                    self.writing.push_back(i);
+                } else {
+                    self.states[i] = State::Created { product_id: kept };
+                }
+            }
+            State::Created { .. } | State::AwaitingStock { .. } => self.checked_at_the_end(i, rows),
+            _ => {}
+        }
+    }
+
+    /// The end-of-run look-up of a created code: copies made since (a resent call, another
+    /// browser) are deleted, the product this run keeps stays.
+    fn checked_at_the_end(&mut self, i: usize, rows: &[Row]) {
+        let kept_now = match self.states[i] {
+            State::Created { product_id } | State::AwaitingStock { product_id, .. } => product_id,
+            _ => return,
+        };
+        if let Some((_, _, copies)) = keep_oldest(Some(kept_now), rows) {
+            for id in copies {
+                if !self.deleting.iter().any(|d| d.1 == id) {
+                    self.deleting.push_back((i, id));
+                }
+            }
         }
     }
 
     /// A look-up without an answer: looked up again once (first in line), then reported. When
     /// the writes stop, the products it was for were not tried: they are not reported (as those
     /// after them).
-    fn guard_failed(&mut self, i: usize, e: &ApiError, then: After) {
-        match then {
-            After::Retry if !self.guard_retried[i] => {
-                self.guard_retried[i] = true;
+    fn looked_up_failed(&mut self, i: usize, e: &ApiError, then: After) {
+        let again = then == After::Retry && !self.lookup_retried[i];
+        match (&self.states[i], then) {
+            (State::Waiting, _) if again => {
+                self.lookup_retried[i] = true;
                 self.waiting.push_front(i);
             }
-            After::Stop => self.states[i] = State::Waiting,
+            (State::Waiting, After::Stop) => {}
+            (State::Sent { .. }, _) if again => {
+                self.lookup_retried[i] = true;
+                self.sent.push(i);
+            }
+            // The writes stop: `abandon` says what is known of it.
+            (State::Sent { .. }, After::Stop) => {}
+            (State::Sent { answered }, _) => {
+                let (pl, en) = match answered {
+                    Some(id) => (format!("utworzony (id {id}), ale nie udało się tego sprawdzić: {}", e.message_pl()), format!("created (id {id}), but this could not be checked: {}", e.message_en())),
+                    None => (
+                        format!("nie wiadomo, czy powstał: {} — następna synchronizacja sprawdzi kod i nie utworzy go drugi raz", e.message_pl()),
+                        format!("unknown whether it was created: {} — the next run checks the code and never creates it twice", e.message_en()),
+                    ),
+                };
+                self.fail(i, pl, en);
+            }
+            (State::Created { .. } | State::AwaitingStock { .. }, _) => {}
             _ => self.fail_with(i, e),
         }
     }
 
-    /// The writes stop: products created whose stock is still to be written are reported.
+    /// The writes stop: products created whose stock is still to be written are reported, and
+    /// creations sent without a look-up after them are reported as what is known of them (the
+    /// next run that reads the catalogue checks their codes for copies).
     fn abandon(&mut self, e: &ApiError) {
         for i in 0..self.states.len() {
-            if matches!(self.states[i], State::AwaitingStock { .. }) {
-                self.fail_stock(i, &e.message_pl(), &e.message_en());
+            match self.states[i] {
+                State::AwaitingStock { .. } => self.fail_stock(i, &e.message_pl(), &e.message_en()),
+                State::Sent { answered: Some(product_id) } if !self.needs_warehouse_stock(i) => self.states[i] = State::Created { product_id },
+                State::Sent { answered: Some(product_id) } => self.fail(
+                    i,
+                    format!("utworzony (id {product_id}), ale nie zapisano jego stanu w magazynach: {}", e.message_pl()),
+                    format!("created (id {product_id}), but its warehouse stock was not written: {}", e.message_en()),
+                ),
+                State::Sent { answered: None } => self.fail(
+                    i,
+                    format!("nie wiadomo, czy powstał: {} — następna synchronizacja sprawdzi kod i nie utworzy go drugi raz", e.message_pl()),
+                    format!("unknown whether it was created: {} — the next run checks the code and never creates it twice", e.message_en()),
+                ),
+                _ => {}
             }
         }
     }
 
-    /// The section's entries: created (in plan order), already in the shop, failed.
+    /// The section's entries: created (in plan order), already in the shop, failed, copies.
     fn report(self, section: &mut Section) {
         if !self.category_failures.is_empty() {
             section.problems.push(failure_group(self.category_failures));
@@ -405,10 +624,10 @@ impl<'a> Push<'a> {
         let mut failed = Vec::new();
         for (c, state) in self.plan.creations.iter().zip(self.states) {
             match state {
-                State::Created => section.done.push(creation_entry(c, false)),
+                State::Created { .. } => section.done.push(creation_entry(c, false)),
                 State::AlreadyThere => already.push(entry(c.code.as_str(), "utworzony wcześniej (np. przez przerwaną synchronizację)", "created earlier (e.g. by an interrupted run)")),
                 State::Failed(e) => failed.push(e),
-                State::Waiting | State::Guarded | State::AwaitingStock { .. } => {}
+                State::Waiting | State::Guarded | State::Sent { .. } | State::AwaitingStock { .. } => {}
             }
         }
         if !already.is_empty() {
@@ -419,6 +638,25 @@ impl<'a> Push<'a> {
                 already,
             ));
         }
+        if !self.deleted.is_empty() {
+            section.notes.push(custom_group(
+                "product_copy_deleted",
+                ("Produkt powstał w sklepie dwa razy — kopię usunięto", "The product was created twice in the shop — the copy was deleted"),
+                (
+                    "Nic nie trzeba robić: zostawiono starszy produkt, nowszą kopię usunięto. Skąd kopia: przeglądarka sama ponawia wysłanie, gdy połączenie zerwie się przed odpowiedzią sklepu, albo inna przeglądarka tworzyła ten sam produkt w tej samej chwili.",
+                    "Nothing to do: the older product stays, the newer copy was deleted. Where a copy comes from: the browser itself resends when a connection breaks before the shop's answer, or another browser created the same product at the same moment.",
+                ),
+                self.deleted,
+            ));
+        }
+        if !self.left.is_empty() {
+            section.problems.push(custom_group(
+                "product_copy_left",
+                ("Produkt jest w sklepie dwa razy", "The product is in the shop twice"),
+                ("Usuń w panelu sklepu kopię o podanym id (zostaw starszą).", "Delete the copy with the id given in the shop's panel (keep the older one)."),
+                self.left,
+            ));
+        }
         section.counts.done = section.done.len() as u32;
         section.counts.failed = failed.len() as u32;
         if !failed.is_empty() {
@@ -427,14 +665,34 @@ impl<'a> Push<'a> {
     }
 }
 
-/// Which of `codes` the rows of a `code IN […]` look-up show, or `None` when the answer cannot
-/// be read row by row: more than a page, or a row whose code is none of `codes` as written or
-/// normalised (the shop compared more loosely, e.g. accents): those are looked up one by one.
-fn codes_found(codes: &[&ProductCode], answer: &Value) -> Option<Vec<bool>> {
+/// Codes per look-up of the final check: a page of rows holds them when none has a copy.
+const FINAL_CODES_PER_READ: usize = PAGE_LIMIT as usize;
+
+/// The product to keep among a code's rows — `kept` while it is there, else the oldest (lowest
+/// id) — with its stock row (the default one) and the other products (copies to delete).
+fn keep_oldest(kept: Option<u64>, rows: &[Row]) -> Option<(u64, u64, Vec<u64>)> {
+    let mut products: Vec<u64> = Vec::new();
+    for r in rows {
+        if !products.contains(&r.product_id) {
+            products.push(r.product_id);
+        }
+    }
+    products.sort_unstable();
+    let keep = kept.filter(|k| products.contains(k)).or_else(|| products.first().copied())?;
+    let of_kept = |r: &&Row| r.product_id == keep;
+    let stock_id = rows.iter().filter(of_kept).find(|r| r.default).or_else(|| rows.iter().find(of_kept))?.stock_id;
+    Some((keep, stock_id, products.into_iter().filter(|p| *p != keep).collect()))
+}
+
+/// The rows of a `code IN […]` look-up by code (in the order of `codes`), or `None` when the
+/// answer cannot be read row by row: more than a page, a row without its ids, or a row whose
+/// code is none of `codes` as written or normalised (the shop compared more loosely, e.g.
+/// accents): those are looked up one by one.
+fn rows_by_code(codes: &[&ProductCode], answer: &Value) -> Option<Vec<Vec<Row>>> {
     if answer.get("pages").and_then(id_of)? > 1 {
         return None;
     }
-    let mut found = vec![false; codes.len()];
+    let mut found = vec![Vec::new(); codes.len()];
     for row in answer.get("list")?.as_array()? {
         let code = match row.get("code")? {
             Value::String(s) => s.clone(),
@@ -445,17 +703,12 @@ fn codes_found(codes: &[&ProductCode], answer: &Value) -> Option<Vec<bool>> {
             let loose = ProductCode::new(code).normalized();
             codes.iter().position(|c| c.normalized() == loose)
         })?;
-        found[at] = true;
+        let product_id = row.get("product_id").and_then(id_of)?;
+        let stock_id = row.get("stock_id").and_then(id_of)?;
+        let default = row.get("default").and_then(id_of) == Some(1);
+        found[at].push(Row { product_id, stock_id, default });
     }
     Some(found)
-}
-
-/// The stock row of a new product among `rows` (its default row; it has no other yet).
-fn stock_row_of(rows: &[Value], product_id: u64) -> Option<u64> {
-    let of_product = |r: &&Value| r.get("product_id").and_then(id_of) == Some(product_id);
-    let is_default = |r: &&Value| r.get("default").and_then(id_of) == Some(1);
-    let row = rows.iter().filter(of_product).find(is_default).or_else(|| rows.iter().find(of_product))?;
-    row.get("stock_id").and_then(id_of)
 }
 
 impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
@@ -489,6 +742,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let total = plan.creations.len() as u32;
         self.progress_to(progress, Phase::CreatingProducts, 0, total).await;
         let mut push = Push::new(&plan);
+        let key = ShopKeys::new(&session.host).creating();
+        let mut pending: Vec<PendingCreation> = match load(&self.store, &key).await {
+            Ok(p) => p.unwrap_or_default(),
+            Err(e) => return Err((section, Failure::State(e))),
+        };
         loop {
             push.cancelled |= self.cancel.get();
             let call = push.next_call();
@@ -496,8 +754,32 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 break;
             }
             let (purposes, ops): (Vec<Purpose>, Vec<BulkOp>) = call.into_iter().unzip();
+            // Before the creations leave: a run that dies now finds their copies next time.
+            let now = self.clock.now_ms();
+            let before = pending.len();
+            for p in &purposes {
+                if let Purpose::Create(i) = p {
+                    let code = push.code(*i).as_str();
+                    if !pending.iter().any(|q| q.code == code) {
+                        pending.push(PendingCreation { code: code.to_string(), at_ms: now });
+                    }
+                }
+            }
+            if pending.len() != before {
+                if let Err(e) = save(&self.store, &key, &pending).await {
+                    return Err((section, Failure::State(e)));
+                }
+            }
             let answers = session.shoper.bulk(&ops).await;
             let fatal = push.settle(purposes, &ops, answers);
+            // Codes a look-up has seen since (or that the shop refused) need no later check.
+            let before = pending.len();
+            pending.retain(|q| push.unverified(&q.code));
+            if pending.len() != before {
+                if let Err(e) = save(&self.store, &key, &pending).await {
+                    return Err((section, Failure::State(e)));
+                }
+            }
             self.progress_to(progress, Phase::CreatingProducts, push.settled(), total).await;
             if let Some(e) = fatal {
                 push.abandon(&e);
@@ -508,6 +790,70 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         push.report(&mut section);
         Ok(PartResult { section, refused: false })
     }
+}
+
+/// A creation sent to the shop and not yet seen by a look-up (stored before the call leaves).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct PendingCreation {
+    pub code: String,
+    pub at_ms: u64,
+}
+
+/// Creations an earlier run sent and never looked up after (it died, or stopped): with the
+/// shop's catalogue just read, any code among them that now has more than one product was
+/// created twice by us (the code was looked up absent before the creation) — the newer products
+/// are deleted, the oldest kept — and the record is cleared. Returns the ids deleted (to leave
+/// out of this run's snapshot) and a note for the report.
+pub(super) async fn settle_pending_creations<H: Http, S: Storage, C: Clock>(
+    store: &S,
+    session: &mut Session<'_, H, C>,
+    shop: &crate::domain::ShopSnapshot,
+) -> Result<(Vec<u64>, Option<super::report::ProblemGroup>), Failure> {
+    let key = ShopKeys::new(&session.host).creating();
+    let pending: Vec<PendingCreation> = load(store, &key).await?.unwrap_or_default();
+    if pending.is_empty() {
+        return Ok((Vec::new(), None));
+    }
+    let mut deletes: Vec<(String, u64)> = Vec::new();
+    for p in &pending {
+        let rows: Vec<Row> = shop.items.iter().filter(|it| it.code.as_str() == p.code).map(|it| Row { product_id: it.product_id, stock_id: it.stock_id, default: it.is_default }).collect();
+        if let Some((_, _, copies)) = keep_oldest(None, &rows) {
+            deletes.extend(copies.into_iter().map(|id| (p.code.clone(), id)));
+        }
+    }
+    let ops: Vec<BulkOp> = deletes.iter().map(|(_, id)| BulkOp::delete(format!("delete-{id}"), format!("products/{id}"))).collect();
+    let mut deleted = Vec::new();
+    let mut items = Vec::new();
+    let mut left = false;
+    if !ops.is_empty() {
+        let answers = session.shoper.bulk(&ops).await?;
+        for ((code, id), answer) in deletes.into_iter().zip(answers.into_iter().zip(&ops).map(|(a, op)| a.into_result(op))) {
+            match answer {
+                Ok(_) | Err(ApiError::ShoperNotFound { .. }) => {
+                    deleted.push(id);
+                    items.push(entry(
+                        code,
+                        format!("utworzony dwa razy przez przerwaną synchronizację — kopię id {id} usunięto"),
+                        format!("created twice by an interrupted run — the copy id {id} was deleted"),
+                    ));
+                }
+                Err(_) => left = true,
+            }
+        }
+    }
+    // A copy that could not be deleted stays recorded: the next run tries again.
+    if !left {
+        save(store, &key, &Vec::<PendingCreation>::new()).await?;
+    }
+    let note = (!items.is_empty()).then(|| {
+        custom_group(
+            "product_copy_deleted",
+            ("Produkt powstał w sklepie dwa razy — kopię usunięto", "The product was created twice in the shop — the copy was deleted"),
+            ("Nic nie trzeba robić: zostawiono starszy produkt, nowszą kopię usunięto.", "Nothing to do: the older product stays, the newer copy was deleted."),
+            items,
+        )
+    });
+    Ok((deleted, note))
 }
 
 fn failure_group(items: Vec<Entry>) -> super::report::ProblemGroup {
@@ -565,60 +911,132 @@ mod tests {
         ProductPlan { name_locale: "pl_PL".into(), creations: (0..n).map(|i| creation(&format!("K-{i}"), warehouses)).collect(), ..ProductPlan::default() }
     }
 
-    /// What a shop that holds none of the codes answers to a call.
-    fn shop_answers(push: &Push, purposes: &[Purpose], ops: &[BulkOp], next_id: &mut u64) -> Vec<BulkItemResult> {
-        purposes
-            .iter()
-            .zip(ops)
-            .map(|(p, op)| {
-                let body = match p {
-                    Purpose::Guard(_) => json!({"count": "0", "pages": 0, "page": 1, "list": []}),
-                    Purpose::Rows(batch) => {
-                        let list: Vec<Value> = batch
-                            .iter()
-                            .map(|&i| match push.states[i] {
-                                State::AwaitingStock { product_id, .. } => json!({"stock_id": (product_id + 5000).to_string(), "product_id": product_id.to_string(), "default": "1"}),
-                                _ => unreachable!(),
-                            })
-                            .collect();
-                        json!({"count": list.len().to_string(), "pages": 1, "page": 1, "list": list})
+    /// A shop for the push: products by code, answering each operation of a call in order.
+    #[derive(Default)]
+    struct Shop {
+        /// (code, product id, stock id)
+        rows: Vec<(String, u64, u64)>,
+        next_id: u64,
+        calls: Vec<Vec<BulkOp>>,
+    }
+
+    impl Shop {
+        fn answer(&mut self, ops: &[BulkOp]) -> Vec<BulkItemResult> {
+            let mut out = Vec::new();
+            for op in ops {
+                let body = match (op.method, op.path.as_str()) {
+                    (crate::io::Method::Post, "products") => {
+                        self.next_id += 1;
+                        let code = op.body.as_ref().unwrap()["code"].as_str().unwrap().to_string();
+                        self.rows.push((code, self.next_id, self.next_id + 5000));
+                        json!(self.next_id)
                     }
-                    Purpose::Create(_) | Purpose::Category(_) => {
-                        *next_id += 1;
-                        json!(*next_id)
+                    (crate::io::Method::Post, _) => {
+                        self.next_id += 1;
+                        json!(self.next_id)
+                    }
+                    (crate::io::Method::Get, _) => {
+                        let filters: Value = serde_json::from_str(op.params.as_ref().unwrap()["filters"].as_str().unwrap()).unwrap();
+                        let codes: Vec<String> = match &filters["code"] {
+                            Value::String(c) => vec![c.clone()],
+                            other => other["in"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect(),
+                        };
+                        let list: Vec<Value> = self
+                            .rows
+                            .iter()
+                            .filter(|r| codes.contains(&r.0))
+                            .map(|(code, p, st)| json!({"stock_id": st.to_string(), "product_id": p.to_string(), "code": code, "default": "1"}))
+                            .collect();
+                        let pages = list.len().div_ceil(50);
+                        let list: Vec<Value> = list.into_iter().take(50).collect();
+                        json!({"count": list.len().to_string(), "pages": pages, "page": 1, "list": list})
+                    }
+                    (crate::io::Method::Delete, path) => {
+                        let id: u64 = path.trim_start_matches("products/").parse().unwrap();
+                        self.rows.retain(|r| r.1 != id);
+                        json!(1)
                     }
                     _ => json!(1),
                 };
-                BulkItemResult { id: op.id.clone(), status: 200, body }
-            })
-            .collect()
+                out.push(BulkItemResult { id: op.id.clone(), status: 200, body });
+            }
+            out
+        }
+
+        fn products(&self, code: &str) -> usize {
+            self.rows.iter().filter(|r| r.0 == code).count()
+        }
     }
 
-    /// The next call of `push`, answered with `answers` (the shop's when `None`).
-    fn step(push: &mut Push, next_id: &mut u64, answers: Option<Result<Vec<BulkItemResult>, ApiError>>) -> Option<(Vec<BulkOp>, Option<ApiError>)> {
+    /// How the next call reaches the shop.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Wire {
+        /// Answered.
+        Clean,
+        /// Executed, its answer lost.
+        Lost,
+        /// Executed, the connection closed before the answer, the browser sent it again: executed
+        /// twice, the second answer comes back.
+        Resent,
+        /// Executed twice as above, and the answer lost too.
+        ResentLost,
+        /// Never reached the shop, no answer.
+        Dropped,
+    }
+
+    /// The next call of `push` through `wire`; `None` when the push is done.
+    fn step(push: &mut Push, shop: &mut Shop, wire: Wire) -> Option<Option<ApiError>> {
         let call = push.next_call();
         if call.is_empty() {
             return None;
         }
         assert!(call.len() <= BULK_MAX, "{} operations in a call", call.len());
         let (purposes, ops): (Vec<Purpose>, Vec<BulkOp>) = call.into_iter().unzip();
-        let answers = answers.unwrap_or_else(|| Ok(shop_answers(push, &purposes, &ops, next_id)));
-        let fatal = push.settle(purposes, &ops, answers);
-        Some((ops, fatal))
+        shop.calls.push(ops.clone());
+        let lost = ApiError::OutcomeUnknown { service: Service::Shoper, cause: crate::client::error::Interruption::ConnectionLost };
+        let answers = match wire {
+            Wire::Clean => Ok(shop.answer(&ops)),
+            Wire::Lost => {
+                shop.answer(&ops);
+                Err(lost)
+            }
+            Wire::Resent => {
+                shop.answer(&ops);
+                Ok(shop.answer(&ops))
+            }
+            Wire::ResentLost => {
+                shop.answer(&ops);
+                shop.answer(&ops);
+                Err(lost)
+            }
+            Wire::Dropped => Err(lost),
+        };
+        Some(push.settle(purposes, &ops, answers))
     }
 
-    /// Drive a push against a shop that holds no code and answers every operation.
-    fn calls(plan: &ProductPlan) -> Vec<Vec<BulkOp>> {
+    /// Drive a push to its end, the calls numbered in `faults` going through their wire.
+    fn drive(plan: &ProductPlan, shop: &mut Shop, faults: &[(usize, Wire)]) -> Section {
         let mut push = Push::new(plan);
-        let mut calls = Vec::new();
-        let mut next_id = 100;
-        while let Some((ops, fatal)) = step(&mut push, &mut next_id, None) {
-            assert!(fatal.is_none());
-            calls.push(ops);
-            assert!(calls.len() < 1000, "the push does not end");
+        let mut n = 0;
+        loop {
+            let wire = faults.iter().find(|f| f.0 == n).map_or(Wire::Clean, |f| f.1);
+            match step(&mut push, shop, wire) {
+                None => break,
+                Some(fatal) => assert!(fatal.is_none()),
+            }
+            n += 1;
+            assert!(n < 1000, "the push does not end");
         }
-        assert!(push.states.iter().all(|s| matches!(s, State::Created)), "{:?}", push.states);
-        calls
+        let mut report = section();
+        push.report(&mut report);
+        report
+    }
+
+    fn calls(plan: &ProductPlan) -> Vec<Vec<BulkOp>> {
+        let mut shop = Shop { next_id: 100, ..Shop::default() };
+        let report = drive(plan, &mut shop, &[]);
+        assert_eq!(report.counts.done as usize, plan.creations.len(), "{:?}", report.problems);
+        shop.calls
     }
 
     fn looked_up(ops: &[BulkOp]) -> Vec<String> {
@@ -631,73 +1049,116 @@ mod tests {
         Section { kind: Part::Products, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() }
     }
 
+    fn assert_each_once(plan: &ProductPlan, shop: &Shop) {
+        for c in &plan.creations {
+            assert_eq!(shop.products(c.code.as_str()), 1, "{} in the shop", c.code.as_str());
+        }
+    }
+
     #[test]
-    fn a_creation_call_without_an_answer_is_reported_and_the_next_batch_looked_up_again() {
+    fn a_creation_call_without_an_answer_is_looked_up_and_nothing_is_created_twice() {
         let plan = plan(60, false);
-        let mut push = Push::new(&plan);
-        let mut next_id = 100;
-        let (first, _) = step(&mut push, &mut next_id, None).unwrap();
-        let lost = ApiError::OutcomeUnknown { service: Service::Shoper, cause: crate::client::error::Interruption::ConnectionLost };
-        let (second, fatal) = step(&mut push, &mut next_id, Some(Err(lost))).unwrap();
-        assert!(fatal.is_none());
-        let (third, _) = step(&mut push, &mut next_id, None).unwrap();
-        assert_eq!(third.len(), 1, "only the look-up again: {third:?}");
-        assert_eq!(looked_up(&third), looked_up(&second));
-        while step(&mut push, &mut next_id, None).is_some() {}
-        let mut report = section();
-        push.report(&mut report);
-        assert_eq!((report.counts.done, report.counts.failed), (36, 24));
-        let failed: Vec<&str> = report.problems[0].items.iter().map(|e| e.reference.as_str()).collect();
-        assert_eq!(failed, looked_up(&first));
+        for wire in [Wire::Lost, Wire::Dropped, Wire::ResentLost] {
+            let mut shop = Shop::default();
+            let report = drive(&plan, &mut shop, &[(1, wire)]);
+            assert_each_once(&plan, &shop);
+            assert_eq!((report.counts.done, report.counts.failed), (60, 0), "{:?}", report.problems);
+        }
+    }
+
+    #[test]
+    fn a_call_the_browser_resent_leaves_no_copy_and_the_report_says_so() {
+        let plan = plan(60, false);
+        for at in [1, 2, 3] {
+            let mut shop = Shop::default();
+            let report = drive(&plan, &mut shop, &[(at, Wire::Resent)]);
+            assert_each_once(&plan, &shop);
+            assert_eq!(report.counts.done, 60);
+            let deleted = report.notes.iter().find(|g| g.reason == "product_copy_deleted").expect("the copies are named");
+            assert!(!deleted.items.is_empty() && deleted.items.len() <= 24, "{} copies", deleted.items.len());
+            // Found by the look-up in the very next call and deleted in the one after — not left
+            // for the final look-up (the last creation call's copies are the final look-up's).
+            let first_delete = shop.calls.iter().position(|c| c.iter().any(|op| op.method == crate::io::Method::Delete)).expect("copies deleted");
+            if at < 3 {
+                assert_eq!(first_delete, at + 2, "copies of call {at} deleted in call {first_delete}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_oldest_copy_is_kept_and_the_newer_deleted() {
+        let plan = plan(3, false);
+        let mut shop = Shop::default();
+        drive(&plan, &mut shop, &[(1, Wire::Resent)]);
+        // The first copies were 1..=3, the resent ones 4..=6.
+        let mut ids: Vec<u64> = shop.rows.iter().map(|r| r.1).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, [1, 2, 3]);
+    }
+
+    #[test]
+    fn new_products_keep_their_warehouse_stock_when_a_copy_is_deleted() {
+        let plan = plan(30, true);
+        let mut shop = Shop::default();
+        let report = drive(&plan, &mut shop, &[(1, Wire::Resent)]);
+        assert_each_once(&plan, &shop);
+        assert_eq!(report.counts.done, 30, "{:?}", report.problems);
+        let kept: Vec<u64> = shop.rows.iter().map(|r| r.2).collect();
+        let written: Vec<u64> = shop.calls.iter().flatten().filter(|op| op.method == crate::io::Method::Put).map(|op| op.path.trim_start_matches("product-stocks/").parse().unwrap()).collect();
+        for row in kept {
+            assert!(written.contains(&row), "the kept product's row {row} got no stock");
+        }
     }
 
     #[test]
     fn an_error_every_write_would_meet_stops_the_push_reporting_only_what_was_tried() {
         let plan = plan(60, true);
         let mut push = Push::new(&plan);
-        let mut next_id = 100;
-        step(&mut push, &mut next_id, None).unwrap();
-        step(&mut push, &mut next_id, None).unwrap();
-        let (_, fatal) = step(&mut push, &mut next_id, Some(Err(ApiError::ShoperTokenRejected))).unwrap();
-        let fatal = fatal.expect("the writes stop");
+        let mut shop = Shop::default();
+        step(&mut push, &mut shop, Wire::Clean).unwrap();
+        step(&mut push, &mut shop, Wire::Clean).unwrap();
+        let call = push.next_call();
+        let (purposes, ops): (Vec<Purpose>, Vec<BulkOp>) = call.into_iter().unzip();
+        let fatal = push.settle(purposes, &ops, Err(ApiError::ShoperTokenRejected)).expect("the writes stop");
         push.abandon(&fatal);
         let mut report = section();
         push.report(&mut report);
-        // The first batch (24) was created but its stock not written; the second (23: a place
-        // went to the first batch's stock rows) was tried; the third was only being looked up.
+        // The first batch (24) was created (answered with ids) and not yet looked up: reported
+        // as created without its stock; the second (12: half a call went to the first batch's
+        // stock writes) was refused with the call.
         assert_eq!(report.counts.done, 0);
-        assert_eq!(report.counts.failed, 24 + 23);
-        assert!(report.problems[0].items[..24].iter().all(|e| e.detail_en.starts_with("created, but its warehouse stock was not written")));
+        assert_eq!(report.counts.failed, 24 + 12, "{:?}", report.problems);
+        let items = &report.problems[0].items;
+        assert!(items[..24].iter().all(|e| e.detail_en.starts_with("created (id") && e.detail_en.contains("warehouse stock was not written")), "{items:?}");
+        assert!(items[24..].iter().all(|e| e.detail_en == ApiError::ShoperTokenRejected.message_en()), "{items:?}");
     }
 
     #[test]
-    fn a_thousand_products_take_a_look_up_and_42_calls_of_24_creations() {
+    fn a_thousand_products_take_a_look_up_42_calls_of_creations_and_a_final_look_up() {
         let calls = calls(&plan(1000, false));
-        assert_eq!(calls.len(), 43);
+        assert_eq!(calls.len(), 44);
         assert_eq!(calls[0].len(), 1);
         for call in &calls[1..42] {
             assert_eq!(call.iter().filter(|op| op.path == "products").count(), 24);
-            assert_eq!(call.last().unwrap().path, "product-stocks", "the look-up of the next batch goes last");
+            assert_eq!(call.last().unwrap().path, "product-stocks", "the look-up goes last");
         }
-        assert_eq!(calls[42].len(), 1000 - 41 * 24);
+        assert_eq!(calls[42].iter().filter(|op| op.path == "products").count(), 1000 - 41 * 24);
+        assert_eq!(calls[43].len(), 20, "the final look-up: 1,000 codes, 50 a read");
     }
 
     #[test]
-    fn a_small_push_is_one_look_up_and_one_creation_call() {
-        assert_eq!(calls(&plan(25, false)).len(), 2);
-        assert_eq!(calls(&plan(26, false)).len(), 3);
-    }
-
-    #[test]
-    fn every_code_is_looked_up_in_the_call_just_before_its_creation() {
+    fn every_code_is_looked_up_just_before_its_creation_and_just_after() {
         for warehouses in [false, true] {
             let calls = calls(&plan(300, warehouses));
             for (n, call) in calls.iter().enumerate() {
                 for op in call.iter().filter(|op| op.path == "products") {
-                    let code = op.body.as_ref().unwrap()["code"].as_str().unwrap();
-                    let guard = &calls[n - 1].last().unwrap().params.as_ref().unwrap()["filters"];
-                    let codes: Value = serde_json::from_str(guard.as_str().unwrap()).unwrap();
-                    assert!(codes["code"]["in"].as_array().unwrap().iter().any(|c| c == code), "{code} not looked up just before");
+                    let code = op.body.as_ref().unwrap()["code"].as_str().unwrap().to_string();
+                    assert!(looked_up(&calls[n - 1]).contains(&code), "{code} not looked up just before");
+                    let after: Vec<String> = calls[n + 1].iter().filter(|op| op.path == "product-stocks").flat_map(|op| {
+                        let f: Value = serde_json::from_str(op.params.as_ref().unwrap()["filters"].as_str().unwrap()).unwrap();
+                        f["code"]["in"].as_array().cloned().unwrap_or_default()
+                    }).map(|c| c.as_str().unwrap().to_string()).collect();
+                    assert!(after.contains(&code), "{code} not looked up just after");
                 }
             }
         }
@@ -709,8 +1170,6 @@ mod tests {
         let ops: usize = calls.iter().map(Vec::len).sum();
         let puts = calls.iter().flatten().filter(|op| op.method == crate::io::Method::Put).count();
         assert_eq!(puts, 200);
-        // 200 creations, 200 writes, a look-up and a row read per batch: within a few calls of
-        // the fewest that many operations need.
         assert!(calls.len() <= ops.div_ceil(BULK_MAX) + 3, "{} calls for {ops} operations", calls.len());
     }
 
@@ -719,10 +1178,22 @@ mod tests {
         let (a, b) = (ProductCode::new("AB-1"), ProductCode::new("CD-2"));
         let codes = [&a, &b];
         let page = |list: Value| json!({"count": "1", "pages": 1, "page": 1, "list": list});
-        assert_eq!(codes_found(&codes, &page(json!([{"code": "cd-2 "}]))), Some(vec![false, true]));
-        assert_eq!(codes_found(&codes, &json!({"count": "0", "pages": 0, "page": 1, "list": []})), Some(vec![false, false]));
-        assert_eq!(codes_found(&codes, &page(json!([{"code": "ÄB-1"}]))), None, "a row matching none of the codes as written");
-        assert_eq!(codes_found(&codes, &json!({"count": "60", "pages": 2, "page": 1, "list": []})), None, "more than a page");
-        assert_eq!(codes_found(&codes, &json!({"list": []})), None, "no page count");
+        let row = |code: &str| json!({"code": code, "product_id": "7", "stock_id": "9", "default": "1"});
+        let seven = Row { product_id: 7, stock_id: 9, default: true };
+        assert_eq!(rows_by_code(&codes, &page(json!([row("cd-2 ")]))), Some(vec![vec![], vec![seven]]));
+        assert_eq!(rows_by_code(&codes, &json!({"count": "0", "pages": 0, "page": 1, "list": []})), Some(vec![vec![], vec![]]));
+        assert_eq!(rows_by_code(&codes, &page(json!([row("ÄB-1")]))), None, "a row matching none of the codes as written");
+        assert_eq!(rows_by_code(&codes, &page(json!([{"code": "AB-1"}]))), None, "a row without its ids");
+        assert_eq!(rows_by_code(&codes, &json!({"count": "60", "pages": 2, "page": 1, "list": []})), None, "more than a page");
+        assert_eq!(rows_by_code(&codes, &json!({"list": []})), None, "no page count");
+    }
+
+    #[test]
+    fn the_product_kept_is_the_one_already_kept_else_the_oldest() {
+        let r = |p, s| Row { product_id: p, stock_id: s, default: true };
+        assert_eq!(keep_oldest(None, &[r(9, 90), r(4, 40)]), Some((4, 40, vec![9])));
+        assert_eq!(keep_oldest(Some(9), &[r(9, 90), r(4, 40)]), Some((9, 90, vec![4])));
+        assert_eq!(keep_oldest(Some(5), &[r(9, 90), r(4, 40)]), Some((4, 40, vec![9])), "the kept one is gone");
+        assert_eq!(keep_oldest(None, &[]), None);
     }
 }

@@ -162,7 +162,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             return Err(RunError::Busy(String::new()));
         }
         let conn = self.connection().await;
-        let problems = conn.validate();
+        let problems = conn.validate(self.host_rules());
         if !problems.is_empty() {
             return Err(RunError::NotConfigured(problems));
         }
@@ -269,8 +269,15 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         // Both sides are read at the same time: the run waits for the longer of the two.
         let wants_quantities = parts.iter().any(|p| matches!(p, Part::Stock | Part::Products));
         let (shop, systim) = session.read_both(catalogue, prefetch.reads(), settings, wants_quantities, parts.contains(&Part::Orders)).await;
-        let (shop, answers): (ShopRead, _) = shop?;
+        let (mut shop, answers): (ShopRead, _) = shop?;
         let systim: SystimRead = systim?;
+        // Creations an earlier run sent and never looked up after: their copies go first.
+        let mut copies_note = None;
+        if catalogue && !req.dry_run && parts.iter().any(|p| matches!(p, Part::Stock | Part::Products)) {
+            let (deleted, note) = super::products::settle_pending_creations(&self.store, session, &shop.snapshot).await?;
+            shop.snapshot.items.retain(|it| !deleted.contains(&it.product_id));
+            copies_note = note;
+        }
         let mut prefetch = Some(prefetch.answered(answers));
         if let Some(group) = no_product_codes(&systim) {
             // Every part pairs products by code: without codes each would blame every product.
@@ -293,7 +300,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 Part::Stock => self.stock_part(session, settings, &shop, &systim, (req, &previewed), progress).await,
             };
             match result {
-                Ok(PartResult { section, refused: r }) => {
+                Ok(PartResult { mut section, refused: r }) => {
+                    if section.kind != Part::Orders {
+                        section.notes.extend(copies_note.take());
+                    }
                     sections.push(section);
                     refused |= r;
                 }

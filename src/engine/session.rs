@@ -35,6 +35,9 @@ pub struct Session<'e, H, C> {
     pub host: String,
     pub shop_origin: String,
     pub systim_origin: String,
+    /// Which assumed Systim methods this account has ([`super::methods`]): restored with the
+    /// tokens, saved after the run.
+    pub probes: super::methods::Probes,
 }
 
 /// ASSUMED Systim methods this account did not know (each turns one feature off).
@@ -126,10 +129,12 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
         let systim = SystimClient::new(http, clock, SystimConfig::new(conn.systim_account.clone(), conn.systim_login.clone(), Secret::new(conn.systim_key.clone())))?;
         let shop_origin = shoper.origin().to_string();
         let systim_origin = systim.endpoint().trim_end_matches("/jsonAPI.php").to_string();
-        Ok(Session { host: origin_host(&shop_origin), shop_origin, systim_origin, shoper, systim })
+        let probes = super::methods::Probes::new(&systim_origin);
+        Ok(Session { host: origin_host(&shop_origin), shop_origin, systim_origin, shoper, systim, probes })
     }
 
     pub async fn restore_tokens<S: Storage>(&mut self, store: &S) {
+        self.probes = super::methods::Probes::load(store, &self.systim_origin).await;
         let Some(t) = load::<StoredTokens, _>(store, TOKENS_KEY).await.unwrap_or(None) else { return };
         if t.shop_origin == self.shop_origin {
             if let Some(s) = t.shoper {
@@ -143,7 +148,8 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
         }
     }
 
-    pub async fn save_tokens<S: Storage>(&self, store: &S) {
+    pub async fn save_tokens<S: Storage>(&mut self, store: &S) {
+        self.probes.save_if_changed(store).await;
         let t = StoredTokens {
             shop_origin: self.shop_origin.clone(),
             shoper: self.shoper.token_state(),

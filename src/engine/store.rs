@@ -102,6 +102,20 @@ impl ShopKeys {
     pub fn open_orders(&self) -> String {
         format!("shop:{}:open", self.host)
     }
+    /// Codes of products whose creation in the shop was sent and not yet seen by a look-up
+    /// (see `products`): a later run checks them for copies.
+    pub fn creating(&self) -> String {
+        format!("shop:{}:creating", self.host)
+    }
+    /// Codes of products the order part created in Systim (or tried to) that the next product
+    /// list must confirm (see `orders`).
+    pub fn systim_creating(&self) -> String {
+        format!("shop:{}:systim_creating", self.host)
+    }
+    /// Ids of imported orders found in Systim more than once (see `ledger`).
+    pub fn doubled(&self) -> String {
+        format!("shop:{}:doubled", self.host)
+    }
     pub fn checkpoint(&self) -> String {
         format!("shop:{}:checkpoint", self.host)
     }

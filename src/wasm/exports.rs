@@ -2,7 +2,9 @@
 //! JS values ↔ JSON, and starting the runs the core asks for on the page's event loop.
 
 use super::{ExtensionStorage, FetchHttp, JsClock};
+use crate::client::address::HostRules;
 use crate::engine::api::{Effect, Sender};
+use crate::engine::connection::Connection;
 use crate::engine::{Engine, RunRequest};
 use serde::Serialize;
 use serde_json::Value;
@@ -69,10 +71,27 @@ fn spawn_run(start: Option<(String, RunRequest)>) {
     }
 }
 
-/// Called once by the background with the function that applies late effects.
+/// Called once by the background with the function that applies late effects and the build's
+/// `--dev-hosts` flag (`build_flags.js`, written by the builder: the loopback sandbox is an
+/// address only in such a build — nothing a page sends can switch it on).
 #[wasm_bindgen]
-pub fn init_core(apply_effects: js_sys::Function) {
+pub fn init_core(apply_effects: js_sys::Function, dev_hosts: bool) {
     EFFECT_SINK.with(|sink| *sink.borrow_mut() = Some(apply_effects));
+    engine().set_dev_hosts(dev_hosts);
+}
+
+/// The core's address rules for the options page, which must ask for host access in the click
+/// itself (no message to the background may come first): `{shop, systim, patterns}` — each
+/// origin as the core normalises it (`null` when refused) and the match patterns to request.
+#[wasm_bindgen]
+pub fn address_origins(shop_url: String, systim_account: String, dev_hosts: bool) -> JsValue {
+    let rules = if dev_hosts { HostRules::DEV } else { HostRules::SHIPPED };
+    let conn = Connection { shop_url, systim_account, ..Connection::default() };
+    to_js(&serde_json::json!({
+        "shop": conn.shop_origin_for(rules).ok(),
+        "systim": conn.systim_origin_for(rules).ok(),
+        "patterns": conn.host_permissions(rules),
+    }))
 }
 
 /// What the background asks of the core. Every export below returns a `Promise` (as an

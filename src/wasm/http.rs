@@ -1,8 +1,10 @@
 //! [`Http`] over the global `fetch` (gloo-net), usable in service workers, event pages, pages and
-//! workers alike. A timeout aborts the request through an `AbortController`.
+//! workers alike. A timeout aborts the request through an `AbortController`; a redirect is
+//! never followed.
 
 use crate::io::{Http, HttpRequest, HttpResponse, Method, NetError};
 use gloo_net::http::{Method as GlooMethod, RequestBuilder};
+use web_sys::{RequestCredentials, RequestRedirect, ResponseType};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -52,7 +54,14 @@ impl Http for FetchHttp {
         let controller = web_sys::AbortController::new().map_err(|e| NetError::Unreachable(js_text(&e)))?;
         let _deadline = Deadline::new(&controller, req.timeout_ms);
         let signal = controller.signal();
-        let mut builder = RequestBuilder::new(&req.url).method(gloo_method(req.method)).abort_signal(Some(&signal));
+        // No redirect is followed: a request may carry a key (the Systim log-in is a form POST
+        // with it; a 307/308 would re-send that body to the new host). `manual` gives an opaque
+        // answer — the target stays hidden — that is reported as a redirect; no cookies either.
+        let mut builder = RequestBuilder::new(&req.url)
+            .method(gloo_method(req.method))
+            .abort_signal(Some(&signal))
+            .redirect(RequestRedirect::Manual)
+            .credentials(RequestCredentials::Omit);
         for (k, v) in &req.headers {
             builder = builder.header(k, v);
         }
@@ -66,6 +75,9 @@ impl Http for FetchHttp {
             Err(_) if signal.aborted() => return Err(NetError::Timeout),
             Err(e) => return Err(NetError::Unreachable(e.to_string())),
         };
+        if response.type_() == ResponseType::Opaqueredirect {
+            return Err(NetError::Redirected(None));
+        }
         let status = response.status();
         let headers = response.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
         let body = match response.text().await {

@@ -56,7 +56,7 @@ pub fn demo_settings<W: World>(world: &W) -> Settings {
 
 /// An engine on `world` with its own storage, connected and configured with `settings`.
 pub fn engine_with<W: World>(world: &W, store: MemStorage, settings: Settings) -> EngineOn<W> {
-    let engine = Engine::new(world.clone(), store, world.clock().clone());
+    let engine = engine_resumed(world, store);
     block_on(async {
         engine.save_connection(connection(world)).await.expect("connection");
         engine.save_settings(settings).await.expect("settings");
@@ -67,7 +67,9 @@ pub fn engine_with<W: World>(world: &W, store: MemStorage, settings: Settings) -
 /// A fresh engine on storage an earlier engine left (a restarted background): nothing is saved
 /// into it first.
 pub fn engine_resumed<W: World>(world: &W, store: MemStorage) -> EngineOn<W> {
-    Engine::new(world.clone(), store, world.clock().clone())
+    let engine = Engine::new(world.clone(), store, world.clock().clone());
+    engine.set_dev_hosts(true); // the in-process sandbox is at loopback addresses
+    engine
 }
 
 pub fn engine_on<W: World>(world: &W, store: MemStorage) -> EngineOn<W> {
@@ -87,6 +89,13 @@ pub fn lean_demo_world() -> InProcess {
     let first_regular = scenario.items.iter().position(|it| regular(it.shop.as_ref().map(|p| p.code.as_str())) || regular(it.systim.as_ref().map(|p| p.code.as_str())));
     scenario.items.truncate(first_regular.expect("regular products"));
     in_process(Sandbox::from_scenario(scenario))
+}
+
+/// The demo world with its Systim account in `profile`, whatever `SANDBOX_SYSTIM_PROFILE` says.
+pub fn demo_world_in(profile: sandbox::systim::config::Profile) -> InProcess {
+    let world = InProcess::with_systim_profile(Sandbox::new("demo").expect("demo"), profile);
+    world.sandbox.borrow_mut().shoper.configure(&json!({"shop_url": SHOP_URL})).unwrap();
+    world
 }
 
 fn in_process(sandbox: Sandbox) -> InProcess {

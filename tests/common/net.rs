@@ -1,6 +1,10 @@
 //! The sandbox server (`target/release/sandbox`) over real HTTP: the server process, a small
-//! blocking HTTP/1.1 client (one connection per request, `Connection: close`) behind the
-//! engine's `Http` and the control API, on the engine's virtual clock.
+//! blocking HTTP/1.1 client behind the engine's `Http` and the control API, on the engine's
+//! virtual clock. By default one connection per request (`Connection: close`);
+//! [`RealHttp::keep_alive`] keeps one connection per host open, so the engine meets the faults
+//! of reused connections (`write_then_close`) — as a network error: this client never resends.
+//! Answers are read by their framing (`Content-Length` or chunked): an answer cut short or reset
+//! mid-body (`reset_mid_answer`) is `NetError::Unreachable`, never a truncated body.
 //!
 //! The server keeps its own (real) time: it stamps its log and records with it, so the soak
 //! relates the engine's writes to the world's changes by the server's clock
@@ -12,6 +16,8 @@ use super::world::World;
 use serde_json::Value;
 use shoper_systim::io::{Http, HttpRequest, HttpResponse, NetError};
 use shoper_systim::mem::VirtualClock;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -24,17 +30,19 @@ const CONTROL_TIMEOUT: Duration = Duration::from_secs(120);
 /// Tries of a harness REST call through the injected faults.
 const REST_TRIES: u32 = 50;
 
-/// The running server; stopped when the last handle goes.
+/// The running server (stopped when the last handle goes), or one this process did not start.
 struct Server {
-    child: Child,
+    child: Option<Child>,
     shop: String,
     systim: String,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -46,6 +54,10 @@ pub struct RealHttp {
     /// The longest the engine's calls wait for an answer (shorter than the engine asks, so a
     /// "slow" fault costs a fraction of a second, not half a minute).
     pub patience: Duration,
+    /// Keep one connection per host open between the engine's calls.
+    keep_alive: Rc<Cell<bool>>,
+    /// The open connections, by `host:port`.
+    pool: Rc<RefCell<HashMap<String, TcpStream>>>,
 }
 
 /// Where `cargo build -p sandbox --release --bin sandbox` puts the server.
@@ -64,8 +76,22 @@ impl RealHttp {
         BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("the sandbox prints its URLs");
         let first: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("sandbox said {line:?}: {e}"));
         let url = |k: &str| first[k].as_str().expect("a URL").to_string();
-        let server = Server { shop: url("shoper"), systim: url("systim"), child };
-        RealHttp { server: Rc::new(server), clock: VirtualClock::default(), tap: Rc::default(), patience }
+        let server = Server { shop: url("shoper"), systim: url("systim"), child: Some(child) };
+        RealHttp { server: Rc::new(server), clock: VirtualClock::default(), tap: Rc::default(), patience, keep_alive: Rc::default(), pool: Rc::default() }
+    }
+
+    /// A client of a server already running at these base URLs (`./build.sh sandbox`, or a test's
+    /// own listener); it is not stopped when the handle goes.
+    pub fn attach(shop: &str, systim: &str, patience: Duration) -> RealHttp {
+        let server = Server { shop: shop.trim_end_matches('/').to_string(), systim: systim.trim_end_matches('/').to_string(), child: None };
+        RealHttp { server: Rc::new(server), clock: VirtualClock::default(), tap: Rc::default(), patience, keep_alive: Rc::default(), pool: Rc::default() }
+    }
+
+    /// Reuse connections for the engine's calls (off by default; shared by every clone).
+    pub fn keep_alive(self, on: bool) -> Self {
+        self.keep_alive.set(on);
+        self.pool.borrow_mut().clear();
+        self
     }
 
     fn static_token(&self) -> String {
@@ -81,7 +107,11 @@ impl Http for RealHttp {
             return std::future::pending().await;
         }
         let patience = self.patience.min(Duration::from_millis(u64::from(req.timeout_ms)));
-        let result = exchange(req.method.as_str(), &req.url, &req.headers, req.body.as_deref(), patience);
+        let result = if self.keep_alive.get() {
+            exchange_kept(&self.pool, req.method.as_str(), &req.url, &req.headers, req.body.as_deref(), patience)
+        } else {
+            exchange(req.method.as_str(), &req.url, &req.headers, req.body.as_deref(), patience)
+        };
         if dies.is_some() {
             // Served, and the answer never reaches the engine.
             return std::future::pending().await;
@@ -152,51 +182,138 @@ fn split_url(url: &str) -> Result<(&str, &str), NetError> {
     })
 }
 
-/// One request on its own connection.
-fn exchange(method: &str, url: &str, headers: &[(String, String)], body: Option<&str>, patience: Duration) -> Result<HttpResponse, NetError> {
-    let (host, path) = split_url(url)?;
-    let lost = |e: std::io::Error| match e.kind() {
+fn lost(e: std::io::Error) -> NetError {
+    match e.kind() {
         ErrorKind::WouldBlock | ErrorKind::TimedOut => NetError::Timeout,
         _ => NetError::Unreachable(e.to_string()),
-    };
-    let mut stream = TcpStream::connect(host).map_err(lost)?;
-    stream.set_read_timeout(Some(patience)).map_err(lost)?;
-    stream.set_write_timeout(Some(patience)).map_err(lost)?;
-    let body = body.unwrap_or("");
-    let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-length: {}\r\n", body.len());
+    }
+}
+
+fn request_head(method: &str, host: &str, path: &str, headers: &[(String, String)], body: &str, keep_alive: bool) -> String {
+    let connection = if keep_alive { "keep-alive" } else { "close" };
+    let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {host}\r\nconnection: {connection}\r\ncontent-length: {}\r\n", body.len());
     for (k, v) in headers.iter().filter(|(k, _)| !["host", "connection", "content-length"].contains(&k.to_ascii_lowercase().as_str())) {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
+    head
+}
+
+/// One request on its own connection.
+fn exchange(method: &str, url: &str, headers: &[(String, String)], body: Option<&str>, patience: Duration) -> Result<HttpResponse, NetError> {
+    let (host, path) = split_url(url)?;
+    let mut stream = TcpStream::connect(host).map_err(lost)?;
+    stream.set_read_timeout(Some(patience)).map_err(lost)?;
+    stream.set_write_timeout(Some(patience)).map_err(lost)?;
+    let body = body.unwrap_or("");
+    let head = request_head(method, host, path, headers, body, false);
     stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes())).map_err(lost)?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).map_err(lost)?;
-    parse_response(&raw)
+    read_response(&mut stream).map(|(resp, _)| resp)
 }
 
-fn parse_response(raw: &[u8]) -> Result<HttpResponse, NetError> {
-    let closed = || NetError::Unreachable("connection closed without an answer".into());
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(closed)?;
-    let head = String::from_utf8_lossy(&raw[..split]);
+/// One request on the host's kept-alive connection (a new one when none is open). A reused
+/// connection that closes before any byte of the answer is `NetError::Unreachable`: a browser
+/// would resend here, this client does not.
+fn exchange_kept(pool: &RefCell<HashMap<String, TcpStream>>, method: &str, url: &str, headers: &[(String, String)], body: Option<&str>, patience: Duration) -> Result<HttpResponse, NetError> {
+    let (host, path) = split_url(url)?;
+    let pooled = pool.borrow_mut().remove(host);
+    let mut stream = match pooled {
+        Some(s) => s,
+        None => TcpStream::connect(host).map_err(lost)?,
+    };
+    stream.set_read_timeout(Some(patience)).map_err(lost)?;
+    stream.set_write_timeout(Some(patience)).map_err(lost)?;
+    let body = body.unwrap_or("");
+    let head = request_head(method, host, path, headers, body, true);
+    stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes())).map_err(lost)?;
+    let (resp, reusable) = read_response(&mut stream)?;
+    if reusable {
+        pool.borrow_mut().insert(host.to_string(), stream);
+    }
+    Ok(resp)
+}
+
+/// Read one answer by its framing. `Ok((answer, reusable))`: whether the connection may carry
+/// another request. A connection that ends before any byte, inside the headers or before the
+/// body is complete (a reset mid-answer) is `Unreachable`; a read that outlasts the patience is
+/// `Timeout`.
+pub fn read_response(stream: &mut impl Read) -> Result<(HttpResponse, bool), NetError> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    let mut fill = |buf: &mut Vec<u8>| -> Result<usize, NetError> {
+        loop {
+            match stream.read(&mut chunk) {
+                Ok(n) => {
+                    buf.extend_from_slice(&chunk[..n]);
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(lost(e)),
+            }
+        }
+    };
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        if fill(&mut buf)? == 0 {
+            let what = if buf.is_empty() { "connection closed without an answer" } else { "connection closed inside the answer's headers" };
+            return Err(NetError::Unreachable(what.into()));
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let mut lines = head.split("\r\n");
-    let status = lines.next().and_then(|l| l.split_whitespace().nth(1)).and_then(|s| s.parse().ok()).ok_or_else(closed)?;
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| NetError::Unreachable("no HTTP status line".into()))?;
     let headers: Vec<(String, String)> = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())).collect();
-    let payload = &raw[split + 4..];
-    let chunked = headers.iter().any(|(k, v)| k == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
-    let body = if chunked { dechunk(payload) } else { payload.to_vec() };
-    Ok(HttpResponse { status, headers, body: String::from_utf8_lossy(&body).into_owned() })
+    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let chunked = header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked"));
+    let length = header("content-length").and_then(|v| v.parse::<usize>().ok());
+    let closes = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+    let mut payload = buf.split_off(head_end + 4);
+    let cut = || NetError::Unreachable("connection closed before the whole answer arrived".into());
+    let body = if chunked {
+        loop {
+            if let Some(body) = dechunk(&payload) {
+                break body;
+            }
+            if fill(&mut payload)? == 0 {
+                return Err(cut());
+            }
+        }
+    } else if let Some(length) = length {
+        while payload.len() < length {
+            if fill(&mut payload)? == 0 {
+                return Err(cut());
+            }
+        }
+        payload.truncate(length);
+        payload
+    } else {
+        // No framing: the body runs to the end of the connection.
+        while fill(&mut payload)? > 0 {}
+        return Ok((HttpResponse { status, headers, body: String::from_utf8_lossy(&payload).into_owned() }, false));
+    };
+    let resp = HttpResponse { status, headers, body: String::from_utf8_lossy(&body).into_owned() };
+    Ok((resp, !closes))
 }
 
-/// A chunked body, joined.
-fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+/// A complete chunked body, joined; `None` while the last (empty) chunk has not arrived.
+fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::new();
-    while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).split(';').next().unwrap_or("").trim(), 16).unwrap_or(0);
-        if size == 0 || rest.len() < eol + 2 + size {
-            break;
+    loop {
+        let eol = rest.windows(2).position(|w| w == b"\r\n")?;
+        let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).split(';').next().unwrap_or("").trim(), 16).ok()?;
+        if size == 0 {
+            return Some(out);
+        }
+        if rest.len() < eol + 2 + size + 2 {
+            return None;
         }
         out.extend_from_slice(&rest[eol + 2..eol + 2 + size]);
-        rest = &rest[(eol + 4 + size).min(rest.len())..];
+        rest = &rest[eol + 4 + size..];
     }
-    out
 }

@@ -217,6 +217,8 @@ pub struct SystimProduct {
     pub hidden: bool,
     /// Sum over the account's stores, thousandths.
     pub quantity: i64,
+    /// Systim gives its quantity as `null` (unknown): the stock rules leave its rows alone.
+    pub quantity_unknown: bool,
 }
 
 /// `23%`, `zw.` and `zw` compare equal by label.
@@ -267,6 +269,7 @@ pub fn systim_products(state: &Value) -> Vec<SystimProduct> {
             service: id(&p["rodzaj"]) == 1,
             hidden: p["ukryty"].as_bool().unwrap_or(false),
             quantity: p["stock_milli"].as_object().map(|m| m.values().map(|q| q.as_i64().unwrap_or(0)).sum()).unwrap_or(0),
+            quantity_unknown: p["quantity_null"].as_bool().unwrap_or(false),
         })
         .collect()
 }
@@ -305,7 +308,7 @@ pub fn eligible_pairs<W: World>(world: &W, state: &Value) -> Vec<Pair> {
         let shop_twins = rows.iter().filter(|r| same_code(&r.code)).count();
         let matches: Vec<&SystimProduct> = products.iter().filter(|p| same_code(&shop_code(p))).collect();
         let [p] = matches.as_slice() else { continue };
-        let eligible = shop_twins == 1 && !p.service && row.price > 0 && p.price > 0 && !row.category.trim().is_empty() && row.category.trim() == p.category.trim() && row.vat == p.vat;
+        let eligible = shop_twins == 1 && !p.service && !p.quantity_unknown && row.price > 0 && p.price > 0 && !row.category.trim().is_empty() && row.category.trim() == p.category.trim() && row.vat == p.vat;
         if eligible {
             out.push(Pair { stock_id: row.stock_id, code: row.code.clone(), systim_id: p.id, fractional: row.fractional });
         }

@@ -10,7 +10,7 @@ import { after, before, test } from "node:test";
 import { buildDevExtension, until } from "./lib/browser.mjs";
 import { demoSettings, runToEnd, storefrontOrder } from "./lib/fixture.mjs";
 import { fillConnection, launchFirefox } from "./lib/firefox.mjs";
-import { clickSystimWidget, orderBadges, runFromPopup } from "./lib/flows.mjs";
+import { clickSystimWidget, orderBadges, runFromPopup, systimWidget } from "./lib/flows.mjs";
 import { checkAgainstState, checkBadges, sectionOf, writableState } from "./lib/report.mjs";
 import { importedOrders, startSandbox } from "./lib/sandbox.mjs";
 
@@ -36,6 +36,9 @@ test("Firefox: the options page saves and checks the connection", async () => {
   await firefox.goto(firefox.url("options.html"));
   await fillConnection(firefox, sandbox.connection());
   await until(async () => (await send({ type: "getStatus" })).configured, { what: "the connection saved" });
+  // the Save click's own notice first (it would replace the check's summary if it came later)
+  await until(() => firefox.run(`const done = arguments[arguments.length - 1];
+    done(Boolean(document.querySelector('[data-testid="connection-message"] [data-testid="message-success"]')));`), { what: "the saved notice" });
   await firefox.click('[data-testid="test-connection"]');
   const checks = await until(
     () =>
@@ -117,11 +120,9 @@ test("Firefox: the admin panel's order list shows the Systim button and each ord
   const [check] = checkBadges(badges, await sandbox.state(), reports);
   assert.ok(check.ok, check.detail);
   for (const id of importedOrders(await sandbox.state()).keys()) assert.match(badges[id].text, /Systim ✓/, `order ${id}: ${badges[id].text}`);
-  const panel = page.locator('shoper-systim-panel[data-testid="systim-panel"]');
-  assert.equal(await panel.count(), 1, "one Systim button");
-  assert.equal(await panel.getAttribute("data-open"), "false", "its menu starts closed");
+  assert.equal((await systimWidget(page)).open, false, "its menu starts closed");
   await clickSystimWidget(page, "toggle");
-  await until(async () => (await panel.getAttribute("data-open")) === "true", { what: "the menu to open on a click" });
+  await until(async () => (await systimWidget(page)).open, { what: "the menu to open on a click" });
   await firefox.closeTab();
 });
 
@@ -130,8 +131,7 @@ test("Firefox: the admin panel's 'Synchronizuj teraz' imports a new order, its b
   let page = await openAdmin("/orders");
   assert.notEqual((await orderBadges(page))[orderId]?.state, "imported");
   await clickSystimWidget(page, "sync");
-  const panel = page.locator("shoper-systim-panel");
-  await until(async () => (await panel.getAttribute("data-sync")) === "started", { what: "the sync to start" });
+  await until(async () => (await systimWidget(page)).sync === "started", { what: "the sync to start" });
   await until(async () => importedOrders(await sandbox.state()).has(orderId), { timeout: 60_000, what: `order ${orderId} in Systim` });
   await firefox.closeTab(); // back on an extension page, which may send messages
   await until(async () => !(await send({ type: "getStatus" })).running, { timeout: 60_000, what: "the run to end" });

@@ -5,8 +5,9 @@
 // optional permissions can be switched off, the whole cycle: the options page's Save grants the
 // access, it is withdrawn, "Zezwól na dostęp" gives it back and the Systim button returns.
 //
-// The normal build (no loopback host access at install: only `optional_host_permissions`), so the
-// access is one the merchant granted and may withdraw. Systim is reached as `localhost`, the shop
+// The `--dev-hosts-optional` build (its core accepts the loopback sandbox, but there is no host
+// access at install: only `optional_host_permissions`), so the access is one the merchant granted
+// and may withdraw. Systim is reached as `localhost`, the shop
 // as `127.0.0.1`: withdrawing the shop's origin leaves Systim's alone. The shop is the sandbox's
 // behind a pass-through that drops its permissive CORS headers, as a real shop's API need not
 // send them: only the host access lets the extension reach it, as in the field.
@@ -24,6 +25,8 @@ import { fillConnection, launchFirefox } from "./lib/firefox.mjs";
 import { byTestId, orderBadges, runFromPopup } from "./lib/flows.mjs";
 import { paths } from "./lib/paths.mjs";
 import { writableState } from "./lib/report.mjs";
+import { trapServer } from "./lib/servers.mjs";
+import { readWidgets } from "./lib/widgets.mjs";
 import { startSandbox } from "./lib/sandbox.mjs";
 
 const SHOP_PATTERN = "http://127.0.0.1/*";
@@ -64,10 +67,13 @@ const connectionOf = (sandbox, shopUrl) => {
   return { ...c, shopUrl, systimAccount: c.systimAccount.replace("//127.0.0.1:", "//localhost:") };
 };
 
-/** The normal build (`extension/tools/build.mjs` without `--dev-hosts`) into a temporary directory. */
+/**
+ * The build whose core accepts the loopback sandbox but whose access to it is optional
+ * (`--dev-hosts-optional`): asked for and withdrawn like a real shop's.
+ */
 function buildNormalExtension() {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "shoper-systim-dist-"));
-  execFileSync(process.execPath, [paths.builder, "--pkg", paths.pkg, "--out", out], { stdio: "pipe" });
+  execFileSync(process.execPath, [paths.builder, "--pkg", paths.pkg, "--out", out, "--dev-hosts-optional"], { stdio: "pipe" });
   return out;
 }
 
@@ -86,8 +92,11 @@ async function watchAdminPage(read, ms = 4000) {
   return seen;
 }
 
-const ADMIN_SEEN = `(() => ({ panel: document.querySelectorAll("shoper-systim-panel").length,
-  badges: document.querySelectorAll("shoper-systim-badge").length }))()`;
+/** `{panel, badges}`: whether the Systim button is on `page`, how many badges (lib/widgets.mjs). */
+const adminSeen = async (page) => {
+  const widgets = await readWidgets(page);
+  return { panel: widgets?.panel ? 1 : 0, badges: Object.keys(widgets?.badges ?? {}).length };
+};
 
 // === Chromium ==================================================================================
 
@@ -95,7 +104,7 @@ const ADMIN_SEEN = `(() => ({ panel: document.querySelectorAll("shoper-systim-pa
  * Chromium whose extension holds the sandbox's loopback origins as granted *optional* host
  * access — the state after the merchant's "Zezwól" in the options page's prompt, which headless
  * Chromium cannot answer. One profile runs the dev build first (loopback granted at install),
- * then the normal build from the same directory: Chrome keeps the access the extension had,
+ * then the optional-access build's manifest from the same directory: Chrome keeps the access the extension had,
  * now optional, which `permissions.remove` may withdraw.
  */
 async function chromiumWithGrantedAccess() {
@@ -168,7 +177,7 @@ describe("Chromium", () => {
 
   test("with access: the admin panel shows the Systim button and badges; no 'Zezwól na dostęp' on the options page or warning in the popup", async () => {
     const page = await adminPage();
-    assert.equal((await watchAdminPage(() => page.evaluate(ADMIN_SEEN))).panel, 1, "the Systim button is on the page");
+    assert.equal((await watchAdminPage(() => adminSeen(page))).panel, 1, "the Systim button is on the page");
     assert.ok(Object.keys(await orderBadges(page)).length > 0, "the orders have badges");
     await page.close();
     const fresh = await browser.open("options.html");
@@ -189,7 +198,7 @@ describe("Chromium", () => {
     assert.equal(removed, true, "the browser withdrew the access");
     assert.deepEqual((await options.evaluate(() => chrome.permissions.getAll())).origins, [SYSTIM_PATTERN]);
     const page = await adminPage();
-    assert.deepEqual(await watchAdminPage(() => page.evaluate(ADMIN_SEEN)), { panel: 0, badges: 0 });
+    assert.deepEqual(await watchAdminPage(() => adminSeen(page)), { panel: 0, badges: 0 });
     await page.close();
   });
 
@@ -219,6 +228,16 @@ describe("Chromium", () => {
     assert.equal(opened.url(), browser.url("options.html#connection"));
     await byTestId(opened, "permission-fix").waitFor({ state: "visible" });
     await opened.close();
+  });
+
+  test("saving the connection on other addresses gives back the access granted for the old ones", async () => {
+    assert.deepEqual((await options.evaluate(() => chrome.permissions.getAll())).origins, [SYSTIM_PATTERN]);
+    // both services now on 127.0.0.1: the access to localhost is not used any more
+    const moved = { ...connectionOf(sandbox, shop.url), systimAccount: sandbox.info.systim };
+    const saved = await send(options, { type: "saveConnection", connection: moved });
+    assert.ok(saved.ok, JSON.stringify(saved.error));
+    assert.deepEqual(saved.hostPermissions, [SHOP_PATTERN]);
+    await until(async () => (await options.evaluate(() => chrome.permissions.getAll())).origins.length === 0, { what: "the old grant given back" });
   });
 });
 
@@ -256,7 +275,7 @@ describe("Firefox", () => {
   /** Opens the shop's order list in a new tab, watches it, closes it: `{panel, badges}`. */
   async function adminPageSeen({ waitForBadges = false } = {}) {
     await firefox.goto(`${shop.url}/admin/orders`, { ready: "return true;" });
-    const seen = await watchAdminPage(() => inPage(`return ${ADMIN_SEEN};`));
+    const seen = await watchAdminPage(() => adminSeen(firefox.page()));
     if (waitForBadges && seen.panel) seen.badges = Object.keys(await orderBadges(firefox.page())).length;
     await firefox.closeTab();
     return seen;
@@ -304,5 +323,52 @@ describe("Firefox", () => {
       return s.panel ? s : null;
     }, { timeout: 20_000, what: "the Systim button on a freshly loaded admin page" });
     assert.ok(seen.badges > 0, "with the badges");
+  });
+
+  test("a shop address that `new URL` reads as another host asks for no access to that host", async () => {
+    await firefox.goto(firefox.url("options.html"));
+    const before = await grantedOrigins();
+    await fillConnection(firefox, { ...connectionOf(sandbox, shop.url), shopUrl: "https://sklep.example.pl@evil.example/" });
+    const error = await until(() => inPage(`return document.querySelector('[data-error-for="shopUrl"]').textContent;`), { what: "the address refused" });
+    assert.match(error, /loginu ani hasła|credentials/);
+    assert.deepEqual(await grantedOrigins(), before, "no access asked for evil.example (the old page parsing would have)");
+  });
+
+  test("a refused access prompt stops 'Sprawdź połączenie' with a message; nothing is sent", async () => {
+    const trap = await trapServer();
+    try {
+      assert.equal(await inPage("return browser.permissions.remove({ origins: [args[0]] });", SHOP_PATTERN), true);
+      await firefox.chrome(`Services.prefs.setBoolPref("extensions.webextOptionalPermissionPrompts", true);`);
+      await firefox.goto(firefox.url("options.html"));
+      await until(() => inPage(`return !document.querySelector('[data-testid="test-connection"]').disabled;`), { what: "the page ready" });
+      for (const [id, value] of Object.entries({ "shop-url": trap.url, "shoper-password": "Haslo-Dla-Nowego-Sklepu" })) {
+        await firefox.type(`[data-testid="${id}"]`, value);
+      }
+      await firefox.click('[data-testid="test-connection"]');
+      // the browser's prompt for 127.0.0.1: "Nie zezwalaj"
+      await until(() => firefox.chrome(`
+        const note = PopupNotifications.getNotification("addon-webext-permissions", gBrowser.selectedBrowser);
+        if (!note) return false;
+        note.secondaryActions[0].callback();
+        PopupNotifications.remove(note);
+        return true;`), { what: "the access prompt" });
+      const message = await until(() => inPage(`const el = document.querySelector('[data-testid="connection-message"] [data-testid="message-error"]');
+        return el && el.textContent;`), { what: "the refusal's message" });
+      assert.match(message, /bez zgody na dostęp|without access/);
+      assert.equal(await inPage(`return document.querySelectorAll('[data-testid="checks"] > li').length;`), 0, "no check ran");
+      assert.deepEqual(await grantedOrigins(), [SYSTIM_PATTERN], "nothing granted");
+      assert.deepEqual(trap.requests, [], "nothing was sent to the new address");
+    } finally {
+      await firefox.chrome(`Services.prefs.setBoolPref("extensions.webextOptionalPermissionPrompts", false);`);
+      await trap.close();
+    }
+  });
+
+  test("saving the connection on other addresses gives back the access granted for the old ones", async () => {
+    await firefox.goto(firefox.url("options.html"));
+    assert.deepEqual(await grantedOrigins(), [SYSTIM_PATTERN]);
+    // both services now on 127.0.0.1: the click asks for it, and the access to localhost goes
+    await fillConnection(firefox, { ...connectionOf(sandbox, shop.url), systimAccount: sandbox.info.systim });
+    await until(async () => JSON.stringify(await grantedOrigins()) === JSON.stringify([SHOP_PATTERN]), { what: "only 127.0.0.1 left granted" });
   });
 });

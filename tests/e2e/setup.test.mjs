@@ -5,6 +5,7 @@ import { after, before, test } from "node:test";
 import { pageText, send, until } from "./lib/browser.mjs";
 import { extensionOnSandbox } from "./lib/fixture.mjs";
 import { byTestId, fillConnection, notice, saveConnection, saveSettingsForm, testConnection } from "./lib/flows.mjs";
+import { trapServer } from "./lib/servers.mjs";
 
 let env;
 let options;
@@ -104,6 +105,59 @@ test("the right connection passes every check; keys stay masked and out of the p
   await until(async () => (await key.inputValue()) === env.sandbox.info.systim_key, { what: "the key shown" });
   await byTestId(options, "reveal-keys").click();
   assert.equal(await key.inputValue(), "");
+});
+
+test("masks: the password shows none of its characters, the Systim key at most its last four", async () => {
+  await options.reload();
+  await byTestId(options, "f-orders-enabled").waitFor();
+  const { shoper_password: password, systim_key: key } = env.sandbox.info;
+  const passwordHint = await byTestId(options, "shoper-password").getAttribute("placeholder");
+  assert.match(passwordHint, /••••••••/);
+  assert.ok(!passwordHint.includes(password.slice(-2)), `the password's placeholder shows part of it: ${passwordHint}`);
+  const keyHint = await byTestId(options, "systim-key").getAttribute("placeholder");
+  assert.ok(!keyHint.includes(key.slice(0, -4)), "at most the key's last four characters");
+  const view = (await send(options, { type: "getConnection" })).connection;
+  assert.equal(view.shoperPassword, "••••••••");
+});
+
+test("a mistyped shop address or another Systim account is refused in place, before any key leaves the browser", async () => {
+  const trap = await trapServer(); // loopback: this dev build could reach it
+  try {
+    await options.reload();
+    await byTestId(options, "f-orders-enabled").waitFor();
+    const stored = (await send(options, { type: "getConnection" })).connection;
+    // a typo in the shop address, the key fields left as they are
+    await byTestId(options, "shop-url").fill(trap.url);
+    assert.equal(await byTestId(options, "shoper-password").getAttribute("data-rebind"), "true");
+    assert.match(await byTestId(options, "shoper-password").getAttribute("placeholder"), /nowy adres/);
+    assert.equal(await byTestId(options, "systim-key").getAttribute("data-rebind"), "false", "Systim is unchanged: its key stays");
+    const saved = await saveConnection(options);
+    assert.equal(saved.kind, "error", saved.text);
+    const passwordError = await options.locator('[data-error-for="shoperPassword"]').textContent();
+    assert.match(passwordError, /wpisz hasło/, passwordError);
+    const tested = await testConnection(options);
+    assert.deepEqual(tested.checks.map((c) => [c.id, c.status]), [["field_shoperPassword", "failed"]], JSON.stringify(tested.checks));
+    // Systim at another host than <account>.systim.pl
+    await byTestId(options, "shop-url").fill(stored.shopUrl);
+    await byTestId(options, "systim-account").fill("https://systim.example.com");
+    assert.equal((await saveConnection(options)).kind, "error");
+    const systimError = await options.locator('[data-error-for="systimAccount"]').textContent();
+    assert.match(systimError, /https:\/\/<nazwa konta>\.systim\.pl/, systimError);
+    // another Systim account: its key must be typed again (Save only: a click on "Sprawdź
+    // połączenie" would ask for access to konkurencja.systim.pl, a prompt headless Chromium never
+    // answers; the check's own refusal goes through the protocol)
+    await byTestId(options, "systim-account").fill("konkurencja");
+    assert.equal(await byTestId(options, "systim-key").getAttribute("data-rebind"), "true");
+    assert.equal((await saveConnection(options)).kind, "error");
+    assert.match(await options.locator('[data-error-for="systimKey"]').textContent(), /Konto Systim jest inne/);
+    const other = await send(options, { type: "testConnection", connection: { ...stored, systimAccount: "konkurencja" } });
+    assert.deepEqual(other.checks.map((c) => [c.id, c.status]), [["field_systimKey", "failed"]]);
+    assert.deepEqual(trap.requests, [], "nothing reached the mistyped address");
+    assert.deepEqual((await send(options, { type: "getConnection" })).connection, stored, "the stored connection is unchanged");
+  } finally {
+    await trap.close();
+    await options.reload();
+  }
 });
 
 test("settings: a wrong value is refused in place, the stored settings stay", async () => {

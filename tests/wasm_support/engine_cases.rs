@@ -44,6 +44,7 @@ async fn the_engine_previews_and_runs_every_kind_over_fetch_and_extension_storag
     support::install_fake_ext_api();
     support::control(Method::Post, "/reset", r#"{"scenario":"demo"}"#).await;
     let engine = Engine::new(FetchHttp, ExtensionStorage, JsClock);
+    engine.set_dev_hosts(true); // the sandbox is at loopback addresses
     engine.save_connection(browser_connection()).await.expect("connection saved");
     let mut settings = engine.settings().await;
     settings.orders.start = shoper_systim::settings::StartPoint::Date("2026-11-01".into());

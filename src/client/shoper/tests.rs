@@ -219,10 +219,23 @@ fn retry_after_is_honoured_on_a_429() {
     let limited = envelope(429, "temporarily_unavailable", "Too many requests").with("Retry-After", "3");
     http.reply(limited).reply(json(200, json!({"ok": true})));
     let mut shop = ShoperClient::new(&http, &clock, token_config()).unwrap();
-    assert_eq!(run(shop.post("orders", &json!({}))), Ok(json!({"ok": true})), "a 429 is safe to repeat even for POST");
+    assert_eq!(run(shop.get("taxes", &[])), Ok(json!({"ok": true})));
     assert_eq!(clock.sleeps(), [3000]);
     let stats = shop.stats();
     assert_eq!((stats.rate_limited, stats.retries, stats.requests), (1, 1, 2));
+}
+
+#[test]
+fn a_429_to_a_creation_is_an_unknown_outcome_not_a_retry() {
+    // The 429 may answer the browser's own resend of a POST whose first copy was written.
+    let (http, clock) = (FakeHttp::new(), VirtualClock::at(T0));
+    http.reply(envelope(429, "temporarily_unavailable", "Too many requests").with("Retry-After", "1"));
+    http.reply(json(200, json!(99)));
+    let mut shop = ShoperClient::new(&http, &clock, token_config()).unwrap();
+    let err = run(shop.post("products", &json!({}))).unwrap_err();
+    assert_eq!(err, ApiError::OutcomeUnknown { service: Service::Shoper, cause: Interruption::RateLimited });
+    assert_eq!(http.count(), 1, "the creation was not sent again");
+    assert!(err.message_pl().contains("dwa razy"), "{}", err.message_pl());
 }
 
 #[test]

@@ -141,6 +141,17 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
         }
     }
 
+    /// A list method that may not exist on this account (an assumed one, probed): at most one
+    /// retry after a transient failure (an unknown `act` may well answer with an error page every
+    /// time), code 2 waited out as usual.
+    pub async fn probe_list(&mut self, act: &str, params: &Form) -> Result<Value, ApiError> {
+        let policy = self.transport.policy;
+        self.transport.policy = RetryPolicy { max_retries: 1, base_ms: 1_000, ..policy };
+        let result = self.list(act, params).await;
+        self.transport.policy = policy;
+        result
+    }
+
     async fn log_in(&mut self) -> Result<Secret, ApiError> {
         let form = Form::new().field("act", "login").field("login", self.login.as_str()).field("pass", self.api_key.expose());
         let envelope = self.round_trip(&form, Idempotency::Idempotent, Tag::Auth).await?;

@@ -218,11 +218,24 @@ fn add_order_is_never_repeated_after_an_interruption() {
 }
 
 #[test]
-fn a_throttled_add_order_is_repeated_because_nothing_was_written() {
+fn a_throttled_add_order_is_not_repeated_it_may_answer_a_resend() {
+    // Code 2 to addOrder may be Systim throttling the browser's own resend of a request whose
+    // first copy was written: the outcome is unknown, the engine verifies before sending again.
     let (http, clock) = (FakeHttp::new(), VirtualClock::at(T0));
     http.reply(logged_in()).reply(code(json!(2), "")).reply(ok(json!(77)));
     let mut systim = SystimClient::new(&http, &clock, config()).unwrap();
-    assert_eq!(run(systim.add_order(&json!({"nazwa": "Jan"}))), Ok(json!(77)));
+    let err = run(systim.add_order(&json!({"nazwa": "Jan"}))).unwrap_err();
+    assert_eq!(err, ApiError::OutcomeUnknown { service: Service::Systim, cause: Interruption::RateLimited });
+    assert_eq!(acts(&http), ["login", "addOrder"]);
+}
+
+#[test]
+fn a_throttled_read_is_repeated_after_a_rest() {
+    let (http, clock) = (FakeHttp::new(), VirtualClock::at(T0));
+    http.reply(logged_in()).reply(code(json!(2), "")).reply(ok(json!([])));
+    let mut systim = SystimClient::new(&http, &clock, config()).unwrap();
+    assert_eq!(run(systim.list_products()), Ok(json!([])));
+    assert!(clock.sleeps()[0] >= 15_000, "tens of seconds: {:?}", clock.sleeps());
 }
 
 #[test]

@@ -6,10 +6,12 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { until } from "./browser.mjs";
+import { READ_WIDGETS } from "./widgets.mjs";
 
 const ADDON_ID = "shoper-systim@extension.invalid"; // browser_specific_settings.gecko.id
 const UUID = "5a1e5f1e-0000-4000-8000-00000000e2e0";
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf"; // the W3C element reference key
+const SHADOW = "shadow-6066-11e4-a52e-4f735466cecf"; // the W3C shadow root reference key
 
 const freePort = () =>
   new Promise((resolve, reject) => {
@@ -23,9 +25,9 @@ const freePort = () =>
 /**
  * Starts geckodriver and a headless Firefox session, installs `addonPath` (the Firefox zip of
  * the build; none: no add-on) temporarily; `prefs` are added to the profile's. Resolves to a
- * small client: `url(file)`, `goto`, `navigate(url)`, `run(script, ...args)` (async:
- * the script's last argument is the callback), `type(css, text)`, `click(css)`, `clickAt(x, y)`,
- * `page()`, `closeTab()`, `close()`.
+ * small client: `url(file)`, `goto`, `navigate(url)`, `run(script, ...args)` (async: the script's
+ * last argument is the callback), `chrome(script, ...args)` (the browser's UI), `type(css, text)`,
+ * `click(css)`, `clickAt(x, y)`, `page()`, `closeTab()`, `close()`.
  */
 export async function launchFirefox({ addonPath, prefs = {}, binary = process.env.FIREFOX_BIN ?? "/usr/bin/firefox-esr" }) {
   const port = await freePort();
@@ -114,6 +116,15 @@ async function startSession(port, binary, addonPath, extraPrefs) {
     },
     /** Loads a web page (http/https) in the current tab; resolves once it has loaded. */
     navigate: (url) => call("POST", `${s}/url`, { url }),
+    /** Runs `script` (sync, `arguments`) in the browser's own chrome (its UI: prefs, prompts). */
+    async chrome(script, ...args) {
+      await setContext("chrome");
+      try {
+        return await call("POST", `${s}/execute/sync`, { script, args });
+      } finally {
+        await setContext("content");
+      }
+    },
     /** Closes the current tab and switches to the last one left. */
     async closeTab() {
       const left = await call("DELETE", `${s}/window`);
@@ -171,7 +182,20 @@ async function startSession(port, binary, addonPath, extraPrefs) {
           },
         };
       };
-      return { evaluate: (fn, arg) => inPage(String(fn), arg ?? null), locator, mouse: { click: clickAt } };
+      /**
+       * The content script's widgets (lib/widgets.mjs): WebDriver opens their closed shadow roots
+       * (Marionette's "Get Element Shadow Root" answers for closed ones too), the page cannot.
+       */
+      const widgets = async () => {
+        const hosts = await call("POST", `${s}/elements`, { using: "css selector", value: "div, span" });
+        const pairs = [];
+        for (const host of hosts) {
+          const root = await call("GET", `${s}/element/${host[ELEMENT]}/shadow`).catch(() => null);
+          if (root?.[SHADOW]) pairs.push([host, root]);
+        }
+        return inPage(`(pairs) => (${READ_WIDGETS})((el) => (pairs.find(([host]) => host === el) ?? [])[1] ?? null)`, pairs);
+      };
+      return { evaluate: (fn, arg) => inPage(String(fn), arg ?? null), locator, mouse: { click: clickAt }, widgets };
     },
     async type(css, text) {
       const id = await find(css);
@@ -193,6 +217,8 @@ async function startSession(port, binary, addonPath, extraPrefs) {
  * (the Save click also asks for host access).
  */
 export async function fillConnection(firefox, c) {
+  // the Save button waits for the core's address rules to load in the page
+  await until(() => firefox.run("const done = arguments[arguments.length - 1]; done(!document.querySelector('[data-testid=\"save-connection\"]').disabled);"), { what: "the Save button" });
   for (const [id, value] of Object.entries({
     "shop-url": c.shopUrl,
     "shoper-login": c.shoperLogin,

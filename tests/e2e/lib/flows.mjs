@@ -1,6 +1,7 @@
 // What a merchant does with the extension, step by step through its pages (by data-testid):
 // the first setup on the options page, and the runs from the popup.
 import { until } from "./browser.mjs";
+import { readWidgets } from "./widgets.mjs";
 
 const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
 export { byTestId };
@@ -165,29 +166,34 @@ export async function exportCsvFromPage(page) {
 
 /**
  * The content script's badges on an admin page, once each has its answer:
- * `{"<order id>": {state, text}}` (read from `shoper-systim-badge[data-state][title]`).
+ * `{"<order id>": {state, text, after}}` (from inside their closed shadow roots: lib/widgets.mjs).
  */
 export async function orderBadges(page, { timeout = 20_000 } = {}) {
-  const read = () =>
-    page.locator("shoper-systim-badge").evaluateAll((els) =>
-      Object.fromEntries(els.map((el) => [el.dataset.orderId, { state: el.dataset.state, text: el.title }])),
-    );
   return until(async () => {
-    const badges = await read();
+    const badges = (await readWidgets(page))?.badges ?? {};
     const states = Object.values(badges).map((b) => b.state);
     return states.length && !states.includes("loading") ? badges : null;
   }, { timeout, what: "the order badges on the admin page" });
 }
 
+/** The "Systim" widget as it is now (`{open, sync, current, …}`), once the content script drew it. */
+export async function systimWidget(page, { timeout = 20_000 } = {}) {
+  return until(async () => (await readWidgets(page))?.panel ?? null, { timeout, what: "the Systim button on the admin page" });
+}
+
 /**
- * Clicks inside the admin panel's "Systim" widget (a closed shadow root: only coordinates
- * reach it). `item`: "toggle", or the menu's "sync" (first item) / "report" (second).
+ * Clicks inside the admin panel's "Systim" widget as a mouse does (a closed shadow root: only
+ * coordinates reach it). `item`: "toggle", or the menu's "sync" / "report" (opening it first).
  */
 export async function clickSystimWidget(page, item) {
-  const host = page.locator('shoper-systim-panel[data-testid="systim-panel"]');
-  if (item !== "toggle" && (await host.getAttribute("data-open")) !== "true") await clickSystimWidget(page, "toggle");
-  const box = await host.boundingBox();
-  // the host stacks (bottom-up) the toggle and the open menu: 12 px padding, items ~38 px apart
-  const y = { toggle: box.y + box.height - 18, sync: box.y + 12 + 18, report: box.y + 12 + 18 + 44 }[item];
-  await page.mouse.click(box.x + box.width - 40, y);
+  let panel = await systimWidget(page);
+  if (item !== "toggle" && !panel.open) {
+    await page.mouse.click(panel.toggle.x, panel.toggle.y);
+    panel = await until(async () => {
+      const now = await systimWidget(page);
+      return now.open ? now : null;
+    }, { what: "the Systim menu to open" });
+  }
+  const at = { toggle: panel.toggle, sync: panel.syncNow, report: panel.report }[item];
+  await page.mouse.click(at.x, at.y);
 }

@@ -6,7 +6,8 @@
 //   ext_api.js provides — over IndexedDB (asynchronous, like storage.local, and kept across a
 //   reload: a killed and restarted background finds what it stored);
 // - `handle_message(message, sender)` with the sender the background would describe, and
-//   `init_core(applyEffects)`; effects are recorded, not applied (no extension API here);
+//   `init_core(applyEffects, devHosts)` (a `--dev-hosts` build's, so that the loopback sandbox is
+//   an address); effects are recorded, not applied (no extension API here);
 // - the wasm's clock (`Date.now`, read through its imports at every call) runs `clockOffsetMs`
 //   ahead of the real one: the driver jumps it forward after a restart so that the killed run's
 //   lock (2 minutes) is stale without waiting 2 real minutes;
@@ -94,7 +95,8 @@ const record = (list, items) => {
   for (const e of Array.isArray(items) ? items : []) list.push(e);
 };
 
-const ready = init().then(() => core.init_core((late) => record(lateEffects, late)));
+// `true`: the loopback sandbox is an address, as in a `--dev-hosts` build (extension/build_flags.js)
+const ready = init().then(() => core.init_core((late) => record(lateEffects, late), true));
 
 /** The sender background.js describes for one of the extension's own pages. */
 const PAGE = Object.freeze({ kind: "extension_page", url: `${location.origin}/options.html`, tabId: null });

@@ -60,7 +60,8 @@ const CALLS_PER_RUN = 20;
 /** A run that has not ended after this long is a failure of the soak. */
 const RUN_DEADLINE_MS = 10 * 60_000;
 /** Fault kinds this driver knows; the sandbox's own list (probed) wins. */
-const KNOWN_KINDS = ["http500", "http503", "http429", "html_page", "slow", "drop_after_commit"];
+const KNOWN_KINDS = ["http500", "http503", "http429", "html_page", "slow", "drop_after_commit", "write_then_close", "close_before_write",
+  "reset_mid_answer", "write_then_close_then_429", "drop_after_commit_then_429"];
 const AUDIT_BIN = path.join(paths.root, "target/release/examples/browser_soak_audit");
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -362,6 +363,7 @@ function extraFigures({ browser, verdict, end, endLog, badges, named, start, wor
     faults_by_kind: faultsByKind,
     disturbances: world.disturbances,
     resends_seen: marksResends ? endLog.filter((e) => e.resend === true || e.resent === true).length : null,
+    resends_seen_by_what: marksResends ? countBy(endLog.filter((e) => e.resend === true || e.resent === true), resendKind) : null,
     resends_inferred: resends,
     api_requests_logged: apiRequests,
     page_fetches: stats.fetches,
@@ -385,30 +387,42 @@ function extraFigures({ browser, verdict, end, endLog, badges, named, start, wor
 const RESEND_WINDOW_MS = 50;
 
 /**
- * Requests the browser sent again by itself, read off the sandbox's log: right after a request
- * whose answer never left the server (the connection closed), the same request — same method and
- * path, the same body (Shoper; Systim's bodies are not logged: the same method) — within
+ * What a resent request did: `shoper_creations` (a /bulk creating products), `shoper_stock_writes`
+ * (a /bulk of stock PUTs), `shoper_other`, `systim_<method>`.
+ */
+function resendKind(e) {
+  const ops = Array.isArray(e.body) ? e.body : [];
+  if (e.service === "systim") return `systim_${e.act}`;
+  if (ops.some((op) => op?.method === "POST")) return "shoper_creations";
+  if (ops.some((op) => op?.method === "PUT" && /product-stocks/.test(op?.path ?? ""))) return "shoper_stock_writes";
+  return "shoper_other";
+}
+
+function countBy(entries, key) {
+  const out = {};
+  for (const e of entries) out[key(e)] = (out[key(e)] ?? 0) + 1;
+  return out;
+}
+
+/**
+ * Requests the browser sent again by itself, inferred from the sandbox's log alone (a cross-check
+ * of its own `resend` marks, and the only source where it has none): right after a request whose
+ * answer never left the server (the connection closed), the same request — same method and path,
+ * the same body (Shoper; Systim's bodies are not logged: the same method) — within
  * RESEND_WINDOW_MS. The engine never repeats a request that fast (its retries wait a backoff).
- * By what the resent request did: `shoper_stock_writes` (a /bulk of stock PUTs),
- * `shoper_creations` (a /bulk creating products), `shoper_other`, `systim_<method>`.
  */
 function inferResends(entries) {
-  const out = {};
+  const found = [];
   const lost = new Map(); // service → the last entry whose answer was not delivered
   for (const e of entries) {
     const before = lost.get(e.service);
     if (before && e.time_ms - before.time_ms <= RESEND_WINDOW_MS && e.method === before.method && e.path === before.path &&
         e.act === before.act && JSON.stringify(e.body ?? null) === JSON.stringify(before.body ?? null)) {
-      const ops = Array.isArray(e.body) ? e.body : [];
-      const what = e.service === "systim" ? `systim_${e.act}`
-        : ops.some((op) => op?.method === "POST") ? "shoper_creations"
-        : ops.some((op) => op?.method === "PUT" && /product-stocks/.test(op?.path ?? "")) ? "shoper_stock_writes"
-        : "shoper_other";
-      out[what] = (out[what] ?? 0) + 1;
+      found.push(e);
     }
     lost.set(e.service, e.delivered === false && e.fault !== "slow" ? e : null);
   }
-  return out;
+  return countBy(found, resendKind);
 }
 
 /** min, median, 90th percentile and max of a list of numbers. */
@@ -457,7 +471,7 @@ async function main() {
     if (r.error) continue;
     const line = (keys) => keys.map((k) => `${k} ${JSON.stringify(r[k])}`).join(", ");
     console.log(`\nsoak[${browser}] ${r.timings.total_s} s: ${line(["orders_placed", "orders_in_systim", "products_created", "runs", "restarts", "faults_injected"])}`);
-    console.log(`soak[${browser}] faults by kind: ${JSON.stringify(r.faults_by_kind)}; resends seen ${r.resends_seen ?? "(the log does not mark them)"}, inferred ${JSON.stringify(r.resends_inferred)}`);
+    console.log(`soak[${browser}] faults by kind: ${JSON.stringify(r.faults_by_kind)}; resends seen ${r.resends_seen === null ? "(the log does not mark them)" : `${r.resends_seen} ${JSON.stringify(r.resends_seen_by_what)}`}, inferred ${JSON.stringify(r.resends_inferred)}`);
     console.log(`soak[${browser}] ${line(["copies_made", "order_copies_made", "product_copies_made", "copies_unreported", "products_duplicated_left", "missing", "stock_mismatches", "unsell_writes", "wrong_orders"])}`);
     for (const u of r.unreported_orders.slice(0, 10)) console.log(`soak[${browser}]   unreported copies of order ${u.order_id}: ${u.systim_copies.map((c) => c.numer || c.id).join(", ")} — badge "${u.badge}"`);
     for (const d of r.details.slice(0, 10)) console.log(`soak[${browser}]   ${d}`);

@@ -57,6 +57,8 @@ export class World {
     /** API calls the driver itself made (besides the control API): shop REST and Systim's API. */
     this.apiCalls = 0;
     this.systimToken = null;
+    /** Whether the sandbox has `POST /__sandbox/systim/products` (null: not tried yet). */
+    this.productsRoute = null;
   }
 
   /** Everything that happens between two runs; gives back what to do during the next run. */
@@ -131,8 +133,10 @@ export class World {
   }
 
   /**
-   * The merchant adds a product to Systim (through Systim's own API: what its panel does), in a
-   * category the shop has; one in ten without a code (the push gives it `SYSTIM-<id>`).
+   * The merchant adds a product to Systim, in a category the shop has; one in ten without a code
+   * (the push gives it `SYSTIM-<id>`). Through the sandbox's control route where it has one
+   * (`POST /__sandbox/systim/products`: outside the API, as Systim's own panel), else through
+   * Systim's API (`addProduct`).
    */
   async addProduct() {
     const n = this.added.length + 1;
@@ -140,18 +144,33 @@ export class World {
     const code = codeless ? "" : `SOAK-${this.seed}-${n}`;
     const gross = 990 + this.rng.below(19_000); // grosze
     const quantity = this.rng.below(30);
-    const id = await this.systim("addProduct", {
-      nazwa: `Produkt z soaku ${this.seed}/${n}`,
-      kod_produktu: code,
-      cena_brutto: (gross / 100).toFixed(2),
-      cena_netto: (Math.round(gross / 1.23) / 100).toFixed(2),
-      id_kategorii: String(SYSTIM_CATEGORIES[this.rng.below(SYSTIM_CATEGORIES.length)]),
-      stawka_vat: "1",
-      rodzaj: "0",
-      ukryty: "0",
-      jednostka: "szt.",
-      ilosc: String(quantity),
-    });
+    const category = SYSTIM_CATEGORIES[this.rng.below(SYSTIM_CATEGORIES.length)];
+    const name = `Produkt z soaku ${this.seed}/${n}`;
+    let id = null;
+    if (this.productsRoute !== false) {
+      try {
+        const spec = { name, code, price_gross: (gross / 100).toFixed(2), vat_id: 1, category_id: category, quantity: String(quantity), unit: "szt." };
+        id = (await this.sandbox.call("POST", "/systim/products", spec)).ids[0];
+        this.productsRoute = true;
+      } catch (e) {
+        if (this.productsRoute || !/unknown control route/.test(e.message)) throw e;
+        this.productsRoute = false;
+      }
+    }
+    if (id === null) {
+      id = await this.systim("addProduct", {
+        nazwa: name,
+        kod_produktu: code,
+        cena_brutto: (gross / 100).toFixed(2),
+        cena_netto: (Math.round(gross / 1.23) / 100).toFixed(2),
+        id_kategorii: String(category),
+        stawka_vat: "1",
+        rodzaj: "0",
+        ukryty: "0",
+        jednostka: "szt.",
+        ilosc: String(quantity),
+      });
+    }
     const systimId = Number(id);
     this.changes.quantities.push([systimId, Date.now(), quantity * 1000]);
     this.latestQuantity.set(systimId, quantity * 1000);

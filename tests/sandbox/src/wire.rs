@@ -1,7 +1,7 @@
 //! Transport-neutral request/response types shared by both stand-ins, the control API and the server.
 
 /// Which stand-in a request is addressed to (each listens on its own port).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Service {
     Shoper,
@@ -19,6 +19,12 @@ pub struct Request {
     /// Header names lower-cased.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Which request of its TCP connection this is: 1 for the first (a fresh connection), 2 and
+    /// more for a reused (kept-alive) one; 0 = unknown (in-process callers that do not model
+    /// connections). The server fills it; `write_then_close` waits for a request that is not
+    /// known to be on a fresh connection (0 counts as reused), because only there does a browser
+    /// resend the request by itself.
+    pub connection_seq: u32,
 }
 
 impl Request {
@@ -27,7 +33,7 @@ impl Request {
             Some((p, q)) => (p.to_string(), q.to_string()),
             None => (path_and_query.to_string(), String::new()),
         };
-        Request { method: method.to_ascii_uppercase(), path, query, headers: Vec::new(), body: Vec::new() }
+        Request { method: method.to_ascii_uppercase(), path, query, headers: Vec::new(), body: Vec::new(), connection_seq: 0 }
     }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
@@ -40,6 +46,11 @@ impl Request {
         self.body = body.into();
         self
     }
+    /// The request as the `n`-th of its connection (see [`Request::connection_seq`]).
+    pub fn on_connection(mut self, n: u32) -> Self {
+        self.connection_seq = n;
+        self
+    }
     /// Query-string pairs, percent-decoded.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         form_urlencoded::parse(self.query.as_bytes()).into_owned().collect()
@@ -47,14 +58,30 @@ impl Request {
 }
 
 /// What the transport must do beyond sending the response (set by fault injection).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Delivery {
     /// Send the response normally.
     #[default]
     Normal,
     /// The server has done its work (any write is committed) but the connection is closed
-    /// without an answer.
+    /// without an answer byte (`drop_after_commit`, `write_then_close`).
     Drop,
+    /// The connection is closed without an answer byte and the request was NOT served: nothing
+    /// committed (`close_before_write`).
+    Close,
+    /// The server has done its work; the status line, the headers (with the full
+    /// `Content-Length`) and the first half of the body go out, then the connection is aborted
+    /// (`reset_mid_answer`). The client has the headers, so a browser does not resend; reading
+    /// the body fails.
+    Reset,
+}
+
+impl Delivery {
+    /// The client gets no byte of the answer (a browser resends such a request by itself when
+    /// it went out on a reused connection).
+    pub fn no_answer(self) -> bool {
+        matches!(self, Delivery::Drop | Delivery::Close)
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -145,3 +145,88 @@ fn systim_stock_can_be_changed_from_outside_and_bad_input_is_refused() {
     assert_eq!(control(&mut sb, "POST", "/systim/stock", json!({"product_id": id, "store_id": 1, "quantity": "1.0001"})).status, 400);
     assert_eq!(control(&mut sb, "POST", "/systim/stock", json!({"product_id": 999_999, "store_id": 1, "quantity": 1})).status, 400);
 }
+
+fn systim_call(sb: &mut Sandbox, form: &str, now: u64) -> Value {
+    let req = Request::new("POST", "/jsonAPI.php").with_header("content-type", "application/x-www-form-urlencoded").with_body(form.to_string());
+    sb.handle(Service::Systim, &req, now).body_json()
+}
+
+#[test]
+fn systim_products_can_be_created_from_outside_and_are_listed_like_any() {
+    let mut sb = Sandbox::new("demo").unwrap();
+    let before = sb.systim.state_json()["products"].as_array().unwrap().len() as u64;
+    let r = control(
+        &mut sb,
+        "POST",
+        "/systim/products",
+        json!({"products": [
+            {"name": "Kubek 500 ml", "code": "SOAK-1", "ean": "5901234123457", "price_gross": "36.90", "vat_id": 1, "category_id": 3, "quantity": "12.5"},
+            {"name": "Herbata biała", "code": "SOAK-2", "price_gross": 21, "vat_id": 3}
+        ]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body_text());
+    assert_eq!(r.body_json()["ids"], json!([before + 1, before + 2]));
+    let token = systim_login(&mut sb, 10).body_json()["result"]["token"].as_str().unwrap().to_string();
+    let list = systim_call(&mut sb, &format!("act=listProducts&token={token}"), 11);
+    let p = &list["result"][(before + 1).to_string()];
+    assert_eq!((p["kod_produktu"].as_str(), p["cena_brutto"].as_str(), p["cena_netto"].as_str(), p["stawka_vat"].as_str()), (Some("SOAK-1"), Some("36.90"), Some("30.00"), Some("1")));
+    assert_eq!((p["id_kategorii"].as_str(), p["ilosc"].as_str(), p["kod_kreskowy"].as_str()), (Some("3"), Some("12.50"), Some("5901234123457")));
+    let q = &list["result"][(before + 2).to_string()];
+    assert_eq!((q["cena_netto"].as_str(), q["id_kategorii"].as_str(), q["jednostka"].as_str(), q["ilosc"].as_str()), (Some("20.00"), Some("1"), Some("szt."), Some("0.00")));
+    // A single spec works too.
+    assert_eq!(control(&mut sb, "POST", "/systim/products", json!({"name": "X", "price_gross": "1"})).body_json()["ids"], json!([before + 3]));
+}
+
+#[test]
+fn systim_products_are_all_or_nothing_with_a_clear_error() {
+    let mut sb = Sandbox::new("demo").unwrap();
+    let before = sb.systim.state_json()["products"].as_array().unwrap().len();
+    for (spec, error) in [
+        (json!({"products": [{"name": "A", "price_gross": "1", "quantity": 3}, {"name": "B", "price_gross": "1", "vat_id": 99}]}), "products[1]: no VAT rate 99"),
+        (json!({"name": "", "price_gross": "1"}), "'name' is required"),
+        (json!({"name": "A"}), "'price_gross' is required"),
+        (json!({"name": "A", "price_gross": "1.234"}), "at most 2 decimals"),
+        (json!({"name": "A", "price_gross": "1", "category_id": 999}), "no category 999"),
+        (json!({"name": "A", "price_gross": "1", "price": 2}), "unknown field 'price'"),
+        (json!({"products": {"name": "A"}}), "must be an array"),
+    ] {
+        let r = control(&mut sb, "POST", "/systim/products", spec.clone());
+        assert_eq!(r.status, 400, "{spec}");
+        assert!(r.body_json()["error"].as_str().unwrap().contains(error), "{spec}: {}", r.body_text());
+    }
+    let state = sb.systim.state_json();
+    assert_eq!(state["products"].as_array().unwrap().len(), before, "nothing was added");
+    let new_id = before as u64 + 1;
+    assert!(state["products"].as_array().unwrap().iter().all(|p| p["stock_milli"]["1"] != 3_000 || p["id"] != new_id), "no stock left behind");
+}
+
+#[test]
+fn the_state_has_what_an_audit_needs() {
+    let mut sb = Sandbox::new("demo").unwrap();
+    let state = control(&mut sb, "GET", "/state", Value::Null).body_json();
+    let shop = state["shoper"]["products"].as_array().unwrap();
+    let mug = shop.iter().find(|p| p["code"] == "KUB-300").expect("Shoper products by code");
+    assert_eq!((mug["product_id"].as_str(), mug["stocks"][0]["code"].as_str(), mug["stocks"][0]["stock_id"].as_str()), (Some("1"), Some("KUB-300"), Some("1")), "ids and codes, variants' rows too");
+    let systim = state["systim"]["products"].as_array().unwrap();
+    assert!(systim.iter().any(|p| p["kod_produktu"] == "KUB-300" && p["id"].as_u64().is_some()));
+    // Systim orders with their notes (the import markers).
+    let token = systim_login(&mut sb, 10).body_json()["result"]["token"].as_str().unwrap().to_string();
+    let order = "act=addOrder&nazwa=A&imie=A&nazwisko=B&ulica=U&kod=00-001&miejscowosc=M&nazwa_dostawy=A&ulica_dostawy=U&kod_dostawy=00-001&miejscowosc_dostawy=M&id_dostawy=1&produkty%5B0%5D%5Bid%5D=1&produkty%5B0%5D%5Bilosc%5D=1&uwagi=Shoper+5+%40+sklep";
+    assert_eq!(systim_call(&mut sb, &format!("{order}&token={token}"), 11)["error"]["code"], 0);
+    let state = control(&mut sb, "GET", "/state", Value::Null).body_json();
+    assert_eq!(state["systim"]["orders"][0]["uwagi"], "Shoper 5 @ sklep");
+    assert_eq!(state["faults"], json!({"injected": 0, "by_kind": {}, "resends_seen": 0, "armed_429": 0}));
+}
+
+#[test]
+fn the_systim_profile_is_kept_through_a_reset_unless_one_is_named() {
+    let mut sb = Sandbox::with_profile("demo", sandbox::systim::config::Profile::Strict).unwrap();
+    assert_eq!(control(&mut sb, "GET", "/info", Value::Null).body_json()["systim_profile"], "strict");
+    assert_eq!(control(&mut sb, "POST", "/systim/config", json!({"profile": "generous"})).status, 200);
+    assert_eq!(control(&mut sb, "POST", "/reset", json!({})).status, 200);
+    assert_eq!(sb.systim.state_json()["config"]["profile"], "strict", "back to the start-up profile");
+    assert_eq!(control(&mut sb, "POST", "/reset", json!({"systim_profile": "generous"})).status, 200);
+    assert_eq!(sb.systim.state_json()["config"]["profile"], "generous");
+    assert_eq!(control(&mut sb, "POST", "/reset", json!({"systim_profile": "loose"})).status, 400);
+    assert_eq!(control(&mut sb, "POST", "/reset", json!({"scenarios": "demo"})).status, 400, "a typo is refused");
+}

@@ -8,19 +8,43 @@ use systim_support::*;
 const ASSUMED: [&str; 5] = ["listCategories", "listStores", "listDeliveryMethods", "listPaymentMethods", "listOrders"];
 
 #[test]
-fn unknown_act_is_code_1() {
+fn an_unknown_act_is_code_6_naming_act_even_in_the_generous_profile() {
     let mut st = demo();
     let t = login(&mut st, T0);
-    for act in ["listInvoicesXYZ", "", "listproducts", "dodajZamowienie"] {
+    for act in ["listInvoicesXYZ", "", "listproducts", "dodajZamowienie", "getOrder", "changeOrderStatus", "addSellInvoiceFromOrder"] {
         let v = call(&mut st, &t, act, &[], T0);
-        assert_eq!(code(&v), 1, "{act}");
-        assert_eq!(v["error"]["message"], "Nieznana metoda");
+        assert_eq!((code(&v), fields(&v)), (6, vec!["act".to_string()]), "{act}: {v}");
+        assert_eq!(v["error"]["message"], "Nieprawidłowe wartości pól");
+        assert_eq!(v["result"], Value::Null);
     }
-    assert_eq!(code(&post(&mut st, &[("token", &t)], T0)), 1, "no act at all");
+    assert_eq!(code(&post(&mut st, &[("token", &t)], T0)), 6, "no act at all");
 }
 
 #[test]
-fn assumed_methods_off_answer_code_1_and_documented_ones_still_work() {
+fn the_unknown_method_knob_chooses_code_1_or_an_error_page() {
+    let mut st = demo();
+    let t = login(&mut st, T0);
+    st.configure(&json!({"unknown_method": "code1"})).unwrap();
+    let v = call(&mut st, &t, "listInvoicesXYZ", &[], T0);
+    assert_eq!((code(&v), v["error"]["message"].as_str()), (1, Some("Nieznana metoda")));
+    st.configure(&json!({"unknown_method": "error_page"})).unwrap();
+    for status in [200, 500] {
+        st.configure(&json!({"error_page_status": status})).unwrap();
+        let req = sandbox::wire::Request::new("POST", "/jsonAPI.php")
+            .with_header("content-type", "application/x-www-form-urlencoded")
+            .with_body(encode(&[("act", "listInvoicesXYZ"), ("token", &t)]));
+        let resp = st.handle(&req, T0);
+        assert_eq!(resp.status, status);
+        assert!(resp.header("content-type").unwrap().starts_with("text/html"));
+        assert!(resp.body_text().contains("Fatal error") && resp.body_text().contains("listInvoicesXYZ"));
+        assert!(serde_json::from_slice::<Value>(&resp.body).is_err(), "not JSON");
+    }
+    assert!(st.configure(&json!({"unknown_method": "code2"})).is_err());
+    assert!(st.configure(&json!({"error_page_status": 404})).is_err());
+}
+
+#[test]
+fn assumed_methods_off_answer_code_1_in_the_generous_profile_and_documented_ones_still_work() {
     let mut st = demo();
     let t = login(&mut st, T0);
     st.configure(&json!({"assumed_methods": false})).unwrap();
@@ -31,9 +55,11 @@ fn assumed_methods_off_answer_code_1_and_documented_ones_still_work() {
         assert_ne!(code(&call(&mut st, &t, act, &[], T0)), 1, "{act}");
     }
     assert_eq!(code(&call(&mut st, &t, "listPQuantities", &[("id_magazynu", "1")], T0)), 0);
+    st.configure(&json!({"unknown_method": "code6"})).unwrap();
+    assert_eq!(code(&call(&mut st, &t, "listOrders", &[], T0)), 6, "an explicit knob applies to switched-off methods too");
     st.configure(&json!({"assumed_methods": true})).unwrap();
     for act in ASSUMED {
-        assert_ne!(code(&call(&mut st, &t, act, &[], T0)), 1, "{act}");
+        assert!(![1, 6].contains(&code(&call(&mut st, &t, act, &[], T0))), "{act}");
     }
 }
 

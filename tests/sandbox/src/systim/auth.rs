@@ -1,6 +1,7 @@
 //! Login, session tokens and throttling.
 //!
-//! Tokens are 40 hex digits, deterministic per state (no clock, no OS randomness). A token lives
+//! Tokens are 38 hex digits (as the manual's example and a public client's test show — never
+//! assume 40), deterministic per state (no clock, no OS randomness). A token lives
 //! `token_ttl_s` seconds since its last successful use or its issue (sliding, like Systim's
 //! "automatic logout" inactivity time); `kill_all` is a web-panel login. Throttling counts the
 //! calls admitted in the trailing 60 s; refused calls are not counted, so a client that backs
@@ -69,7 +70,7 @@ impl Auth {
     pub fn issue(&mut self, now_ms: u64) -> String {
         self.issued += 1;
         let mut state = self.seed ^ self.issued.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ now_ms;
-        let token = format!("{:016x}{:016x}{:08x}", splitmix(&mut state), splitmix(&mut state), splitmix(&mut state) as u32);
+        let token = format!("{:016x}{:016x}{:06x}", splitmix(&mut state), splitmix(&mut state), splitmix(&mut state) & 0xff_ffff);
         self.tokens.insert(token.clone(), now_ms);
         token
     }

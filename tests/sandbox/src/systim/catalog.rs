@@ -3,7 +3,8 @@
 use serde_json::json;
 
 use super::check::{self, lines, Check, Params, Scope, OPTIONAL, REQUIRED};
-use super::envelope::{num, text, text_or_null, Fault, Outcome, Record};
+use super::config::PqKey;
+use super::envelope::{num, text, text_or_null, Cell, Fault, Outcome, Record};
 use super::methods::Ctx;
 use super::model::{by_id, next_id, Data, Movement, Product, StoreDocument};
 use super::num::{money, parse_scaled, quantity};
@@ -85,22 +86,37 @@ pub fn add_product(d: &mut Data, params: &Params, ctx: &Ctx) -> Result<Outcome, 
 }
 
 /// Stock of every goods product (services have none) in one store.
-pub fn list_quantities(d: &mut Data, params: &Params, _: &Ctx) -> Result<Outcome, Fault> {
+///
+/// Rows as public code reads them: `nazwa_produktu`, `kod_kreskowy` (`null` when empty), `ilosc`
+/// (`null` for the products of `null_quantities`); the generous profile adds the contract's
+/// `id_produktu` first. The key is the product id, or (`pquantities_key: "row"`) the row's rank
+/// by product name.
+pub fn list_quantities(d: &mut Data, params: &Params, ctx: &Ctx) -> Result<Outcome, Fault> {
     let s = Scope::root(params);
     let mut c = Check::default();
     let store = c.reference(s, "id_magazynu", REQUIRED, |i| by_id(&d.stores, i).is_some());
     c.finish()?;
     let store = store.unwrap_or_default();
-    let row = |p: &Product| -> (u64, Record) {
-        let cells = vec![
-            ("id_produktu", num(p.id)),
-            ("nazwa_produktu", text(&p.nazwa)),
-            ("kod_kreskowy", text_or_null(&p.kod_kreskowy)),
-            ("ilosc", num(quantity(d.quantity(p.id, store)))),
-        ];
-        (p.id, cells)
+    let goods: Vec<&Product> = d.products.iter().filter(|p| p.rodzaj == 0).collect();
+    let row_numbers = match ctx.cfg.pquantities_key {
+        PqKey::ProductId => None,
+        PqKey::Row => {
+            let mut by_name: Vec<(&str, u64)> = goods.iter().map(|p| (p.nazwa.as_str(), p.id)).collect();
+            by_name.sort();
+            Some(by_name.into_iter().zip(1_u64..).map(|((_, id), row)| (id, row)).collect::<std::collections::BTreeMap<u64, u64>>())
+        }
     };
-    Ok(Outcome::List(d.products.iter().filter(|p| p.rodzaj == 0).map(row).collect()))
+    let row = |p: &&Product| -> (u64, Record) {
+        let mut cells = Vec::with_capacity(4);
+        if !ctx.cfg.strict() {
+            cells.push(("id_produktu", num(p.id)));
+        }
+        let ilosc = if ctx.null_quantities.contains(&p.id) { Cell::Null } else { num(quantity(d.quantity(p.id, store))) };
+        cells.extend([("nazwa_produktu", text(&p.nazwa)), ("kod_kreskowy", text_or_null(&p.kod_kreskowy)), ("ilosc", ilosc)]);
+        let key = row_numbers.as_ref().and_then(|rows| rows.get(&p.id).copied()).unwrap_or(p.id);
+        (key, cells)
+    };
+    Ok(Outcome::List(goods.iter().map(row).collect()))
 }
 
 /// A line naming a product and a positive quantity (`produkty[i]`, `pozycje[i]`).

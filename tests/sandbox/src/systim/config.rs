@@ -1,6 +1,69 @@
 //! Behaviour switches of the Systim stand-in (`SystimState::configure`).
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Value};
+
+/// How much of the contract's guessed surface the account has.
+///
+/// `Strict` is Systim as public code shows it (`shared/reference/systim-public-code.md`): only
+/// the methods real integrators call exist, `listCompanies` takes no filter, `listPQuantities`
+/// rows carry no `id_produktu` and some `ilosc` are `null`. `Generous` also serves the ASSUMED
+/// methods and fields of `systim-contract.md`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    Generous,
+    Strict,
+}
+
+/// The profile of a fresh account — of `Sandbox::new`, of the sandbox binary without
+/// `--systim-profile` and of the in-process test worlds without `SANDBOX_SYSTIM_PROFILE`.
+/// THE ONE LINE TO CHANGE to run every test against the strict profile by default.
+pub const DEFAULT_PROFILE: Profile = Profile::Generous;
+
+/// The environment variable the sandbox binary and `tests/common` read (`strict` | `generous`)
+/// to override [`DEFAULT_PROFILE`] for a whole run.
+pub const PROFILE_ENV: &str = "SANDBOX_SYSTIM_PROFILE";
+
+impl Profile {
+    pub fn parse(text: &str) -> Result<Profile, String> {
+        match text.trim() {
+            "strict" => Ok(Profile::Strict),
+            "generous" => Ok(Profile::Generous),
+            other => Err(format!("systim profile must be strict or generous, not '{other}'")),
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Generous => "generous",
+            Profile::Strict => "strict",
+        }
+    }
+}
+
+/// How an `act` the account does not have is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnknownMethod {
+    /// Code 6, "Nieprawidłowe wartości pól", `fields: ["act"]` (plausible: Systim answers an
+    /// operation it refuses with code 6 and a non-field token in `fields`).
+    Code6,
+    /// A PHP fatal-error page (not JSON), status `error_page_status`.
+    ErrorPage,
+    /// Code 1 "Nieznana metoda" (the contract's old guess; no source shows it).
+    Code1,
+}
+
+const UNKNOWN_METHOD: [&str; 3] = ["code6", "error_page", "code1"];
+
+/// What the key of a `listPQuantities` row is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PqKey {
+    /// The product id.
+    ProductId,
+    /// An opaque row number: the row's rank by product name (1, 2, …) — in the range of product
+    /// ids but naming another product, so only a join checked by barcode or name is right.
+    Row,
+}
 
 /// How a list method answers when it has no rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +91,20 @@ pub enum FieldsAs {
 
 #[derive(Clone, Debug)]
 pub struct Config {
+    pub profile: Profile,
+    /// `None`: the profile's default — code 6 for every act the account lacks, except that the
+    /// generous profile answers code 1 for a method switched off by `assumed_methods: false` or
+    /// `disabled_methods` (what the engine's "feature off" tests rely on today).
+    pub unknown_method: Option<UnknownMethod>,
+    /// HTTP status of the `error_page` refusal: 200 (PHP with display_errors on) or 500.
+    pub error_page_status: u16,
+    pub pquantities_key: PqKey,
+    /// Products whose `listPQuantities` `ilosc` is `null` (every store). `None`: the profile's
+    /// default — none in generous; in strict, the scenario's (two demo products).
+    pub null_quantities: Option<Vec<u64>>,
+    /// `act` → error code answered instead of serving it (nothing committed): 10 "this version
+    /// does not allow", 16 "accounting month closed", 6 "Pro only" with `fields: ["othr"]`, …
+    pub refuse: BTreeMap<String, u32>,
     /// ASSUMED surface on: `listCategories`, `listStores`, `listDeliveryMethods`,
     /// `listPaymentMethods`, `listOrders`, the assumed `listProducts` fields, the `nip` filter.
     pub assumed_methods: bool,
@@ -56,8 +133,14 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn new(advanced_warehouse: bool) -> Config {
+    pub fn new(advanced_warehouse: bool, profile: Profile) -> Config {
         Config {
+            profile,
+            unknown_method: None,
+            error_page_status: 200,
+            pquantities_key: PqKey::ProductId,
+            null_quantities: None,
+            refuse: BTreeMap::new(),
             assumed_methods: true,
             disabled_methods: Vec::new(),
             advanced_warehouse,
@@ -87,6 +170,18 @@ impl Config {
 
     fn set(&mut self, name: &str, v: &Value) -> Result<(), String> {
         match name {
+            "profile" => self.profile = [Profile::Generous, Profile::Strict][choice(name, v, &["generous", "strict"])?],
+            "unknown_method" => self.unknown_method = Some([UnknownMethod::Code6, UnknownMethod::ErrorPage, UnknownMethod::Code1][choice(name, v, &UNKNOWN_METHOD)?]),
+            "error_page_status" => {
+                self.error_page_status = match v.as_u64() {
+                    Some(200) => 200,
+                    Some(500) => 500,
+                    _ => return Err(format!("systim configure: '{name}' must be 200 or 500")),
+                }
+            }
+            "pquantities_key" => self.pquantities_key = [PqKey::ProductId, PqKey::Row][choice(name, v, &["product_id", "row"])?],
+            "null_quantities" => self.null_quantities = Some(ids(name, v)?),
+            "refuse" => self.refuse = refusals(name, v)?,
             "assumed_methods" => self.assumed_methods = flag(name, v)?,
             "disabled_methods" => self.disabled_methods = strings(name, v)?,
             "warehouse_mode" => self.advanced_warehouse = choice(name, v, &["simplified", "advanced"])? == 1,
@@ -105,8 +200,18 @@ impl Config {
         Ok(())
     }
 
+    pub fn strict(&self) -> bool {
+        self.profile == Profile::Strict
+    }
+
     pub fn to_json(&self) -> Value {
         json!({
+            "profile": self.profile.name(),
+            "unknown_method": self.unknown_method.map(|u| UNKNOWN_METHOD[u as usize]),
+            "error_page_status": self.error_page_status,
+            "pquantities_key": match self.pquantities_key { PqKey::ProductId => "product_id", PqKey::Row => "row" },
+            "null_quantities": self.null_quantities,
+            "refuse": self.refuse,
             "assumed_methods": self.assumed_methods,
             "disabled_methods": self.disabled_methods,
             "warehouse_mode": if self.advanced_warehouse { "advanced" } else { "simplified" },
@@ -138,6 +243,23 @@ fn strings(name: &str, v: &Value) -> Result<Vec<String>, String> {
     let err = || format!("systim configure: '{name}' must be an array of strings");
     let items = v.as_array().ok_or_else(err)?;
     items.iter().map(|i| i.as_str().map(str::to_string).ok_or_else(err)).collect()
+}
+
+fn ids(name: &str, v: &Value) -> Result<Vec<u64>, String> {
+    let err = || format!("systim configure: '{name}' must be an array of product ids");
+    let items = v.as_array().ok_or_else(err)?;
+    items.iter().map(|i| i.as_u64().ok_or_else(err)).collect()
+}
+
+fn refusals(name: &str, v: &Value) -> Result<BTreeMap<String, u32>, String> {
+    let err = || format!("systim configure: '{name}' must map methods to error codes 1..=99, e.g. {{\"addOrder\": 16}}");
+    let map = v.as_object().ok_or_else(err)?;
+    map.iter()
+        .map(|(act, code)| match code.as_u64() {
+            Some(c @ 1..=99) => Ok((act.clone(), c as u32)),
+            _ => Err(err()),
+        })
+        .collect()
 }
 
 /// Index of `v` among `options`.

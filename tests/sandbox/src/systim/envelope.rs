@@ -43,8 +43,26 @@ impl Fault {
     fn new(code: u32, message: &'static str) -> Fault {
         Fault { code, message, fields: Vec::new() }
     }
+    /// Code 1, the contract's old guess for an unknown `act` (kept behind a knob).
     pub fn unknown_method() -> Fault {
         Fault::new(1, "Nieznana metoda")
+    }
+    /// Code 6 naming `act`: how the strict account refuses an `act` it does not have.
+    pub fn unknown_act() -> Fault {
+        Fault { fields: vec!["act".into()], ..Fault::new(6, "Nieprawidłowe wartości pól") }
+    }
+    /// A refusal set by the `refuse` knob, with Systim-like Polish texts.
+    pub fn refused(code: u32) -> Fault {
+        match code {
+            2 => Fault::throttled(),
+            4 => Fault::bad_login(),
+            6 => Fault { fields: vec!["othr".into()], ..Fault::new(6, "Funkcja dostępna tylko w wersji Pro programu") },
+            8 => Fault::no_data(),
+            10 => Fault::new(10, "Ta wersja programu nie pozwala na wykonanie tej operacji"),
+            13 => Fault::no_session(),
+            16 => Fault::new(16, "Miesiąc księgowy jest zamknięty. Zmień datę dokumentu lub otwórz miesiąc"),
+            other => Fault::new(other, "Operacja nie może zostać wykonana"),
+        }
     }
     pub fn throttled() -> Fault {
         Fault::new(2, "Brak dostępu: zbyt wiele zapytań, spróbuj ponownie później")
@@ -140,6 +158,14 @@ fn cell_value(cfg: &Config, cell: Cell) -> Value {
         Cell::Num(n) => Value::String(n),
         Cell::Null => Value::Null,
     }
+}
+
+/// The PHP fatal-error page an `act` the account does not have may produce.
+pub fn undefined_method_page(act: &str) -> String {
+    let act: String = act.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect();
+    format!(
+        "<br />\n<b>Fatal error</b>:  Uncaught Error: Call to undefined method SystimAPI::{act}() in /var/www/systim/jsonAPI.php:57\nStack trace:\n#0 {{main}}\n  thrown in <b>/var/www/systim/jsonAPI.php</b> on line <b>57</b><br />\n"
+    )
 }
 
 /// PHP `htmlspecialchars(…, ENT_QUOTES)`.

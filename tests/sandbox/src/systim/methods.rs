@@ -12,13 +12,16 @@ use super::orders;
 pub struct Ctx<'a> {
     pub cfg: &'a Config,
     pub now_ms: u64,
+    /// Products whose `listPQuantities` `ilosc` is `null` (the knob, or the profile's default).
+    pub null_quantities: &'a [u64],
 }
 
 pub type Handler = fn(&mut Data, &Params, &Ctx) -> Result<Outcome, Fault>;
 
 pub struct Method {
     pub act: &'static str,
-    /// Not published by Systim (the contract's ASSUMED tag): switchable off.
+    /// No public code calls it (the contract's ASSUMED tag): absent in the strict profile,
+    /// switchable off in the generous one.
     pub assumed: bool,
     pub run: Handler,
 }
@@ -40,13 +43,27 @@ pub const METHODS: &[Method] = &[
     Method { act: "addStoreDocument", assumed: false, run: catalog::add_store_document },
 ];
 
-/// The method for `act`, unless it is unknown or switched off (then the caller answers code 1).
-pub fn find(act: &str, cfg: &Config) -> Option<&'static Method> {
-    METHODS
-        .iter()
-        .find(|m| m.act == act)
-        .filter(|m| cfg.assumed_methods || !m.assumed)
-        .filter(|_| !cfg.disabled_methods.iter().any(|d| d == act))
+/// What the account has for an `act`.
+pub enum Lookup {
+    Found(&'static Method),
+    /// Not a method of this account: unknown to the stand-in (`getOrder`,
+    /// `changeOrderStatus`, `addSellInvoiceFromOrder`, typos…), or ASSUMED in the strict profile.
+    Absent,
+    /// A method switched off by `assumed_methods: false` or `disabled_methods`.
+    SwitchedOff,
+}
+
+pub fn find(act: &str, cfg: &Config) -> Lookup {
+    let Some(method) = METHODS.iter().find(|m| m.act == act) else {
+        return Lookup::Absent;
+    };
+    if method.assumed && cfg.strict() {
+        return Lookup::Absent;
+    }
+    if (method.assumed && !cfg.assumed_methods) || cfg.disabled_methods.iter().any(|d| d == act) {
+        return Lookup::SwitchedOff;
+    }
+    Lookup::Found(method)
 }
 
 fn named_list(rows: &[Named]) -> Outcome {

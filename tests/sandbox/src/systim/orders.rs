@@ -26,10 +26,12 @@ pub fn add_company(d: &mut Data, params: &Params, _: &Ctx) -> Result<Outcome, Fa
     Ok(Outcome::Value(json!(id)))
 }
 
-/// All contractors, or (ASSUMED filter) those whose NIP has the same digits as `nip`.
+/// All contractors, or (ASSUMED filter, generous profile only) those whose NIP has the same
+/// digits as `nip`. Public code shows no filter: the strict profile ignores `nip`.
 pub fn list_companies(d: &mut Data, params: &Params, ctx: &Ctx) -> Result<Outcome, Fault> {
     let s = Scope::root(params);
-    let wanted = s.filled("nip").filter(|_| ctx.cfg.assumed_methods).map(digits).filter(|n| !n.is_empty());
+    let filters = ctx.cfg.assumed_methods && !ctx.cfg.strict();
+    let wanted = s.filled("nip").filter(|_| filters).map(digits).filter(|n| !n.is_empty());
     let rows = d.companies.iter().filter(|co| wanted.as_ref().is_none_or(|w| digits(company_text(co, "nip")) == *w)).map(company_record);
     Ok(Outcome::List(rows.collect()))
 }

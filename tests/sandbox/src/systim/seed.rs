@@ -5,9 +5,12 @@
 //! Stores from `systim_stores` (ids from 1; at least one). Products from the items' Systim sides
 //! in item order (ids from 1), stock per store from `SystimProduct::stock`.
 
+use serde_json::Value;
+
 use crate::catalogue::{Scenario, SystimProduct, Vat};
 
-use super::model::{Data, Named, Product, VatRate};
+use super::model::{by_id, next_id, Data, Named, Product, VatRate};
+use super::num::{mul_div_round, parse_scaled};
 
 const FIXED_CATEGORIES: [&str; 2] = ["Domyślna", "Usługi"];
 const DEFAULT_STORE: &str = "Magazyn główny";
@@ -79,4 +82,84 @@ fn add_product(data: &mut Data, sp: &SystimProduct, note: &str) {
     for (store_id, qty) in store_ids.into_iter().zip(sp.stock.iter()) {
         data.add_stock(id, store_id, *qty);
     }
+}
+
+/// A product created through the control API (`SystimState::create_products`); its id.
+pub fn add_control_product(data: &mut Data, spec: &Value) -> Result<u64, String> {
+    const KNOWN: [&str; 11] = ["name", "code", "ean", "price_gross", "vat_id", "category_id", "quantity", "store_id", "unit", "service", "hidden"];
+    let obj = spec.as_object().ok_or("a JSON object expected")?;
+    if let Some(k) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(format!("unknown field '{k}' (known: {})", KNOWN.join(", ")));
+    }
+    let text = |k: &str| -> Result<String, String> {
+        match obj.get(k) {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(format!("'{k}' must be a string")),
+        }
+    };
+    let decimal = |k: &str, scale: u32| -> Result<Option<i64>, String> {
+        let raw = match obj.get(k) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(_) => return Err(format!("'{k}' must be a decimal number")),
+        };
+        parse_scaled(&raw, scale).map(Some).ok_or_else(|| format!("'{k}' = '{raw}' is not a decimal number with at most {scale} decimals"))
+    };
+    let id_of = |k: &str, default: u64| -> Result<u64, String> {
+        match obj.get(k) {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v.as_u64().ok_or_else(|| format!("'{k}' must be a positive integer")),
+        }
+    };
+    let flag = |k: &str| -> Result<bool, String> {
+        match obj.get(k) {
+            None | Some(Value::Null) => Ok(false),
+            Some(v) => v.as_bool().ok_or_else(|| format!("'{k}' must be true or false")),
+        }
+    };
+    let name = text("name")?;
+    if name.trim().is_empty() {
+        return Err("'name' is required".into());
+    }
+    let gross = decimal("price_gross", 2)?.ok_or("'price_gross' is required")?;
+    if gross < 0 {
+        return Err("'price_gross' must not be negative".into());
+    }
+    let vat_id = id_of("vat_id", 1)?;
+    let percent = by_id(&data.vat_rates, vat_id).map(|v| v.percent).ok_or_else(|| format!("no VAT rate {vat_id}"))?;
+    let category_id = id_of("category_id", 1)?;
+    if by_id(&data.categories, category_id).is_none() {
+        return Err(format!("no category {category_id}"));
+    }
+    let store_id = id_of("store_id", data.main_store())?;
+    if by_id(&data.stores, store_id).is_none() {
+        return Err(format!("no store {store_id}"));
+    }
+    let quantity = decimal("quantity", 3)?.unwrap_or(0);
+    let unit = match text("unit")? {
+        u if u.is_empty() => "szt.".to_string(),
+        u => u,
+    };
+    let id = next_id(&data.products);
+    data.products.push(Product {
+        id,
+        nazwa: name,
+        kod_produktu: text("code")?,
+        kod_kreskowy: text("ean")?,
+        cena_netto: mul_div_round(gross, 100, 100 + percent),
+        cena_brutto: gross,
+        vat_id,
+        category_id,
+        jednostka: unit,
+        rodzaj: u8::from(flag("service")?),
+        ukryty: flag("hidden")?,
+        note: "created through the control API".to_string(),
+        sent: None,
+    });
+    if quantity != 0 {
+        data.add_stock(id, store_id, quantity);
+    }
+    Ok(id)
 }

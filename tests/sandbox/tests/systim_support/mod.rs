@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use sandbox::catalogue;
+pub use sandbox::systim::config::Profile;
 use sandbox::systim::SystimState;
 use sandbox::wire::Request;
 use serde_json::Value;
@@ -12,12 +13,23 @@ pub const T0: u64 = 1_795_168_800_000;
 pub const MINUTE: u64 = 60_000;
 pub const DAY: u64 = 86_400_000;
 
+/// The demo account in the generous profile (named, so flipping `DEFAULT_PROFILE` keeps these
+/// tests' meaning).
 pub fn demo() -> SystimState {
-    SystimState::from_scenario(&catalogue::demo())
+    SystimState::from_scenario_with(&catalogue::demo(), Profile::Generous)
+}
+
+/// The demo account in the strict profile.
+pub fn strict_demo() -> SystimState {
+    SystimState::from_scenario_with(&catalogue::demo(), Profile::Strict)
 }
 
 pub fn scenario(name: &str) -> SystimState {
-    SystimState::from_scenario(&catalogue::by_name(name).expect("scenario"))
+    SystimState::from_scenario_with(&catalogue::by_name(name).expect("scenario"), Profile::Generous)
+}
+
+pub fn strict_scenario(name: &str) -> SystimState {
+    SystimState::from_scenario_with(&catalogue::by_name(name).expect("scenario"), Profile::Strict)
 }
 
 /// Form-encode pairs (brackets percent-encoded, as a form encoder does).

@@ -1,0 +1,185 @@
+//! Which assumed Systim methods this account has (`docs/systim-surface.md`).
+//!
+//! No public code calls `listCategories`, `listStores`, `listOrders`, `listDeliveryMethods` or
+//! `listPaymentMethods`; what real Systim answers to an `act` it does not know is not known
+//! (code 6 with `fields`, a PHP error page, code 1…). So an assumed method is optional: its first
+//! call on an account is its probe, and any answer other than success, code 2 (throttled) or
+//! code 13 (session) marks it unavailable — recorded per account for a day (the connection test
+//! probes every one of them again, on demand). No answer at all (a timeout, a lost connection)
+//! proves nothing and is not recorded. A run never fails because an optional method failed: it
+//! does without it, and the report and the connection test say what that costs.
+
+use super::store::{load, save};
+use crate::client::error::ApiError;
+use crate::io::Storage;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const METHODS_KEY: &str = "systim_methods";
+/// A recorded verdict is trusted this long; then the method's next call probes it again.
+pub const PROBE_TTL_MS: u64 = 86_400_000;
+
+/// The assumed methods, each with what the merchant loses without it (Polish, English).
+pub const ASSUMED: &[(&str, &str, &str)] = &[
+    (
+        "listOrders",
+        "bez listy zamówień rozszerzenie nie sprawdzi, czy zamówienie bez jednoznacznej odpowiedzi dotarło do Systim (takie zamówienie czeka na Twoją decyzję, nigdy nie jest wysyłane ponownie samo), nie wykryje kopii zrobionej przez samą przeglądarkę, a plakietki pokażą id zamiast numeru",
+        "without the order list the extension cannot check whether an order without a clear answer reached Systim (such an order waits for your decision, it is never sent again on its own), cannot see a copy the browser itself made, and badges show the id instead of the number",
+    ),
+    (
+        "listCategories",
+        "bez listy kategorii nie da się sprawdzić reguły „ta sama kategoria” (wyłącz ją w ustawieniach stanów, żeby wysyłać stany), a nowe produkty trafią do kategorii domyślnej z ustawień",
+        "without the category list the rule \"same category\" cannot be checked (switch it off in the stock settings to push stock), and new products go to the default category in the settings",
+    ),
+    ("listStores", "bez listy magazynów podaj numery magazynów Systim w ustawieniach (domyślnie 1)", "without the warehouse list give the Systim warehouse numbers in the settings (default 1)"),
+    (
+        "listDeliveryMethods",
+        "bez listy sposobów dostawy podaj ich numery w ustawieniach (synchronizacja ich nie czyta)",
+        "without the delivery-method list give their numbers in the settings (syncs do not read it)",
+    ),
+    (
+        "listPaymentMethods",
+        "bez listy form płatności podaj ich numery: 1 przelew, 2 gotówka, 3 barter, 4 pobranie, 5 kompensata, 6 karta (synchronizacja ich nie czyta)",
+        "without the payment list give their numbers: 1 transfer, 2 cash, 3 barter, 4 cash on delivery, 5 offset, 6 card (syncs do not read it)",
+    ),
+];
+
+/// What an assumed method's answer says of its existence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Available,
+    /// Refused: code 6, 1, 10, an error page, anything but 2 or 13. The error's code.
+    Unavailable(String),
+    /// No answer that says anything (throttled, session, no connection): nothing recorded.
+    Inconclusive,
+}
+
+pub fn verdict<T>(result: &Result<T, ApiError>) -> Verdict {
+    match result {
+        Ok(_) => Verdict::Available,
+        Err(e) => match e {
+            ApiError::RateLimited { .. }
+            | ApiError::SystimSessionLost
+            | ApiError::Timeout { .. }
+            | ApiError::Unreachable { .. }
+            | ApiError::Cancelled { .. }
+            | ApiError::OutcomeUnknown { .. }
+            | ApiError::InvalidAddress { .. }
+            | ApiError::SystimWrongCredentials => Verdict::Inconclusive,
+            other => Verdict::Unavailable(other.code().to_string()),
+        },
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Probe {
+    pub available: bool,
+    pub checked_ms: u64,
+    /// The refusal's error code (empty when available).
+    #[serde(default)]
+    pub code: String,
+}
+
+/// The verdicts recorded for one Systim account.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Probes {
+    /// The account's origin: verdicts of another account do not apply.
+    pub origin: String,
+    #[serde(default)]
+    pub methods: BTreeMap<String, Probe>,
+    #[serde(skip)]
+    changed: bool,
+}
+
+impl Probes {
+    /// No verdict yet, for the account at `origin`.
+    pub fn new(origin: &str) -> Probes {
+        Probes { origin: origin.to_string(), ..Probes::default() }
+    }
+
+    pub async fn load<S: Storage>(store: &S, origin: &str) -> Probes {
+        match load::<Probes, _>(store, METHODS_KEY).await {
+            Ok(Some(p)) if p.origin == origin => p,
+            _ => Probes::new(origin),
+        }
+    }
+
+    /// Save if anything was recorded since loading (a failure costs a probe next time).
+    pub async fn save_if_changed<S: Storage>(&mut self, store: &S) {
+        if self.changed {
+            let _ = save(store, METHODS_KEY, &*self).await;
+            self.changed = false;
+        }
+    }
+
+    /// `Some(false)` when the method was found unavailable within [`PROBE_TTL_MS`] — no call is
+    /// made then; `Some(true)` when found available; `None` when never probed or too long ago.
+    pub fn known(&self, act: &str, now_ms: u64) -> Option<bool> {
+        let p = self.methods.get(act)?;
+        (now_ms.saturating_sub(p.checked_ms) < PROBE_TTL_MS).then_some(p.available)
+    }
+
+    /// Record what a call of `act` showed (nothing for an inconclusive one).
+    pub fn record(&mut self, act: &str, verdict: &Verdict, now_ms: u64) {
+        let probe = match verdict {
+            Verdict::Available => Probe { available: true, checked_ms: now_ms, code: String::new() },
+            Verdict::Unavailable(code) => Probe { available: false, checked_ms: now_ms, code: code.clone() },
+            Verdict::Inconclusive => return,
+        };
+        let same = self.methods.get(act).is_some_and(|p| p.available == probe.available && now_ms.saturating_sub(p.checked_ms) < PROBE_TTL_MS / 2);
+        if !same {
+            self.methods.insert(act.to_string(), probe);
+            self.changed = true;
+        }
+    }
+
+    /// Methods recorded as unavailable, in the order of [`ASSUMED`].
+    pub fn unavailable(&self) -> Vec<&'static str> {
+        ASSUMED.iter().map(|(act, _, _)| *act).filter(|act| self.methods.get(*act).is_some_and(|p| !p.available)).collect()
+    }
+}
+
+/// What the merchant loses without `act` (Polish, English).
+pub fn cost(act: &str) -> (&'static str, &'static str) {
+    ASSUMED.iter().find(|(a, _, _)| *a == act).map(|(_, pl, en)| (*pl, *en)).unwrap_or(("", ""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::Service;
+
+    #[test]
+    fn only_a_refusal_marks_a_method_unavailable() {
+        let refused: [ApiError; 4] = [
+            ApiError::SystimInvalidFields { act: "listOrders".into(), fields: vec!["act".into()], message: String::new() },
+            ApiError::SystimUnknownMethod { act: "listOrders".into() },
+            ApiError::SystimError { act: "listOrders".into(), code: 10, message: String::new() },
+            ApiError::NotJson { service: Service::Systim, status: 500 },
+        ];
+        for e in refused {
+            assert!(matches!(verdict::<()>(&Err(e.clone())), Verdict::Unavailable(_)), "{e:?}");
+        }
+        for e in [ApiError::RateLimited { service: Service::Systim }, ApiError::SystimSessionLost, ApiError::Timeout { service: Service::Systim }] {
+            assert_eq!(verdict::<()>(&Err(e)), Verdict::Inconclusive);
+        }
+        assert_eq!(verdict::<()>(&Ok(())), Verdict::Available);
+    }
+
+    #[test]
+    fn a_verdict_is_trusted_for_a_day_and_per_account() {
+        let mut p = Probes::new("https://a.systim.pl");
+        p.record("listOrders", &Verdict::Unavailable("systim_invalid_fields".into()), 1_000);
+        p.record("listStores", &Verdict::Inconclusive, 1_000);
+        assert_eq!(p.known("listOrders", 1_000 + PROBE_TTL_MS - 1), Some(false));
+        assert_eq!(p.known("listOrders", 1_000 + PROBE_TTL_MS), None, "probed again after a day");
+        assert_eq!(p.known("listStores", 1_000), None, "an inconclusive answer records nothing");
+        assert_eq!(p.unavailable(), ["listOrders"]);
+        let store = crate::mem::MemStorage::new();
+        pollster::block_on(async {
+            p.save_if_changed(&store).await;
+            assert_eq!(Probes::load(&store, "https://a.systim.pl").await.known("listOrders", 2_000), Some(false));
+            assert_eq!(Probes::load(&store, "https://b.systim.pl").await.known("listOrders", 2_000), None, "another account");
+        });
+    }
+}

@@ -1,0 +1,64 @@
+//! The merchant's decision on an import that cannot be checked: an order whose `addOrder` got no
+//! clear answer on an account without `listOrders` is held (`Unverifiable`) and never sent again
+//! by the extension on its own. The merchant looks for its marker in Systim (`uwagi` starts with
+//! `Shoper <order> @ <shop>`) and says which it is:
+//! - **in Systim** — recorded as imported (the Systim number may be given); its lines keep
+//!   reserving stock while the order is open in the shop;
+//! - **send again** — the entry becomes `Held` (`resend_requested`): the next run plans the
+//!   order again and sends it once.
+
+use super::ledger::{Ledger, LedgerEntry, OrderState};
+use super::store::{ShopKeys, StateError};
+use super::Engine;
+use crate::io::{Clock, Http, Storage};
+use crate::plan::orders::shop_host;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    InSystim,
+    SendAgain,
+}
+
+/// Why a decision was not taken.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ResolveError {
+    /// No connection (no shop to keep a ledger for).
+    NotConfigured,
+    /// The order is not waiting for a decision (never seen, imported, or already decided).
+    NotAwaiting,
+    State(String),
+}
+
+impl From<StateError> for ResolveError {
+    fn from(e: StateError) -> Self {
+        ResolveError::State(e.to_string())
+    }
+}
+
+impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
+    /// Take the merchant's decision on a held import that could not be checked.
+    pub async fn resolve_order(&self, order_id: u64, decision: Decision, systim_number: &str) -> Result<OrderState, ResolveError> {
+        let origin = self.connection().await.shop_origin().map_err(|_| ResolveError::NotConfigured)?;
+        let ledger = Ledger::new(&self.store, ShopKeys::new(&shop_host(&origin)));
+        let Some(entry) = ledger.get(order_id).await? else { return Err(ResolveError::NotAwaiting) };
+        if !matches!(entry.state, OrderState::Unverifiable { .. }) {
+            return Err(ResolveError::NotAwaiting);
+        }
+        let now = self.clock.now_ms();
+        let state = match decision {
+            Decision::InSystim => OrderState::Imported { systim_id: 0, number: systim_number.trim().to_string(), at_ms: entry.updated_ms, reconciled: true, copies: Vec::new() },
+            Decision::SendAgain => OrderState::Held {
+                reason: "resend_requested".into(),
+                detail_pl: "wysłanie ponowne na Twoje polecenie — następna synchronizacja wyśle je raz".into(),
+                detail_en: "to be sent again as you asked — the next run sends it once".into(),
+                since_ms: now,
+            },
+        };
+        let lines = if decision == Decision::InSystim { entry.lines.clone() } else { Vec::new() };
+        // Sent again: its lines reserve nothing until then (the intent before the send does).
+        ledger.put(&LedgerEntry { order_id, state: state.clone(), updated_ms: now, lines }).await?;
+        Ok(state)
+    }
+}
