@@ -10,10 +10,13 @@
 //   an address); effects are recorded, not applied (no extension API here);
 // - the wasm's clock (`Date.now`, read through its imports at every call) runs `clockOffsetMs`
 //   ahead of the real one: the driver jumps it forward after a restart so that the killed run's
-//   lock (2 minutes) is stale without waiting 2 real minutes;
+//   lock (2 minutes) is stale without waiting 2 real minutes, and long sleeps move it (below);
 // - a `setTimeout` of exactly 30,000 ms — the fetch deadline the engine's clients set (and its
 //   longest backoff) — waits `patience` ms instead (query parameter, default 4,000), so an
 //   answer slower than that is a timeout in seconds, not in half a minute;
+// - any other `setTimeout` longer than `sleepCap` ms (default 1,000) — the engine's sleeps:
+//   backoff, `Retry-After`, the rest Systim's code 2 asks for — waits `sleepCap` ms and moves the
+//   wasm's clock by the rest as it wakes (as the native soak's virtual clock does);
 // - the page dies at the request the driver armed (`soak.arm`, below) and reloads itself.
 // Everything else is real: fetch, the browser's connection pool and its resends, every other
 // timer, storage.
@@ -21,17 +24,35 @@ import init, * as core from "/pkg/shoper_systim.js";
 
 const params = new URL(location.href).searchParams;
 const PATIENCE_MS = Number(params.get("patience") ?? 4000);
+const SLEEP_CAP_MS = Number(params.get("sleepCap") ?? 1000);
 const ENGINE_TIMEOUT_MS = 30_000;
 const OFFSET_KEY = "soak:clockOffsetMs";
 const FETCHES_KEY = "soak:fetches";
+const SLEPT_KEY = "soak:virtualSleepMs";
 
 // --- the clock: real time plus an offset the driver moves ---------------------------------------
 const realNow = Date.now.bind(Date);
 let offsetMs = Number(localStorage.getItem(OFFSET_KEY) ?? 0);
 Date.now = () => realNow() + offsetMs;
 
+const jumpClock = (ms) => {
+  offsetMs += ms;
+  localStorage.setItem(OFFSET_KEY, String(offsetMs));
+};
 const realSetTimeout = globalThis.setTimeout.bind(globalThis);
-globalThis.setTimeout = (handler, ms, ...rest) => realSetTimeout(handler, ms === ENGINE_TIMEOUT_MS ? PATIENCE_MS : ms, ...rest);
+globalThis.setTimeout = (handler, ms, ...rest) => {
+  if (ms === ENGINE_TIMEOUT_MS) return realSetTimeout(handler, PATIENCE_MS, ...rest);
+  if (typeof handler === "function" && ms > SLEEP_CAP_MS) {
+    // A long sleep (backoff, Retry-After, Systim's rest after code 2): the cap in real time, the
+    // rest on the wasm's clock, moved just before the sleeper wakes.
+    return realSetTimeout(() => {
+      jumpClock(ms - SLEEP_CAP_MS);
+      localStorage.setItem(SLEPT_KEY, String(Number(localStorage.getItem(SLEPT_KEY) ?? 0) + ms - SLEEP_CAP_MS));
+      handler(...rest);
+    }, SLEEP_CAP_MS);
+  }
+  return realSetTimeout(handler, ms, ...rest);
+};
 
 // --- fetch: the core's requests counted (kept across reloads); a kill and a hook armed by call ----
 // `soak.arm({killAt, commitLast, hookAt, hook})`: at the core's `killAt`-th request from now the
@@ -127,13 +148,13 @@ globalThis.soak = {
   },
   /** Moves the wasm's clock (and this page's) forward; kept across reloads. */
   jumpClock(ms) {
-    offsetMs += ms;
-    localStorage.setItem(OFFSET_KEY, String(offsetMs));
+    jumpClock(ms);
     return offsetMs;
   },
   stats() {
     return {
       clockOffsetMs: offsetMs,
+      virtualSleepMs: Number(localStorage.getItem(SLEPT_KEY) ?? 0),
       fetches: Number(localStorage.getItem(FETCHES_KEY) ?? 0),
       effects: effects.length,
       lateEffects: lateEffects.length,

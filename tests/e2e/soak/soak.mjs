@@ -8,7 +8,7 @@
 //
 //   node tests/e2e/soak/soak.mjs [--browsers chromium,firefox] [--orders 300] [--products 200]
 //        [--seed 2026] [--rate 0.10] [--out target/soak/browser.json] [--merge target/soak/report.json]
-//        [--patience 4000] [--kinds http500,slow,…]   (default: every kind the sandbox accepts)
+//        [--patience 4000] [--sleep-cap 1000] [--kinds http500,slow,…]   (default: every kind the sandbox accepts)
 //
 // Needs `./build.sh` (target/pkg), `cargo build -p sandbox --release --bin sandbox` and
 // `cargo build --release --example browser_soak_audit`. Exit code 1 when, in any browser,
@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     out: { type: "string", default: path.join(paths.root, "target/soak/browser.json") },
     merge: { type: "string" },
     patience: { type: "string", default: "4000" },
+    "sleep-cap": { type: "string", default: "1000" },
     kinds: { type: "string" },
   },
 });
@@ -45,6 +46,8 @@ const CFG = {
   rate: Number(args.rate),
   /** How long the page waits for an answer (the engine's 30 s deadline, shortened). */
   patienceMs: Number(args.patience),
+  /** The longest real wait of one of the engine's sleeps; the rest passes on the wasm's clock. */
+  sleepCapMs: Number(args["sleep-cap"]),
   out: path.resolve(args.out),
 };
 /** A "slow" answer comes this late: past the page's patience, so it is a timeout. */
@@ -144,7 +147,7 @@ async function soakOne(browser, server) {
     world.pairs = audit("pairs", startFile);
     log(browser, `sandbox ${sandbox.info.shoper} / ${sandbox.info.systim}; fault kinds: ${kinds.join(", ")}; ${world.pairs.length} stock pairs`);
 
-    page = await openPage(browser, `${server.origin}/harness.html?patience=${CFG.patienceMs}`);
+    page = await openPage(browser, `${server.origin}/harness.html?patience=${CFG.patienceMs}&sleepCap=${CFG.sleepCapMs}`);
     log(browser, page.userAgent);
     const send = (message, sender) => page.call("send", ...(sender ? [message, sender] : [message]));
     const saved = await send({ type: "saveConnection", connection: sandbox.connection() });
@@ -376,6 +379,7 @@ function extraFigures({ browser, verdict, end, endLog, badges, named, start, wor
     calls_per_run: percentiles(runs.calls),
     final_runs: finals,
     clock_offset_min: Math.round(stats.clockOffsetMs / 6000) / 10,
+    virtual_sleep_min: Math.round(stats.virtualSleepMs / 6000) / 10,
     native_clean: verdict.native_clean,
     unreported_orders: unreported,
     duplicated_codes: verdict.duplicated_codes,
@@ -451,7 +455,7 @@ async function main() {
   } finally {
     await server.close();
   }
-  const report = { seed: CFG.seed, fault_rate: CFG.rate, orders: CFG.orders, products: CFG.products, patience_ms: CFG.patienceMs, browser: results };
+  const report = { seed: CFG.seed, fault_rate: CFG.rate, orders: CFG.orders, products: CFG.products, patience_ms: CFG.patienceMs, sleep_cap_ms: CFG.sleepCapMs, browser: results };
   fs.mkdirSync(path.dirname(CFG.out), { recursive: true });
   fs.writeFileSync(CFG.out, JSON.stringify(report, null, 2));
   console.log(`soak: written to ${CFG.out}`);
