@@ -3,11 +3,11 @@
 #
 #   ./build.sh            build the extension into dist/chrome and dist/firefox (+ zip packages)
 #   ./build.sh setup      install every tool the build and the tests need (idempotent; skips what is present)
-#   ./build.sh test       setup, native tests, wasm tests in headless Chromium and Firefox, extension lint and e2e
+#   ./build.sh test       setup, native tests, wasm tests in headless Chromium and Firefox, extension lint, e2e, short browser soak
 #   ./build.sh sandbox    run the sandbox shop + Systim account in the foreground (args passed on, e.g. --scenario big:1000,50)
 #   ./build.sh demo       a full sync against the built-in sandbox through the real extension (see README)
 #   ./build.sh bench      the benchmark (figures, not assertions)
-#   ./build.sh soak       the fault soak
+#   ./build.sh soak       the fault soak (--http: over the sandbox server; --browser: the shipped wasm in Chromium and Firefox)
 #
 # Nothing here downloads a prebuilt binary: tools come from Debian packages, crates.io (built from
 # source) and the npm registry only.
@@ -195,6 +195,10 @@ cmd_test() {
       say "end-to-end tests (headless Chromium with the built extension)"
       (cd "$NODE_DIR" && node --test --test-concurrency=1 ./*.test.mjs)
     fi
+    if [ "${BROWSER_SOAK:-1}" != 0 ]; then
+      say "browser soak, short and fixed-seed (docs/soak.md; BROWSER_SOAK=0 skips it)"
+      browser_soak --orders 40 --products 20 --seed 2026 --out "$ROOT/target/soak/browser-test.json"
+    fi
   fi
   say "all tests passed"
 }
@@ -209,8 +213,19 @@ cmd_demo() {
 # new orders and changing stock; prints its figures and writes target/soak/report.json.
 #   ./build.sh soak            in-process (virtual clock), 2,000 orders — about 9 minutes here
 #   ./build.sh soak --http     against the sandbox server over real HTTP, 500 orders
+#   ./build.sh soak --browser  the shipped wasm in headless Chromium and Firefox against the sandbox
+#                              server (docs/soak.md): 300 orders and 200 products per browser;
+#                              target/soak/browser.json, merged into report.json under "browser"
 cmd_soak() {
   local orders=${SOAK_ORDERS:-2000} http=""
+  if [ "${1:-}" = "--browser" ]; then
+    cmd_setup
+    build_wasm
+    browser_soak --orders "${SOAK_ORDERS:-300}" --products "${SOAK_PRODUCTS:-200}" --seed "${SOAK_SEED:-2026}" \
+      --rate "${SOAK_FAULT_RATE:-0.10}" --browsers "${SOAK_BROWSERS:-chromium,firefox}" \
+      --out "$ROOT/target/soak/browser.json" --merge "$ROOT/target/soak/report.json"
+    return
+  fi
   if [ "${1:-}" = "--http" ]; then
     http=1
     orders=${SOAK_ORDERS:-500}
@@ -218,6 +233,13 @@ cmd_soak() {
   fi
   SOAK_ORDERS=$orders SOAK_SEED=${SOAK_SEED:-2026} SOAK_FAULT_RATE=${SOAK_FAULT_RATE:-0.10} SOAK_HTTP=${http:-0} \
     cargo test --release --test soak -- --nocapture
+}
+
+# The browser soak (tests/e2e/soak, docs/soak.md) on the wasm in target/pkg; arguments go to soak.mjs.
+browser_soak() {
+  cargo build -p sandbox --release --bin sandbox
+  cargo build --release --example browser_soak_audit
+  node "$NODE_DIR/soak/soak.mjs" "$@"
 }
 
 # The benchmark (docs/benchmarks.md): figures, never assertions. The planning case and a stock

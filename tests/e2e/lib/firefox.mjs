@@ -24,10 +24,10 @@ const freePort = () =>
 
 /**
  * Starts geckodriver and a headless Firefox session, installs `addonPath` (the Firefox zip of
- * the build) temporarily; `prefs` are added to the profile's. Resolves to a small client:
- * `url(file)`, `goto`, `run(script, ...args)` (async: the script's last argument is the
- * callback), `chrome(script, ...args)` (the browser's UI), `type(css, text)`, `click(css)`,
- * `clickAt(x, y)`, `page()`, `closeTab()`, `close()`.
+ * the build; none: no add-on) temporarily; `prefs` are added to the profile's. Resolves to a
+ * small client: `url(file)`, `goto`, `navigate(url)`, `run(script, ...args)` (async: the script's
+ * last argument is the callback), `chrome(script, ...args)` (the browser's UI), `type(css, text)`,
+ * `click(css)`, `clickAt(x, y)`, `page()`, `closeTab()`, `close()`.
  */
 export async function launchFirefox({ addonPath, prefs = {}, binary = process.env.FIREFOX_BIN ?? "/usr/bin/firefox-esr" }) {
   const port = await freePort();
@@ -79,7 +79,7 @@ async function startSession(port, binary, addonPath, extraPrefs) {
     },
   });
   const s = `/session/${sessionId}`;
-  await call("POST", `${s}/moz/addon/install`, { path: path.resolve(addonPath), temporary: true });
+  if (addonPath) await call("POST", `${s}/moz/addon/install`, { path: path.resolve(addonPath), temporary: true });
   const find = async (css) => (await call("POST", `${s}/element`, { using: "css selector", value: css }))[ELEMENT];
   const setContext = (context) => call("POST", `${s}/moz/context`, { context });
   const run = (script, ...args) => call("POST", `${s}/execute/async`, { script, args });
@@ -114,6 +114,8 @@ async function startSession(port, binary, addonPath, extraPrefs) {
       const loaded = `if (document.readyState !== 'complete') return false; ${ready}`;
       await until(() => call("POST", `${s}/execute/sync`, { script: loaded, args: [] }).catch(() => false), { what: `${url} loaded` });
     },
+    /** Loads a web page (http/https) in the current tab; resolves once it has loaded. */
+    navigate: (url) => call("POST", `${s}/url`, { url }),
     /** Runs `script` (sync, `arguments`) in the browser's own chrome (its UI: prefs, prompts). */
     async chrome(script, ...args) {
       await setContext("chrome");

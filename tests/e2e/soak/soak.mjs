@@ -1,0 +1,496 @@
+// The browser soak (docs/soak.md): the shipped wasm (`target/pkg`, the exports the extension's
+// background calls) in headless Chromium and headless Firefox, against the HTTP sandbox with
+// random faults, restarts of the page mid-run, customers ordering, stock changing and products
+// added to Systim — so that the browser's own network stack (connection reuse, and its resend of
+// a request whose reused connection closed before any byte of the answer) is in the loop. After
+// one browser's soak: faults off, two fault-free runs, then the native soak's audit
+// (tests/soak/audit.rs through audit.rs here) and the figures of issue #11.
+//
+//   node tests/e2e/soak/soak.mjs [--browsers chromium,firefox] [--orders 300] [--products 200]
+//        [--seed 2026] [--rate 0.10] [--out target/soak/browser.json] [--merge target/soak/report.json]
+//        [--patience 4000] [--sleep-cap 1000] [--kinds http500,slow,…]   (default: every kind the sandbox accepts)
+//
+// Needs `./build.sh` (target/pkg), `cargo build -p sandbox --release --bin sandbox` and
+// `cargo build --release --example browser_soak_audit`. Exit code 1 when, in any browser,
+// `copies_unreported`, `products_duplicated_left`, `missing` or `stock_mismatches` is not 0, or
+// the soak disturbed nothing.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { paths } from "../lib/paths.mjs";
+import { importedOrders, startSandbox, systimProductId } from "../lib/sandbox.mjs";
+import { openPage, startPageServer } from "./pages.mjs";
+import { Rng, World } from "./world.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    browsers: { type: "string", default: "chromium,firefox" },
+    orders: { type: "string", default: "300" },
+    products: { type: "string", default: "200" },
+    seed: { type: "string", default: "2026" },
+    rate: { type: "string", default: "0.10" },
+    out: { type: "string", default: path.join(paths.root, "target/soak/browser.json") },
+    merge: { type: "string" },
+    patience: { type: "string", default: "4000" },
+    "sleep-cap": { type: "string", default: "1000" },
+    kinds: { type: "string" },
+  },
+});
+
+const CFG = {
+  browsers: args.browsers.split(",").map((b) => b.trim()).filter(Boolean),
+  orders: Number(args.orders),
+  products: Number(args.products),
+  seed: Number(args.seed),
+  rate: Number(args.rate),
+  /** How long the page waits for an answer (the engine's 30 s deadline, shortened). */
+  patienceMs: Number(args.patience),
+  /** The longest real wait of one of the engine's sleeps; the rest passes on the wasm's clock. */
+  sleepCapMs: Number(args["sleep-cap"]),
+  out: path.resolve(args.out),
+};
+/** A "slow" answer comes this late: past the page's patience, so it is a timeout. */
+const SLOW_MS = CFG.patienceMs + 1000;
+/** The engine takes over a lock older than this (src/engine/lock.rs), plus a margin. */
+const LOCK_JUMP_MS = 120_000 + 1000;
+/**
+ * Share of runs killed part-way (as natively), and within how many API calls of their start (a run
+ * here makes some 8 to 40, 15 as a rule: calls_per_run in the report).
+ */
+const KILL_CHANCE = 0.15;
+const CALLS_PER_RUN = 20;
+/** A run that has not ended after this long is a failure of the soak. */
+const RUN_DEADLINE_MS = 10 * 60_000;
+/** Fault kinds this driver knows; the sandbox's own list (probed) wins. */
+const KNOWN_KINDS = ["http500", "http503", "http429", "html_page", "slow", "drop_after_commit", "write_then_close", "close_before_write",
+  "reset_mid_answer", "write_then_close_then_429", "drop_after_commit_then_429"];
+const AUDIT_BIN = path.join(paths.root, "target/release/examples/browser_soak_audit");
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (browser, text) => console.log(`soak[${browser}]: ${text}`);
+
+/** Mostly automatic runs, now and then the merchant's buttons (the native soak's mix). */
+function pickKind(rng) {
+  const n = rng.below(20);
+  if (n <= 11) return "auto";
+  if (n <= 14) return "send_stock";
+  if (n <= 16) return "orders";
+  if (n <= 18) return "stock";
+  return "send_products";
+}
+
+/**
+ * The fault kinds the running sandbox accepts: serde's refusal of an unknown kind lists them all
+ * ("unknown variant `x`, expected one of `http500`, …"); if it does not, each known kind is tried.
+ */
+async function probeFaultKinds(sandbox) {
+  let kinds = [];
+  try {
+    await sandbox.faults({ random: { rate: 0, seed: 1, kinds: ["__no_such_kind__"] } });
+  } catch (e) {
+    const listed = String(e.message).match(/expected one of (.*)$/);
+    if (listed) kinds = [...listed[1].matchAll(/`([a-z0-9_]+)`/g)].map((m) => m[1]);
+  }
+  if (!kinds.length) {
+    for (const kind of KNOWN_KINDS) {
+      try {
+        await sandbox.faults({ random: { rate: 0, seed: 1, kinds: [kind] } });
+        kinds.push(kind);
+      } catch {
+        /* not this sandbox's */
+      }
+    }
+  }
+  await sandbox.clearFaults();
+  return kinds;
+}
+
+function audit(mode, file) {
+  if (!fs.existsSync(AUDIT_BIN)) throw new Error(`${AUDIT_BIN} is missing: cargo build --release --example browser_soak_audit`);
+  return JSON.parse(execFileSync(AUDIT_BIN, [mode, file], { maxBuffer: 1 << 30 }).toString());
+}
+
+/** `nr <number>` or `id <id>` of a Systim order, as the engine names a copy. */
+function namesCopy(text, copy) {
+  const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const names = [`id ${copy.id}`, ...(copy.numer ? [`nr ${copy.numer}`] : [])];
+  return names.some((name) => new RegExp(`(^|[^\\w/])${escape(name)}(?![\\w/])`).test(text ?? ""));
+}
+
+async function soakOne(browser, server) {
+  const timings = {};
+  let t = Date.now();
+  const lap = (name) => {
+    timings[name] = Math.round((Date.now() - t) / 100) / 10;
+    t = Date.now();
+  };
+  // what this browser's soak saved (the audit's input, the badges): next to the report
+  const dir = path.join(path.dirname(CFG.out), `${path.basename(CFG.out, ".json")}-${browser}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const sandbox = await startSandbox({ scenario: "demo" });
+  let page = null;
+  try {
+    // The shop's own leaky bucket off: the page's waits are real, and a soak at the shop's real
+    // pace would take hours; only injected 429s remain (as in `./build.sh soak --http`).
+    await sandbox.shoperConfig({ rate_limit: false });
+    const accepted = await probeFaultKinds(sandbox);
+    const kinds = args.kinds ? args.kinds.split(",").filter((k) => accepted.includes(k)) : accepted;
+    const start = await sandbox.state();
+    const world = new World(sandbox, start, [], CFG.seed);
+    const dictionaries = {
+      taxes: (await world.shopRest("GET", "taxes?limit=50")).list,
+      units: (await world.shopRest("GET", "units?limit=50")).list,
+    };
+    const startFile = path.join(dir, "start.json");
+    fs.writeFileSync(startFile, JSON.stringify({ state: start, dictionaries }));
+    world.pairs = audit("pairs", startFile);
+    log(browser, `sandbox ${sandbox.info.shoper} / ${sandbox.info.systim}; fault kinds: ${kinds.join(", ")}; ${world.pairs.length} stock pairs`);
+
+    page = await openPage(browser, `${server.origin}/harness.html?patience=${CFG.patienceMs}&sleepCap=${CFG.sleepCapMs}`);
+    log(browser, page.userAgent);
+    const send = (message, sender) => page.call("send", ...(sender ? [message, sender] : [message]));
+    const saved = await send({ type: "saveConnection", connection: sandbox.connection() });
+    if (!saved?.ok) throw new Error(`saveConnection: ${JSON.stringify(saved)}`);
+    const { settings } = await send({ type: "getSettings" });
+    // The native soak's settings (tests/common/harness.rs demo_settings), and products created on
+    // automatic runs too, so that product creations meet the faults often.
+    settings.orders.start = { kind: "date", value: "2026-11-01" };
+    settings.orders.shipping_product_id = systimProductId(start, "DOSTAWA");
+    settings.orders.default_delivery_id = 1;
+    settings.orders.default_payment_id = 1;
+    settings.orders.payment_mapping = [{ shop_id: 1, systim_id: 1 }];
+    settings.products.auto_create = true;
+    const savedSettings = await send({ type: "saveSettings", settings });
+    if (!savedSettings?.ok) throw new Error(`saveSettings: ${JSON.stringify(savedSettings)}`);
+    lap("setup_s");
+
+    const rng = new Rng(CFG.seed ^ 0x50a4);
+    /** `calls`: requests the core made in each run that ended (not killed). */
+    const runs = { total: 0, byOutcome: {}, byKind: {}, busy: 0, killed: 0, calls: [] };
+    /** Problems naming a shop order, as every report the soak read showed them. */
+    const named = new Map();
+    const readReport = async (runId) => {
+      const { report } = await send({ type: "getReport", runId });
+      if (!report) return null;
+      runs.byOutcome[report.outcome] = (runs.byOutcome[report.outcome] ?? 0) + 1;
+      for (const section of report.sections ?? []) {
+        for (const group of section.problems ?? []) {
+          for (const item of group.items ?? []) {
+            const m = String(item.ref ?? "").match(/(\d+)\s*$/);
+            if (!m || section.kind !== "orders") continue;
+            const id = Number(m[1]);
+            named.set(id, [...(named.get(id) ?? []), { reason: group.reason, text: `${item.ref}: ${item.detail_pl}` }]);
+          }
+        }
+      }
+      return report;
+    };
+    const armFaults = (step) =>
+      sandbox.faults({ random: { rate: CFG.rate, seed: CFG.seed * 1000 + step, kinds }, slow_ms: SLOW_MS });
+
+    /**
+     * One run: started with its kill and disturbance armed in the page (both by the number of the
+     * core's requests, exactly), watched until it ends — its report read — or the page restarted.
+     */
+    const run = async (request, { kill = null, disturbance = null } = {}) => {
+      runs.total += 1;
+      runs.byKind[request.kind] = (runs.byKind[request.kind] ?? 0) + 1;
+      const { bootId, fetches } = await page.call("probe");
+      await page.call("arm", {
+        killAt: kill ? kill.atCall : null,
+        commitLast: Boolean(kill?.commitLast),
+        hookAt: disturbance ? disturbance.atCall : null,
+        hook: disturbance ? { method: "POST", url: `${sandbox.info.control}${disturbance.route}` } : null,
+      });
+      let started = await send({ type: "run", dryRun: false, ...request });
+      if (started?.error?.code === "busy") {
+        // A lock left by something the driver did not see die: outlive it, as a next alarm would.
+        runs.busy += 1;
+        await page.call("jumpClock", LOCK_JUMP_MS);
+        started = await send({ type: "run", dryRun: false, ...request });
+      }
+      if (!started?.ok) throw new Error(`run ${request.kind}: ${JSON.stringify(started)}`);
+      const deadline = Date.now() + RUN_DEADLINE_MS;
+      for (;;) {
+        await sleep(40);
+        if (Date.now() > deadline) {
+          throw new Error(`run ${request.kind} ${started.runId} did not end within ${RUN_DEADLINE_MS / 1000} s`);
+        }
+        let probe;
+        try {
+          probe = await page.call("probe");
+        } catch {
+          continue; // the page is reloading
+        }
+        if (probe.bootId !== bootId) {
+          // Killed and started again with its storage: the next run outlives the dead one's lock.
+          runs.killed += 1;
+          await page.call("jumpClock", LOCK_JUMP_MS);
+          return { killed: true };
+        }
+        if (!probe.running && !probe.frozen) break;
+      }
+      await page.call("arm", null);
+      runs.calls.push((await page.call("probe")).fetches - fetches);
+      return { killed: false, report: await readReport(started.runId) };
+    };
+
+    let step = 0;
+    while (world.placed < CFG.orders || world.added.length < CFG.products) {
+      await sandbox.clearFaults();
+      const disturbance = await world.step({ addProducts: world.added.length < CFG.products });
+      await armFaults(step);
+      const kind = pickKind(rng);
+      const kill = rng.chance(KILL_CHANCE) ? { atCall: 1 + rng.below(CALLS_PER_RUN), commitLast: rng.chance(0.5) } : null;
+      await run({ kind }, { kill, disturbance });
+      step += 1;
+      if (step % 10 === 0) {
+        const s = await page.call("stats");
+        log(browser, `step ${step}: ${world.placed}/${CFG.orders} orders, ${world.added.length}/${CFG.products} products added, ${runs.killed} restarts, clock +${Math.round(s.clockOffsetMs / 60000)} min`);
+      }
+    }
+    lap("soak_s");
+
+    // Faults off; two fault-free runs (the second sees what the first settled, as natively).
+    await sandbox.clearFaults();
+    await page.call("jumpClock", LOCK_JUMP_MS);
+    const finals = [];
+    for (let i = 0; i < 2; i++) {
+      const { report } = await run({ kind: "send_products", confirmZeroing: true });
+      finals.push({ outcome: report?.outcome, error: report?.error ?? null, headline: report?.headline_pl });
+    }
+    const shopUrl = sandbox.info.shoper;
+    const end = await sandbox.state();
+    const adminSender = { kind: "content_script", url: `${shopUrl}/admin/orders`, tabId: 1 };
+    const orderIds = end.shoper.orders.map((o) => Number(o.order_id));
+    const badges = {};
+    for (let i = 0; i < orderIds.length; i += 200) {
+      const answer = await send({ type: "orderBadges", orderIds: orderIds.slice(i, i + 200) }, adminSender);
+      Object.assign(badges, answer?.badges ?? {});
+    }
+    const stats = await page.call("stats");
+    lap("final_s");
+
+    const endLog = (await sandbox.log(0)).entries;
+    const soakFile = path.join(dir, "soak.json");
+    fs.writeFileSync(soakFile, JSON.stringify({ start: { state: start, dictionaries }, end: { state: end, log: endLog }, changes: world.changes }));
+    const verdict = audit("audit", soakFile);
+    const figures = extraFigures({ browser, verdict, end, endLog, badges, named, start, world, stats, kinds, runs, finals });
+    fs.writeFileSync(path.join(dir, "badges.json"), JSON.stringify(badges, null, 1));
+    lap("audit_s");
+    figures.timings = { ...timings, total_s: Math.round(Object.values(timings).reduce((a, b) => a + b, 0) * 10) / 10 };
+    return figures;
+  } finally {
+    await page?.close().catch(() => {});
+    await sandbox.stop();
+  }
+}
+
+/** Issue #11's figures for one browser, over the native soak's (verdict.figures). */
+function extraFigures({ browser, verdict, end, endLog, badges, named, start, world, stats, kinds, runs, finals }) {
+  const f = verdict.figures;
+  // Orders: every Systim copy beyond the first of a shop order.
+  const copiesByOrder = importedOrders(end);
+  const unreported = [];
+  let orderCopies = 0;
+  let orderCopiesUnreported = 0;
+  for (const [orderId, copies] of [...copiesByOrder].sort((a, b) => a[0] - b[0])) {
+    if (copies.length < 2) continue;
+    orderCopies += copies.length - 1;
+    const badge = badges[String(orderId)];
+    const inBadge = copies.every((c) => namesCopy(badge?.text_pl, c));
+    const inReport = (named.get(orderId) ?? []).some((p) => copies.every((c) => namesCopy(p.text, c)));
+    if (!inBadge || !inReport) {
+      orderCopiesUnreported += copies.length - 1;
+      unreported.push({
+        order_id: orderId,
+        systim_copies: copies.map((c) => ({ id: c.id, numer: c.numer, created_ms: c.created_ms })),
+        badge: badge ? `${badge.state}: ${badge.text_pl}` : null,
+        in_badge: inBadge,
+        in_report: inReport,
+        problems_naming_it: (named.get(orderId) ?? []).slice(-3),
+      });
+    }
+  }
+  // Products: copies left in the shop, and copies the engine deleted (a DELETE that reached the
+  // shop, alone or in a /bulk call).
+  const deleted = new Set();
+  for (const e of endLog) {
+    if (e.service !== "shoper" || e.status !== 200) continue;
+    const p = String(e.path).replace(/^\/webapi\/rest\//, "");
+    if (e.method === "DELETE" && /^products\/\d+$/.test(p)) deleted.add(p);
+    if (e.method === "POST" && p === "bulk") {
+      for (const op of Array.isArray(e.body) ? e.body : []) {
+        const q = String(op?.path ?? "").replace(/^\/?webapi\/rest\//, "");
+        if (op?.method === "DELETE" && /^products\/\d+$/.test(q)) deleted.add(q);
+      }
+    }
+  }
+  const productCopiesLeft = f.duplicate_products;
+  // Missing: eligible, not in Systim, and not held with a reason the merchant can read.
+  const missingInSystim = verdict.orders.missing;
+  const held = missingInSystim.filter((id) => badges[String(id)]?.state === "held" && badges[String(id)]?.text_pl);
+  // Faults by kind, from the sandbox's log; resends as the log marks them (once it does).
+  const faultsByKind = {};
+  for (const e of endLog) if (e.fault) faultsByKind[e.fault] = (faultsByKind[e.fault] ?? 0) + 1;
+  const marksResends = endLog.some((e) => "resend" in e || "resent" in e);
+  const resends = inferResends(endLog);
+  const startCodes = new Set(start.shoper.products.map((p) => p.code));
+  const createdCodes = new Set(end.shoper.products.map((p) => p.code).filter((c) => !startCodes.has(c)));
+  const apiRequests = endLog.length;
+  return {
+    browser,
+    seed: CFG.seed,
+    fault_rate: CFG.rate,
+    fault_kinds: kinds,
+    // the native soak's fields (tests/soak/audit.rs), `missing` as issue #11 defines it below
+    ...f,
+    orders_placed: world.placed,
+    faults_injected: f.faults_injected + world.disturbances,
+    restarts: runs.killed,
+    runs: runs.total,
+    // issue #11
+    orders_in_systim: f.orders_in_systim,
+    copies_made: orderCopies + productCopiesLeft + deleted.size,
+    order_copies_made: orderCopies,
+    product_copies_made: productCopiesLeft + deleted.size,
+    product_copies_deleted: deleted.size,
+    copies_unreported: orderCopiesUnreported + productCopiesLeft,
+    products_duplicated_left: productCopiesLeft,
+    missing: missingInSystim.length - held.length,
+    missing_in_systim: missingInSystim.length,
+    held_with_reason: held.length,
+    stock_mismatches: f.stock_mismatches,
+    stock_reserving_every_copy: verdict.stock_reserving_every_copy,
+    faults_by_kind: faultsByKind,
+    disturbances: world.disturbances,
+    resends_seen: marksResends ? endLog.filter((e) => e.resend === true || e.resent === true).length : null,
+    resends_seen_by_what: marksResends ? countBy(endLog.filter((e) => e.resend === true || e.resent === true), resendKind) : null,
+    resends_inferred: resends,
+    api_requests_logged: apiRequests,
+    page_fetches: stats.fetches,
+    driver_api_calls: world.apiCalls,
+    products_added_to_systim: world.added.length,
+    products_created: createdCodes.size,
+    runs_by_kind: runs.byKind,
+    runs_by_outcome: runs.byOutcome,
+    runs_busy: runs.busy,
+    calls_per_run: percentiles(runs.calls),
+    final_runs: finals,
+    clock_offset_min: Math.round(stats.clockOffsetMs / 6000) / 10,
+    virtual_sleep_min: Math.round(stats.virtualSleepMs / 6000) / 10,
+    native_clean: verdict.native_clean,
+    unreported_orders: unreported,
+    duplicated_codes: verdict.duplicated_codes,
+    details: verdict.details.slice(0, 50),
+  };
+}
+
+/** Within this long of a request whose answer was lost, the same request again is the browser's. */
+const RESEND_WINDOW_MS = 50;
+
+/**
+ * What a resent request did: `shoper_creations` (a /bulk creating products), `shoper_stock_writes`
+ * (a /bulk of stock PUTs), `shoper_other`, `systim_<method>`.
+ */
+function resendKind(e) {
+  const ops = Array.isArray(e.body) ? e.body : [];
+  if (e.service === "systim") return `systim_${e.act}`;
+  if (ops.some((op) => op?.method === "POST")) return "shoper_creations";
+  if (ops.some((op) => op?.method === "PUT" && /product-stocks/.test(op?.path ?? ""))) return "shoper_stock_writes";
+  return "shoper_other";
+}
+
+function countBy(entries, key) {
+  const out = {};
+  for (const e of entries) out[key(e)] = (out[key(e)] ?? 0) + 1;
+  return out;
+}
+
+/**
+ * Requests the browser sent again by itself, inferred from the sandbox's log alone (a cross-check
+ * of its own `resend` marks, and the only source where it has none): right after a request whose
+ * answer never left the server (the connection closed), the same request — same method and path,
+ * the same body (Shoper; Systim's bodies are not logged: the same method) — within
+ * RESEND_WINDOW_MS. The engine never repeats a request that fast (its retries wait a backoff).
+ */
+function inferResends(entries) {
+  const found = [];
+  const lost = new Map(); // service → the last entry whose answer was not delivered
+  for (const e of entries) {
+    const before = lost.get(e.service);
+    if (before && e.time_ms - before.time_ms <= RESEND_WINDOW_MS && e.method === before.method && e.path === before.path &&
+        e.act === before.act && JSON.stringify(e.body ?? null) === JSON.stringify(before.body ?? null)) {
+      found.push(e);
+    }
+    lost.set(e.service, e.delivered === false && e.fault !== "slow" ? e : null);
+  }
+  return countBy(found, resendKind);
+}
+
+/** min, median, 90th percentile and max of a list of numbers. */
+function percentiles(list) {
+  const sorted = [...list].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? null;
+  return { min: sorted[0] ?? null, median: at(0.5), p90: at(0.9), max: sorted.at(-1) ?? null };
+}
+
+const GATES = ["copies_unreported", "products_duplicated_left", "missing", "stock_mismatches"];
+
+async function main() {
+  const server = await startPageServer();
+  const results = {};
+  let failed = false;
+  try {
+    for (const browser of CFG.browsers) {
+      try {
+        results[browser] = await soakOne(browser, server);
+      } catch (e) {
+        failed = true;
+        results[browser] = { browser, error: String(e?.stack ?? e) };
+        console.error(`soak[${browser}]: FAILED: ${e?.stack ?? e}`);
+      }
+    }
+  } finally {
+    await server.close();
+  }
+  const report = { seed: CFG.seed, fault_rate: CFG.rate, orders: CFG.orders, products: CFG.products, patience_ms: CFG.patienceMs, sleep_cap_ms: CFG.sleepCapMs, browser: results };
+  fs.mkdirSync(path.dirname(CFG.out), { recursive: true });
+  fs.writeFileSync(CFG.out, JSON.stringify(report, null, 2));
+  console.log(`soak: written to ${CFG.out}`);
+  if (args.merge) {
+    // report.json keeps the native soak's fields and gains the browsers'.
+    let native = {};
+    try {
+      native = JSON.parse(fs.readFileSync(args.merge, "utf8"));
+    } catch {
+      /* no native report yet */
+    }
+    native.browser = Object.fromEntries(Object.entries(results).map(([b, r]) => [b, Object.fromEntries(Object.entries(r).filter(([k]) => !["details", "unreported_orders", "duplicated_codes"].includes(k)))]));
+    fs.writeFileSync(args.merge, JSON.stringify(native, null, 2));
+    console.log(`soak: merged into ${args.merge}`);
+  }
+  for (const [browser, r] of Object.entries(results)) {
+    if (r.error) continue;
+    const line = (keys) => keys.map((k) => `${k} ${JSON.stringify(r[k])}`).join(", ");
+    console.log(`\nsoak[${browser}] ${r.timings.total_s} s: ${line(["orders_placed", "orders_in_systim", "products_created", "runs", "restarts", "faults_injected"])}`);
+    console.log(`soak[${browser}] faults by kind: ${JSON.stringify(r.faults_by_kind)}; resends seen ${r.resends_seen === null ? "(the log does not mark them)" : `${r.resends_seen} ${JSON.stringify(r.resends_seen_by_what)}`}, inferred ${JSON.stringify(r.resends_inferred)}`);
+    console.log(`soak[${browser}] ${line(["copies_made", "order_copies_made", "product_copies_made", "copies_unreported", "products_duplicated_left", "missing", "stock_mismatches", "unsell_writes", "wrong_orders"])}`);
+    for (const u of r.unreported_orders.slice(0, 10)) console.log(`soak[${browser}]   unreported copies of order ${u.order_id}: ${u.systim_copies.map((c) => c.numer || c.id).join(", ")} — badge "${u.badge}"`);
+    for (const d of r.details.slice(0, 10)) console.log(`soak[${browser}]   ${d}`);
+    const bad = GATES.filter((k) => r[k] !== 0);
+    if (bad.length) {
+      failed = true;
+      console.log(`soak[${browser}] FAILED: ${bad.map((k) => `${k} = ${r[k]}`).join(", ")}`);
+    }
+    if (!(r.faults_injected > 0 && r.restarts > 0)) {
+      failed = true;
+      console.log(`soak[${browser}] FAILED: the soak disturbed nothing (faults ${r.faults_injected}, restarts ${r.restarts})`);
+    }
+  }
+  console.log(failed ? "\nBROWSER SOAK FAILED" : "\nBROWSER SOAK OK");
+  process.exit(failed ? 1 : 0);
+}
+
+await main();
