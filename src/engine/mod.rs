@@ -13,6 +13,7 @@ mod copies;
 pub mod ledger;
 pub mod lock;
 pub(crate) mod orders;
+pub mod panel;
 mod products;
 pub mod report;
 pub mod resolve;
