@@ -3,7 +3,7 @@
 //! converts values and starts the runs this module asks for.
 
 use super::connection::{admin_patterns, permission_pattern, Connection};
-use super::panel::{all_permissions, Problem};
+use super::panel::all_permissions;
 use super::report::{self, Outcome, Part, Report, RunKind, RunSummary};
 use super::run::{RunError, RunRequest};
 use super::store::{load, save};
@@ -63,13 +63,13 @@ pub enum Message {
     OpenReport,
     /// `systimNumber`: default.
     ResolveOrder { order_id: u64, decision: super::resolve::Decision, systim_number: String },
-    GetAdminPanel,
-    AddShopAlias { address: String },
-    ForgetShopAddress { address: String },
+    /// The shop's other addresses, the proposals and the unrecognised pages; `add` (an address)
+    /// or `forget` (an added address, or a proposal turned down) first. Both: default.
+    AdminPanel { add: String, forget: String },
     /// From the admin-panel script on a login page of the shop (`/admin/auth/login`).
     ReportShopAddresses { domains: Vec<String> },
     /// From the admin-panel script: a page of the panel it did not recognise.
-    ReportPage { pattern: String, problem: Problem },
+    ReportPage { pattern: String, problem: String },
 }
 
 /// Read as `#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]`
@@ -99,9 +99,7 @@ impl<'de> Deserialize<'de> for Message {
                 "orderBadges" => Message::OrderBadges { order_ids: f.take("orderIds")? },
                 "openReport" => Message::OpenReport,
                 "resolveOrder" => Message::ResolveOrder { order_id: f.take("orderId")?, decision: f.take("decision")?, systim_number: f.take_or_default("systimNumber")? },
-                "getAdminPanel" => Message::GetAdminPanel,
-                "addShopAlias" => Message::AddShopAlias { address: f.take("address")? },
-                "forgetShopAddress" => Message::ForgetShopAddress { address: f.take("address")? },
+                "adminPanel" => Message::AdminPanel { add: f.take_or_default("add")?, forget: f.take_or_default("forget")? },
                 "reportShopAddresses" => Message::ReportShopAddresses { domains: f.take("domains")? },
                 "reportPage" => Message::ReportPage { pattern: f.take("pattern")?, problem: f.take("problem")? },
                 other => return Err(crate::json::Error::unknown_variant(other, KNOWN_TYPES)),
@@ -113,8 +111,8 @@ impl<'de> Deserialize<'de> for Message {
 
 const KNOWN_TYPES: &[&str] = &[
     "getStatus", "getConnection", "revealKeys", "saveConnection", "getSettings", "saveSettings", "testConnection", "run", "cancel", "getReport", "getHistory",
-    "exportCsv", "setAutoSync", "syncNow", "orderBadges", "openReport", "resolveOrder", "getAdminPanel", "addShopAlias", "forgetShopAddress",
-    "reportShopAddresses", "reportPage",
+    "exportCsv", "setAutoSync", "syncNow", "orderBadges", "openReport", "resolveOrder", "adminPanel", "reportShopAddresses",
+    "reportPage",
 ];
 
 impl Message {
@@ -292,24 +290,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             }
             Message::OrderBadges { order_ids } => Handled::reply(ok(json!({"badges": self.order_badges(&order_ids).await}))),
             Message::OpenReport => Handled { reply: ok(json!({})), effects: vec![Effect::OpenOptions { section: "report".into() }], start: None },
-            Message::GetAdminPanel => Handled::reply(ok(json!({"adminPanel": self.admin_panel().await}))),
-            Message::AddShopAlias { address } => {
-                let (reply, effects) = self.edit_aliases(&address, true).await;
-                Handled { reply, effects, start: None }
-            }
-            Message::ForgetShopAddress { address } => {
-                let (reply, effects) = self.edit_aliases(&address, false).await;
-                Handled { reply, effects, start: None }
-            }
-            Message::ReportShopAddresses { domains } => {
-                self.learn_from_login_page(from, &domains).await;
-                Handled::reply(ok(json!({})))
-            }
-            Message::ReportPage { pattern, problem } => Handled::reply(if self.note_unrecognised(&pattern, problem).await {
-                ok(json!({}))
-            } else {
-                error("bad_message", "Nieprawidłowy wzorzec strony.", "Malformed page pattern.")
-            }),
+            // boxed: their state lives outside this future's
+            m @ (Message::AdminPanel { .. } | Message::ReportShopAddresses { .. } | Message::ReportPage { .. }) => Box::pin(self.panel_message(m, from)).await,
             Message::ResolveOrder { order_id, decision, systim_number } => Handled::reply(match self.resolve_order(order_id, decision, &systim_number).await {
                 Ok(_) => ok(json!({"badges": self.order_badges(&[order_id]).await})),
                 Err(super::resolve::ResolveError::NotConfigured) => error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first."),
@@ -528,11 +510,14 @@ mod tests {
             #[serde(default)]
             systim_number: String,
         },
-        GetAdminPanel,
-        AddShopAlias { address: String },
-        ForgetShopAddress { address: String },
+        AdminPanel {
+            #[serde(default)]
+            add: String,
+            #[serde(default)]
+            forget: String,
+        },
         ReportShopAddresses { domains: Vec<String> },
-        ReportPage { pattern: String, problem: super::super::panel::Problem },
+        ReportPage { pattern: String, problem: String },
     }
 
     #[test]
@@ -563,13 +548,13 @@ mod tests {
             json!({"type": "resolveOrder", "orderId": 3, "decision": "in_systim"}),
             json!({"type": "resolveOrder", "orderId": 3, "decision": "send_again", "systimNumber": "ZAM/1"}),
             json!({"type": "resolveOrder", "orderId": 3, "decision": "later"}),
-            json!({"type": "addShopAlias", "address": "https://www.sklep.pl"}),
-            json!({"type": "addShopAlias"}),
-            json!({"type": "forgetShopAddress", "address": 5}),
+            json!({"type": "adminPanel", "add": "https://www.sklep.pl"}),
+            json!({"type": "adminPanel", "forget": "https://www.sklep.pl"}),
+            json!({"type": "adminPanel", "forget": 5}),
             json!({"type": "reportShopAddresses", "domains": ["a.pl", "b.pl"]}),
             json!({"type": "reportShopAddresses", "domains": "a.pl"}),
             json!({"type": "reportPage", "pattern": "/admin/x", "problem": "no_panel_marks"}),
-            json!({"type": "reportPage", "pattern": "/admin/x", "problem": "something"}),
+            json!({"type": "reportPage", "pattern": "/admin/x", "problem": 3}),
             json!({"type": "nope"}),
             json!({"type": 5}),
             json!({"kind": "stock"}),

@@ -5,22 +5,20 @@
 //! admin-panel script) — shown as proposals and never added unseen; and the panel pages the
 //! script did not recognise, kept on this computer for the merchant's bug report.
 //!
-//! | storage key | value |
-//! |---|---|
-//! | `panel:learnt` | `{shop, items: [{origin, source}]}`: proposals, for the shop at `shop` only |
-//! | `panel:unrecognised` | `[{pattern, problem, count, lastMs}]`, newest first, bounded |
+//! All of it in one storage record, `panel`: `{shop, proposals: [{origin, source}],
+//! unrecognised: [{pattern, problem, count, lastMs}]}` — proposals for the shop at `shop` only,
+//! newest last; unrecognised pages newest first; both bounded. Kept as a plain JSON value and
+//! handled by one function ([`Engine::panel_message`]): no typed reader or writer, no state
+//! machine of its own in `dispatch` — the wasm stays small.
 
-use super::api::{error, Effect};
+use super::api::{error, Effect, Handled, Message};
 use super::connection::{permission_pattern, Connection};
-use super::store::{load, save, StateError};
 use super::{Engine, CONNECTION_KEY};
-use crate::client::address::shop_origin;
+use crate::client::address::{parse_origin, shop_origin, HostRules};
 use crate::io::{Clock, Http, Storage};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-const LEARNT_KEY: &str = "panel:learnt";
-const UNRECOGNISED_KEY: &str = "panel:unrecognised";
+const PANEL_KEY: &str = "panel";
 /// At most this many proposals are kept (the newest).
 const MAX_LEARNT: usize = 6;
 /// At most this many unrecognised page patterns are kept (the newest).
@@ -28,51 +26,29 @@ const MAX_UNRECOGNISED: usize = 12;
 /// At most this many addresses are taken from one login page (it names three).
 const MAX_REPORTED: usize = 3;
 
-/// Where a proposed address was learnt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// `shop_url` of the shop's `application-config` (read with the keys, from the main address).
-    ApplicationConfig,
-    /// The `<body>` data attributes of the panel's login page at one of the shop's addresses.
-    LoginPage,
+/// Where a proposal was learnt: the shop's `application-config` (`shop_url`, read with the keys
+/// from the main address) or the `<body>` of the panel's login page at one of its addresses.
+pub const FROM_CONFIG: &str = "application_config";
+pub const FROM_LOGIN_PAGE: &str = "login_page";
+
+/// What the admin-panel script could not make out on a page of the panel (`reportPage`):
+/// `no_panel_marks` — a page under `/admin` (not a sign-in page) without the panel's
+/// `ctrl-… actn-…` marks, where the Systim button is not shown; `order_url` — a path under
+/// `/admin/orders/view` without the order id where one is expected (`/id/{n}`); `order_page` —
+/// an order's page with neither `[data-order-id]` of that order nor a heading (the badge went
+/// into the Systim menu).
+pub const PROBLEMS: [&str; 3] = ["no_panel_marks", "order_url", "order_page"];
+
+fn text<'v>(value: &'v Value, field: &str) -> &'v str {
+    value.get(field).and_then(Value::as_str).unwrap_or("")
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Proposal {
-    pub origin: String,
-    pub source: Source,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(default)]
-struct Learnt {
-    /// The shop's origin these proposals belong to: another shop's are not shown.
-    shop: String,
-    items: Vec<Proposal>,
-}
-
-/// What the admin-panel script could not make out on a page of the panel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Problem {
-    /// A page under `/admin` (not a login page) without the panel's `ctrl-… actn-…` marks: the
-    /// Systim button is not shown there.
-    NoPanelMarks,
-    /// A path under `/admin/orders/view` without an order id where one is expected (`/id/{n}`).
-    OrderUrl,
-    /// An order's page with neither `[data-order-id]` of that order nor a heading: the badge
-    /// went into the Systim menu.
-    OrderPage,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Unrecognised {
-    pub pattern: String,
-    pub problem: Problem,
-    pub count: u32,
-    pub last_ms: u64,
+/// The list under `field` of the record (created empty when missing).
+fn list<'v>(record: &'v mut Value, field: &str) -> &'v mut Vec<Value> {
+    if !record[field].is_array() {
+        record[field] = Value::Array(Vec::new());
+    }
+    record[field].as_array_mut().expect("an array")
 }
 
 /// A path pattern as the admin-panel script makes it: `/admin` then segments that are a word
@@ -97,142 +73,135 @@ fn scheme_and_port(origin: &str) -> (&str, &str) {
 }
 
 impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
-    /// `{shop, aliases: [{origin, pattern}], proposals: [{origin, pattern, source}],
-    /// unrecognised: [Unrecognised]}` for the options page (`getAdminPanel`).
-    pub async fn admin_panel(&self) -> Value {
-        let conn = self.connection().await;
-        let rules = self.host_rules();
-        let origins = conn.panel_origins(rules);
-        let learnt: Learnt = load(&self.store, LEARNT_KEY).await.unwrap_or(None).unwrap_or_default();
-        let shop = origins.first();
-        let item = |origin: &str| json!({"origin": origin, "pattern": permission_pattern(origin)});
-        let proposals: Vec<Value> = learnt
-            .items
-            .iter()
-            .filter(|p| shop == Some(&learnt.shop) && !origins.contains(&p.origin))
-            .map(|p| json!({"origin": p.origin, "pattern": permission_pattern(&p.origin), "source": p.source}))
-            .collect();
-        let unrecognised: Vec<Unrecognised> = load(&self.store, UNRECOGNISED_KEY).await.unwrap_or(None).unwrap_or_default();
-        json!({
-            "shop": shop,
-            "aliases": origins.iter().skip(1).map(|o| item(o)).collect::<Vec<_>>(),
-            "proposals": proposals,
-            "unrecognised": unrecognised,
-        })
+    /// The `panel` record as stored (an empty object when there is none or it is unreadable).
+    async fn panel_record(&self) -> Value {
+        let text = self.store.get(PANEL_KEY).await.ok().flatten().unwrap_or_default();
+        serde_json::from_str::<Value>(&text).ok().filter(Value::is_object).unwrap_or_else(|| json!({}))
     }
 
-    /// `addShopAlias` / `forgetShopAddress`: the view, and the effects (the admin-panel script
-    /// on the new set of addresses; host access of an address no longer used given back).
-    pub async fn edit_aliases(&self, address: &str, add: bool) -> (Value, Vec<Effect>) {
-        let rules = self.host_rules();
-        let mut conn = self.connection().await;
-        if add {
-            if let Err(e) = conn.add_alias(address, rules) {
-                return (json!({"ok": false, "error": {"code": "invalid_fields", "message_pl": e.message_pl, "message_en": e.message_en, "fields": [e]}}), Vec::new());
-            }
-        } else if !conn.remove_alias(address) {
-            // a proposal the merchant turned down
-            if let Err(e) = self.forget_learnt(address).await {
-                return (state_error(e), Vec::new());
-            }
-            return (ok_view(self.admin_panel().await), Vec::new());
+    /// Keeps `origin` as a proposal for the shop at `shop` (not the shop's own addresses, not
+    /// twice); the record is written by the caller.
+    fn learn(record: &mut Value, shop: &str, known: &[String], origin: &str, source: &str) {
+        if text(record, "shop") != shop {
+            *record = json!({"shop": shop, "unrecognised": record["unrecognised"].take()});
         }
-        // Written as it is: the keys and the shop's address are unchanged, so the session stays.
-        if let Err(e) = save(&self.store, CONNECTION_KEY, &conn).await {
-            return (state_error(e), Vec::new());
-        }
-        let mut effects = self.standing_effects().await;
-        effects.push(Effect::KeepHostAccess { origins: all_permissions(&conn, rules) });
-        (ok_view(self.admin_panel().await), effects)
-    }
-
-    async fn forget_learnt(&self, address: &str) -> Result<(), StateError> {
-        let Some(mut learnt) = load::<Learnt, _>(&self.store, LEARNT_KEY).await? else { return Ok(()) };
-        let origin = crate::client::address::parse_origin(address).unwrap_or_default();
-        learnt.items.retain(|p| p.origin != origin);
-        save(&self.store, LEARNT_KEY, &learnt).await
-    }
-
-    /// Keeps `origin` as a proposal for the shop at `shop` (unless it is that shop).
-    async fn learn(&self, shop: &str, origin: String, source: Source) {
-        let mut learnt: Learnt = load(&self.store, LEARNT_KEY).await.unwrap_or(None).unwrap_or_default();
-        if learnt.shop != shop {
-            learnt = Learnt { shop: shop.to_string(), items: Vec::new() };
-        }
-        if origin == shop || learnt.items.iter().any(|p| p.origin == origin) {
+        let proposals = list(record, "proposals");
+        if known.iter().any(|o| o == origin) || proposals.iter().any(|p| text(p, "origin") == origin) {
             return;
         }
-        learnt.items.push(Proposal { origin, source });
-        if learnt.items.len() > MAX_LEARNT {
-            learnt.items.remove(0);
+        proposals.push(json!({"origin": origin, "source": source}));
+        if proposals.len() > MAX_LEARNT {
+            proposals.remove(0);
         }
-        // Only a proposal is lost if this fails.
-        let _ = save(&self.store, LEARNT_KEY, &learnt).await;
     }
 
     /// `shop_url` of the shop's `application-config`, read while testing `conn`: a proposal when
-    /// it names another address (an `http://` one is taken as `https://`).
+    /// it names another address (an `http://` one taken as `https://`).
     pub async fn learn_from_config(&self, conn: &Connection, shop_url: &str) {
         let rules = self.host_rules();
         let Ok(shop) = conn.shop_origin_for(rules) else { return };
         let origin = shop_origin(shop_url, rules).or_else(|_| shop_origin(&shop_url.trim().replacen("http://", "https://", 1), rules));
         if let Ok(origin) = origin {
-            self.learn(&shop, origin, Source::ApplicationConfig).await;
+            let mut record = self.panel_record().await;
+            Self::learn(&mut record, &shop, &conn.panel_origins(rules), &origin, FROM_CONFIG);
+            // only a proposal is lost if this fails
+            let _ = self.store.set(PANEL_KEY, &record.to_string()).await;
         }
     }
 
-    /// The host names a login page of the panel names in its `<body>` (`reportShopAddresses`):
-    /// each a proposal, with the scheme and port of the page they were read on.
-    pub async fn learn_from_login_page(&self, page_url: &str, domains: &[String]) {
-        let conn = self.connection().await;
+    /// `adminPanel` (the options page), `reportShopAddresses` and `reportPage` (the admin-panel
+    /// script at `from`, checked by the caller: a login page for the first, a page of the panel
+    /// for the second).
+    pub(super) async fn panel_message(&self, message: Message, from: &str) -> Handled {
         let rules = self.host_rules();
+        let mut conn = self.connection().await;
         let origins = conn.panel_origins(rules);
-        let (Some(shop), Some(page)) = (origins.first(), origins.iter().find(|o| page_url.starts_with(o.as_str()))) else { return };
-        let (scheme, port) = scheme_and_port(page);
-        for domain in domains.iter().take(MAX_REPORTED) {
-            let host = domain.trim().to_ascii_lowercase();
-            if host.is_empty() || host.len() > 253 || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
-                continue;
-            }
-            if let Ok(origin) = shop_origin(&format!("{scheme}://{host}{port}"), rules) {
-                if !origins.contains(&origin) {
-                    self.learn(shop, origin, Source::LoginPage).await;
+        let mut record = self.panel_record().await;
+        let mut effects = Vec::new();
+        let reply = match message {
+            Message::AdminPanel { add, forget } => {
+                let mut changed = false;
+                if !add.is_empty() {
+                    match conn.add_alias(&add, rules) {
+                        Ok(_) => changed = true,
+                        Err(e) => {
+                            let reply = json!({"ok": false, "error": {"code": "invalid_fields", "message_pl": e.message_pl, "message_en": e.message_en, "fields": [e]}});
+                            return Handled { reply, effects, start: None };
+                        }
+                    }
+                } else if !forget.is_empty() {
+                    changed = conn.remove_alias(&forget);
+                    // not added: a proposal turned down
+                    let origin = parse_origin(&forget).unwrap_or_default();
+                    list(&mut record, "proposals").retain(|p| changed || text(p, "origin") != origin);
                 }
+                // the keys and the shop's own address are unchanged: written as it is, the session stays
+                if changed {
+                    if let Err(e) = super::store::save(&self.store, CONNECTION_KEY, &conn).await {
+                        return Handled { reply: error("storage_error", &e.to_string(), "The extension's storage refused the write; nothing was changed."), effects, start: None };
+                    }
+                    effects = self.standing_effects().await;
+                    effects.push(Effect::KeepHostAccess { origins: all_permissions(&conn, rules) });
+                }
+                let origins = conn.panel_origins(rules);
+                let shop = origins.first().map(String::as_str);
+                let item = |origin: &str, source: &str| json!({"origin": origin, "pattern": permission_pattern(origin), "source": source});
+                let proposals: Vec<Value> = match shop {
+                    Some(s) if text(&record, "shop") == s => list(&mut record, "proposals")
+                        .iter()
+                        .filter(|p| !origins.iter().any(|o| o == text(p, "origin")))
+                        .map(|p| item(text(p, "origin"), text(p, "source")))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                json!({"ok": true, "adminPanel": {
+                    "shop": shop,
+                    "aliases": origins.iter().skip(1).map(|o| item(o, "")).collect::<Vec<_>>(),
+                    "proposals": proposals,
+                    "unrecognised": list(&mut record, "unrecognised"),
+                }})
             }
-        }
-    }
-
-    /// A page pattern the admin-panel script did not recognise (`reportPage`); whether it was
-    /// well-formed (and so kept).
-    pub async fn note_unrecognised(&self, pattern: &str, problem: Problem) -> bool {
-        if !valid_pattern(pattern) {
-            return false;
-        }
-        let mut list: Vec<Unrecognised> = load(&self.store, UNRECOGNISED_KEY).await.unwrap_or(None).unwrap_or_default();
-        let count = match list.iter().position(|u| u.pattern == pattern && u.problem == problem) {
-            Some(i) => list.remove(i).count.saturating_add(1),
-            None => 1,
+            Message::ReportShopAddresses { domains } => {
+                let page = origins.iter().find(|o| from.starts_with(o.as_str()));
+                if let (Some(shop), Some(page)) = (origins.first(), page) {
+                    let (scheme, port) = scheme_and_port(page);
+                    for domain in domains.iter().take(MAX_REPORTED) {
+                        let host = domain.trim().to_ascii_lowercase();
+                        if host.is_empty() || host.len() > 253 || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
+                            continue;
+                        }
+                        if let Ok(origin) = shop_origin(&format!("{scheme}://{host}{port}"), rules) {
+                            Self::learn(&mut record, shop, &origins, &origin, FROM_LOGIN_PAGE);
+                        }
+                    }
+                }
+                json!({"ok": true})
+            }
+            Message::ReportPage { pattern, problem } => {
+                if !valid_pattern(&pattern) || !PROBLEMS.contains(&problem.as_str()) {
+                    return Handled { reply: error("bad_message", "Nieprawidłowy wzorzec strony.", "Malformed page pattern."), effects, start: None };
+                }
+                let now = self.clock.now_ms();
+                let pages = list(&mut record, "unrecognised");
+                let same = |u: &Value| text(u, "pattern") == pattern && text(u, "problem") == problem;
+                let count = pages.iter().position(same).map_or(1, |i| pages.remove(i)["count"].as_u64().unwrap_or(0) + 1);
+                pages.insert(0, json!({"pattern": pattern, "problem": problem, "count": count, "lastMs": now}));
+                pages.truncate(MAX_UNRECOGNISED);
+                json!({"ok": true})
+            }
+            _ => json!({"ok": false}),
         };
-        list.insert(0, Unrecognised { pattern: pattern.to_string(), problem, count, last_ms: self.clock.now_ms() });
-        list.truncate(MAX_UNRECOGNISED);
-        let _ = save(&self.store, UNRECOGNISED_KEY, &list).await;
-        true
+        // only a proposal or a note is lost if this fails
+        let _ = self.store.set(PANEL_KEY, &record.to_string()).await;
+        Handled { reply, effects, start: None }
     }
 }
 
 /// Every host access the connection uses: its keys' addresses and the shop's other addresses.
-pub fn all_permissions(conn: &Connection, rules: crate::client::address::HostRules) -> Vec<String> {
+pub fn all_permissions(conn: &Connection, rules: HostRules) -> Vec<String> {
     let mut patterns = conn.host_permissions(rules);
     patterns.extend(conn.alias_permissions(rules));
     patterns
-}
-
-fn ok_view(view: Value) -> Value {
-    json!({"ok": true, "adminPanel": view})
-}
-
-fn state_error(e: StateError) -> Value {
-    error("storage_error", &e.to_string(), "The extension's storage refused the write; nothing was changed.")
 }
 
 #[cfg(test)]
