@@ -402,6 +402,32 @@ mod tests {
     }
 
     #[test]
+    fn the_shops_other_addresses_follow_the_shops_rules_and_give_its_panel_pages() {
+        let mut c = Connection { shop_url: "https://sklep.example.pl".into(), ..sample() };
+        assert_eq!(c.add_alias("WWW.sklep.example.pl/admin", HostRules::SHIPPED).unwrap(), "https://www.sklep.example.pl");
+        assert_eq!(c.add_alias("https://www.sklep.example.pl", HostRules::SHIPPED).unwrap(), "https://www.sklep.example.pl", "once");
+        assert_eq!(c.shop_aliases, ["https://www.sklep.example.pl"]);
+        for refused in ["https://sklep.example.pl/", "http://www.sklep.pl", "https://a@b.pl", "http://localhost:8080", ""] {
+            assert_eq!(c.add_alias(refused, HostRules::SHIPPED).unwrap_err().field, ALIAS_FIELD, "{refused}");
+        }
+        assert!(c.add_alias("http://localhost:8080", DEV).is_ok(), "the loopback machine in a dev-hosts build");
+        assert_eq!(c.panel_origins(HostRules::SHIPPED), ["https://sklep.example.pl", "https://www.sklep.example.pl"], "a refused one is left out");
+        assert_eq!(c.alias_permissions(HostRules::SHIPPED), ["https://www.sklep.example.pl/*"]);
+        assert_eq!(c.host_permissions(HostRules::SHIPPED), ["https://sklep.example.pl/*", "https://firma.systim.pl/*"], "no key goes to another address");
+        assert_eq!(c.panel_path(HostRules::SHIPPED, "https://www.sklep.example.pl/admin/orders?x#y"), Some("/admin/orders"));
+        assert_eq!(c.panel_path(HostRules::SHIPPED, "https://sklep.example.pl/admin"), Some("/admin"));
+        for no in ["https://www.sklep.example.pl/administrator", "https://www.sklep.example.pl.evil.pl/admin", "http://www.sklep.example.pl/admin", "https://inny.pl/admin"] {
+            assert_eq!(c.panel_path(HostRules::SHIPPED, no), None, "{no}");
+        }
+        assert!(c.remove_alias("https://WWW.sklep.example.pl/"));
+        assert!(!c.remove_alias("https://www.sklep.example.pl"));
+        // no shop address, no panel and nothing to add to
+        let none = Connection::default();
+        assert!(none.panel_origins(DEV).is_empty());
+        assert!(none.clone().add_alias("https://x.pl", DEV).is_err());
+    }
+
+    #[test]
     fn validation_names_each_missing_field_in_polish() {
         let c = Connection { shoper_auth: ShoperAuthKind::Token, shoper_token: "abc def".into(), ..Connection::default() };
         let fields: Vec<String> = c.validate(DEV).into_iter().map(|e| e.field).collect();

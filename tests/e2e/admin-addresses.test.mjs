@@ -63,7 +63,7 @@ async function oneBadgePerLink(page, { orderPage = null, timeout = 20_000 } = {}
       return ok ? { ids: want, badges: widgets.badges } : null;
     }, { timeout, what: "exactly one badge beside each order link" });
   } catch (e) {
-    throw new Error(`${e.message}; last seen: ${JSON.stringify(seen)}`);
+    throw new Error(`${e.message}; last seen: ${JSON.stringify(seen).slice(0, 1500)}`);
   }
 }
 

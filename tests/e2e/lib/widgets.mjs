@@ -40,7 +40,7 @@ export const READ_WIDGETS = `((open) => {
       const before = host.previousElementSibling;
       const next = host.nextElementSibling;
       const linked = before?.localName === "a" ? (before.getAttribute("href") ?? "").match(/\\/admin\\/orders\\/view\\/id\\/(\\d+)/) : null;
-      const by = linked ? "link " + linked[1] : next?.hasAttribute("data-order-id") ? "order " + next.getAttribute("data-order-id") : before?.localName ?? null;
+      const by = linked ? "link " + linked[1] : next?.hasAttribute("data-order-id") ? "order " + next.getAttribute("data-order-id").trim() : before?.localName ?? null;
       badges[badge.dataset.orderId] = {
         state: badge.dataset.state,
         text: badge.textContent,
