@@ -219,8 +219,12 @@ fn the_other_addresses_stay_with_the_shops_address_and_go_with_it() {
     let view = ask(&engine, json!({"type": "getConnection"}), &page())["connection"].clone();
     let mut form = view.clone();
     form.as_object_mut().unwrap().remove("shopAliases");
-    let saved = ask(&engine, json!({"type": "saveConnection", "connection": form}), &page());
+    let handled = block_on(engine.handle_message(&json!({"type": "saveConnection", "connection": form}), &page()));
+    let saved = handled.reply;
     assert_eq!(saved["connection"]["shopAliases"], json!([OTHER_URL]), "{saved}");
+    assert_eq!(saved["hostPermissions"], json!(["http://127.0.0.1/*"]), "the keys' addresses only");
+    let keep = handled.effects.iter().find_map(|e| if let Effect::KeepHostAccess { origins } = e { Some(origins.clone()) } else { None }).unwrap();
+    assert_eq!(keep, ["http://127.0.0.1/*", "http://localhost/*"], "saving keeps the other address's access");
     // a shopAliases field sent with it changes nothing either: the aliases have their own message
     let mut forged = view.clone();
     forged["shopAliases"] = json!(["http://127.0.0.2:9"]);
