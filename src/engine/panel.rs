@@ -12,7 +12,7 @@
 //! machine of its own in `dispatch` — the wasm stays small.
 
 use super::api::{error, Effect, Handled, Message};
-use super::connection::{permission_pattern, Connection};
+use super::connection::{is_admin_page, permission_pattern, Connection};
 use super::{Engine, CONNECTION_KEY};
 use crate::client::address::{parse_origin, shop_origin, HostRules};
 use crate::io::{Clock, Http, Storage};
@@ -117,6 +117,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let mut conn = self.connection().await;
         let origins = conn.panel_origins(rules);
         let mut record = self.panel_record().await;
+        let stored = record.clone();
         let mut effects = Vec::new();
         let reply = match message {
             Message::AdminPanel { add, forget } => {
@@ -162,7 +163,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 }})
             }
             Message::ReportShopAddresses { domains } => {
-                let page = origins.iter().find(|o| from.starts_with(o.as_str()));
+                let page = origins.iter().find(|o| is_admin_page(o, from));
                 if let (Some(shop), Some(page)) = (origins.first(), page) {
                     let (scheme, port) = scheme_and_port(page);
                     for domain in domains.iter().take(MAX_REPORTED) {
@@ -191,8 +192,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             }
             _ => json!({"ok": false}),
         };
-        // only a proposal or a note is lost if this fails
-        let _ = self.store.set(PANEL_KEY, &record.to_string()).await;
+        if record != stored {
+            // only a proposal or a note is lost if this fails
+            let _ = self.store.set(PANEL_KEY, &record.to_string()).await;
+        }
         Handled { reply, effects, start: None }
     }
 }
