@@ -253,10 +253,11 @@
       }),
     /**
      * The admin-panel content script, for the configured shop's admin pages only (`matches`: the
-     * core's patterns, `/admin` and `/admin/*` of the shop's origin).
+     * core's patterns, `/admin` and `/admin/*` of each of the shop's addresses).
      */
     registerAdminScript: async (matches) => {
-      const valid = (Array.isArray(matches) ? matches : []).filter((m) => typeof m === "string" && ADMIN_PATTERN.test(m));
+      // the shop's addresses may share a host (ports are not part of match patterns): once each
+      const valid = [...new Set((Array.isArray(matches) ? matches : []).filter((m) => typeof m === "string" && ADMIN_PATTERN.test(m)))];
       if (!valid.length) throw new Error("no admin-panel match pattern");
       await unregisterAdminScript();
       await api.scripting.registerContentScripts([

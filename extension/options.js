@@ -1,11 +1,12 @@
 // The options page: the connection (shop, Shoper access, Systim account and key) with the
-// connection test, every setting of the core (src/settings.rs, built from SETTINGS_FORM below),
+// connection test, the shop's admin panel (its other addresses, what the extension proposes, the
+// panel pages it did not recognise), every setting of the core (src/settings.rs, built from SETTINGS_FORM below),
 // and the report with the history. It validates nothing itself beyond "is this a number": the
 // core answers `invalid_fields` and the page shows each message next to its field, keeping
 // whatever the merchant typed.
 import {
   t, h, pick, send, errorOf, localize, say, watchStatus, showProgress, reportPanel,
-  renderConnectionSummary, exportCsv, plural,
+  renderConnectionSummary, exportCsv, plural, formatWhen,
 } from "./ui.js";
 import { DEV_HOSTS } from "./build_flags.js";
 import initCore, { address_origins } from "./pkg/shoper_systim.js";
@@ -190,6 +191,7 @@ async function saveConnection(granted) {
   await granted;
   const access = await checkHostAccess(answer.hostPermissions ?? []);
   say(region, t(access ? "connection_saved" : "connection_saved_no_access"), access ? "success" : "warning");
+  loadPanel(); // another shop: its other addresses went with the old one
 }
 
 /** Shows the "grant access" button when some origin the core needs is not granted. */
@@ -247,6 +249,7 @@ async function testConnection(granted, origins) {
   button.disabled = false;
   if (!answer.ok) return say(region, errorOf(answer), "error");
   renderChecks(answer.checks ?? []);
+  loadPanel(); // the check reads the shop's own idea of its address: maybe a proposal
   const failed = (answer.checks ?? []).filter((c) => c.status === "failed").length;
   say(region, failed ? plural("n_checks_failed", failed) : t("checks_all_ok"), failed ? "error" : "success");
 }
@@ -291,6 +294,115 @@ $("grant-access").addEventListener("click", () => {
 $("reveal-keys").addEventListener("click", toggleKeys);
 input("shopUrl").addEventListener("input", () => ($("shop-url-prefilled").hidden = true));
 for (const field of ["shopUrl", "systimAccount"]) input(field).addEventListener("input", showKeyPlaceholders);
+
+// === the shop's admin panel ====================================================================
+//
+// The addresses where the admin-panel script shows the Systim button and the badges: the shop's
+// own (where the keys go) and the others the merchant adds — each one asks for its host access
+// in the click (no await before). Proposals come from the core (the shop's application-config,
+// the login page's <body>); nothing is added unseen. Below, the panel pages the script did not
+// recognise, for the merchant's bug report (docs/admin-panel.md).
+
+/** The match pattern an address needs, by the core's rules (none for an address it refuses). */
+const patternsOf = (address) => addressesOf?.({ shopUrl: address, systimAccount: "" }).patterns ?? [];
+
+async function loadPanel() {
+  const answer = await send({ type: "adminPanel" });
+  if (answer.ok) renderPanel(answer.adminPanel);
+}
+
+/** `adminPanel {add | forget}`, after the access for an added address was asked for. */
+async function editPanel(change, granted, address) {
+  const region = $("panel-message");
+  clearFieldErrors($("admin-panel"));
+  if (change.add && !(await granted)) return say(region, t("panel_access_refused", address), "error");
+  const answer = await send({ type: "adminPanel", ...change });
+  if (!answer.ok) {
+    const field = answer.error?.fields?.[0];
+    if (field && change.add === $("panel-add").value.trim()) {
+      $("panel-add-error").textContent = pick(field, "message");
+      $("panel-add").setAttribute("aria-invalid", "true");
+      return say(region, "", "info");
+    }
+    return say(region, errorOf(answer), "error");
+  }
+  if (change.add) $("panel-add").value = "";
+  const removed = answer.adminPanel.aliases.length < panelAliases;
+  renderPanel(answer.adminPanel);
+  say(region, change.add ? t("panel_added", address) : removed ? t("panel_removed", address) : "", "success");
+}
+
+let panelAliases = 0; // how many other addresses the page shows
+
+/** Adds `address` (whose host access is `patterns`): the access is asked for first, in the click. */
+function addAddress(address, patterns) {
+  const granted = requestHostAccess(patterns); // first: the click's user gesture
+  editPanel({ add: address }, granted, address);
+}
+
+function renderPanel(view) {
+  panelAliases = view.aliases.length;
+  const row = (origin, testid, ...rest) => h("li", { testid, "data-origin": origin }, h("code", {}, origin), ...rest);
+  const aliases = view.aliases.map((alias) => {
+    const access = h("span", { class: "muted", testid: "panel-access" });
+    Ext.permissionsContains([alias.pattern]).then((ok) => {
+      access.dataset.access = ok ? "granted" : "missing";
+      if (!ok) {
+        access.replaceChildren(t("panel_access_missing"), " ", h("button", { type: "button", class: "link", testid: "panel-grant", on: { click: () => requestHostAccess([alias.pattern]).then(loadPanel) } }, t("btn_grant_access")));
+      }
+    }, () => {});
+    return row(alias.origin, "panel-alias", access, h("button", { type: "button", class: "link danger", testid: "panel-forget", on: { click: () => editPanel({ forget: alias.origin }, null, alias.origin) } }, t("btn_panel_remove")));
+  });
+  $("panel-addresses").replaceChildren(
+    view.shop ? row(view.shop, "panel-main", h("span", { class: "pill" }, t("panel_main_address"))) : h("li", { class: "muted" }, t("panel_no_shop")),
+    ...aliases,
+  );
+  $("panel-proposals").replaceChildren(
+    view.proposals.length
+      ? h(
+          "div",
+          { class: "notice info proposals" },
+          h("p", {}, h("strong", {}, t("panel_proposals_title"))),
+          h(
+            "ul",
+            { class: "address-list" },
+            view.proposals.map((p) =>
+              row(
+                p.origin,
+                "panel-proposal",
+                h("span", { class: "muted" }, t(`panel_from_${p.source}`)),
+                h("button", { type: "button", class: "small", testid: "panel-proposal-add", on: { click: () => addAddress(p.origin, [p.pattern]) } }, t("btn_panel_add_proposal")),
+                h("button", { type: "button", class: "link", testid: "panel-proposal-dismiss", on: { click: () => editPanel({ forget: p.origin }, null, p.origin) } }, t("btn_panel_dismiss")),
+              ),
+            ),
+          ),
+        )
+      : "",
+  );
+  $("panel-unrecognised").replaceChildren(
+    ...(view.unrecognised.length
+      ? view.unrecognised.map((u) =>
+          h(
+            "li",
+            { testid: "panel-unrecognised-page", "data-problem": u.problem },
+            h("code", {}, u.pattern),
+            h("span", {}, t(`panel_problem_${u.problem}`)),
+            h("span", { class: "muted" }, t("panel_seen", u.count, formatWhen(u.lastMs))),
+          ),
+        )
+      : [h("li", { class: "muted" }, t("panel_unrecognised_none"))]),
+  );
+}
+
+$("panel-add-button").addEventListener("click", () => {
+  const address = $("panel-add").value.trim();
+  addAddress(address, patternsOf(address));
+});
+$("panel-add").addEventListener("keydown", (e) => {
+  if (e.key === "Enter") $("panel-add-button").click();
+});
+// the merchant may have opened the panel's login page meanwhile: its addresses are proposed
+window.addEventListener("focus", () => loadPanel());
 
 // === settings ==================================================================================
 //
@@ -695,5 +807,5 @@ function focusSection() {
 }
 window.addEventListener("hashchange", focusSection);
 
-await Promise.all([loadConnection(), loadSettings(), reports.refresh()]);
+await Promise.all([loadConnection(), loadPanel(), loadSettings(), reports.refresh()]);
 focusSection();

@@ -83,6 +83,7 @@ fn sandbox_connection(world: &InProcess) -> Connection {
         systim_account: SYSTIM_URL.into(),
         systim_login: s("systim_login"),
         systim_key: s("systim_key"),
+        shop_aliases: Vec::new(),
     }
 }
 

@@ -2,7 +2,8 @@
 //! messages in, replies and effects out, as plain JSON values. Pure: the browser boundary only
 //! converts values and starts the runs this module asks for.
 
-use super::connection::{admin_patterns, is_admin_page, permission_pattern, Connection};
+use super::connection::{admin_patterns, permission_pattern, Connection};
+use super::panel::all_permissions;
 use super::report::{self, Outcome, Part, Report, RunKind, RunSummary};
 use super::run::{RunError, RunRequest};
 use super::store::{load, save};
@@ -62,6 +63,13 @@ pub enum Message {
     OpenReport,
     /// `systimNumber`: default.
     ResolveOrder { order_id: u64, decision: super::resolve::Decision, systim_number: String },
+    /// The shop's other addresses, the proposals and the unrecognised pages; `add` (an address)
+    /// or `forget` (an added address, or a proposal turned down) first. Both: default.
+    AdminPanel { add: String, forget: String },
+    /// From the admin-panel script on a login page of the shop (`/admin/auth/login`).
+    ReportShopAddresses { domains: Vec<String> },
+    /// From the admin-panel script: a page of the panel it did not recognise.
+    ReportPage { pattern: String, problem: String },
 }
 
 /// Read as `#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]`
@@ -91,6 +99,9 @@ impl<'de> Deserialize<'de> for Message {
                 "orderBadges" => Message::OrderBadges { order_ids: f.take("orderIds")? },
                 "openReport" => Message::OpenReport,
                 "resolveOrder" => Message::ResolveOrder { order_id: f.take("orderId")?, decision: f.take("decision")?, systim_number: f.take_or_default("systimNumber")? },
+                "adminPanel" => Message::AdminPanel { add: f.take_or_default("add")?, forget: f.take_or_default("forget")? },
+                "reportShopAddresses" => Message::ReportShopAddresses { domains: f.take("domains")? },
+                "reportPage" => Message::ReportPage { pattern: f.take("pattern")?, problem: f.take("problem")? },
                 other => return Err(crate::json::Error::unknown_variant(other, KNOWN_TYPES)),
             })
         };
@@ -100,12 +111,20 @@ impl<'de> Deserialize<'de> for Message {
 
 const KNOWN_TYPES: &[&str] = &[
     "getStatus", "getConnection", "revealKeys", "saveConnection", "getSettings", "saveSettings", "testConnection", "run", "cancel", "getReport", "getHistory",
-    "exportCsv", "setAutoSync", "syncNow", "orderBadges", "openReport", "resolveOrder",
+    "exportCsv", "setAutoSync", "syncNow", "orderBadges", "openReport", "resolveOrder", "adminPanel", "reportShopAddresses",
+    "reportPage",
 ];
 
 impl Message {
-    fn allowed_from_content_script(&self) -> bool {
-        matches!(self, Message::SyncNow | Message::OrderBadges { .. } | Message::OpenReport)
+    /// What the admin-panel script may ask on a page at `path` of the shop's panel: on the
+    /// panel's own pages badges, a sync, the report and a note of a page it did not recognise; on
+    /// the login page only to pass on the addresses it names; on the other sign-in pages
+    /// (`/admin/auth/…`: two-factor, password reminder) nothing.
+    fn allowed_from_content_script(&self, path: &str) -> bool {
+        if path == "/admin/auth" || path.starts_with("/admin/auth/") {
+            return matches!(self, Message::ReportShopAddresses { .. }) && path.trim_end_matches('/') == "/admin/auth/login";
+        }
+        matches!(self, Message::SyncNow | Message::OrderBadges { .. } | Message::OpenReport | Message::ReportPage { .. })
     }
 }
 
@@ -117,8 +136,9 @@ pub enum Effect {
     ClearAlarm { name: String },
     Badge { text: String, color: String },
     Notify { id: String, title: String, message: String },
-    /// The admin-panel script for the configured shop, on exactly these match patterns
-    /// (`/admin` and `/admin/*` of its origin: [`admin_patterns`]).
+    /// The admin-panel script for the configured shop (`origin`: its main address), on exactly
+    /// these match patterns: `/admin` and `/admin/*` ([`admin_patterns`]) of each of its
+    /// addresses, the main one first.
     RegisterContentScript { origin: String, matches: Vec<String> },
     UnregisterContentScript,
     OpenOptions { section: String },
@@ -214,7 +234,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if !self.sender_may(&message, sender).await {
             return Handled::reply(error("forbidden", "Ta strona nie może tego zlecić.", "This page may not ask for that."));
         }
-        self.dispatch(message).await
+        self.dispatch(message, &sender.url).await
     }
 
     async fn sender_may(&self, message: &Message, sender: &Sender) -> bool {
@@ -222,13 +242,14 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             SenderKind::ExtensionPage => true,
             SenderKind::Other => false,
             SenderKind::ContentScript => {
-                let Ok(origin) = self.connection().await.shop_origin_for(self.host_rules()) else { return false };
-                is_admin_page(&origin, &sender.url) && message.allowed_from_content_script()
+                let conn = self.connection().await;
+                conn.panel_path(self.host_rules(), &sender.url).is_some_and(|path| message.allowed_from_content_script(path))
             }
         }
     }
 
-    async fn dispatch(&self, message: Message) -> Handled {
+    /// `from`: the sender's URL (a content script's page).
+    async fn dispatch(&self, message: Message, from: &str) -> Handled {
         match message {
             Message::GetStatus => Handled::reply(ok(self.status().await)),
             Message::GetConnection => Handled::reply(ok(json!({"connection": self.connection().await.view(false)}))),
@@ -238,7 +259,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     let patterns = saved.host_permissions(self.host_rules());
                     let mut h = Handled::reply(ok(json!({"connection": saved.view(false), "hostPermissions": patterns})));
                     h.effects = self.standing_effects().await;
-                    h.effects.push(Effect::KeepHostAccess { origins: patterns });
+                    h.effects.push(Effect::KeepHostAccess { origins: all_permissions(&saved, self.host_rules()) });
                     h
                 }
                 Err(e) => Handled::reply(save_error(e)),
@@ -269,6 +290,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             }
             Message::OrderBadges { order_ids } => Handled::reply(ok(json!({"badges": self.order_badges(&order_ids).await}))),
             Message::OpenReport => Handled { reply: ok(json!({})), effects: vec![Effect::OpenOptions { section: "report".into() }], start: None },
+            // boxed: their state lives outside this future's
+            m @ (Message::AdminPanel { .. } | Message::ReportShopAddresses { .. } | Message::ReportPage { .. }) => Box::pin(self.panel_message(m, from)).await,
             Message::ResolveOrder { order_id, decision, systim_number } => Handled::reply(match self.resolve_order(order_id, decision, &systim_number).await {
                 Ok(_) => ok(json!({"badges": self.order_badges(&[order_id]).await})),
                 Err(super::resolve::ResolveError::NotConfigured) => error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first."),
@@ -346,9 +369,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         } else {
             effects.push(Effect::ClearAlarm { name: AUTO_ALARM.into() });
         }
-        match conn.shop_origin_for(self.host_rules()) {
-            Ok(origin) => effects.push(Effect::RegisterContentScript { matches: admin_patterns(&origin), origin }),
-            Err(_) => effects.push(Effect::UnregisterContentScript),
+        let origins = conn.panel_origins(self.host_rules());
+        match origins.first() {
+            Some(origin) => effects.push(Effect::RegisterContentScript { origin: origin.clone(), matches: origins.iter().flat_map(|o| admin_patterns(o)).collect() }),
+            None => effects.push(Effect::UnregisterContentScript),
         }
         let problems = report::history(&self.store).await.first().map_or(0, |r| r.problems);
         effects.push(badge(problems));
@@ -370,8 +394,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
 
     /// A page of the shop's admin panel was opened: sync now (at most once a minute).
     pub async fn on_admin_page(&self, url: &str) -> Option<(String, RunRequest)> {
-        let origin = self.connection().await.shop_origin_for(self.host_rules()).ok()?;
-        if !is_admin_page(&origin, url) || !self.settings().await.auto_sync {
+        if self.connection().await.panel_path(self.host_rules(), url).is_none() || !self.settings().await.auto_sync {
             return None;
         }
         let last: u64 = load(&self.store, LAST_AUTO_KEY).await.unwrap_or(None).unwrap_or(0);
@@ -487,6 +510,14 @@ mod tests {
             #[serde(default)]
             systim_number: String,
         },
+        AdminPanel {
+            #[serde(default)]
+            add: String,
+            #[serde(default)]
+            forget: String,
+        },
+        ReportShopAddresses { domains: Vec<String> },
+        ReportPage { pattern: String, problem: String },
     }
 
     #[test]
@@ -517,6 +548,13 @@ mod tests {
             json!({"type": "resolveOrder", "orderId": 3, "decision": "in_systim"}),
             json!({"type": "resolveOrder", "orderId": 3, "decision": "send_again", "systimNumber": "ZAM/1"}),
             json!({"type": "resolveOrder", "orderId": 3, "decision": "later"}),
+            json!({"type": "adminPanel", "add": "https://www.sklep.pl"}),
+            json!({"type": "adminPanel", "forget": "https://www.sklep.pl"}),
+            json!({"type": "adminPanel", "forget": 5}),
+            json!({"type": "reportShopAddresses", "domains": ["a.pl", "b.pl"]}),
+            json!({"type": "reportShopAddresses", "domains": "a.pl"}),
+            json!({"type": "reportPage", "pattern": "/admin/x", "problem": "no_panel_marks"}),
+            json!({"type": "reportPage", "pattern": "/admin/x", "problem": 3}),
             json!({"type": "nope"}),
             json!({"type": 5}),
             json!({"kind": "stock"}),

@@ -138,6 +138,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 return;
             }
         };
+        // the shop's own idea of its address: offered as another address of its panel
+        self.learn_from_config(conn, &config.shop_url).await;
         checks.push(ok("shop_reachable", "Sklep odpowiada", "The shop answers"));
         checks.push(ok("shop_is_shoper", format!("To sklep Shoper ({})", session.host), format!("This is a Shoper shop ({})", session.host)));
         checks.push(ok("shop_credentials", "Logowanie do API sklepu działa", "Logging in to the shop API works"));

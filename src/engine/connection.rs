@@ -30,6 +30,11 @@ pub struct Connection {
     pub systim_account: String,
     pub systim_login: String,
     pub systim_key: String,
+    /// The shop's other addresses (its own domain, `www.`, the technical `*.shoparena.pl`), as
+    /// origins: the admin-panel script and its badges work there too. No key is ever sent to
+    /// them — only to `shop_url`. Added one by one by the merchant (`addShopAlias`); kept while
+    /// the shop's address stays the same, dropped with it.
+    pub shop_aliases: Vec<String>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -41,6 +46,7 @@ impl std::fmt::Debug for Connection {
             .field("shoper_login", &self.shoper_login)
             .field("systim_account", &self.systim_account)
             .field("systim_login", &self.systim_login)
+            .field("shop_aliases", &self.shop_aliases)
             .finish_non_exhaustive()
     }
 }
@@ -56,6 +62,11 @@ pub struct FieldError {
 fn field_error(field: &str, pl: &str, en: &str) -> FieldError {
     FieldError { field: field.into(), message_pl: pl.into(), message_en: en.into() }
 }
+
+/// The field named by a refused other address of the shop (`addShopAlias`).
+pub const ALIAS_FIELD: &str = "shopAlias";
+/// At most this many other addresses of the shop.
+pub const MAX_ALIASES: usize = 8;
 
 /// The password's mask: none of its characters, whatever its length.
 pub const PASSWORD_MASK: &str = "••••••••";
@@ -184,6 +195,66 @@ impl Connection {
         patterns
     }
 
+    /// The origins of the shop's admin panel this build accepts: the shop's own first, then its
+    /// other addresses (none while the shop's own address is refused).
+    pub fn panel_origins(&self, rules: HostRules) -> Vec<String> {
+        let Ok(main) = self.shop_origin_for(rules) else { return Vec::new() };
+        let mut origins = vec![main];
+        for origin in self.shop_aliases.iter().filter_map(|a| shop_origin(a, rules).ok()) {
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+        }
+        origins
+    }
+
+    /// The path of `url` (no query, no fragment) when it is a page of the shop's admin panel at
+    /// one of its addresses: exactly `/admin`, or under `/admin/`.
+    pub fn panel_path<'u>(&self, rules: HostRules, url: &'u str) -> Option<&'u str> {
+        let origin = self.panel_origins(rules).into_iter().find(|o| is_admin_page(o, url))?;
+        url[origin.len()..].split(['?', '#']).next()
+    }
+
+    /// The host access the shop's other addresses need (for the admin-panel script there) beyond
+    /// [`Connection::host_permissions`].
+    pub fn alias_permissions(&self, rules: HostRules) -> Vec<String> {
+        let keys = self.host_permissions(rules);
+        let mut patterns: Vec<String> = Vec::new();
+        for pattern in self.panel_origins(rules).iter().skip(1).map(|o| permission_pattern(o)) {
+            if !keys.contains(&pattern) && !patterns.contains(&pattern) {
+                patterns.push(pattern);
+            }
+        }
+        patterns
+    }
+
+    /// Adds another address of the shop (checked by the rules of the shop's own); gives its origin.
+    pub fn add_alias(&mut self, address: &str, rules: HostRules) -> Result<String, FieldError> {
+        let Ok(main) = self.shop_origin_for(rules) else {
+            return Err(field_error(ALIAS_FIELD, "Najpierw zapisz połączenie z adresem sklepu.", "Save the connection with the shop's address first."));
+        };
+        let origin = shop_origin(address, rules).map_err(|p| address_error(ALIAS_FIELD, p, Service::Shoper))?;
+        if origin == main {
+            return Err(field_error(ALIAS_FIELD, "To główny adres sklepu — już jest na liście.", "This is the shop's main address — it is listed already."));
+        }
+        if !self.shop_aliases.contains(&origin) {
+            if self.shop_aliases.len() >= MAX_ALIASES {
+                return Err(field_error(ALIAS_FIELD, "Można dodać najwyżej 8 innych adresów sklepu — usuń któryś z listy.", "At most 8 other shop addresses — remove one from the list."));
+            }
+            self.shop_aliases.push(origin.clone());
+        }
+        Ok(origin)
+    }
+
+    /// Removes one of the shop's other addresses (its origin, or the address as typed); whether
+    /// it was there.
+    pub fn remove_alias(&mut self, address: &str) -> bool {
+        let origin = parse_origin(address).unwrap_or_else(|_| address.trim().to_string());
+        let before = self.shop_aliases.len();
+        self.shop_aliases.retain(|a| *a != origin);
+        self.shop_aliases.len() != before
+    }
+
     pub fn validate(&self, rules: HostRules) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if let Err(p) = self.shop_origin_for(rules) {
@@ -268,6 +339,9 @@ impl Connection {
         keep(&mut merged.shoper_password, &stored.shoper_password, mask_password(&stored.shoper_password), same_shop, "shoperPassword");
         keep(&mut merged.shoper_token, &stored.shoper_token, mask(&stored.shoper_token), same_shop, "shoperToken");
         keep(&mut merged.systim_key, &stored.systim_key, mask(&stored.systim_key), same_systim, "systimKey");
+        // The other addresses are changed only by their own messages; they stay with the shop's
+        // address and go with it (they were another shop's).
+        merged.shop_aliases = if same_shop { stored.shop_aliases.clone() } else { Vec::new() };
         merged.shop_url = merged.shop_url.trim().to_string();
         merged.systim_account = merged.systim_account.trim().to_string();
         let errors = merged
@@ -300,6 +374,7 @@ mod tests {
             systim_account: "firma".into(),
             systim_login: "jan@firma.pl".into(),
             systim_key: "c45lcd45e8a1".into(),
+            shop_aliases: Vec::new(),
         }
     }
 
@@ -324,6 +399,32 @@ mod tests {
         // a refused address asks for nothing
         let bad = Connection { shop_url: "https://shop.example.com@evil.com/".into(), systim_account: "https://evil.com".into(), ..sample() };
         assert!(bad.host_permissions(DEV).is_empty());
+    }
+
+    #[test]
+    fn the_shops_other_addresses_follow_the_shops_rules_and_give_its_panel_pages() {
+        let mut c = Connection { shop_url: "https://sklep.example.pl".into(), ..sample() };
+        assert_eq!(c.add_alias("WWW.sklep.example.pl/admin", HostRules::SHIPPED).unwrap(), "https://www.sklep.example.pl");
+        assert_eq!(c.add_alias("https://www.sklep.example.pl", HostRules::SHIPPED).unwrap(), "https://www.sklep.example.pl", "once");
+        assert_eq!(c.shop_aliases, ["https://www.sklep.example.pl"]);
+        for refused in ["https://sklep.example.pl/", "http://www.sklep.pl", "https://a@b.pl", "http://localhost:8080", ""] {
+            assert_eq!(c.add_alias(refused, HostRules::SHIPPED).unwrap_err().field, ALIAS_FIELD, "{refused}");
+        }
+        assert!(c.add_alias("http://localhost:8080", DEV).is_ok(), "the loopback machine in a dev-hosts build");
+        assert_eq!(c.panel_origins(HostRules::SHIPPED), ["https://sklep.example.pl", "https://www.sklep.example.pl"], "a refused one is left out");
+        assert_eq!(c.alias_permissions(HostRules::SHIPPED), ["https://www.sklep.example.pl/*"]);
+        assert_eq!(c.host_permissions(HostRules::SHIPPED), ["https://sklep.example.pl/*", "https://firma.systim.pl/*"], "no key goes to another address");
+        assert_eq!(c.panel_path(HostRules::SHIPPED, "https://www.sklep.example.pl/admin/orders?x#y"), Some("/admin/orders"));
+        assert_eq!(c.panel_path(HostRules::SHIPPED, "https://sklep.example.pl/admin"), Some("/admin"));
+        for no in ["https://www.sklep.example.pl/administrator", "https://www.sklep.example.pl.evil.pl/admin", "http://www.sklep.example.pl/admin", "https://inny.pl/admin"] {
+            assert_eq!(c.panel_path(HostRules::SHIPPED, no), None, "{no}");
+        }
+        assert!(c.remove_alias("https://WWW.sklep.example.pl/"));
+        assert!(!c.remove_alias("https://www.sklep.example.pl"));
+        // no shop address, no panel and nothing to add to
+        let none = Connection::default();
+        assert!(none.panel_origins(DEV).is_empty());
+        assert!(none.clone().add_alias("https://x.pl", DEV).is_err());
     }
 
     #[test]

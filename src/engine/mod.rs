@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod lock;
 pub mod methods;
 pub(crate) mod orders;
+pub mod panel;
 mod products;
 pub mod report;
 pub mod resolve;

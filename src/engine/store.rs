@@ -13,6 +13,7 @@
 //! | `shop:<host>:order:<id>` | the order ledger entry ([`super::ledger`]) |
 //! | `shop:<host>:open` | ids of orders whose ledger entry is not final (intent, held, waiting) |
 //! | `shop:<host>:checkpoint` | where an interrupted run stopped |
+//! | `panel` | the shop's other addresses proposed, the admin-panel pages not recognised ([`super::panel`]) |
 
 use crate::io::{Storage, StoreError};
 use serde::de::DeserializeOwned;

@@ -33,6 +33,7 @@ pub fn connection<W: World>(world: &W) -> Connection {
         systim_account: world.systim_url(),
         systim_login: s("systim_login"),
         systim_key: s("systim_key"),
+        shop_aliases: Vec::new(),
     }
 }
 

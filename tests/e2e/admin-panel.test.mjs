@@ -39,12 +39,12 @@ test("the order list shows imported ✓, held and panel-order badges", async () 
   await page.close();
 });
 
-test("an order's page shows its badge after the heading", async () => {
+test("an order's page shows its badge beside the order's own element ([data-order-id])", async () => {
   const [id] = importedOrders(await env.sandbox.state()).keys();
   const page = await openAdmin(`/orders/view/id/${id}`);
   const badges = await orderBadges(page);
   assert.equal(badges[id]?.state, "imported");
-  assert.equal(badges[id].after, "h1", "the badge follows the heading");
+  assert.equal(badges[id].by, `order ${id}`, "the badge sits right before div[data-order-id] of this order");
   await page.close();
 });
 

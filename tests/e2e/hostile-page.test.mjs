@@ -54,7 +54,8 @@ function hostilePage({ local, foreign }) {
     ...foreign.map((id) => `<li><a href="https://sklep-obcy.example/admin/orders/view/id/${id}">Obce ${id}</a>
       <a href="//sklep-obcy.example/admin/orders/view/id/${id}">obce</a></li>`),
   ];
-  return `<!doctype html><html lang="pl"><head><meta charset="utf-8"><title>Zamówienia</title>
+  // the panel's marks (a page can fake them: they say where the script is, they guard nothing)
+  return `<!doctype html><html lang="pl" class="ctrl-orders actn-list"><head><meta charset="utf-8"><title>Zamówienia</title>
 <style>${PART_PROBES}</style><script>${TRAPS}</script></head>
 <body><h1>Zamówienia</h1><ul id="orders">${links.join("\n")}</ul></body></html>`;
 }

@@ -3,7 +3,9 @@
 // the admin panel of the shop no longer gets the Systim button and badges, the options page offers
 // "Zezwól na dostęp", the popup says that syncing cannot work. In Firefox, whose prompt for
 // optional permissions can be switched off, the whole cycle: the options page's Save grants the
-// access, it is withdrawn, "Zezwól na dostęp" gives it back and the Systim button returns.
+// access, it is withdrawn, "Zezwól na dostęp" gives it back and the Systim button returns; and
+// the shop's other address (`localhost`): its access asked for in the "Dodaj adres" click (a
+// refused prompt adds nothing), kept when the connection is saved, given back when it is removed.
 //
 // The `--dev-hosts-optional` build (its core accepts the loopback sandbox, but there is no host
 // access at install: only `optional_host_permissions`), so the access is one the merchant granted
@@ -272,9 +274,9 @@ describe("Firefox", () => {
   const sendFx = (message) => inPage("return globalThis.ExtApi.send(args[0]);", message);
   const grantedOrigins = async () => [...(await inPage("return browser.permissions.getAll();")).origins].sort();
 
-  /** Opens the shop's order list in a new tab, watches it, closes it: `{panel, badges}`. */
-  async function adminPageSeen({ waitForBadges = false } = {}) {
-    await firefox.goto(`${shop.url}/admin/orders`, { ready: "return true;" });
+  /** Opens the shop's order list (at `origin`) in a new tab, watches it, closes it: `{panel, badges}`. */
+  async function adminPageSeen({ waitForBadges = false, origin = shop.url } = {}) {
+    await firefox.goto(`${origin}/admin/orders`, { ready: "return true;" });
     const seen = await watchAdminPage(() => adminSeen(firefox.page()));
     if (waitForBadges && seen.panel) seen.badges = Object.keys(await orderBadges(firefox.page())).length;
     await firefox.closeTab();
@@ -370,5 +372,61 @@ describe("Firefox", () => {
     // both services now on 127.0.0.1: the click asks for it, and the access to localhost goes
     await fillConnection(firefox, { ...connectionOf(sandbox, shop.url), systimAccount: sandbox.info.systim });
     await until(async () => JSON.stringify(await grantedOrigins()) === JSON.stringify([SHOP_PATTERN]), { what: "only 127.0.0.1 left granted" });
+  });
+
+  // The shop under its other name: `localhost` (the same pass-through).
+  const otherAddress = () => shop.url.replace("//127.0.0.1:", "//localhost:");
+  const aliasesShown = () => inPage(`return [...document.querySelectorAll('[data-testid="panel-alias"]')].map((li) => li.dataset.origin);`);
+
+  test("another address of the shop: a refused access prompt adds nothing", async () => {
+    await firefox.chrome(`Services.prefs.setBoolPref("extensions.webextOptionalPermissionPrompts", true);`);
+    try {
+      await firefox.goto(firefox.url("options.html#admin-panel"));
+      await until(() => inPage(`return document.querySelector('[data-testid="panel-main"]') !== null;`), { what: "the panel section" });
+      await firefox.type('[data-testid="panel-add"]', otherAddress());
+      await firefox.click('[data-testid="panel-add-button"]');
+      await until(() => firefox.chrome(`
+        const note = PopupNotifications.getNotification("addon-webext-permissions", gBrowser.selectedBrowser);
+        if (!note) return false;
+        note.secondaryActions[0].callback();
+        PopupNotifications.remove(note);
+        return true;`), { what: "the access prompt for localhost" });
+      const said = await until(() => inPage(`const el = document.querySelector('[data-testid="panel-message"] [data-testid="message-error"]');
+        return el && el.textContent;`), { what: "the refusal's message" });
+      assert.match(said, /Bez zgody przeglądarki|Without the browser's access/);
+      assert.deepEqual(await aliasesShown(), [], "not added");
+      assert.deepEqual((await sendFx({ type: "adminPanel" })).adminPanel.aliases, []);
+      assert.deepEqual(await grantedOrigins(), [SHOP_PATTERN]);
+    } finally {
+      await firefox.chrome(`Services.prefs.setBoolPref("extensions.webextOptionalPermissionPrompts", false);`);
+    }
+  });
+
+  test("another address of the shop: 'Dodaj adres' asks for its access in the click, the Systim button appears there; saving keeps it, removing gives it back", async () => {
+    await firefox.goto(firefox.url("options.html#admin-panel"));
+    assert.deepEqual(await grantedOrigins(), [SHOP_PATTERN]);
+    assert.deepEqual(await adminPageSeen({ origin: otherAddress() }), { panel: 0, badges: 0 }, "nothing there before");
+    await until(() => inPage(`return document.querySelector('[data-testid="panel-main"]') !== null;`), { what: "the panel section" });
+    await firefox.type('[data-testid="panel-add"]', otherAddress());
+    await firefox.click('[data-testid="panel-add-button"]');
+    await until(async () => (await aliasesShown()).length === 1, { what: "the address added" });
+    assert.deepEqual(await grantedOrigins(), [SHOP_PATTERN, SYSTIM_PATTERN].sort(), "the click asked for http://localhost/*");
+    const seen = await until(async () => {
+      const s = await adminPageSeen({ origin: otherAddress(), waitForBadges: true });
+      return s.panel ? s : null;
+    }, { timeout: 20_000, what: "the Systim button at the other address" });
+    assert.ok(seen.badges > 0, "with the badges");
+    // saving the connection again keeps the other address and its access
+    await firefox.goto(firefox.url("options.html"));
+    await fillConnection(firefox, { ...connectionOf(sandbox, shop.url), systimAccount: sandbox.info.systim });
+    await until(async () => (await sendFx({ type: "getStatus" })).configured, { what: "the connection saved" });
+    await new Promise((r) => setTimeout(r, 1500)); // keepHostAccess runs after the answer
+    assert.deepEqual(await grantedOrigins(), [SHOP_PATTERN, SYSTIM_PATTERN].sort(), "the other address keeps its access");
+    // removed: its access is given back, the button goes
+    await firefox.goto(firefox.url("options.html#admin-panel"));
+    await until(async () => (await aliasesShown()).length === 1, { what: "the address listed" });
+    await firefox.click('[data-testid="panel-alias"] [data-testid="panel-forget"]');
+    await until(async () => JSON.stringify(await grantedOrigins()) === JSON.stringify([SHOP_PATTERN]), { what: "the access to localhost given back" });
+    assert.deepEqual(await adminPageSeen({ origin: otherAddress() }), { panel: 0, badges: 0 });
   });
 });

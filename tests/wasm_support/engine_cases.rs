@@ -21,6 +21,7 @@ fn browser_connection() -> Connection {
         systim_account: s("systim"),
         systim_login: s("systim_login"),
         systim_key: s("systim_key"),
+        shop_aliases: Vec::new(),
     }
 }
 

@@ -7,14 +7,18 @@
 
 /**
  * Runs in a world that can open closed shadow roots (`open(el)`); gives
- * `{panel: {open, sync, current, host, toggle, syncNow, report} | null, badges: {id: {state, text, after}}}`
- * where each button is `{x, y}` (its centre in the viewport) and `host` the host element's
- * tag and attribute names.
+ * `{panel: {open, sync, current, host, toggle, syncNow, report} | null, badges: {id: {state, text, after, by}},
+ * list: [{id, state, by}]}` where each button is `{x, y}` (its centre in the viewport), `host`
+ * the host element's tag and attribute names, `after` the tag of the element the badge follows
+ * and `by` what the badge sits by: `link <id>` (it follows a link to that order), `order <id>`
+ * (it precedes `[data-order-id]` of that order), or the tag it follows. `list` has every badge on
+ * the page, doubles included (`badges` keeps one per order).
  */
 export const READ_WIDGETS = `((open) => {
   const centre = (el) => { if (!el) return null; const r = el.getBoundingClientRect(); return { x: r.x + r.width / 2, y: r.y + r.height / 2 }; };
   let panel = null;
   const badges = {};
+  const list = [];
   for (const host of document.querySelectorAll("div, span")) {
     const root = open(host);
     if (!root) continue;
@@ -33,15 +37,21 @@ export const READ_WIDGETS = `((open) => {
     }
     const badge = root.querySelector('[data-ui="badge"]');
     if (badge) {
+      const before = host.previousElementSibling;
+      const next = host.nextElementSibling;
+      const linked = before?.localName === "a" ? (before.getAttribute("href") ?? "").match(/\\/admin\\/orders\\/view\\/id\\/(\\d+)/) : null;
+      const by = linked ? "link " + linked[1] : next?.hasAttribute("data-order-id") ? "order " + next.getAttribute("data-order-id").trim() : before?.localName ?? null;
       badges[badge.dataset.orderId] = {
         state: badge.dataset.state,
         text: badge.textContent,
-        after: host.previousElementSibling?.localName ?? null,
+        after: before?.localName ?? null,
+        by,
         host: { tag: host.localName, attributes: host.getAttributeNames() },
       };
+      list.push({ id: badge.dataset.orderId, state: badge.dataset.state, by });
     }
   }
-  return { panel, badges };
+  return { panel, badges, list };
 })`;
 
 const worlds = new WeakMap(); // page → {cdp, contexts: Set<contextId>}

@@ -1,4 +1,5 @@
-//! Admin-panel pages: structure a content script relies on, Polish text, zł prices.
+//! Admin-panel pages: the recorded structure a content script relies on (reference §14), Polish
+//! text, zł prices.
 
 mod shoper_util;
 
@@ -29,7 +30,9 @@ fn order_view_has_the_order_id_and_a_labelled_lines_table() {
     let (status, html) = page(&mut shop, "/admin/orders/view/id/2");
     assert_eq!(status, 200);
     assert!(html.contains("<div class=\"order-view\" data-order-id=\"2\">"));
-    assert!(html.contains("Zamówienie nr 2"));
+    assert!(html.contains("<span class=\"ui__title\">Podgląd zamówienia</span>"));
+    assert!(!html.contains("<h1"), "the heading element of the real order page is not known: no h1 to lean on");
+    assert!(html.contains("class=\"ctrl-orders actn-view"));
     assert_eq!(html.matches("<tr class=\"tr_responsive-columns\"").count(), 2);
     assert!(html.contains("<td data-label=\"Cena\">18,99 zł</td>"));
     assert!(html.contains("<td data-label=\"Ilość\">10 szt.</td>"));
@@ -60,6 +63,52 @@ fn lines_table_page_and_other_pages() {
     let (status, html) = page(&mut shop, "/admin/auth/login");
     assert_eq!(status, 200);
     assert!(html.contains("name=\"password\"") && html.contains("Zaloguj"));
+}
+
+#[test]
+fn every_page_carries_the_panels_marks_and_the_shops_addresses() {
+    let mut shop = Shop::demo();
+    for (path, classes) in [
+        ("/admin/auth/login", "ctrl-auth actn-login"),
+        ("/admin/auth/totp-sms", "ctrl-auth actn-totp-sms"),
+        ("/admin/auth/mail-otp", "ctrl-auth actn-mail-otp"),
+        ("/admin", "ctrl-dashboard actn-index"),
+        ("/admin/orders/list", "ctrl-orders actn-list"),
+        ("/admin/orders/view/id/3", "ctrl-orders actn-view"),
+        ("/admin/orders/viewTable/id/3", "ctrl-orders actn-viewTable"),
+    ] {
+        let (status, html) = page(&mut shop, path);
+        assert_eq!(status, 200, "{path}");
+        assert!(html.contains(&format!("<html data-version=\"5.26.41\" class=\"{classes} ")), "{path}");
+        // the technical host and the shop's own domain (here the same server under its other name)
+        assert!(html.contains("data-domain=\"sklep-sandbox.shoparena.pl\""), "{path}");
+        assert!(html.contains("data-license-domain=\"sklep-sandbox.shoparena.pl\""), "{path}");
+        assert!(html.contains("data-domain-name=\"www.sklep-sandbox.pl\""), "{path}");
+        assert_eq!(html.contains("window.sandboxPanel"), !path.starts_with("/admin/auth"), "{path}: the page's own script after signing in");
+    }
+    let (_, html) = page(&mut shop, "/admin/auth/mail-otp");
+    assert!(html.contains("Wprowadź kod weryfikacyjny"));
+    // a loopback shop names its other loopback name
+    shop.st.configure(&serde_json::json!({"shop_url": "http://127.0.0.1:8080"})).unwrap();
+    let (_, html) = page(&mut shop, "/admin/auth/login");
+    assert!(html.contains("data-domain=\"127.0.0.1\"") && html.contains("data-domain-name=\"localhost\""));
+    // a page the panel does not know has none of the panel's marks
+    let (status, html) = page(&mut shop, "/admin/nie-ma-takiej/5");
+    assert_eq!(status, 404);
+    assert!(!html.contains("ctrl-") && !html.contains("data-domain"));
+}
+
+#[test]
+fn the_list_pages_through_its_orders_and_keeps_its_variant_in_its_links() {
+    let mut shop = Shop::demo();
+    let (_, html) = page(&mut shop, "/admin/orders?limit=5&page=2&render=live");
+    assert_eq!(html.matches("<tr class=\"order-row\"").count(), 5);
+    assert!(html.contains("Strona 2 z 3"), "12 orders, 5 a page");
+    assert!(html.contains("href=\"/admin/orders?page=3&amp;limit=5&amp;render=live\""));
+    let (_, html) = page(&mut shop, "/admin/orders?limit=5&render=bogus");
+    assert!(html.contains("href=\"/admin/orders?page=2&amp;limit=5\""), "an unknown variant is not passed on");
+    let (_, html) = page(&mut shop, "/admin/dashboard");
+    assert_eq!(html.matches(">Zamówienie ").count(), 5, "the newest orders on the dashboard");
 }
 
 #[test]
