@@ -16,6 +16,8 @@ extern "C" {
     async fn ext_storage_set(key: &str, value: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = ExtApi, js_name = storageRemove, catch)]
     async fn ext_storage_remove(key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = ExtApi, js_name = storageScan, catch)]
+    async fn ext_storage_scan(prefix: &str) -> Result<JsValue, JsValue>;
 }
 
 fn store_error(text: String) -> StoreError {
@@ -40,6 +42,12 @@ impl Storage for ExtensionStorage {
     }
     async fn remove(&self, key: &str) -> Result<(), StoreError> {
         ext_storage_remove(key).await.map(|_| ()).map_err(|e| store_error(js_text(&e)))
+    }
+    /// `ExtApi.storageScan` answers JSON text `[[key, value], …]` (an older shim without it:
+    /// the call fails and nothing is listed).
+    async fn scan(&self, prefix: &str) -> Result<Option<Vec<(String, String)>>, StoreError> {
+        let text = ext_storage_scan(prefix).await.map_err(|e| store_error(js_text(&e)))?.as_string().unwrap_or_default();
+        serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Other(e.to_string()))
     }
 }
 
