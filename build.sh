@@ -10,7 +10,7 @@
 #   ./build.sh soak       the fault soak
 #   ./build.sh package    the release: store packages, source package, checksums in target/package
 #                         (--verify: then rebuild from the source package in an empty directory and
-#                         compare every checksum; docs/release.md)
+#                         compare every checksum; --screenshots: the listing's images in docs/store)
 #
 # Nothing here downloads a prebuilt binary: tools come from Debian packages, crates.io (built from
 # source) and the npm registry only.
@@ -194,10 +194,14 @@ cmd_test() {
     node extension/tools/check-locales.mjs
     node extension/tools/check-settings-form.mjs
     cmd_build
+    say "minimum browser versions against every API and wasm feature used (MDN browser-compat-data)"
+    node extension/tools/check-min-versions.mjs --wasm "$PKG_DIR/shoper_systim_bg.wasm"
     if [ -x "$NODE_DIR/node_modules/.bin/web-ext" ]; then
       say "web-ext lint (dist/firefox)"
       "$NODE_DIR/node_modules/.bin/web-ext" lint --source-dir "$ROOT/dist/firefox" --warnings-as-errors
     fi
+    say "release packages (store zips, source package, checksums; the rebuild check is ./build.sh package --verify)"
+    node --test extension/tools/package.test.mjs
     if compgen -G "$NODE_DIR/*.test.mjs" >/dev/null; then
       say "end-to-end tests (headless Chromium with the built extension)"
       (cd "$NODE_DIR" && node --test --test-concurrency=1 ./*.test.mjs)
@@ -261,12 +265,13 @@ PACKAGE_DIR=$ROOT/target/package
 # target, the pinned wasm-bindgen-cli and the npm packages (installed here when missing) — what the
 # source package's BUILD-FROM-SOURCE.md asks a reviewer to install.
 cmd_package() {
-  local verify="" keep=""
+  local verify="" keep="" screenshots=""
   for arg in "$@"; do
     case "$arg" in
       --verify) verify=1 ;;
       --keep) keep=1 ;;
-      *) die "package: unknown argument '$arg' (--verify, --keep)" ;;
+      --screenshots) screenshots=1 ;;
+      *) die "package: unknown argument '$arg' (--verify, --keep, --screenshots)" ;;
     esac
   done
   local v; v=$(wbg_version)
@@ -277,9 +282,17 @@ cmd_package() {
   build_wasm --locked
   say "packaging into target/package"
   node extension/tools/package.mjs --pkg "$PKG_DIR" --out "$PACKAGE_DIR"
+  if [ -d "$NODE_DIR/node_modules/@mdn/browser-compat-data" ]; then
+    node extension/tools/check-min-versions.mjs --wasm "$PKG_DIR/shoper_systim_bg.wasm"
+  fi
   if [ -x "$NODE_DIR/node_modules/.bin/web-ext" ]; then
     say "web-ext lint (the addons.mozilla.org package)"
     "$NODE_DIR/node_modules/.bin/web-ext" lint --source-dir "$PACKAGE_DIR/firefox" --warnings-as-errors
+  fi
+  if [ -n "$screenshots" ]; then
+    say "the store listing's screenshots and tiles (docs/store), by the demo flow on the sandbox"
+    cargo build -p sandbox --release --bin sandbox
+    node extension/tools/store-screenshots.mjs --out "$ROOT/docs/store"
   fi
   [ -n "$verify" ] && verify_package "$keep"
   return 0

@@ -25,22 +25,46 @@
 use super::lock;
 use super::store::{load, save, StateError, SCHEMA_VERSION};
 use crate::io::Storage;
-use serde::{Deserialize, Serialize};
 use std::future::Future;
 
 pub const SCHEMA_KEY: &str = "schema_version";
 /// Holds the run lock while [`on_installed`] migrates (a run that starts meanwhile is "busy").
 const LOCK_ID: &str = "schema-migration";
 
-/// The stored schema version.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The stored schema version (read and written by hand through a `Value`: derived readers cost
+/// the wasm).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SchemaRecord {
     pub version: u32,
     /// The extension version that wrote it.
-    #[serde(default)]
     pub by: String,
-    #[serde(default)]
     pub at_ms: u64,
+}
+
+impl SchemaRecord {
+    fn this_version(version: u32, at_ms: u64) -> SchemaRecord {
+        SchemaRecord { version, by: env!("CARGO_PKG_VERSION").into(), at_ms }
+    }
+
+    /// `None` when it is not a record of a version (no number where the version goes).
+    fn from_value(v: &serde_json::Value) -> Option<SchemaRecord> {
+        let version = u32::try_from(v.get("version")?.as_u64()?).ok()?;
+        let by = v.get("by").and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+        Some(SchemaRecord { version, by, at_ms: v.get("at_ms").and_then(serde_json::Value::as_u64).unwrap_or(0) })
+    }
+
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::json!({"version": self.version, "by": self.by, "at_ms": self.at_ms})
+    }
+}
+
+async fn load_record<S: Storage>(store: &S) -> Result<Option<SchemaRecord>, StateError> {
+    match load::<serde_json::Value, _>(store, SCHEMA_KEY).await? {
+        None => Ok(None),
+        Some(v) => SchemaRecord::from_value(&v)
+            .map(Some)
+            .ok_or_else(|| StateError::Corrupt { key: SCHEMA_KEY.into(), detail: "brak numeru wersji".into() }),
+    }
 }
 
 /// What [`ensure`] found and did.
@@ -54,7 +78,7 @@ pub enum Migrated {
 
 /// The stored schema version (no record: 1, what 0.1.0 left).
 pub async fn stored_version<S: Storage>(store: &S) -> Result<u32, StateError> {
-    Ok(load::<SchemaRecord, _>(store, SCHEMA_KEY).await?.map_or(1, |r| r.version))
+    Ok(load_record(store).await?.map_or(1, |r| r.version))
 }
 
 /// Bring the stored data to this version's schema (see the module documentation).
@@ -79,7 +103,7 @@ where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<(), StateError>>,
 {
-    let record = load::<SchemaRecord, _>(store, SCHEMA_KEY).await?;
+    let record = load_record(store).await?;
     let stored = record.as_ref().map_or(1, |r| r.version);
     if stored > target {
         return Err(StateError::Corrupt {
@@ -92,12 +116,11 @@ where
     }
     for from in stored..target {
         run_step(from).await?;
-        let record = SchemaRecord { version: from + 1, by: env!("CARGO_PKG_VERSION").into(), at_ms: now_ms };
-        save(store, SCHEMA_KEY, &record).await?;
+        save(store, SCHEMA_KEY, &SchemaRecord::this_version(from + 1, now_ms).to_value()).await?;
     }
     if stored == target {
         // A version without steps to run still records itself (the schema of a fresh install).
-        save(store, SCHEMA_KEY, &SchemaRecord { version: target, by: env!("CARGO_PKG_VERSION").into(), at_ms: now_ms }).await?;
+        save(store, SCHEMA_KEY, &SchemaRecord::this_version(target, now_ms).to_value()).await?;
         return Ok(Migrated::Current);
     }
     Ok(Migrated::Upgraded { from: stored })
@@ -121,7 +144,7 @@ mod tests {
     use std::cell::RefCell;
 
     fn version(store: &MemStorage) -> Option<SchemaRecord> {
-        store.raw(SCHEMA_KEY).map(|t| serde_json::from_str(&t).unwrap())
+        store.raw(SCHEMA_KEY).map(|t| SchemaRecord::from_value(&serde_json::from_str(&t).unwrap()).unwrap())
     }
 
     #[test]

@@ -26,26 +26,34 @@
 use super::ledger::{LedgerEntry, OrderState};
 use super::store::{load, save, ShopKeys, StateError};
 use crate::io::Storage;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 const DAY_MS: u64 = 86_400_000;
 /// A pass looks through the ledger at most this often.
 pub const PASS_EVERY_MS: u64 = DAY_MS;
 
-/// What pruning did so far, at `shop:<host>:pruned`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// What pruning did so far, at `shop:<host>:pruned`: `{"last_ms", "from_id", "through_id",
+/// "removed"}` (read and written by hand through a `Value`: derived readers cost the wasm).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PruneRecord {
     /// When the last pass ran.
     pub last_ms: u64,
     /// The lowest and highest order ids ever pruned (0 while none was).
-    #[serde(default)]
     pub from_id: u64,
-    #[serde(default)]
     pub through_id: u64,
     /// Entries pruned in all passes.
-    #[serde(default)]
     pub removed: u64,
+}
+
+impl PruneRecord {
+    fn from_value(v: &serde_json::Value) -> PruneRecord {
+        let n = |k: &str| v.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
+        PruneRecord { last_ms: n("last_ms"), from_id: n("from_id"), through_id: n("through_id"), removed: n("removed") }
+    }
+
+    fn to_value(&self) -> serde_json::Value {
+        serde_json::json!({"last_ms": self.last_ms, "from_id": self.from_id, "through_id": self.through_id, "removed": self.removed})
+    }
 }
 
 impl PruneRecord {
@@ -62,7 +70,7 @@ pub fn record_key(keys: &ShopKeys) -> String {
 
 /// What pruning did so far for a shop (the default when never).
 pub async fn record<S: Storage>(store: &S, keys: &ShopKeys) -> PruneRecord {
-    load(store, &record_key(keys)).await.unwrap_or(None).unwrap_or_default()
+    load::<serde_json::Value, _>(store, &record_key(keys)).await.unwrap_or(None).map(|v| PruneRecord::from_value(&v)).unwrap_or_default()
 }
 
 /// One pass's outcome.
@@ -70,7 +78,7 @@ pub async fn record<S: Storage>(store: &S, keys: &ShopKeys) -> PruneRecord {
 pub struct Pass {
     /// Ledger entries looked at.
     pub examined: usize,
-    /// Order ids whose entries were removed, ascending.
+    /// Order ids whose entries were removed (in the order the store listed them).
     pub removed: Vec<u64>,
     /// False when the store cannot list its keys (nothing pruned).
     pub listed: bool,
@@ -122,14 +130,16 @@ pub async fn prune<S: Storage>(store: &S, keys: &ShopKeys, keep_days: u32, now_m
             doomed.push((id, key));
         }
     }
-    doomed.sort_unstable();
     let mut rec = record(store, keys).await;
-    if let (Some((first, _)), Some((last, _))) = (doomed.first(), doomed.last()) {
+    // (min and max by hand: a sort or a map of these pairs would cost the wasm kilobytes)
+    let first = doomed.iter().map(|(id, _)| *id).min();
+    let last = doomed.iter().map(|(id, _)| *id).max();
+    if let (Some(first), Some(last)) = (first, last) {
         // The range first: a pass cut short leaves entries the record already covers (their
         // badges still read them), never a pruned one it does not.
-        rec.from_id = if rec.through_id == 0 { *first } else { rec.from_id.min(*first) };
-        rec.through_id = rec.through_id.max(*last);
-        save(store, &record_key(keys), &rec).await?;
+        rec.from_id = if rec.through_id == 0 { first } else { rec.from_id.min(first) };
+        rec.through_id = rec.through_id.max(last);
+        save(store, &record_key(keys), &rec.to_value()).await?;
     }
     for (id, key) in doomed {
         store.remove(key).await?;
@@ -137,7 +147,7 @@ pub async fn prune<S: Storage>(store: &S, keys: &ShopKeys, keep_days: u32, now_m
     }
     rec.last_ms = now_ms;
     rec.removed += pass.removed.len() as u64;
-    save(store, &record_key(keys), &rec).await?;
+    save(store, &record_key(keys), &rec.to_value()).await?;
     Ok(pass)
 }
 
@@ -202,7 +212,8 @@ mod tests {
         let keys = ShopKeys::new("sklep.example.pl");
         ledger(&store, &keys, 181);
         block_on(async {
-            let pass = prune(&store, &keys, 180, NOW).await.unwrap();
+            let mut pass = prune(&store, &keys, 180, NOW).await.unwrap();
+            pass.removed.sort_unstable();
             assert_eq!(pass.removed, vec![1, 2]);
             assert_eq!(pass.examined, 10);
         });
@@ -221,7 +232,8 @@ mod tests {
         let pass = block_on(prune(&store, &keys, 180, NOW)).unwrap();
         assert!(pass.removed.is_empty());
         // A shorter setting reaches them.
-        let pass = block_on(prune(&store, &keys, 30, NOW)).unwrap();
+        let mut pass = block_on(prune(&store, &keys, 30, NOW)).unwrap();
+        pass.removed.sort_unstable();
         assert_eq!(pass.removed, vec![1, 2]);
     }
 

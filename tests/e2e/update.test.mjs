@@ -3,7 +3,7 @@
 // package installed from a file (not a temporary add-on) with xpinstall.signatures.required off;
 // Chromium: loaded unpacked from a folder — set up, its data made to look like 0.1.0's (no schema
 // record), then the new build replaces it the way the README says (Firefox: the newer package
-// installed over it; Chromium: the files replaced in the folder, the extension reloaded). The
+// installed over it; Chromium: the files replaced in the folder, the browser started again). The
 // update reaches the core as `on_installed("update")`: the schema record is written, and the
 // connection — encrypted at rest under the AES key kept in IndexedDB — the settings and the
 // history are all still there.
@@ -14,7 +14,8 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { encodeZip } from "../../extension/tools/binary.mjs";
 import { crateVersion, listFiles } from "../../extension/tools/build.mjs";
-import { buildDevExtension, launchBrowser, send as sendFrom, until } from "./lib/browser.mjs";
+import { chromium } from "playwright-core";
+import { buildDevExtension, chromiumOptions, send as sendFrom, until } from "./lib/browser.mjs";
 import { fillConnection, launchFirefox } from "./lib/firefox.mjs";
 import * as flow from "./lib/flows.mjs";
 import { startSandbox } from "./lib/sandbox.mjs";
@@ -87,44 +88,55 @@ test("Firefox ESR: the unsigned package installs for good, and the update keeps 
   }
 });
 
-test("Chromium: loaded unpacked from a folder, updated by replacing the files and reloading, keeps the keys, settings and history", async () => {
+test("Chromium: loaded unpacked from a folder, updated by replacing the files and starting again, keeps the keys, settings and history", async () => {
   sandbox ??= await startSandbox();
   const built = path.dirname(buildDevExtension(path.join(temp, "cr-dist")));
   const folder = withVersion(path.join(built, "chrome"), path.join(temp, "cr-folder"), OLD);
-  const browser = await launchBrowser({ extensionDir: folder });
+  const profile = path.join(temp, "cr-profile");
+  /** Chromium on the same profile, the extension loaded from the folder (its id: the folder's). */
+  const launch = async () => {
+    const context = await chromium.launchPersistentContext(profile, chromiumOptions({ extensionDir: folder }));
+    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker", { timeout: 30_000 }));
+    const page = await context.newPage();
+    await page.goto(`chrome-extension://${new URL(worker.url()).host}/options.html`);
+    return { context, page };
+  };
+  let { context, page } = await launch();
+  let before;
   try {
-    const options = await browser.open("options.html");
-    const self = await options.evaluate(() => chrome.management.getSelf());
+    const self = await page.evaluate(() => chrome.management.getSelf());
     assert.equal(self.installType, "development", "loaded unpacked");
     assert.equal(self.version, OLD);
-    await flow.setUpConnection(options, sandbox.connection());
-    const { settings } = await sendFrom(options, { type: "getSettings" });
-    assert.ok((await sendFrom(options, { type: "saveSettings", settings: { ...settings, interval_minutes: 7 } })).ok);
-    const preview = await sendFrom(options, { type: "run", kind: "orders", dryRun: true });
+    await flow.setUpConnection(page, sandbox.connection());
+    const { settings } = await sendFrom(page, { type: "getSettings" });
+    assert.ok((await sendFrom(page, { type: "saveSettings", settings: { ...settings, interval_minutes: 7 } })).ok);
+    const preview = await sendFrom(page, { type: "run", kind: "orders", dryRun: true });
     assert.ok(preview.ok, JSON.stringify(preview));
-    await until(async () => (await sendFrom(options, { type: "getHistory" })).runs?.length === 1, { timeout: 60_000, what: "the preview in the history" });
-    await options.evaluate(() => chrome.storage.local.remove("schema_version"));
-    const before = await options.evaluate(() => chrome.storage.local.get(null));
-    assert.match(before.connection, /^aes-gcm:1:/);
-
-    // The README's update: the new files into the same folder, then ↻ (here: runtime.reload()).
-    fs.cpSync(path.join(built, "chrome"), folder, { recursive: true });
-    const worker = await browser.currentWorker();
-    const restarted = browser.context.waitForEvent("serviceworker", { timeout: 30_000 });
-    await worker.evaluate(() => chrome.runtime.reload()).catch(() => {}); // the worker goes away mid-call
-    await restarted;
-    const page = await browser.open("options.html");
+    await until(async () => (await sendFrom(page, { type: "getHistory" })).runs?.length === 1, { timeout: 60_000, what: "the preview in the history" });
+    // 0.1.0 wrote no schema record: the data now looks like its.
+    await page.evaluate(() => chrome.storage.local.remove("schema_version"));
+    before = await page.evaluate(() => chrome.storage.local.get(null));
+    assert.match(before.connection, /^aes-gcm:1:/, "the keys are encrypted at rest");
+  } finally {
+    await context.close();
+  }
+  // The README's update: the new version's files into the same folder, then Chrome again.
+  fs.cpSync(path.join(built, "chrome"), folder, { recursive: true });
+  ({ context, page } = await launch());
+  try {
     assert.equal((await page.evaluate(() => chrome.management.getSelf())).version, VERSION);
     const schema = await until(async () => (await page.evaluate(() => chrome.storage.local.get("schema_version"))).schema_version, { what: "the migration on update" });
     assert.equal(JSON.parse(schema).by, VERSION);
     const after = await page.evaluate(() => chrome.storage.local.get(null));
-    assert.equal(after.connection, before.connection);
+    assert.equal(after.connection, before.connection, "the stored connection untouched");
     assert.equal(after.history, before.history, "the history untouched");
-    assert.equal(await page.evaluate(() => globalThis.ExtApi.storedKeysUnreadable()), false);
+    assert.equal(after.settings, before.settings, "the settings untouched");
+    assert.equal(await page.evaluate(() => globalThis.ExtApi.storedKeysUnreadable()), false, "the encryption key survived the update");
     assert.equal((await sendFrom(page, { type: "getConnection" })).connection.shopUrl, sandbox.connection().shopUrl);
     assert.equal((await sendFrom(page, { type: "getSettings" })).settings.interval_minutes, 7);
     assert.equal((await sendFrom(page, { type: "getHistory" })).runs.length, 1);
+    assert.ok((await sendFrom(page, { type: "getStatus" })).configured);
   } finally {
-    await browser.close();
+    await context.close();
   }
 });
