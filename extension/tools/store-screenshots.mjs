@@ -4,10 +4,10 @@
 //
 // (`./build.sh package --screenshots` builds the wasm and the sandbox first.) For each language:
 // the options page set up like a merchant would (connection typed in, saved and checked, the demo
-// settings), an order import, a stock push and a product preview from the popup, then
+// settings), a product preview and "Wyślij stany" (orders, then stock) from the popup, then
 //
 //   screenshots/<lang>/1-popup.png     the popup after the runs, on a 1280×800 canvas with a caption
-//   screenshots/<lang>/2-report.png    the options page's report of the last run (1280×800)
+//   screenshots/<lang>/2-report.png    the options page's report of the last run, "Wyślij stany" (1280×800)
 //   screenshots/<lang>/3-options.png   the options page: connection checked, settings below (1280×800)
 //   screenshots/<lang>/4-admin.png     the shop's admin panel: the order list with the badges (1280×800)
 //   tile-440x280-<lang>.png            the small promo tile
@@ -93,7 +93,10 @@ async function renderHtml(context, html, size, file) {
 }
 
 const dataUrl = (png) => `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
-const FONT = `font-family: "DejaVu Sans", "Noto Sans", system-ui, sans-serif;`;
+const FONT = `font-family: 'DejaVu Sans', 'Noto Sans', system-ui, sans-serif;`;
+
+/** No scroll bars in a picture (they are the browser's, not the extension's). */
+const noScrollbars = (page) => page.addStyleTag({ content: "html, body { scrollbar-width: none; } ::-webkit-scrollbar { display: none; }" });
 
 function popupFrame(popupPng, t) {
   return `<!doctype html><html><body style="margin:0;width:1280px;height:800px;${FONT}background:linear-gradient(135deg,#f0fdfa,#e2e8f0);display:flex;align-items:center;justify-content:center;gap:72px">
@@ -127,14 +130,14 @@ async function shootLanguage(lang) {
     const saved = await flow.saveSettingsForm(options, flow.demoSettingsFields({ shippingProductId: shipping }));
     if (saved.kind !== "success") throw new Error(`settings: ${saved.text}`);
 
-    say(`${lang}: the popup — orders, stock, a product preview`);
+    say(`${lang}: the popup — a product preview, then "Wyślij stany"`);
     const popup = await browser.open("popup.html", POPUP);
-    await flow.runFromPopup(popup, "orders", { preview: false });
-    await flow.runFromPopup(popup, "send_stock", { preview: false });
+    // A product preview, then "Wyślij stany" (orders imported first): its report is the last one.
     await flow.runFromPopup(popup, "send_products", { preview: true });
-    await flow.runFromPopup(popup, "orders", { preview: false });
+    await flow.runFromPopup(popup, "send_stock", { preview: false });
     await popup.evaluate(() => window.scrollTo(0, 0));
     await exampleAddresses(popup, sandbox);
+    await noScrollbars(popup);
     const popupPng = await popup.screenshot();
     await renderHtml(browser.context, popupFrame(popupPng, t), SCREEN, path.join(dir, "1-popup.png"));
 
@@ -143,12 +146,14 @@ async function shootLanguage(lang) {
     await options.locator('[data-testid="report-view"]').first().waitFor();
     await options.evaluate(() => document.getElementById("report")?.scrollIntoView({ block: "start" }));
     await exampleAddresses(options, sandbox);
+    await noScrollbars(options);
     await options.screenshot({ path: path.join(dir, "2-report.png") });
     await options.goto(browser.url("options.html"));
     await options.locator('[data-testid="f-orders-enabled"]').waitFor();
     await flow.testConnection(options);
     await options.evaluate(() => window.scrollTo(0, 0));
     await exampleAddresses(options, sandbox);
+    await noScrollbars(options);
     await options.screenshot({ path: path.join(dir, "3-options.png") });
 
     say(`${lang}: the admin panel's order list`);
@@ -157,6 +162,7 @@ async function shootLanguage(lang) {
     await admin.goto(`${sandbox.info.shoper}/admin/orders`);
     await flow.orderBadges(admin);
     await exampleAddresses(admin, sandbox);
+    await noScrollbars(admin);
     await admin.screenshot({ path: path.join(dir, "4-admin.png") });
 
     await renderHtml(browser.context, tile(t), TILE, path.join(args.out, `tile-440x280-${lang}.png`));
