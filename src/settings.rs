@@ -615,6 +615,7 @@ mod tests {
         assert!(!s.matching.normalize_codes);
         assert_eq!(s.products.codeless, CodelessPolicy::CreateWithGeneratedCode);
         assert_eq!(s.products.missing_category, CategoryPolicy::Report);
+        assert_eq!(s.orders.ledger_days, 180);
     }
 
     #[test]
@@ -645,7 +646,7 @@ mod tests {
     #[test]
     fn each_invalid_field_is_named_with_a_polish_message() {
         type Edit = fn(&mut Settings);
-        let cases: [(Edit, &str); 12] = [
+        let cases: [(Edit, &str); 14] = [
             (|s| s.interval_minutes = 0, "interval_minutes"),
             (|s| s.interval_minutes = 1441, "interval_minutes"),
             (|s| s.orders.origins.clear(), "orders.origins"),
@@ -669,6 +670,8 @@ mod tests {
                 "stock.warehouses",
             ),
             (|s| s.products.name_locale = Some("polski".into()), "products.name_locale"),
+            (|s| s.orders.ledger_days = 29, "orders.ledger_days"),
+            (|s| s.orders.ledger_days = 3651, "orders.ledger_days"),
         ];
         for (edit, field) in cases {
             let mut s = Settings::default();
