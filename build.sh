@@ -8,6 +8,9 @@
 #   ./build.sh demo       a full sync against the built-in sandbox through the real extension (see README)
 #   ./build.sh bench      the benchmark (figures, not assertions)
 #   ./build.sh soak       the fault soak (--http: over the sandbox server; --browser: the shipped wasm in Chromium and Firefox)
+#   ./build.sh package    the release: store packages, source package, checksums in target/package
+#                         (--verify: then rebuild from the source package in an empty directory and
+#                         compare every checksum; --screenshots: the listing's images in docs/store)
 #
 # Nothing here downloads a prebuilt binary: tools come from Debian packages, crates.io (built from
 # source) and the npm registry only.
@@ -90,9 +93,13 @@ cmd_setup() {
 
 # --- build -------------------------------------------------------------------------------------
 
-build_wasm() {
+# Paths in the wasm (panic locations) are remapped: the build directory and the Cargo home never
+# end up in a shipped file, and a rebuild elsewhere gives the same bytes (docs/release.md).
+WASM_RUSTFLAGS="--remap-path-prefix=$ROOT=/src --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
+
+build_wasm() { # [extra cargo args, e.g. --locked]
   say "building the core for $WASM_TARGET"
-  cargo build --lib --release --target "$WASM_TARGET"
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$WASM_RUSTFLAGS" cargo build --lib --release --target "$WASM_TARGET" "$@"
   rm -rf "$PKG_DIR"
   wasm-bindgen --target web --no-typescript --out-dir "$PKG_DIR" --out-name shoper_systim \
     "target/$WASM_TARGET/release/shoper_systim.wasm"
@@ -187,10 +194,14 @@ cmd_test() {
     node extension/tools/check-locales.mjs
     node extension/tools/check-settings-form.mjs
     cmd_build
+    say "minimum browser versions against every API and wasm feature used (MDN browser-compat-data)"
+    node extension/tools/check-min-versions.mjs --wasm "$PKG_DIR/shoper_systim_bg.wasm"
     if [ -x "$NODE_DIR/node_modules/.bin/web-ext" ]; then
       say "web-ext lint (dist/firefox)"
-      "$NODE_DIR/node_modules/.bin/web-ext" lint --source-dir "$ROOT/dist/firefox" --warnings-as-errors --self-hosted
+      "$NODE_DIR/node_modules/.bin/web-ext" lint --source-dir "$ROOT/dist/firefox" --warnings-as-errors
     fi
+    say "release packages (store zips, source package, checksums; the rebuild check is ./build.sh package --verify)"
+    node --test extension/tools/package.test.mjs
     if compgen -G "$NODE_DIR/*.test.mjs" >/dev/null; then
       say "end-to-end tests (headless Chromium with the built extension)"
       (cd "$NODE_DIR" && node --test --test-concurrency=1 ./*.test.mjs)
@@ -268,6 +279,75 @@ cmd_bench() {
   cargo bench --bench perf -- "$@"
 }
 
+# --- release ------------------------------------------------------------------------------------
+
+PACKAGE_DIR=$ROOT/target/package
+
+# The release packages (extension/tools/package.mjs): a normal build (https addresses only), the
+# Cargo.lock as it is (--locked), linted as addons.mozilla.org lints it. Needs only the Rust wasm
+# target, the pinned wasm-bindgen-cli and the npm packages (installed here when missing) — what the
+# source package's BUILD-FROM-SOURCE.md asks a reviewer to install.
+cmd_package() {
+  local verify="" keep="" screenshots=""
+  for arg in "$@"; do
+    case "$arg" in
+      --verify) verify=1 ;;
+      --keep) keep=1 ;;
+      --screenshots) screenshots=1 ;;
+      *) die "package: unknown argument '$arg' (--verify, --keep, --screenshots)" ;;
+    esac
+  done
+  local v; v=$(wbg_version)
+  { command -v wasm-bindgen >/dev/null && wasm-bindgen --version | grep -q " $v\$"; } ||
+    die "wasm-bindgen-cli $v is needed (./build.sh setup, or: cargo install --locked wasm-bindgen-cli --version =$v)"
+  rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET" || die "the $WASM_TARGET target is needed (rustup target add $WASM_TARGET)"
+  setup_node
+  build_wasm --locked
+  say "packaging into target/package"
+  node extension/tools/package.mjs --pkg "$PKG_DIR" --out "$PACKAGE_DIR"
+  if [ -d "$NODE_DIR/node_modules/@mdn/browser-compat-data" ]; then
+    node extension/tools/check-min-versions.mjs --wasm "$PKG_DIR/shoper_systim_bg.wasm"
+  fi
+  if [ -x "$NODE_DIR/node_modules/.bin/web-ext" ]; then
+    say "web-ext lint (the addons.mozilla.org package)"
+    "$NODE_DIR/node_modules/.bin/web-ext" lint --source-dir "$PACKAGE_DIR/firefox" --warnings-as-errors
+  fi
+  if [ -n "$screenshots" ]; then
+    say "the store listing's screenshots and tiles (docs/store), by the demo flow on the sandbox"
+    cargo build -p sandbox --release --bin sandbox
+    node extension/tools/store-screenshots.mjs --out "$ROOT/docs/store"
+  fi
+  [ -n "$verify" ] && verify_package "$keep"
+  return 0
+}
+
+# Unpack the source package in an empty directory, build there from its own instructions
+# (build.sh package, a fresh target/ and node_modules), and compare every checksum of what it built
+# with SHA256SUMS. Takes minutes (a full release build of the wasm): not part of `test`.
+verify_package() { # [keep]
+  local keep=$1 src tmp
+  src=$(ls "$PACKAGE_DIR"/*-source.zip 2>/dev/null | head -n 1)
+  [ -n "$src" ] || die "no source package in target/package (package.mjs makes one only in a git checkout)"
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/shoper-systim-verify.XXXXXX")
+  say "rebuilding from $(basename "$src") in $tmp"
+  unzip -q "$src" -d "$tmp"
+  local dir; dir=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+  [ -f "$dir/BUILD-SHA256SUMS" ] || die "the source package has no BUILD-SHA256SUMS"
+  (cd "$dir" && env -u CARGO_TARGET_DIR bash build.sh package) || die "the build from the source package failed (kept in $tmp)"
+  say "comparing checksums"
+  local rebuilt="$dir/target/package/SHA256SUMS" expected="$PACKAGE_DIR/SHA256SUMS"
+  local want got
+  want=$(grep -v -- '-source\.zip$' "$expected")
+  got=$(cat "$rebuilt")
+  if [ "$want" != "$got" ]; then
+    diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") >&2 || true
+    die "the rebuild from the source package differs (above: < submitted, > rebuilt; kept in $tmp)"
+  fi
+  (cd "$dir/target/package" && sha256sum --quiet -c ../../BUILD-SHA256SUMS) || die "BUILD-SHA256SUMS does not match the rebuild (kept in $tmp)"
+  say "identical: $(printf '%s\n' "$got" | wc -l) checksums (both store packages and every file in them) rebuilt from the source package"
+  if [ -n "$keep" ]; then say "kept: $tmp"; else rm -rf "$tmp"; fi
+}
+
 case "${1:-build}" in
   build) cmd_build ;;
   setup) cmd_setup ;;
@@ -276,6 +356,7 @@ case "${1:-build}" in
   demo) shift; cmd_demo "$@" ;;
   soak) shift; cmd_soak "$@" ;;
   bench) shift; cmd_bench "$@" ;;
-  -h | --help | help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
+  package) shift; cmd_package "$@" ;;
+  -h | --help | help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$1' (try ./build.sh help)" ;;
 esac

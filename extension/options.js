@@ -431,6 +431,7 @@ const SETTINGS_FORM = [
       { path: "orders.new_product_category_id", type: "optInt" },
       { path: "orders.shipping_product_id", type: "optInt" },
       { path: "orders.systim_status_id", type: "optInt" },
+      { path: "orders.ledger_days", type: "int" },
     ],
   },
   {

@@ -113,6 +113,13 @@ pub trait Storage {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
     async fn set(&self, key: &str, value: &str) -> Result<(), StoreError>;
     async fn remove(&self, key: &str) -> Result<(), StoreError>;
+    /// Every record whose key starts with `prefix`, with its value, in no particular order;
+    /// `None` when this store cannot list its keys (then what needs a listing — pruning the
+    /// order ledger, `engine::prune` — is not done).
+    async fn scan(&self, prefix: &str) -> Result<Option<Vec<(String, String)>>, StoreError> {
+        let _ = prefix;
+        Ok(None)
+    }
 }
 
 /// Time and randomness come from outside: the core never reads a clock or sleeps on its own.

@@ -62,6 +62,9 @@ impl Storage for MemStorage {
         self.map.borrow_mut().remove(key);
         Ok(())
     }
+    async fn scan(&self, prefix: &str) -> Result<Option<Vec<(String, String)>>, StoreError> {
+        Ok(Some(self.map.borrow().range(prefix.to_string()..).take_while(|(k, _)| k.starts_with(prefix)).map(|(k, v)| (k.clone(), v.clone())).collect()))
+    }
 }
 
 /// A clock that only moves when told to or when something sleeps. Clones share the time.

@@ -145,6 +145,10 @@ pub struct OrderSettings {
     pub shipping_product_id: Option<u64>,
     /// Systim order status given to imported orders (`id_statusu`); none = Systim's default.
     pub systim_status_id: Option<u64>,
+    /// Days an order stays in the extension's import ledger once it is settled (imported or
+    /// deliberately skipped); older entries are pruned, never what exactly-once still needs
+    /// (`engine::prune`, docs/storage.md).
+    pub ledger_days: u32,
 }
 
 impl Default for OrderSettings {
@@ -164,6 +168,7 @@ impl Default for OrderSettings {
             currency_mapping: vec![IdMapping { shop_id: 1, systim_id: 0 }],
             shipping_product_id: None,
             systim_status_id: None,
+            ledger_days: DEFAULT_LEDGER_DAYS,
         }
     }
 }
@@ -304,6 +309,10 @@ fn overlay(root: &mut serde_json::Value, pointer: &str, stored: &serde_json::Val
 /// Longest allowed interval: one day.
 pub const MAX_INTERVAL_MINUTES: u32 = 24 * 60;
 
+/// How long a settled order stays in the ledger by default, and the range allowed (days).
+pub const DEFAULT_LEDGER_DAYS: u32 = 180;
+pub const LEDGER_DAYS: std::ops::RangeInclusive<u32> = 30..=3650;
+
 impl Settings {
     /// Read stored settings leniently: every field that still fits this version is kept, each
     /// one that does not (a value an older or newer version wrote, a wrong type) takes its
@@ -361,6 +370,14 @@ impl OrderSettings {
                     "the date must be YYYY-MM-DD",
                 ));
             }
+        }
+        if !LEDGER_DAYS.contains(&self.ledger_days) {
+            errors.push(SettingsError::new(
+                "orders.ledger_days",
+                "Pamiętaj zaimportowane zamówienia przez",
+                "podaj liczbę dni od 30 do 3650",
+                "must be between 30 and 3650 days",
+            ));
         }
         check_mapping(errors, "orders.payment_mapping", "Mapowanie form płatności", &self.payment_mapping);
         check_mapping(errors, "orders.delivery_mapping", "Mapowanie form dostawy", &self.delivery_mapping);
@@ -598,6 +615,7 @@ mod tests {
         assert!(!s.matching.normalize_codes);
         assert_eq!(s.products.codeless, CodelessPolicy::CreateWithGeneratedCode);
         assert_eq!(s.products.missing_category, CategoryPolicy::Report);
+        assert_eq!(s.orders.ledger_days, 180);
     }
 
     #[test]
@@ -628,7 +646,7 @@ mod tests {
     #[test]
     fn each_invalid_field_is_named_with_a_polish_message() {
         type Edit = fn(&mut Settings);
-        let cases: [(Edit, &str); 12] = [
+        let cases: [(Edit, &str); 14] = [
             (|s| s.interval_minutes = 0, "interval_minutes"),
             (|s| s.interval_minutes = 1441, "interval_minutes"),
             (|s| s.orders.origins.clear(), "orders.origins"),
@@ -652,6 +670,8 @@ mod tests {
                 "stock.warehouses",
             ),
             (|s| s.products.name_locale = Some("polski".into()), "products.name_locale"),
+            (|s| s.orders.ledger_days = 29, "orders.ledger_days"),
+            (|s| s.orders.ledger_days = 3651, "orders.ledger_days"),
         ];
         for (edit, field) in cases {
             let mut s = Settings::default();

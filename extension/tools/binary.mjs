@@ -47,12 +47,16 @@ export function encodePng(width, height, rgba) {
 const DOS_TIME = 0;
 const DOS_DATE = (0 << 9) | (1 << 5) | 1;
 
-/** `[{name, data}]` (names with `/`) as a ZIP archive, deflated. */
+/**
+ * `[{name, data, mode?}]` (names with `/`) as a ZIP archive, deflated. `mode` (a Unix file mode
+ * such as 0o755) is kept for `unzip` when given (the source package's scripts stay executable);
+ * without it the entry carries no attributes (the store packages).
+ */
 export function encodeZip(entries) {
   const locals = [];
   const centrals = [];
   let offset = 0;
-  for (const { name, data } of [...entries].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  for (const { name, data, mode } of [...entries].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const nameBuf = Buffer.from(name, "utf8");
     const deflated = zlib.deflateRawSync(data, { level: 9 });
     const stored = deflated.length >= data.length;
@@ -75,9 +79,10 @@ export function encodeZip(entries) {
     common(local, 4);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4); // version made by
+    central.writeUInt16LE(mode === undefined ? 20 : (3 << 8) | 20, 4); // version made by (3: Unix, when a mode is kept)
     common(central, 6);
-    central.writeUInt32LE(offset, 42); // (comment length, disk, attributes stay 0)
+    if (mode !== undefined) central.writeUInt32LE(((0o100000 | mode) << 16) >>> 0, 38); // external attributes: a regular file
+    central.writeUInt32LE(offset, 42); // (comment length, disk, internal attributes stay 0)
     locals.push(local, nameBuf, body);
     centrals.push(central, nameBuf);
     offset += local.length + nameBuf.length + body.length;

@@ -4,7 +4,8 @@
 //
 // writes <out>/chrome and <out>/firefox (unpacked, loadable as they are) and
 // <out>/shoper-systim-chrome.zip / <out>/shoper-systim-firefox.zip. `--pkg` is the directory with
-// shoper_systim.js + shoper_systim_bg.wasm (`wasm-bindgen --target web`).
+// shoper_systim.js + shoper_systim_bg.wasm (`wasm-bindgen --target web`). The store packages, the
+// source package and their checksums come from `package.mjs` (`./build.sh package`), on top of this.
 //
 // `--dev-hosts` makes a build for the loopback sandbox (the demo and the end-to-end tests) —
 // never one that is shipped: the core accepts http://127.0.0.1 and http://localhost as addresses
@@ -20,7 +21,7 @@ import { iconFiles } from "./icons.mjs";
 
 const EXT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const REPO_DIR = path.resolve(EXT_DIR, "..");
-const BROWSERS = ["chrome", "firefox"];
+export const BROWSERS = ["chrome", "firefox"];
 const DEV_HOSTS = ["http://127.0.0.1/*", "http://localhost/*"];
 /** Written into each build: what the core of this build accepts (see the top of this file). */
 const FLAGS_FILE = "build_flags.js";
@@ -61,12 +62,19 @@ function fail(message) {
   process.exit(1);
 }
 
-/** The crate's version (Cargo.toml, [package]) — one version for the core and the extension. */
-function crateVersion() {
+/**
+ * The crate's version (Cargo.toml, [package]) — one version for the core and the extension
+ * (docs/release.md: the version scheme). Only `MAJOR.MINOR.PATCH`: what both stores accept as a
+ * manifest `version` and what an update compares.
+ */
+export function crateVersion() {
   const toml = fs.readFileSync(path.join(REPO_DIR, "Cargo.toml"), "utf8");
   const pkg = toml.slice(toml.indexOf("[package]"));
-  const m = pkg.match(/^version\s*=\s*"([0-9]+(?:\.[0-9]+){0,3})"/m);
+  const m = pkg.match(/^version\s*=\s*"([^"]*)"/m);
   if (!m) fail("no [package] version in Cargo.toml");
+  if (!/^(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})$/.test(m[1])) {
+    fail(`Cargo.toml version ${m[1]}: only MAJOR.MINOR.PATCH is released (docs/release.md)`);
+  }
   return m[1];
 }
 
@@ -97,6 +105,9 @@ function manifestFor(browser, { devHosts }) {
   const template = JSON.parse(fs.readFileSync(path.join(EXT_DIR, "manifest.template.json"), "utf8"));
   const manifest = resolveManifest(template, browser);
   manifest.version = crateVersion();
+  // Shown by Chrome next to the name (Firefox has no version_name: there it is left out); a
+  // loopback build says what it is, so that it is never mistaken for a store build.
+  if ("version_name" in manifest) manifest.version_name = devHosts ? `${manifest.version} dev-hosts` : manifest.version;
   if (devHosts) manifest.optional_host_permissions = [...new Set([...(manifest.optional_host_permissions ?? []), ...DEV_HOSTS])];
   if (devHosts === "granted") manifest.host_permissions = [...new Set([...(manifest.host_permissions ?? []), ...DEV_HOSTS])];
   if (!manifest.host_permissions?.length) delete manifest.host_permissions;
@@ -118,7 +129,7 @@ function copyInto(src, dest) {
 }
 
 /** Every file under `dir`, as `{name, data}` with `/`-separated names relative to it. */
-function listFiles(dir, prefix = "") {
+export function listFiles(dir, prefix = "") {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
     const abs = path.join(dir, entry.name);
@@ -126,7 +137,11 @@ function listFiles(dir, prefix = "") {
   });
 }
 
-function buildBrowser(browser, args) {
+/**
+ * One browser's build: the unpacked tree `<out>/<browser>` and its zip (`zipName(browser)`, in
+ * `<out>`; by default `shoper-systim-<browser>.zip`). `args`: `{pkg, out, devHosts, zipName?}`.
+ */
+export function buildBrowser(browser, args) {
   const dir = path.join(args.out, browser);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -147,7 +162,7 @@ function buildBrowser(browser, args) {
   fs.writeFileSync(path.join(dir, FLAGS_FILE), flagsModule(args));
   const manifest = manifestFor(browser, args);
   fs.writeFileSync(path.join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-  const zip = path.join(args.out, `shoper-systim-${browser}.zip`);
+  const zip = path.join(args.out, args.zipName ? args.zipName(browser) : `shoper-systim-${browser}.zip`);
   fs.writeFileSync(zip, encodeZip(listFiles(dir)));
   return { dir, zip };
 }

@@ -384,6 +384,15 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         self.standing_effects().await
     }
 
+    /// `runtime.onInstalled` (`reason`: "install", "update", "browser_update"/"chrome_update"…):
+    /// stored data of an older version is migrated first (`super::migrate`: a no-op when the
+    /// data is current, so every reason goes through it), then the standing effects.
+    pub async fn on_installed(&self, reason: &str) -> Vec<Effect> {
+        let _ = reason;
+        super::migrate::on_installed(&self.store, self.clock.now_ms()).await;
+        self.standing_effects().await
+    }
+
     /// An alarm fired: the automatic run, when switched on.
     pub async fn on_alarm(&self, name: &str) -> Option<(String, RunRequest)> {
         if name != AUTO_ALARM || !self.settings().await.auto_sync {

@@ -71,11 +71,15 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     pub async fn order_badges(&self, ids: &[u64]) -> BTreeMap<String, Badge> {
         let conn = self.connection().await;
         let Ok(origin) = conn.shop_origin() else { return BTreeMap::new() };
-        let ledger = Ledger::new(&self.store, ShopKeys::new(&shop_host(&origin)));
+        let keys = ShopKeys::new(&shop_host(&origin));
+        let pruned = super::prune::record(&self.store, &keys).await;
+        let ledger = Ledger::new(&self.store, keys);
         let mut out = BTreeMap::new();
         for id in ids.iter().take(MAX_BADGES) {
             let b = match ledger.get(*id).await {
                 Ok(Some(e)) => from_state(&e.state),
+                // Settled long ago; its entry was pruned (`super::prune`).
+                Ok(None) if pruned.covers(*id) => badge(BadgeState::Unknown, "rozliczone dawno temu — szczegóły usunięto z pamięci rozszerzenia", "settled long ago — its details were removed from the extension's storage"),
                 _ => badge(BadgeState::Unknown, "jeszcze nie synchronizowane", "not synced yet"),
             };
             out.insert(id.to_string(), b);

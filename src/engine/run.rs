@@ -175,6 +175,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         self.running.set(true);
         self.cancel.set(false);
+        // Stored data of an older version is brought up to this one before anything reads it
+        // (`super::migrate`; normally done already by `runtime.onInstalled`).
+        let migrated = super::migrate::ensure(&self.store, started_ms).await;
         let settings = self.settings().await;
         let mut progress = Progress {
             run_id: run_id.clone(),
@@ -186,7 +189,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             started_ms,
             updated_ms: started_ms,
         };
-        let (sections, error, refused) = self.execute(&conn, &settings, &req, &mut progress).await;
+        let (sections, error, refused) = match migrated {
+            Ok(_) => self.execute(&conn, &settings, &req, &mut progress).await,
+            Err(e) => (Vec::new(), Some(Failure::State(e).view()), false),
+        };
         let report = self.finish(&req, &run_id, started_ms, sections, error, refused).await;
         let _ = self.store.remove(PROGRESS_KEY).await;
         let _ = lock::release(&self.store, &run_id).await;
@@ -222,6 +228,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if !req.dry_run {
             // A preview leaves a dead run's checkpoint for the next real run to report.
             let _ = self.store.remove(&keys.checkpoint()).await;
+            // Storage stays bounded: once a day, settled ledger entries older than the setting go
+            // (`super::prune`; a failure leaves them for the next day).
+            let _ = super::prune::prune_if_due(&self.store, &keys, settings.orders.ledger_days, self.clock.now_ms()).await;
         }
         if let (Some(note), Some(first)) = (interrupted, sections.first_mut()) {
             first.notes.insert(0, note);

@@ -2,7 +2,7 @@
 //!
 //! | key | value |
 //! |---|---|
-//! | `schema_version` | number; migrations run when it is older than [`SCHEMA_VERSION`] |
+//! | `schema_version` | `{version, by, at_ms}`; migrations run when it is older than [`SCHEMA_VERSION`] ([`super::migrate`]) |
 //! | `connection` | shop URL, credentials, Systim account and key (secrets: never sent anywhere but to those two services) |
 //! | `settings` | [`crate::settings::Settings`] |
 //! | `tokens` | cached Shoper/Systim session tokens with expiry |
@@ -14,13 +14,15 @@
 //! | `shop:<host>:open` | ids of orders whose ledger entry is not final (intent, held, waiting) |
 //! | `shop:<host>:checkpoint` | where an interrupted run stopped |
 //! | `panel` | the shop's other addresses proposed, the admin-panel pages not recognised ([`super::panel`]) |
+//! | `shop:<host>:pruned` | what ledger pruning did last ([`super::prune`]) |
 
 use crate::io::{Storage, StoreError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema this version reads and writes (`super::migrate` lists what each version changed).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A stored record could not be read or written.
 #[derive(Clone, Debug, PartialEq, Eq)]

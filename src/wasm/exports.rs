@@ -100,6 +100,7 @@ pub fn address_origins(shop_url: String, systim_account: String, dev_hosts: bool
 enum Event {
     Message(JsValue, JsValue),
     Startup,
+    Installed(String),
     Alarm(String),
     AdminPage(String),
     PermissionsRemoved(JsValue),
@@ -115,6 +116,7 @@ async fn answer(event: Event) -> JsValue {
             with_effects(Some(handled.reply), handled.effects)
         }
         Event::Startup => with_effects(None, engine.on_startup().await),
+        Event::Installed(reason) => with_effects(None, engine.on_installed(&reason).await),
         Event::Alarm(name) => {
             spawn_run(engine.on_alarm(&name).await);
             with_effects(None, Vec::new())
@@ -145,9 +147,10 @@ pub fn on_startup() -> js_sys::Promise {
     promise(Event::Startup)
 }
 
+/// `runtime.onInstalled` with its `reason` ("update" migrates stored data: `engine::migrate`).
 #[wasm_bindgen]
-pub fn on_installed(_reason: JsValue) -> js_sys::Promise {
-    promise(Event::Startup)
+pub fn on_installed(reason: JsValue) -> js_sys::Promise {
+    promise(Event::Installed(reason.as_string().unwrap_or_default()))
 }
 
 #[wasm_bindgen]

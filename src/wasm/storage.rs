@@ -16,6 +16,8 @@ extern "C" {
     async fn ext_storage_set(key: &str, value: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = ExtApi, js_name = storageRemove, catch)]
     async fn ext_storage_remove(key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = ExtApi, js_name = storageScan, catch)]
+    async fn ext_storage_scan(prefix: &str) -> Result<JsValue, JsValue>;
 }
 
 fn store_error(text: String) -> StoreError {
@@ -40,6 +42,21 @@ impl Storage for ExtensionStorage {
     }
     async fn remove(&self, key: &str) -> Result<(), StoreError> {
         ext_storage_remove(key).await.map(|_| ()).map_err(|e| store_error(js_text(&e)))
+    }
+    /// `ExtApi.storageScan` answers JSON text `[[key, value], …]` (an older shim without it:
+    /// the call fails and nothing is listed).
+    async fn scan(&self, prefix: &str) -> Result<Option<Vec<(String, String)>>, StoreError> {
+        let text = ext_storage_scan(prefix).await.map_err(|e| store_error(js_text(&e)))?.as_string().unwrap_or_default();
+        // Read as a `Value` (the reader the rest of the core uses): a typed reader of its own
+        // would cost the wasm kilobytes.
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut out = Vec::new();
+        for pair in value.as_array().map(Vec::as_slice).unwrap_or_default() {
+            if let (Some(k), Some(v)) = (pair.get(0).and_then(serde_json::Value::as_str), pair.get(1).and_then(serde_json::Value::as_str)) {
+                out.push((k.to_string(), v.to_string()));
+            }
+        }
+        Ok(Some(out))
     }
 }
 

@@ -24,6 +24,7 @@ use std::rc::Rc;
 use tap::Tap;
 use world::World;
 
+pub mod fixture;
 pub mod harness;
 pub mod net;
 pub mod oracle;

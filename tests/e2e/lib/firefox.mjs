@@ -24,17 +24,17 @@ const freePort = () =>
 
 /**
  * Starts geckodriver and a headless Firefox session, installs `addonPath` (the Firefox zip of
- * the build; none: no add-on) temporarily; `prefs` are added to the profile's. Resolves to a
- * small client: `url(file)`, `goto`, `navigate(url)`, `run(script, ...args)` (async: the script's
- * last argument is the callback), `chrome(script, ...args)` (the browser's UI), `type(css, text)`,
- * `click(css)`, `clickAt(x, y)`, `page()`, `closeTab()`, `close()`.
+ * the build; none: no add-on) temporarily (`temporary: false`: a normal install); `prefs` are added
+ * to the profile's. Resolves to a small client: `url(file)`, `goto`, `navigate(url)`,
+ * `run(script, ...args)` (async: the script's last argument is the callback), `chrome(script, ...args)`
+ * (the browser's UI), `type(css, text)`, `click(css)`, `clickAt(x, y)`, `page()`, `closeTab()`, `close()`.
  */
-export async function launchFirefox({ addonPath, prefs = {}, binary = process.env.FIREFOX_BIN ?? "/usr/bin/firefox-esr" }) {
+export async function launchFirefox({ addonPath, prefs = {}, temporary = true, binary = process.env.FIREFOX_BIN ?? "/usr/bin/firefox-esr" }) {
   const port = await freePort();
   // --allow-system-access: WebDriver may not navigate to moz-extension:// pages, the browser chrome may
   const driver = spawn("geckodriver", ["--port", String(port), "--log", "error", "--allow-system-access"], { stdio: "ignore" });
   try {
-    const client = await startSession(port, binary, addonPath, prefs);
+    const client = await startSession(port, binary, addonPath, prefs, temporary);
     const closeSession = client.close;
     client.close = async () => {
       await closeSession();
@@ -47,7 +47,7 @@ export async function launchFirefox({ addonPath, prefs = {}, binary = process.en
   }
 }
 
-async function startSession(port, binary, addonPath, extraPrefs) {
+async function startSession(port, binary, addonPath, extraPrefs, temporary) {
   const base = `http://127.0.0.1:${port}`;
   const call = async (method, route, body) => {
     const response = await fetch(`${base}${route}`, {
@@ -79,7 +79,9 @@ async function startSession(port, binary, addonPath, extraPrefs) {
     },
   });
   const s = `/session/${sessionId}`;
-  if (addonPath) await call("POST", `${s}/moz/addon/install`, { path: path.resolve(addonPath), temporary: true });
+  /** Installs an add-on package (`temporary: false`: a normal install, as from a file — unsigned only where the browser allows). */
+  const install = (file, { temporary: temp = true } = {}) => call("POST", `${s}/moz/addon/install`, { path: path.resolve(file), temporary: temp });
+  if (addonPath) await install(addonPath, { temporary });
   const find = async (css) => (await call("POST", `${s}/element`, { using: "css selector", value: css }))[ELEMENT];
   const setContext = (context) => call("POST", `${s}/moz/context`, { context });
   const run = (script, ...args) => call("POST", `${s}/execute/async`, { script, args });
@@ -92,6 +94,7 @@ async function startSession(port, binary, addonPath, extraPrefs) {
     await call("DELETE", `${s}/actions`);
   };
   return {
+    install,
     url: (file) => `moz-extension://${UUID}/${file}`,
     /**
      * Opens `url` in a new tab from the browser's chrome and makes it the current one; waits until
