@@ -17,7 +17,7 @@ pub mod shoper;
 pub mod systim;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod testkit;
 
