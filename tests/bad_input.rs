@@ -528,7 +528,7 @@ fn accepted(connect: impl FnOnce(&Case)) {
     connect(&case);
     finished(&case.run(RunKind::Orders));
     assert_orders_settled(&case.world);
-    assert_eq!(audit(&case.world).imported, 6);
+    assert_eq!(audit(&case.world).imported, 11);
 }
 
 /// The shop address copied from the admin panel's address bar.

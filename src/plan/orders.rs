@@ -347,7 +347,8 @@ impl CreationQueue {
 
 /// A line's fate.
 enum LineFate {
-    Keep(AddOrderLine),
+    /// One request line, or several when a discount's grosze needed the line split.
+    Keep(Vec<AddOrderLine>),
     /// Left out under the "import without the line" policy, with its value.
     Drop(Money),
 }
@@ -460,12 +461,12 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
         let mut dropped = Money::ZERO;
         let mut complete = true;
         for (i, line) in self.order.lines.iter().enumerate() {
-            let price = match &self.pricing {
-                Pricing::Spread { prices, .. } => prices[i],
-                _ => line.price,
+            let parts = match &self.pricing {
+                Pricing::Spread { parts, .. } => parts[i].clone(),
+                _ => vec![(line.quantity, line.price)],
             };
-            match self.line(line, price) {
-                Ok(LineFate::Keep(l)) => kept.push(l),
+            match self.line(line, &parts) {
+                Ok(LineFate::Keep(l)) => kept.extend(l),
                 Ok(LineFate::Drop(value)) => dropped += value,
                 Err(problem) => {
                     self.problems.push(problem.line(line.id));
@@ -476,8 +477,9 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
         (complete.then_some(kept), dropped)
     }
 
-    /// One order line at `price` (the line's own, or with the order's discount spread in).
-    fn line(&mut self, line: &OrderLine, price: Money) -> Result<LineFate, Finding> {
+    /// One order line in `parts` of (quantity, unit price): the line's own, or with the order's
+    /// discount spread in (two or three parts when its grosze needed a split).
+    fn line(&mut self, line: &OrderLine, parts: &[(Qty, Money)]) -> Result<LineFate, Finding> {
         if line.quantity <= Qty::ZERO {
             return Err(Finding::new(ReasonCode::LineQuantityInvalid).quantity(line.quantity));
         }
@@ -493,7 +495,7 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
             _ => match self.missing_product(line, &m)? {
                 MissingFate::Create => None,
                 MissingFate::Drop(cause) => {
-                    let value = price.times(line.quantity);
+                    let value: Money = parts.iter().map(|(q, p)| p.times(*q)).sum();
                     self.warnings.push(Finding::new(ReasonCode::LineDropped).cause(cause).line(line.id).code(line.code.as_str()).amount(value));
                     return Ok(LineFate::Drop(value));
                 }
@@ -505,7 +507,8 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
             Some(id) => ProductRef::Existing { id },
             None => ProductRef::Created { index: self.create(line, rate, vat_id)? },
         };
-        Ok(LineFate::Keep(AddOrderLine { product, quantity: line.quantity, price, vat_id, source: LineSource::OrderLine { line_id: line.id } }))
+        let source = LineSource::OrderLine { line_id: line.id };
+        Ok(LineFate::Keep(parts.iter().map(|&(quantity, price)| AddOrderLine { product, quantity, price, vat_id, source }).collect()))
     }
 
     /// What the missing-product policy does with a line without exactly one Systim product.
@@ -697,10 +700,10 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
             self.problems.push(finding(ReasonCode::OrderDiscountHeld));
             return Pricing::Held;
         }
-        match targets.and_then(|t| spread::prices(&lines, &t)) {
-            Some(prices) => {
+        match targets.and_then(|t| spread::spread(&lines, &t)) {
+            Some(parts) => {
                 self.warnings.push(Finding::new(ReasonCode::OrderDiscountSpread).value(how).amount(discount));
-                Pricing::Spread { prices, discount }
+                Pricing::Spread { parts, discount }
             }
             None => {
                 self.problems.push(finding(ReasonCode::OrderDiscountUnspreadable));
@@ -714,8 +717,9 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
 enum Pricing {
     /// The lines' own prices.
     AsCharged,
-    /// Unit prices (one per order line, in order) with `discount` spread in.
-    Spread { prices: Vec<Money>, discount: Money },
+    /// Per order line (in order) its parts — (quantity, unit price), usually one — with
+    /// `discount` spread in.
+    Spread { parts: Vec<spread::Parts>, discount: Money },
     /// A discount the setting holds, or one that cannot be spread: the problem is recorded.
     Held,
 }

@@ -10,8 +10,11 @@
 //! 2. [`prices`]: unit prices whose `price × quantity` add up to exactly the targets' total. A
 //!    line of 3 pieces cannot be worth 10,00 zł; its grosze move to lines that can carry them —
 //!    first within its VAT rate, then across rates — keeping every line between 0 and its value
-//!    before the discount. When no such prices exist (rare: only quantities that share no step),
-//!    the answer is `None` and the order is held, never imported with another total.
+//!    before the discount. When no such prices exist (only quantities that share no step, e.g.
+//!    two lines of 2 pieces and an odd number of grosze), [`spread`] splits the largest line of
+//!    several units into its quantity less one unit and one unit — the same product on two lines,
+//!    a few grosze apart — and tries again. Only when even that fails is the answer `None`: the
+//!    order is held, never imported with another total.
 
 use crate::domain::VatRate;
 use crate::money::{Money, Qty};
@@ -135,42 +138,60 @@ fn choices(line: &Line, target: i64) -> Vec<Choice> {
 /// of huge quantities; such an order may be held where a spread existed, never mispriced).
 const MAX_DRIFT: i64 = 5_000;
 
-/// The final partial sums the coarse lines can reach, each with its cheapest choice per line
-/// (cost = Σ |offset|; the first found among equals): a shortest path over the partial sums.
-fn reachable(lines: &[Vec<Choice>]) -> BTreeMap<i64, (i64, Vec<usize>)> {
-    struct Step {
-        cost: i64,
-        parent: usize,
-        pick: usize,
-    }
+/// One step of the search: the cheapest way found to a partial sum.
+struct Step {
+    cost: i64,
+    parent: usize,
+    pick: usize,
+}
+
+/// The partial sums the coarse lines can reach, each with the cheapest choice per line (cost =
+/// Σ |offset|; the first found among equals): a shortest path over the partial sums. Gives the
+/// steps and the final sums with their last step.
+fn reachable(lines: &[Vec<Choice>]) -> (Vec<Step>, Vec<(i64, usize)>) {
     let reach: i64 = lines.iter().map(|c| c.iter().map(|x| x.offset.abs()).max().unwrap_or(0)).sum();
     let bound = reach.min(MAX_DRIFT);
     let mut steps = vec![Step { cost: 0, parent: usize::MAX, pick: 0 }];
-    let mut layer: BTreeMap<i64, usize> = BTreeMap::from([(0, 0)]);
+    let mut layer: Vec<(i64, usize)> = vec![(0, 0)];
+    // The step of each partial sum of the layer being built (`usize::MAX`: none yet).
+    let mut slot = vec![usize::MAX; (2 * bound + 1) as usize];
     for options in lines {
-        let mut next: BTreeMap<i64, usize> = BTreeMap::new();
-        for (&sum, &at) in &layer {
+        let mut next: Vec<(i64, usize)> = Vec::new();
+        for &(sum, at) in &layer {
             for (pick, c) in options.iter().enumerate() {
                 let s = sum + c.offset;
-                let cost = steps[at].cost + c.offset.abs();
-                if s.abs() > bound || next.get(&s).is_some_and(|&j| steps[j].cost <= cost) {
+                if s.abs() > bound {
                     continue;
                 }
-                steps.push(Step { cost, parent: at, pick });
-                next.insert(s, steps.len() - 1);
+                let step = Step { cost: steps[at].cost + c.offset.abs(), parent: at, pick };
+                let k = (s + bound) as usize;
+                match slot[k] {
+                    usize::MAX => {
+                        steps.push(step);
+                        slot[k] = steps.len() - 1;
+                        next.push((s, slot[k]));
+                    }
+                    j if steps[j].cost > step.cost => steps[j] = step,
+                    _ => {}
+                }
             }
+        }
+        for &(s, _) in &next {
+            slot[(s + bound) as usize] = usize::MAX;
         }
         layer = next;
     }
-    let path = |mut at: usize| {
-        let mut picks = vec![0; lines.len()];
-        for slot in picks.iter_mut().rev() {
-            *slot = steps[at].pick;
-            at = steps[at].parent;
-        }
-        picks
-    };
-    layer.iter().map(|(&s, &at)| (s, (steps[at].cost, path(at)))).collect()
+    (steps, layer)
+}
+
+/// The choice per line along the path ending at step `at`.
+fn path(steps: &[Step], mut at: usize, lines: usize) -> Vec<usize> {
+    let mut picks = vec![0; lines];
+    for slot in picks.iter_mut().rev() {
+        *slot = steps[at].pick;
+        at = steps[at].parent;
+    }
+    picks
 }
 
 /// Prices for the lines `indices` whose values add up to exactly their targets' total: the
@@ -182,10 +203,9 @@ fn settle(lines: &[Line], targets: &[i64], indices: &[usize]) -> Option<Vec<(usi
     // What the fine lines can give up (down to 0) and take (up to their own value).
     let down: i64 = fine.iter().map(|&i| targets[i]).sum();
     let up: i64 = fine.iter().map(|&i| lines[i].value() - targets[i]).sum();
-    let (miss, (_, picks)) = reachable(&options)
-        .into_iter()
-        .filter(|(s, _)| (-down..=up).contains(&-s))
-        .min_by_key(|(s, (cost, _))| (cost + s.abs(), s.abs(), *s))?;
+    let (steps, ends) = reachable(&options);
+    let (miss, at) = ends.into_iter().filter(|(s, _)| (-down..=up).contains(&-s)).min_by_key(|(s, at)| (steps[*at].cost + s.abs(), s.abs(), *s))?;
+    let picks = path(&steps, at, options.len());
     let mut out: Vec<(usize, Money)> = coarse.iter().zip(&picks).zip(&options).map(|((&i, &k), o)| (i, o[k].price)).collect();
     // The fine lines make up `-miss`, the largest first, each within 0..=its value.
     let mut rest = -miss;
@@ -219,6 +239,74 @@ pub fn prices(lines: &[Line], targets: &[i64]) -> Option<Vec<Money>> {
         out[i] = p;
     }
     Some(out)
+}
+
+/// One line, or the parts of a line split in two: `(quantity, unit price)`.
+pub type Parts = Vec<(Qty, Money)>;
+
+/// `line` split so that its parts reach `target` exactly: its whole units at the unit price
+/// `target / units` rounded down, the grosze left over carried by as many units one grosz dearer
+/// (3 pieces for 10,00 zł: 2 × 3,33 and 1 × 3,34), and a fraction of a unit (`0,5` kg of `2,5`)
+/// on a part of its own that can carry any value. `None` for a line of at most one unit, or when
+/// the parts would not fit within their own values.
+fn split_exact(line: &Line, target: i64) -> Option<Vec<(Line, i64)>> {
+    if is_fine(line) {
+        return None;
+    }
+    let (units, fraction) = (line.quantity.0 / 1_000, line.quantity.0 % 1_000);
+    let part = |q: i64| Line { quantity: Qty(q), ..*line };
+    let mut parts = Vec::new();
+    let mut whole_target = target;
+    if fraction > 0 {
+        let f = part(fraction);
+        let t = ((i128::from(target) * i128::from(fraction) / i128::from(line.quantity.0)) as i64).min(f.value());
+        parts.push((f, t));
+        whole_target -= t;
+    }
+    let (per_unit, extra) = (whole_target / units, whole_target % units);
+    parts.insert(0, (part((units - extra) * 1_000), (units - extra) * per_unit));
+    if extra > 0 {
+        parts.insert(1, (part(extra * 1_000), extra * (per_unit + 1)));
+    }
+    parts.iter().all(|(l, t)| (0..=l.value()).contains(t) && (is_fine(l) || choices(l, *t).first().is_some_and(|c| c.offset == 0))).then_some(parts)
+}
+
+/// Prices for every line — one price per line when its quantity can carry its share (see
+/// [`prices`]); when no such prices exist, the lines whose quantity cannot reach their share
+/// exactly are split (the largest first, one more each time, then all) by [`split_exact`]: the same
+/// product on two or three lines, their unit prices a grosz apart. `None` only when even that
+/// fails.
+pub fn spread(lines: &[Line], targets: &[i64]) -> Option<Vec<Parts>> {
+    if let Some(p) = prices(lines, targets) {
+        return Some(lines.iter().zip(p).map(|(l, p)| vec![(l.quantity, p)]).collect());
+    }
+    let inexact = |i: usize| !is_fine(&lines[i]) && choices(&lines[i], targets[i]).first().is_none_or(|c| c.offset != 0);
+    let mut candidates: Vec<usize> = (0..lines.len()).filter(|&i| inexact(i)).collect();
+    candidates.sort_by_key(|&i| (std::cmp::Reverse(lines[i].value()), i));
+    // One more split line each time, up to three; then every line that needs it (each split
+    // line reaches its share exactly, so that always fits).
+    let n = candidates.len();
+    for k in (1..n.min(4)).chain(std::iter::once(n)) {
+        let split = &candidates[..k];
+        // (order line, part line, part target)
+        let mut parts: Vec<(usize, Line, i64)> = Vec::new();
+        for (i, (l, t)) in lines.iter().zip(targets).enumerate() {
+            match split.contains(&i).then(|| split_exact(l, *t)).flatten() {
+                Some(pieces) => parts.extend(pieces.into_iter().map(|(part, pt)| (i, part, pt))),
+                None => parts.push((i, *l, *t)),
+            }
+        }
+        let part_lines: Vec<Line> = parts.iter().map(|p| p.1).collect();
+        let part_targets: Vec<i64> = parts.iter().map(|p| p.2).collect();
+        if let Some(p) = prices(&part_lines, &part_targets) {
+            let mut out: Vec<Parts> = vec![Vec::new(); lines.len()];
+            for ((i, part, _), price) in parts.iter().zip(p) {
+                out[*i].push((part.quantity, price));
+            }
+            return Some(out);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -284,10 +372,22 @@ mod tests {
     }
 
     #[test]
-    fn quantities_without_a_common_step_are_refused() {
-        // Two lines of 2 pieces can never add up to an odd number of grosze.
+    fn quantities_without_a_common_step_split_a_line() {
+        // Two lines of 2 pieces can never add up to an odd number of grosze with one price each…
         let lines = [line(1_000, 2_000, 23), line(1_000, 2_000, 8)];
         assert_eq!(prices(&lines, &[1_000, 999]), None);
+        // …so the line that cannot reach its share becomes one piece and one piece, a grosz apart.
+        let parts = spread(&lines, &[1_000, 999]).unwrap();
+        assert_eq!(parts[0], [(Qty(2_000), Money(500))]);
+        assert_eq!(parts[1], [(Qty(1_000), Money(499)), (Qty(1_000), Money(500))]);
+        // 1000 pieces at 0,97 zł less 11,64 zł: 164 at 0,95 and 836 at 0,96.
+        let big = [line(97, 1_000_000, 23)];
+        assert_eq!(spread(&big, &[95_836]).unwrap()[0], [(Qty(164_000), Money(95)), (Qty(836_000), Money(96))]);
+        // 2,5 kg: the whole kilograms and the half on lines of their own.
+        let kg = [line(1_000, 2_500, 8), line(1_000, 2_000, 8)];
+        let parts = spread(&kg, &[2_001, 1_999]).unwrap();
+        let total: i64 = parts.iter().flatten().map(|(q, p)| p.times(*q).0).sum();
+        assert_eq!(total, 4_000);
     }
 
     #[test]
@@ -312,9 +412,9 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2_000))]
 
-        /// Whatever the lines and the discount: either unit prices whose values add up to the
-        /// lines' value minus the discount exactly, every line between 0 and its own value —
-        /// or `None` (the order is held).
+        /// Whatever the lines and the discount: prices — one per line, or up to three for a line
+        /// split — whose values add up to the lines' value minus the discount exactly, every line
+        /// between 0 and its own value.
         #[test]
         fn the_total_always_matches_or_nothing_is_imported(lines in prop::collection::vec(any_line(), 1..12), share in 0..=1_000i64) {
             let values: i64 = lines.iter().map(Line::value).sum();
@@ -324,16 +424,29 @@ mod tests {
             for (t, l) in targets.iter().zip(&lines) {
                 prop_assert!(*t >= 0 && *t <= l.value());
             }
-            if let Some(p) = prices(&lines, &targets) {
-                prop_assert_eq!(total(&lines, &p), values - discount);
-                for (price, l) in p.iter().zip(&lines) {
-                    prop_assert!(price.0 >= 0);
-                    let v = price.times(l.quantity).0;
+            if let Some(parts) = spread(&lines, &targets) {
+                let mut total = 0;
+                for (p, l) in parts.iter().zip(&lines) {
+                    prop_assert!(!p.is_empty() && p.len() <= 3);
+                    prop_assert_eq!(p.iter().map(|(q, _)| *q).sum::<Qty>(), l.quantity, "a split keeps the quantity");
+                    let v: i64 = p.iter().map(|(q, price)| price.times(*q).0).sum();
+                    prop_assert!(p.iter().all(|(_, price)| price.0 >= 0));
                     prop_assert!(v >= 0 && v <= l.value(), "{v} outside 0..={}", l.value());
+                    total += v;
                 }
+                prop_assert_eq!(total, values - discount);
             } else {
-                // Held only when no line of one unit or less has room for what the other lines
-                // may miss (each misses less than its quantity in grosze).
+                prop_assert!(false, "refused: {lines:?} {targets:?}");
+            }
+        }
+
+        /// Unit prices alone (no split) fail only when no line of one unit or less has room for
+        /// what the other lines may miss.
+        #[test]
+        fn unit_prices_alone_fail_only_without_a_roomy_small_line(lines in prop::collection::vec(any_line(), 1..12), share in 0..=1_000i64) {
+            let values: i64 = lines.iter().map(Line::value).sum();
+            let targets = proportional(&lines, values * share / 1_000).unwrap();
+            if prices(&lines, &targets).is_none() {
                 let miss: i64 = lines.iter().filter(|l| !is_fine(l)).map(|l| (l.quantity.0 + 999) / 1000).sum();
                 let roomy = lines.iter().zip(&targets).any(|(l, t)| is_fine(l) && (*t).min(l.value() - t) >= miss);
                 prop_assert!(!roomy || 2 * miss > MAX_DRIFT, "refused although a line could absorb {miss} grosze: {lines:?} {targets:?}");

@@ -547,7 +547,7 @@ fn demo_orders(items: &[Item]) -> Vec<OrderSeed> {
     ord.discounts = code("RABAT20");
     o.push(ord);
     // 14: a free-shipping code (DARMOWA): the courier costs 14,99 zł, the order shows 0,00.
-    let mut ord = base(0, "2026-11-25 12:40:00", "pawel.mazur@example.pl", addr("Paweł", "Mazur", "", "", "ul. Mickiewicza 9/2", "31-120", "Kraków", "512345678"), vec![line(items, "KAW-ETI-250", 2_000, 4_950)], 1_499);
+    let mut ord = base(0, "2026-11-25 12:40:00", "pawel.mazur@example.pl", addr("Paweł", "Mazur", "", "", "ul. Mickiewicza 9/2", "31-120", "Kraków", "512345678"), vec![line(items, "HER-AMP", 2_000, 2_290)], 1_499);
     ord.discounts = code("DARMOWA");
     o.push(ord);
     // 15: the customer's own 5 % and a code (LATO15: 15 % and free shipping), B2B with a NIP.
@@ -559,11 +559,11 @@ fn demo_orders(items: &[Item]) -> Vec<OrderSeed> {
     let mut ord = base(0, "2026-11-26 11:30:00", "konkurs@example.pl", addr("Marek", "Pawlak", "", "", "ul. Słowackiego 3", "80-257", "Gdańsk", "698765432"), vec![line(items, "KUB-300", 1_000, 3_000)], 1_499);
     ord.discounts = code("GRATIS100");
     o.push(ord);
-    // 17: the group's 3 % and a 2 % value threshold, three packs of coffee (a line of 3 cannot
-    // carry every grosz: the single mug takes what it cannot).
+    // 17: the group's 3 % and a 2 % value threshold, three books (a line of 3 cannot carry every
+    // grosz: the single pack of tea at the same 5 % takes what it cannot).
     let mut ord = base(0, "2026-11-26 15:45:00", "hurt@example.pl", addr("Krzysztof", "Zając", "", "", "ul. Długa 17", "85-034", "Bydgoszcz", "523456789"), vec![
-        line(items, "KAW-ETI-250", 3_000, 4_950),
-        line(items, "KUB-300", 1_000, 3_000),
+        line(items, "KSI-HERB", 3_000, 5_990),
+        line(items, "HER-ZIE-100", 1_000, 1_899),
     ], 0);
     ord.discounts = SeedDiscounts { group: 300, levels: 200, ..SeedDiscounts::default() };
     o.push(ord);
