@@ -6,7 +6,7 @@
 // whatever the merchant typed.
 import {
   t, h, pick, send, errorOf, localize, say, watchStatus, showProgress, reportPanel,
-  renderConnectionSummary, exportCsv, plural, formatWhen,
+  renderConnectionSummary, exportCsv, plural, formatWhen, downloadFile,
 } from "./ui.js";
 import { DEV_HOSTS } from "./build_flags.js";
 import initCore, { address_origins } from "./pkg/shoper_systim.js";
@@ -428,6 +428,7 @@ const SETTINGS_FORM = [
       { path: "orders.statuses", type: "statuses" },
       { path: "orders.start", type: "start" },
       { path: "orders.missing_product", type: "choice", options: ["hold", "create_in_systim", "import_without_line"] },
+      { path: "orders.order_discount", type: "choice", options: ["spread", "hold"] },
       { path: "orders.new_product_category_id", type: "optInt" },
       { path: "orders.shipping_product_id", type: "optInt" },
       { path: "orders.systim_status_id", type: "optInt" },
@@ -779,6 +780,95 @@ $("reset-settings").addEventListener("click", () => {
   showSettingsErrors([]);
   if (loadedSettings) renderSettings(loadedSettings);
   say($("settings-message"), t("settings_reset_done"), "info");
+});
+
+// === settings file ("Eksportuj ustawienia" / "Importuj ustawienia") =============================
+//
+// The file is the core's (`exportSettings` / `importSettings`, docs/messages.md): keys go into it
+// only when the merchant ticks "z kluczami" and confirms the warning; an import is all or nothing.
+
+const exportDialog = $("export-dialog");
+
+/** The dialog's state: the warning and its confirmation only with keys; Save waits for it. */
+function syncExportDialog() {
+  const keys = $("export-with-keys").checked;
+  $("export-keys-warning").hidden = !keys;
+  if (!keys) $("export-keys-confirm").checked = false;
+  $("export-save").disabled = keys && !$("export-keys-confirm").checked;
+  $("export-save").textContent = keys ? t("btn_export_save_keys") : t("btn_export_save");
+}
+
+async function exportSettings() {
+  const withKeys = $("export-with-keys").checked && $("export-keys-confirm").checked;
+  exportDialog.close();
+  const region = $("settings-message");
+  const answer = await send({ type: "exportSettings", withKeys });
+  if (!answer.ok) return say(region, errorOf(answer), "error");
+  downloadFile(answer);
+  if (withKeys) say(region, t("settings_exported_keys", answer.filename), "warning");
+  else say(region, t("settings_exported", answer.filename), "success");
+}
+
+/** The connection a file without keys proposes, into the form (not saved: the keys are typed). */
+function proposeConnection(connection) {
+  for (const el of connectionForm.querySelectorAll("[data-field]")) {
+    if (!SECRET_FIELDS.includes(el.dataset.field)) el.value = connection[el.dataset.field] ?? "";
+  }
+  const mode = connection.shoperAuth === "token" ? "token" : "user";
+  connectionForm.querySelector(`input[name="shoperAuth"][value="${mode}"]`).checked = true;
+  showAuthGroups();
+  showKeyPlaceholders();
+  say($("connection-message"), t("settings_imported_type_keys"), "warning");
+}
+
+async function importSettings(file) {
+  const region = $("settings-message");
+  say(region, t("settings_importing"), "info");
+  let content;
+  try {
+    content = await file.text();
+  } catch {
+    return say(region, t("settings_file_not_read"), "error");
+  }
+  const answer = await send({ type: "importSettings", content });
+  if (!answer.ok) {
+    const fields = answer.error?.fields ?? [];
+    $("settings-summary").replaceChildren(
+      fields.length
+        ? h("div", { class: "notice error", role: "alert", testid: "import-errors" }, h("ul", {}, fields.map((f) => h("li", {}, `${f.field}: ${pick(f, "message")}`))))
+        : "",
+    );
+    return say(region, errorOf(answer), "error");
+  }
+  showSettingsErrors([]);
+  renderSettings(answer.settings);
+  const parts = [t("settings_imported")];
+  if (answer.connectionSaved) {
+    fillConnection(answer.connection);
+    const access = await checkHostAccess(answer.hostPermissions ?? []);
+    parts.push(t(access ? "settings_imported_connection" : "settings_imported_connection_no_access"));
+  } else if (answer.connection?.shopUrl && !answer.keysIncluded) {
+    proposeConnection(answer.connection);
+    parts.push(t("settings_imported_type_keys"));
+  }
+  if (answer.ignoredFields?.length) parts.push(t("settings_imported_ignored", answer.ignoredFields.join(", ")));
+  say(region, parts.join(" "), answer.ignoredFields?.length || !answer.connectionSaved ? "warning" : "success");
+}
+
+$("export-settings").addEventListener("click", () => {
+  $("export-with-keys").checked = false;
+  syncExportDialog();
+  exportDialog.showModal();
+});
+$("export-with-keys").addEventListener("change", syncExportDialog);
+$("export-keys-confirm").addEventListener("change", syncExportDialog);
+$("export-cancel").addEventListener("click", () => exportDialog.close());
+$("export-save").addEventListener("click", exportSettings);
+$("import-settings").addEventListener("click", () => $("import-file").click());
+$("import-file").addEventListener("change", (event) => {
+  const [file] = event.target.files ?? [];
+  event.target.value = ""; // the same file may be chosen again
+  if (file) importSettings(file);
 });
 
 // === report ====================================================================================

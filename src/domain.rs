@@ -252,14 +252,73 @@ pub struct OrderLine {
     pub name: String,
     /// Variant label (`Rozmiar: M`), "" for none.
     pub option: String,
-    /// Gross unit price actually charged.
+    /// Gross unit price as the line carries it (already discounted or not: see `docs/rules.md`,
+    /// "Order-level discounts").
     pub price: Money,
-    /// Line discount in hundredths of a percent (1000 = 10 %), informational.
+    /// The line's discount percent, in [`PERCENT_SCALE`]ths of a percent (`"10.0000"` →
+    /// 100 000). Whether `price` already includes it is unknown; the order plan finds out by
+    /// reconciling against the order's `sum`.
     pub discount_perc: i64,
     pub quantity: Qty,
     pub vat: Option<VatRate>,
     pub unit: String,
     pub unit_fractional: bool,
+}
+
+/// Percent fields are kept in ten-thousandths of a percent (the 4 decimals of `discount_perc`):
+/// `"10.0000"` → 100 000, `"5"` → 50 000.
+pub const PERCENT_SCALE: i64 = 10_000;
+
+/// What the order says about discounts on the whole order (shoper-api.md §13.1): the customer's,
+/// their group's, the value threshold's and the code's percentages, and the code used. None of
+/// them is an amount: the amount is what `sum` falls short of the lines and shipping.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrderDiscounts {
+    /// `discount_client`, in [`PERCENT_SCALE`]ths of a percent.
+    pub client: i64,
+    /// `discount_group`.
+    pub group: i64,
+    /// `discount_levels` (value thresholds, "progi rabatowe").
+    pub levels: i64,
+    /// `discount_code` (percent of a percent-type code; what an amount-type code puts here is
+    /// undocumented).
+    pub code: i64,
+    /// `code_id`: the promotion code used.
+    pub code_id: Option<u64>,
+    /// `promo_code`: the code as the buyer typed it.
+    pub promo_code: String,
+}
+
+impl OrderDiscounts {
+    /// Whether the order carries any order-level discount at all.
+    pub fn any(&self) -> bool {
+        [self.client, self.group, self.levels, self.code].iter().any(|p| *p != 0) || self.code_id.is_some() || !self.promo_code.trim().is_empty()
+    }
+
+    /// The discounts as Shoper names them, for the report (`promo_code LATO10`, `discount_client 5%`).
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match (self.promo_code.trim(), self.code_id) {
+            ("", Some(id)) => out.push(format!("code_id {id}")),
+            ("", None) => {}
+            (code, _) => out.push(format!("promo_code {code}")),
+        }
+        let named = [("discount_code", self.code), ("discount_client", self.client), ("discount_group", self.group), ("discount_levels", self.levels)];
+        out.extend(named.iter().filter(|(_, p)| *p != 0).map(|(name, p)| format!("{name} {}%", percent_text(*p))));
+        out
+    }
+}
+
+/// `"12.5"` for 125 000 ([`PERCENT_SCALE`]ths of a percent).
+fn percent_text(p: i64) -> String {
+    let whole = p / PERCENT_SCALE;
+    let frac = (p % PERCENT_SCALE).abs();
+    if frac == 0 {
+        return whole.to_string();
+    }
+    let digits = format!("{frac:04}");
+    format!("{whole}.{}", digits.trim_end_matches('0'))
 }
 
 /// A Shoper order with its lines.
@@ -284,6 +343,9 @@ pub struct ShopOrder {
     pub notes: String,
     pub billing: Address,
     pub delivery: Address,
+    /// Discounts on the whole order (none for most orders).
+    #[serde(default)]
+    pub discounts: OrderDiscounts,
     pub lines: Vec<OrderLine>,
 }
 
@@ -492,6 +554,20 @@ mod tests {
         assert_eq!(ProductCode::new("SYSTIM-").generated_systim_id(), None);
         assert_eq!(ProductCode::new("SYSTIM-4a").generated_systim_id(), None);
         assert_eq!(ProductCode::generated_for(7).as_str(), "SYSTIM-7");
+    }
+
+    #[test]
+    fn order_discounts_know_whether_there_is_one_and_name_it() {
+        assert!(!OrderDiscounts::default().any());
+        let code = OrderDiscounts { promo_code: "LATO10".into(), code_id: Some(3), code: 100_000, ..Default::default() };
+        assert!(code.any());
+        assert_eq!(code.describe(), ["promo_code LATO10", "discount_code 10%"]);
+        let client = OrderDiscounts { client: 125_000, levels: 30_500, ..Default::default() };
+        assert!(client.any());
+        assert_eq!(client.describe(), ["discount_client 12.5%", "discount_levels 3.05%"]);
+        assert!(OrderDiscounts { code_id: Some(1), ..Default::default() }.any());
+        assert_eq!(OrderDiscounts { code_id: Some(1), ..Default::default() }.describe(), ["code_id 1"]);
+        assert!(!OrderDiscounts { promo_code: "  ".into(), ..Default::default() }.any());
     }
 
     #[test]

@@ -108,6 +108,19 @@ pub enum MissingProductPolicy {
     ImportWithoutLine,
 }
 
+/// What happens to an order whose total is lower than its lines and shipping because of a
+/// discount on the whole order (a discount code, the customer's or their group's discount, a
+/// value threshold).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderDiscountPolicy {
+    /// The discount is spread over the product lines' prices, so that the Systim order's total
+    /// equals the shop's to the grosz (noted in the report).
+    Spread,
+    /// The order waits, to be entered by hand (the behaviour before spreading existed).
+    Hold,
+}
+
 /// A Shoper id mapped to a Systim id (payment, delivery, currency).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdMapping {
@@ -130,6 +143,8 @@ pub struct OrderSettings {
     pub statuses: StatusFilter,
     pub start: StartPoint,
     pub missing_product: MissingProductPolicy,
+    /// Orders with a discount on the whole order.
+    pub order_discount: OrderDiscountPolicy,
     /// Systim category for products created from orders when the shop's category name has no
     /// Systim counterpart.
     pub new_product_category_id: Option<u64>,
@@ -159,6 +174,7 @@ impl Default for OrderSettings {
             statuses: StatusFilter::AllExceptNotCompleted,
             start: StartPoint::Unset,
             missing_product: MissingProductPolicy::Hold,
+            order_discount: OrderDiscountPolicy::Spread,
             new_product_category_id: None,
             payment_mapping: Vec::new(),
             default_payment_id: None,
@@ -610,6 +626,7 @@ mod tests {
         assert_eq!(s.orders.origins, vec![Origin::Storefront]);
         assert_eq!(s.orders.statuses, StatusFilter::AllExceptNotCompleted);
         assert_eq!(s.orders.missing_product, MissingProductPolicy::Hold);
+        assert_eq!(s.orders.order_discount, OrderDiscountPolicy::Spread);
         assert!(s.stock.push_zeros && s.stock.reserve_open_orders);
         assert_eq!(s.stock.max_zero_share_percent, 20);
         assert!(!s.matching.normalize_codes);

@@ -528,7 +528,7 @@ fn accepted(connect: impl FnOnce(&Case)) {
     connect(&case);
     finished(&case.run(RunKind::Orders));
     assert_orders_settled(&case.world);
-    assert_eq!(audit(&case.world).imported, 6);
+    assert_eq!(audit(&case.world).imported, 11);
 }
 
 /// The shop address copied from the admin panel's address bar.
@@ -1360,4 +1360,54 @@ fn full_storage_has_one_code() {
     settings.interval_minutes = 15;
     let reply = case.ask(json!({"type": "saveSettings", "settings": settings}));
     assert_eq!(reply["error"]["code"], "storage_quota", "{reply}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings files ("Importuj ustawienia"): all or nothing.
+
+/// This installation's settings file (with its keys), changed by `edit`, imported back.
+fn import_edited(case: &Case, edit: impl FnOnce(String) -> String) -> Value {
+    let file = case.ask(json!({"type": "exportSettings", "withKeys": true}));
+    let content = edit(file["content"].as_str().expect("a settings file").to_string());
+    nothing_changes(case, || case.ask(json!({"type": "importSettings", "content": content})))
+}
+
+/// A settings file written by a newer version (format 2).
+#[test]
+fn settings_file_from_a_newer_version() {
+    let case = demo();
+    let reply = import_edited(&case, |f| f.replace("\"version\": 1", "\"version\": 2"));
+    assert_eq!(reply["error"]["code"], "settings_file_version");
+    quoted(reply["error"]["message_pl"].as_str().unwrap());
+}
+
+/// A settings file whose interval was edited by hand to 0.
+#[test]
+fn settings_file_with_a_bad_value() {
+    let case = demo();
+    let reply = import_edited(&case, |f| f.replace("\"interval_minutes\": 1", "\"interval_minutes\": 0"));
+    assert_eq!(reply["error"]["code"], "settings_file_invalid");
+    quoted(reply["error"]["message_pl"].as_str().unwrap());
+    assert_eq!(reply["error"]["fields"][0]["field"], "settings.interval_minutes");
+    quoted(reply["error"]["fields"][0]["message_pl"].as_str().unwrap());
+}
+
+/// Another file chosen by mistake: the products' CSV export, or some other JSON.
+#[test]
+fn not_a_settings_file() {
+    let case = demo();
+    for content in ["kod;nazwa;cena\nKUB-300;Kubek;30,00", "{\"orders\": []}"] {
+        let reply = nothing_changes(&case, || case.ask(json!({"type": "importSettings", "content": content})));
+        assert_eq!(reply["error"]["code"], "settings_file_unreadable");
+        quoted(reply["error"]["message_pl"].as_str().unwrap());
+    }
+}
+
+/// A settings file with keys whose shop address this version refuses.
+#[test]
+fn settings_file_with_a_refused_shop_address() {
+    let case = demo();
+    let reply = import_edited(&case, |f| f.replace(SHOP_URL, "ftp://sklep.example.pl"));
+    assert_eq!(reply["error"]["code"], "settings_file_invalid");
+    quoted(reply["error"]["message_pl"].as_str().unwrap());
 }

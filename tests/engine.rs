@@ -12,7 +12,7 @@ const ALL_KINDS: [RunKind; 6] = [RunKind::Orders, RunKind::Stock, RunKind::Produ
 
 /// The demo's storefront orders the default settings import (the rest: other origins, a
 /// cancelled one, a product missing in Systim, an address without a street).
-const IMPORTED_DEMO_ORDERS: u32 = 6;
+const IMPORTED_DEMO_ORDERS: u32 = 11;
 
 #[test]
 fn a_preview_of_any_kind_changes_nothing_on_either_side() {

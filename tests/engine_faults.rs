@@ -182,7 +182,7 @@ fn orders_systim_refuses_field_by_field_are_held_with_the_field_and_imported_onc
     let report = run(&engine, RunKind::Orders, false);
     assert!(systim_orders(&world).is_empty());
     let refused: Vec<&str> = report.sections[0].problems.iter().filter(|g| g.reason == "systim_invalid_fields").flat_map(|g| &g.items).map(|i| i.detail_pl.as_str()).collect();
-    assert_eq!(refused.len(), 6, "{:?}", report.sections[0].problems);
+    assert_eq!(refused.len(), 11, "{:?}", report.sections[0].problems);
     assert!(refused.iter().all(|t| t.contains("id_dostawy")), "{refused:?}");
     settings.orders.default_delivery_id = Some(1);
     pollster::block_on(engine.save_settings(settings)).unwrap();

@@ -18,7 +18,7 @@ pub mod stream;
 pub mod systim;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod systim_before;
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //!
 //! | record | left out when unreadable | only the field is ignored (noted) |
 //! |---|---|---|
-//! | order | `order_id`, `date`, `status_id`, `origin`, `sum`, `paid`, `shipping_cost` | shipping VAT, `shipping_id`, `payment_id`, `currency_id`, `lang_id`, e-mail, notes, address fields, a missing address |
+//! | order | `order_id`, `date`, `status_id`, `origin`, `sum`, `paid`, `shipping_cost` | shipping VAT, `shipping_id`, `payment_id`, `currency_id`, `lang_id`, e-mail, notes, address fields, a missing address, the discount fields (`discount_*` as 0, `code_id`, `promo_code`) |
 //! | order line | `id`, `order_id`, `price`, `quantity` | `product_id`, `stock_id`, VAT, `discount_perc`, `unit_fp`, texts |
 //! | stock row (base or variant) | `stock_id`, the price fields, `stock`, a bad `warehouses` entry; a variant whose product was not read | EAN, code, `active`, `default`, option label, a missing `warehouses` map |
 //! | product | `product_id` (its rows go with it) | translations (name falls back to another locale, noted), `tax_id`, `unit_id`, `category_id` and unknown references |
@@ -16,7 +16,7 @@
 use super::lenient::{self, WireError};
 use super::{by_id, decode_records, keep, lookup, positions, At, DecodeError, DecodedList, Kind, Rec};
 use crate::domain::{
-    Address, OrderLine, Origin, ProductCode, ShopCategory, ShopItem, ShopLanguage, ShopOrder, ShopSnapshot,
+    Address, OrderDiscounts, OrderLine, Origin, ProductCode, ShopCategory, ShopItem, ShopLanguage, ShopOrder, ShopSnapshot,
     ShopStatus, ShopTax, ShopUnit, VatRate, Warehouse,
 };
 use crate::money::{Money, NumberError, Qty};
@@ -198,8 +198,24 @@ fn decode_order(rec: &Rec, order_id: u64, notes: &mut Vec<DecodeError>) -> Resul
         notes: rec.text("notes", notes),
         billing: address(rec, "billing_address", notes),
         delivery: address(rec, "delivery_address", notes),
+        discounts: discounts(rec, notes),
         lines: Vec::new(),
     })
+}
+
+/// The order-level discount fields (shoper-api.md §13.1): percentages as strings, `code_id`
+/// null or an id, `promo_code` the code typed. An unreadable one is noted and taken as none: the
+/// totals check then holds the order rather than explaining a difference by a guess.
+fn discounts(rec: &Rec, notes: &mut Vec<DecodeError>) -> OrderDiscounts {
+    let percent = |name: &str, notes: &mut Vec<DecodeError>| rec.opt(name, |v| lenient::scaled(v, 4), notes).unwrap_or(0);
+    OrderDiscounts {
+        client: percent("discount_client", notes),
+        group: percent("discount_group", notes),
+        levels: percent("discount_levels", notes),
+        code: percent("discount_code", notes),
+        code_id: rec.reference("code_id", notes),
+        promo_code: rec.text("promo_code", notes),
+    }
 }
 
 fn address(rec: &Rec, name: &str, notes: &mut Vec<DecodeError>) -> Address {
@@ -244,7 +260,7 @@ fn decode_line(rec: &Rec, id: u64, notes: &mut Vec<DecodeError>) -> Result<(u64,
         name: rec.text("name", notes),
         option: rec.text("option", notes),
         price: rec.req("price", lenient::money)?,
-        discount_perc: rec.opt("discount_perc", |v| lenient::scaled(v, 2), notes).unwrap_or(0),
+        discount_perc: rec.opt("discount_perc", |v| lenient::scaled(v, 4), notes).unwrap_or(0),
         quantity: rec.req("quantity", lenient::qty)?,
         vat: rec.vat("tax", "tax_value", notes),
         unit: rec.text("unit", notes),
@@ -855,7 +871,28 @@ mod tests {
         assert_eq!(order.delivery.street(), "Myśliwska 98");
         assert_eq!(order.billing.full_name(), "Adam Nowak");
         assert_eq!(order.billing.country_code, "PL");
+        assert_eq!(order.discounts, OrderDiscounts::default(), "the recorded order has no discount");
         assert!(order.lines.is_empty());
+    }
+
+    #[test]
+    fn order_level_discounts_are_read_as_shoper_writes_them() {
+        let base = json(fixtures::ORDER);
+        let discounted = [("discount_client", json!("5")), ("discount_group", json!("2.50")), ("discount_levels", json!(0)), ("discount_code", json!("10.0000")), ("code_id", json!("3")), ("promo_code", json!("LATO10"))]
+            .into_iter()
+            .fold(base.clone(), |o, (k, v)| with(o, k, v));
+        let (order, notes) = order(&discounted).unwrap();
+        assert!(notes.is_empty(), "{notes:#?}");
+        let expected = OrderDiscounts { client: 50_000, group: 25_000, levels: 0, code: 100_000, code_id: Some(3), promo_code: "LATO10".into() };
+        assert_eq!(order.discounts, expected);
+        // A field that cannot be read counts as no discount (noted): the totals check then holds
+        // the order instead of explaining a difference by a guess.
+        let bad = with(with(base, "discount_client", json!("dużo")), "code_id", json!({}));
+        let (order, notes) = super::order(&bad).unwrap();
+        assert_eq!(order.discounts, OrderDiscounts::default());
+        let fields: Vec<_> = notes.iter().map(|n| n.field.as_str()).collect();
+        assert_eq!(fields, ["discount_client", "code_id"]);
+        assert!(notes.iter().all(|n| !n.record_skipped));
     }
 
     #[test]
@@ -930,7 +967,10 @@ mod tests {
         assert_eq!(one(order_lines(&[dangling])).1.product_id, Some(999_999));
         let kg = with(with(with(base.clone(), "quantity", json!("0,750")), "unit_fp", json!("1")), "discount_perc", json!("10.0000"));
         let (_, line) = one(order_lines(&[kg]));
-        assert_eq!((line.quantity, line.unit_fractional, line.discount_perc), (Qty(750), true, 1_000));
+        assert_eq!((line.quantity, line.unit_fractional, line.discount_perc), (Qty(750), true, 100_000));
+        // Four decimals, as Shoper writes them: a third off is not rounded away.
+        let third = with(base.clone(), "discount_perc", json!("33.3333"));
+        assert_eq!(one(order_lines(&[third])).1.discount_perc, 333_333);
         let exempt = with(with(base.clone(), "tax", json!("zw.")), "tax_value", json!("0"));
         assert_eq!(one(order_lines(&[exempt])).1.vat, Some(VatRate::Exempt));
         for (field, value) in [("quantity", json!("1,5,0")), ("quantity", json!(null)), ("price", json!("zł")), ("order_id", json!(""))] {
@@ -1220,7 +1260,8 @@ mod fuzz {
     }
 
     const ORDER_FIELDS: &[&str] = &["order_id", "date", "status_id", "origin", "sum", "paid", "shipping_cost",
-        "shipping_tax_name", "shipping_tax_value", "payment_id", "billing_address", "delivery_address"];
+        "shipping_tax_name", "shipping_tax_value", "payment_id", "billing_address", "delivery_address", "discount_client",
+        "discount_code", "code_id", "promo_code"];
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(96))]

@@ -2,8 +2,9 @@
 //! messages in, replies and effects out, as plain JSON values. Pure: the browser boundary only
 //! converts values and starts the runs this module asks for.
 
-use super::connection::{admin_patterns, permission_pattern, Connection};
+use super::connection::{admin_patterns, permission_pattern, Connection, FieldError};
 use super::panel::all_permissions;
+use super::settings_file;
 use super::report::{self, Outcome, Part, Report, RunKind, RunSummary};
 use super::run::{RunError, RunRequest};
 use super::store::{load, save};
@@ -70,6 +71,9 @@ pub enum Message {
     ReportShopAddresses { domains: Vec<String> },
     /// From the admin-panel script: a page of the panel it did not recognise.
     ReportPage { pattern: String, problem: String },
+    /// `withKeys`: default.
+    ExportSettings { with_keys: bool },
+    ImportSettings { content: String },
 }
 
 /// Read as `#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]`
@@ -102,6 +106,8 @@ impl<'de> Deserialize<'de> for Message {
                 "adminPanel" => Message::AdminPanel { add: f.take_or_default("add")?, forget: f.take_or_default("forget")? },
                 "reportShopAddresses" => Message::ReportShopAddresses { domains: f.take("domains")? },
                 "reportPage" => Message::ReportPage { pattern: f.take("pattern")?, problem: f.take("problem")? },
+                "exportSettings" => Message::ExportSettings { with_keys: f.take_or_default("withKeys")? },
+                "importSettings" => Message::ImportSettings { content: f.take("content")? },
                 other => return Err(crate::json::Error::unknown_variant(other, KNOWN_TYPES)),
             })
         };
@@ -112,7 +118,7 @@ impl<'de> Deserialize<'de> for Message {
 const KNOWN_TYPES: &[&str] = &[
     "getStatus", "getConnection", "revealKeys", "saveConnection", "getSettings", "saveSettings", "testConnection", "run", "cancel", "getReport", "getHistory",
     "exportCsv", "setAutoSync", "syncNow", "orderBadges", "openReport", "resolveOrder", "adminPanel", "reportShopAddresses",
-    "reportPage",
+    "reportPage", "exportSettings", "importSettings",
 ];
 
 impl Message {
@@ -269,6 +275,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 Handled::reply(ok(json!({"settings": settings, "resetFields": reset})))
             }
             Message::SaveSettings { settings } => self.save_settings_message(settings).await,
+            Message::ExportSettings { with_keys } => Handled::reply(self.export_settings(with_keys).await),
+            Message::ImportSettings { content } => self.import_settings(&content).await,
             Message::TestConnection { connection } => Handled::reply(ok(json!({"checks": self.test_connection(connection).await}))),
             Message::Run { kind, dry_run, confirm_zeroing } => self.start(RunRequest { kind, dry_run, confirm_zeroing }).await,
             Message::SyncNow => self.start(RunRequest { kind: RunKind::Auto, dry_run: false, confirm_zeroing: false }).await,
@@ -313,6 +321,82 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         match self.save_settings(settings).await {
             Ok(s) => Handled { reply: ok(json!({"settings": s})), effects: self.standing_effects().await, start: None },
             Err(e) => Handled::reply(save_error(e)),
+        }
+    }
+
+    /// The settings file ([`settings_file`]): the settings and the connection, its keys only
+    /// when asked.
+    async fn export_settings(&self, with_keys: bool) -> Value {
+        let conn = self.connection().await;
+        let day = super::orders::ymd(self.clock.now_ms());
+        let host = shop_host(&conn.shop_url).replace(':', "_");
+        let name = ["shoper-systim-ustawienia", &host, &day, if with_keys { "z-kluczami" } else { "" }].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join("-");
+        let content = settings_file::export(&self.settings().await, &conn, with_keys, &day);
+        ok(json!({"filename": format!("{name}.json"), "mime": "application/json;charset=utf-8", "content": content, "withKeys": with_keys}))
+    }
+
+    /// Apply a settings file: all of it, or — when anything in it cannot be used — nothing. A
+    /// file without keys updates the connection only where the stored keys still belong to its
+    /// addresses; otherwise its connection comes back unsaved for the form (the keys to type).
+    async fn import_settings(&self, content: &str) -> Handled {
+        let file = match settings_file::parse(content) {
+            Ok(f) => f,
+            Err(e) => {
+                let mut reply = error(e.code, &e.message_pl, &e.message_en);
+                reply["error"]["fields"] = json!(e.fields);
+                return Handled::reply(reply);
+            }
+        };
+        let stored = self.connection().await;
+        let incoming = file.connection.clone().map(|c| if file.keys { c } else { Connection { shoper_password: String::new(), shoper_token: String::new(), systim_key: String::new(), ..c } });
+        // Without keys, the stored ones are offered back (as their masks): kept while their address is unchanged.
+        let offered = incoming.clone().map(|c| if file.keys { c } else { let masked = stored.view(false); Connection { shoper_password: masked.shoper_password, shoper_token: masked.shoper_token, systim_key: masked.systim_key, ..c } });
+        let accepted = offered.map(|c| c.accept(&stored, self.host_rules()));
+        if let (true, Some(Err(fields))) = (file.keys, &accepted) {
+            let fields: Vec<FieldError> = fields.iter().map(|f| FieldError { field: format!("connection.{}", f.field), ..f.clone() }).collect();
+            let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+            let mut reply = error(
+                "settings_file_invalid",
+                &format!("Połączenie zapisane w pliku nie może być użyte: {}. Nic nie zmieniono.", names.join(", ")),
+                &format!("The connection in the file cannot be used: {}. Nothing was changed.", names.join(", ")),
+            );
+            reply["error"]["fields"] = json!(fields);
+            return Handled::reply(reply);
+        }
+        let previous = self.settings().await;
+        let settings = match self.save_settings(file.settings).await {
+            Ok(s) => s,
+            Err(e) => return Handled::reply(save_error(e)),
+        };
+        let mut effects = Vec::new();
+        let (connection, saved) = match (accepted, incoming) {
+            (Some(Ok(merged)), _) => match self.save_connection(merged).await {
+                Ok(conn) => {
+                    effects.push(Effect::KeepHostAccess { origins: conn.host_permissions(self.host_rules()) });
+                    (conn.view(false), true)
+                }
+                Err(e) => {
+                    let _ = self.save_settings(previous).await; // all or nothing
+                    return Handled::reply(save_error(e));
+                }
+            },
+            (_, Some(proposal)) => (proposal, false),
+            (_, None) => (stored.view(false), false),
+        };
+        let shown = if saved { connection.clone() } else { self.connection().await };
+        effects.splice(0..0, self.standing_effects().await);
+        Handled {
+            reply: ok(json!({
+                "settings": settings,
+                "connection": connection,
+                "connectionSaved": saved,
+                "keysIncluded": file.keys,
+                "hostPermissions": shown.host_permissions(self.host_rules()),
+                "ignoredFields": file.ignored,
+                "exported": file.exported,
+            })),
+            effects,
+            start: None,
         }
     }
 
@@ -527,6 +611,13 @@ mod tests {
         },
         ReportShopAddresses { domains: Vec<String> },
         ReportPage { pattern: String, problem: String },
+        ExportSettings {
+            #[serde(default)]
+            with_keys: bool,
+        },
+        ImportSettings {
+            content: String,
+        },
     }
 
     #[test]
@@ -564,6 +655,10 @@ mod tests {
             json!({"type": "reportShopAddresses", "domains": "a.pl"}),
             json!({"type": "reportPage", "pattern": "/admin/x", "problem": "no_panel_marks"}),
             json!({"type": "reportPage", "pattern": "/admin/x", "problem": 3}),
+            json!({"type": "exportSettings", "withKeys": true}),
+            json!({"type": "exportSettings", "withKeys": "tak"}),
+            json!({"type": "importSettings", "content": "{}"}),
+            json!({"type": "importSettings", "content": 5}),
             json!({"type": "nope"}),
             json!({"type": 5}),
             json!({"kind": "stock"}),

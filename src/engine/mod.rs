@@ -22,6 +22,7 @@ pub mod report;
 pub mod resolve;
 mod run;
 pub mod session;
+pub mod settings_file;
 mod stock;
 pub mod store;
 

@@ -197,6 +197,14 @@ pub fn advice(reason: ReasonCode) -> (&'static str, &'static str) {
             "Choose the Systim service product that carries the shipping cost in the settings.",
         ),
         TotalsMismatch => ("Porównaj zamówienie w obu systemach.", "Compare the order in both systems."),
+        OrderDiscountHeld => (
+            "Wprowadź zamówienie w Systim ręcznie albo wybierz w ustawieniach rozkładanie rabatu na pozycje.",
+            "Enter the order in Systim by hand, or choose spreading the discount over the lines in the settings.",
+        ),
+        OrderDiscountUnspreadable => (
+            "Wprowadź zamówienie w Systim ręcznie: ilości w pozycjach nie pozwalają rozłożyć rabatu co do grosza.",
+            "Enter the order in Systim by hand: the lines' quantities cannot carry the discount to the grosz.",
+        ),
         SystimCategoryNotSet => ("Wybierz kategorię Systim dla nowych produktów w ustawieniach.", "Choose a Systim category for new products in the settings."),
         LineDropped => ("Dodaj brakujący produkt w Systim i popraw zamówienie.", "Add the missing product in Systim and correct the order."),
         SystimCategoryMissing => ("Nadaj produktowi kategorię w Systim.", "Give the product a category in Systim."),

@@ -150,6 +150,7 @@ pub fn order(order_id: u64, lines: Vec<OrderLine>) -> ShopOrder {
         notes: String::new(),
         billing: address(),
         delivery: address(),
+        discounts: OrderDiscounts::default(),
         lines,
     }
 }

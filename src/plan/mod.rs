@@ -10,6 +10,7 @@
 
 pub mod orders;
 pub mod products;
+pub mod spread;
 pub mod stock;
 
 #[cfg(test)]
@@ -94,6 +95,9 @@ reason_codes! {
     ShippingProductNotSet => "shipping_product_not_set", Warning, "Zamówienie ma koszt wysyłki, a w ustawieniach nie wybrano usługi „wysyłka”", "The order has a shipping cost but no shipping service product is set";
     ShippingProductNotFound => "shipping_product_not_found", Warning, "Wybranej usługi „wysyłka” nie ma w Systim", "The chosen shipping service product is not in Systim";
     TotalsMismatch => "totals_mismatch", Warning, "Suma pozycji i wysyłki nie zgadza się z wartością zamówienia", "Lines plus shipping do not add up to the order total";
+    OrderDiscountSpread => "order_discount_spread", Info, "Rabat zamówienia rozłożony na pozycje", "Order discount spread over the lines";
+    OrderDiscountHeld => "order_discount_held", Warning, "Zamówienie z rabatem na całe zamówienie — wstrzymane (ustawienie „Rabat na całe zamówienie”)", "Order with a discount on the whole order — held (setting \"Discount on the whole order\")";
+    OrderDiscountUnspreadable => "order_discount_unspreadable", Warning, "Rabatu zamówienia nie da się rozłożyć na ceny jednostkowe co do grosza", "The order discount cannot be spread over unit prices to the grosz";
     SystimCategoryNotSet => "systim_category_not_set", Warning, "Nie wiadomo, w jakiej kategorii Systim utworzyć produkt", "No Systim category to create the product in";
     LineDropped => "line_dropped", Warning, "Pozycję pominięto w imporcie — wartość zamówienia w Systim będzie niższa", "The line was left out — the order total in Systim will be lower";
     ProductCreatedInSystim => "product_created_in_systim", Info, "Produkt zostanie najpierw utworzony w Systim", "The product will be created in Systim first";

@@ -6,17 +6,19 @@
 //! missing-product policy), the gross unit price actually charged, VAT by rate name, shipping as
 //! a line of the configured service product, buyer and delivery addresses, NIP as digits, mapped
 //! delivery, payment and currency. Lines plus shipping must equal Shoper's `sum` to the grosz, or
-//! the plan says why not. All problems of an order are listed together.
+//! the plan says why not — a discount on the whole order is spread over the lines' prices
+//! ([`super::spread`]) so that they do. All problems of an order are listed together.
 
 // A `Finding` is plain data that ends up in the plan either way; boxing it on the error path
 // would only add an allocation per skipped item.
 #![allow(clippy::result_large_err)]
 
-use crate::domain::{Address, Nip, NipError, OrderLine, Origin, ProductCode, ShopItem, ShopOrder, ShopStatus, VatRate};
+use crate::domain::{Address, Nip, NipError, OrderLine, Origin, ProductCode, ShopItem, ShopOrder, ShopStatus, VatRate, PERCENT_SCALE};
 use crate::matching::{code_problem, fast_map, normalized_key, normalized_note, FastMap, Match, MatchKind, ShopIndex, Side, SystimIndex};
 use crate::money::{div_round, Money, Qty};
+use crate::plan::spread;
 use crate::plan::{Finding, ReasonCode, Skip, Tally};
-use crate::settings::{map_id, IdMapping, MissingProductPolicy, Settings, StartPoint, StatusFilter};
+use crate::settings::{map_id, IdMapping, MissingProductPolicy, OrderDiscountPolicy, Settings, StartPoint, StatusFilter};
 use serde::{Deserialize, Serialize};
 
 /// What the order plan reads besides the orders.
@@ -64,7 +66,7 @@ pub enum LineSource {
 pub struct AddOrderLine {
     pub product: ProductRef,
     pub quantity: Qty,
-    /// Gross unit price actually charged.
+    /// Gross unit price actually charged (a discount on the whole order spread in).
     pub price: Money,
     pub vat_id: u64,
     pub source: LineSource,
@@ -218,6 +220,9 @@ pub struct Totals {
     pub imported: Money,
     /// Value of lines left out under the "import without the line" policy.
     pub dropped: Money,
+    /// A discount on the whole order spread over the lines' prices (0 for most orders).
+    #[serde(default)]
+    pub discount: Money,
 }
 
 /// An order to import.
@@ -342,7 +347,8 @@ impl CreationQueue {
 
 /// A line's fate.
 enum LineFate {
-    Keep(AddOrderLine),
+    /// One request line, or several when a discount's grosze needed the line split.
+    Keep(Vec<AddOrderLine>),
     /// Left out under the "import without the line" policy, with its value.
     Drop(Money),
 }
@@ -354,11 +360,13 @@ struct OrderPlanner<'o, 'c> {
     problems: Vec<Finding>,
     warnings: Vec<Finding>,
     creations: CreationQueue,
+    pricing: Pricing,
 }
 
 impl<'o, 'c> OrderPlanner<'o, 'c> {
     fn new(order: &'o ShopOrder, ctx: &'o OrderContext<'c>) -> Self {
-        OrderPlanner { order, ctx, problems: Vec::new(), warnings: Vec::new(), creations: CreationQueue::new(ctx.systim.normalize()) }
+        let creations = CreationQueue::new(ctx.systim.normalize());
+        OrderPlanner { order, ctx, problems: Vec::new(), warnings: Vec::new(), creations, pricing: Pricing::AsCharged }
     }
 
     fn run(mut self) -> Result<(OrderImport, CreationQueue), Vec<Finding>> {
@@ -414,6 +422,7 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
 
     /// Build the request, recording every problem; `None` when something essential is missing.
     fn draft(&mut self) -> Option<(AddOrderRequest, Totals)> {
+        self.pricing = self.pricing();
         let (lines, dropped) = self.lines();
         let shipping = self.shipping_line();
         let parties = self.parties();
@@ -451,9 +460,13 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
         let mut kept = Vec::with_capacity(self.order.lines.len() + 1);
         let mut dropped = Money::ZERO;
         let mut complete = true;
-        for line in &self.order.lines {
-            match self.line(line) {
-                Ok(LineFate::Keep(l)) => kept.push(l),
+        for (i, line) in self.order.lines.iter().enumerate() {
+            let parts = match &self.pricing {
+                Pricing::Spread { parts, .. } => parts[i].clone(),
+                _ => vec![(line.quantity, line.price)],
+            };
+            match self.line(line, &parts) {
+                Ok(LineFate::Keep(l)) => kept.extend(l),
                 Ok(LineFate::Drop(value)) => dropped += value,
                 Err(problem) => {
                     self.problems.push(problem.line(line.id));
@@ -464,7 +477,9 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
         (complete.then_some(kept), dropped)
     }
 
-    fn line(&mut self, line: &OrderLine) -> Result<LineFate, Finding> {
+    /// One order line in `parts` of (quantity, unit price): the line's own, or with the order's
+    /// discount spread in (two or three parts when its grosze needed a split).
+    fn line(&mut self, line: &OrderLine, parts: &[(Qty, Money)]) -> Result<LineFate, Finding> {
         if line.quantity <= Qty::ZERO {
             return Err(Finding::new(ReasonCode::LineQuantityInvalid).quantity(line.quantity));
         }
@@ -480,7 +495,7 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
             _ => match self.missing_product(line, &m)? {
                 MissingFate::Create => None,
                 MissingFate::Drop(cause) => {
-                    let value = line.price.times(line.quantity);
+                    let value: Money = parts.iter().map(|(q, p)| p.times(*q)).sum();
                     self.warnings.push(Finding::new(ReasonCode::LineDropped).cause(cause).line(line.id).code(line.code.as_str()).amount(value));
                     return Ok(LineFate::Drop(value));
                 }
@@ -492,7 +507,8 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
             Some(id) => ProductRef::Existing { id },
             None => ProductRef::Created { index: self.create(line, rate, vat_id)? },
         };
-        Ok(LineFate::Keep(AddOrderLine { product, quantity: line.quantity, price: line.price, vat_id, source: LineSource::OrderLine { line_id: line.id } }))
+        let source = LineSource::OrderLine { line_id: line.id };
+        Ok(LineFate::Keep(parts.iter().map(|&(quantity, price)| AddOrderLine { product, quantity, price, vat_id, source }).collect()))
     }
 
     /// What the missing-product policy does with a line without exactly one Systim product.
@@ -628,17 +644,94 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
         id
     }
 
-    /// Lines + shipping against Shoper's `sum`; dropped lines explain a shortfall.
+    /// Lines + shipping against Shoper's `sum`; dropped lines explain a shortfall, a discount
+    /// spread over the lines is already in their prices.
     fn totals(&mut self, lines: &[AddOrderLine], dropped: Money) -> Option<Totals> {
         let imported: Money = lines.iter().map(AddOrderLine::total).sum();
         let sum = self.order.sum;
-        let totals = Totals { order_sum: sum, imported, dropped };
+        let discount = match self.pricing {
+            Pricing::Spread { discount, .. } => discount,
+            Pricing::Held => return None, // the discount's own problem says why
+            Pricing::AsCharged => Money::ZERO,
+        };
+        let totals = Totals { order_sum: sum, imported, dropped, discount };
         if imported + dropped == sum || rounded_once(lines) + dropped == sum {
             return Some(totals);
         }
         self.problems.push(Finding::new(ReasonCode::TotalsMismatch).amount(imported + dropped).expected(sum));
         None
     }
+
+    /// How the lines' prices meet Shoper's `sum` (shoper-api.md §13.4: never recompute the
+    /// total; reconcile the conventions against it):
+    /// 1. lines × quantities + shipping = `sum` (rounded per line or once): the prices as they
+    ///    are — no discount, or one already in the prices;
+    /// 2. else, when lines carry `discount_perc`, the lines with it applied + shipping = `sum`:
+    ///    the shop lists list prices with the discount still to apply — those values;
+    /// 3. else, when the order carries a discount on the whole order (a `discount_*`, `code_id`
+    ///    or `promo_code`) and `sum` is lower: the difference spread over the product lines;
+    /// 4. anything else is left to the totals check (`totals_mismatch`).
+    ///
+    /// Shipping is taken as charged (`shipping_cost`; 0 under a free-shipping code) and never
+    /// discounted here.
+    fn pricing(&mut self) -> Pricing {
+        let order = self.order;
+        if order.lines.is_empty() || order.lines.iter().any(|l| l.quantity <= Qty::ZERO || l.price < Money::ZERO) {
+            return Pricing::AsCharged; // the line's own problem holds the order
+        }
+        let lines: Vec<spread::Line> = order.lines.iter().map(|l| spread::Line { price: l.price, quantity: l.quantity, vat: l.vat }).collect();
+        let values: Vec<i64> = lines.iter().map(spread::Line::value).collect();
+        let goods = Money(values.iter().sum());
+        let once: i128 = order.lines.iter().map(|l| i128::from(l.price.0) * i128::from(l.quantity.0)).sum();
+        let shipping = order.shipping_cost;
+        if goods + shipping == order.sum || Money(div_round(once, 1000) as i64) + shipping == order.sum {
+            return Pricing::AsCharged;
+        }
+        let discount = goods + shipping - order.sum;
+        let after_perc: Option<Vec<i64>> = order.lines.iter().any(|l| l.discount_perc != 0).then(|| order.lines.iter().map(after_discount_perc).collect()).flatten();
+        let (targets, how) = match after_perc {
+            Some(t) if Money(t.iter().sum()) + shipping == order.sum => (Some(t), "discount_perc".to_string()),
+            // Shipping is never discounted here: a discount larger than the goods is no explanation.
+            _ if order.discounts.any() && discount.is_positive() && discount <= goods => (spread::proportional(&lines, discount.0), order.discounts.describe().join(", ")),
+            _ => return Pricing::AsCharged,
+        };
+        let finding = |reason| Finding::new(reason).value(how.clone()).amount(discount).expected(order.sum);
+        if self.ctx.settings.orders.order_discount == OrderDiscountPolicy::Hold {
+            self.problems.push(finding(ReasonCode::OrderDiscountHeld));
+            return Pricing::Held;
+        }
+        match targets.and_then(|t| spread::spread(&lines, &t)) {
+            Some(parts) => {
+                self.warnings.push(Finding::new(ReasonCode::OrderDiscountSpread).value(how).amount(discount));
+                Pricing::Spread { parts, discount }
+            }
+            None => {
+                self.problems.push(finding(ReasonCode::OrderDiscountUnspreadable));
+                Pricing::Held
+            }
+        }
+    }
+}
+
+/// The lines' prices against Shoper's `sum` ([`OrderPlanner::pricing`]).
+enum Pricing {
+    /// The lines' own prices.
+    AsCharged,
+    /// Per order line (in order) its parts — (quantity, unit price), usually one — with
+    /// `discount` spread in.
+    Spread { parts: Vec<spread::Parts>, discount: Money },
+    /// A discount the setting holds, or one that cannot be spread: the problem is recorded.
+    Held,
+}
+
+/// A line's value with its `discount_perc` applied (`None` for a percentage outside 0–100 %).
+fn after_discount_perc(line: &OrderLine) -> Option<i64> {
+    let full = 100 * PERCENT_SCALE;
+    if !(0..=full).contains(&line.discount_perc) {
+        return None;
+    }
+    let raw = i128::from(line.price.0) * i128::from(line.quantity.0) * i128::from(full - line.discount_perc);
+    Some(div_round(raw, 1000 * i128::from(full)) as i64)
 }
 
 /// Who buys and where it goes, as `addOrder` wants it.

@@ -111,7 +111,7 @@ fn a_typical_order_becomes_exactly_the_contracts_fields() {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     assert_eq!(import.request.to_params(), expected);
-    assert_eq!(import.totals, Totals { order_sum: Money(12_499), imported: Money(12_499), dropped: Money::ZERO });
+    assert_eq!(import.totals, Totals { order_sum: Money(12_499), imported: Money(12_499), dropped: Money::ZERO, discount: Money::ZERO });
     assert!(import.warnings.is_empty());
 }
 
@@ -232,7 +232,7 @@ fn a_company_buys_under_its_name_a_person_under_theirs() {
 fn the_charged_price_is_used_exactly() {
     let w = world();
     let mut discounted = line(1, "A", 8_991, Qty::units(3));
-    discounted.discount_perc = 1_000;
+    discounted.discount_perc = 100_000;
     let import = w.import(&order(5, vec![discounted]));
     assert_eq!(import.request.lines[0].price, Money(8_991));
     assert_eq!(param(&import.request.to_params(), "produkty[0][cena]"), Some("89.91"));
@@ -328,7 +328,7 @@ fn a_dropped_line_is_flagged_with_its_value_and_explains_the_total() {
     let mut w = world();
     w.settings.orders.missing_product = MissingProductPolicy::ImportWithoutLine;
     let import = w.import(&order(9, vec![line(1, "A", 1_000, Qty::units(1)), line(2, "NOWY", 2_500, Qty::units(2))]));
-    assert_eq!(import.totals, Totals { order_sum: Money(6_000), imported: Money(1_000), dropped: Money(5_000) });
+    assert_eq!(import.totals, Totals { order_sum: Money(6_000), imported: Money(1_000), dropped: Money(5_000), discount: Money::ZERO });
     let dropped = &import.warnings[0];
     assert_eq!((dropped.cause, dropped.amount, dropped.codes.clone()), (Some(ReasonCode::NotInSystim), Some(Money(5_000)), vec!["NOWY".to_string()]));
     assert!(dropped.text_pl().contains("50,00 zł"), "{}", dropped.text_pl());
@@ -540,4 +540,257 @@ fn spellings_of_one_code_are_created_once_when_normalising() {
     let plan = w.plan(&orders);
     assert_eq!(plan.products_to_create.len(), 1);
     assert_eq!(plan.products_to_create[0].for_orders, vec![1, 2]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discounts on the whole order, on payloads shaped like Shoper's (the recorded order and line of
+// shoper-api.md §6.1–6.2 with the fields a discounted order changes).
+
+mod order_discounts {
+    use super::*;
+    use crate::decode::fixtures::{json, ORDER, ORDER_PRODUCT};
+    use crate::decode::shoper::{attach_lines, order_lines, orders};
+    use crate::settings::OrderDiscountPolicy;
+    use serde_json::{json, Value};
+
+    fn set(mut v: Value, fields: Value) -> Value {
+        for (k, x) in fields.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        v
+    }
+
+    /// An order-products item: `(id, code, price, quantity, tax, discount_perc)`.
+    fn wire_line(id: u64, code: &str, price: &str, quantity: &str, tax: &str, perc: &str) -> Value {
+        let tax_value = tax.trim_end_matches('%');
+        set(json(ORDER_PRODUCT), json!({"id": id.to_string(), "order_id": "1", "code": code, "price": price, "quantity": quantity,
+            "tax": tax, "tax_value": tax_value, "discount_perc": perc, "unit_fp": if quantity.contains('.') { "1" } else { "0" }}))
+    }
+
+    /// Order 1 as Shoper sends it, with `fields` changed, and its lines — through the decoder.
+    fn shoper_order(fields: Value, lines: Vec<Value>) -> ShopOrder {
+        let (mut found, errors) = orders(&[set(json(ORDER), fields)]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let (decoded, errors) = order_lines(&lines);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(attach_lines(&mut found, decoded).is_empty());
+        found.pop().unwrap()
+    }
+
+    fn cena(import: &OrderImport) -> Vec<String> {
+        let params = import.request.to_params();
+        (0..import.request.lines.len()).map(|i| param(&params, &format!("produkty[{i}][cena]")).unwrap().to_string()).collect()
+    }
+
+    fn note(import: &OrderImport) -> &Finding {
+        import.warnings.iter().find(|f| f.reason == ReasonCode::OrderDiscountSpread).expect("the spread is noted")
+    }
+
+    /// 129,00 zł at 23 %, 2 × 24,99 zł at 8 %, 0,75 kg × 89,90 zł at 5 %, 14,99 zł shipping: a
+    /// 10 % code takes 24,64 zł off the goods (246,41 zł); the order's `sum` is 236,76 zł.
+    fn three_rates(discount: Value, sum: &str) -> ShopOrder {
+        let lines = vec![
+            wire_line(11, "A", "129.00", "1", "23%", "0.0000"),
+            wire_line(12, "B", "24.99", "2", "8%", "0.0000"),
+            wire_line(13, "SER-KG", "89.90", "0.750", "5%", "0.0000"),
+        ];
+        shoper_order(set(json!({"sum": sum, "shipping_cost": "14.99"}), discount), lines)
+    }
+
+    #[test]
+    fn a_code_on_several_vat_rates_is_spread_per_rate_to_the_grosz() {
+        let o = three_rates(json!({"discount_code": "10", "code_id": "1", "promo_code": "ZIMA10"}), "236.76");
+        let import = world().import(&o);
+        // 23 %: 12,91 zł off (its 12,90 share and the grosz left over); 8 %: 4,99 zł; 5 %: 6,74 zł.
+        // Two pieces cannot be worth 44,99 zł: the 8 % line carries 44,98 and the grosz goes to the
+        // single piece at 23 %.
+        assert_eq!(cena(&import), ["116.10", "22.49", "80.92", "14.99"]);
+        assert_eq!(import.totals, Totals { order_sum: Money(23_676), imported: Money(23_676), dropped: Money::ZERO, discount: Money(2_464) });
+        let f = note(&import);
+        assert_eq!((f.amount, f.values.clone()), (Some(Money(2_464)), vec!["promo_code ZIMA10, discount_code 10%".to_string()]));
+        assert_eq!(f.text_pl(), "Rabat zamówienia rozłożony na pozycje — zamówienie 1; promo_code ZIMA10, discount_code 10%; kwota: 24,64 zł");
+    }
+
+    #[test]
+    fn a_one_grosz_remainder_lands_on_the_largest_line() {
+        let lines = vec![wire_line(11, "A", "10.00", "1", "23%", "0.0000"), wire_line(12, "B", "20.00", "1", "23%", "0.0000"), wire_line(13, "A", "10.00", "1", "23%", "0.0000")];
+        // A 10 zł amount code (code_id 2) on 40 zł: 2,50 + 5,00 + 2,50 — exact. With 10,01 zł off,
+        // the grosz left over goes to the 20 zł line.
+        let o = shoper_order(json!({"sum": "29.99", "code_id": "2", "promo_code": "RABAT10"}), lines);
+        let import = world().import(&o);
+        assert_eq!(cena(&import), ["7.50", "14.99", "7.50"]);
+        assert_eq!(import.totals.imported, Money(2_999));
+    }
+
+    #[test]
+    fn a_100_percent_code_leaves_every_line_at_zero_and_the_shipping_as_charged() {
+        let o = three_rates(json!({"discount_code": "100", "code_id": "4", "promo_code": "GRATIS100"}), "14.99");
+        let import = world().import(&o);
+        assert_eq!(cena(&import), ["0.00", "0.00", "0.00", "14.99"]);
+        assert_eq!(import.totals, Totals { order_sum: Money(1_499), imported: Money(1_499), dropped: Money::ZERO, discount: Money(24_641) });
+    }
+
+    #[test]
+    fn a_free_shipping_code_needs_no_spread_and_adds_no_shipping_line() {
+        // Shipping method 8 costs money, but the code made it free: `shipping_cost` is 0.
+        let o = three_rates(json!({"shipping_cost": "0.00", "code_id": "3", "promo_code": "DARMOWA"}), "246.41");
+        let import = world().import(&o);
+        assert_eq!(cena(&import), ["129.00", "24.99", "89.90"], "the lines as charged, no shipping line");
+        assert_eq!(import.totals.discount, Money::ZERO);
+        assert!(import.warnings.iter().all(|f| f.reason != ReasonCode::OrderDiscountSpread));
+    }
+
+    #[test]
+    fn a_code_and_a_client_discount_together_are_one_difference_to_spread() {
+        // 5 % for the customer and a 10 % code: the shop's `sum` says what was charged — 208,31 zł
+        // for goods worth 246,41 zł — whatever order Shoper applied them in.
+        let o = three_rates(json!({"discount_client": "5", "discount_code": "10", "code_id": "1", "promo_code": "LATO10"}), "223.30");
+        let import = world().import(&o);
+        assert_eq!(import.totals.imported, Money(22_330));
+        assert_eq!(import.totals.discount, Money(3_810));
+        assert_eq!(note(&import).values, ["promo_code LATO10, discount_code 10%, discount_client 5%"]);
+        let goods: Vec<i64> = import.request.lines[..3].iter().map(|l| l.total().0).collect();
+        assert_eq!(goods.iter().sum::<i64>(), 20_831);
+        assert!(import.request.lines.iter().all(|l| l.price >= Money::ZERO));
+    }
+
+    #[test]
+    fn lines_already_discounted_are_taken_as_charged() {
+        // The convention where `price` already carries the line's discount: `sum` = lines + shipping.
+        let lines = vec![wire_line(11, "A", "116.10", "1", "23%", "10.0000"), wire_line(12, "B", "22.49", "2", "8%", "10.0000")];
+        let o = shoper_order(json!({"sum": "176.07", "shipping_cost": "14.99", "discount_client": "10"}), lines);
+        let import = world().import(&o);
+        assert_eq!(cena(&import), ["116.10", "22.49", "14.99"]);
+        assert_eq!(import.totals.discount, Money::ZERO);
+    }
+
+    #[test]
+    fn list_prices_with_discount_perc_to_apply_are_discounted_line_by_line() {
+        // The other convention: list prices, `discount_perc` still to apply, `sum` after it.
+        // 129,00 − 10 % = 116,10; 2 × 24,99 − 10 % = 44,98 (44,982); 0,75 kg × 89,90 − 10 % = 60,68.
+        let lines = vec![
+            wire_line(11, "A", "129.00", "1", "23%", "10.0000"),
+            wire_line(12, "B", "24.99", "2", "8%", "10.0000"),
+            wire_line(13, "SER-KG", "89.90", "0.750", "5%", "10.0000"),
+        ];
+        let o = shoper_order(json!({"sum": "236.75", "shipping_cost": "14.99", "discount_client": "10"}), lines);
+        let import = world().import(&o);
+        assert_eq!(cena(&import), ["116.10", "22.49", "80.91", "14.99"]);
+        let per_line: Vec<i64> = import.request.lines.iter().map(|l| l.total().0).collect();
+        assert_eq!(per_line, [11_610, 4_498, 6_068, 1_499]);
+        assert_eq!(note(&import).values, ["discount_perc"]);
+        assert_eq!(import.totals.discount, Money(2_465));
+    }
+
+    #[test]
+    fn the_hold_setting_keeps_todays_behaviour_with_its_own_reason() {
+        let mut w = world();
+        w.settings.orders.order_discount = OrderDiscountPolicy::Hold;
+        let o = three_rates(json!({"discount_code": "10", "code_id": "1", "promo_code": "ZIMA10"}), "236.76");
+        assert_eq!(w.reasons(&o), [ReasonCode::OrderDiscountHeld]);
+        let f = &w.one(&o).tally.skipped[0].reasons[0];
+        assert_eq!((f.amount, f.expected), (Some(Money(2_464)), Some(Money(23_676))));
+    }
+
+    #[test]
+    fn a_difference_no_discount_explains_stays_held() {
+        let w = world();
+        // No discount field set: nothing explains 10 zł less.
+        assert_eq!(w.reasons(&three_rates(json!({}), "251.40")), [ReasonCode::TotalsMismatch]);
+        // A code, but the shop asks for more than the lines: a discount never explains that.
+        assert_eq!(w.reasons(&three_rates(json!({"promo_code": "ZIMA10"}), "262.40")), [ReasonCode::TotalsMismatch]);
+        // A discount larger than the goods would have to come off the shipping too.
+        assert_eq!(w.reasons(&three_rates(json!({"promo_code": "ZIMA10"}), "10.00")), [ReasonCode::TotalsMismatch]);
+    }
+
+    #[test]
+    fn a_share_no_unit_price_can_carry_splits_the_line_a_grosz_apart() {
+        // Two lines of 2 pieces can only be worth an even number of grosze each; 0,01 zł off
+        // makes one of them odd: its pieces go on two lines, 9,99 and 10,00 zł.
+        let lines = vec![wire_line(11, "A", "10.00", "2", "23%", "0.0000"), wire_line(12, "B", "5.00", "2", "8%", "0.0000")];
+        let o = shoper_order(json!({"sum": "29.99", "promo_code": "GROSZ"}), lines);
+        let import = world().import(&o);
+        let sent: Vec<(u64, Qty, Money)> = import.request.lines.iter().map(|l| match l.product {
+            ProductRef::Existing { id } => (id, l.quantity, l.price),
+            ProductRef::Created { .. } => unreachable!(),
+        }).collect();
+        assert_eq!(sent, [(1, Qty::units(1), Money(999)), (1, Qty::units(1), Money(1_000)), (2, Qty::units(2), Money(500))]);
+        assert_eq!(import.totals.imported, Money(2_999));
+    }
+
+    #[test]
+    fn a_dropped_line_leaves_with_its_share_of_the_discount() {
+        let mut w = world();
+        w.settings.orders.missing_product = MissingProductPolicy::ImportWithoutLine;
+        let lines = vec![wire_line(11, "A", "30.00", "1", "23%", "0.0000"), wire_line(12, "BRAK", "10.00", "1", "23%", "0.0000")];
+        let o = shoper_order(json!({"sum": "36.00", "discount_code": "10", "promo_code": "ZIMA10"}), lines);
+        let import = w.import(&o);
+        assert_eq!(import.totals, Totals { order_sum: Money(3_600), imported: Money(2_700), dropped: Money(900), discount: Money(400) });
+        let dropped = import.warnings.iter().find(|f| f.reason == ReasonCode::LineDropped).unwrap();
+        assert_eq!(dropped.amount, Some(Money(900)), "the dropped line's value after the discount");
+    }
+
+    fn any_order() -> impl proptest::strategy::Strategy<Value = ShopOrder> {
+        use proptest::prelude::*;
+        let qty = prop_oneof![3 => (1..=4i64).prop_map(Qty::units), 1 => (1..=2_500i64).prop_map(Qty)];
+        let rate = prop_oneof![Just(VatRate::Percent(23)), Just(VatRate::Percent(8)), Just(VatRate::Percent(5)), Just(VatRate::Exempt)];
+        let one = (prop::sample::select(vec!["A", "B", "SER-KG"]), 0..40_000i64, qty, rate);
+        (prop::collection::vec(one, 1..6), prop::option::of(100..3_000i64), 0..=1_000i64, any::<bool>(), any::<bool>()).prop_map(|(lines, shipping, share, coded, perc)| {
+            let lines: Vec<OrderLine> = lines
+                .into_iter()
+                .enumerate()
+                .map(|(i, (code, price, q, rate))| {
+                    let mut l = line(i as u64 + 1, code, price, q);
+                    l.vat = Some(rate);
+                    l.discount_perc = if perc { 50_000 } else { 0 };
+                    l
+                })
+                .collect();
+            let mut o = with_shipping(order(9, lines), shipping.unwrap_or(0));
+            let goods = o.sum - o.shipping_cost;
+            o.sum -= Money(goods.0 * share / 1_000);
+            if coded {
+                o.discounts.promo_code = "KOD".into();
+            }
+            o
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1_000))]
+
+        /// Any order with a discount: imported with Systim's total equal to Shoper's `sum` to the
+        /// grosz (every price ≥ 0, every line at most its value before the discount), or held
+        /// with a reason that says why — never imported with another total.
+        #[test]
+        fn the_systim_total_is_the_shops_or_the_order_is_held(o in any_order()) {
+            let plan = world().one(&o);
+            match plan.imports.first() {
+                Some(import) => {
+                    let total: Money = import.request.lines.iter().map(AddOrderLine::total).sum();
+                    let exact = total == o.sum;
+                    let once = super::rounded_once(&import.request.lines) == o.sum && import.totals.discount == Money::ZERO;
+                    proptest::prop_assert!(exact || once, "imported {total:?}, shop {:?}", o.sum);
+                    // Each shop line: its quantity whole (on one line, or split), worth at most its value.
+                    for shop in &o.lines {
+                        let sent: Vec<&AddOrderLine> = import.request.lines.iter().filter(|l| l.source == LineSource::OrderLine { line_id: shop.id }).collect();
+                        proptest::prop_assert_eq!(sent.iter().map(|l| l.quantity).sum::<Qty>(), shop.quantity);
+                        proptest::prop_assert!(sent.iter().all(|l| l.price >= Money::ZERO));
+                        proptest::prop_assert!(sent.iter().map(|l| l.total()).sum::<Money>() <= shop.price.times(shop.quantity));
+                    }
+                }
+                None => {
+                    // A discount field explains any shortfall up to the goods' value: only quantities
+                    // that cannot carry it hold the order. Without one, nothing does.
+                    let reason = plan.tally.skipped[0].reasons[0].reason;
+                    match reason {
+                        // a split line always carries its share: never held for that
+                        ReasonCode::OrderDiscountUnspreadable => proptest::prop_assert!(false, "unspreadable: {o:?}"),
+                        ReasonCode::TotalsMismatch => proptest::prop_assert!(!o.discounts.any(), "a discount field explains it"),
+                        other => proptest::prop_assert!(false, "held for {other:?}"),
+                    }
+                }
+            }
+        }
+    }
 }

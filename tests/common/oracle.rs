@@ -6,7 +6,10 @@
 //! - an order is imported when it comes from the storefront, is not cancelled/rejected/returned,
 //!   was placed on or after the start date, has a complete address and every line's code names
 //!   exactly one Systim product; in Systim it carries the shop's lines at the shop's prices and a
-//!   shipping line when shipping cost something;
+//!   shipping line when shipping cost something — except an order with a discount on the whole
+//!   order (`sum` below its lines and shipping, with a discount field set): its lines keep their
+//!   products and quantities, each worth between 0 and its value in the shop, the shipping line
+//!   as charged, and the whole equals `sum`;
 //! - a stock row is written when its code names exactly one Systim product (a codeless one by
 //!   the `SYSTIM-<id>` a product run gave it) and one shop row, the
 //!   Systim product is not a service, both gross prices are above 0, the category names and the
@@ -98,6 +101,29 @@ pub struct ExpectedOrder {
     pub order_id: u64,
     pub lines: Vec<Line>,
     pub total: i64,
+    /// A discount on the whole order: the product lines' prices are the shop's at most.
+    pub discounted: bool,
+}
+
+/// Whether the order carries a discount on the whole order (shoper-api.md §13.1).
+fn has_order_discount(o: &Value) -> bool {
+    let set = |k: &str| milli_or_zero(&o[k]) != 0;
+    ["discount_client", "discount_group", "discount_levels", "discount_code"].iter().any(|k| set(k)) || !o["code_id"].is_null() || !text(&o["promo_code"]).trim().is_empty()
+}
+
+/// A percentage or amount as thousandths, 0 when unset; more decimals than three are fine when
+/// they are zeros (`"10.0000"`); anything unreadable counts as set.
+fn milli_or_zero(v: &Value) -> i64 {
+    let t = match v {
+        Value::String(s) => s.trim().to_string(),
+        Value::Null => return 0,
+        other => other.to_string(),
+    };
+    let t = if t.contains('.') { t.trim_end_matches('0').trim_end_matches('.').to_string() } else { t };
+    if t.is_empty() {
+        return 0;
+    }
+    parse_milli(&t).unwrap_or(1)
 }
 
 /// Orders of the shop that must be in Systim (`start_date` as `YYYY-MM-DD`).
@@ -122,11 +148,40 @@ fn expected_order(o: &Value, codes: &BTreeMap<String, Vec<u64>>, start_date: &st
         return None;
     }
     let shipping = grosze(&o["shipping_cost"]);
+    let goods: i64 = lines.iter().map(|(_, q, p)| value(*q, *p)).sum();
+    let discounted = goods + shipping != grosze(&o["sum"]) && (has_order_discount(o) || o["lines"].as_array().into_iter().flatten().any(|l| milli_or_zero(&l["discount_perc"]) != 0));
     if shipping > 0 {
         lines.push((shipping_product, 1000, shipping));
     }
     lines.sort();
-    Some(ExpectedOrder { order_id: id(&o["order_id"]), lines, total: grosze(&o["sum"]) })
+    Some(ExpectedOrder { order_id: id(&o["order_id"]), lines, total: grosze(&o["sum"]), discounted })
+}
+
+/// Price × quantity in grosze, rounded half away from zero.
+fn value(qty_milli: i64, price: i64) -> i64 {
+    let raw = i128::from(qty_milli) * i128::from(price);
+    ((raw + 500 * raw.signum()) / 1000) as i64
+}
+
+/// A Systim copy of a discounted order: per product the same quantity (on one line, or split
+/// over lines a grosz apart), worth between 0 and the shop's value of it, every price at least
+/// 0; the shipping line as charged (it is never discounted).
+fn discounted_copy_fits(copy: &[Line], expected: &ExpectedOrder, shipping_product: u64) -> bool {
+    let per_product = |lines: &[Line]| {
+        let mut m: BTreeMap<u64, (i64, i64)> = BTreeMap::new();
+        for (p, q, price) in lines.iter().filter(|l| l.0 != shipping_product) {
+            let e = m.entry(*p).or_default();
+            e.0 += q;
+            e.1 += value(*q, *price);
+        }
+        m
+    };
+    let shipping = |lines: &[Line]| lines.iter().filter(|l| l.0 == shipping_product).copied().collect::<Vec<_>>();
+    let (got, want) = (per_product(copy), per_product(&expected.lines));
+    copy.iter().all(|l| l.2 >= 0)
+        && shipping(copy) == shipping(&expected.lines)
+        && got.len() == want.len()
+        && got.iter().zip(&want).all(|((p, (q, v)), (wp, (wq, wv)))| p == wp && q == wq && *v >= 0 && v <= wv)
 }
 
 fn address_complete(o: &Value) -> bool {
@@ -183,7 +238,8 @@ pub fn audit_orders(state: &Value, start_date: &str, shipping_product: u64) -> O
             audit.missing.push(e.order_id);
             continue;
         };
-        if copies.iter().any(|c| systim_lines(c) != e.lines || id(&c["suma_brutto_grosze"]) as i64 != e.total) {
+        let fits = |c: &Value| if e.discounted { discounted_copy_fits(&systim_lines(c), e, shipping_product) } else { systim_lines(c) == e.lines };
+        if copies.iter().any(|c| !fits(c) || id(&c["suma_brutto_grosze"]) as i64 != e.total) {
             audit.wrong.push(e.order_id);
         } else if copies.len() == 1 {
             audit.imported += 1;

@@ -112,8 +112,9 @@ impl Activity {
         self.pairs[self.rng.below(self.pairs.len() as u64) as usize].clone()
     }
 
-    /// A customer's order of one to three products in stock; now and then one with a product
-    /// Systim does not have (held, never imported) or cancelled at once (never imported).
+    /// A customer's order of one to three products in stock, often with a discount on the whole
+    /// order; now and then one with a product Systim does not have (held, never imported) or
+    /// cancelled at once (never imported).
     fn place_order<W: World>(&mut self, world: &W) {
         let lines: Vec<Pair> = (0..1 + self.rng.below(3)).map(|_| self.pick()).collect();
         let mut spec_lines: Vec<Value> = lines.iter().map(|p| json!({"stock_id": p.stock_id, "quantity": 1 + self.rng.below(2)})).collect();
@@ -122,7 +123,18 @@ impl Activity {
         }
         let status = if self.rng.chance(0.03) { CANCELLED } else { 1 };
         let shipping = if self.rng.chance(0.5) { "14.99" } else { "0.00" };
-        let spec = json!({"lines": spec_lines, "status_id": status, "shipping_cost": shipping, "email": format!("klient{}@example.pl", self.placed)});
+        let mut spec = json!({"lines": spec_lines, "status_id": status, "shipping_cost": shipping, "email": format!("klient{}@example.pl", self.placed)});
+        // About a third of the customers bring a discount on the whole order: a code (percent,
+        // amount, free shipping, 100 %, percent with free shipping), their own or their group's.
+        match self.rng.below(12) {
+            n @ 0..=4 => spec["promo_code"] = json!(["ZIMA10", "RABAT20", "DARMOWA", "GRATIS100", "LATO15"][n as usize]),
+            5 => spec["discount_client"] = json!("5"),
+            6 => {
+                spec["discount_group"] = json!("7.5");
+                spec["discount_levels"] = json!("2");
+            }
+            _ => {}
+        }
         // Out of stock in the shop: the customer goes away.
         let Ok(answer) = world.try_control("POST", "/orders", spec.clone()) else { return };
         let order_id = id(&answer["order_id"]);

@@ -169,10 +169,23 @@ pub struct OrderLineSeed {
     /// Index of the variant within the shop product, `None` = base row.
     pub variant: Option<usize>,
     pub quantity: i64,
-    /// Gross unit price actually charged (after the line discount), grosze.
+    /// Gross unit price at order time, before any discount on the whole order (how the shop
+    /// shows such a discount on the lines is the stand-in's `order_discounts` knob), grosze.
     pub price: i64,
-    /// Line discount percent in hundredths of a percent (1000 = 10 %), informational.
-    pub discount_perc: i64,
+}
+
+/// Discounts on a whole order (shoper-api.md §13.1).
+#[derive(Clone, Debug, Default)]
+pub struct SeedDiscounts {
+    /// The customer's own discount, in hundredths of a percent (500 = 5 %).
+    pub client: i64,
+    /// Their group's discount, in hundredths of a percent.
+    pub group: i64,
+    /// The value-threshold discount ("progi rabatowe"), in hundredths of a percent.
+    pub levels: i64,
+    /// One of the shop's promotion codes (`ZIMA10` 10 %, `RABAT20` 20 zł, `DARMOWA` free
+    /// shipping, `GRATIS100` 100 %, `LATO15` 15 % and free shipping), or "".
+    pub promo_code: String,
 }
 
 #[derive(Clone, Debug)]
@@ -195,8 +208,8 @@ pub struct OrderSeed {
     pub notes: String,
     /// Locale of the order (lang).
     pub locale: String,
-    /// Discount code applied on the whole order, percent (informational; already in line prices).
-    pub discount_code: String,
+    /// Discounts on the whole order.
+    pub discounts: SeedDiscounts,
 }
 
 fn s(x: &str) -> String {
@@ -457,11 +470,12 @@ fn find(items: &[Item], code: &str) -> usize {
 }
 
 fn line(items: &[Item], code: &str, qty: i64, price: i64) -> OrderLineSeed {
-    OrderLineSeed { item: Some(find(items, code)), variant: None, quantity: qty, price, discount_perc: 0 }
+    OrderLineSeed { item: Some(find(items, code)), variant: None, quantity: qty, price }
 }
 
-/// Hand-made demo orders covering origins, B2B with NIP spellings, discounts, shipping,
-/// variants, a deleted product and a product missing in Systim.
+/// Hand-made demo orders covering origins, B2B with NIP spellings, discounts on the whole order
+/// (each kind: percent, amount and free-shipping codes, a 100 % code, the customer's, group and
+/// threshold discounts), shipping, variants, a deleted product and a product missing in Systim.
 fn demo_orders(items: &[Item]) -> Vec<OrderSeed> {
     let person = addr("Adam", "Nowak", "", "", "Myśliwska 98", "30-718", "Kraków", "640432543");
     let base = |origin: u8, date: &str, email: &str, billing: Address, lines: Vec<OrderLineSeed>, shipping: i64| OrderSeed {
@@ -477,8 +491,9 @@ fn demo_orders(items: &[Item]) -> Vec<OrderSeed> {
         payment_id: 1,
         notes: String::new(),
         locale: s("pl_PL"),
-        discount_code: String::new(),
+        discounts: SeedDiscounts::default(),
     };
+    let code = |promo: &str| SeedDiscounts { promo_code: s(promo), ..SeedDiscounts::default() };
     let mut o = Vec::new();
     // 1: plain storefront order, one line, shipping.
     o.push(base(0, "2026-11-20 09:15:00", "adam.nowak@example.pl", person.clone(), vec![line(items, "KUB-300", 2_000, 3_000)], 1_499));
@@ -494,17 +509,17 @@ fn demo_orders(items: &[Item]) -> Vec<OrderSeed> {
     o.push(ord);
     // 4: order placed in the admin panel (not imported by default).
     o.push(base(5, "2026-11-21 15:00:00", "telefoniczne@example.pl", addr("Zofia", "Kamińska", "", "", "Polna 1", "90-001", "Łódź", "600700800"), vec![line(items, "KUB-300", 1_000, 3_000)], 1_499));
-    // 5: discounted lines (10 % code) and fractional quantity in kg.
+    // 5: a 10 % code (ZIMA10) on two VAT rates, with a fractional quantity in kg.
     let mut ord = base(0, "2026-11-22 08:00:00", "kucharz@example.pl", addr("Łukasz", "Wiśniewski", "", "", "Ogrodowa 3/4", "50-001", "Wrocław", "501501501"), vec![
-        OrderLineSeed { item: Some(find(items, "PIE-CZA-KG")), variant: None, quantity: 750, price: 8_091, discount_perc: 1000 },
-        OrderLineSeed { item: Some(find(items, "KUB-300")), variant: None, quantity: 3_000, price: 2_700, discount_perc: 1000 },
+        line(items, "PIE-CZA-KG", 750, 8_990),
+        line(items, "KUB-300", 3_000, 3_000),
     ], 1_499);
-    ord.discount_code = s("ZIMA10");
+    ord.discounts = code("ZIMA10");
     o.push(ord);
     // 6: a variant line (size M) and a line of a product missing in Systim.
     let shirt = items.iter().position(|it| it.shop.as_ref().is_some_and(|p| p.code == "KOSZ-LEN")).expect("shirt");
     o.push(base(0, "2026-11-22 12:45:00", "moda@example.pl", addr("Katarzyna", "Lewandowska", "", "", "Słoneczna 7", "60-001", "Poznań", "777888999"), vec![
-        OrderLineSeed { item: Some(shirt), variant: Some(1), quantity: 1_000, price: 12_900, discount_perc: 0 },
+        OrderLineSeed { item: Some(shirt), variant: Some(1), quantity: 1_000, price: 12_900 },
         line(items, "TYLKO-SKLEP-ZAM", 2_000, 2_900),
     ], 1_499));
     // 7: an old order of a product since deleted from the shop.
@@ -523,6 +538,35 @@ fn demo_orders(items: &[Item]) -> Vec<OrderSeed> {
     o.push(ord);
     // 12: a customer with no street (incomplete address), phone only.
     o.push(base(0, "2026-11-25 07:30:00", "bezadresu@example.pl", addr("Anna", "Szymańska", "", "", "", "", "", "600100200"), vec![line(items, "KUB-300", 1_000, 3_000)], 0));
+    // 13: a 20 zł amount code (RABAT20) over three VAT rates, shipping paid.
+    let mut ord = base(0, "2026-11-25 10:10:00", "agata.dabrowska@example.pl", addr("Agata", "Dąbrowska", "", "", "ul. Piotrkowska 120", "90-006", "Łódź", "606111222"), vec![
+        line(items, "KUB-300", 2_000, 3_000),
+        line(items, "HER-ZIE-100", 3_000, 1_899),
+        line(items, "PIE-CZA-KG", 1_250, 8_990),
+    ], 1_499);
+    ord.discounts = code("RABAT20");
+    o.push(ord);
+    // 14: a free-shipping code (DARMOWA): the courier costs 14,99 zł, the order shows 0,00.
+    let mut ord = base(0, "2026-11-25 12:40:00", "pawel.mazur@example.pl", addr("Paweł", "Mazur", "", "", "ul. Mickiewicza 9/2", "31-120", "Kraków", "512345678"), vec![line(items, "HER-AMP", 2_000, 2_290)], 1_499);
+    ord.discounts = code("DARMOWA");
+    o.push(ord);
+    // 15: the customer's own 5 % and a code (LATO15: 15 % and free shipping), B2B with a NIP.
+    let firm3 = addr("Joanna", "Kaczmarek", "Kawiarnia Pod Zegarem s.c.", "7792433421", "Stary Rynek 41", "61-772", "Poznań", "618520000");
+    let mut ord = base(0, "2026-11-26 09:05:00", "zegar@example.pl", firm3, vec![line(items, "HER-ZIE-100", 2_000, 1_899), line(items, "KUB-300", 1_000, 3_000)], 1_499);
+    ord.discounts = SeedDiscounts { client: 500, ..code("LATO15") };
+    o.push(ord);
+    // 16: a 100 % code (GRATIS100): the goods cost nothing, the shipping is paid.
+    let mut ord = base(0, "2026-11-26 11:30:00", "konkurs@example.pl", addr("Marek", "Pawlak", "", "", "ul. Słowackiego 3", "80-257", "Gdańsk", "698765432"), vec![line(items, "KUB-300", 1_000, 3_000)], 1_499);
+    ord.discounts = code("GRATIS100");
+    o.push(ord);
+    // 17: the group's 3 % and a 2 % value threshold, three books (a line of 3 cannot carry every
+    // grosz: the single pack of tea at the same 5 % takes what it cannot).
+    let mut ord = base(0, "2026-11-26 15:45:00", "hurt@example.pl", addr("Krzysztof", "Zając", "", "", "ul. Długa 17", "85-034", "Bydgoszcz", "523456789"), vec![
+        line(items, "KSI-HERB", 3_000, 5_990),
+        line(items, "HER-ZIE-100", 1_000, 1_899),
+    ], 0);
+    ord.discounts = SeedDiscounts { group: 300, levels: 200, ..SeedDiscounts::default() };
+    o.push(ord);
     o
 }
 
@@ -572,7 +616,7 @@ fn random_orders(rng: &mut Rng, items: &[Item], m: usize) -> Vec<OrderSeed> {
         for _ in 0..n_lines {
             let idx = orderable[rng.below(orderable.len() as u64) as usize];
             let p = items[idx].shop.as_ref().expect("shop");
-            lines.push(OrderLineSeed { item: Some(idx), variant: None, quantity: (1 + rng.below(3) as i64) * 1000, price: p.price, discount_perc: 0 });
+            lines.push(OrderLineSeed { item: Some(idx), variant: None, quantity: (1 + rng.below(3) as i64) * 1000, price: p.price });
         }
         out.push(OrderSeed {
             origin: 0,
@@ -587,7 +631,7 @@ fn random_orders(rng: &mut Rng, items: &[Item], m: usize) -> Vec<OrderSeed> {
             payment_id: 1 + rng.below(4) as u32,
             notes: String::new(),
             locale: s("pl_PL"),
-            discount_code: String::new(),
+            discounts: SeedDiscounts::default(),
         });
     }
     out

@@ -27,7 +27,7 @@ fn bulk_answers_items_in_request_order_with_codes_and_bodies() {
     let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["get-orders-p1", "stock-1", "missing", "new-user"]);
     assert_eq!(items[0]["code"], json!(200));
-    assert_eq!(items[0]["body"]["count"], json!("11"), "status_id=1 filter applied");
+    assert_eq!(items[0]["body"]["count"], json!("16"), "status_id=1 filter applied (17 demo orders, one cancelled)");
     assert_eq!(items[0]["body"]["list"].as_array().unwrap().len(), 5);
     assert_eq!(items[1], json!({"id": "stock-1", "code": 200, "body": 1}));
     assert_eq!(items[2], json!({"id": "missing", "code": 404, "body": {"error": "invalid_request", "error_description": "Resource not found"}}));

@@ -27,7 +27,7 @@ fn stock_of(shop: &mut Shop, stock_id: u64) -> Value {
 fn api_orders_get_origin_4_and_drop_the_callers_code() {
     let mut shop = Shop::demo();
     let oid = create_order(&mut shop);
-    assert_eq!(oid, 13);
+    assert_eq!(oid, 18, "after the 17 demo orders");
     let o = shop.get(&format!("/webapi/rest/orders/{oid}"));
     assert_eq!(o["origin"], json!("4"));
     assert_eq!(o["code"], json!(""));

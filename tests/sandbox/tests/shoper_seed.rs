@@ -56,18 +56,33 @@ fn seeded_order_lines_carry_price_discount_and_fractional_quantity() {
     let mut shop = Shop::demo();
     let lines = shop.filtered("/webapi/rest/order-products", r#"{"order_id":5}"#);
     let pepper = &lines["list"][0];
-    assert_eq!((pepper["quantity"].clone(), pepper["price"].clone(), pepper["discount_perc"].clone()), (json!("0.75"), json!("80.91"), json!("10.0000")));
+    // The shop's default way of writing a discount on the whole order: list prices on the lines,
+    // only `sum` lower (the `order_discounts` knob).
+    assert_eq!((pepper["quantity"].clone(), pepper["price"].clone(), pepper["discount_perc"].clone()), (json!("0.75"), json!("89.90"), json!("0.0000")));
     assert_eq!((pepper["unit"].clone(), pepper["unit_fp"].clone(), pepper["tax"].clone()), (json!("kg"), json!("1"), json!("8%")));
     let o = shop.get("/webapi/rest/orders/5");
-    assert_eq!(o["sum"], json!("156.67"), "0.75 × 80.91 + 3 × 27.00 + 14.99");
-    assert_eq!(o["promo_code"], json!("ZIMA10"));
+    assert_eq!(o["sum"], json!("156.67"), "(0.75 × 89.90 + 3 × 30.00) × 90 % + 14.99");
+    assert_eq!((o["promo_code"].clone(), o["code_id"].clone(), o["discount_code"].clone()), (json!("ZIMA10"), json!("1"), json!("10")));
+    assert!(o.get("_order_discount").is_none(), "the stand-in's bookkeeping never shows");
+    // Each kind of discount on the whole order among the demo orders.
+    let o = |shop: &mut Shop, id: u64| shop.get(&format!("/webapi/rest/orders/{id}"));
+    let amount = o(&mut shop, 13);
+    assert_eq!((amount["promo_code"].clone(), amount["discount_code"].clone(), amount["sum"].clone()), (json!("RABAT20"), json!("0"), json!("224.34")), "60.00 + 56.97 + 112.38 − 20.00 + 14.99");
+    let free = o(&mut shop, 14);
+    assert_eq!((free["shipping_cost"].clone(), free["sum"].clone()), (json!("0.00"), json!("45.80")), "free shipping shows as a shipping cost of 0");
+    let both = o(&mut shop, 15);
+    assert_eq!((both["discount_client"].clone(), both["promo_code"].clone(), both["shipping_cost"].clone(), both["sum"].clone()), (json!("5"), json!("LATO15"), json!("0.00"), json!("54.38")));
+    let all = o(&mut shop, 16);
+    assert_eq!(all["sum"], json!("14.99"), "a 100 % code leaves the shipping");
+    let group = o(&mut shop, 17);
+    assert_eq!((group["discount_group"].clone(), group["discount_levels"].clone(), group["code_id"].clone(), group["sum"].clone()), (json!("3"), json!("2"), json!(null), json!("188.76")), "198.69 × 95 %");
 }
 
 #[test]
 fn seeded_orders_keep_origins_addresses_and_customers() {
     let mut shop = Shop::demo();
     let origins: Vec<String> = shop.all("/webapi/rest/orders").iter().map(|o| o["origin"].as_str().unwrap().to_string()).collect();
-    assert_eq!(origins, ["0", "0", "0", "5", "0", "0", "0", "3", "4", "0", "0", "0"]);
+    assert_eq!(origins, ["0", "0", "0", "5", "0", "0", "0", "3", "4", "0", "0", "0", "0", "0", "0", "0", "0"]);
     let o3 = shop.get("/webapi/rest/orders/3");
     let seed = &catalogue::demo().orders[2];
     assert_eq!(o3["billing_address"]["tax_identification_number"], json!(seed.billing.nip), "NIP exactly as typed");
@@ -108,10 +123,14 @@ fn units_languages_currencies_shippings_payments() {
     assert_eq!(c, [("PLN", "1"), ("USD", "0"), ("EUR", "0"), ("GBP", "0")]);
     assert_eq!(cur["list"][0]["default"], json!("1"));
     let ship = shop.get("/webapi/rest/shippings");
-    assert_eq!(ship["count"], json!("4"));
-    assert_eq!(ship["list"][0]["translations"]["pl_PL"]["name"], json!("Kurier InPost"));
+    assert_eq!(names(&ship, "name"), ["Kurier InPost", "Paczkomat InPost 24/7", "Poczta Polska — Pocztex", "Odbiór osobisty w sklepie", "Kurier DPD", "Kurier DPD — pobranie"]);
     let pay = shop.get("/webapi/rest/payments");
-    assert_eq!(pay["list"][1]["translations"]["pl_PL"]["title"], json!("Pobranie"));
+    assert_eq!(pay["list"][1]["translations"]["pl_PL"]["title"], json!("Płatność przy odbiorze (pobranie)"));
+    assert_eq!(pay["count"], json!("6"));
+    let codes = shop.get("/webapi/rest/promotion-codes");
+    let kinds: Vec<(String, String)> = codes["list"].as_array().unwrap().iter().map(|c| (c["code"].as_str().unwrap().into(), c["discount_type"].as_str().unwrap().into())).collect();
+    let expected: Vec<(String, String)> = [("ZIMA10", "1"), ("RABAT20", "2"), ("DARMOWA", "3"), ("GRATIS100", "1"), ("LATO15", "1")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    assert_eq!(kinds, expected);
 }
 
 #[test]
@@ -149,7 +168,7 @@ fn state_json_holds_products_with_stocks_orders_with_lines_and_config() {
     assert_eq!(v["products"].as_array().unwrap().len(), 324);
     let shirt = v["products"].as_array().unwrap().iter().find(|p| p["code"] == json!("KOSZ-LEN")).unwrap();
     assert_eq!(shirt["stocks"].as_array().unwrap().len(), 4);
-    assert_eq!(v["orders"].as_array().unwrap().len(), 12);
+    assert_eq!(v["orders"].as_array().unwrap().len(), 17);
     assert_eq!(v["orders"][1]["lines"].as_array().unwrap().len(), 2);
     assert_eq!(v["config"]["rate_limit"]["limit"], json!(10.0));
     assert_eq!(v["config"]["fractional_stock"], json!("accept"));

@@ -4,8 +4,10 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Map, Value};
 
+use super::discounts::Convention;
+
 /// Shop areas a WebAPI user / integration token can be granted.
-pub const AREAS: [&str; 15] = [
+pub const AREAS: [&str; 16] = [
     "orders",
     "products",
     "categories",
@@ -21,6 +23,7 @@ pub const AREAS: [&str; 15] = [
     "application",
     "webhooks",
     "parcels",
+    "promotion_codes",
 ];
 pub const ACTIONS: [&str; 4] = ["read", "create", "edit", "delete"];
 
@@ -103,6 +106,8 @@ pub struct Config {
     pub filters_case_insensitive: bool,
     pub shop_url: String,
     pub version: String,
+    /// How discounts on the whole order show on the lines and in `sum` (see `discounts.rs`).
+    pub order_discounts: Convention,
 }
 
 impl Default for Config {
@@ -120,6 +125,7 @@ impl Default for Config {
             filters_case_insensitive: true,
             shop_url: "https://sklep-sandbox.shoparena.pl".to_string(),
             version: "5.26.35".to_string(),
+            order_discounts: Convention::default(),
         }
     }
 }
@@ -169,7 +175,7 @@ impl RateLimit {
 
 /// Knob names accepted by [`Config::apply_knob`] (besides `warehouses_enabled`, handled by the state).
 pub const KNOBS: &str = "rate_limit, token_lifetime_s, token_scopes, user_scopes, static_token_enabled, \
-fractional_stock, warehouses_enabled, update_stock_on_buy, allow_overselling, filters_case_insensitive, shop_url, version";
+fractional_stock, warehouses_enabled, update_stock_on_buy, allow_overselling, filters_case_insensitive, shop_url, version, order_discounts";
 
 impl Config {
     /// Applies one knob; `warehouses_enabled` is applied by the caller (it migrates stock).
@@ -195,6 +201,7 @@ impl Config {
             "filters_case_insensitive" => self.filters_case_insensitive = as_bool(key, v)?,
             "shop_url" => self.shop_url = v.as_str().ok_or("knob 'shop_url' must be a string")?.trim_end_matches('/').to_string(),
             "version" => self.version = v.as_str().ok_or("knob 'version' must be a string")?.to_string(),
+            "order_discounts" => self.order_discounts = Convention::parse(v)?,
             other => return Err(format!("unknown Shoper knob '{other}' (known: {KNOBS})")),
         }
         Ok(())
@@ -219,6 +226,7 @@ impl Config {
         m.insert("filters_case_insensitive".into(), json!(self.filters_case_insensitive));
         m.insert("shop_url".into(), json!(self.shop_url));
         m.insert("version".into(), json!(self.version));
+        m.insert("order_discounts".into(), json!(self.order_discounts.name()));
         Value::Object(m)
     }
 }

@@ -17,7 +17,8 @@
 //!    "allow_overselling": false,                    // storefront orders beyond stock
 //!    "filters_case_insensitive": true,              // MySQL `_ci` collation in filters
 //!    "shop_url": "https://sklep-sandbox.shoparena.pl",
-//!    "version": "5.26.35"}
+//!    "version": "5.26.35",
+//!    "order_discounts": "sum_only"}              // sum_only | in_line_prices | line_discount_perc
 //!   ```
 //!   `rate_limit` also takes `false`/`true`; `bulk_cost` also takes `"per_op"`.
 //! - [`ShoperState::place_storefront_order`] places an origin-0 order (see its docs for the spec).
@@ -49,6 +50,7 @@ mod clock;
 mod config;
 mod dec;
 mod dicts;
+mod discounts;
 mod error;
 mod list;
 mod orders;
@@ -209,10 +211,14 @@ impl ShoperState {
     ///  "company": "Firma Sp. z o.o.", "nip": "586-212-09-28",
     ///  "street": "Długa 5", "postcode": "00-238", "city": "Warszawa", "phone": "600100200",
     ///  "shipping_cost": "14.99", "shipping_id": 1, "payment_id": 1, "status_id": 1,
-    ///  "paid": "74.99", "notes": "…", "locale": "pl_PL"}
+    ///  "paid": "74.99", "notes": "…", "locale": "pl_PL",
+    ///  "discount_client": "5", "discount_group": "0", "discount_levels": "2", "promo_code": "ZIMA10"}
     /// ```
     /// A line names a stock row by `code` (first active row with that code) or `stock_id`;
-    /// `price` defaults to the row's effective gross price. Quantities and money may be numbers
+    /// `price` defaults to the row's effective gross price. The discount keys (percentages, and a
+    /// code of `/promotion-codes`: `ZIMA10`, `RABAT20`, `DARMOWA`, `GRATIS100`, `LATO15`) make a
+    /// discount on the whole order, written as the `order_discounts` knob says (`discounts.rs`);
+    /// a free-shipping code turns `shipping_cost` into 0. Quantities and money may be numbers
     /// or decimal strings. Fails on unknown codes, inactive products and (unless
     /// `allow_overselling`) on insufficient stock.
     pub fn place_storefront_order(&mut self, spec: &Value, now_ms: u64) -> Result<u64, String> {

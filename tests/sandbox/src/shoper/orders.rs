@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::clock;
 use super::dec::Dec;
+use super::discounts;
 use super::error::{reason, ApiError, Errors};
 use super::schema::{merge, require, Field, Kind};
 use super::store::{as_id, cached, dec, flag, id, row_of, row_of_parts, s, set_all, text, Res, Row};
@@ -348,16 +349,18 @@ impl ShoperState {
         Some(Value::Object(row))
     }
 
-    /// Σ line totals + shipping.
+    /// Σ line totals + shipping, less the part of a discount on the whole order that the lines
+    /// do not show (`discounts.rs`).
     pub(super) fn order_sum(&self, oid: u64, order: &Row) -> Dec {
         let lines = self.db.t(Res::OrderProducts);
         let goods: Dec = self.db.lines_of(oid).into_iter().filter_map(|l| lines.get(l)).map(line_total).sum();
-        goods + dec(order, "shipping_cost")
+        goods + dec(order, "shipping_cost") - discounts::hidden_discount(order)
     }
 
     pub(super) fn render_order(&self, oid: u64) -> Option<Value> {
         let mut row = self.db.t(Res::Orders).get(oid)?.clone();
         let sum = self.order_sum(oid, &row);
+        row.remove("_order_discount");
         let paid = dec(&row, "paid");
         let tax = self.db.t(Res::Taxes).get(id(&row, "shipping_tax_id"));
         let cod = self.db.t(Res::Payments).get(id(&row, "payment_id")).is_some_and(|p| text(p, "name") == "cod");

@@ -11,6 +11,7 @@ use super::catalog::{product_row, product_tr_entry, stock_row};
 use super::config::Config;
 use super::dec::Dec;
 use super::dicts::{category_row, category_tr_entry, status_row, status_tr_entry, tr_entry, unit_row, unit_tr_entry, user_row, warehouse_row};
+use super::discounts::{self, Asked, Convention};
 use super::orders::{line_row, order_code, order_row};
 use super::store::{row_of, s, text, Db, OptionGroup, Res, Row};
 use super::ShoperState;
@@ -31,13 +32,24 @@ const STATUSES: [(u64, &str, &str); 11] = [
 ];
 const UNITS: [(&str, bool); 6] = [("szt.", false), ("kg", true), ("lbs", true), ("zestaw", false), ("wielopak", false), ("usł.", false)];
 const CURRENCIES: [(&str, &str); 4] = [("PLN", "1"), ("USD", "3.9800"), ("EUR", "4.2700"), ("GBP", "5.0000")];
-const SHIPPINGS: [(&str, &str, &str); 4] = [
+/// A Polish shop's delivery methods (ids 1–4 are the ones the seeded orders use).
+const SHIPPINGS: [(&str, &str, &str); 6] = [
     ("Kurier InPost", "14.99", "kurier"),
-    ("Paczkomaty InPost", "12.99", "paczkomaty"),
-    ("Poczta Polska", "11.99", "poczta"),
-    ("Odbiór osobisty", "0.00", "odbior"),
+    ("Paczkomat InPost 24/7", "12.99", "paczkomaty"),
+    ("Poczta Polska — Pocztex", "11.99", "poczta"),
+    ("Odbiór osobisty w sklepie", "0.00", "odbior"),
+    ("Kurier DPD", "16.99", "dpd"),
+    ("Kurier DPD — pobranie", "21.99", "dpd_cod"),
 ];
-const PAYMENTS: [(&str, &str); 4] = [("transfer", "Przelew bankowy"), ("cod", "Pobranie"), ("payu", "Płatności online PayU"), ("blik", "BLIK")];
+/// A Polish shop's payment methods (`name` is the payment engine).
+const PAYMENTS: [(&str, &str); 6] = [
+    ("transfer", "Przelew tradycyjny"),
+    ("cod", "Płatność przy odbiorze (pobranie)"),
+    ("payu", "Płatności online PayU"),
+    ("blik", "BLIK"),
+    ("przelewy24", "Przelewy24"),
+    ("paypo", "PayPo — kup teraz, zapłać za 30 dni"),
+];
 
 /// Ids given to one catalogue item: product, base stock row, variant rows.
 #[derive(Clone, Debug, Default)]
@@ -138,6 +150,9 @@ impl<'a> Seeder<'a> {
         for (i, (engine, title)) in PAYMENTS.iter().enumerate() {
             let tr = same_in_all(&locales, || tr_entry(|| row_of(json!({"translation_id": "", "payment_id": "", "title": "", "description": "", "lang_id": ""})), &[("title", title)]));
             self.insert(Res::Payments, json!({"payment_id": "", "name": engine, "order": (i + 1).to_string(), "active": "1", "translations": tr}));
+        }
+        for (code, kind, discount, free_shipping) in discounts::CODES {
+            self.db.insert(Res::PromotionCodes, discounts::code_row(code, kind, discount, free_shipping));
         }
     }
 
@@ -287,6 +302,11 @@ impl<'a> Seeder<'a> {
     }
 
     fn order(&mut self, o: &OrderSeed) {
+        let hundredths = |p: i64| Dec::from_minor(p, 2);
+        let asked = Asked { client: hundredths(o.discounts.client), group: hundredths(o.discounts.group), levels: hundredths(o.discounts.levels), promo_code: o.discounts.promo_code.clone() };
+        let list: Vec<(Dec, Dec)> = o.lines.iter().map(|l| (Dec::from_minor(l.price, 2), Dec::from_minor(l.quantity, 3))).collect();
+        // Seeded before any knob is set: the shop's default way of writing discounts.
+        let priced = discounts::price(&self.db, Convention::default(), &list, Dec::from_minor(o.shipping_cost, 2), &asked).expect("seed promotion code");
         let user = self.user(&o.email, &o.billing, &o.date);
         let lang = self.db.t(Res::Languages).iter().find(|(_, r)| text(r, "locale") == o.locale).map(|(i, _)| i).unwrap_or(1);
         let mut row = order_row(&o.date);
@@ -295,17 +315,16 @@ impl<'a> Seeder<'a> {
             ("status_id", s(o.status_id)),
             ("payment_id", s(o.payment_id)),
             ("shipping_id", s(o.shipping_id)),
-            ("shipping_cost", s(money(o.shipping_cost))),
+            ("shipping_cost", s(priced.shipping.fixed(2))),
             ("email", s(&o.email)),
             ("notes", s(&o.notes)),
             ("ip_address", s(if o.origin == 0 { "83.24.117.10" } else { "" })),
             ("lang_id", s(lang)),
             ("origin", s(o.origin)),
-            ("promo_code", s(&o.discount_code)),
             ("delivery_address", Self::address(&o.delivery)),
             ("billing_address", Self::address(&o.billing)),
         ];
-        for (k, v) in fields {
+        for (k, v) in fields.into_iter().chain(priced.fields) {
             row.insert(k.into(), v);
         }
         let oid = self.db.insert(Res::Orders, row);
@@ -314,19 +333,20 @@ impl<'a> Seeder<'a> {
                 r.insert("code".into(), s(order_code(oid)));
             }
         }
-        for line in &o.lines {
-            let row = self.line(oid, line, &o.locale);
+        for (line, (price, perc)) in o.lines.iter().zip(priced.lines) {
+            let row = self.line(oid, line, &o.locale, price, perc);
             self.db.insert(Res::OrderProducts, row);
         }
     }
 
-    fn line(&self, oid: u64, l: &OrderLineSeed, locale: &str) -> Row {
+    /// A line at `price` with `discount_perc` `perc`, as the shop records it.
+    fn line(&self, oid: u64, l: &OrderLineSeed, locale: &str, price: Dec, perc: Dec) -> Row {
         let mut row = line_row();
         let base = [
             ("order_id", oid.to_string()),
-            ("price", money(l.price)),
+            ("price", price.fixed(2)),
             ("quantity", qty(l.quantity)),
-            ("discount_perc", Dec::from_minor(l.discount_perc, 2).fixed(4)),
+            ("discount_perc", perc.fixed(4)),
             ("name", "Produkt spoza katalogu".to_string()),
         ];
         for (k, v) in base {

@@ -26,6 +26,7 @@ pub enum Res {
     Shippings,
     Payments,
     Warehouses,
+    PromotionCodes,
     ApplicationConfig,
     ApplicationVersion,
 }
@@ -42,7 +43,7 @@ pub enum Shape {
 }
 
 impl Res {
-    pub const ALL: [Res; 17] = [
+    pub const ALL: [Res; 18] = [
         Res::Orders,
         Res::OrderProducts,
         Res::Products,
@@ -58,6 +59,7 @@ impl Res {
         Res::Shippings,
         Res::Payments,
         Res::Warehouses,
+        Res::PromotionCodes,
         Res::ApplicationConfig,
         Res::ApplicationVersion,
     ];
@@ -79,6 +81,7 @@ impl Res {
             Res::Shippings => "shippings",
             Res::Payments => "payments",
             Res::Warehouses => "warehouses",
+            Res::PromotionCodes => "promotion-codes",
             Res::ApplicationConfig => "application-config",
             Res::ApplicationVersion => "application-version",
         }
@@ -103,6 +106,7 @@ impl Res {
             Res::Shippings => "shippings",
             Res::Payments => "payments",
             Res::Warehouses => "warehouses",
+            Res::PromotionCodes => "promotion_codes",
             Res::ApplicationVersion => "application",
             Res::ApplicationConfig => return None,
         })
@@ -124,6 +128,7 @@ impl Res {
             Res::Shippings => Shape::Collection("shipping_id"),
             Res::Payments => Shape::Collection("payment_id"),
             Res::Warehouses => Shape::Collection("warehouse_id"),
+            Res::PromotionCodes => Shape::Collection("code_id"),
             Res::CategoriesTree => Shape::Tree,
             Res::ApplicationConfig | Res::ApplicationVersion => Shape::Singleton,
         }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use super::dec::Dec;
+use super::discounts::{self, Asked};
 use super::orders::order_code;
 use super::schema;
 use super::store::{as_id, dec, flag, id, row_of, s, text, Res};
@@ -49,6 +50,11 @@ impl ShoperState {
             return Err("price must be a decimal".into());
         }
         Ok(Line { stock_id, quantity, price })
+    }
+
+    /// A stock row's effective gross price (what a line takes when the spec names none).
+    fn list_price(&self, stock_id: u64) -> Dec {
+        self.render_stock(stock_id).and_then(|v| v.get("comp_price").and_then(Dec::from_json)).unwrap_or_default()
     }
 
     /// The product is visible in the shop's default language.
@@ -117,6 +123,11 @@ pub fn place(st: &mut ShoperState, spec: &Value, now_ms: u64) -> Result<u64, Str
     if !st.cfg.allow_overselling {
         st.check_stock(&lines)?;
     }
+    // Priced before anything is written: a bad discount places nothing.
+    let asked = Asked::from_spec(spec)?;
+    let list: Vec<(Dec, Dec)> = lines.iter().map(|l| (l.price.as_ref().and_then(Dec::from_json).unwrap_or_else(|| st.list_price(l.stock_id)), l.quantity)).collect();
+    let shipping = spec.get("shipping_cost").map_or(Some(Dec::ZERO), Dec::from_json).ok_or("shipping_cost must be a decimal")?;
+    let priced = discounts::price(&st.db, st.cfg.order_discounts, &list, shipping, &asked)?;
     let email = spec_text(spec, "email", "klient.sklepu@example.pl");
     let user_id = st.storefront_user(spec, &email, now_ms)?;
     let locale = spec_text(spec, "locale", &st.default_language().1);
@@ -128,7 +139,7 @@ pub fn place(st: &mut ShoperState, spec: &Value, now_ms: u64) -> Result<u64, Str
         "payment_id": spec.get("payment_id").cloned().unwrap_or(json!(1)),
         "shipping_id": spec.get("shipping_id").cloned().unwrap_or(json!(1)),
         "shipping_tax_id": 1,
-        "shipping_cost": spec.get("shipping_cost").cloned().unwrap_or(json!("0.00")),
+        "shipping_cost": priced.shipping.fixed(2),
         "paid": spec.get("paid").cloned().unwrap_or(json!("0.00")),
         "notes": spec_text(spec, "notes", ""),
         "lang_id": lang_id,
@@ -138,12 +149,12 @@ pub fn place(st: &mut ShoperState, spec: &Value, now_ms: u64) -> Result<u64, Str
     if let Some(order) = st.db.t_mut(Res::Orders).get_mut(oid) {
         order.insert("code".into(), s(order_code(oid)));
         order.insert("ip_address".into(), s("83.24.117.10"));
-    }
-    for line in lines {
-        let mut body = json!({"order_id": oid, "stock_id": line.stock_id, "quantity": line.quantity.trimmed()});
-        if let (Some(price), Value::Object(m)) = (line.price, &mut body) {
-            m.insert("price".into(), price);
+        for (k, v) in priced.fields {
+            order.insert(k.into(), v);
         }
+    }
+    for (line, (price, perc)) in lines.iter().zip(priced.lines) {
+        let body = json!({"order_id": oid, "stock_id": line.stock_id, "quantity": line.quantity.trimmed(), "price": price.fixed(2), "discount_perc": perc.fixed(4)});
         st.create_line(&row_of(body)).map_err(|e| e.description)?;
     }
     Ok(oid)
