@@ -48,6 +48,7 @@ impl Http for Rewritten {
 fn stock_run(world: &InProcess, edits: Vec<(&'static str, Edit)>) -> Report {
     let wire = Rewritten { world: world.clone(), edits: Rc::new(edits) };
     let engine: Engine<Rewritten, MemStorage, VirtualClock> = Engine::new(wire, MemStorage::new(), world.clock.clone());
+    engine.set_dev_hosts(true); // the sandbox is at loopback addresses
     block_on(async {
         engine.save_connection(connection(world)).await.expect("connection");
         engine.save_settings(demo_settings(world)).await.expect("settings");

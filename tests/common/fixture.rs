@@ -68,7 +68,15 @@ impl Fixture {
         let w = &self.json["world"];
         assert_eq!(w["scenario"], "demo", "only the demo world is replayed");
         let profile = Profile::parse(w["systim_profile"].as_str().unwrap()).unwrap();
-        let world = demo_world_in(profile);
+        // The demo shop as the captured version knew it: its orders are those before the first
+        // storefront order the capture placed (later versions' demos have more).
+        let first_placed = w["events"].as_array().unwrap().iter().find(|e| e["event"] == "storefront_order").map(|e| e["order_id"].as_u64().unwrap());
+        let mut scenario = sandbox::catalogue::demo();
+        if let Some(first) = first_placed {
+            scenario.orders.truncate(first as usize - 1);
+        }
+        let world = InProcess::with_systim_profile(sandbox::Sandbox::from_scenario(scenario), profile);
+        world.sandbox.borrow_mut().shoper.configure(&json!({"shop_url": super::SHOP_URL})).unwrap();
         let start = w["clock_start_ms"].as_u64().unwrap();
         world.clock.advance(start.saturating_sub(world.clock.now_ms()));
         for event in w["events"].as_array().unwrap() {

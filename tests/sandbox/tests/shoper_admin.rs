@@ -103,7 +103,7 @@ fn the_list_pages_through_its_orders_and_keeps_its_variant_in_its_links() {
     let mut shop = Shop::demo();
     let (_, html) = page(&mut shop, "/admin/orders?limit=5&page=2&render=live");
     assert_eq!(html.matches("<tr class=\"order-row\"").count(), 5);
-    assert!(html.contains("Strona 2 z 3"), "12 orders, 5 a page");
+    assert!(html.contains("Strona 2 z 4"), "17 orders in the demo shop, 5 a page");
     assert!(html.contains("href=\"/admin/orders?page=3&amp;limit=5&amp;render=live\""));
     let (_, html) = page(&mut shop, "/admin/orders?limit=5&render=bogus");
     assert!(html.contains("href=\"/admin/orders?page=2&amp;limit=5\""), "an unknown variant is not passed on");
