@@ -210,3 +210,25 @@ fn with_the_advised_settings_strict_systim_gets_stock_and_products_pushed() {
         );
     }
 }
+
+/// Systim refuses `addOrder` for what the request is (code 16: the accounting month is closed;
+/// code 10: not in this version of the program): the report shows Systim's own words and a
+/// Polish fix, nothing is created, and once the merchant has fixed it the next run imports each
+/// order once.
+#[test]
+fn codes_10_and_16_are_shown_with_systims_text_and_a_fix_and_nothing_is_lost() {
+    for code in [16u32, 10] {
+        let world = demo_world_in(Profile::Strict);
+        let engine = engine_on(&world, MemStorage::new());
+        configure_systim(&world, json!({"refuse": {"addOrder": code}}));
+        let report = run(&engine, RunKind::Orders, false);
+        assert_ne!(report.summary.outcome, Outcome::Ok, "code {code}: a refused import reported as fine");
+        assert_eq!(systim_orders(&world).len(), 0, "code {code}: an order created although refused");
+        let texts: Vec<String> = report.error.iter().map(|e| e.message_pl.clone()).chain(report.sections.iter().flat_map(|s| &s.problems).flat_map(|g| g.items.iter().map(|i| i.detail_pl.clone()).chain([g.advice_pl.clone()]))).collect();
+        let fix = if code == 16 { "Miesiąc" } else { "pakiecie" };
+        assert!(texts.iter().any(|t| t.contains(fix)), "code {code}: no Polish fix in {texts:#?}");
+        configure_systim(&world, json!({"refuse": {}}));
+        run(&engine, RunKind::Orders, false);
+        assert_orders_settled(&world);
+    }
+}
