@@ -65,6 +65,8 @@ const KILL_CHANCE = 0.15;
 const CALLS_PER_RUN = 20;
 /** A run that has not ended after this long is a failure of the soak. */
 const RUN_DEADLINE_MS = 10 * 60_000;
+/** A run without a report (refused as busy) has ended when this many probes in a row saw none. */
+const IDLE_PROBES = 50;
 /** Fault kinds this driver knows; the sandbox's own list (probed) wins. */
 const KNOWN_KINDS = ["http500", "http503", "http429", "html_page", "slow", "drop_after_commit", "write_then_close", "close_before_write",
   "reset_mid_answer", "write_then_close_then_429", "drop_after_commit_then_429"];
@@ -204,8 +206,9 @@ async function soakOne(browser, server) {
         await page.call("jumpClock", LOCK_JUMP_MS);
         started = await send({ type: "run", dryRun: false, ...request });
       }
-      if (!started?.ok) throw new Error(`run ${request.kind}: ${JSON.stringify(started)}`);
+      if (!started?.ok) throw new Error(`run ${request.kind} (step ${runs.total}, ${runs.killed} restarts so far): ${JSON.stringify(started)}; status ${JSON.stringify(await send({ type: "getStatus" }))}`);
       const deadline = Date.now() + RUN_DEADLINE_MS;
+      let idle = 0;
       for (;;) {
         await sleep(40);
         if (Date.now() > deadline) {
@@ -223,7 +226,14 @@ async function soakOne(browser, server) {
           await page.call("jumpClock", LOCK_JUMP_MS);
           return { killed: true };
         }
-        if (!probe.running && !probe.frozen) break;
+        if (probe.running || probe.frozen) {
+          idle = 0;
+          continue;
+        }
+        // Ended: its report is there. (`getStatus` may miss a run under way for a moment — seen
+        // here once per run or so since the 0.2.0 merges — so "not running" alone must last.)
+        idle += 1;
+        if ((await send({ type: "getReport", runId: started.runId }))?.report?.finishedMs || idle >= IDLE_PROBES) break;
       }
       await page.call("arm", null);
       runs.calls.push((await page.call("probe")).fetches - fetches);
