@@ -45,10 +45,12 @@ test("Firefox: the options page saves and checks the connection", async () => {
       firefox.run(`const done = arguments[arguments.length - 1];
         const items = [...document.querySelectorAll('[data-testid="checks"] > li')];
         const summary = document.querySelector('[data-testid="connection-message"] [data-testid^="message-"]');
-        done(summary && !/info/.test(summary.dataset.testid) ? { summary: summary.textContent, statuses: items.map((li) => li.dataset.status) } : null);`),
+        done(summary && !/info/.test(summary.dataset.testid) ? { summary: summary.textContent, statuses: items.map((li) => li.dataset.status), ids: items.map((li) => li.dataset.testid) } : null);`),
     { timeout: 60_000, what: "the connection checks" },
   );
-  assert.ok(checks.statuses.length >= 10 && checks.statuses.every((s) => s === "ok"), JSON.stringify(checks));
+  // Every check passes; an assumed Systim method the account lacks (the sandbox's strict
+  // profile) is a warning naming what it costs, never an error.
+  assert.ok(checks.statuses.length >= 10 && checks.statuses.every((s, i) => s === "ok" || (s === "warning" && checks.ids[i].startsWith("check-systim_method_"))), JSON.stringify(checks));
   // Polish with firefox-esr-l10n-pl installed, English otherwise: the browser's language decides
   assert.match(checks.summary, /Wszystko działa|Everything works/, checks.summary);
 });

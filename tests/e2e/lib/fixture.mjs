@@ -10,6 +10,14 @@ export function demoSettings(settings, state) {
   s.orders.default_delivery_id = 1;
   s.orders.default_payment_id = 1;
   s.orders.shipping_product_id = systimProductId(state, "DOSTAWA");
+  // A Systim account that lists no categories (the strict profile, the sandbox's default): what
+  // the connection test and the report advise — the same-category rule off, a shop category for
+  // new products (as tests/common/harness.rs's demo_settings).
+  const config = state.systim?.config ?? {};
+  if (config.profile === "strict" || config.assumed_methods === false || (config.disabled_methods ?? []).includes("listCategories")) {
+    s.stock.require_same_category = false;
+    s.products.default_category_id = Number(state.shoper.categories[0].category_id);
+  }
   return s;
 }
 
