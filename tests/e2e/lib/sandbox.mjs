@@ -9,11 +9,13 @@ import { paths } from "./paths.mjs";
  * Starts `target/release/sandbox` on free ports and resolves once it printed its first line
  * (URLs and credentials). `sandbox.info` is that line; `sandbox.stop()` ends the process.
  */
-export async function startSandbox({ scenario = "demo" } = {}) {
+export async function startSandbox({ scenario = "demo", systimProfile = null } = {}) {
   if (!fs.existsSync(paths.sandboxBin)) {
     throw new Error(`${paths.sandboxBin} is missing: cargo build -p sandbox --release --bin sandbox`);
   }
-  const child = spawn(paths.sandboxBin, ["--scenario", scenario, "--shoper-port", "0", "--systim-port", "0"], {
+  // No profile: the sandbox's default (strict: Systim as public code shows it).
+  const profile = systimProfile ? ["--systim-profile", systimProfile] : [];
+  const child = spawn(paths.sandboxBin, ["--scenario", scenario, "--shoper-port", "0", "--systim-port", "0", ...profile], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";

@@ -132,7 +132,7 @@ async function soakOne(browser, server) {
   // what this browser's soak saved (the audit's input, the badges): next to the report
   const dir = path.join(path.dirname(CFG.out), `${path.basename(CFG.out, ".json")}-${browser}`);
   fs.mkdirSync(dir, { recursive: true });
-  const sandbox = await startSandbox({ scenario: "demo" });
+  const sandbox = await startSandbox({ scenario: "demo", systimProfile: CFG.systimProfile });
   let page = null;
   try {
     // The shop's own leaky bucket off: the page's waits are real, and a soak at the shop's real
@@ -165,6 +165,11 @@ async function soakOne(browser, server) {
     settings.orders.default_payment_id = 1;
     settings.orders.payment_mapping = [{ shop_id: 1, systim_id: 1 }];
     settings.products.auto_create = true;
+    if (CFG.systimProfile === "strict") {
+      // An account that lists no categories: what the connection test advises (as the harness).
+      settings.stock.require_same_category = false;
+      settings.products.default_category_id = Number(start.shoper.categories[0].category_id);
+    }
     const savedSettings = await send({ type: "saveSettings", settings });
     if (!savedSettings?.ok) throw new Error(`saveSettings: ${JSON.stringify(savedSettings)}`);
     lap("setup_s");
