@@ -468,16 +468,19 @@ impl StockSettings {
                 "either the whole shop stock or specific Shoper warehouses, not both",
             ));
         }
-        let mut targets = std::collections::BTreeSet::new();
+        // a few links at most: a list (no set type of its own in the wasm for optional ids)
+        let mut targets: Vec<Option<u64>> = Vec::new();
         let mut stores = std::collections::BTreeSet::new();
         for link in &self.warehouses {
-            if !targets.insert(link.shop_warehouse) {
+            if targets.contains(&link.shop_warehouse) {
                 errors.push(SettingsError::new(
                     "stock.warehouses",
                     LABEL,
                     "ten sam magazyn Shoper wybrano dwa razy",
                     "the same Shoper warehouse is targeted twice",
                 ));
+            } else {
+                targets.push(link.shop_warehouse);
             }
             if link.systim_stores.iter().any(|s| !stores.insert(*s)) || (link.systim_stores.is_empty() && self.warehouses.len() > 1) {
                 errors.push(SettingsError::new(

@@ -220,11 +220,13 @@ pub fn advice(reason: ReasonCode) -> (&'static str, &'static str) {
 
 /// Group findings by reason, in reason order, ready to render.
 pub fn group(findings: &[Finding]) -> Vec<ProblemGroup> {
-    let mut by: BTreeMap<ReasonCode, Vec<Entry>> = BTreeMap::new();
+    // the reasons through the counting map type the plans use (no map of entry lists of its own
+    // in the wasm), then each reason's findings in their order
+    let mut reasons: BTreeMap<ReasonCode, u32> = BTreeMap::new();
     for f in findings {
-        by.entry(f.reason).or_default().push(entry_of(f));
+        reasons.insert(f.reason, 0);
     }
-    by.into_iter().map(|(reason, items)| group_of(reason, items)).collect()
+    reasons.into_keys().map(|reason| group_of(reason, findings.iter().filter(|f| f.reason == reason).map(entry_of).collect())).collect()
 }
 
 pub fn group_of(reason: ReasonCode, items: Vec<Entry>) -> ProblemGroup {
