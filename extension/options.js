@@ -465,6 +465,7 @@ const SETTINGS_FORM = [
       { path: "products.create_inactive", type: "bool" },
       { path: "products.include_hidden", type: "bool" },
       { path: "products.name_locale", type: "optText", placeholder: "pl_PL" },
+      { path: "products.default_category_id", type: "optInt" },
     ],
   },
   {

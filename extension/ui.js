@@ -163,18 +163,76 @@ export function showProgress(container, progress, options) {
 
 const ITEMS_SHOWN = 100;
 
-/** `[{ref, detail_pl, detail_en}]` as a list, long lists cut with "…and N more". */
-function renderItems(items) {
+/** `[{ref, detail_pl, detail_en}]` as a list, long lists cut with "…and N more"; `extra(item)` adds to an item. */
+function renderItems(items, extra = () => null) {
   const list = h("ul", { class: "items" });
   for (const item of items.slice(0, ITEMS_SHOWN)) {
-    list.append(h("li", {}, h("code", { class: "ref" }, item.ref), " ", h("span", {}, pick(item, "detail"))));
+    list.append(h("li", {}, h("code", { class: "ref" }, item.ref), " ", h("span", {}, pick(item, "detail")), extra(item)));
   }
   if (items.length > ITEMS_SHOWN) list.append(h("li", { class: "muted" }, t("items_more", items.length - ITEMS_SHOWN)));
   return list;
 }
 
+/** The shop order an item of an orders problem names (`Zamówienie 123`). */
+const orderIdOf = (item) => {
+  const m = String(item.ref ?? "").match(/(\d+)\s*$/);
+  return m ? Number(m[1]) : null;
+};
+
+/**
+ * Decisions taken on this page (order id → the badge the answer gave): a stored report still
+ * lists the order as held, so the buttons give way to what was decided.
+ */
+const decided = new Map();
+
+/**
+ * The merchant's decision on an order held as `import_unverifiable` (docs/messages.md
+ * `resolveOrder`): "Jest już w Systim" with an optional Systim number, or "Wyślij ponownie".
+ * `onResolved()` refreshes the view.
+ */
+function resolveControls(item, onResolved) {
+  const orderId = orderIdOf(item);
+  if (orderId === null) return null;
+  const done = decided.get(orderId);
+  if (done) return h("p", { class: "resolved muted", testid: "resolve-done", "data-order-id": orderId }, t("resolve_done", pick(done, "text")));
+  const number = h("input", {
+    type: "text",
+    class: "resolve-number",
+    testid: "resolve-number",
+    "aria-label": t("resolve_number_label"),
+    placeholder: t("resolve_number_placeholder"),
+    maxlength: 60,
+  });
+  const status = h("span", { class: "resolve-status", role: "status" });
+  const buttons = [];
+  const decide = async (decision) => {
+    for (const b of buttons) b.disabled = true;
+    const message = { type: "resolveOrder", orderId, decision };
+    if (decision === "in_systim" && number.value.trim()) message.systimNumber = number.value.trim();
+    const answer = await send(message);
+    if (answer.ok) {
+      decided.set(orderId, answer.badges?.[String(orderId)] ?? { text_pl: t("resolve_saved"), text_en: t("resolve_saved") });
+      await onResolved?.();
+    } else {
+      status.textContent = errorOf(answer);
+      for (const b of buttons) b.disabled = false;
+    }
+  };
+  buttons.push(
+    h("button", { type: "button", class: "small", testid: "resolve-in-systim", on: { click: () => decide("in_systim") } }, t("btn_in_systim")),
+    h("button", { type: "button", class: "small secondary", testid: "resolve-send-again", on: { click: () => decide("send_again") } }, t("btn_send_again")),
+  );
+  return h(
+    "div",
+    { class: "resolve", testid: "resolve-order", "data-order-id": orderId },
+    h("label", {}, h("span", { class: "muted" }, t("resolve_number_label")), " ", number),
+    buttons,
+    status,
+  );
+}
+
 /** A group of the report's `problems` (open when short) or, with `note`, of its `notes` (closed). */
-function renderProblemGroup(group, { note = false } = {}) {
+function renderProblemGroup(group, { note = false, onResolved } = {}) {
   const items = group.items ?? [];
   return h(
     "details",
@@ -186,11 +244,11 @@ function renderProblemGroup(group, { note = false } = {}) {
     },
     h("summary", {}, h("span", { class: "count" }, String(items.length)), " ", pick(group, "title")),
     h("p", { class: "advice" }, h("strong", {}, t("report_what_to_do")), " ", pick(group, "advice")),
-    renderItems(items),
+    renderItems(items, group.reason === "import_unverifiable" && !note ? (item) => resolveControls(item, onResolved) : undefined),
   );
 }
 
-function renderSection(section, dryRun) {
+function renderSection(section, dryRun, { onResolved } = {}) {
   const c = section.counts ?? {};
   const count = (key, value) =>
     h("div", { class: `count-box count-${key}${value ? " nonzero" : ""}` }, h("dt", {}, t(`count_${key}${dryRun && key === "done" ? "_dry" : ""}`)), h("dd", {}, String(value ?? 0)));
@@ -202,7 +260,7 @@ function renderSection(section, dryRun) {
     { class: "report-section", testid: `report-section-${section.kind}`, "data-kind": section.kind },
     h("h4", {}, t(`section_${section.kind}`)),
     h("dl", { class: "counts" }, count("considered", c.considered), count("done", c.done), count("skipped", c.skipped), count("failed", c.failed)),
-    problems.length ? h("div", { class: "problems" }, problems.map((g) => renderProblemGroup(g))) : null,
+    problems.length ? h("div", { class: "problems" }, problems.map((g) => renderProblemGroup(g, { onResolved: dryRun ? null : onResolved }))) : null,
     notes.length
       ? h("div", { class: "problems notes" }, h("h5", {}, t("report_notes")), notes.map((g) => renderProblemGroup(g, { note: true })))
       : null,
@@ -215,9 +273,10 @@ function renderSection(section, dryRun) {
 /**
  * A run's report (`Report`): headline, the error if the run failed, then per area the counts,
  * the problems grouped by reason (each with what to do and the items concerned) and what was done.
- * `onConfirmZeroing(report)` is offered when the mass-zero brake refused the run.
+ * `onConfirmZeroing(report)` is offered when the mass-zero brake refused the run; `onResolved()`
+ * is called after the merchant decided on an order held as `import_unverifiable`.
  */
-export function renderReport(report, { onConfirmZeroing } = {}) {
+export function renderReport(report, { onConfirmZeroing, onResolved } = {}) {
   if (!report) return h("p", { class: "empty muted", testid: "report-empty" }, t("report_none"));
   const meta = [kindLabel(report.kind), formatDateTime(report.startedMs)];
   if (report.finishedMs && report.startedMs) meta.push(formatDuration(report.finishedMs - report.startedMs));
@@ -241,7 +300,7 @@ export function renderReport(report, { onConfirmZeroing } = {}) {
           h("button", { type: "button", class: "danger", testid: "confirm-zeroing", on: { click: () => onConfirmZeroing(report) } }, t("btn_confirm_zeroing")),
         )
       : null,
-    (report.sections ?? []).map((s) => renderSection(s, report.dryRun)),
+    (report.sections ?? []).map((s) => renderSection(s, report.dryRun, { onResolved })),
   );
 }
 
@@ -366,7 +425,7 @@ export function reportPanel({ reportEl, historyEl, onConfirmZeroing }) {
     ]);
     const shown = report.ok ? report.report : null;
     reportEl.replaceChildren(
-      report.ok ? renderReport(shown, { onConfirmZeroing }) : h("p", { class: "notice error" }, errorOf(report)),
+      report.ok ? renderReport(shown, { onConfirmZeroing, onResolved: () => refresh() }) : h("p", { class: "notice error" }, errorOf(report)),
     );
     historyEl.replaceChildren(
       history.ok

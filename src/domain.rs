@@ -496,6 +496,11 @@ pub struct SystimSnapshot {
     /// (an unreadable figure is not 0), but the product itself is kept (orders still match it).
     #[serde(default)]
     pub unreadable_stock: Vec<u64>,
+    /// The account's category list was not read (`listCategories` is an assumed method, absent
+    /// on some accounts): products carry no category, and the same-category rule cannot be
+    /// checked — which is not the same as categories that differ.
+    #[serde(default)]
+    pub categories_unknown: bool,
 }
 
 #[cfg(test)]

@@ -267,6 +267,9 @@ pub struct ProductSettings {
     pub include_hidden: bool,
     /// Locale for names of new products (`pl_PL`); none = the shop's default language.
     pub name_locale: Option<String>,
+    /// The Shoper category (id) new products go to when Systim does not say theirs: the account
+    /// lists no categories (`listCategories` unavailable). None = such products are not created.
+    pub default_category_id: Option<u64>,
 }
 
 impl Default for ProductSettings {
@@ -278,6 +281,7 @@ impl Default for ProductSettings {
             create_inactive: false,
             include_hidden: false,
             name_locale: None,
+            default_category_id: None,
         }
     }
 }

@@ -78,7 +78,7 @@ fn a_burst_of_rate_limits_is_waited_out() {
 /// order once.
 #[test]
 fn a_rate_limited_import_is_looked_up_before_it_is_sent_again() {
-    let (world, engine) = setup();
+    let (world, engine) = setup_generous();
     let before = shop_stock(&world);
     inject(&world, "systim", "http429", 2, "addOrder");
     let first = run_ok(&engine, RunKind::SendStock);
@@ -137,7 +137,7 @@ fn answers_slower_than_the_timeout_are_retried_for_reads() {
 
 #[test]
 fn a_throttling_systim_account_is_waited_out() {
-    let (world, engine) = setup();
+    let (world, engine) = setup_generous();
     let before = shop_stock(&world);
     configure_systim(&world, json!({"throttle_per_minute": 4}));
     // Each run (a minute apart) sends until Systim says "enough"; what it refused is looked up

@@ -38,7 +38,7 @@ fn an_answer_slower_than_the_timeout_is_not_taken_for_a_failure_to_send_again() 
 
 #[test]
 fn an_import_refused_before_it_was_stored_is_sent_again_once_proven_absent() {
-    let (world, engine) = setup();
+    let (world, engine) = setup_generous();
     for kind in ["http500", "html_page", "http503"] {
         inject(&world, "systim", kind, 1, "addOrder");
     }
@@ -78,7 +78,7 @@ fn without_list_orders_an_unanswered_import_is_held_and_never_sent_again() {
 
 #[test]
 fn a_second_browser_does_not_import_again_what_the_first_imported() {
-    let (world, first) = setup();
+    let (world, first) = setup_generous();
     run_ok(&first, RunKind::Orders);
     let before = shop_stock(&world);
     let second = engine_on(&world, MemStorage::new());
@@ -90,7 +90,7 @@ fn a_second_browser_does_not_import_again_what_the_first_imported() {
 
 #[test]
 fn a_browser_back_after_a_week_does_not_import_again_what_another_imported() {
-    let (world, first) = setup();
+    let (world, first) = setup_generous();
     run_ok(&first, RunKind::Orders);
     world.clock.advance(7 * 86_400_000);
     let second = engine_on(&world, MemStorage::new());
@@ -103,7 +103,7 @@ fn a_browser_back_after_a_week_does_not_import_again_what_another_imported() {
 /// nothing is in Systim twice, and the report says why the rest was left.
 #[test]
 fn a_browser_that_meets_another_importing_stops_sending_and_nothing_is_doubled() {
-    let (world, first) = setup();
+    let (world, first) = setup_generous();
     let second = engine_on(&world, MemStorage::new());
     world.after_call("act=addOrder", 1, move || {
         run_ok(&second, RunKind::Orders);
@@ -123,7 +123,7 @@ fn a_browser_that_meets_another_importing_stops_sending_and_nothing_is_doubled()
 /// the count of sends.
 #[test]
 fn with_slow_answers_the_markers_are_checked_again_every_minute() {
-    let mut world = demo_world();
+    let mut world = demo_world_in(GENEROUS);
     world.latency_ms = 70_000;
     let first = engine_on(&world, MemStorage::new());
     let second = engine_on(&world, MemStorage::new());
@@ -142,7 +142,7 @@ fn with_slow_answers_the_markers_are_checked_again_every_minute() {
 /// and the report names both copies for the merchant to delete one.
 #[test]
 fn two_browsers_checking_at_the_same_instant_double_at_most_one_order_and_say_which() {
-    let (world, first) = setup();
+    let (world, first) = setup_generous();
     let second = engine_on(&world, MemStorage::new());
     // The first `listOrders` is the check before the sends: the other browser runs right after.
     world.after_call("act=listOrders", 1, move || {
@@ -178,7 +178,7 @@ fn an_order_waiting_for_its_status_is_imported_once_it_gets_there() {
 
 #[test]
 fn a_product_created_in_systim_whose_answer_was_lost_is_not_created_twice() {
-    let world = demo_world();
+    let world = demo_world_in(GENEROUS);
     let mut settings = demo_settings(&world);
     settings.orders.missing_product = MissingProductPolicy::CreateInSystim;
     let engine = engine_with(&world, MemStorage::new(), settings);
@@ -195,7 +195,7 @@ fn a_product_created_in_systim_whose_answer_was_lost_is_not_created_twice() {
 /// Systim numbers, and the admin panel's badge shows the number the merchant knows.
 #[test]
 fn the_badge_of_an_order_imported_before_a_marker_check_shows_its_systim_number() {
-    let (world, engine) = setup();
+    let (world, engine) = setup_generous();
     run_ok(&engine, RunKind::Orders);
     // The first import is followed by a check (after the 1st send).
     let copy = systim_orders(&world).into_iter().find(|o| o["uwagi"].as_str().is_some_and(|u| u.contains(&format!("Shoper {FIRST} @")))).expect("order 1 in Systim");
@@ -256,7 +256,7 @@ fn only_the_extensions_pages_may_decide_on_an_import() {
 /// to delete, the badge is red; once the merchant deletes it, the next run clears the problem.
 #[test]
 fn a_copy_made_by_the_browsers_resend_is_found_reported_and_cleared_once_deleted() {
-    let (world, engine) = setup();
+    let (world, engine) = setup_generous();
     world.set_browser_like(true);
     // The sixth order sent: past the checks after the 1st and 4th sends (the next would follow
     // the 16th; the demo imports fewer) — only the check after the sends can see its copy in
@@ -313,7 +313,7 @@ fn a_refused_resend_of_a_written_order_is_not_taken_for_a_failure_to_send() {
 /// A connection closed before the server read the request: the browser's resend is harmless.
 #[test]
 fn a_connection_closed_before_the_write_costs_nothing() {
-    let (world, engine) = setup();
+    let (world, engine) = setup_generous();
     world.set_browser_like(true);
     inject(&world, "systim", "close_before_write", 3, "addOrder");
     inject(&world, "systim", "reset_mid_answer", 1, "addOrder");

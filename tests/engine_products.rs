@@ -81,13 +81,13 @@ fn creations_whose_answers_were_lost_are_not_repeated() {
 
 #[test]
 fn a_product_push_killed_at_any_call_creates_each_product_once() {
-    let world = lean_demo_world();
+    let world = lean_demo_world_in(GENEROUS);
     let probe = engine_on(&world, shoper_systim::mem::MemStorage::new());
     run_ok(&probe, RunKind::SendProducts);
     let calls = world.sandbox.borrow().log.len() as u64;
     for at in 0..calls {
         for commit in [true, false] {
-            let world = lean_demo_world();
+            let world = lean_demo_world_in(GENEROUS);
             let store = shoper_systim::mem::MemStorage::new();
             let codes = shop_code_counts(&world);
             let first = engine_on(&world, store.clone());
@@ -115,7 +115,9 @@ fn shop_missing(total: usize, missing: usize, edit: impl FnOnce(&mut Scenario)) 
     }
     assert_eq!(scenario.items.iter().filter(|i| i.shop.is_none()).count(), missing);
     edit(&mut scenario);
-    let world = InProcess::with(Sandbox::from_scenario(scenario));
+    // The generous profile: Systim lists its categories, so each product has one (these tests
+    // are about Shoper's side of the push; engine.rs pushes products in the strict profile).
+    let world = InProcess::with_systim_profile(Sandbox::from_scenario(scenario), GENEROUS);
     world.sandbox.borrow_mut().shoper.configure(&json!({"shop_url": SHOP_URL})).unwrap();
     world
 }

@@ -8,7 +8,9 @@
 
 mod common;
 
-use common::harness::{connection, demo_settings, demo_world, systim_product_id};
+use common::harness::{
+    connection, demo_settings, demo_world, demo_world_in, systim_product_id, GENEROUS,
+};
 use common::oracle::{eligible_pairs, expected_stock_in, shop_stock};
 use common::InProcess;
 use pollster::block_on;
@@ -133,7 +135,7 @@ fn said(report: &Report, reason: &str) -> Vec<String> {
 
 #[test]
 fn rows_keyed_by_product_id_without_id_produktu_are_all_joined() {
-    let world = demo_world();
+    let world = demo_world_in(GENEROUS);
     let rows = rows(&world);
     assert!(rows.changing().count() > 10, "the demo has figures to push");
     let report = stock_run(&world, vec![("listPQuantities", Rc::new(without_id_produktu))]);

@@ -192,7 +192,7 @@ async fn systim_read_50k() {
         local.serving_ms.set(0.0);
         let baseline = alloc::reset_peak();
         let started = now_ms();
-        let read = session.read_systim(&settings, true, false).await.expect("Systim read");
+        let read = session.read_systim(&settings, true, 0).await.expect("Systim read");
         engine_ms.push(now_ms() - started - local.serving_ms.get());
         engine_peak = engine_peak.max(alloc::engine_peak().saturating_sub(baseline));
         products = read.snapshot.products.len();

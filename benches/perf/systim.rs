@@ -19,7 +19,7 @@ pub fn case(n: usize, rows: &mut Vec<Row>) {
     let mut best: Option<Cost> = None;
     let (mut products, mut problems) = (0, 0);
     for _ in 0..RUNS {
-        let (read, cost) = world.measure_work(session.read_systim(&settings, true, false));
+        let (read, cost) = world.measure_work(session.read_systim(&settings, true, 0));
         let read = read.expect("Systim read");
         (products, problems) = (read.snapshot.products.len(), read.problems.len());
         drop(read);

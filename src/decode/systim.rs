@@ -847,6 +847,7 @@ pub fn assemble(dictionaries: Dictionaries, products: Option<ProductsRead>, quan
         payment_methods,
         products,
         unreadable_stock,
+        categories_unknown: false,
     };
     (snapshot, errors)
 }

@@ -239,6 +239,7 @@ pub fn snapshot(p: &SystimPayloads) -> (SystimSnapshot, Vec<DecodeError>) {
         payment_methods,
         products,
         unreadable_stock,
+        categories_unknown: false,
     };
     (snapshot, errors)
 }

@@ -543,7 +543,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             Err(e) => return error(e.code(), &e.message_pl(), &e.message_en()),
         };
         session.restore_tokens(&self.store).await;
-        let read = session.read_systim(&settings, true, false).await;
+        let read = session
+            .read_systim(&settings, true, self.clock.now_ms())
+            .await;
         session.save_tokens(&self.store).await;
         match read {
             Ok(r) => {

@@ -1123,8 +1123,8 @@ fn unverifiable_group(ids: &[u64], host: &str) -> ProblemGroup {
         "import_unverifiable",
         ("Nie da się sprawdzić, czy zamówienie dotarło do Systim — zdecyduj", "Cannot check whether the order reached Systim — your decision"),
         (
-            "Systim nie odpowiedział jednoznacznie, a konto nie udostępnia listy zamówień, więc rozszerzenie nie wyśle zamówienia ponownie samo. Znajdź w Systim zamówienie, którego uwagi zaczynają się od podanego znacznika, i wybierz „Jest w Systim” albo „Wyślij ponownie”.",
-            "Systim gave no clear answer and the account offers no order list, so the extension does not send the order again by itself. Look in Systim for an order whose notes start with the marker given, and choose \"It is in Systim\" or \"Send again\".",
+            "Systim nie odpowiedział jednoznacznie, a konto nie udostępnia listy zamówień, więc rozszerzenie nie wyśle zamówienia ponownie samo. Znajdź w Systim zamówienie, którego uwagi zaczynają się od podanego znacznika, i wybierz „Jest już w Systim” (numer w Systim możesz podać) albo „Wyślij ponownie”.",
+            "Systim gave no clear answer and the account offers no order list, so the extension does not send the order again by itself. Look in Systim for an order whose notes start with the marker given, and choose \"It is in Systim already\" (you may give its number in Systim) or \"Send again\".",
         ),
         ids.iter()
             .map(|id| {

@@ -175,6 +175,10 @@ pub fn advice(reason: ReasonCode) -> (&'static str, &'static str) {
             "Nazwij kategorię tak samo w obu systemach albo wyłącz wymóg tej samej kategorii.",
             "Name the category the same in both systems or turn off the same-category rule.",
         ),
+        CategoryUnverifiable => (
+            "Wyłącz w ustawieniach stanów wymóg tej samej kategorii — kod i stawka VAT nadal muszą się zgadzać.",
+            "Turn off the same-category rule in the stock settings — the code and the VAT rate must still agree.",
+        ),
         VatDiffers => ("Ustaw tę samą stawkę VAT w obu systemach.", "Set the same VAT rate in both systems."),
         QuantityUnreadable => ("Sprawdź kartę produktu w Systim; stan w sklepie nie został zmieniony.", "Check the product in Systim; the shop's stock was not changed."),
         NegativeSystimStock => ("Popraw stan w Systim (dokument PZ lub inwentaryzacja).", "Correct the stock in Systim (a goods receipt or stocktaking)."),
@@ -208,6 +212,10 @@ pub fn advice(reason: ReasonCode) -> (&'static str, &'static str) {
         SystimCategoryNotSet => ("Wybierz kategorię Systim dla nowych produktów w ustawieniach.", "Choose a Systim category for new products in the settings."),
         LineDropped => ("Dodaj brakujący produkt w Systim i popraw zamówienie.", "Add the missing product in Systim and correct the order."),
         SystimCategoryMissing => ("Nadaj produktowi kategorię w Systim.", "Give the product a category in Systim."),
+        SystimCategoriesUnknown => (
+            "Wybierz w ustawieniach produktów kategorię sklepu dla nowych produktów.",
+            "Choose a shop category for new products in the product settings.",
+        ),
         CategoryMissingInShop | CategoryAmbiguousInShop => (
             "Utwórz kategorię o tej nazwie w sklepie albo pozwól tworzyć kategorie w ustawieniach.",
             "Create a category with this name in the shop or allow creating categories in the settings.",

@@ -277,7 +277,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let prefetch = if parts.contains(&Part::Orders) { self.order_prefetch(&session.host, settings, req.dry_run).await } else { Default::default() };
         // Both sides are read at the same time: the run waits for the longer of the two.
         let wants_quantities = parts.iter().any(|p| matches!(p, Part::Stock | Part::Products));
-        let (shop, systim) = session.read_both(catalogue, prefetch.reads(), settings, wants_quantities, parts.contains(&Part::Orders)).await;
+        let (shop, systim) = session.read_both(catalogue, prefetch.reads(), settings, wants_quantities, self.clock.now_ms()).await;
         let (mut shop, answers): (ShopRead, _) = shop?;
         let systim: SystimRead = systim?;
         // Creations an earlier run sent and never looked up after: their copies go first.
@@ -312,6 +312,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 Ok(PartResult { mut section, refused: r }) => {
                     if section.kind != Part::Orders {
                         section.notes.extend(copies_note.take());
+                        section.notes.extend(methods_note(&systim.unavailable));
                     }
                     sections.push(section);
                     refused |= r;
@@ -400,4 +401,42 @@ fn headline(dry_run: bool, outcome: Outcome, sections: &[Section]) -> (String, S
         _ => ("", ""),
     };
     (format!("{prefix_pl}{}", pl.join(", ")), format!("{prefix_en}{}", en.join(", ")))
+}
+
+/// What the stock and product parts did without: the assumed Systim methods this account
+/// refused (or that gave no answer this time), each with what it costs and what is done instead.
+fn methods_note(unavailable: &super::session::Unavailable) -> Option<super::report::ProblemGroup> {
+    let mut items = Vec::new();
+    for act in &unavailable.methods {
+        let (pl, en) = match super::methods::cost(act) {
+            ("", _) => (
+                "stanów nie da się odczytać, więc żadnego nie wysłano (brak stanu to nie 0)",
+                "quantities cannot be read, so none was pushed (no figure is not 0)",
+            ),
+            known => known,
+        };
+        items.push(entry(
+            act.clone(),
+            format!("tego konta Systim nie ma tej metody: {pl}"),
+            format!("this Systim account does not have this method: {en}"),
+        ));
+    }
+    for act in &unavailable.not_now {
+        items.push(entry(
+            act.clone(),
+            "Systim nie odpowiedział tym razem — synchronizacja poradziła sobie bez tej listy, następna zapyta znowu",
+            "Systim gave no answer this time — the run did without this list; the next one asks again",
+        ));
+    }
+    (!items.is_empty()).then(|| {
+        custom_group(
+            "systim_method_unavailable",
+            ("Synchronizacja obyła się bez części danych Systim", "The run did without some Systim data"),
+            (
+                "Nic nie trzeba robić, chyba że opis mówi inaczej; test połączenia pokazuje, których metod brakuje temu kontu.",
+                "Nothing to do unless the description says otherwise; the connection test shows which methods this account lacks.",
+            ),
+            items,
+        )
+    })
 }

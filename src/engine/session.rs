@@ -40,32 +40,57 @@ pub struct Session<'e, H, C> {
     pub probes: super::methods::Probes,
 }
 
-/// ASSUMED Systim methods this account did not know (each turns one feature off).
+/// ASSUMED Systim methods a run did without (each turns one feature off, never the run).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unavailable {
+    /// Refused by this account (now or within a day: [`super::methods`]).
     pub methods: Vec<String>,
+    /// Called, but no answer said anything (a timeout, a lost connection, throttling): done
+    /// without for this run only.
+    #[serde(default)]
+    pub not_now: Vec<String>,
 }
 
 impl Unavailable {
-    fn note(&mut self, act: &str) {
-        if !self.methods.iter().any(|m| m == act) {
-            self.methods.push(act.to_string());
-        }
-    }
     pub fn has(&self, act: &str) -> bool {
-        self.methods.iter().any(|m| m == act)
+        self.methods.iter().chain(&self.not_now).any(|m| m == act)
     }
 }
 
-/// Treat "unknown method" as absence (recorded), pass other errors on.
-fn optional<T>(result: Result<T, ApiError>, unavailable: &mut Unavailable, act: &str) -> Result<Option<T>, ApiError> {
-    match result {
-        Ok(v) => Ok(Some(v)),
-        Err(ApiError::SystimUnknownMethod { .. }) => {
-            unavailable.note(act);
+/// An assumed list method, called only when the account is not known to lack it; any failure
+/// but a cancellation is recorded ([`super::methods::Probes`]) and done without — a run never
+/// fails because an optional method failed.
+async fn assumed<H: Http, C: Clock>(systim: &mut SystimClient<'_, H, C>, probes: &mut super::methods::Probes, now_ms: u64, act: &str, unavailable: &mut Unavailable) -> Result<Option<Value>, ApiError> {
+    use super::methods::Verdict;
+    if probes.known(act, now_ms) == Some(false) {
+        unavailable.methods.push(act.to_string());
+        return Ok(None);
+    }
+    let result = systim.probe_list(act, &crate::client::form::Form::new()).await;
+    let verdict = super::methods::verdict(&result);
+    probes.record(act, &verdict, now_ms);
+    match (result, verdict) {
+        (Ok(v), _) => Ok(Some(v)),
+        (Err(e @ ApiError::Cancelled { .. }), _) => Err(e),
+        (Err(_), Verdict::Unavailable(_)) => {
+            unavailable.methods.push(act.to_string());
             Ok(None)
         }
-        Err(e) => Err(e),
+        (Err(_), _) => {
+            unavailable.not_now.push(act.to_string());
+            Ok(None)
+        }
+    }
+}
+
+/// An answer that refuses the method itself (not a fault of this one answer): code 1, code 6
+/// naming `act`, code 10 (not in this version of the program).
+fn refuses_the_method(e: &ApiError) -> bool {
+    match e {
+        ApiError::SystimUnknownMethod { .. } => true,
+        ApiError::SystimInvalidFields { fields, .. } => fields.iter().any(|f| f == "act"),
+        ApiError::SystimError { code, .. } => *code == 10,
+        _ => false,
     }
 }
 
@@ -197,17 +222,17 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
         extra: Vec<Read>,
         settings: &Settings,
         quantities: bool,
-        order_dictionaries: bool,
+        now_ms: u64,
     ) -> (Result<(ShopRead, Vec<Result<Value, ApiError>>), ApiError>, Result<SystimRead, ApiError>) {
         let shop = read_shop(&mut self.shoper, catalogue, extra);
-        let systim = read_systim(&mut self.systim, settings, quantities, order_dictionaries);
+        let systim = read_systim(&mut self.systim, &mut self.probes, now_ms, settings, quantities);
         crate::join::join(shop, systim).await
     }
 
     /// Systim dictionaries and products; quantities per store when `quantities` (the stores the
     /// settings link, or every store).
-    pub async fn read_systim(&mut self, settings: &Settings, quantities: bool, order_dictionaries: bool) -> Result<SystimRead, ApiError> {
-        read_systim(&mut self.systim, settings, quantities, order_dictionaries).await
+    pub async fn read_systim(&mut self, settings: &Settings, quantities: bool, now_ms: u64) -> Result<SystimRead, ApiError> {
+        read_systim(&mut self.systim, &mut self.probes, now_ms, settings, quantities).await
     }
 }
 
@@ -310,31 +335,29 @@ async fn read_rows<H: Http, C: Clock>(shoper: &mut ShoperClient<'_, H, C>, round
 /// settings link, or every store). The dictionaries come first: the product list — a whole
 /// catalogue in one answer — is decoded against them record by record as its text is read, and
 /// each store's stock rows are joined to those products as they are read (only the figures stay).
-async fn read_systim<H: Http, C: Clock>(systim: &mut SystimClient<'_, H, C>, settings: &Settings, quantities: bool, order_dictionaries: bool) -> Result<SystimRead, ApiError> {
+///
+/// Only what the run uses is read: confirmed methods (`listVatRates`, `listProducts`,
+/// `listPQuantities`) must answer; the assumed ones (`listCategories`, `listStores`) are optional
+/// ([`assumed`]) and the delivery and payment lists are never read by a run (the settings give
+/// their numbers).
+async fn read_systim<H: Http, C: Clock>(
+    systim: &mut SystimClient<'_, H, C>,
+    probes: &mut super::methods::Probes,
+    now_ms: u64,
+    settings: &Settings,
+    quantities: bool,
+) -> Result<SystimRead, ApiError> {
     let mut unavailable = Unavailable::default();
     let vat_rates = systim.list_vat_rates().await?;
     // Categories pair products (stock, product push) and place products created in Systim
     // for orders; stores carry quantities. An order import needs neither.
-    let categories = if quantities || settings.orders.missing_product == MissingProductPolicy::CreateInSystim {
-        optional(systim.list_categories().await, &mut unavailable, "listCategories")?
-    } else {
-        None
-    };
-    let stores = if quantities { optional(systim.list_stores().await, &mut unavailable, "listStores")? } else { None };
-    let (delivery, payment) = if order_dictionaries {
-        (
-            optional(systim.list_delivery_methods().await, &mut unavailable, "listDeliveryMethods")?,
-            optional(systim.list_payment_methods().await, &mut unavailable, "listPaymentMethods")?,
-        )
-    } else {
-        (None, None)
-    };
+    let wants_categories = quantities || settings.orders.missing_product == MissingProductPolicy::CreateInSystim;
+    let categories = if wants_categories { assumed(systim, probes, now_ms, "listCategories", &mut unavailable).await? } else { None };
+    let stores = if quantities { assumed(systim, probes, now_ms, "listStores", &mut unavailable).await? } else { None };
     let dictionaries = dsys::Dictionaries::decode(&SystimPayloads {
         vat_rates: Some(&vat_rates),
         categories: categories.as_ref(),
         stores: stores.as_ref(),
-        delivery_methods: delivery.as_ref(),
-        payment_methods: payment.as_ref(),
         ..SystimPayloads::default()
     });
     let products = systim.list_products_into(dictionaries.products()).await?.finish();
@@ -343,14 +366,22 @@ async fn read_systim<H: Http, C: Clock>(systim: &mut SystimClient<'_, H, C>, set
         // Each store's rows are joined to the products as they are read; only the figures stay.
         let join = products.join();
         for store_id in stores_to_read(settings, stores.as_ref()) {
-            match optional(systim.list_pquantities_into(store_id, join.store(store_id)).await, &mut unavailable, "listPQuantities")? {
-                Some(rows) => per_store.push(rows.finish()),
-                None => break,
+            // A confirmed method, yet refused by some accounts (a plan without the warehouse
+            // module): the quantities stay unknown — never 0 — and the run goes on.
+            match systim.list_pquantities_into(store_id, join.store(store_id)).await {
+                Ok(rows) => per_store.push(rows.finish()),
+                Err(e) if refuses_the_method(&e) => {
+                    unavailable.methods.push("listPQuantities".to_string());
+                    per_store.clear();
+                    break;
+                }
+                Err(e) => return Err(e),
             }
         }
     }
     let quantities = (!per_store.is_empty()).then_some(per_store.as_slice());
-    let (snapshot, problems) = dsys::assemble(dictionaries, Some(products), quantities);
+    let (mut snapshot, problems) = dsys::assemble(dictionaries, Some(products), quantities);
+    snapshot.categories_unknown = wants_categories && categories.is_none();
     Ok(SystimRead { snapshot, problems, unavailable })
 }
 

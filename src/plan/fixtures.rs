@@ -94,6 +94,7 @@ pub fn systim(products: Vec<SystimProduct>) -> SystimSnapshot {
         payment_methods: vec![NamedId { id: 1, name: "Przelew".into() }],
         products,
         unreadable_stock: Vec::new(),
+        categories_unknown: false,
     }
 }
 

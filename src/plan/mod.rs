@@ -65,6 +65,7 @@ reason_codes! {
     ShopPriceNotPositive => "shop_price_not_positive", Warning, "Cena brutto w Shoperze nie jest większa od 0", "The Shoper gross price is not above 0";
     SystimPriceNotPositive => "systim_price_not_positive", Warning, "Cena brutto w Systim nie jest większa od 0", "The Systim gross price is not above 0";
     CategoryDiffers => "category_differs", Warning, "Kategoria nazywa się inaczej w Systim i w Shoperze", "The category name differs between Systim and Shoper";
+    CategoryUnverifiable => "category_unverifiable", Warning, "Systim tego konta nie podaje kategorii — reguły „ta sama kategoria” nie da się sprawdzić", "This Systim account does not list categories — the same-category rule cannot be checked";
     VatDiffers => "vat_differs", Warning, "Stawka VAT różni się w Systim i w Shoperze", "The VAT rate differs between Systim and Shoper";
     SystimQuantityBelowOne => "systim_quantity_below_one", Info, "Stan w Systim jest mniejszy niż 1 (wysyłanie zer wyłączone)", "The Systim quantity is below 1 (pushing zeros is off)";
     ZeroNotPushed => "zero_not_pushed", Info, "Stan do wysłania wynosi 0 (wysyłanie zer wyłączone)", "The quantity to push is 0 (pushing zeros is off)";
@@ -107,6 +108,7 @@ reason_codes! {
     HiddenInSystim => "hidden_in_systim", Info, "Produkt jest ukryty w Systim", "The product is hidden in Systim";
     CodelessSkipped => "codeless_skipped", Info, "Produkt bez kodu pominięto (ustawienie)", "Product without a code skipped (setting)";
     SystimCategoryMissing => "systim_category_missing", Warning, "Produkt w Systim nie ma kategorii", "The Systim product has no category";
+    SystimCategoriesUnknown => "systim_categories_unknown", Warning, "Systim tego konta nie podaje kategorii, a w ustawieniach nie wybrano kategorii dla nowych produktów", "This Systim account does not list categories and no category for new products is set";
     CategoryMissingInShop => "category_missing_in_shop", Warning, "W Shoperze nie ma kategorii o tej nazwie", "Shoper has no category with this name";
     CategoryAmbiguousInShop => "category_ambiguous_in_shop", Warning, "W Shoperze jest kilka kategorii o tej nazwie", "Shoper has several categories with this name";
     VatMissingInShop => "vat_missing_in_shop", Warning, "Shoper nie ma takiej stawki VAT", "Shoper has no such VAT rate";

@@ -254,6 +254,12 @@ impl<'p, 'a> Planner<'p, 'a> {
     }
 
     fn category_for(&mut self, p: &SystimProduct) -> Result<CategoryRef, Refusal> {
+        if self.matching.systim.snapshot().categories_unknown {
+            return match self.settings.products.default_category_id {
+                Some(id) => Ok(CategoryRef::Existing { id }),
+                None => Err(Finding::new(ReasonCode::SystimCategoriesUnknown)),
+            };
+        }
         let name = p.category.as_deref().map(str::trim).unwrap_or("");
         if name.is_empty() {
             return Err(Finding::new(ReasonCode::SystimCategoryMissing));

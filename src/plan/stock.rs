@@ -174,7 +174,7 @@ fn plan_row(matching: &Matching, i: usize, rules: &StockSettings, inputs: &Quant
     if kind == MatchKind::Normalized {
         notes.push(normalized_note(&item.code, &p.code).shop_row(item.stock_id, item.product_id).systim(p.id));
     }
-    eligibility(item, p, rules, inputs).map_err(about)?;
+    eligibility(item, p, rules, inputs, matching.systim.snapshot().categories_unknown).map_err(about)?;
     let mut writes = Vec::new();
     let mut value_notes = Vec::new();
     let mut all_zero = true;
@@ -222,7 +222,7 @@ fn unmatched(matching: &Matching, item: &ShopItem, m: &Match) -> Finding {
 }
 
 /// The seed's rules for a matched pair, in the order the help page lists them.
-fn eligibility(item: &ShopItem, p: &SystimProduct, rules: &StockSettings, inputs: &QuantityInputs) -> Result<(), Finding> {
+fn eligibility(item: &ShopItem, p: &SystimProduct, rules: &StockSettings, inputs: &QuantityInputs, categories_unknown: bool) -> Result<(), Finding> {
     if p.is_service {
         return Err(Finding::new(ReasonCode::SystimService));
     }
@@ -231,6 +231,9 @@ fn eligibility(item: &ShopItem, p: &SystimProduct, rules: &StockSettings, inputs
     }
     if !p.price_gross.is_positive() {
         return Err(Finding::new(ReasonCode::SystimPriceNotPositive).amount(p.price_gross));
+    }
+    if rules.require_same_category && categories_unknown {
+        return Err(Finding::new(ReasonCode::CategoryUnverifiable));
     }
     if rules.require_same_category && !same_category(item, p) {
         return Err(Finding::new(ReasonCode::CategoryDiffers).value(label(p.category.as_deref())).value(label(item.category.as_deref())));

@@ -18,6 +18,10 @@
 //! - a product run creates each visible, non-service Systim product whose code (`SYSTIM-<id>`
 //!   when it has none) no shop row has, even up to case and spaces, when the code is unique in
 //!   Systim and the shop has a category of the same name.
+//!
+//! An account that lists no categories (the strict profile: `listCategories` is an assumed
+//! method) is run the way the report advises (`demo_settings`): the same-category rule off and
+//! new products in a default shop category — so there the category plays no part.
 
 use super::world::World;
 use sandbox::control::parse_milli;
@@ -354,8 +358,19 @@ pub struct Pair {
     pub fractional: bool,
 }
 
+/// Whether the sandbox's Systim account answers `listCategories`.
+pub fn categories_listed(state: &Value) -> bool {
+    let config = &state["systim"]["config"];
+    config["profile"] != "strict"
+        && config["assumed_methods"] != false
+        && !config["disabled_methods"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|m| m == "listCategories"))
+}
+
 /// The shop rows the stock rules apply to.
 pub fn eligible_pairs<W: World>(world: &W, state: &Value) -> Vec<Pair> {
+    let same_category_rule = categories_listed(state);
     let rows = shop_rows(world, state);
     let products = systim_products(state);
     let mut out = Vec::new();
@@ -364,7 +379,7 @@ pub fn eligible_pairs<W: World>(world: &W, state: &Value) -> Vec<Pair> {
         let shop_twins = rows.iter().filter(|r| same_code(&r.code)).count();
         let matches: Vec<&SystimProduct> = products.iter().filter(|p| same_code(&shop_code(p))).collect();
         let [p] = matches.as_slice() else { continue };
-        let eligible = shop_twins == 1 && !p.service && !p.quantity_unknown && row.price > 0 && p.price > 0 && !row.category.trim().is_empty() && row.category.trim() == p.category.trim() && row.vat == p.vat;
+        let eligible = shop_twins == 1 && !p.service && !p.quantity_unknown && row.price > 0 && p.price > 0 && (!same_category_rule || (!row.category.trim().is_empty() && row.category.trim() == p.category.trim())) && row.vat == p.vat;
         if eligible {
             out.push(Pair { stock_id: row.stock_id, code: row.code.clone(), systim_id: p.id, fractional: row.fractional });
         }
@@ -427,7 +442,11 @@ pub fn codes_to_create<W: World>(world: &W) -> BTreeSet<String> {
     let systim_twins = |code: &str| products.iter().filter(|q| loose(&shop_code(q)) == loose(code)).count();
     products
         .iter()
-        .filter(|p| !p.service && !p.hidden && shop_categories.contains(p.category.trim()))
+        .filter(|p| {
+            !p.service
+                && !p.hidden
+                && (!categories_listed(&state) || shop_categories.contains(p.category.trim()))
+        })
         .map(shop_code)
         .filter(|code| !shop_codes.contains(&loose(code)) && systim_twins(code) == 1)
         .collect()

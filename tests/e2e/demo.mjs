@@ -52,15 +52,27 @@ try {
   const options = await browser.open("options.html");
   const tested = await flow.setUpConnection(options, sandbox.connection());
   print([tested.summary.text, tested.checks.map((c) => `${c.status === "ok" ? "✓" : `${c.status}:`} ${c.id}`).join("  ")]);
-  checks.push({ ok: tested.checks.length > 0 && tested.checks.every((c) => c.status === "ok"), what: "every connection check passed" });
+  // A Systim account as public code shows it (the sandbox's strict profile, its default) lacks
+  // the assumed methods: the test names each as a warning with what it costs, nothing fails.
+  const missing = tested.checks.filter((c) => c.status !== "ok");
+  checks.push({
+    ok: tested.checks.length > 0 && missing.every((c) => c.status === "warning" && c.id.startsWith("systim_method_")),
+    what: "every connection check passed (an assumed Systim method absent is only a warning)",
+    detail: missing.map((c) => `${c.status}: ${c.id}`).join(", "),
+  });
 
   step("options page: the demo settings through the settings form");
   const before = await sandbox.state();
   const shippingProductId = systimProductId(before, "DOSTAWA");
-  const saved = await flow.saveSettingsForm(options, flow.demoSettingsFields({ shippingProductId }));
+  // What the connection test advises when the account lists no categories: the same-category
+  // rule off (code and VAT rate still have to agree) and a shop category for new products.
+  const noCategories = missing.some((c) => c.id === "systim_method_listCategories");
+  const defaultCategoryId = noCategories ? before.shoper.categories[0].category_id : null;
+  const saved = await flow.saveSettingsForm(options, flow.demoSettingsFields({ shippingProductId, defaultCategoryId }));
   print([
     saved.text,
     `orders from 2026-11-01, default delivery 1 and payment 1, shipping line = Systim product ${shippingProductId} (DOSTAWA)`,
+    ...(noCategories ? [`Systim lists no categories: the same-category rule off, new products into shop category ${defaultCategoryId}`] : []),
   ]);
   checks.push({ ok: saved.kind === "success", what: "settings saved" });
   await options.screenshot({ path: shot("options.png"), fullPage: true });

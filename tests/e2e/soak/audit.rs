@@ -5,14 +5,17 @@
 //!
 //! ```text
 //! browser_soak_audit pairs <start.json>   the shop rows the stock rules apply to (JSON, stdout)
-//! browser_soak_audit audit <soak.json>    the native soak's figures and the order audit (JSON, stdout)
+//! browser_soak_audit audit <soak.json>    the native soak's figures and the order audit (JSON, stdout);
+//!                                         exit code 1 when a must-be-zero figure is not zero
 //! ```
 //!
 //! `start.json`: `{"state": GET /__sandbox/state, "dictionaries": {"taxes": [...], "units": [...]}}`
 //! (the shop's dictionaries as its REST API lists them). `soak.json`: `{"start": start.json,
 //! "end": {"state", "log": [LogEntry…]}, "changes": {"orders": [{order_id, placed_ms, lines:
 //! [[systim product, thousandths]…]}], "statuses": [[order_id, ms, status]…], "quantities":
-//! [[systim product, ms, thousandths]…]}}` — every time the sandbox's (real) clock.
+//! [[systim product, ms, thousandths]…]}, "told": {"reports": [Report…], "badges": {"<order id>":
+//! Badge}}}` — every time the sandbox's (real) clock; `told`: what the extension told the merchant
+//! (the reports the driver read after each run, problems only; every order's badge at the end).
 //!
 //! Built and run by `./build.sh soak --browser` (`cargo build --release --example
 //! browser_soak_audit`); an example, not a test, so that `cargo test` never runs it without its
@@ -156,39 +159,25 @@ fn truth(start: &Value, changes: &Value) -> Truth {
     truth
 }
 
-/// The state with only the first (lowest id) Systim copy of each shop order.
-fn once_per_order(state: &Value) -> Value {
-    let mut state = state.clone();
-    let mut seen = std::collections::BTreeSet::new();
-    let mut orders: Vec<Value> = state["systim"]["orders"].as_array().cloned().unwrap_or_default();
-    orders.sort_by_key(|o| id(&o["id"]));
-    orders.retain(|o| match common::oracle::systim_orders_by_marker(&json!({"systim": {"orders": [o]}})).into_keys().next() {
-        Some(order_id) => seen.insert(order_id),
-        None => true,
-    });
-    state["systim"]["orders"] = Value::Array(orders);
-    state
+fn told(input: &Value) -> audit::Told {
+    let mut told = audit::Told::default();
+    for report in input["told"]["reports"].as_array().into_iter().flatten() {
+        told.read(report);
+    }
+    for (id, badge) in input["told"]["badges"].as_object().into_iter().flatten() {
+        if let Ok(id) = id.parse() {
+            told.badges.insert(id, (badge["state"].as_str().unwrap_or("").to_string(), badge["text_pl"].as_str().unwrap_or("").to_string()));
+        }
+    }
+    told
 }
 
-fn audit(input: &Value) -> Value {
+fn audit(input: &Value) -> (Value, bool) {
     let truth = truth(&input["start"], &input["changes"]);
     let end = &input["end"];
     let log = end["log"].as_array().cloned().unwrap_or_default();
     let world = Snapshot::new(end["state"].clone(), log, input["start"]["dictionaries"].clone());
-    let mut figures = audit::figures(&world, &truth);
-    let every_copy = json!({"stock_mismatches": figures.stock_mismatches, "unsell_writes": figures.unsell_writes, "zeroed_unreadable": figures.zeroed_unreadable});
-    // Stock is judged with each shop order's lines reserved once, however many copies Systim
-    // holds (issue #11: a copy counts once in the stock reservations): on the state without the
-    // copies beyond the first (the oldest) of each order.
-    let once = Snapshot::new(once_per_order(&world.state()), (*world.log).clone(), input["start"]["dictionaries"].clone());
-    let stock = audit::figures(&once, &truth);
-    figures.stock_writes = stock.stock_writes;
-    figures.stock_mismatches = stock.stock_mismatches;
-    figures.unsell_writes = stock.unsell_writes;
-    figures.zeroed_unreadable = stock.zeroed_unreadable;
-    let order_details = figures.details.iter().filter(|d| d.contains("shop rows with code"));
-    let stock_details = stock.details.iter().filter(|d| !d.contains("shop rows with code"));
-    figures.details = order_details.chain(stock_details).cloned().collect();
+    let figures = audit::figures(&world, &truth, &told(input));
     let orders = audit_orders(&world.state(), START_DATE, systim_product_id(&world, "DOSTAWA"));
     let mut duplicated_codes = BTreeMap::new();
     for (code, n) in code_counts(&world, &world.state()) {
@@ -197,20 +186,24 @@ fn audit(input: &Value) -> Value {
             duplicated_codes.insert(code, json!({"rows": n, "before": before}));
         }
     }
-    json!({
+    let gates: BTreeMap<&str, u64> = figures.failed_gates().into_iter().collect();
+    let clean = gates.is_empty();
+    let out = json!({
         "figures": figures,
-        "native_clean": figures.is_clean(),
+        "clean": clean,
+        "failed_gates": gates,
         "details": figures.details,
+        "unreported_orders": figures.unreported,
         "orders": {"missing": orders.missing, "wrong": orders.wrong, "unwanted": orders.unwanted, "duplicates": orders.duplicates, "imported_once": orders.imported},
         "duplicated_codes": duplicated_codes,
-        "stock_reserving_every_copy": every_copy,
-    })
+    });
+    (out, clean)
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let out = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["pairs", path] => pairs(&read_json(path)),
+    let (out, clean) = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["pairs", path] => (pairs(&read_json(path)), true),
         ["audit", path] => audit(&read_json(path)),
         _ => {
             eprintln!("usage: browser_soak_audit pairs <start.json> | audit <soak.json>");
@@ -218,4 +211,7 @@ fn main() {
         }
     };
     println!("{out}");
+    if !clean {
+        std::process::exit(1);
+    }
 }

@@ -107,6 +107,16 @@ globalThis.ExtApi = Object.freeze({
   storageGet: (key) => (frozen ? never() : transaction("readonly", (s) => s.get(key)).then((v) => (typeof v === "string" ? v : null))),
   storageSet: (key, value) => (frozen ? never() : transaction("readwrite", (s) => s.put(value, key)).then(() => undefined)),
   storageRemove: (key) => (frozen ? never() : transaction("readwrite", (s) => s.delete(key)).then(() => undefined)),
+  // `[[key, value], …]` as JSON text for the keys starting with `prefix` (ext_api.js storageScan)
+  storageScan: (prefix) =>
+    frozen
+      ? never()
+      : transaction("readonly", (s) => {
+          const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+          const keys = s.getAllKeys(range);
+          const values = s.getAll(range);
+          return { get result() { return JSON.stringify(keys.result.map((k, i) => [k, values.result[i]]).filter(([, v]) => typeof v === "string")); } };
+        }),
 });
 
 // --- the core -------------------------------------------------------------------------------------

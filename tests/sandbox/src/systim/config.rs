@@ -19,7 +19,7 @@ pub enum Profile {
 /// The profile of a fresh account — of `Sandbox::new`, of the sandbox binary without
 /// `--systim-profile` and of the in-process test worlds without `SANDBOX_SYSTIM_PROFILE`.
 /// THE ONE LINE TO CHANGE to run every test against the strict profile by default.
-pub const DEFAULT_PROFILE: Profile = Profile::Generous;
+pub const DEFAULT_PROFILE: Profile = Profile::Strict;
 
 /// The environment variable the sandbox binary and `tests/common` read (`strict` | `generous`)
 /// to override [`DEFAULT_PROFILE`] for a whole run.
