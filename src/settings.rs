@@ -714,6 +714,19 @@ mod tests {
     }
 
     #[test]
+    fn a_shop_warehouse_is_targeted_once() {
+        let link = |store, target| WarehouseLink { systim_stores: vec![store], shop_warehouse: target };
+        let twice = |s: &Settings| s.validate().iter().filter(|e| e.message_en.ends_with("the same Shoper warehouse is targeted twice")).count();
+        let mut s = Settings::default();
+        s.stock.warehouses = vec![link(1, Some(3)), link(2, Some(4))];
+        assert_eq!(twice(&s), 0);
+        s.stock.warehouses = vec![link(1, Some(3)), link(2, Some(4)), link(5, Some(3))];
+        assert_eq!(twice(&s), 1);
+        s.stock.warehouses = vec![link(1, Some(3)), link(2, Some(3)), link(5, Some(3))];
+        assert_eq!(twice(&s), 2);
+    }
+
+    #[test]
     fn ids_map_with_a_default() {
         let m = [IdMapping { shop_id: 5, systim_id: 50 }];
         assert_eq!(map_id(&m, Some(5), Some(1)), Some(50));

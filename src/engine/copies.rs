@@ -219,5 +219,8 @@ mod tests {
         // A copy listed twice is one copy.
         let (_, others) = keep_one(&[copy(11, ""), copy(12, ""), copy(12, "")]).unwrap();
         assert_eq!(others.len(), 1);
+        // The others in id order, whatever order they were found in.
+        let (kept, others) = keep_one(&[copy(14, ""), copy(13, ""), copy(11, ""), copy(14, ""), copy(12, "")]).unwrap();
+        assert_eq!((kept.id, others.iter().map(|c| c.id).collect::<Vec<_>>()), (11, vec![12, 13, 14]));
     }
 }

@@ -294,6 +294,16 @@ pub fn entry(reference: impl Into<String>, pl: impl Into<String>, en: impl Into<
 #[cfg(test)]
 mod tests {
     #[test]
+    fn findings_are_grouped_in_reason_order_each_in_the_order_found() {
+        use crate::plan::{Finding, ReasonCode};
+        let (first, second) = (ReasonCode::ALL[0], ReasonCode::ALL[1]);
+        let findings = [Finding::new(second).code("B1"), Finding::new(first).code("A1"), Finding::new(second).code("B2")];
+        let groups = super::group(&findings);
+        let shown: Vec<(&str, Vec<&str>)> = groups.iter().map(|g| (g.reason.as_str(), g.items.iter().map(|e| e.reference.as_str()).collect())).collect();
+        assert_eq!(shown, [(first.code(), vec!["A1"]), (second.code(), vec!["B1", "B2"])]);
+    }
+
+    #[test]
     fn polish_counted_nouns() {
         let c = |n| super::pl_count(n, "pozycja", "pozycje", "pozycji");
         assert_eq!([c(1), c(2), c(4), c(5), c(12), c(22), c(25), c(0)], ["1 pozycja", "2 pozycje", "4 pozycje", "5 pozycji", "12 pozycji", "22 pozycje", "25 pozycji", "0 pozycji"]);
