@@ -9,7 +9,7 @@
 
 use crate::domain::{ProductCode, SystimCategory, SystimProduct};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// The header row, in order.
 pub const COLUMNS: [&str; 9] = ["product_code", "name", "price", "tax", "category", "unit", "stock", "ean", "active"];
@@ -140,13 +140,13 @@ fn decimal(value: i128, places: u32, trim: bool, separator: char) -> String {
 
 /// Full category paths (`Dom/Kuchnia/Kubki`) from the parent links.
 struct CategoryPaths<'a> {
-    by_id: HashMap<u64, &'a SystimCategory>,
+    by_id: crate::decode::ById<'a, SystimCategory>,
     separator: &'a str,
 }
 
 impl<'a> CategoryPaths<'a> {
     fn new(categories: &'a [SystimCategory], separator: &'a str) -> Self {
-        CategoryPaths { by_id: categories.iter().map(|c| (c.id, c)).collect(), separator }
+        CategoryPaths { by_id: crate::decode::by_id(categories, |c| c.id), separator }
     }
 
     /// Root first; a cycle in the parent links stops the walk.
@@ -155,7 +155,7 @@ impl<'a> CategoryPaths<'a> {
         let mut seen = HashSet::new();
         let mut next = Some(id);
         while let Some(current) = next.filter(|c| seen.insert(*c)) {
-            let Some(category) = self.by_id.get(&current) else { break };
+            let Some(category) = self.by_id.get(current) else { break };
             names.push(category.name.trim());
             next = category.parent_id;
         }

@@ -472,16 +472,19 @@ impl StockSettings {
                 "either the whole shop stock or specific Shoper warehouses, not both",
             ));
         }
-        let mut targets = std::collections::BTreeSet::new();
+        // a few links at most: a list (no set type of its own in the wasm for optional ids)
+        let mut targets: Vec<Option<u64>> = Vec::new();
         let mut stores = std::collections::BTreeSet::new();
         for link in &self.warehouses {
-            if !targets.insert(link.shop_warehouse) {
+            if targets.contains(&link.shop_warehouse) {
                 errors.push(SettingsError::new(
                     "stock.warehouses",
                     LABEL,
                     "ten sam magazyn Shoper wybrano dwa razy",
                     "the same Shoper warehouse is targeted twice",
                 ));
+            } else {
+                targets.push(link.shop_warehouse);
             }
             if link.systim_stores.iter().any(|s| !stores.insert(*s)) || (link.systim_stores.is_empty() && self.warehouses.len() > 1) {
                 errors.push(SettingsError::new(
@@ -708,6 +711,19 @@ mod tests {
         let mut s = Settings::default();
         s.stock.warehouses = vec![WarehouseLink::default(), WarehouseLink { systim_stores: vec![2], shop_warehouse: Some(3) }];
         assert!(fields(&s).iter().all(|f| f == "stock.warehouses") && !fields(&s).is_empty());
+    }
+
+    #[test]
+    fn a_shop_warehouse_is_targeted_once() {
+        let link = |store, target| WarehouseLink { systim_stores: vec![store], shop_warehouse: target };
+        let twice = |s: &Settings| s.validate().iter().filter(|e| e.message_en.ends_with("the same Shoper warehouse is targeted twice")).count();
+        let mut s = Settings::default();
+        s.stock.warehouses = vec![link(1, Some(3)), link(2, Some(4))];
+        assert_eq!(twice(&s), 0);
+        s.stock.warehouses = vec![link(1, Some(3)), link(2, Some(4)), link(5, Some(3))];
+        assert_eq!(twice(&s), 1);
+        s.stock.warehouses = vec![link(1, Some(3)), link(2, Some(3)), link(5, Some(3))];
+        assert_eq!(twice(&s), 2);
     }
 
     #[test]

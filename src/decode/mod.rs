@@ -368,21 +368,41 @@ pub(crate) fn decode_records<'a, T>(
     })
 }
 
-/// Index a dictionary by id.
-pub(crate) fn by_id<T>(items: &[T], id: impl Fn(&T) -> u64) -> HashMap<u64, &T> {
-    items.iter().map(|item| (id(item), item)).collect()
+/// A dictionary indexed by id: positions in one `HashMap<u64, u64>` (a map type the wasm carries
+/// anyway) rather than a map of references per dictionary type.
+pub(crate) struct ById<'a, T> {
+    items: &'a [T],
+    index: HashMap<u64, u64>,
+}
+
+impl<'a, T> ById<'a, T> {
+    pub(crate) fn get(&self, id: u64) -> Option<&'a T> {
+        self.index.get(&id).map(|&i| &self.items[i as usize])
+    }
+    pub(crate) fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+}
+
+/// Index a dictionary by id (a later record with the same id wins, as in a map filled in order).
+pub(crate) fn by_id<T>(items: &[T], id: impl Fn(&T) -> u64) -> ById<'_, T> {
+    let mut index = HashMap::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        index.insert(id(item), i as u64);
+    }
+    ById { items, index }
 }
 
 /// Read a reference and look it up in a dictionary. An id the dictionary does not know is noted
 /// — only when the dictionary was read at all, so a missing dictionary does not flood the report.
 pub(crate) fn lookup<'m, T>(
-    map: &HashMap<u64, &'m T>,
+    map: &ById<'m, T>,
     rec: &Rec,
     field: &str,
     notes: &mut Vec<DecodeError>,
 ) -> (Option<u64>, Option<&'m T>) {
     let id = rec.reference(field, notes);
-    let found = id.and_then(|id| map.get(&id).copied());
+    let found = id.and_then(|id| map.get(id));
     if let (Some(id), None, false) = (id, found, map.is_empty()) {
         notes.push(rec.err(field, format!("nieznany identyfikator {id} (brak w słowniku)"), false));
     }

@@ -14,7 +14,7 @@
 //! are errors.
 
 use super::lenient::{self, WireError};
-use super::{by_id, decode_records, keep, lookup, positions, At, DecodeError, DecodedList, Kind, Rec};
+use super::{by_id, ById, decode_records, keep, lookup, positions, At, DecodeError, DecodedList, Kind, Rec};
 use crate::domain::{
     Address, OrderDiscounts, OrderLine, Origin, ProductCode, ShopCategory, ShopItem, ShopLanguage, ShopOrder, ShopSnapshot,
     ShopStatus, ShopTax, ShopUnit, VatRate, Warehouse,
@@ -272,11 +272,11 @@ fn decode_line(rec: &Rec, id: u64, notes: &mut Vec<DecodeError>) -> Result<(u64,
 /// Attach lines to their orders (in the order given). Lines whose order is not among `orders`
 /// are handed back.
 pub fn attach_lines(orders: &mut [ShopOrder], lines: Vec<(u64, OrderLine)>) -> Vec<(u64, OrderLine)> {
-    let index: HashMap<u64, usize> = orders.iter().enumerate().map(|(i, o)| (o.order_id, i)).collect();
+    let index: HashMap<u64, u64> = orders.iter().enumerate().map(|(i, o)| (o.order_id, i as u64)).collect();
     let mut orphans = Vec::new();
     for (order_id, line) in lines {
         match index.get(&order_id) {
-            Some(&i) => orders[i].lines.push(line),
+            Some(&i) => orders[i as usize].lines.push(line),
             None => orphans.push((order_id, line)),
         }
     }
@@ -355,10 +355,11 @@ pub fn category_parents(tree: &Value) -> DecodedList<(u64, Option<u64>)> {
 
 /// Set each category's parent from the tree.
 pub fn apply_parents(categories: &mut [ShopCategory], parents: &[(u64, Option<u64>)]) {
-    let parent_of: HashMap<u64, Option<u64>> = parents.iter().copied().collect();
+    // positions in `parents` (a map type the wasm carries anyway); a later pair wins
+    let parent_of: HashMap<u64, u64> = parents.iter().enumerate().map(|(n, (id, _))| (*id, n as u64)).collect();
     for category in categories {
-        if let Some(parent) = parent_of.get(&category.id) {
-            category.parent_id = *parent;
+        if let Some(&n) = parent_of.get(&category.id) {
+            category.parent_id = parents[n as usize].1;
         }
     }
 }
@@ -451,9 +452,9 @@ pub struct Catalogue<'a> {
 
 struct Lookups<'a> {
     catalogue: &'a Catalogue<'a>,
-    taxes: HashMap<u64, &'a ShopTax>,
-    units: HashMap<u64, &'a ShopUnit>,
-    categories: HashMap<u64, &'a ShopCategory>,
+    taxes: ById<'a, ShopTax>,
+    units: ById<'a, ShopUnit>,
+    categories: ById<'a, ShopCategory>,
 }
 
 impl<'a> Lookups<'a> {

@@ -37,7 +37,7 @@
 
 use super::lenient;
 use super::stream::{self, Records};
-use super::{by_id, decode_records, keep, lookup, At, DecodeError, DecodedList, Kind, Rec, Record};
+use super::{by_id, decode_records, keep, lookup, At, ById, DecodeError, DecodedList, Kind, Rec, Record};
 use crate::domain::{
     NamedId, ProductCode, SystimCategory, SystimProduct, SystimSnapshot, SystimVatRate, Warehouse,
 };
@@ -377,8 +377,8 @@ struct Pending {
 /// `listProducts` read record by record (a [`Records`] sink), with VAT (via `listVatRates`) and
 /// category (via `listCategories` when available); stock comes from [`ProductsRead::join`].
 pub struct ProductRecords<'d> {
-    vat_rates: HashMap<u64, &'d SystimVatRate>,
-    categories: HashMap<u64, &'d SystimCategory>,
+    vat_rates: ById<'d, SystimVatRate>,
+    categories: ById<'d, SystimCategory>,
     read: ProductsRead,
 }
 

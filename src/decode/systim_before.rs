@@ -6,7 +6,7 @@
 
 use super::lenient;
 use super::systim::{categories, delivery_methods, payment_methods, stores, vat_rates, SIMPLIFIED_STORE_ID};
-use super::{by_id, decode_records, keep, lookup, At, DecodeError, DecodedList, Kind, Rec};
+use super::{by_id, decode_records, keep, lookup, At, ById, DecodeError, DecodedList, Kind, Rec};
 use crate::domain::{ProductCode, SystimCategory, SystimProduct, SystimSnapshot, SystimVatRate};
 use crate::money::{Money, Qty};
 use serde_json::Value;
@@ -92,8 +92,8 @@ pub struct SystimDictionaries<'a> {
 }
 
 struct ProductLookups<'a> {
-    vat_rates: HashMap<u64, &'a SystimVatRate>,
-    categories: HashMap<u64, &'a SystimCategory>,
+    vat_rates: ById<'a, SystimVatRate>,
+    categories: ById<'a, SystimCategory>,
     stock: HashMap<u64, Vec<(u64, Qty)>>,
     unreadable: HashMap<u64, Vec<u64>>,
     per_store: bool,

@@ -296,12 +296,12 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     Err(e) => Handled::reply(save_error(e)),
                 }
             }
-            Message::OrderBadges { order_ids } => Handled::reply(ok(json!({"badges": self.order_badges(&order_ids).await}))),
+            Message::OrderBadges { order_ids } => Handled::reply(ok(json!({"badges": self.order_badges_json(&order_ids).await}))),
             Message::OpenReport => Handled { reply: ok(json!({})), effects: vec![Effect::OpenOptions { section: "report".into() }], start: None },
             // boxed: their state lives outside this future's
             m @ (Message::AdminPanel { .. } | Message::ReportShopAddresses { .. } | Message::ReportPage { .. }) => Box::pin(self.panel_message(m, from)).await,
             Message::ResolveOrder { order_id, decision, systim_number } => Handled::reply(match self.resolve_order(order_id, decision, &systim_number).await {
-                Ok(_) => ok(json!({"badges": self.order_badges(&[order_id]).await})),
+                Ok(_) => ok(json!({"badges": self.order_badges_json(&[order_id]).await})),
                 Err(super::resolve::ResolveError::NotConfigured) => error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first."),
                 Err(super::resolve::ResolveError::NotAwaiting) => error(
                     "not_awaiting_decision",

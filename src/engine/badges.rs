@@ -69,12 +69,26 @@ fn from_state(state: &OrderState) -> Badge {
 impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// Badges for the orders shown on an admin page (unknown orders: not looked at yet).
     pub async fn order_badges(&self, ids: &[u64]) -> BTreeMap<String, Badge> {
+        self.badges(ids).await.into_iter().map(|(id, b)| (id.to_string(), b)).collect()
+    }
+
+    /// [`Self::order_badges`] as the reply carries it: `{"<order id>": badge}` — built as a JSON
+    /// object directly (the wasm needs no map type of badges of its own).
+    pub(super) async fn order_badges_json(&self, ids: &[u64]) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        for (id, b) in self.badges(ids).await {
+            out.insert(id.to_string(), serde_json::to_value(b).unwrap_or_default());
+        }
+        serde_json::Value::Object(out)
+    }
+
+    async fn badges(&self, ids: &[u64]) -> Vec<(u64, Badge)> {
         let conn = self.connection().await;
-        let Ok(origin) = conn.shop_origin() else { return BTreeMap::new() };
+        let Ok(origin) = conn.shop_origin() else { return Vec::new() };
         let keys = ShopKeys::new(&shop_host(&origin));
         let pruned = super::prune::record(&self.store, &keys).await;
         let ledger = Ledger::new(&self.store, keys);
-        let mut out = BTreeMap::new();
+        let mut out = Vec::new();
         for id in ids.iter().take(MAX_BADGES) {
             let b = match ledger.get(*id).await {
                 Ok(Some(e)) => from_state(&e.state),
@@ -82,7 +96,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 Ok(None) if pruned.covers(*id) => badge(BadgeState::Unknown, "rozliczone dawno temu — szczegóły usunięto z pamięci rozszerzenia", "settled long ago — its details were removed from the extension's storage"),
                 _ => badge(BadgeState::Unknown, "jeszcze nie synchronizowane", "not synced yet"),
             };
-            out.insert(id.to_string(), b);
+            out.push((*id, b));
         }
         out
     }

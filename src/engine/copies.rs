@@ -28,13 +28,14 @@ pub(super) type Markers = HashMap<u64, Vec<SystimCopy>>;
 /// The copy to keep (the lowest id) and the others. `None` when there is no copy at all.
 pub(super) fn keep_one(copies: &[SystimCopy]) -> Option<(SystimCopy, Vec<SystimCopy>)> {
     let kept = copies.iter().min_by_key(|c| c.id)?.clone();
+    // in id order, each id once: inserted in place (a handful of copies; no sort instance)
     let mut others: Vec<SystimCopy> = Vec::new();
     for c in copies {
-        if c.id != kept.id && !others.iter().any(|o| o.id == c.id) {
-            others.push(c.clone());
+        let at = others.partition_point(|o| o.id < c.id);
+        if c.id != kept.id && others.get(at).is_none_or(|o| o.id != c.id) {
+            others.insert(at, c.clone());
         }
     }
-    others.sort_unstable_by_key(|c| c.id);
     Some((kept, others))
 }
 
@@ -218,5 +219,8 @@ mod tests {
         // A copy listed twice is one copy.
         let (_, others) = keep_one(&[copy(11, ""), copy(12, ""), copy(12, "")]).unwrap();
         assert_eq!(others.len(), 1);
+        // The others in id order, whatever order they were found in.
+        let (kept, others) = keep_one(&[copy(14, ""), copy(13, ""), copy(11, ""), copy(14, ""), copy(12, "")]).unwrap();
+        assert_eq!((kept.id, others.iter().map(|c| c.id).collect::<Vec<_>>()), (11, vec![12, 13, 14]));
     }
 }

@@ -99,6 +99,9 @@ impl OrderState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerEntry {
     pub order_id: u64,
+    /// `deserialize_with`: a missing `state` is the derive's "missing field" error at once, not a
+    /// second instance of the reader below (over serde's missing-field deserialiser).
+    #[serde(deserialize_with = "OrderState::deserialize")]
     pub state: OrderState,
     pub updated_ms: u64,
     /// Systim product id and quantity of each imported line (for stock reservations).

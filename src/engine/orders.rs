@@ -294,8 +294,8 @@ fn foreign_copies(recent: &Markers, before: Option<&Markers>, sent: &HashMap<u64
 
 /// The day before the oldest order the plan imports was placed (every date if one is unreadable).
 fn lookback_from(orders: &[ShopOrder], plan: &OrdersPlan) -> String {
-    let dates: HashMap<u64, &str> = orders.iter().map(|o| (o.order_id, o.date.as_str())).collect();
-    let oldest = plan.imports.iter().map(|i| dates.get(&i.order_id).and_then(|d| date_ms(d)).unwrap_or(0)).min().unwrap_or(0);
+    let at: HashMap<u64, u64> = orders.iter().enumerate().map(|(n, o)| (o.order_id, n as u64)).collect();
+    let oldest = plan.imports.iter().map(|i| at.get(&i.order_id).and_then(|&n| date_ms(&orders[n as usize].date)).unwrap_or(0)).min().unwrap_or(0);
     ymd(oldest.saturating_sub(DAY_MS))
 }
 
@@ -1067,12 +1067,13 @@ fn previewed_reservations(orders: &[ShopOrder], plan: &OrdersPlan, statuses: &[c
     if !settings.stock.reserve_open_orders {
         return BTreeMap::new();
     }
-    let open: HashMap<u64, bool> = statuses.iter().map(|s| (s.id, matches!(s.kind, 1 | 2))).collect();
+    // 1: open, 0: closed (a map type the wasm carries anyway)
+    let open: HashMap<u64, u64> = statuses.iter().map(|s| (s.id, matches!(s.kind, 1 | 2) as u64)).collect();
     let status: HashMap<u64, u64> = orders.iter().map(|o| (o.order_id, o.status_id)).collect();
     let mut out: BTreeMap<u64, Qty> = BTreeMap::new();
     for import in &plan.imports {
         // An unknown status reserves, as in the stock part: under-selling is safer.
-        if !status.get(&import.order_id).map(|s| *open.get(s).unwrap_or(&true)).unwrap_or(true) {
+        if !status.get(&import.order_id).map(|s| open.get(s).map_or(true, |&o| o != 0)).unwrap_or(true) {
             continue;
         }
         for (id, q) in reserved_lines(import, &[]) {

@@ -148,7 +148,10 @@ struct Row {
 struct Push<'a> {
     plan: &'a ProductPlan,
     states: Vec<State>,
-    categories: BTreeMap<String, u64>,
+    /// Created categories: name → position in `category_ids` (a map type the matching already
+    /// has in the wasm).
+    categories: crate::matching::FastMap<String, usize>,
+    category_ids: Vec<u64>,
     category_failures: Vec<Entry>,
     categories_left: VecDeque<usize>,
     waiting: VecDeque<usize>,
@@ -185,7 +188,8 @@ impl<'a> Push<'a> {
         Push {
             plan,
             states: vec![State::Waiting; n],
-            categories: BTreeMap::new(),
+            categories: crate::matching::fast_map(0),
+            category_ids: Vec::new(),
             category_failures: Vec::new(),
             categories_left: (0..plan.categories_to_create.len()).collect(),
             waiting: (0..n).collect(),
@@ -276,7 +280,7 @@ impl<'a> Push<'a> {
                 let c = &self.plan.creations[i];
                 let category_id = match &c.category {
                     CategoryRef::Existing { id } => Some(*id),
-                    CategoryRef::New { name } => self.categories.get(name).copied(),
+                    CategoryRef::New { name } => self.categories.get(name).map(|&n| self.category_ids[n]),
                 };
                 match category_id {
                     Some(category_id) => head.push((Purpose::Create(i), BulkOp::post(format!("create-{i}"), "products", creation_body(c, category_id, &self.plan.name_locale)))),
@@ -406,7 +410,8 @@ impl<'a> Push<'a> {
         match (purpose, result) {
             (Purpose::Category(k), Ok(v)) => {
                 if let Some(id) = id_of(&v) {
-                    self.categories.insert(self.plan.categories_to_create[k].clone(), id);
+                    self.categories.insert(self.plan.categories_to_create[k].clone(), self.category_ids.len());
+                    self.category_ids.push(id);
                 }
             }
             (Purpose::Category(k), Err((e, _))) => {

@@ -228,11 +228,13 @@ pub fn advice(reason: ReasonCode) -> (&'static str, &'static str) {
 
 /// Group findings by reason, in reason order, ready to render.
 pub fn group(findings: &[Finding]) -> Vec<ProblemGroup> {
-    let mut by: BTreeMap<ReasonCode, Vec<Entry>> = BTreeMap::new();
+    // the reasons through the counting map type the plans use (no map of entry lists of its own
+    // in the wasm), then each reason's findings in their order
+    let mut reasons: BTreeMap<ReasonCode, u32> = BTreeMap::new();
     for f in findings {
-        by.entry(f.reason).or_default().push(entry_of(f));
+        reasons.insert(f.reason, 0);
     }
-    by.into_iter().map(|(reason, items)| group_of(reason, items)).collect()
+    reasons.into_keys().map(|reason| group_of(reason, findings.iter().filter(|f| f.reason == reason).map(entry_of).collect())).collect()
 }
 
 pub fn group_of(reason: ReasonCode, items: Vec<Entry>) -> ProblemGroup {
@@ -291,6 +293,16 @@ pub fn entry(reference: impl Into<String>, pl: impl Into<String>, en: impl Into<
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn findings_are_grouped_in_reason_order_each_in_the_order_found() {
+        use crate::plan::{Finding, ReasonCode};
+        let (first, second) = (ReasonCode::ALL[0], ReasonCode::ALL[1]);
+        let findings = [Finding::new(second).code("B1"), Finding::new(first).code("A1"), Finding::new(second).code("B2")];
+        let groups = super::group(&findings);
+        let shown: Vec<(&str, Vec<&str>)> = groups.iter().map(|g| (g.reason.as_str(), g.items.iter().map(|e| e.reference.as_str()).collect())).collect();
+        assert_eq!(shown, [(first.code(), vec!["A1"]), (second.code(), vec!["B1", "B2"])]);
+    }
+
     #[test]
     fn polish_counted_nouns() {
         let c = |n| super::pl_count(n, "pozycja", "pozycje", "pozycji");
