@@ -175,6 +175,7 @@ fn local_world(n: usize) -> (Local, Connection) {
         systim_account: SYSTIM_URL.into(),
         systim_login: credential("systim_login"),
         systim_key: credential("systim_key"),
+        shop_aliases: Default::default(),
     };
     (local, connection)
 }

@@ -43,8 +43,9 @@ impl Storage for ExtensionStorage {
     async fn remove(&self, key: &str) -> Result<(), StoreError> {
         ext_storage_remove(key).await.map(|_| ()).map_err(|e| store_error(js_text(&e)))
     }
-    /// `ExtApi.storageScan` answers JSON text `[[key, value], …]` (an older shim without it:
-    /// the call fails and nothing is listed).
+    /// `ExtApi.storageScan` answers JSON text `[[key, value], …]`. Every shim must provide it
+    /// (the extension's `ext_api.js`, the soak's harness, the wasm tests' fake): a run prunes the
+    /// ledger through it, and the browser soak saw a run never end where it was missing.
     async fn scan(&self, prefix: &str) -> Result<Option<Vec<(String, String)>>, StoreError> {
         let text = ext_storage_scan(prefix).await.map_err(|e| store_error(js_text(&e)))?.as_string().unwrap_or_default();
         // Read as a `Value` (the reader the rest of the core uses): a typed reader of its own

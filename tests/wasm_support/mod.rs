@@ -43,6 +43,7 @@ export function install_fake_ext_api() {
       m.set(k, v);
     },
     storageRemove: async (k) => { m.delete(k); },
+    storageScan: async (p) => JSON.stringify([...m.entries()].filter(([k]) => k.startsWith(p))),
   };
 }")]
 extern "C" {
