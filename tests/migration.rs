@@ -4,7 +4,7 @@
 //! this version: every record read, every setting and ledger entry kept, nothing imported twice.
 //!
 //! Each release captures its own fixture before the version is bumped:
-//! `CAPTURE_FIXTURE=1 cargo test --test migration capture_fixture -- --ignored` writes
+//! `CAPTURE_FIXTURE=1 cargo test --test migration capture_fixture` writes
 //! `tests/fixtures/storage-<the crate's version>.json` (docs/release.md).
 
 mod common;
@@ -90,17 +90,26 @@ fn capture_life() -> Capture {
     c
 }
 
-/// Writes this version's fixture (run by hand for a release; see the top of this file).
+/// The scripted life this version would capture is at least as rich as the last released
+/// fixture: every kind of record and every ledger state the fixture holds, this version writes
+/// too — so the next release's fixture tests as much. With `CAPTURE_FIXTURE=1` (a release, see
+/// the top of this file) it is also written to `tests/fixtures/storage-<version>.json`.
 #[test]
-#[ignore]
 fn capture_fixture() {
+    let capture = capture_life();
+    let about = "storage.local of the extension after a scripted life on the in-process demo sandbox (tests/migration.rs: capture_life), and the sandbox events that life caused; written by `CAPTURE_FIXTURE=1 cargo test --test migration capture_fixture`. Never edited by hand.";
+    let json = capture.into_json(about);
+    let captured = Fixture { json: json.clone() };
+    let released = Fixture::load(FIXTURE);
+    let kinds = |fx: &Fixture| fx.storage_map().keys().map(|k| k.split(':').filter(|part| part.parse::<u64>().is_err()).collect::<Vec<_>>().join(":")).collect::<std::collections::BTreeSet<String>>();
+    let missing: Vec<String> = kinds(&released).difference(&kinds(&captured)).cloned().collect();
+    assert!(missing.is_empty(), "this version's capture lacks records the released fixture has: {missing:?}");
+    let states = |store: &MemStorage| ledger_states(store).values().map(|e| state_name(&e.state)).collect::<std::collections::BTreeSet<_>>();
+    let lacking: Vec<&str> = states(&released.storage()).difference(&states(&captured.storage())).copied().collect();
+    assert!(lacking.is_empty(), "this version's capture lacks ledger states the released fixture has: {lacking:?}");
     if std::env::var("CAPTURE_FIXTURE").as_deref() != Ok("1") {
-        eprintln!("set CAPTURE_FIXTURE=1 to write tests/fixtures/storage-{}.json", env!("CARGO_PKG_VERSION"));
         return;
     }
-    let capture = capture_life();
-    let about = "storage.local of the extension after a scripted life on the in-process demo sandbox (tests/migration.rs: capture_life), and the sandbox events that life caused; written by `CAPTURE_FIXTURE=1 cargo test --test migration capture_fixture -- --ignored`. Never edited by hand.";
-    let json = capture.into_json(about);
     std::fs::create_dir_all(FIXTURES).unwrap();
     let path = format!("{FIXTURES}/storage-{}.json", env!("CARGO_PKG_VERSION"));
     std::fs::write(&path, format!("{}\n", serde_json::to_string_pretty(&json).unwrap())).unwrap();

@@ -188,7 +188,7 @@ const COMPANY: Kind = Kind { name: "kontrahent Systim id", id_fields: &["id"], e
 const ORDER: Kind = Kind { name: "zamówienie Systim id", id_fields: &["id"], entities: true };
 
 /// The records of a list result with their keys; a result that is no list is one error.
-fn records<'a>(result: &'a Value, method: &str) -> Result<Vec<(At<'a>, &'a Value)>, DecodeError> {
+pub(super) fn records<'a>(result: &'a Value, method: &str) -> Result<Vec<(At<'a>, &'a Value)>, DecodeError> {
     let entries = lenient::entries(result).map_err(|e| DecodeError {
         record: format!("lista {method} (Systim)"),
         field: "result".into(),
@@ -198,7 +198,7 @@ fn records<'a>(result: &'a Value, method: &str) -> Result<Vec<(At<'a>, &'a Value
     Ok(entries.into_iter().enumerate().map(|(pos, (key, v))| (At { pos, key }, v)).collect())
 }
 
-fn decode_list<'a, T>(
+pub(super) fn decode_list<'a, T>(
     result: &'a Value,
     method: &str,
     kind: &Kind,
@@ -794,7 +794,7 @@ pub struct SystimPayloads<'a> {
     pub quantities: Option<Vec<(u64, &'a Value)>>,
 }
 
-fn optional<'a, T>(result: Option<&'a Value>, decode: fn(&'a Value) -> DecodedList<T>, errors: &mut Vec<DecodeError>) -> Option<Vec<T>> {
+pub(super) fn optional<'a, T>(result: Option<&'a Value>, decode: fn(&'a Value) -> DecodedList<T>, errors: &mut Vec<DecodeError>) -> Option<Vec<T>> {
     result.map(|r| keep(decode(r), errors))
 }
 

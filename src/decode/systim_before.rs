@@ -5,8 +5,8 @@
 #![allow(dead_code)]
 
 use super::lenient;
-use super::systim::{categories, delivery_methods, payment_methods, stores, vat_rates, SIMPLIFIED_STORE_ID};
-use super::{by_id, decode_records, keep, lookup, At, ById, DecodeError, DecodedList, Kind, Rec};
+use super::systim::{categories, decode_list, delivery_methods, optional, payment_methods, records, stores, vat_rates, SIMPLIFIED_STORE_ID};
+use super::{by_id, keep, lookup, At, ById, DecodeError, DecodedList, Kind, Rec};
 use crate::domain::{ProductCode, SystimCategory, SystimProduct, SystimSnapshot, SystimVatRate};
 use crate::money::{Money, Qty};
 use serde_json::Value;
@@ -14,29 +14,6 @@ use std::collections::HashMap;
 
 const PRODUCT: Kind = Kind { name: "produkt Systim id", id_fields: &["id"], entities: true };
 const STOCK_ROW: Kind = Kind { name: "stan produktu Systim id", id_fields: &["id_produktu", "id"], entities: true };
-
-/// The records of a list result with their keys; a result that is no list is one error.
-fn records<'a>(result: &'a Value, method: &str) -> Result<Vec<(At<'a>, &'a Value)>, DecodeError> {
-    let entries = lenient::entries(result).map_err(|e| DecodeError {
-        record: format!("lista {method} (Systim)"),
-        field: "result".into(),
-        problem: e.to_string(),
-        record_skipped: true,
-    })?;
-    Ok(entries.into_iter().enumerate().map(|(pos, (key, v))| (At { pos, key }, v)).collect())
-}
-
-fn decode_list<'a, T>(
-    result: &'a Value,
-    method: &str,
-    kind: &Kind,
-    build: impl FnMut(&Rec<'a>, u64, &mut Vec<DecodeError>) -> Result<T, DecodeError>,
-) -> DecodedList<T> {
-    match records(result, method) {
-        Ok(records) => decode_records(records, kind, build),
-        Err(e) => (Vec::new(), vec![e]),
-    }
-}
 
 /// One warehouse's `listPQuantities` answer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -195,10 +172,6 @@ pub struct SystimPayloads<'a> {
     pub payment_methods: Option<&'a Value>,
     /// `listPQuantities` per warehouse id; `None` for the simplified warehouse mode.
     pub quantities: Option<Vec<(u64, &'a Value)>>,
-}
-
-fn optional<'a, T>(result: Option<&'a Value>, decode: fn(&'a Value) -> DecodedList<T>, errors: &mut Vec<DecodeError>) -> Option<Vec<T>> {
-    result.map(|r| keep(decode(r), errors))
 }
 
 /// Decode everything into a [`SystimSnapshot`], dictionaries first, with every problem met.

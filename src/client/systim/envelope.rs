@@ -276,7 +276,9 @@ mod tests {
     /// The envelope reader before answers were read in one pass: the whole body one `Value`
     /// tree. The oracle [`parse`] and [`code`] are checked against.
     mod before {
-        use super::super::{Envelope, Parsed};
+        // The same lenient readers of the error's parts: the oracle differs in how the body is
+        // read (one tree), not in what a code or a field name is.
+        use super::super::{code_of, fields_of, success, text_of, Envelope, Parsed};
         use serde_json::Value;
 
         pub(super) fn whole(body: &str) -> Parsed {
@@ -299,49 +301,6 @@ mod tests {
                 _ => None,
             };
             envelope.map_or(Parsed::Malformed, Parsed::Envelope)
-        }
-
-        fn success(result: Value) -> Envelope {
-            Envelope { code: 0, message: String::new(), fields: Vec::new(), result }
-        }
-
-        /// `0`, `13`, `"13"`, `" 13 "`, `13.0`; a missing code counts as 0.
-        fn code_of(code: Option<&Value>) -> Option<i64> {
-            match code {
-                None | Some(Value::Null) => Some(0),
-                Some(Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-                Some(Value::String(s)) if s.trim().is_empty() => Some(0),
-                Some(Value::String(s)) => s.trim().parse().ok(),
-                _ => None,
-            }
-        }
-
-        fn text_of(value: &Value) -> String {
-            match value {
-                Value::String(s) => s.clone(),
-                Value::Null => String::new(),
-                other => other.to_string(),
-            }
-        }
-
-        /// Field names from any of the shapes `fields` comes in.
-        fn fields_of(value: &Value) -> Vec<String> {
-            let names: Vec<String> = match value {
-                Value::Array(items) => items.iter().filter_map(field_name).collect(),
-                Value::Object(map) => map.keys().cloned().collect(),
-                Value::String(s) => s.split([',', ';']).map(str::to_string).collect(),
-                _ => Vec::new(),
-            };
-            names.into_iter().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect()
-        }
-
-        fn field_name(item: &Value) -> Option<String> {
-            match item {
-                Value::String(s) => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                Value::Object(map) => ["field", "name", "pole"].iter().find_map(|k| map.get(*k)).and_then(Value::as_str).map(str::to_string),
-                _ => None,
-            }
         }
     }
 
