@@ -106,24 +106,29 @@ fn stock_writes_refused_by_a_lasting_rate_limit_are_reported_and_made_by_the_nex
     assert_recovers(&world, &engine);
 }
 
-/// A fault: service, kind, how many calls, which (a path part or a Systim `act`).
+/// A fault: service, kind, how many calls, which (a path part, `bulk:<path part>` or a Systim `act`).
 type Fault = (&'static str, &'static str, u32, &'static str);
 
-/// A demo run under these faults ends as if nothing had gone wrong.
+/// A demo run under these faults ends as if nothing had gone wrong — and every fault was met
+/// (a rule that matches no call would make the test pass without testing anything).
 fn recovers_from(faults: &[Fault]) {
-    let (world, engine) = setup();
+    let (world, engine) = setup_generous();
+    let injected = |w: &common::InProcess| w.state()["faults"]["injected"].as_u64().unwrap();
+    let before = injected(&world);
     for (service, kind, count, matching) in faults {
         inject(&world, service, kind, *count, matching);
     }
     assert_recovers(&world, &engine);
+    let wanted: u64 = faults.iter().map(|f| u64::from(f.2)).sum();
+    assert_eq!(injected(&world) - before, wanted, "every fault of {faults:?} must have fired during the run");
 }
 
 #[test]
 fn server_errors_and_error_pages_on_reads_are_retried() {
     recovers_from(&[
-        ("shoper", "http500", 2, "products"),
-        ("shoper", "http503", 1, "orders"),
-        ("shoper", "html_page", 1, "statuses"),
+        ("shoper", "http500", 2, "bulk:products"),
+        ("shoper", "http503", 1, "bulk:orders"),
+        ("shoper", "html_page", 1, "bulk:statuses"),
         ("systim", "http500", 1, "listProducts"),
         ("systim", "html_page", 2, "listPQuantities"),
         ("systim", "http503", 1, "listOrders"),
@@ -132,7 +137,7 @@ fn server_errors_and_error_pages_on_reads_are_retried() {
 
 #[test]
 fn answers_slower_than_the_timeout_are_retried_for_reads() {
-    recovers_from(&[("shoper", "slow", 1, "categories"), ("systim", "slow", 1, "listVatRates"), ("systim", "drop_after_commit", 1, "listOrders")]);
+    recovers_from(&[("shoper", "slow", 1, "bulk:categories"), ("systim", "slow", 1, "listVatRates"), ("systim", "drop_after_commit", 1, "listOrders")]);
 }
 
 #[test]

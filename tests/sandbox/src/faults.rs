@@ -111,7 +111,8 @@ pub struct FaultRule {
     pub kind: FaultKind,
     #[serde(default = "one")]
     pub count: u32,
-    /// Substring of the path (Shoper) or the `act` (Systim); empty = every call.
+    /// Substring of the path (Shoper) or the `act` (Systim); empty = every call; `bulk:<part>` = a
+    /// Shoper bulk call with an operation whose path contains `<part>`.
     #[serde(default)]
     pub matching: String,
 }
@@ -230,6 +231,20 @@ pub fn systim_act(req: &Request) -> String {
     from(req.query.as_bytes()).or_else(|| from(&req.body)).unwrap_or_default()
 }
 
+/// Whether a Shoper call is the one a rule's `matching` names: a substring of the path, or
+/// `bulk:<part>` — a bulk call one of whose operations' path contains `<part>` (every read of the
+/// engine goes through `/webapi/rest/bulk`, so "the read of products" is named `bulk:products`).
+pub fn shoper_matches(req: &Request, matching: &str) -> bool {
+    let Some(part) = matching.strip_prefix("bulk:") else { return req.path.contains(matching) };
+    if !req.path.ends_with("/bulk") {
+        return false;
+    }
+    match serde_json::from_slice::<serde_json::Value>(&req.body) {
+        Ok(serde_json::Value::Array(ops)) => ops.iter().filter_map(|op| op.get("path").and_then(|p| p.as_str())).any(|p| p.contains(part)),
+        _ => false,
+    }
+}
+
 impl Faults {
     /// `DELETE /__sandbox/faults`: rules, random faults and armed refusals go; the counters and
     /// the memory of dropped answers (resend detection) stay.
@@ -247,12 +262,13 @@ impl Faults {
 
     /// Pick the fault (if any) for this call, consuming a rule or drawing at random.
     pub fn pick(&mut self, service: Service, req: &Request) -> Option<Picked> {
-        let subject = match service {
-            Service::Shoper => req.path.clone(),
-            Service::Systim => systim_act(req),
+        let act = if service == Service::Systim { systim_act(req) } else { String::new() };
+        let subject_matches = |matching: &str| match service {
+            Service::Shoper => shoper_matches(req, matching),
+            Service::Systim => act.contains(matching),
         };
         let fresh = req.connection_seq == 1;
-        let applies = |r: &FaultRule| r.service == service && subject.contains(&r.matching) && !(fresh && r.kind.needs_reused_connection());
+        let applies = |r: &FaultRule| r.service == service && subject_matches(&r.matching) && !(fresh && r.kind.needs_reused_connection());
         if let Some(pos) = self.rules.iter().position(applies) {
             let rule = &mut self.rules[pos];
             let picked = Picked { kind: rule.kind, then_429: rule.kind.refuses_resend() };
@@ -376,4 +392,28 @@ impl Faults {
 
 fn php_fatal_page() -> String {
     "<br />\n<b>Fatal error</b>:  Uncaught Error: Cannot assign an empty string to a string offset in /var/www/systim/jsonAPI.php:812\nStack trace:\n#0 {main}\n  thrown in <b>/var/www/systim/jsonAPI.php</b> on line <b>812</b><br />\n".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(path: &str, body: &str) -> Request {
+        Request { method: "POST".into(), path: path.into(), body: body.as_bytes().to_vec(), ..Request::default() }
+    }
+
+    #[test]
+    fn a_bulk_rule_meets_the_bulk_call_that_reads_its_path_and_no_other() {
+        let reads = post("/webapi/rest/bulk", r#"[{"id":"a","path":"/webapi/rest/products","method":"GET"},{"id":"b","path":"/webapi/rest/taxes","method":"GET"}]"#);
+        assert!(shoper_matches(&reads, "bulk:products"));
+        assert!(shoper_matches(&reads, "bulk:taxes"));
+        assert!(!shoper_matches(&reads, "bulk:orders"));
+        // A plain rule still names the call's own path only.
+        assert!(!shoper_matches(&reads, "/products"));
+        assert!(shoper_matches(&reads, "/bulk"));
+        let create = post("/webapi/rest/products", "{}");
+        assert!(shoper_matches(&create, "/products"));
+        assert!(!shoper_matches(&create, "bulk:products"));
+        assert!(!shoper_matches(&post("/webapi/rest/bulk", "not json"), "bulk:products"));
+    }
 }
