@@ -51,10 +51,14 @@ async fn the_engine_previews_and_runs_every_kind_over_fetch_and_extension_storag
     settings.orders.start = shoper_systim::settings::StartPoint::Date("2026-11-01".into());
     settings.orders.default_delivery_id = Some(1);
     engine.save_settings(settings).await.expect("settings saved");
+    let mut previewed_orders = 0;
     for kind in [RunKind::Orders, RunKind::Stock, RunKind::Products, RunKind::SendStock, RunKind::SendProducts, RunKind::Auto] {
         let preview = engine.run(RunRequest { kind, dry_run: true, confirm_zeroing: false }).await.expect("preview starts");
         assert!(preview.error.is_none(), "{kind:?} preview: {:?}", preview.error);
         assert_eq!(preview.sections.len(), kind.parts().len(), "{kind:?}");
+        if kind == RunKind::Orders {
+            previewed_orders = preview.sections[0].counts.done;
+        }
     }
     let before = support::control(Method::Get, "/state", "").await;
     assert_eq!(before["systim"]["orders"].as_array().map_or(0, |a| a.len()), 0, "previews change nothing");
@@ -62,7 +66,9 @@ async fn the_engine_previews_and_runs_every_kind_over_fetch_and_extension_storag
     assert!(matches!(real.summary.outcome, Outcome::Ok | Outcome::Partial), "{:?} {:?}", real.summary.outcome, real.error);
     let after = support::control(Method::Get, "/state", "").await;
     let imported = after["systim"]["orders"].as_array().map_or(0, |a| a.len());
+    assert!(imported > 0, "the demo shop has orders to import");
     assert_eq!(imported as u32, real.sections[0].counts.done, "Systim holds exactly the orders the report names");
+    assert_eq!(imported as u32, previewed_orders, "the preview announced exactly the orders the run imported");
     let again = engine.run(RunRequest { kind: RunKind::Orders, dry_run: false, confirm_zeroing: false }).await.expect("run starts");
     assert_eq!(again.sections[0].counts.done, 0, "nothing imported twice");
     let state = support::control(Method::Get, "/state", "").await;
