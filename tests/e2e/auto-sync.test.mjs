@@ -45,10 +45,24 @@ test("the popup's switch turns auto-sync on, every minute, with an alarm", async
 });
 
 test("opening the shop's admin panel syncs: a new order reaches Systim", async () => {
+  // Only the admin page may bring this order in: the minute alarm the switch set is cleared first
+  // (auto-sync stays on), so a broken admin-page trigger cannot pass thanks to the alarm.
+  const worker = await env.browser.currentWorker();
+  await worker.evaluate(() => chrome.alarms.clear("auto-sync"));
+  assert.equal(await alarm(), null);
+  // The admin page syncs at most once a minute after the last automatic run (switching auto-sync
+  // on ran one): move that run a minute back, as if the merchant came to the panel later.
+  await worker.evaluate(async () => {
+    const key = "auto:last_run_ms";
+    const last = (await chrome.storage.local.get(key))[key];
+    if (last != null) await chrome.storage.local.set({ [key]: typeof last === "string" ? String(Number(last) - 61_000) : last - 61_000 });
+  });
+  assert.equal((await env.send({ type: "getSettings" })).settings.auto_sync, true);
   await reachesSystim("admin-open@example.pl", async () => {
     const page = await env.browser.context.newPage();
     await page.goto(`${env.sandbox.info.shoper}/admin/orders`);
   });
+  assert.equal(await alarm(), null, "no alarm could have run in the meantime");
 });
 
 test("the alarm syncs: a new order reaches Systim, the popup shows the automatic run", async () => {
