@@ -195,34 +195,12 @@ mod tests {
     use crate::money::{Money, Qty};
     use proptest::prelude::*;
 
-    /// A small RFC-4180 reader: quoted fields with doubled quotes, CR LF or LF line ends.
+    /// The export read back by an independent reader (the `csv` crate), as a spreadsheet or
+    /// Shoper's importer would: every row must have been written whole and unambiguous.
     fn parse(text: &str, separator: char) -> Vec<Vec<String>> {
-        let mut rows = Vec::new();
-        let mut row = Vec::new();
-        let mut field = String::new();
-        let mut chars = text.chars().peekable();
-        let mut quoted = false;
-        while let Some(c) = chars.next() {
-            match (quoted, c) {
-                (true, '"') if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                (true, '"') => quoted = false,
-                (true, c) => field.push(c),
-                (false, '"') if field.is_empty() => quoted = true,
-                (false, c) if c == separator => row.push(std::mem::take(&mut field)),
-                (false, '\r') if chars.peek() == Some(&'\n') => {}
-                (false, '\n') => {
-                    row.push(std::mem::take(&mut field));
-                    rows.push(std::mem::take(&mut row));
-                }
-                (false, c) => field.push(c),
-            }
-        }
-        assert!(!quoted, "unterminated quoted field");
-        assert!(field.is_empty() && row.is_empty(), "last line not terminated");
-        rows
+        assert!(text.is_empty() || text.ends_with('\n'), "last line not terminated");
+        let mut reader = csv::ReaderBuilder::new().delimiter(separator as u8).has_headers(false).flexible(true).from_reader(text.as_bytes());
+        reader.records().map(|r| r.expect("a well-formed CSV row").iter().map(str::to_string).collect()).collect()
     }
 
     fn kubek() -> SystimProduct {
