@@ -196,6 +196,8 @@ cmd_test() {
     say "extension checks (locales complete in pl and en, settings form covers src/settings.rs)"
     node extension/tools/check-locales.mjs
     node extension/tools/check-settings-form.mjs
+    say "ESLint on the extension's JavaScript (tests/e2e/eslint.config.mjs)"
+    "$NODE_DIR/node_modules/.bin/eslint" --config tests/e2e/eslint.config.mjs extension
     cmd_build
     say "minimum browser versions against every API and wasm feature used (MDN browser-compat-data)"
     node extension/tools/check-min-versions.mjs --wasm "$PKG_DIR/shoper_systim_bg.wasm"
