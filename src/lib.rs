@@ -5,6 +5,7 @@
 pub mod case;
 pub mod client;
 pub mod csv_export;
+pub mod dates;
 pub mod decode;
 pub mod domain;
 pub mod engine;

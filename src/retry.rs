@@ -135,24 +135,13 @@ pub fn parse_http_date_ms(value: &str) -> Option<u64> {
     if hms.next().is_some() || h > 23 || m > 59 || s > 60 {
         return None;
     }
-    let days = days_from_civil(year, month, day);
+    let days = crate::dates::days_from_civil(year as i64, month as i64, day as i64) as u64;
     Some(((days * 24 + h) * 60 + m) * 60_000 + s * 1000)
 }
 
 fn month_number(name: &str) -> Option<u64> {
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     MONTHS.iter().position(|m| m.eq_ignore_ascii_case(name)).map(|i| i as u64 + 1)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (years ≥ 1970).
-fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// May a request that ended with `outcome` (not a success, not permanent) be sent again without

@@ -328,7 +328,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// when asked.
     async fn export_settings(&self, with_keys: bool) -> Value {
         let conn = self.connection().await;
-        let day = super::orders::ymd(self.clock.now_ms());
+        let day = crate::dates::ymd(self.clock.now_ms());
         let host = shop_host(&conn.shop_url).replace(':', "_");
         let name = ["shoper-systim-ustawienia", &host, &day, if with_keys { "z-kluczami" } else { "" }].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join("-");
         let content = settings_file::export(&self.settings().await, &conn, with_keys, &day);
@@ -550,7 +550,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         match read {
             Ok(r) => {
                 let content = export_products(&r.snapshot.products, &r.snapshot.categories, &CsvOptions::default());
-                let date = super::orders::ymd(self.clock.now_ms());
+                let date = crate::dates::ymd(self.clock.now_ms());
                 ok(json!({"filename": format!("produkty-systim-{date}.csv"), "mime": "text/csv;charset=utf-8", "content": content, "host": shop_host(&conn.shop_url)}))
             }
             Err(e) => error(e.code(), &e.message_pl(), &e.message_en()),

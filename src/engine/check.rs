@@ -200,7 +200,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let mut unavailable = Vec::new();
         for (act, _, _) in super::methods::ASSUMED {
             let params = match *act {
-                "listOrders" => crate::client::form::Form::new().field("data_od", super::orders::ymd(now)),
+                "listOrders" => crate::client::form::Form::new().field("data_od", crate::dates::ymd(now)),
                 _ => crate::client::form::Form::new(),
             };
             let result = session.systim.probe_list(act, &params).await;

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 pub const METHODS_KEY: &str = "systim_methods";
 /// A recorded verdict is trusted this long; then the method's next call probes it again.
-pub const PROBE_TTL_MS: u64 = 86_400_000;
+pub const PROBE_TTL_MS: u64 = crate::dates::DAY_MS;
 
 /// The assumed methods, each with what the merchant loses without it (Polish, English).
 pub const ASSUMED: &[(&str, &str, &str)] = &[

@@ -25,6 +25,7 @@ use super::{Engine, Phase, Progress};
 use crate::client::error::ApiError;
 use crate::client::form::Form;
 use crate::client::shoper::{items, keyset_head, Read};
+use crate::dates::{date_ms, ymd, DAY_MS};
 use crate::decode::shoper as dshop;
 use crate::decode::systim as dsys;
 use crate::domain::ShopOrder;
@@ -44,7 +45,6 @@ pub const MAX_NEW_ORDERS: usize = 500;
 const IDS_PER_QUERY: usize = 50;
 /// A waiting order (its status not selected) is looked at for this long, then left alone.
 const WAITING_DAYS: u64 = 30;
-const DAY_MS: u64 = 86_400_000;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Cursor {
@@ -136,22 +136,6 @@ pub(super) fn reserving_key(keys: &ShopKeys) -> String {
 }
 
 type PartError = (Section, Failure);
-
-/// Civil date `YYYY-MM-DD` (UTC) of a Unix time in ms.
-pub(super) fn ymd(ms: u64) -> String {
-    let days = (ms / DAY_MS) as i64;
-    // Howard Hinnant's days-from-civil inverse.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    format!("{:04}-{:02}-{:02}", if m <= 2 { y + 1 } else { y }, m, d)
-}
 
 /// Systim codes that refuse a request for what it is (wrong key 4, invalid fields 6, not in this
 /// version of the program 10, accounting month closed 16): the same body is refused the same
@@ -297,23 +281,6 @@ fn lookback_from(orders: &[ShopOrder], plan: &OrdersPlan) -> String {
     let at: HashMap<u64, u64> = orders.iter().enumerate().map(|(n, o)| (o.order_id, n as u64)).collect();
     let oldest = plan.imports.iter().map(|i| at.get(&i.order_id).and_then(|&n| date_ms(&orders[n as usize].date)).unwrap_or(0)).min().unwrap_or(0);
     ymd(oldest.saturating_sub(DAY_MS))
-}
-
-/// Unix ms of midnight UTC of a `YYYY-MM-DD…` date.
-pub(super) fn date_ms(date: &str) -> Option<u64> {
-    let mut parts = date.get(..10)?.splitn(3, '-').map(|p| p.parse::<i64>().ok());
-    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Howard Hinnant's days-from-civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days).ok().map(|d| d * DAY_MS)
 }
 
 fn systim_id_of(v: &Value) -> Option<u64> {
@@ -1162,26 +1129,6 @@ pub(super) fn sum_reserved(entries: &[LedgerEntry]) -> BTreeMap<u64, Qty> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civil_dates_from_unix_ms() {
-        assert_eq!(ymd(0), "1970-01-01");
-        assert_eq!(ymd(1_795_867_200_000), "2026-11-28");
-        assert_eq!(ymd(951_782_400_000), "2000-02-29");
-        assert_eq!(ymd(4_107_542_399_000), "2100-02-28");
-    }
-
-    #[test]
-    fn dates_give_their_midnight_and_back() {
-        for d in ["1970-01-01", "2000-02-29", "2026-11-28", "2026-03-01", "2100-02-28"] {
-            assert_eq!(ymd(date_ms(d).unwrap()), d);
-        }
-        assert_eq!(date_ms("2026-11-28 14:30:00"), date_ms("2026-11-28"));
-        assert_eq!(date_ms("2026-11-28").unwrap() - date_ms("2026-11-27").unwrap(), DAY_MS);
-        for bad in ["", "2026-13-01", "2026-11", "dzisiaj", "1969-12-31"] {
-            assert_eq!(date_ms(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn copies_by_another_importer_are_told_from_this_runs_own() {

@@ -25,10 +25,10 @@
 
 use super::ledger::{LedgerEntry, OrderState};
 use super::store::{load, save, ShopKeys, StateError};
+use crate::dates::DAY_MS;
 use crate::io::Storage;
 use std::collections::BTreeSet;
 
-const DAY_MS: u64 = 86_400_000;
 /// A pass looks through the ledger at most this often.
 pub const PASS_EVERY_MS: u64 = DAY_MS;
 

@@ -5,15 +5,8 @@
 use crate::io::{Http, HttpRequest, HttpResponse, Method, NetError};
 use gloo_net::http::{Method as GlooMethod, RequestBuilder};
 use web_sys::{RequestCredentials, RequestRedirect, ResponseType};
+use super::timers::{clear_timeout, set_timeout};
 use wasm_bindgen::prelude::*;
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &js_sys::Function, ms: i32) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
-}
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FetchHttp;

@@ -1,0 +1,89 @@
+//! Civil dates (proleptic Gregorian, UTC) and Unix time, by Howard Hinnant's algorithms — the one
+//! place the product turns a `YYYY-MM-DD` into days and back (the orders' start date and
+//! look-back, the HTTP dates of `Retry-After`).
+
+/// Milliseconds in a day.
+pub const DAY_MS: u64 = 86_400_000;
+
+/// Days since 1970-01-01 of a date (negative before it); `month` 1–12, `day` 1–31.
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date (year, month, day) of a day count since 1970-01-01.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// `YYYY-MM-DD` (UTC) of a Unix time in ms.
+pub fn ymd(ms: u64) -> String {
+    let (y, m, d) = civil_from_days((ms / DAY_MS) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Unix ms of midnight UTC of a `YYYY-MM-DD…` date (what follows the tenth character is ignored);
+/// `None` for a malformed date or one before 1970.
+pub fn date_ms(date: &str) -> Option<u64> {
+    let mut parts = date.get(..10)?.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    u64::try_from(days_from_civil(y, m, d)).ok().map(|days| days * DAY_MS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_and_dates_go_both_ways() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(days_from_civil(1969, 12, 31), -1);
+        for days in [-800_000, -1, 0, 59, 60, 11_016, 11_017, 20_000, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
+        }
+        assert_eq!(ymd(0), "1970-01-01");
+        assert_eq!(ymd(951_782_400_000), "2000-02-29");
+        assert_eq!(date_ms("2000-02-29T10:00"), Some(951_782_400_000));
+        assert_eq!(date_ms("2026-13-01"), None);
+        assert_eq!(date_ms("1969-12-31"), None);
+        assert_eq!(date_ms("2026-1"), None);
+    }
+
+    #[test]
+    fn civil_dates_from_unix_ms() {
+        assert_eq!(ymd(0), "1970-01-01");
+        assert_eq!(ymd(1_795_867_200_000), "2026-11-28");
+        assert_eq!(ymd(951_782_400_000), "2000-02-29");
+        assert_eq!(ymd(4_107_542_399_000), "2100-02-28");
+    }
+
+    #[test]
+    fn dates_give_their_midnight_and_back() {
+        for d in ["1970-01-01", "2000-02-29", "2026-11-28", "2026-03-01", "2100-02-28"] {
+            assert_eq!(ymd(date_ms(d).unwrap()), d);
+        }
+        assert_eq!(date_ms("2026-11-28 14:30:00"), date_ms("2026-11-28"));
+        assert_eq!(date_ms("2026-11-28").unwrap() - date_ms("2026-11-27").unwrap(), DAY_MS);
+        for bad in ["", "2026-13-01", "2026-11", "dzisiaj", "1969-12-31"] {
+            assert_eq!(date_ms(bad), None, "{bad}");
+        }
+    }
+}
