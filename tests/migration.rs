@@ -213,7 +213,7 @@ fn the_update_reads_every_record_of_0_1_0_and_keeps_every_setting_and_ledger_ent
     }
     assert!(ledger.values().any(|e| matches!(&e.state, OrderState::Imported { copies, .. } if !copies.is_empty())), "no doubled entry");
     for (id, entry) in &ledger {
-        let stored: LedgerEntry = serde_json::from_str(&fx.json["storage"][format!("{SHOP}:order:{id}")].as_str().unwrap()).unwrap();
+        let stored: LedgerEntry = serde_json::from_str(fx.json["storage"][format!("{SHOP}:order:{id}")].as_str().unwrap()).unwrap();
         assert_eq!(entry, &stored);
     }
     let badges = block_on(engine.order_badges(&ledger.keys().copied().collect::<Vec<_>>()));

@@ -72,13 +72,16 @@ pub enum Phase {
 }
 
 /// The engine over its three seams. One per background; runs one at a time.
+/// Told of each progress record as a run writes it (the extension forwards it to the popup).
+type ProgressListener = Box<dyn Fn(&Progress)>;
+
 pub struct Engine<H, S, C> {
     pub http: H,
     pub store: S,
     pub clock: C,
     cancel: Cell<bool>,
     running: Cell<bool>,
-    on_progress: RefCell<Option<Box<dyn Fn(&Progress)>>>,
+    on_progress: RefCell<Option<ProgressListener>>,
     last_progress_write: Cell<u64>,
     hosts: Cell<HostRules>,
 }

@@ -189,8 +189,7 @@ mod tests {
     }
 
     fn settings() -> Settings {
-        let mut s = Settings::default();
-        s.interval_minutes = 15;
+        let mut s = Settings { interval_minutes: 15, ..Settings::default() };
         s.orders.start = StartPoint::Date("2026-11-01".into());
         s.orders.order_discount = OrderDiscountPolicy::Hold;
         s.orders.shipping_product_id = Some(42);

@@ -129,11 +129,9 @@ fn the_systim_profile_comes_from_the_flag_else_the_environment() {
     let mut ctl = Client::connect(&srv, "shoper");
     assert_eq!(ctl.control("POST", "/reset", json!({})).status, 200);
     assert_eq!(ctl.control("GET", "/info", Value::Null).json()["systim_profile"], "strict");
-    for bad in [&["--systim-profile", "lenient"][..]] {
-        let out = Command::new(env!("CARGO_BIN_EXE_sandbox")).args(bad).output().unwrap();
-        assert_eq!(out.status.code(), Some(2));
-        assert!(String::from_utf8_lossy(&out.stderr).contains("strict or generous"));
-    }
+    let out = Command::new(env!("CARGO_BIN_EXE_sandbox")).args(["--systim-profile", "lenient"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("strict or generous"));
     let out = Command::new(env!("CARGO_BIN_EXE_sandbox")).env("SANDBOX_SYSTIM_PROFILE", "x").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

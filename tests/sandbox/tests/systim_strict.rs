@@ -115,7 +115,7 @@ fn quantity_rows_can_be_keyed_by_an_opaque_row_number() {
     let (key, _) = rows.iter().find(|(_, r)| r["nazwa_produktu"] == "Kubek ceramiczny 300 ml").unwrap();
     assert_ne!(key, &mug(&st).to_string(), "the key is not the product id");
     let mismatched = rows.iter().filter(|(k, r)| {
-        let named = products.iter().find(|p| p["id"].to_string() == **k);
+        let named = products.iter().find(|p| p["id"].as_u64() == k.parse::<u64>().ok());
         named.is_none_or(|p| p["nazwa"] != r["nazwa_produktu"])
     });
     assert!(mismatched.count() > goods / 2, "most keys name another product than their row");
