@@ -81,7 +81,10 @@ fn plain(c: char) -> char {
 
 /// The words of a name: lower case, without diacritics, split on anything but letters and digits.
 pub fn words(name: &str) -> Vec<String> {
-    let folded: String = name.chars().flat_map(crate::case::to_lower).map(plain).map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
+    // letters: ASCII ones and digits, and the Latin letters with marks (U+00C0–U+024F but × and
+    // ÷) — dashes, quotes and the like separate words (no Unicode tables needed for that)
+    let letter = |c: char| c.is_ascii_alphanumeric() || (('\u{c0}'..='\u{24f}').contains(&c) && c != '×' && c != '÷');
+    let folded: String = name.chars().flat_map(crate::case::to_lower).map(plain).map(|c| if letter(c) { c } else { ' ' }).collect();
     folded.split_whitespace().map(str::to_string).collect()
 }
 
@@ -134,10 +137,20 @@ pub fn suggest(mapping: Mapping, shop: &[(u64, &str)], systim: &[(u64, &str)]) -
                 (0, 0)
             }
         };
-        let mut scored: Vec<((u8, usize), &(u64, Vec<String>, Option<&str>))> = theirs.iter().map(|t| (score(t), t)).filter(|(s, _)| s.0 > 0).collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0));
-        let Some(&(best, (systim_id, _, kind))) = scored.first() else { continue };
-        if scored.get(1).is_some_and(|(s, _)| *s == best) {
+        // the best one, when it is the only one that good
+        let mut best = ((0, 0), None);
+        let mut tied = false;
+        for t in &theirs {
+            let s = score(t);
+            if s > best.0 {
+                best = (s, Some(t));
+                tied = false;
+            } else if s == best.0 {
+                tied = true;
+            }
+        }
+        let (best, Some((systim_id, _, kind))) = best else { continue };
+        if tied {
             continue; // two entries equally likely: the merchant chooses
         }
         let why = match best.0 {

@@ -283,8 +283,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             Message::SaveSettings { settings } => self.save_settings_message(settings).await,
             Message::ExportSettings { with_keys } => Handled::reply(self.export_settings(with_keys).await),
             Message::ImportSettings { content } => self.import_settings(&content).await,
-            Message::ListChoices { kinds, refresh, query, ids } => Handled::reply(Box::pin(self.list_choices(&kinds, refresh, &query, &ids)).await),
-            Message::SuggestMappings { mapping } => Handled::reply(Box::pin(self.suggest_mappings(&mapping)).await),
+            // boxed: their state lives outside this future's
+            m @ (Message::ListChoices { .. } | Message::SuggestMappings { .. }) => Handled::reply(Box::pin(self.choices_message(m)).await),
             Message::TestConnection { connection } => Handled::reply(ok(json!({"checks": self.test_connection(connection).await}))),
             Message::Run { kind, dry_run, confirm_zeroing } => self.start(RunRequest { kind, dry_run, confirm_zeroing }).await,
             Message::SyncNow => self.start(RunRequest { kind: RunKind::Auto, dry_run: false, confirm_zeroing: false }).await,

@@ -1,7 +1,7 @@
 //! Pick lists for the settings (`listChoices`, `suggestMappings`: docs/messages.md): the named
 //! entries of a shop's or a Systim account's list, read with the stored keys, so that the
 //! merchant chooses "Przelew" or "Kurier DPD" instead of typing an id. Only ids and names leave
-//! the core — never a key. A list is kept in storage for [`CACHE_MS`] (`choices:<kind>`);
+//! the core — never a key. A list is kept in storage for [`CACHE_MS`] (key `choices`);
 //! `refresh` reads it again.
 //!
 //! Shop lists come in one round of `/bulk` calls, read from the records as Shoper sends them (no
@@ -23,6 +23,8 @@ use crate::io::{Clock, Http, Storage};
 use crate::suggest::{suggest, Mapping, Why};
 use serde_json::{json, Value};
 
+/// Where the lists read lately are kept (`{kind: list}`).
+pub const CACHE_KEY: &str = "choices";
 /// How long a list read is reused without asking again.
 pub const CACHE_MS: u64 = 10 * 60_000;
 /// At most this many products answer a search.
@@ -78,19 +80,28 @@ fn shop_item(rec: &Value, id_field: &str, name_field: &str, extra: &str, locale:
     Some(json!({"id": id, "name": name, "extra": text(rec.get(extra))}))
 }
 
+fn not_configured() -> Value {
+    super::api::error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first.")
+}
+
 fn named(id: u64, name: &str, extra: &str) -> Value {
     json!({"id": id, "name": name, "extra": extra})
 }
 
 /// The Systim entries of an answer, decoded as a run decodes them.
 fn systim_items(kind: &str, result: &Value) -> Vec<Value> {
-    match kind {
-        "systim_stores" => dsys::stores(result).0.iter().map(|s| named(s.id, &s.name, "")).collect(),
-        "systim_categories" => dsys::categories(result).0.iter().map(|c| named(c.id, &c.name, &c.parent_id.map(|p| p.to_string()).unwrap_or_default())).collect(),
-        "systim_delivery" => dsys::delivery_methods(result).0.iter().map(|d| named(d.id, &d.name, "")).collect(),
-        "systim_payments" => dsys::payment_methods(result).0.iter().map(|d| named(d.id, &d.name, "")).collect(),
-        _ => dsys::vat_rates(result).0.iter().map(|v| named(v.id, &v.name, "")).collect(),
+    let pairs: Vec<(u64, String)> = match kind {
+        "systim_stores" => dsys::stores(result).0.into_iter().map(|s| (s.id, s.name)).collect(),
+        "systim_categories" => dsys::categories(result).0.into_iter().map(|c| (c.id, c.name)).collect(),
+        "systim_delivery" => dsys::delivery_methods(result).0.into_iter().map(|d| (d.id, d.name)).collect(),
+        "systim_payments" => dsys::payment_methods(result).0.into_iter().map(|d| (d.id, d.name)).collect(),
+        _ => dsys::vat_rates(result).0.into_iter().map(|v| (v.id, v.name)).collect(),
+    };
+    let mut items = Vec::new();
+    for (id, name) in &pairs {
+        items.push(named(*id, name, ""));
     }
+    items
 }
 
 /// A list as the page gets it.
@@ -119,6 +130,15 @@ fn matches(words: &[String], code: &str, name: &str) -> bool {
 }
 
 impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
+    /// `listChoices` or `suggestMappings`.
+    pub(super) async fn choices_message(&self, m: super::api::Message) -> Value {
+        match m {
+            super::api::Message::ListChoices { kinds, refresh, query, ids } => self.list_choices(&kinds, refresh, &query, &ids).await,
+            super::api::Message::SuggestMappings { mapping } => self.suggest_mappings(&mapping).await,
+            _ => Value::Null,
+        }
+    }
+
     /// `listChoices {kinds, refresh, query, ids}`: each list by kind. `query` searches Systim's
     /// products (code or name; at most [`PRODUCTS_MAX`], services first); `ids` are products
     /// always answered when they exist (the stored shipping product).
@@ -128,41 +148,43 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         let conn = self.connection().await;
         if !conn.is_configured(self.host_rules()) {
-            return super::api::error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first.");
+            return not_configured();
         }
         let now = self.clock.now_ms();
+        // one storage key for every list read lately
+        let mut cache: serde_json::Map<String, Value> = match load::<Value, _>(&self.store, CACHE_KEY).await {
+            Ok(Some(Value::Object(m))) => m,
+            _ => serde_json::Map::new(),
+        };
         let mut out = serde_json::Map::new();
         let mut to_read = Vec::new();
         for kind in kinds {
-            let cached = if refresh || kind == "systim_products" { None } else { load::<Value, _>(&self.store, &format!("choices:{kind}")).await.ok().flatten() };
-            match cached.filter(|c| c["readMs"].as_u64().is_some_and(|at| now.saturating_sub(at) < CACHE_MS && at <= now)) {
+            match cache.get(kind).filter(|c| !refresh && c["readMs"].as_u64().is_some_and(|at| at <= now && now - at < CACHE_MS)) {
                 Some(c) => {
-                    out.insert(kind.clone(), c);
+                    out.insert(kind.clone(), c.clone());
                 }
                 None => to_read.push(kind.as_str()),
             }
         }
-        if to_read.is_empty() {
-            return json!({"ok": true, "choices": out});
-        }
-        let Ok(mut session) = Session::open(&self.http, &self.clock, &conn) else {
-            return super::api::error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first.");
-        };
-        session.restore_tokens(&self.store).await;
-        let read = self.read_choices(&mut session, &to_read, query, ids, now).await;
-        session.save_tokens(&self.store).await;
-        match read {
-            Ok(lists) => {
-                for (kind, v) in lists {
-                    if v["available"] == true && kind != "systim_products" {
-                        let _ = save(&self.store, &format!("choices:{kind}"), &v).await;
+        if !to_read.is_empty() {
+            let Ok(mut session) = Session::open(&self.http, &self.clock, &conn) else { return not_configured() };
+            session.restore_tokens(&self.store).await;
+            let read = self.read_choices(&mut session, &to_read, query, ids, now).await;
+            session.save_tokens(&self.store).await;
+            match read {
+                Ok(lists) => {
+                    for (kind, v) in lists {
+                        if v["available"] == true && kind != "systim_products" {
+                            cache.insert(kind.clone(), v.clone());
+                        }
+                        out.insert(kind, v);
                     }
-                    out.insert(kind, v);
+                    let _ = save(&self.store, CACHE_KEY, &cache).await;
                 }
-                json!({"ok": true, "choices": out})
+                Err(e) => return super::api::error(e.code(), &e.message_pl(), &e.message_en()),
             }
-            Err(e) => super::api::error(e.code(), &e.message_pl(), &e.message_en()),
         }
+        json!({"ok": true, "choices": out})
     }
 
     async fn read_choices(&self, session: &mut Session<'_, H, C>, kinds: &[&str], query: &str, ids: &[u64], now: u64) -> Result<Vec<(String, Value)>, ApiError> {
@@ -202,14 +224,26 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         probes.save_if_changed(&self.store).await;
         if kinds.contains(&"systim_products") {
-            let result = session.systim.list_products().await?;
-            let (snapshot, _) = dsys::snapshot(&dsys::SystimPayloads { products: Some(&result), ..Default::default() });
+            // read record by record, as a run reads the catalogue
+            let dictionaries = dsys::Dictionaries::default();
+            let read = session.systim.list_products_into(dictionaries.products()).await?.finish();
+            let (snapshot, _) = dsys::assemble(dictionaries, Some(read), None);
             let words = crate::suggest::words(query);
-            let mut found: Vec<&crate::domain::SystimProduct> = snapshot.products.iter().filter(|p| ids.contains(&p.id) || matches(&words, p.code.as_str(), &p.name)).collect();
-            // the stored ones first, then services (a shipping line is one), then by name
-            found.sort_by_key(|p| (!ids.contains(&p.id), !p.is_service, crate::suggest::words(&p.name)));
-            found.truncate(PRODUCTS_MAX);
-            let items = found.iter().map(|p| named(p.id, &p.name, p.code.as_str())).collect();
+            // the stored ones first, then services (a shipping line is one), then the others
+            let mut items = Vec::new();
+            for pass in 0..3 {
+                for p in &snapshot.products {
+                    let stored = ids.contains(&p.id);
+                    let here = match pass {
+                        0 => stored,
+                        1 => !stored && p.is_service,
+                        _ => !stored && !p.is_service,
+                    };
+                    if here && items.len() < PRODUCTS_MAX && (stored || matches(&words, p.code.as_str(), &p.name)) {
+                        items.push(named(p.id, &p.name, p.code.as_str()));
+                    }
+                }
+            }
             let mut v = list(items, now);
             v["total"] = json!(snapshot.products.len());
             out.push(("systim_products".to_string(), v));
