@@ -535,9 +535,15 @@ const choices = {}; // kind → {available, items: [{id, name, extra}], standard
 const pickers = new Set(); // controls to refill when a list arrives: {kind, refill}
 let choicesMessage = "";
 
+/** Every list the settings form names (the searched products aside). */
+const formLists = () =>
+  [...new Set(["shop_statuses", ...SETTINGS_FORM.flatMap(({ fields }) => fields.flatMap((f) => [f.list, ...(f.columns ?? []).map((c) => c.list)]))])].filter(
+    (k) => k && k !== "systim_products",
+  );
+
 /** Reads `kinds` (all the form's lists when none given); `refresh`: ask the services again. */
 async function loadChoices(kinds, refresh = false) {
-  const wanted = kinds ?? [...new Set([...pickers].map((p) => p.kind))].filter((k) => k !== "systim_products");
+  const wanted = kinds ?? formLists();
   if (!wanted.length) return;
   const region = $("choices-message");
   if (refresh) say(region, t("choices_loading"), "info");
@@ -585,7 +591,6 @@ function pickControl({ id, kind, value, optional = true, text = false, described
       mode = "typed";
       select.hidden = true;
       typed.hidden = false;
-      if (search) search.hidden = true;
       const list = choices[kind];
       note.textContent = list && !list.available ? pick(list, "message") : "";
       return;
@@ -606,7 +611,6 @@ function pickControl({ id, kind, value, optional = true, text = false, described
     select.value = current === null ? "" : String(current);
     select.hidden = false;
     typed.hidden = true;
-    if (search) search.hidden = false;
     const unknown = current !== null && !known && !(kind === "systim_products" && !choices[kind]?.searched);
     select.classList.toggle("unknown", unknown);
     select.toggleAttribute("aria-invalid", unknown);
@@ -1117,12 +1121,12 @@ async function previewOrders() {
 
 async function renderGuide() {
   const section = $("guide");
+  const [status, got] = await Promise.all([send({ type: "getStatus" }), send({ type: "getSettings" })]);
+  if (!status.ok || !got.ok) return;
   let skipped = false;
   try {
     skipped = localStorage.getItem(GUIDE_SKIPPED) === "1";
   } catch {}
-  const [status, got] = await Promise.all([send({ type: "getStatus" }), send({ type: "getSettings" })]);
-  if (!status.ok || !got.ok) return;
   const o = got.settings.orders;
   const steps = [
     { id: "connection", done: status.configured, go: "#connection" },

@@ -169,7 +169,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if !to_read.is_empty() {
             let Ok(mut session) = Session::open(&self.http, &self.clock, &conn) else { return not_configured() };
             session.restore_tokens(&self.store).await;
-            let read = self.read_choices(&mut session, &to_read, query, ids, now).await;
+            let read = self.read_choices(&mut session, &to_read, (refresh, query, ids), now).await;
             session.save_tokens(&self.store).await;
             match read {
                 Ok(lists) => {
@@ -187,7 +187,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         json!({"ok": true, "choices": out})
     }
 
-    async fn read_choices(&self, session: &mut Session<'_, H, C>, kinds: &[&str], query: &str, ids: &[u64], now: u64) -> Result<Vec<(String, Value)>, ApiError> {
+    async fn read_choices(&self, session: &mut Session<'_, H, C>, kinds: &[&str], (refresh, query, ids): (bool, &str, &[u64]), now: u64) -> Result<Vec<(String, Value)>, ApiError> {
         let mut out = Vec::new();
         let shop: Vec<_> = SHOP.iter().filter(|s| kinds.contains(&s.0)).collect();
         if !shop.is_empty() {
@@ -206,8 +206,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         let mut probes = Probes::load(&self.store, &session.systim_origin).await;
         for (kind, act) in SYSTIM.iter().filter(|s| kinds.contains(&s.0)) {
-            if *act != "listVatRates" && probes.known(act, now) == Some(false) {
-                // known to be absent (within a day): not asked again here — "Sprawdź połączenie" probes anew
+            if *act != "listVatRates" && !refresh && probes.known(act, now) == Some(false) {
+                // known to be absent (within a day): asked again only on "Odśwież" (or by "Sprawdź połączenie")
                 out.push((kind.to_string(), unavailable(kind, None)));
                 continue;
             }

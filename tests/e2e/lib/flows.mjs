@@ -86,6 +86,53 @@ export async function setUpConnection(page, connection) {
   return testConnection(page);
 }
 
+// --- pick lists (names instead of ids) ---------------------------------------------------------
+
+/** Waits until the settings form has its lists of names (`listChoices` answered). */
+export async function choicesLoaded(page) {
+  await byTestId(page, "f-orders-enabled").waitFor();
+  await page.locator('#settings-form[data-choices="loaded"]').waitFor({ state: "attached", timeout: 30_000 });
+}
+
+/** Chooses the entry named `name` (a string: exactly; a RegExp: the first that matches) in a pick list. */
+export async function pickByName(page, testid, name) {
+  const select = byTestId(page, testid);
+  await select.waitFor();
+  const labels = async () => select.locator("option").allTextContents();
+  const wanted = async () => (await labels()).find((l) => (typeof name === "string" ? l === name : name.test(l)));
+  const deadline = Date.now() + 15_000;
+  while (!(await wanted()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const label = await wanted();
+  if (!label) throw new Error(`${testid}: no entry ${name} in ${JSON.stringify(await labels())}`);
+  await select.selectOption({ label });
+  return label;
+}
+
+/** Ticks the boxes named `names` in a list of boxes (statuses, Systim stores). */
+export async function tickByName(page, testid, names) {
+  for (const name of names) await byTestId(page, testid).locator("label", { hasText: name }).locator("input").check();
+}
+
+/** Searches a product (code or name) and chooses the entry whose label starts with `code`. */
+export async function pickProduct(page, testid, code) {
+  await byTestId(page, `${testid}-search`).fill(code);
+  return pickByName(page, testid, new RegExp(`^${code} — `));
+}
+
+/** "Zaproponuj przypisania", then "Akceptuj" on the proposals whose text matches each of `which`. */
+export async function acceptProposals(page, rowsTestid, which) {
+  await byTestId(page, `${rowsTestid}-suggest`).click();
+  const proposals = byTestId(page, `${rowsTestid}-proposals`);
+  await proposals.locator(`[data-testid="${rowsTestid}-proposal"], [data-testid="${rowsTestid}-no-proposals"]`).first().waitFor();
+  const accepted = [];
+  for (const pattern of which) {
+    const item = proposals.locator(`[data-testid="${rowsTestid}-proposal"]`, { hasText: pattern }).first();
+    accepted.push(await item.locator("span").first().textContent());
+    await item.locator(`[data-testid="${rowsTestid}-accept"]`).click();
+  }
+  return accepted;
+}
+
 /** The demo's settings, as the settings form's controls (see README "Demo"). */
 export function demoSettingsFields({ shippingProductId, defaultCategoryId = null }) {
   return {
