@@ -133,6 +133,41 @@ export async function acceptProposals(page, rowsTestid, which) {
   return accepted;
 }
 
+/**
+ * The demo's settings chosen by name in the pick lists (README "Demo"); not saved yet (the demo
+ * takes its screenshot first). Only what Systim lists no names for is typed: the delivery method
+ * on an account without `listDeliveryMethods`. Gives what was chosen, as lines to print.
+ */
+export async function demoSettingsByName(page, { categoryName = null } = {}) {
+  await choicesLoaded(page);
+  const chosen = [];
+  await byTestId(page, "f-orders-start-date").check();
+  await byTestId(page, "f-orders-start-date-value").fill("2026-11-01");
+  chosen.push("orders from 2026-11-01");
+  chosen.push(`default payment: ${await pickByName(page, "f-orders-default_payment_id", "przelew")}`);
+  if (await byTestId(page, "f-orders-default_delivery_id").isVisible()) {
+    chosen.push(`default delivery: ${await pickByName(page, "f-orders-default_delivery_id", /^Przesyłka kurierska$/)}`);
+  } else {
+    await byTestId(page, "f-orders-default_delivery_id-typed").fill("1");
+    chosen.push("default delivery: 1 (typed: the Systim account lists no delivery methods)");
+  }
+  chosen.push(`shipping line: ${await pickProduct(page, "f-orders-shipping_product_id", "DOSTAWA")}`);
+  chosen.push(`payments accepted: ${(await acceptProposals(page, "f-orders-payment_mapping", ["Przelew tradycyjny"])).join(", ")}`);
+  if (categoryName !== null) {
+    // an account that lists no categories, as the connection test advises
+    await byTestId(page, "f-stock-require_same_category").setChecked(false);
+    chosen.push(`Systim lists no categories: the same-category rule off, new products into ${await pickByName(page, "f-products-default_category_id", categoryName)}`);
+  }
+  return chosen;
+}
+
+/** Clicks "Zapisz ustawienia" and reads its notice. */
+export async function clickSaveSettings(page) {
+  await clearRegion(page, "settings-message");
+  await byTestId(page, "save-settings").click();
+  return notice(page, "settings-message");
+}
+
 /** The demo's settings, as the settings form's controls (see README "Demo"). */
 export function demoSettingsFields({ shippingProductId, defaultCategoryId = null }) {
   return {
