@@ -168,19 +168,6 @@ export async function clickSaveSettings(page) {
   return notice(page, "settings-message");
 }
 
-/** The demo's settings, as the settings form's controls (see README "Demo"). */
-export function demoSettingsFields({ shippingProductId, defaultCategoryId = null }) {
-  return {
-    "f-orders-start-date": { radio: true },
-    "f-orders-start-date-value": "2026-11-01",
-    "f-orders-default_delivery_id": "1",
-    "f-orders-default_payment_id": "1",
-    "f-orders-shipping_product_id": String(shippingProductId),
-    // An account that lists no categories, as the connection test advises.
-    ...(defaultCategoryId === null ? {} : { "f-stock-require_same_category": false, "f-products-default_category_id": String(defaultCategoryId) }),
-  };
-}
-
 // --- popup ---------------------------------------------------------------------------------
 
 /** The run id of the report the page shows now (null for none). */
