@@ -628,6 +628,18 @@ mod tests {
         ImportSettings {
             content: String,
         },
+        ListChoices {
+            kinds: Vec<String>,
+            #[serde(default)]
+            refresh: bool,
+            #[serde(default)]
+            query: String,
+            #[serde(default)]
+            ids: Vec<u64>,
+        },
+        SuggestMappings {
+            mapping: String,
+        },
     }
 
     #[test]
@@ -669,6 +681,12 @@ mod tests {
             json!({"type": "exportSettings", "withKeys": "tak"}),
             json!({"type": "importSettings", "content": "{}"}),
             json!({"type": "importSettings", "content": 5}),
+            json!({"type": "listChoices", "kinds": ["shop_payments", "systim_delivery"]}),
+            json!({"type": "listChoices", "kinds": ["systim_products"], "refresh": true, "query": "dost", "ids": [7]}),
+            json!({"type": "listChoices", "kinds": "shop_payments"}),
+            json!({"type": "listChoices", "kinds": [], "ids": [-1]}),
+            json!({"type": "suggestMappings", "mapping": "payment"}),
+            json!({"type": "suggestMappings", "mapping": 1}),
             json!({"type": "nope"}),
             json!({"type": 5}),
             json!({"kind": "stock"}),

@@ -90,16 +90,33 @@ fn named(id: u64, name: &str, extra: &str) -> Value {
 
 /// The Systim entries of an answer, decoded as a run decodes them.
 fn systim_items(kind: &str, result: &Value) -> Vec<Value> {
-    let pairs: Vec<(u64, String)> = match kind {
-        "systim_stores" => dsys::stores(result).0.into_iter().map(|s| (s.id, s.name)).collect(),
-        "systim_categories" => dsys::categories(result).0.into_iter().map(|c| (c.id, c.name)).collect(),
-        "systim_delivery" => dsys::delivery_methods(result).0.into_iter().map(|d| (d.id, d.name)).collect(),
-        "systim_payments" => dsys::payment_methods(result).0.into_iter().map(|d| (d.id, d.name)).collect(),
-        _ => dsys::vat_rates(result).0.into_iter().map(|v| (v.id, v.name)).collect(),
-    };
     let mut items = Vec::new();
-    for (id, name) in &pairs {
-        items.push(named(*id, name, ""));
+    match kind {
+        "systim_stores" => {
+            for s in dsys::stores(result).0 {
+                items.push(named(s.id, &s.name, ""));
+            }
+        }
+        "systim_categories" => {
+            for c in dsys::categories(result).0 {
+                items.push(named(c.id, &c.name, ""));
+            }
+        }
+        "systim_delivery" => {
+            for d in dsys::delivery_methods(result).0 {
+                items.push(named(d.id, &d.name, ""));
+            }
+        }
+        "systim_payments" => {
+            for d in dsys::payment_methods(result).0 {
+                items.push(named(d.id, &d.name, ""));
+            }
+        }
+        _ => {
+            for v in dsys::vat_rates(result).0 {
+                items.push(named(v.id, &v.name, ""));
+            }
+        }
     }
     items
 }
@@ -261,43 +278,52 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             "currency" => ("shop_currencies", "", Mapping::Warehouse),
             other => return super::api::error("bad_message", &format!("Nieznane przypisanie: {other}."), &format!("Unknown mapping: {other}.")),
         };
-        let kinds: Vec<String> = [shop_kind, systim_kind].iter().filter(|k| !k.is_empty()).map(|k| k.to_string()).collect();
+        let mut kinds = vec![shop_kind.to_string()];
+        if !systim_kind.is_empty() {
+            kinds.push(systim_kind.to_string());
+        }
         let answer = self.list_choices(&kinds, false, "", &[]).await;
         if answer["ok"] != true {
             return answer;
         }
-        let entries = |v: &Value| -> Vec<(u64, String)> { v["items"].as_array().into_iter().flatten().filter_map(|i| Some((i["id"].as_u64()?, text(i.get("name"))))).collect() };
-        let shop = entries(&answer["choices"][shop_kind]);
-        let systim: Vec<(u64, String)> = match mapping {
-            // Systim's currency 0 is the złoty; no list of the others is known
-            "currency" => vec![(0, "PLN".to_string())],
-            _ => match &answer["choices"][systim_kind] {
-                v if v["available"] == true => entries(v),
-                v => entries(&json!({"items": v["standard"]})),
-            },
+        let entries = |v: &Value, out: &mut Vec<(u64, String)>| {
+            for i in v.as_array().into_iter().flatten() {
+                if let Some(id) = i["id"].as_u64() {
+                    out.push((id, text(i.get("name"))));
+                }
+            }
         };
         let settings = self.settings().await;
         let o = &settings.orders;
-        let mapped: Vec<u64> = match mapping {
-            "payment" => o.payment_mapping.iter().map(|m| m.shop_id).collect(),
-            "delivery" => o.delivery_mapping.iter().map(|m| m.shop_id).collect(),
-            "currency" => o.currency_mapping.iter().map(|m| m.shop_id).collect(),
-            _ => settings.stock.warehouses.iter().filter_map(|w| w.shop_warehouse).collect(),
-        };
-        let shop: Vec<(u64, &str)> = shop.iter().filter(|(id, _)| !mapped.contains(id)).map(|(id, n)| (*id, n.as_str())).collect();
+        let mut mapped: Vec<u64> = Vec::new();
+        match mapping {
+            "payment" => o.payment_mapping.iter().for_each(|m| mapped.push(m.shop_id)),
+            "delivery" => o.delivery_mapping.iter().for_each(|m| mapped.push(m.shop_id)),
+            "currency" => o.currency_mapping.iter().for_each(|m| mapped.push(m.shop_id)),
+            _ => settings.stock.warehouses.iter().for_each(|w| mapped.extend(w.shop_warehouse)),
+        }
+        let mut shop = Vec::new();
+        entries(&answer["choices"][shop_kind]["items"], &mut shop);
+        shop.retain(|(id, _)| !mapped.contains(id));
+        let mut systim = Vec::new();
+        match &answer["choices"][systim_kind] {
+            // Systim's currency 0 is the złoty; no list of the others is known
+            _ if mapping == "currency" => systim.push((0, "PLN".to_string())),
+            v if v["available"] == true => entries(&v["items"], &mut systim),
+            v => entries(&v["standard"], &mut systim),
+        }
+        let ours: Vec<(u64, &str)> = shop.iter().map(|(id, n)| (*id, n.as_str())).collect();
         let theirs: Vec<(u64, &str)> = systim.iter().map(|(id, n)| (*id, n.as_str())).collect();
         let name_of = |list: &[(u64, &str)], id: u64| list.iter().find(|e| e.0 == id).map(|e| e.1.to_string()).unwrap_or_default();
-        let proposals: Vec<Value> = suggest(how, &shop, &theirs)
-            .iter()
-            .map(|p| {
-                let (pl, en) = match p.why {
-                    Why::SameName => ("ta sama nazwa".to_string(), "the same name".to_string()),
-                    Why::SameKind(kind) => (format!("ten sam rodzaj: {}", kind.replace('_', " ")), format!("the same kind: {}", kind.replace('_', " "))),
-                    Why::SimilarName => ("podobna nazwa".to_string(), "a similar name".to_string()),
-                };
-                json!({"shopId": p.shop_id, "shopName": name_of(&shop, p.shop_id), "systimId": p.systim_id, "systimName": name_of(&theirs, p.systim_id), "why_pl": pl, "why_en": en})
-            })
-            .collect();
+        let mut proposals = Vec::new();
+        for p in suggest(how, &ours, &theirs) {
+            let (pl, en) = match p.why {
+                Why::SameName => ("ta sama nazwa".to_string(), "the same name".to_string()),
+                Why::SameKind(kind) => (format!("ten sam rodzaj: {}", kind.replace('_', " ")), format!("the same kind: {}", kind.replace('_', " "))),
+                Why::SimilarName => ("podobna nazwa".to_string(), "a similar name".to_string()),
+            };
+            proposals.push(json!({"shopId": p.shop_id, "shopName": name_of(&ours, p.shop_id), "systimId": p.systim_id, "systimName": name_of(&theirs, p.systim_id), "why_pl": pl, "why_en": en}));
+        }
         json!({"ok": true, "mapping": mapping, "proposals": proposals})
     }
 }
