@@ -192,6 +192,8 @@ async function saveConnection(granted) {
   const access = await checkHostAccess(answer.hostPermissions ?? []);
   say(region, t(access ? "connection_saved" : "connection_saved_no_access"), access ? "success" : "warning");
   loadPanel(); // another shop: its other addresses went with the old one
+  loadChoices(); // the lists of this shop and account
+  renderGuide();
 }
 
 /** Shows the "grant access" button when some origin the core needs is not granted. */
@@ -429,8 +431,8 @@ const SETTINGS_FORM = [
       { path: "orders.start", type: "start" },
       { path: "orders.missing_product", type: "choice", options: ["hold", "create_in_systim", "import_without_line"] },
       { path: "orders.order_discount", type: "choice", options: ["spread", "hold"] },
-      { path: "orders.new_product_category_id", type: "optInt" },
-      { path: "orders.shipping_product_id", type: "optInt" },
+      { path: "orders.new_product_category_id", type: "optInt", list: "systim_categories" },
+      { path: "orders.shipping_product_id", type: "optInt", list: "systim_products" },
       { path: "orders.systim_status_id", type: "optInt" },
       { path: "orders.ledger_days", type: "int" },
     ],
@@ -443,10 +445,11 @@ const SETTINGS_FORM = [
         path: "stock.warehouses",
         type: "rows",
         columns: [
-          { key: "systim_stores", type: "idList" },
-          { key: "shop_warehouse", type: "optInt" },
+          { key: "systim_stores", type: "idList", list: "systim_stores" },
+          { key: "shop_warehouse", type: "optInt", list: "shop_warehouses" },
         ],
         blank: { systim_stores: [], shop_warehouse: null },
+        suggest: "warehouse",
       },
       { path: "stock.push_zeros", type: "bool" },
       { path: "stock.max_zero_share_percent", type: "int" },
@@ -464,32 +467,34 @@ const SETTINGS_FORM = [
       { path: "products.missing_category", type: "choice", options: ["report", "create"] },
       { path: "products.create_inactive", type: "bool" },
       { path: "products.include_hidden", type: "bool" },
-      { path: "products.name_locale", type: "optText", placeholder: "pl_PL" },
-      { path: "products.default_category_id", type: "optInt" },
+      { path: "products.name_locale", type: "optText", placeholder: "pl_PL", list: "shop_languages" },
+      { path: "products.default_category_id", type: "optInt", list: "shop_categories" },
     ],
   },
   {
     group: "mappings",
     fields: [
       { path: "matching.normalize_codes", type: "bool" },
-      idMapping("orders.payment_mapping"),
-      { path: "orders.default_payment_id", type: "optInt" },
-      idMapping("orders.delivery_mapping"),
-      { path: "orders.default_delivery_id", type: "optInt" },
-      idMapping("orders.currency_mapping"),
+      idMapping("orders.payment_mapping", "shop_payments", "systim_payments", "payment"),
+      { path: "orders.default_payment_id", type: "optInt", list: "systim_payments" },
+      idMapping("orders.delivery_mapping", "shop_shippings", "systim_delivery", "delivery"),
+      { path: "orders.default_delivery_id", type: "optInt", list: "systim_delivery" },
+      idMapping("orders.currency_mapping", "shop_currencies", null, "currency"),
     ],
   },
 ];
 
-function idMapping(path) {
+/** Shop id → Systim id rows; `shopList`/`systimList`: the pick lists of each side (`listChoices`). */
+function idMapping(path, shopList, systimList, suggest) {
   return {
     path,
     type: "rows",
     columns: [
-      { key: "shop_id", type: "int" },
-      { key: "systim_id", type: "int" },
+      { key: "shop_id", type: "int", list: shopList },
+      { key: "systim_id", type: "int", list: systimList },
     ],
     blank: { shop_id: null, systim_id: null },
+    suggest,
   };
 }
 
@@ -519,6 +524,202 @@ const parseIdList = (text) => {
 };
 const formatIdList = (ids) => (ids ?? []).join(", ");
 
+// --- pick lists: names instead of ids (`listChoices`, `suggestMappings`: docs/messages.md) ---
+//
+// Each id setting is a pick list of the names the shop and Systim give. The lists are asked for
+// when the form is shown (the core keeps them briefly) and again on "Odśwież listy". A stored id
+// whose entry is gone stays, shown as "nieznany (id N)" and flagged; a list Systim does not offer
+// (an assumed method) falls back to a typed id — for payments with Systim's standard forms named.
+
+const choices = {}; // kind → {available, items: [{id, name, extra}], standard?, message_pl?}
+const pickers = new Set(); // controls to refill when a list arrives: {kind, refill}
+let choicesMessage = "";
+
+/** Every list the settings form names (the searched products aside). */
+const formLists = () =>
+  [...new Set(["shop_statuses", ...SETTINGS_FORM.flatMap(({ fields }) => fields.flatMap((f) => [f.list, ...(f.columns ?? []).map((c) => c.list)]))])].filter(
+    (k) => k && k !== "systim_products",
+  );
+
+/** Reads `kinds` (all the form's lists when none given); `refresh`: ask the services again. */
+async function loadChoices(kinds, refresh = false) {
+  const wanted = kinds ?? formLists();
+  if (!wanted.length) return;
+  const region = $("choices-message");
+  if (refresh) say(region, t("choices_loading"), "info");
+  const answer = await send({ type: "listChoices", kinds: wanted, refresh });
+  if (!answer.ok) {
+    choicesMessage = answer.error?.code === "not_configured" ? t("choices_need_connection") : errorOf(answer);
+    return say(region, choicesMessage, answer.error?.code === "not_configured" ? "info" : "error");
+  }
+  Object.assign(choices, answer.choices);
+  for (const p of pickers) if (p.kind in answer.choices) p.refill();
+  say(region, refresh ? t("choices_loaded") : "", "success");
+  $("settings-form").dataset.choices = "loaded"; // tests wait for it
+}
+
+/** The entries a control offers: the list, or Systim's standard values where it has none. */
+function entriesOf(kind) {
+  const list = choices[kind];
+  if (!list) return null;
+  if (list.available) return list.items;
+  return list.standard ?? null;
+}
+
+const entryLabel = (kind, e) =>
+  kind === "shop_statuses" ? `${e.name} (${t(`status_type_${["1", "2", "3", "4"].includes(e.extra) ? e.extra : "1"}`)})`
+  : kind === "systim_products" && e.extra ? `${e.extra} — ${e.name}`
+  : e.name || `id ${e.id}`;
+
+/**
+ * One id chosen by name: a `<select>` of the list (testid `id`), or — until the list comes, or
+ * where there is none — the typed id (testid `id-typed`). `text`: the id is text (a locale).
+ */
+function pickControl({ id, kind, value, optional = true, text = false, describedBy, label }) {
+  const select = h("select", { id, testid: id, "aria-describedby": describedBy, "aria-label": label, hidden: true });
+  const typed = scalarInput(`${id}-typed`, value, { numeric: !text, describedBy, placeholder: optional ? t("placeholder_none") : null });
+  if (label) typed.setAttribute("aria-label", label);
+  const note = h("p", { class: "help pick-note", testid: `${id}-note` });
+  const search = kind === "systim_products"
+    ? h("input", { type: "search", testid: `${id}-search`, class: "pick-search", placeholder: t("choices_search_product"), "aria-label": t("choices_search_product"), spellcheck: "false", autocomplete: "off" })
+    : null;
+  let current = value ?? null;
+  let mode = "typed";
+  const refill = () => {
+    const entries = entriesOf(kind);
+    if (!entries) {
+      mode = "typed";
+      select.hidden = true;
+      typed.hidden = false;
+      const list = choices[kind];
+      note.textContent = list && !list.available ? pick(list, "message") : "";
+      return;
+    }
+    if (mode === "select") current = readValue().value ?? null;
+    else {
+      const r = readTyped();
+      if (!r.error) current = r.value;
+    }
+    mode = "select";
+    const known = entries.some((e) => String(e.id) === String(current));
+    const options = [];
+    if (optional) options.push(h("option", { value: "" }, t("choices_none")));
+    else if (current === null) options.push(h("option", { value: "", disabled: true }, t("choices_choose")));
+    if (current !== null && !known) options.push(h("option", { value: String(current), "data-unknown": "true" }, t("choices_unknown", current)));
+    for (const e of entries) options.push(h("option", { value: String(e.id) }, entryLabel(kind, e)));
+    select.replaceChildren(...options);
+    select.value = current === null ? "" : String(current);
+    select.hidden = false;
+    typed.hidden = true;
+    const unknown = current !== null && !known && !(kind === "systim_products" && !choices[kind]?.searched);
+    select.classList.toggle("unknown", unknown);
+    select.toggleAttribute("aria-invalid", unknown);
+    note.textContent = unknown ? t("choices_unknown_help", current) : choices[kind]?.available ? "" : t("choices_standard_values");
+    note.dataset.unknown = String(unknown);
+  };
+  const readTyped = () => (text ? { value: typed.value.trim() || null } : parseInt10(typed.value, { optional }));
+  const readValue = () => {
+    if (mode === "typed") return readTyped();
+    if (select.value === "") return optional ? { value: null } : fail("err_choose_one");
+    return { value: text ? select.value : Number(select.value) };
+  };
+  if (search) {
+    let timer = null;
+    search.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const picked = readValue().value;
+        const answer = await send({ type: "listChoices", kinds: [kind], query: search.value, ids: picked === null ? [] : [picked] });
+        if (!answer.ok) return (note.textContent = errorOf(answer));
+        choices[kind] = { ...answer.choices[kind], searched: true };
+        refill();
+        if (search.value && !picked && choices[kind].items.length === 1) select.value = String(choices[kind].items[0].id);
+      }, 250);
+    });
+  }
+  const control = { kind, refill };
+  pickers.add(control);
+  if (kind === "systim_products" && current !== null && !choices[kind]) {
+    // the stored product's name: asked by its id
+    send({ type: "listChoices", kinds: [kind], query: "", ids: [current] }).then((answer) => {
+      if (answer.ok) {
+        choices[kind] = answer.choices[kind];
+        refill();
+      }
+    });
+  }
+  refill();
+  const node = h("span", { class: "pick" }, search, select, typed, note);
+  return { node, read: readValue, focusable: select };
+}
+
+/** Several ids chosen by name (boxes); `[]` stays "none". Falls back to the typed list. */
+function multiPickControl({ id, kind, value, label }) {
+  const box = h("div", { class: "check-grid pick-many", role: "group", id, testid: id, "aria-label": label });
+  const typed = scalarInput(`${id}-typed`, formatIdList(value), { placeholder: label });
+  const note = h("p", { class: "help pick-note", testid: `${id}-note` });
+  let current = Array.isArray(value) ? value : [];
+  let boxes = null;
+  const refill = () => {
+    const entries = entriesOf(kind);
+    if (boxes) current = boxes.filter((b) => b.el.checked).map((b) => b.id);
+    else {
+      const r = parseIdList(typed.value);
+      if (!r.error) current = r.value;
+    }
+    if (!entries) {
+      boxes = null;
+      box.hidden = true;
+      typed.hidden = false;
+      typed.value = formatIdList(current);
+      note.textContent = choices[kind] ? pick(choices[kind], "message") : "";
+      return;
+    }
+    const unknown = current.filter((c) => !entries.some((e) => e.id === c));
+    boxes = [
+      ...unknown.map((c) => ({ id: c, label: t("choices_unknown", c), unknown: true })),
+      ...entries.map((e) => ({ id: e.id, label: entryLabel(kind, e) })),
+    ].map((b) => ({ ...b, el: h("input", { type: "checkbox", testid: `${id}-${b.id}`, checked: current.includes(b.id), "data-unknown": b.unknown ? "true" : null }) }));
+    box.replaceChildren(...boxes.map((b) => h("label", { class: b.unknown ? "check unknown" : "check" }, b.el, " ", b.label)));
+    box.hidden = false;
+    typed.hidden = true;
+    note.textContent = unknown.length ? t("choices_unknown_help", unknown.join(", ")) : "";
+    note.dataset.unknown = String(unknown.length > 0);
+  };
+  pickers.add({ kind, refill });
+  refill();
+  const node = h("div", { class: "pick" }, box, typed, note);
+  return { node, read: () => (boxes ? { value: boxes.filter((b) => b.el.checked).map((b) => b.id) } : parseIdList(typed.value)) };
+}
+
+/**
+ * "Zaproponuj przypisania": pairs by name from the core, each with "Akceptuj" — accepted pairs
+ * become rows of the table (saved with "Zapisz ustawienia"); nothing is applied unseen.
+ */
+function suggestions(mapping, id, addRow) {
+  const list = h("ul", { class: "proposals", testid: `${id}-proposals` });
+  const button = h("button", { type: "button", class: "ghost small", testid: `${id}-suggest` }, t("btn_suggest"));
+  button.addEventListener("click", async () => {
+    list.replaceChildren(h("li", { class: "muted" }, t("choices_loading")));
+    const answer = await send({ type: "suggestMappings", mapping });
+    if (!answer.ok) return list.replaceChildren(h("li", { class: "field-error" }, errorOf(answer)));
+    const items = answer.proposals.map((p) => {
+      const li = h(
+        "li",
+        { testid: `${id}-proposal`, "data-shop-id": p.shopId, "data-systim-id": p.systimId },
+        h("span", {}, `${p.shopName} → ${p.systimName}`),
+        " ",
+        h("span", { class: "muted" }, `(${pick(p, "why")})`),
+        " ",
+        h("button", { type: "button", class: "small", testid: `${id}-accept`, on: { click: () => { addRow(p); li.remove(); } } }, t("btn_accept")),
+      );
+      return li;
+    });
+    list.replaceChildren(...(items.length ? items : [h("li", { class: "muted", testid: `${id}-no-proposals` }, t("choices_no_proposals"))]));
+  });
+  return h("div", { class: "suggest" }, button, list);
+}
+
 // --- editors: each returns {node, read() → {value} | {error}} ---
 
 function scalarInput(id, value, { numeric = true, placeholder, describedBy } = {}) {
@@ -545,10 +746,12 @@ const EDITORS = {
     return { node: el, read: () => parseInt10(el.value) };
   },
   optInt(f, value, id, describedBy) {
+    if (f.list) return pickControl({ id, kind: f.list, value, describedBy });
     const el = scalarInput(id, value, { describedBy, placeholder: t("placeholder_none") });
     return { node: el, read: () => parseInt10(el.value, { optional: true }) };
   },
   optText(f, value, id, describedBy) {
+    if (f.list) return pickControl({ id, kind: f.list, value, text: true, describedBy });
     const el = scalarInput(id, value, { numeric: false, describedBy, placeholder: f.placeholder });
     return { node: el, read: () => ({ value: el.value.trim() || null }) };
   },
@@ -579,7 +782,10 @@ const EDITORS = {
     return taggedChoice(f, value, id, {
       tag: "mode",
       content: "ids",
-      variants: { all_except_not_completed: null, only: { parse: parseIdList, format: formatIdList, placeholder: "1, 2, 3" } },
+      variants: {
+        all_except_not_completed: null,
+        only: { editor: (ids) => multiPickControl({ id: `${id}-only-value`, kind: "shop_statuses", value: ids ?? [], label: t(`${textKey(f.path)}__only`) }) },
+      },
     });
   },
   /** `orders.start`: not chosen, from an order id, or from a day. */
@@ -603,23 +809,29 @@ const EDITORS = {
       const n = rows.length;
       const cells = f.columns.map((c) => {
         const v = record?.[c.key];
-        const el = scalarInput(`${id}-${n}-${c.key}`, c.type === "idList" ? formatIdList(v) : v, {
+        const cellId = `${id}-${n}-${c.key}`;
+        const label = t(`${textKey(f.path)}_${c.key}`);
+        if (c.list && c.type === "idList") return { column: c, picker: multiPickControl({ id: cellId, kind: c.list, value: v, label }) };
+        if (c.list) return { column: c, picker: pickControl({ id: cellId, kind: c.list, value: v, optional: c.type === "optInt", label }) };
+        const el = scalarInput(cellId, c.type === "idList" ? formatIdList(v) : v, {
           placeholder: c.type === "optInt" || c.type === "idList" ? t(`${textKey(f.path)}_${c.key}_empty`) : null,
         });
-        el.setAttribute("aria-label", t(`${textKey(f.path)}_${c.key}`));
+        el.setAttribute("aria-label", label);
         return { column: c, el };
       });
       const row = { cells };
       const remove = h("button", { type: "button", class: "link danger", testid: `${id}-${n}-remove`, on: { click: () => { rows.splice(rows.indexOf(row), 1); row.tr.remove(); } } }, t("btn_remove_row"));
-      row.tr = h("tr", {}, cells.map((c) => h("td", {}, c.el)), h("td", {}, remove));
+      row.tr = h("tr", {}, cells.map((c) => h("td", {}, c.picker?.node ?? c.el)), h("td", {}, remove));
       rows.push(row);
       body.append(row.tr);
     };
     (Array.isArray(value) ? value : []).forEach(addRow);
     const add = h("button", { type: "button", class: "ghost small", testid: `${id}-add`, on: { click: () => addRow(f.blank) } }, t("btn_add_row"));
-    const node = h("div", { class: "rows", id }, h("table", {}, h("thead", {}, head), body), add);
-    const parseCell = ({ column, el }) =>
-      column.type === "idList" ? parseIdList(el.value) : parseInt10(el.value, { optional: column.type === "optInt" });
+    // an accepted proposal becomes a row (`{shopId, systimId}`; a warehouse link: the Systim store feeds the shop's)
+    const accept = (p) => addRow(f.suggest === "warehouse" ? { systim_stores: [p.systimId], shop_warehouse: p.shopId } : { shop_id: p.shopId, systim_id: p.systimId });
+    const node = h("div", { class: "rows", id }, h("table", {}, h("thead", {}, head), body), add, f.suggest ? suggestions(f.suggest, id, accept) : null);
+    const parseCell = ({ column, el, picker }) =>
+      picker ? picker.read() : column.type === "idList" ? parseIdList(el.value) : parseInt10(el.value, { optional: column.type === "optInt" });
     const read = () => {
       const out = [];
       for (const row of rows) {
@@ -643,7 +855,11 @@ function taggedChoice(f, value, id, { tag, content, variants }) {
   const name = `${id}-variant`;
   const parts = Object.entries(variants).map(([variant, spec]) => {
     const radio = h("input", { type: "radio", name, id: `${id}-${variant}`, testid: `${id}-${variant}`, value: variant, checked: variant === current });
-    const field = spec
+    // a variant with an editor of its own (statuses by name) instead of one text field
+    const own = spec?.editor ? spec.editor(variant === current ? value?.[content] : null) : null;
+    const field = own
+      ? own.node
+      : spec
       ? h("input", {
           type: "text",
           id: `${id}-${variant}-value`,
@@ -654,9 +870,13 @@ function taggedChoice(f, value, id, { tag, content, variants }) {
           spellcheck: "false",
         })
       : null;
-    return { variant, spec, radio, field };
+    return { variant, spec, radio, field, own };
   });
-  const sync = () => parts.forEach((p) => p.field && (p.field.disabled = !p.radio.checked));
+  const sync = () =>
+    parts.forEach((p) => {
+      if (p.own) p.field.hidden = !p.radio.checked;
+      else if (p.field) p.field.disabled = !p.radio.checked;
+    });
   parts.forEach((p) => p.radio.addEventListener("change", sync));
   sync();
   const node = h(
@@ -667,7 +887,7 @@ function taggedChoice(f, value, id, { tag, content, variants }) {
   const read = () => {
     const chosen = parts.find((p) => p.radio.checked) ?? parts[0];
     if (!chosen.spec) return { value: { [tag]: chosen.variant } };
-    const r = chosen.spec.parse(chosen.field.value.trim());
+    const r = chosen.own ? chosen.own.read() : chosen.spec.parse(chosen.field.value.trim());
     return r.error ? r : { value: { [tag]: chosen.variant, [content]: r.value } };
   };
   return { node, read };
@@ -679,6 +899,7 @@ let settingsFields = []; // [{f, editor, errorEl, wrap}]
 function renderSettings(settings) {
   loadedSettings = settings;
   settingsFields = [];
+  pickers.clear();
   const form = $("settings-form");
   form.replaceChildren(
     ...SETTINGS_FORM.map(({ group, fields }) =>
@@ -755,6 +976,7 @@ async function loadSettings() {
   const answer = await send({ type: "getSettings" });
   if (!answer.ok) return say($("settings-message"), errorOf(answer), "error");
   renderSettings(answer.settings);
+  loadChoices();
 }
 
 async function saveSettings() {
@@ -773,10 +995,13 @@ async function saveSettings() {
   }
   showSettingsErrors([]);
   renderSettings(answer.settings);
+  loadChoices();
   say(region, t("settings_saved"), "success");
+  renderGuide();
 }
 
 $("save-settings").addEventListener("click", saveSettings);
+$("refresh-choices").addEventListener("click", () => loadChoices(undefined, true));
 $("reset-settings").addEventListener("click", () => {
   showSettingsErrors([]);
   if (loadedSettings) renderSettings(loadedSettings);
@@ -872,6 +1097,114 @@ $("import-file").addEventListener("change", (event) => {
   if (file) importSettings(file);
 });
 
+// === first-run guide ("Pierwsze kroki") =========================================================
+//
+// Five steps, each with its state and one action: connection → start point (with the number of
+// orders a preview would import) → mappings with suggestions → a first preview → auto-sync on.
+// Shown until every step is done or the merchant skips it (kept in this page's localStorage).
+
+const GUIDE_SKIPPED = "guide-skipped";
+let guideCount = null; // {done, considered} of the last counting preview
+
+/** Runs an orders preview and waits for its report. */
+async function previewOrders() {
+  const started = await send({ type: "run", kind: "orders", dryRun: true });
+  if (!started.ok) throw new Error(errorOf(started));
+  watcher.track(started.runId);
+  for (let i = 0; i < 600; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const answer = await send({ type: "getReport", runId: started.runId });
+    if (answer.ok && answer.report) return answer.report;
+  }
+  throw new Error(t("err_unknown"));
+}
+
+async function renderGuide() {
+  const section = $("guide");
+  const [status, got] = await Promise.all([send({ type: "getStatus" }), send({ type: "getSettings" })]);
+  if (!status.ok || !got.ok) return;
+  let skipped = false;
+  try {
+    skipped = localStorage.getItem(GUIDE_SKIPPED) === "1";
+  } catch {}
+  const o = got.settings.orders;
+  const steps = [
+    { id: "connection", done: status.configured, go: "#connection" },
+    { id: "start", done: o.start?.kind !== "unset", go: `#${controlId("orders.start")}`, count: status.configured },
+    { id: "mappings", done: o.payment_mapping.length > 0 || o.delivery_mapping.length > 0 || o.default_payment_id !== null, go: "#group-mappings" },
+    { id: "preview", done: Boolean(status.lastRuns?.orders), go: "#report", preview: status.configured },
+    { id: "auto", done: status.autoSync?.enabled, auto: status.configured },
+  ];
+  const allDone = steps.every((s) => s.done);
+  section.hidden = skipped || allDone;
+  if (section.hidden) return;
+  const result = h("p", { class: "muted", testid: "guide-count", "aria-live": "polite" }, guideCount ? t("guide_count", guideCount.done, guideCount.considered) : "");
+  $("guide-steps").replaceChildren(
+    ...steps.map((step, i) => {
+      const actions = [h("a", { href: step.go ?? "#settings", class: "small", testid: `guide-go-${step.id}` }, t("btn_guide_go"))];
+      if (step.count) {
+        actions.push(
+          h("button", { type: "button", class: "small", testid: "guide-count-button", on: { click: async () => {
+            result.textContent = t("guide_counting");
+            try {
+              const report = await previewOrders();
+              const counts = report.sections.find((x) => x.kind === "orders")?.counts ?? { done: 0, considered: 0 };
+              guideCount = counts;
+              result.textContent = t("guide_count", counts.done, counts.considered);
+              reports.showLatest();
+            } catch (e) {
+              result.textContent = e.message;
+            }
+          } } }, t("btn_guide_count")),
+        );
+      }
+      if (step.id === "mappings") {
+        actions.push(h("button", { type: "button", class: "small", testid: "guide-suggest", on: { click: () => {
+          for (const b of document.querySelectorAll('[data-testid$="-suggest"]')) b.click();
+          $("group-mappings")?.scrollIntoView({ block: "start" });
+        } } }, t("btn_guide_suggest")));
+      }
+      if (step.preview) {
+        actions.push(h("button", { type: "button", class: "small", testid: "guide-preview", on: { click: async () => {
+          result.textContent = t("guide_counting");
+          try {
+            await previewOrders();
+            result.textContent = "";
+            await reports.showLatest();
+            location.hash = "#report";
+            renderGuide();
+          } catch (e) {
+            result.textContent = e.message;
+          }
+        } } }, t("btn_guide_preview")));
+      }
+      if (step.auto) {
+        actions.push(h("button", { type: "button", class: "small primary", testid: "guide-auto", on: { click: async () => {
+          const answer = await send({ type: "setAutoSync", enabled: true });
+          if (answer.ok) {
+            await loadSettings();
+            renderGuide();
+          } else result.textContent = errorOf(answer);
+        } } }, t("btn_guide_auto")));
+      }
+      return h(
+        "li",
+        { class: step.done ? "guide-step done" : "guide-step", testid: `guide-step-${step.id}`, "data-done": String(Boolean(step.done)) },
+        h("span", { class: "guide-mark", "aria-hidden": "true" }, step.done ? "✓" : String(i + 1)),
+        h("div", {}, h("strong", {}, t(`guide_${step.id}`)), h("span", { class: "visually-hidden" }, ` — ${t(step.done ? "guide_done" : "guide_todo")}`), h("p", { class: "help" }, t(`guide_${step.id}_help`)), step.id === "start" ? result : null),
+        h("div", { class: "buttons" }, actions),
+      );
+    }),
+  );
+}
+
+$("guide-skip").addEventListener("click", () => {
+  try {
+    localStorage.setItem(GUIDE_SKIPPED, "1");
+  } catch {}
+  $("guide").hidden = true;
+});
+
 // === report ====================================================================================
 
 const reports = reportPanel({
@@ -900,4 +1233,5 @@ function focusSection() {
 window.addEventListener("hashchange", focusSection);
 
 await Promise.all([loadConnection(), loadPanel(), loadSettings(), reports.refresh()]);
+await renderGuide();
 focusSection();

@@ -18,5 +18,6 @@ pub mod money;
 pub mod plan;
 pub mod retry;
 pub mod settings;
+pub mod suggest;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

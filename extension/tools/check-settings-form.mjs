@@ -30,7 +30,7 @@ function leaves(structName, prefix = "") {
 const expected = new Set(leaves("Settings"));
 const inForm = new Set([
   ...[...options.matchAll(/\bpath: "([a-z_.]+)"/g)].map((m) => m[1]),
-  ...[...options.matchAll(/idMapping\("([a-z_.]+)"\)/g)].map((m) => m[1]),
+  ...[...options.matchAll(/idMapping\("([a-z_.]+)"[,)]/g)].map((m) => m[1]),
 ]);
 const missing = [...expected].filter((p) => !inForm.has(p));
 const extra = [...inForm].filter((p) => !expected.has(p));

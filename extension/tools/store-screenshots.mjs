@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { launchBrowser } from "../../tests/e2e/lib/browser.mjs";
 import * as flow from "../../tests/e2e/lib/flows.mjs";
-import { startSandbox, systimProductId } from "../../tests/e2e/lib/sandbox.mjs";
+import { startSandbox } from "../../tests/e2e/lib/sandbox.mjs";
 import { renderIcon } from "./icons.mjs";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -126,8 +126,8 @@ async function shootLanguage(lang) {
     const options = await browser.open("options.html", SCREEN);
     const tested = await flow.setUpConnection(options, sandbox.connection());
     if (!tested.checks.length || tested.checks.some((c) => c.status !== "ok")) throw new Error(`connection checks: ${JSON.stringify(tested.checks)}`);
-    const shipping = systimProductId(await sandbox.state(), "DOSTAWA");
-    const saved = await flow.saveSettingsForm(options, flow.demoSettingsFields({ shippingProductId: shipping }));
+    await flow.demoSettingsByName(options); // chosen by name in the pick lists, as a merchant would
+    const saved = await flow.clickSaveSettings(options);
     if (saved.kind !== "success") throw new Error(`settings: ${saved.text}`);
 
     say(`${lang}: the popup — a product preview, then "Wyślij stany"`);

@@ -74,6 +74,10 @@ pub enum Message {
     /// `withKeys`: default.
     ExportSettings { with_keys: bool },
     ImportSettings { content: String },
+    /// Named lists for the settings' pick lists (`choices`). `refresh`, `query`, `ids`: default.
+    ListChoices { kinds: Vec<String>, refresh: bool, query: String, ids: Vec<u64> },
+    /// Proposed pairs by name for a mapping (`choices`).
+    SuggestMappings { mapping: String },
 }
 
 /// Read as `#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]`
@@ -108,6 +112,8 @@ impl<'de> Deserialize<'de> for Message {
                 "reportPage" => Message::ReportPage { pattern: f.take("pattern")?, problem: f.take("problem")? },
                 "exportSettings" => Message::ExportSettings { with_keys: f.take_or_default("withKeys")? },
                 "importSettings" => Message::ImportSettings { content: f.take("content")? },
+                "listChoices" => Message::ListChoices { kinds: f.take("kinds")?, refresh: f.take_or_default("refresh")?, query: f.take_or_default("query")?, ids: f.take_or_default("ids")? },
+                "suggestMappings" => Message::SuggestMappings { mapping: f.take("mapping")? },
                 other => return Err(crate::json::Error::unknown_variant(other, KNOWN_TYPES)),
             })
         };
@@ -118,7 +124,7 @@ impl<'de> Deserialize<'de> for Message {
 const KNOWN_TYPES: &[&str] = &[
     "getStatus", "getConnection", "revealKeys", "saveConnection", "getSettings", "saveSettings", "testConnection", "run", "cancel", "getReport", "getHistory",
     "exportCsv", "setAutoSync", "syncNow", "orderBadges", "openReport", "resolveOrder", "adminPanel", "reportShopAddresses",
-    "reportPage", "exportSettings", "importSettings",
+    "reportPage", "exportSettings", "importSettings", "listChoices", "suggestMappings",
 ];
 
 impl Message {
@@ -277,6 +283,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             Message::SaveSettings { settings } => self.save_settings_message(settings).await,
             Message::ExportSettings { with_keys } => Handled::reply(self.export_settings(with_keys).await),
             Message::ImportSettings { content } => self.import_settings(&content).await,
+            // boxed: their state lives outside this future's
+            m @ (Message::ListChoices { .. } | Message::SuggestMappings { .. }) => Handled::reply(Box::pin(self.choices_message(m)).await),
             Message::TestConnection { connection } => Handled::reply(ok(json!({"checks": self.test_connection(connection).await}))),
             Message::Run { kind, dry_run, confirm_zeroing } => self.start(RunRequest { kind, dry_run, confirm_zeroing }).await,
             Message::SyncNow => self.start(RunRequest { kind: RunKind::Auto, dry_run: false, confirm_zeroing: false }).await,
@@ -620,6 +628,18 @@ mod tests {
         ImportSettings {
             content: String,
         },
+        ListChoices {
+            kinds: Vec<String>,
+            #[serde(default)]
+            refresh: bool,
+            #[serde(default)]
+            query: String,
+            #[serde(default)]
+            ids: Vec<u64>,
+        },
+        SuggestMappings {
+            mapping: String,
+        },
     }
 
     #[test]
@@ -661,6 +681,12 @@ mod tests {
             json!({"type": "exportSettings", "withKeys": "tak"}),
             json!({"type": "importSettings", "content": "{}"}),
             json!({"type": "importSettings", "content": 5}),
+            json!({"type": "listChoices", "kinds": ["shop_payments", "systim_delivery"]}),
+            json!({"type": "listChoices", "kinds": ["systim_products"], "refresh": true, "query": "dost", "ids": [7]}),
+            json!({"type": "listChoices", "kinds": "shop_payments"}),
+            json!({"type": "listChoices", "kinds": [], "ids": [-1]}),
+            json!({"type": "suggestMappings", "mapping": "payment"}),
+            json!({"type": "suggestMappings", "mapping": 1}),
             json!({"type": "nope"}),
             json!({"type": 5}),
             json!({"kind": "stock"}),

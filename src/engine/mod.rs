@@ -8,6 +8,7 @@
 pub mod api;
 pub mod badges;
 pub mod check;
+pub mod choices;
 pub mod connection;
 mod copies;
 pub mod ledger;

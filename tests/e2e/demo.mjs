@@ -4,7 +4,7 @@
 //
 // Starts the sandbox (`demo` scenario), launches headless Chromium (Polish UI) with the extension
 // (a `--dev-hosts` build), sets it up through the options page (connection typed in, saved,
-// "Sprawdź połączenie", the demo settings through the settings form), runs "Synchronizuj
+// "Sprawdź połączenie", the demo settings chosen by name in the pick lists), runs "Synchronizuj
 // zamówienia", "Wyślij stany" and "Wyślij produkty" from the popup — each previewed first — and
 // "Eksportuj produkty do CSV". Prints each report, saves screenshots, then checks the sandbox's
 // state against the reports. Exit code 0 only if every check holds.
@@ -61,20 +61,32 @@ try {
     detail: missing.map((c) => `${c.status}: ${c.id}`).join(", "),
   });
 
-  step("options page: the demo settings through the settings form");
+  await options.locator('[data-testid="guide-step-connection"][data-done="true"]').waitFor();
+  await options.locator('[data-testid="guide"]').screenshot({ path: shot("options-guide.png") });
+
+  step("options page: the demo settings chosen by name in the pick lists");
   const before = await sandbox.state();
-  const shippingProductId = systimProductId(before, "DOSTAWA");
   // What the connection test advises when the account lists no categories: the same-category
   // rule off (code and VAT rate still have to agree) and a shop category for new products.
   const noCategories = missing.some((c) => c.id === "systim_method_listCategories");
-  const defaultCategoryId = noCategories ? before.shoper.categories[0].category_id : null;
-  const saved = await flow.saveSettingsForm(options, flow.demoSettingsFields({ shippingProductId, defaultCategoryId }));
-  print([
-    saved.text,
-    `orders from 2026-11-01, default delivery 1 and payment 1, shipping line = Systim product ${shippingProductId} (DOSTAWA)`,
-    ...(noCategories ? [`Systim lists no categories: the same-category rule off, new products into shop category ${defaultCategoryId}`] : []),
-  ]);
+  const categoryName = noCategories ? Object.values(before.shoper.categories[0].translations)[0].name : null;
+  const chosen = await flow.demoSettingsByName(options, { categoryName });
+  // the pick lists and the proposals, as the merchant sees them before saving
+  // (clips of the whole page: an element's own screenshot scrolls, and the sticky bars cover it)
+  for (const [group, name] of [["#group-mappings", "options-pick-lists.png"], ["#group-orders", "options-orders.png"]]) {
+    await options.evaluate(() => window.scrollTo(0, 0));
+    const box = await options.locator(group).boundingBox();
+    await options.screenshot({ path: shot(name), fullPage: true, clip: box });
+  }
+  const saved = await flow.clickSaveSettings(options);
+  print([saved.text, ...chosen]);
+  const settings = (await send(options, { type: "getSettings" })).settings;
   checks.push({ ok: saved.kind === "success", what: "settings saved" });
+  checks.push({
+    ok: settings.orders.shipping_product_id === systimProductId(before, "DOSTAWA") && settings.orders.default_payment_id === 1,
+    what: "the shipping product and the payment chosen by name are the right ids",
+    detail: JSON.stringify(settings.orders),
+  });
   await options.screenshot({ path: shot("options.png"), fullPage: true });
 
   const popup = await browser.open("popup.html", POPUP_SIZE);
@@ -130,7 +142,7 @@ try {
   checks.push(...checkBadges(badges, after, orderReports));
   print(checks.map((c) => `${c.ok ? "✓" : "✗"} ${c.what}${c.detail && !c.ok ? ` — ${c.detail}` : ""}`));
 
-  step(`screenshots: ${["options.png", "popup.png", "popup-first-screen.png", "popup-report.png", "admin-orders.png"].map(shot).join(", ")}`);
+  step(`screenshots: ${["options.png", "options-guide.png", "options-pick-lists.png", "options-orders.png", "popup.png", "popup-first-screen.png", "popup-report.png", "admin-orders.png"].map(shot).join(", ")}`);
   failed = checks.some((c) => !c.ok);
   console.log(failed ? "\nDEMO FAILED: the state does not match the report (see ✗ above)" : "\nDEMO OK: the sandbox's state is what the reports say");
 } catch (e) {

@@ -12,7 +12,7 @@ import { demoSettings, runToEnd, storefrontOrder } from "./lib/fixture.mjs";
 import { fillConnection, launchFirefox } from "./lib/firefox.mjs";
 import { clickSystimWidget, orderBadges, runFromPopup, systimWidget } from "./lib/flows.mjs";
 import { checkAgainstState, checkBadges, sectionOf, writableState } from "./lib/report.mjs";
-import { importedOrders, startSandbox } from "./lib/sandbox.mjs";
+import { importedOrders, startSandbox, systimProductId } from "./lib/sandbox.mjs";
 
 let sandbox;
 let firefox;
@@ -53,6 +53,37 @@ test("Firefox: the options page saves and checks the connection", async () => {
   assert.ok(checks.statuses.length >= 10 && checks.statuses.every((s, i) => s === "ok" || (s === "warning" && checks.ids[i].startsWith("check-systim_method_"))), JSON.stringify(checks));
   // Polish with firefox-esr-l10n-pl installed, English otherwise: the browser's language decides
   assert.match(checks.summary, /Wszystko działa|Everything works/, checks.summary);
+});
+
+/** Clicks the option of the select `testid` whose text matches `pattern` (WebDriver's own click). */
+async function chooseByName(testid, pattern) {
+  const nth = await until(
+    () =>
+      firefox.run(`const done = arguments[arguments.length - 1];
+        const options = [...document.querySelectorAll('[data-testid="${testid}"] option')];
+        const i = options.findIndex((o) => new RegExp(arguments[0]).test(o.textContent));
+        // in the middle of the window: the sticky bar of buttons covers the bottom
+        if (i >= 0) document.querySelector('[data-testid="${testid}"]').scrollIntoView({ block: "center" });
+        done(i >= 0 ? i + 1 : null);`, pattern.source),
+    { what: `${pattern} in ${testid}` },
+  );
+  await firefox.click(`[data-testid="${testid}"] option:nth-child(${nth})`);
+}
+
+test("Firefox: the settings are chosen by name in the pick lists, the shipping product searched by code", async () => {
+  await firefox.goto(firefox.url("options.html"));
+  await until(() => firefox.run(`const done = arguments[arguments.length - 1]; done(Boolean(document.querySelector('#settings-form[data-choices="loaded"]')));`), { what: "the lists of names" });
+  await chooseByName("f-orders-default_payment_id", /^przelew$/);
+  await firefox.run(`const done = arguments[arguments.length - 1]; document.querySelector('[data-testid="f-orders-shipping_product_id-search"]').scrollIntoView({ block: "center" }); done(true);`);
+  await firefox.type('[data-testid="f-orders-shipping_product_id-search"]', "DOSTAWA");
+  await chooseByName("f-orders-shipping_product_id", /^DOSTAWA — /);
+  await firefox.click('[data-testid="save-settings"]');
+  const saved = await until(async () => {
+    const { settings } = await send({ type: "getSettings" });
+    return settings.orders.shipping_product_id !== null ? settings : null;
+  }, { what: "the settings saved" });
+  assert.equal(saved.orders.default_payment_id, 1, "przelew: Systim's standard form 1");
+  assert.equal(saved.orders.shipping_product_id, systimProductId(await sandbox.state(), "DOSTAWA"));
 });
 
 const reports = []; // the reports of the runs that wrote, in order (for the badges)

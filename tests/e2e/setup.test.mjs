@@ -4,7 +4,10 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { pageText, send, until } from "./lib/browser.mjs";
 import { extensionOnSandbox } from "./lib/fixture.mjs";
-import { byTestId, fillConnection, notice, saveConnection, saveSettingsForm, testConnection } from "./lib/flows.mjs";
+import {
+  acceptProposals, byTestId, choicesLoaded, fillConnection, notice, pickByName, pickProduct, saveConnection, saveSettingsForm, testConnection, tickByName,
+} from "./lib/flows.mjs";
+import { systimProductId } from "./lib/sandbox.mjs";
 import { trapServer } from "./lib/servers.mjs";
 
 let env;
@@ -27,6 +30,16 @@ async function saveAndTest(changes = {}) {
 }
 
 const failed = {}; // check id → text, across the three broken setups
+
+test("a fresh install: the options page opens on the first-run guide, its first step the connection", async () => {
+  await byTestId(options, "guide-step-connection").waitFor();
+  assert.ok(await byTestId(options, "guide").isVisible(), "the guide is shown");
+  assert.equal(await byTestId(options, "guide-step-connection").getAttribute("data-done"), "false");
+  assert.deepEqual(
+    await byTestId(options, "guide-steps").locator("li").evaluateAll((els) => els.map((el) => el.dataset.testid)),
+    ["guide-step-connection", "guide-step-start", "guide-step-mappings", "guide-step-preview", "guide-step-auto"],
+  );
+});
 
 test("a fresh install: the popup asks for setup and offers no run", async () => {
   const popup = await env.browser.open("popup.html", { width: 400, height: 600 });
@@ -177,4 +190,108 @@ test("settings: a wrong value is refused in place, the stored settings stay", as
   const now = (await send(options, { type: "getSettings" })).settings;
   assert.equal(now.interval_minutes, 5);
   assert.deepEqual(now.orders.start, { kind: "date", value: "2026-11-01" });
+});
+
+test("settings by name: every id chosen from the shop's and Systim's lists, none typed", async () => {
+  await options.reload();
+  await choicesLoaded(options);
+  const state = await env.sandbox.state();
+  const category = state.shoper.categories[0];
+  const categoryName = Object.values(category.translations)[0].name;
+  // the guide counts what a start point would import (a preview: nothing is sent)
+  await byTestId(options, "f-orders-start-date").check();
+  await byTestId(options, "f-orders-start-date-value").fill("2026-11-01");
+  await byTestId(options, "f-orders-statuses-only").check();
+  await tickByName(options, "f-orders-statuses-only-value", ["złożone (nowe)", "przyjęte do realizacji (otwarte)"]);
+  // an account that lists no forms of payment or deliveries (the strict profile): Systim's
+  // standard forms of payment by name, the delivery a typed id
+  assert.match(await byTestId(options, "f-orders-default_payment_id-note").textContent(), /standardowe formy płatności/);
+  assert.ok(await byTestId(options, "f-orders-default_delivery_id-typed").isVisible(), "no list of deliveries: a typed id");
+  // an account that lists them: "Odśwież listy" asks again, and they come by name
+  await env.sandbox.systimConfig({ profile: "generous" });
+  await byTestId(options, "refresh-choices").click();
+  assert.equal((await notice(options, "choices-message")).kind, "success");
+  await pickByName(options, "f-orders-default_payment_id", "przelew");
+  await pickByName(options, "f-orders-default_delivery_id", "Przesyłka kurierska");
+  const deliveries = await acceptProposals(options, "f-orders-delivery_mapping", ["Paczkomat", "Odbiór osobisty"]);
+  assert.deepEqual(deliveries, ["Paczkomat InPost 24/7 → Paczkomat InPost", "Odbiór osobisty w sklepie → Odbiór osobisty"]);
+  await pickProduct(options, "f-orders-shipping_product_id", "DOSTAWA");
+  await pickByName(options, "f-products-name_locale", "pl_PL");
+  await pickByName(options, "f-products-default_category_id", categoryName);
+  await byTestId(options, "f-stock-require_same_category").setChecked(false);
+  // proposals by name, each accepted by the merchant (none applied unseen)
+  const accepted = await acceptProposals(options, "f-orders-payment_mapping", ["Przelew tradycyjny", "pobranie"]);
+  assert.deepEqual(accepted, ["Przelew tradycyjny → przelew", "Płatność przy odbiorze (pobranie) → za pobraniem"]);
+  // no id was typed: every field used shows its list, not the typed fallback
+  const typedShown = await options.locator('#settings-form [data-testid$="-typed"]:visible').evaluateAll((els) => els.map((el) => el.dataset.testid));
+  const used = ["default_payment_id", "default_delivery_id", "shipping_product_id", "name_locale", "default_category_id", "payment_mapping", "delivery_mapping", "statuses"];
+  assert.deepEqual(typedShown.filter((id) => used.some((u) => id.includes(u))), [], `typed fields shown: ${typedShown}`);
+
+  await byTestId(options, "save-settings").click();
+  const saved = await notice(options, "settings-message");
+  assert.equal(saved.kind, "success", saved.text);
+  const s = (await send(options, { type: "getSettings" })).settings;
+  // the sandbox seeds statuses and payments in table order, ids from 1 (tests/sandbox/src/shoper/seed.rs)
+  const statusId = { "złożone": 1, "przyjęte do realizacji": 2 };
+  const paymentId = { "Przelew tradycyjny": 1, "Płatność przy odbiorze (pobranie)": 2 };
+  assert.deepEqual(s.orders.statuses, { mode: "only", ids: [statusId["złożone"], statusId["przyjęte do realizacji"]] });
+  // the account's lists (tests/sandbox/src/systim/seed.rs): payments and deliveries numbered from 1 in order
+  assert.equal(s.orders.default_payment_id, 1, "przelew");
+  assert.equal(s.orders.default_delivery_id, 1, "Przesyłka kurierska");
+  assert.deepEqual(s.orders.delivery_mapping, [
+    { shop_id: 2, systim_id: 3 }, // Paczkomat InPost 24/7 → Paczkomat InPost
+    { shop_id: 4, systim_id: 2 }, // Odbiór osobisty w sklepie → Odbiór osobisty
+  ]);
+  assert.equal(s.orders.shipping_product_id, systimProductId(state, "DOSTAWA"));
+  assert.equal(s.products.name_locale, "pl_PL");
+  assert.equal(s.products.default_category_id, Number(category.category_id));
+  assert.deepEqual(s.orders.payment_mapping, [
+    { shop_id: paymentId["Przelew tradycyjny"], systim_id: 1 },
+    { shop_id: paymentId["Płatność przy odbiorze (pobranie)"], systim_id: 4 },
+  ]);
+
+  // the guide: the start point set, the preview counts the orders it would import
+  await options.reload();
+  await choicesLoaded(options);
+  await byTestId(options, "guide-step-start").waitFor();
+  assert.equal(await byTestId(options, "guide-step-start").getAttribute("data-done"), "true");
+  assert.equal(await byTestId(options, "guide-step-mappings").getAttribute("data-done"), "true");
+  await byTestId(options, "guide-count-button").click();
+  await until(async () => /\d+/.test((await byTestId(options, "guide-count").textContent()) ?? "") && !/Liczenie|Counting/.test(await byTestId(options, "guide-count").textContent()), {
+    timeout: 90_000,
+    what: "the preview's count",
+  });
+  const count = await byTestId(options, "guide-count").textContent();
+  const report = (await send(options, { type: "getReport" })).report;
+  const section = report.sections.find((x) => x.kind === "orders");
+  const orders = section.counts;
+  const reasons = [...section.problems, ...section.notes].map((g) => `${g.reason}: ${g.items.length}`);
+  assert.ok(report.dryRun, "a preview");
+  assert.ok(count.includes(String(orders.done)) && orders.done > 0, `${count} vs ${JSON.stringify(orders)} ${reasons}`);
+});
+
+test("a stored id whose entry is gone shows as 'nieznany (id N)', flagged, and is kept", async () => {
+  const { settings } = await send(options, { type: "getSettings" });
+  settings.products.default_category_id = 987654;
+  assert.ok((await send(options, { type: "saveSettings", settings })).ok);
+  await options.reload();
+  await choicesLoaded(options);
+  const select = byTestId(options, "f-products-default_category_id");
+  assert.equal(await select.locator("option:checked").textContent(), "nieznany (id 987654)");
+  assert.equal(await byTestId(options, "f-products-default_category_id-note").getAttribute("data-unknown"), "true");
+  assert.match(await byTestId(options, "f-products-default_category_id-note").textContent(), /987654/);
+  // "Odśwież listy" reads the lists again; saving without touching it keeps the id
+  await byTestId(options, "refresh-choices").click();
+  assert.equal((await notice(options, "choices-message")).kind, "success");
+  const saved = await saveSettingsForm(options, {});
+  assert.equal(saved.kind, "success", saved.text);
+  assert.equal((await send(options, { type: "getSettings" })).settings.products.default_category_id, 987654, "never silently dropped");
+});
+
+test("the guide can be skipped and stays hidden", async () => {
+  await byTestId(options, "guide-skip").click();
+  assert.ok(!(await byTestId(options, "guide").isVisible()));
+  await options.reload();
+  await choicesLoaded(options);
+  assert.ok(!(await byTestId(options, "guide").isVisible()), "skipped for good");
 });

@@ -86,17 +86,86 @@ export async function setUpConnection(page, connection) {
   return testConnection(page);
 }
 
-/** The demo's settings, as the settings form's controls (see README "Demo"). */
-export function demoSettingsFields({ shippingProductId, defaultCategoryId = null }) {
-  return {
-    "f-orders-start-date": { radio: true },
-    "f-orders-start-date-value": "2026-11-01",
-    "f-orders-default_delivery_id": "1",
-    "f-orders-default_payment_id": "1",
-    "f-orders-shipping_product_id": String(shippingProductId),
-    // An account that lists no categories, as the connection test advises.
-    ...(defaultCategoryId === null ? {} : { "f-stock-require_same_category": false, "f-products-default_category_id": String(defaultCategoryId) }),
-  };
+// --- pick lists (names instead of ids) ---------------------------------------------------------
+
+/** Waits until the settings form has its lists of names (`listChoices` answered). */
+export async function choicesLoaded(page) {
+  await byTestId(page, "f-orders-enabled").waitFor();
+  await page.locator('#settings-form[data-choices="loaded"]').waitFor({ state: "attached", timeout: 30_000 });
+}
+
+/** Chooses the entry named `name` (a string: exactly; a RegExp: the first that matches) in a pick list. */
+export async function pickByName(page, testid, name) {
+  const select = byTestId(page, testid);
+  await select.waitFor();
+  const labels = async () => select.locator("option").allTextContents();
+  const wanted = async () => (await labels()).find((l) => (typeof name === "string" ? l === name : name.test(l)));
+  const deadline = Date.now() + 15_000;
+  while (!(await wanted()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const label = await wanted();
+  if (!label) throw new Error(`${testid}: no entry ${name} in ${JSON.stringify(await labels())}`);
+  await select.selectOption({ label });
+  return label;
+}
+
+/** Ticks the boxes named `names` in a list of boxes (statuses, Systim stores). */
+export async function tickByName(page, testid, names) {
+  for (const name of names) await byTestId(page, testid).locator("label", { hasText: name }).locator("input").check();
+}
+
+/** Searches a product (code or name) and chooses the entry whose label starts with `code`. */
+export async function pickProduct(page, testid, code) {
+  await byTestId(page, `${testid}-search`).fill(code);
+  return pickByName(page, testid, new RegExp(`^${code} — `));
+}
+
+/** "Zaproponuj przypisania", then "Akceptuj" on the proposals whose text matches each of `which`. */
+export async function acceptProposals(page, rowsTestid, which) {
+  await byTestId(page, `${rowsTestid}-suggest`).click();
+  const proposals = byTestId(page, `${rowsTestid}-proposals`);
+  await proposals.locator(`[data-testid="${rowsTestid}-proposal"], [data-testid="${rowsTestid}-no-proposals"]`).first().waitFor();
+  const accepted = [];
+  for (const pattern of which) {
+    const item = proposals.locator(`[data-testid="${rowsTestid}-proposal"]`, { hasText: pattern }).first();
+    accepted.push(await item.locator("span").first().textContent());
+    await item.locator(`[data-testid="${rowsTestid}-accept"]`).click();
+  }
+  return accepted;
+}
+
+/**
+ * The demo's settings chosen by name in the pick lists (README "Demo"); not saved yet (the demo
+ * takes its screenshot first). Only what Systim lists no names for is typed: the delivery method
+ * on an account without `listDeliveryMethods`. Gives what was chosen, as lines to print.
+ */
+export async function demoSettingsByName(page, { categoryName = null } = {}) {
+  await choicesLoaded(page);
+  const chosen = [];
+  await byTestId(page, "f-orders-start-date").check();
+  await byTestId(page, "f-orders-start-date-value").fill("2026-11-01");
+  chosen.push("orders from 2026-11-01");
+  chosen.push(`default payment: ${await pickByName(page, "f-orders-default_payment_id", "przelew")}`);
+  if (await byTestId(page, "f-orders-default_delivery_id").isVisible()) {
+    chosen.push(`default delivery: ${await pickByName(page, "f-orders-default_delivery_id", /^Przesyłka kurierska$/)}`);
+  } else {
+    await byTestId(page, "f-orders-default_delivery_id-typed").fill("1");
+    chosen.push("default delivery: 1 (typed: the Systim account lists no delivery methods)");
+  }
+  chosen.push(`shipping line: ${await pickProduct(page, "f-orders-shipping_product_id", "DOSTAWA")}`);
+  chosen.push(`payments accepted: ${(await acceptProposals(page, "f-orders-payment_mapping", ["Przelew tradycyjny"])).join(", ")}`);
+  if (categoryName !== null) {
+    // an account that lists no categories, as the connection test advises
+    await byTestId(page, "f-stock-require_same_category").setChecked(false);
+    chosen.push(`Systim lists no categories: the same-category rule off, new products into ${await pickByName(page, "f-products-default_category_id", categoryName)}`);
+  }
+  return chosen;
+}
+
+/** Clicks "Zapisz ustawienia" and reads its notice. */
+export async function clickSaveSettings(page) {
+  await clearRegion(page, "settings-message");
+  await byTestId(page, "save-settings").click();
+  return notice(page, "settings-message");
 }
 
 // --- popup ---------------------------------------------------------------------------------
