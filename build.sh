@@ -193,9 +193,8 @@ cmd_test() {
   wasm_tests firefox
   stop_sandbox
   if [ -f extension/tools/build.mjs ]; then
-    say "extension checks (locales complete in pl and en, settings form covers src/settings.rs)"
+    say "extension checks (locales complete in pl and en)"
     node extension/tools/check-locales.mjs
-    node extension/tools/check-settings-form.mjs
     say "ESLint on the extension's JavaScript (tests/e2e/eslint.config.mjs)"
     "$NODE_DIR/node_modules/.bin/eslint" --config tests/e2e/eslint.config.mjs extension
     cmd_build

@@ -1,6 +1,6 @@
 // The options page: the connection (shop, Shoper access, Systim account and key) with the
 // connection test, the shop's admin panel (its other addresses, what the extension proposes, the
-// panel pages it did not recognise), every setting of the core (src/settings.rs, built from SETTINGS_FORM below),
+// panel pages it did not recognise), every setting of the core (drawn from the form the core describes: SETTINGS_FORM),
 // and the report with the history. It validates nothing itself beyond "is this a number": the
 // core answers `invalid_fields` and the page shows each message next to its field, keeping
 // whatever the merchant typed.
@@ -9,7 +9,7 @@ import {
   renderConnectionSummary, exportCsv, plural, formatWhen, downloadFile,
 } from "./ui.js";
 import { DEV_HOSTS } from "./build_flags.js";
-import initCore, { address_origins } from "./pkg/shoper_systim.js";
+import initCore, { address_origins, settings_form } from "./pkg/shoper_systim.js";
 
 const Ext = globalThis.ExtApi;
 const $ = (id) => document.getElementById(id);
@@ -22,12 +22,22 @@ localize();
  * two buttons wait for them.
  */
 let addressesOf = null; // ({shopUrl, systimAccount}) → {shop, systim, patterns}
+/**
+ * The settings form as the core describes it (`settings_form()`, src/settings_form.rs): groups of
+ * fields, each `{path, type, min?, max?, options?, list?, placeholder?, columns?, blank?, suggest?,
+ * default}` — every field of the core's `Settings` exactly once (checked by the core's tests).
+ */
+let SETTINGS_FORM = [];
 const rulesReady = initCore()
   .then(() => {
     addressesOf = ({ shopUrl, systimAccount }) => address_origins(shopUrl ?? "", systimAccount ?? "", DEV_HOSTS === true);
+    SETTINGS_FORM = JSON.parse(settings_form());
     for (const id of ["save-connection", "test-connection"]) $(id).disabled = false;
   })
-  .catch(() => say($("connection-message"), t("err_internal"), "error"));
+  .catch(() => {
+    say($("connection-message"), t("err_internal"), "error");
+    say($("settings-message"), t("err_internal"), "error");
+  });
 
 // === connection ================================================================================
 
@@ -414,90 +424,6 @@ window.addEventListener("focus", () => loadPanel());
 
 const ORIGINS = ["storefront", "facebook", "mobile", "allegro", "api", "admin_panel", "admin_as_customer", "google", "apilo"];
 
-const SETTINGS_FORM = [
-  {
-    group: "auto",
-    fields: [
-      { path: "auto_sync", type: "bool" },
-      { path: "interval_minutes", type: "int" },
-    ],
-  },
-  {
-    group: "orders",
-    fields: [
-      { path: "orders.enabled", type: "bool" },
-      { path: "orders.origins", type: "origins" },
-      { path: "orders.statuses", type: "statuses" },
-      { path: "orders.start", type: "start" },
-      { path: "orders.missing_product", type: "choice", options: ["hold", "create_in_systim", "import_without_line"] },
-      { path: "orders.order_discount", type: "choice", options: ["spread", "hold"] },
-      { path: "orders.new_product_category_id", type: "optInt", list: "systim_categories" },
-      { path: "orders.shipping_product_id", type: "optInt", list: "systim_products" },
-      { path: "orders.systim_status_id", type: "optInt" },
-      { path: "orders.ledger_days", type: "int" },
-    ],
-  },
-  {
-    group: "stock",
-    fields: [
-      { path: "stock.enabled", type: "bool" },
-      {
-        path: "stock.warehouses",
-        type: "rows",
-        columns: [
-          { key: "systim_stores", type: "idList", list: "systim_stores" },
-          { key: "shop_warehouse", type: "optInt", list: "shop_warehouses" },
-        ],
-        blank: { systim_stores: [], shop_warehouse: null },
-        suggest: "warehouse",
-      },
-      { path: "stock.push_zeros", type: "bool" },
-      { path: "stock.max_zero_share_percent", type: "int" },
-      { path: "stock.zero_brake_min_count", type: "int" },
-      { path: "stock.reserve_open_orders", type: "bool" },
-      { path: "stock.require_same_category", type: "bool" },
-      { path: "stock.require_same_vat", type: "bool" },
-    ],
-  },
-  {
-    group: "products",
-    fields: [
-      { path: "products.auto_create", type: "bool" },
-      { path: "products.codeless", type: "choice", options: ["create_with_generated_code", "skip"] },
-      { path: "products.missing_category", type: "choice", options: ["report", "create"] },
-      { path: "products.create_inactive", type: "bool" },
-      { path: "products.include_hidden", type: "bool" },
-      { path: "products.name_locale", type: "optText", placeholder: "pl_PL", list: "shop_languages" },
-      { path: "products.default_category_id", type: "optInt", list: "shop_categories" },
-    ],
-  },
-  {
-    group: "mappings",
-    fields: [
-      { path: "matching.normalize_codes", type: "bool" },
-      idMapping("orders.payment_mapping", "shop_payments", "systim_payments", "payment"),
-      { path: "orders.default_payment_id", type: "optInt", list: "systim_payments" },
-      idMapping("orders.delivery_mapping", "shop_shippings", "systim_delivery", "delivery"),
-      { path: "orders.default_delivery_id", type: "optInt", list: "systim_delivery" },
-      idMapping("orders.currency_mapping", "shop_currencies", null, "currency"),
-    ],
-  },
-];
-
-/** Shop id → Systim id rows; `shopList`/`systimList`: the pick lists of each side (`listChoices`). */
-function idMapping(path, shopList, systimList, suggest) {
-  return {
-    path,
-    type: "rows",
-    columns: [
-      { key: "shop_id", type: "int", list: shopList },
-      { key: "systim_id", type: "int", list: systimList },
-    ],
-    blank: { shop_id: null, systim_id: null },
-    suggest,
-  };
-}
-
 const textKey = (path) => `set_${path.replace(/\./g, "_")}`;
 const controlId = (path) => `f-${path.replace(/\./g, "-")}`;
 const getPath = (obj, path) => path.split(".").reduce((o, k) => o?.[k], obj);
@@ -742,7 +668,8 @@ const EDITORS = {
     return { node: box, read: () => ({ value: box.checked }), inline: true };
   },
   int(f, value, id, describedBy) {
-    const el = scalarInput(id, value, { describedBy });
+    // The bounds the core enforces, shown while the field is empty.
+    const el = scalarInput(id, value, { describedBy, placeholder: f.max != null ? `${f.min}–${f.max}` : `≥ ${f.min}` });
     return { node: el, read: () => parseInt10(el.value) };
   },
   optInt(f, value, id, describedBy) {
@@ -973,7 +900,7 @@ function showSettingsErrors(errors) {
 }
 
 async function loadSettings() {
-  const answer = await send({ type: "getSettings" });
+  const [answer] = await Promise.all([send({ type: "getSettings" }), rulesReady]);
   if (!answer.ok) return say($("settings-message"), errorOf(answer), "error");
   renderSettings(answer.settings);
   loadChoices();

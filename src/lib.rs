@@ -18,6 +18,7 @@ pub mod money;
 pub mod plan;
 pub mod retry;
 pub mod settings;
+pub mod settings_form;
 pub mod suggest;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

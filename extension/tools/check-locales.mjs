@@ -3,7 +3,8 @@
 // - pl (the default) and en have exactly the same keys, none empty, with the same $1…$9;
 // - every key the sources name statically exists: data-i18n / data-i18n-attr in the HTML,
 //   t("…") / i18n("…") in the JS, __MSG_…__ in the manifest template, plural bases (all four
-//   Polish categories), and the label + help of every settings field in options.js;
+//   Polish categories), and the labels of every settings field of the core's form
+//   (src/settings_form.json);
 // - the manifest texts fit the stores' limits.
 import fs from "node:fs";
 import path from "node:path";
@@ -58,17 +59,19 @@ for (const file of fs.readdirSync(EXT).filter((f) => f.endsWith(".js"))) {
   }
 }
 for (const [, key] of read("manifest.template.json").matchAll(/__MSG_([A-Za-z0-9_]+)__/g)) use(key, "manifest.template.json");
-for (const [, p] of read("options.js").matchAll(/\bpath: "([a-z_.]+)"/g)) {
-  const key = `set_${p.replace(/\./g, "_")}`;
-  use(key, "options.js");
-  use(`${key}_help`, "options.js");
-}
-for (const [, p, options] of read("options.js").matchAll(/\bpath: "([a-z_.]+)", type: "choice", options: \[([^\]]*)\]/g)) {
-  for (const [, value] of options.matchAll(/"([a-z_]+)"/g)) use(`set_${p.replace(/\./g, "_")}__${value}`, "options.js");
-}
-for (const [, p] of read("options.js").matchAll(/idMapping\("([a-z_.]+)"\)/g)) {
-  const key = `set_${p.replace(/\./g, "_")}`;
-  for (const suffix of ["", "_help", "_shop_id", "_systim_id"]) use(`${key}${suffix}`, "options.js");
+// The settings form the core describes (src/settings_form.json): each field's label and help, a
+// choice's values, a column's header (and its "none" text when optional) — as options.js builds them.
+const FORM = "src/settings_form.json";
+for (const { group, fields } of JSON.parse(fs.readFileSync(path.join(EXT, "..", FORM), "utf8"))) {
+  use(`group_${group}`, FORM);
+  for (const f of fields) {
+    const key = `set_${f.path.replace(/\./g, "_")}`;
+    for (const k of [key, `${key}_help`, ...(f.options ?? []).map((o) => `${key}__${o}`)]) use(k, FORM);
+    for (const c of f.columns ?? []) {
+      use(`${key}_${c.key}`, FORM);
+      if (c.type === "optInt" || c.type === "idList") use(`${key}_${c.key}_empty`, FORM);
+    }
+  }
 }
 for (const [key, file] of used) {
   for (const lang of LANGS) if (!(key in locales[lang])) problems.push(`${lang}: ${key} (named in ${file}) is missing`);

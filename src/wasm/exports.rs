@@ -94,6 +94,13 @@ pub fn address_origins(shop_url: String, systim_account: String, dev_hosts: bool
     }))
 }
 
+/// The settings form the options page draws (`src/settings_form.rs`): groups of fields, each with
+/// its control, bounds, pick list and default — as JSON text.
+#[wasm_bindgen]
+pub fn settings_form() -> String {
+    crate::settings_form::form().to_string()
+}
+
 /// What the background asks of the core. Every export below returns a `Promise` (as an
 /// `async` export would), all through this one future type: one copy of the promise glue in the
 /// wasm instead of one per export.
