@@ -17,5 +17,6 @@ pub mod money;
 pub mod plan;
 pub mod retry;
 pub mod settings;
+pub mod texts;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

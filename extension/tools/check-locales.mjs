@@ -4,6 +4,8 @@
 // - every key the sources name statically exists: data-i18n / data-i18n-attr in the HTML,
 //   t("…") / i18n("…") in the JS, __MSG_…__ in the manifest template, plural bases (all four
 //   Polish categories), and the label + help of every settings field in options.js;
+//   "core_…" keys the Rust core names (src/texts.rs; the keys it builds at run time — reasons,
+//   per-service errors — are checked by its own tests);
 // - the manifest texts fit the stores' limits.
 import fs from "node:fs";
 import path from "node:path";
@@ -69,6 +71,23 @@ for (const [, p, options] of read("options.js").matchAll(/\bpath: "([a-z_.]+)", 
 for (const [, p] of read("options.js").matchAll(/idMapping\("([a-z_.]+)"\)/g)) {
   const key = `set_${p.replace(/\./g, "_")}`;
   for (const suffix of ["", "_help", "_shop_id", "_systim_id"]) use(`${key}${suffix}`, "options.js");
+}
+// the core's texts (src/texts.rs): every "core_…" key a Rust source names, and the title and
+// advice of every keyed_group("<reason>") / keyed_group_as(_, "<texts>")
+const SRC = path.resolve(EXT, "../src");
+const rustFiles = (dir) =>
+  fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? rustFiles(path.join(dir, e.name)) : e.name.endsWith(".rs") ? [path.join(dir, e.name)] : []));
+for (const file of rustFiles(SRC)) {
+  if (/(^|_)tests\.rs$|fixtures\.rs$|testkit\.rs$/.test(path.basename(file))) continue;
+  const whole = fs.readFileSync(file, "utf8");
+  const tests = whole.search(/\n#\[cfg\(test\)\]\n(pub(\(crate\))? )?mod /);
+  const rs = tests < 0 ? whole : whole.slice(0, tests); // not the unit tests' own keys
+  const name = path.relative(path.resolve(EXT, ".."), file);
+  for (const [, key] of rs.matchAll(/"(core_[a-z0-9_]*[a-z0-9])"/g)) use(key, name);
+  for (const [, reason, texts] of rs.matchAll(/\bkeyed_group(?:_as)?\(\s*"([a-z0-9_]+)"(?:,\s*"([a-z0-9_]+)")?/g)) {
+    use(`core_group_${texts ?? reason}`, name);
+    use(`core_group_${texts ?? reason}_advice`, name);
+  }
 }
 for (const [key, file] of used) {
   for (const lang of LANGS) if (!(key in locales[lang])) problems.push(`${lang}: ${key} (named in ${file}) is missing`);
