@@ -283,7 +283,8 @@ impl ApiError {
             ServerError { status, .. } => per_service("server_error", &[&status.to_string()]),
             // 404/410 from Systim: the address is wrong (a typo in the account name) — retrying cannot help.
             NotJson { service: Service::Systim, status: status @ (404 | 410) } => fill("core_error_no_account_systim", &[&status.to_string()]),
-            NotJson { status, .. } => per_service("not_json", &[&status.to_string()]),
+            NotJson { service: Service::Shoper, .. } => fill("core_error_not_json_shoper", &[]),
+            NotJson { status, .. } => fill("core_error_not_json_systim", &[&status.to_string()]),
             MalformedJson { .. } => per_service("malformed", &[]),
             ShoperWrongAddress => fill("core_error_wrong_address_shoper", &[]),
             ShoperAuthFailed(failure) => fill(failure.key(), &[]),
