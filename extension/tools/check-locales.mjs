@@ -31,6 +31,7 @@ for (const lang of LANGS) {
     if (!/^[A-Za-z0-9_]+$/.test(key) || key.startsWith("@@")) problems.push(`${lang}: bad key name ${key}`);
     if (typeof entry?.message !== "string" || entry.message.trim() === "") problems.push(`${lang}: ${key} is empty`);
     else if (/\$(?![1-9$])/.test(entry.message)) problems.push(`${lang}: ${key} has a lone $ (write $$)`);
+    else if (/\$[1-9]\$(?!\$)/.test(entry.message)) problems.push(`${lang}: ${key} has two placeholders side by side ($1$2 reads as a named placeholder $1$)`);
   }
 }
 for (const key of Object.keys(locales[base])) {

@@ -295,7 +295,7 @@ impl ApiError {
             ShoperRejected { status: 400, error, description } => fill("core_error_invalid_data_shoper", &[&or_code(lang, description, error)]),
             ShoperRejected { status, error, description } => fill("core_error_rejected_shoper", &[&status.to_string(), &or_code(lang, description, error)]),
             SystimWrongCredentials => fill("core_error_wrong_credentials_systim", &[]),
-            SystimInvalidFields { act, fields, message } => fill("core_error_invalid_fields_systim", &[act, &list_or_dash(fields), &suffix(message)]),
+            SystimInvalidFields { act, fields, message } => fill("core_error_invalid_fields_systim", &[act, &(list_or_dash(fields) + &suffix(message))]),
             SystimUnknownMethod { act } => fill("core_error_unknown_method_systim", &[act]),
             SystimSessionLost => fill("core_error_session_lost_systim", &[]),
             SystimError { act, code, message } => {
@@ -305,7 +305,7 @@ impl ApiError {
                     16 => "core_systim_hint_month_closed",
                     _ => "core_systim_hint_other",
                 };
-                fill("core_error_systim", &[&code.to_string(), act, &suffix(message), texts::t(lang, hint)])
+                fill("core_error_systim", &[&code.to_string(), &format!("{act}{}", suffix(message)), texts::t(lang, hint)])
             }
         }
     }
@@ -430,6 +430,50 @@ pub(crate) mod tests {
             assert!(e.message_pl().len() > 20, "{code}");
             assert!(e.message_en().len() > 15, "{code}");
         }
+    }
+
+    /// The texts are keys of `_locales` the core builds at run time (per service, per problem):
+    /// each of them exists in both languages, with every placeholder filled.
+    #[test]
+    fn every_message_is_worded_in_both_languages() {
+        let mut all = samples();
+        for service in [Service::Shoper, Service::Systim] {
+            all.extend(
+                [
+                    AddressProblem::Empty,
+                    AddressProblem::UnsupportedScheme,
+                    AddressProblem::InsecureHttp,
+                    AddressProblem::InvalidHost,
+                    AddressProblem::ContainsCredentials,
+                    AddressProblem::NotSystim,
+                    AddressProblem::Loopback,
+                ]
+                .map(|problem| ApiError::InvalidAddress { service, problem }),
+            );
+            all.push(ApiError::NotJson { service, status: 404 });
+            all.push(ApiError::Redirected { service, target: None });
+            for cause in [Interruption::ConnectionLost, Interruption::Cancelled, Interruption::ServerError(503), Interruption::UnreadableAnswer, Interruption::RateLimited, Interruption::Redirected] {
+                all.push(ApiError::OutcomeUnknown { service, cause });
+            }
+        }
+        for code in [8, 10, 1] {
+            all.push(ApiError::SystimError { act: "addOrder".into(), code, message: "m".into() });
+        }
+        for (access, area) in [(Access::Create, "products"), (Access::Edit, "categories"), (Access::Delete, "users"), (Access::Read, "warehouses"), (Access::Read, "webhooks"), (Access::Read, "taxes")] {
+            all.push(ApiError::ShoperPermissionMissing { area: PermissionArea::from_path(area), access });
+        }
+        for e in all {
+            for (lang, text) in [("pl", e.message_pl()), ("en", e.message_en())] {
+                assert!(!text.contains("core_") && !text.contains('$'), "{e:?} ({lang}): {text}");
+            }
+            assert_ne!(e.message_pl(), e.message_en(), "{e:?}");
+        }
+        // what a merchant reads, exactly as before the texts moved to _locales
+        let e = ApiError::ShoperPermissionMissing { area: PermissionArea::Orders, access: Access::Edit };
+        assert_eq!(e.message_pl(), "Brak uprawnienia w sklepie Shoper: „Zamówienia: edycja”. Nadaj je w panelu Shoper użytkownikowi WebAPI (lub integracji) i spróbuj ponownie.");
+        assert_eq!(e.message_en(), "Missing Shoper permission: Orders (edit).");
+        let e = ApiError::OutcomeUnknown { service: Service::Systim, cause: Interruption::ServerError(502) };
+        assert_eq!(e.message_pl(), "Zapis do Systim nie dostał jednoznacznej odpowiedzi (błąd serwera HTTP 502), więc nie wiadomo, czy się udał — ani czy nie udał się dwa razy. Program sprawdzi to sam przed ponownym wysłaniem — nie powtarzaj tej operacji ręcznie.");
     }
 
     #[test]
