@@ -15,9 +15,13 @@ Promise.resolve()
 
 // marks for the benchmark (tests/e2e/bench-popup.mjs), from the worker's start: the wasm
 // instantiated, the core ready
+// (the texts the core renders, both languages, are read alongside and handed over with init_core:
+// the core takes no message before it has them)
+const texts = Ext.coreTexts();
 const ready = init()
   .then(() => performance.mark("wasm-instantiated"))
-  .then(() => core.init_core(applyEffects, DEV_HOSTS === true)) // the build's, not a page's, say
+  .then(() => texts)
+  .then(({ pl, en }) => core.init_core(applyEffects, DEV_HOSTS === true, pl, en)) // the build's, not a page's, say
   .then(() => void performance.mark("core-ready"));
 ready.catch((e) => console.error("shoper-systim: the core did not start:", errorText(e)));
 

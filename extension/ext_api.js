@@ -209,6 +209,21 @@
     isAdminUrl,
 
     /**
+     * The extension's own `_locales/{pl,en}/messages.json` as text, both languages whatever the
+     * browser's (chrome.i18n serves only the UI language): the core renders its texts (reasons,
+     * reports, badges, errors) from their `core_…` keys in both (src/texts.rs).
+     */
+    coreTexts: async () => {
+      const read = async (lang) => {
+        const response = await fetch(api.runtime.getURL(`_locales/${lang}/messages.json`));
+        if (!response.ok) throw new Error(`_locales/${lang}/messages.json: HTTP ${response.status}`);
+        return response.text();
+      };
+      const [pl, en] = await Promise.all([read("pl"), read("en")]);
+      return { pl, en };
+    },
+
+    /**
      * Chrome lets content scripts read storage.local unless told otherwise: keep it to the
      * extension's own pages and background (the keys live there). Where the browser has no such
      * switch (Firefox), the content script still never asks for storage (its ExtApi has none).

@@ -20,5 +20,6 @@ pub mod retry;
 pub mod settings;
 pub mod settings_form;
 pub mod suggest;
+pub mod texts;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -295,12 +295,12 @@ pub struct SettingsError {
 }
 
 impl SettingsError {
-    fn new(field: &str, label_pl: &str, problem_pl: &str, problem_en: &str) -> Self {
-        SettingsError {
-            field: field.to_string(),
-            message_pl: format!("{label_pl} ({field}): {problem_pl}"),
-            message_en: format!("{field}: {problem_en}"),
-        }
+    /// The problem of `field`, worded by `key` in `_locales` (`$1`: the field, then `args`).
+    fn new(field: &str, key: &str, args: &[&str]) -> Self {
+        let mut all = vec![field];
+        all.extend_from_slice(args);
+        let (message_pl, message_en) = crate::texts::both_fill(key, &all);
+        SettingsError { field: field.to_string(), message_pl, message_en }
     }
 }
 
@@ -349,12 +349,7 @@ impl Settings {
     pub fn validate(&self) -> Vec<SettingsError> {
         let mut errors = Vec::new();
         if !(1..=MAX_INTERVAL_MINUTES).contains(&self.interval_minutes) {
-            errors.push(SettingsError::new(
-                "interval_minutes",
-                "Co ile minut synchronizować",
-                "podaj liczbę od 1 do 1440",
-                "must be between 1 and 1440",
-            ));
+            errors.push(SettingsError::new("interval_minutes", "core_setting_interval_minutes", &[]));
         }
         self.orders.validate(&mut errors);
         self.stock.validate(&mut errors);
@@ -366,65 +361,40 @@ impl Settings {
 impl OrderSettings {
     fn validate(&self, errors: &mut Vec<SettingsError>) {
         if self.enabled && self.origins.is_empty() {
-            errors.push(SettingsError::new(
-                "orders.origins",
-                "Źródła zamówień",
-                "wybierz co najmniej jedno źródło (np. sklep)",
-                "choose at least one origin",
-            ));
+            errors.push(SettingsError::new("orders.origins", "core_setting_orders_origins", &[]));
         }
         if matches!(&self.statuses, StatusFilter::Only(ids) if ids.is_empty()) {
-            errors.push(SettingsError::new(
-                "orders.statuses",
-                "Statusy zamówień",
-                "wybierz co najmniej jeden status",
-                "choose at least one status",
-            ));
+            errors.push(SettingsError::new("orders.statuses", "core_setting_orders_statuses", &[]));
         }
         if let StartPoint::Date(day) = &self.start {
             if !is_iso_day(day) {
-                errors.push(SettingsError::new(
-                    "orders.start",
-                    "Pobieraj zamówienia od",
-                    "data musi mieć postać RRRR-MM-DD",
-                    "the date must be YYYY-MM-DD",
-                ));
+                errors.push(SettingsError::new("orders.start", "core_setting_orders_start", &[]));
             }
         }
         if !LEDGER_DAYS.contains(&self.ledger_days) {
-            errors.push(SettingsError::new(
-                "orders.ledger_days",
-                "Pamiętaj zaimportowane zamówienia przez",
-                "podaj liczbę dni od 30 do 3650",
-                "must be between 30 and 3650 days",
-            ));
+            errors.push(SettingsError::new("orders.ledger_days", "core_setting_orders_ledger_days", &[]));
         }
-        check_mapping(errors, "orders.payment_mapping", "Mapowanie form płatności", &self.payment_mapping);
-        check_mapping(errors, "orders.delivery_mapping", "Mapowanie form dostawy", &self.delivery_mapping);
-        check_mapping(errors, "orders.currency_mapping", "Mapowanie walut", &self.currency_mapping);
+        check_mapping(errors, "orders.payment_mapping", "core_setting_orders_payment_mapping", &self.payment_mapping);
+        check_mapping(errors, "orders.delivery_mapping", "core_setting_orders_delivery_mapping", &self.delivery_mapping);
+        check_mapping(errors, "orders.currency_mapping", "core_setting_orders_currency_mapping", &self.currency_mapping);
         let zero_ids = [
-            ("orders.default_delivery_id", "Domyślna forma dostawy", self.default_delivery_id),
-            ("orders.shipping_product_id", "Usługa „koszt wysyłki”", self.shipping_product_id),
-            ("orders.new_product_category_id", "Kategoria nowych produktów w Systim", self.new_product_category_id),
+            ("orders.default_delivery_id", "core_setting_orders_default_delivery_id", self.default_delivery_id),
+            ("orders.shipping_product_id", "core_setting_orders_shipping_product_id", self.shipping_product_id),
+            ("orders.new_product_category_id", "core_setting_orders_new_product_category_id", self.new_product_category_id),
         ];
-        for (field, label, id) in zero_ids {
+        for (field, key, id) in zero_ids {
             if id == Some(0) {
-                errors.push(SettingsError::new(field, label, "wybierz pozycję z listy", "0 is not a valid id"));
+                errors.push(SettingsError::new(field, key, &[]));
             }
         }
     }
 }
 
-fn check_mapping(errors: &mut Vec<SettingsError>, field: &str, label: &str, mapping: &[IdMapping]) {
+fn check_mapping(errors: &mut Vec<SettingsError>, field: &str, key: &str, mapping: &[IdMapping]) {
     let mut seen = std::collections::BTreeSet::new();
     for m in mapping {
         if !seen.insert(m.shop_id) {
-            errors.push(SettingsError::new(
-                field,
-                label,
-                &format!("pozycja Shoper o id {} jest przypisana więcej niż raz", m.shop_id),
-                &format!("Shoper id {} is mapped more than once", m.shop_id),
-            ));
+            errors.push(SettingsError::new(field, key, &[&m.shop_id.to_string()]));
         }
     }
 }
@@ -446,53 +416,27 @@ pub(crate) fn is_iso_day(s: &str) -> bool {
 
 impl StockSettings {
     fn validate(&self, errors: &mut Vec<SettingsError>) {
-        const LABEL: &str = "Powiązanie magazynów";
         if self.max_zero_share_percent > 100 {
-            errors.push(SettingsError::new(
-                "stock.max_zero_share_percent",
-                "Hamulec zerowania stanów",
-                "podaj procent od 0 do 100",
-                "must be a percentage from 0 to 100",
-            ));
+            errors.push(SettingsError::new("stock.max_zero_share_percent", "core_setting_stock_max_zero_share_percent", &[]));
         }
         if self.enabled && self.warehouses.is_empty() {
-            errors.push(SettingsError::new(
-                "stock.warehouses",
-                LABEL,
-                "wskaż, które magazyny Systim zasilają sklep",
-                "map at least one Systim store to the shop",
-            ));
+            errors.push(SettingsError::new("stock.warehouses", "core_setting_stock_warehouses_none", &[]));
         }
         let targeted = self.warehouses.iter().filter(|l| l.shop_warehouse.is_some()).count();
         if targeted > 0 && targeted < self.warehouses.len() {
-            errors.push(SettingsError::new(
-                "stock.warehouses",
-                LABEL,
-                "albo cały stan sklepu, albo konkretne magazyny Shoper — nie jedno i drugie",
-                "either the whole shop stock or specific Shoper warehouses, not both",
-            ));
+            errors.push(SettingsError::new("stock.warehouses", "core_setting_stock_warehouses_mixed", &[]));
         }
         // a few links at most: a list (no set type of its own in the wasm for optional ids)
         let mut targets: Vec<Option<u64>> = Vec::new();
         let mut stores = std::collections::BTreeSet::new();
         for link in &self.warehouses {
             if targets.contains(&link.shop_warehouse) {
-                errors.push(SettingsError::new(
-                    "stock.warehouses",
-                    LABEL,
-                    "ten sam magazyn Shoper wybrano dwa razy",
-                    "the same Shoper warehouse is targeted twice",
-                ));
+                errors.push(SettingsError::new("stock.warehouses", "core_setting_stock_warehouses_target_twice", &[]));
             } else {
                 targets.push(link.shop_warehouse);
             }
             if link.systim_stores.iter().any(|s| !stores.insert(*s)) || (link.systim_stores.is_empty() && self.warehouses.len() > 1) {
-                errors.push(SettingsError::new(
-                    "stock.warehouses",
-                    LABEL,
-                    "magazyn Systim zasila więcej niż jeden magazyn Shoper (stan liczyłby się podwójnie)",
-                    "a Systim store feeds more than one Shoper warehouse (stock would count twice)",
-                ));
+                errors.push(SettingsError::new("stock.warehouses", "core_setting_stock_warehouses_store_twice", &[]));
             }
         }
     }
@@ -502,12 +446,7 @@ impl ProductSettings {
     fn validate(&self, errors: &mut Vec<SettingsError>) {
         if let Some(locale) = &self.name_locale {
             if !is_locale(locale) {
-                errors.push(SettingsError::new(
-                    "products.name_locale",
-                    "Język nazw produktów",
-                    "podaj język w postaci pl_PL",
-                    "use a locale like pl_PL",
-                ));
+                errors.push(SettingsError::new("products.name_locale", "core_setting_products_name_locale", &[]));
             }
         }
     }

@@ -57,12 +57,18 @@ fn now_ms() -> f64 {
     }
 }
 
+/// The merchant's texts, as the background hands them to `init_core` (src/texts.rs).
+fn load_texts() {
+    shoper_systim::texts::load(include_str!("../extension/_locales/pl/messages.json"), include_str!("../extension/_locales/en/messages.json")).expect("texts");
+}
+
 fn wasm_memory_bytes() -> u64 {
     core::arch::wasm32::memory_size(0) as u64 * 65_536
 }
 
 #[wasm_bindgen_test]
 fn planning_50k_by_50k() {
+    load_texts();
     let (shop, systim) = plan_world::world(N);
     let settings = Settings::default();
     let quantities = QuantityInputs::default();
@@ -183,6 +189,7 @@ fn local_world(n: usize) -> (Local, Connection) {
 /// Systim read alone, as a stock run reads it (the native `Systim read` case): best of 3.
 #[wasm_bindgen_test]
 async fn systim_read_50k() {
+    load_texts();
     let (local, connection) = local_world(STOCK_N);
     let mut session = shoper_systim::engine::session::Session::open(&local, &local.clock, &connection).expect("session");
     let settings = Settings::default();
@@ -216,6 +223,7 @@ const STOCK_RUNS: usize = 3;
 
 #[wasm_bindgen_test]
 async fn stock_50k() {
+    load_texts();
     let (local, connection) = local_world(STOCK_N);
     let (sandbox, clock) = (local.sandbox.clone(), local.clock.clone());
     let engine = Engine::new(local.clone(), MemStorage::new(), clock.clone());

@@ -3,8 +3,9 @@
 // - pl (the default) and en have exactly the same keys, none empty, with the same $1…$9;
 // - every key the sources name statically exists: data-i18n / data-i18n-attr in the HTML,
 //   t("…") / i18n("…") in the JS, __MSG_…__ in the manifest template, plural bases (all four
-//   Polish categories), and the labels of every settings field of the core's form
-//   (src/settings_form.json);
+//   Polish categories), the labels of every settings field of the core's form
+//   (src/settings_form.json), and the "core_…" keys the Rust core names (src/texts.rs; the keys
+//   it builds at run time — reasons, per-service errors — are checked by its own tests);
 // - the manifest texts fit the stores' limits.
 import fs from "node:fs";
 import path from "node:path";
@@ -30,6 +31,7 @@ for (const lang of LANGS) {
     if (!/^[A-Za-z0-9_]+$/.test(key) || key.startsWith("@@")) problems.push(`${lang}: bad key name ${key}`);
     if (typeof entry?.message !== "string" || entry.message.trim() === "") problems.push(`${lang}: ${key} is empty`);
     else if (/\$(?![1-9$])/.test(entry.message)) problems.push(`${lang}: ${key} has a lone $ (write $$)`);
+    else if (/\$[1-9]\$(?!\$)/.test(entry.message)) problems.push(`${lang}: ${key} has two placeholders side by side ($1$2 reads as a named placeholder $1$)`);
   }
 }
 for (const key of Object.keys(locales[base])) {
@@ -71,6 +73,23 @@ for (const { group, fields } of JSON.parse(fs.readFileSync(path.join(EXT, "..", 
       use(`${key}_${c.key}`, FORM);
       if (c.type === "optInt" || c.type === "idList") use(`${key}_${c.key}_empty`, FORM);
     }
+  }
+}
+// the core's texts (src/texts.rs): every "core_…" key a Rust source names, and the title and
+// advice of every keyed_group("<reason>") / keyed_group_as(_, "<texts>")
+const SRC = path.resolve(EXT, "../src");
+const rustFiles = (dir) =>
+  fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? rustFiles(path.join(dir, e.name)) : e.name.endsWith(".rs") ? [path.join(dir, e.name)] : []));
+for (const file of rustFiles(SRC)) {
+  if (/(^|_)tests\.rs$|fixtures\.rs$|testkit\.rs$/.test(path.basename(file))) continue;
+  const whole = fs.readFileSync(file, "utf8");
+  const tests = whole.search(/\n#\[cfg\(test\)\]\n(pub(\(crate\))? )?mod /);
+  const rs = tests < 0 ? whole : whole.slice(0, tests); // not the unit tests' own keys
+  const name = path.relative(path.resolve(EXT, ".."), file);
+  for (const [, key] of rs.matchAll(/"(core_[a-z0-9_]*[a-z0-9])"/g)) use(key, name);
+  for (const [, reason, texts] of rs.matchAll(/\bkeyed_group(?:_as)?\(\s*"([a-z0-9_]+)"(?:,\s*"([a-z0-9_]+)")?/g)) {
+    use(`core_group_${texts ?? reason}`, name);
+    use(`core_group_${texts ?? reason}_advice`, name);
   }
 }
 for (const [key, file] of used) {

@@ -11,6 +11,8 @@
 //!   the end-to-end tests). A page cannot change this: the background learns it from the build.
 
 use super::Service;
+use crate::plan::Lang;
+use crate::texts;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AddressProblem {
@@ -44,45 +46,34 @@ impl HostRules {
 }
 
 impl AddressProblem {
-    pub fn message_pl(self, service: Service) -> String {
-        let example = match service {
-            Service::Shoper => "adres sklepu, np. https://twojsklep.pl",
-            Service::Systim => "nazwę konta Systim (np. firma dla firma.systim.pl) albo adres https://firma.systim.pl",
+    /// What is wrong with the address and what to enter instead (`core_address_…`).
+    pub fn message(self, lang: Lang, service: Service) -> String {
+        let key = match self {
+            AddressProblem::Empty => "core_address_empty",
+            AddressProblem::UnsupportedScheme => "core_address_unsupported_scheme",
+            AddressProblem::InsecureHttp => "core_address_insecure_http",
+            AddressProblem::InvalidHost => "core_address_invalid_host",
+            AddressProblem::Loopback => "core_address_loopback",
+            // texts of their own for each service (no example to enter in Polish)
+            AddressProblem::ContainsCredentials | AddressProblem::NotSystim => {
+                let problem = if self == AddressProblem::NotSystim { "not_systim" } else { "credentials" };
+                let service = if service == Service::Shoper { "shoper" } else { "systim" };
+                return texts::fill(lang, &format!("core_address_{problem}_{service}"), &[]);
+            }
         };
-        match self {
-            AddressProblem::Empty => format!("Nie podano adresu. Wpisz {example}."),
-            AddressProblem::UnsupportedScheme => format!("Adres musi zaczynać się od https://. Wpisz {example}."),
-            AddressProblem::InsecureHttp => {
-                format!("Adres bez szyfrowania (http://) jest niedozwolony — klucze poszłyby otwartym tekstem. Wpisz {example}.")
-            }
-            AddressProblem::InvalidHost => format!("Adres zawiera niedozwolone znaki lub nie ma nazwy serwera. Wpisz {example}."),
-            AddressProblem::ContainsCredentials => {
-                "Adres nie może zawierać loginu ani hasła (część przed @). Wpisz je w osobnych polach ustawień.".into()
-            }
-            AddressProblem::NotSystim => "Systim działa tylko pod adresem https://<nazwa konta>.systim.pl — klucz API nie \
-                zostanie wysłany pod żaden inny adres. Wpisz samą nazwę konta (np. firma dla firma.systim.pl)."
-                .into(),
-            AddressProblem::Loopback => {
-                format!("Adres tego komputera (localhost, 127.0.0.1) działa tylko w wersji testowej rozszerzenia. Wpisz {example}.")
-            }
-        }
+        let what = match service {
+            Service::Shoper => "core_address_what_shoper",
+            Service::Systim => "core_address_what_systim",
+        };
+        texts::fill(lang, key, &[texts::t(lang, what)])
+    }
+
+    pub fn message_pl(self, service: Service) -> String {
+        self.message(Lang::Pl, service)
     }
 
     pub fn message_en(self, service: Service) -> String {
-        let what = match service {
-            Service::Shoper => "shop address",
-            Service::Systim => "Systim account",
-        };
-        let why = match self {
-            AddressProblem::Empty => "is empty",
-            AddressProblem::UnsupportedScheme => "must start with https://",
-            AddressProblem::InsecureHttp => "must use https://",
-            AddressProblem::InvalidHost => "has no valid host name",
-            AddressProblem::ContainsCredentials => "must not contain credentials",
-            AddressProblem::NotSystim => "must be https://<account>.systim.pl",
-            AddressProblem::Loopback => "points to this computer, allowed only in a development build",
-        };
-        format!("The {what} {why}.")
+        self.message(Lang::En, service)
     }
 }
 

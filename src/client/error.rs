@@ -6,6 +6,8 @@
 use super::address::AddressProblem;
 use super::Service;
 use crate::io::Method;
+use crate::plan::Lang;
+use crate::texts;
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,20 +119,12 @@ impl Access {
             Method::Delete => Access::Delete,
         }
     }
-    fn pl(self) -> &'static str {
+    fn key(self) -> &'static str {
         match self {
-            Access::Read => "odczyt",
-            Access::Create => "dodawanie",
-            Access::Edit => "edycja",
-            Access::Delete => "usuwanie",
-        }
-    }
-    fn en(self) -> &'static str {
-        match self {
-            Access::Read => "read",
-            Access::Create => "create",
-            Access::Edit => "edit",
-            Access::Delete => "delete",
+            Access::Read => "core_access_read",
+            Access::Create => "core_access_create",
+            Access::Edit => "core_access_edit",
+            Access::Delete => "core_access_delete",
         }
     }
 }
@@ -179,24 +173,19 @@ impl PermissionArea {
         }
     }
 
-    pub fn label_pl(&self) -> String {
-        match self {
-            PermissionArea::Orders => "Zamówienia".into(),
-            PermissionArea::Products => "Produkty".into(),
-            PermissionArea::Categories => "Kategorie".into(),
-            PermissionArea::Customers => "Klienci".into(),
-            PermissionArea::Warehouses => "Magazyny".into(),
-            PermissionArea::Webhooks => "Webhooki".into(),
-            PermissionArea::Configuration => "Konfiguracja".into(),
-            PermissionArea::Other(name) => name.clone(),
-        }
-    }
-
-    pub fn label_en(&self) -> String {
-        match self {
-            PermissionArea::Other(name) => name.clone(),
-            area => format!("{area:?}"),
-        }
+    /// The area's name as Shoper's panel shows it (`core_area_…`).
+    pub fn label(&self, lang: Lang) -> String {
+        let key = match self {
+            PermissionArea::Orders => "core_area_orders",
+            PermissionArea::Products => "core_area_products",
+            PermissionArea::Categories => "core_area_categories",
+            PermissionArea::Customers => "core_area_customers",
+            PermissionArea::Warehouses => "core_area_warehouses",
+            PermissionArea::Webhooks => "core_area_webhooks",
+            PermissionArea::Configuration => "core_area_configuration",
+            PermissionArea::Other(name) => return name.clone(),
+        };
+        texts::t(lang, key).to_string()
     }
 }
 
@@ -274,151 +263,61 @@ impl ApiError {
         }
     }
 
+    /// What is wrong and what to do, for the merchant (`core_error_…` in `_locales`).
+    pub fn message(&self, lang: Lang) -> String {
+        use ApiError::*;
+        let svc = match self.service() {
+            Service::Shoper => "shoper",
+            Service::Systim => "systim",
+        };
+        let fill = |key: &str, args: &[&str]| texts::fill(lang, key, args);
+        let per_service = |key: &str, args: &[&str]| texts::fill(lang, &format!("core_error_{key}_{svc}"), args);
+        match self {
+            InvalidAddress { service, problem } => problem.message(lang, *service),
+            Unreachable { .. } => per_service("unreachable", &[]),
+            Redirected { target, .. } => per_service("redirected", &[&target.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()]),
+            Timeout { .. } => per_service("timeout", &[]),
+            Cancelled { .. } => fill("core_error_cancelled", &[]),
+            OutcomeUnknown { cause, .. } => per_service("outcome_unknown", &[&cause.text(lang)]),
+            RateLimited { .. } => per_service("rate_limited", &[]),
+            ServerError { status, .. } => per_service("server_error", &[&status.to_string()]),
+            // 404/410 from Systim: the address is wrong (a typo in the account name) — retrying cannot help.
+            NotJson { service: Service::Systim, status: status @ (404 | 410) } => fill("core_error_no_account_systim", &[&status.to_string()]),
+            NotJson { service: Service::Shoper, .. } => fill("core_error_not_json_shoper", &[]),
+            NotJson { status, .. } => fill("core_error_not_json_systim", &[&status.to_string()]),
+            MalformedJson { .. } => per_service("malformed", &[]),
+            ShoperWrongAddress => fill("core_error_wrong_address_shoper", &[]),
+            ShoperAuthFailed(failure) => fill(failure.key(), &[]),
+            ShoperTokenRejected => fill("core_error_token_rejected_shoper", &[]),
+            ShoperApiTokenRejected => fill("core_error_api_token_rejected_shoper", &[]),
+            ShoperPermissionMissing { area, access } => fill("core_error_permission_missing_shoper", &[&area.label(lang), texts::t(lang, access.key())]),
+            ShoperNotFound { path } => fill("core_error_not_found_shoper", &[path]),
+            ShoperRejected { status: 400, error, description } => fill("core_error_invalid_data_shoper", &[&or_code(lang, description, error)]),
+            ShoperRejected { status, error, description } => fill("core_error_rejected_shoper", &[&status.to_string(), &or_code(lang, description, error)]),
+            SystimWrongCredentials => fill("core_error_wrong_credentials_systim", &[]),
+            SystimInvalidFields { act, fields, message } => fill("core_error_invalid_fields_systim", &[act, &(list_or_dash(fields) + &suffix(message))]),
+            SystimUnknownMethod { act } => fill("core_error_unknown_method_systim", &[act]),
+            SystimSessionLost => fill("core_error_session_lost_systim", &[]),
+            SystimError { act, code, message } => {
+                let hint = match code {
+                    8 => "core_systim_hint_no_data",
+                    10 => "core_systim_hint_not_in_plan",
+                    16 => "core_systim_hint_month_closed",
+                    _ => "core_systim_hint_other",
+                };
+                fill("core_error_systim", &[&code.to_string(), &format!("{act}{}", suffix(message)), texts::t(lang, hint)])
+            }
+        }
+    }
+
     /// What is wrong and what to do, in Polish, for the merchant.
     pub fn message_pl(&self) -> String {
-        use ApiError::*;
-        let who = subject_pl(self.service());
-        let with = with_pl(self.service());
-        match self {
-            InvalidAddress { service, problem } => problem.message_pl(*service),
-            Unreachable { .. } => format!(
-                "Nie można połączyć się {with}. Sprawdź połączenie z internetem, adres w ustawieniach i czy przeglądarka daje rozszerzeniu dostęp do tego adresu (Ustawienia → „Zezwól na dostęp”), potem spróbuj ponownie."
-            ),
-            Redirected { service, target } => {
-                let (address, fix) = match service {
-                    Service::Shoper => ("Adres sklepu", "Wpisz w ustawieniach adres, pod którym sklep działa teraz (np. z www albo bez), i ponownie jego hasło lub token."),
-                    Service::Systim => ("Adres konta Systim", "Sprawdź w ustawieniach nazwę konta Systim (część adresu przed .systim.pl)."),
-                };
-                let whereto = match target {
-                    Some(t) => format!("pod inny adres ({t})"),
-                    None => "pod inny adres".to_string(),
-                };
-                format!("{address} przekierowuje zapytania {whereto}. Rozszerzenie nie wysyła kluczy pod adres, którego nie wpisano w ustawieniach, więc nic nie wysłano dalej. {fix}")
-            }
-            Timeout { .. } => format!("{who} nie odpowiedział w wyznaczonym czasie. Spróbuj ponownie za kilka minut."),
-            Cancelled { .. } => "Operacja została przerwana.".into(),
-            OutcomeUnknown { cause, .. } => format!(
-                "Zapis {} nie dostał jednoznacznej odpowiedzi ({}), więc nie wiadomo, czy się udał — ani czy nie udał się dwa razy. \
-                 Program sprawdzi to sam przed ponownym wysłaniem — nie powtarzaj tej operacji ręcznie.",
-                to_pl(self.service()),
-                cause.pl()
-            ),
-            RateLimited { service: Service::Shoper } => "Sklep Shoper odrzuca zapytania z powodu limitu API mimo odczekania. \
-                Spróbuj ponownie za kilka minut; jeśli to się powtarza, sprawdź, czy inne integracje nie zużywają limitu sklepu."
-                .into(),
-            RateLimited { service: Service::Systim } => "Systim czasowo blokuje zapytania (zbyt wiele zapytań albo blokada \
-                adresu IP) mimo odczekania. Spróbuj ponownie za kilkanaście minut; jeśli blokada trwa, skontaktuj się z pomocą Systim."
-                .into(),
-            ServerError { status, .. } => format!(
-                "{who} zgłasza błąd serwera (HTTP {status}). To zwykle chwilowy problem po jego stronie — spróbuj ponownie później."
-            ),
-            NotJson { service: Service::Shoper, .. } => "Pod podanym adresem nie odpowiada API sklepu Shoper (zamiast danych \
-                przyszła strona WWW). Sprawdź w ustawieniach adres sklepu — to adres główny, np. https://twojsklep.pl."
-                .into(),
-            // 404/410: the address is wrong (a typo in the account name) — retrying cannot help.
-            NotJson { service: Service::Systim, status: status @ (404 | 410) } => format!(
-                "Pod tym adresem nie ma konta Systim (HTTP {status}). Sprawdź nazwę konta Systim w ustawieniach — \
-                 to część adresu przed .systim.pl, np. firma dla firma.systim.pl."
-            ),
-            NotJson { service: Service::Systim, status } => format!(
-                "Systim zwrócił stronę błędu zamiast danych (HTTP {status}). Zwykle to chwilowa awaria po stronie Systim — \
-                 spróbuj ponownie później. Jeśli błąd się powtarza, sprawdź nazwę konta Systim w ustawieniach."
-            ),
-            MalformedJson { .. } => format!(
-                "{who} zwrócił odpowiedź w nieoczekiwanym formacie. Spróbuj ponownie; jeśli błąd się powtarza, zgłoś go razem z kodem błędu."
-            ),
-            ShoperWrongAddress => "Pod podanym adresem nie ma API sklepu Shoper (HTTP 404). Sprawdź w ustawieniach adres \
-                sklepu, np. https://twojsklep.pl."
-                .into(),
-            ShoperAuthFailed(failure) => failure.message_pl().into(),
-            ShoperTokenRejected => "Shoper odrzuca dostęp nawet po ponownym zalogowaniu. Sprawdź w panelu Shoper, czy \
-                użytkownik WebAPI nadal istnieje i ma dostęp do WebAPI, potem spróbuj ponownie."
-                .into(),
-            ShoperApiTokenRejected => "Token API sklepu Shoper jest nieważny: został unieważniony, wygasł albo integracja \
-                została usunięta. Wygeneruj nowy token w panelu Shoper i wpisz go w ustawieniach."
-                .into(),
-            ShoperPermissionMissing { area, access } => format!(
-                "Brak uprawnienia w sklepie Shoper: „{}: {}”. Nadaj je w panelu Shoper użytkownikowi WebAPI (lub integracji) \
-                 i spróbuj ponownie.",
-                area.label_pl(),
-                access.pl()
-            ),
-            ShoperNotFound { path } => format!(
-                "Obiektu {path} nie ma już w sklepie Shoper — prawdopodobnie został usunięty. Odśwież dane i spróbuj ponownie."
-            ),
-            ShoperRejected { status: 400, error, description } => format!(
-                "Shoper odrzucił dane: {}. Popraw wskazane dane w sklepie lub w ustawieniach i spróbuj ponownie.",
-                or_code(description, error)
-            ),
-            ShoperRejected { status, error, description } => format!(
-                "Shoper odmówił wykonania operacji (HTTP {status}): {}. Spróbuj ponownie później; jeśli błąd się powtarza, \
-                 sprawdź ten obiekt w panelu Shoper.",
-                or_code(description, error)
-            ),
-            SystimWrongCredentials => "Systim odrzucił login lub klucz API. Sprawdź w ustawieniach login użytkownika i klucz \
-                API wygenerowany w Systim (Ustawienia → Użytkownicy → Hasło do API) — to nie jest hasło do panelu."
-                .into(),
-            SystimInvalidFields { act, fields, message } => format!(
-                "Systim odrzucił dane ({act}): błędne lub brakujące pola: {}{}. Popraw je (np. mapowanie stawek VAT, \
-                 dostaw lub płatności w ustawieniach) i spróbuj ponownie.",
-                list_or_dash(fields),
-                suffix(message)
-            ),
-            SystimUnknownMethod { act } => format!(
-                "Twoje konto Systim nie obsługuje funkcji {act}. Ta część synchronizacji jest wyłączona; pozostałe działają normalnie."
-            ),
-            SystimSessionLost => "Systim zamyka sesję API nawet po ponownym zalogowaniu. Zwykle dzieje się tak, gdy ktoś \
-                loguje się tym samym użytkownikiem do panelu Systim — użyj dla integracji osobnego użytkownika i spróbuj ponownie."
-                .into(),
-            SystimError { act, code, message } => format!(
-                "Systim zgłosił błąd {code} przy {act}{}. {}",
-                suffix(message),
-                systim_hint_pl(*code)
-            ),
-        }
+        self.message(Lang::Pl)
     }
 
     /// The same in English, for logs and support.
     pub fn message_en(&self) -> String {
-        use ApiError::*;
-        let who = subject_en(self.service());
-        match self {
-            InvalidAddress { service, problem } => problem.message_en(*service),
-            Unreachable { .. } => format!("Cannot connect to {who}. Check the connection, the address, and that the browser gives the extension access to it (Settings → “Allow access”), then try again."),
-            Redirected { target, .. } => format!(
-                "{who} redirects to another address{}; keys go only to the address in the settings, so nothing was sent there. Check the address.",
-                target.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()
-            ),
-            Timeout { .. } => format!("{who} did not answer in time. Try again in a few minutes."),
-            Cancelled { .. } => "The operation was cancelled.".into(),
-            OutcomeUnknown { cause, .. } => format!(
-                "A write to {who} got no clear answer ({}); whether it took effect (once, or twice) is unknown. \
-                 It will be checked before anything is sent again.",
-                cause.en()
-            ),
-            RateLimited { .. } => format!("{who} keeps rejecting requests (rate limit) after waiting. Try again later."),
-            ServerError { status, .. } => format!("{who} reports a server error (HTTP {status}). Try again later."),
-            NotJson { status, .. } => format!("{who} answered with a web page instead of JSON (HTTP {status})."),
-            MalformedJson { .. } => format!("{who} answered with JSON of an unexpected shape."),
-            ShoperWrongAddress => "No Shoper API at this address (404 without Shoper's error body).".into(),
-            ShoperAuthFailed(failure) => format!("Shoper refused the WebAPI log-in: {}.", failure.en()),
-            ShoperTokenRejected => "Shoper rejects the access token even after a fresh log-in.".into(),
-            ShoperApiTokenRejected => "The Shoper API token is invalid (revoked, expired or its integration removed).".into(),
-            ShoperPermissionMissing { area, access } => {
-                format!("Missing Shoper permission: {} ({}).", area.label_en(), access.en())
-            }
-            ShoperNotFound { path } => format!("{path} no longer exists in the shop."),
-            ShoperRejected { status, error, description } => {
-                format!("Shoper rejected the request (HTTP {status}): {}.", or_code(description, error))
-            }
-            SystimWrongCredentials => "Systim rejected the login or the API key.".into(),
-            SystimInvalidFields { act, fields, message } => {
-                format!("Systim rejected {act}: invalid or missing fields {}{}.", list_or_dash(fields), suffix(message))
-            }
-            SystimUnknownMethod { act } => format!("This Systim account does not support {act}; the feature is off."),
-            SystimSessionLost => "Systim keeps dropping the API session even after a fresh log-in.".into(),
-            SystimError { act, code, message } => format!("Systim error {code} in {act}{}.", suffix(message)),
-        }
+        self.message(Lang::En)
     }
 }
 
@@ -431,101 +330,34 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 impl Interruption {
-    fn pl(self) -> String {
-        match self {
-            Interruption::Timeout => "brak odpowiedzi w wyznaczonym czasie".into(),
-            Interruption::ConnectionLost => "zerwane połączenie".into(),
-            Interruption::Cancelled => "operacja przerwana".into(),
-            Interruption::ServerError(status) => format!("błąd serwera HTTP {status}"),
-            Interruption::UnreadableAnswer => "nieczytelna odpowiedź serwera".into(),
-            Interruption::RateLimited => "odpowiedź „zbyt wiele zapytań”, która mogła dotyczyć ponowionej kopii już zapisanego żądania".into(),
-            Interruption::Redirected => "przekierowanie pod inny adres, nie wysłano tam nic".into(),
-        }
-    }
-    fn en(self) -> String {
-        match self {
-            Interruption::Timeout => "timeout".into(),
-            Interruption::ConnectionLost => "connection lost".into(),
-            Interruption::Cancelled => "cancelled".into(),
-            Interruption::ServerError(status) => format!("server error HTTP {status}"),
-            Interruption::UnreadableAnswer => "unreadable answer".into(),
-            Interruption::RateLimited => "a rate-limit answer, which may concern a resent copy of a request already written".into(),
-            Interruption::Redirected => "redirected to another address, nothing sent there".into(),
-        }
+    fn text(self, lang: Lang) -> String {
+        let key = match self {
+            Interruption::Timeout => "core_interruption_timeout",
+            Interruption::ConnectionLost => "core_interruption_connection_lost",
+            Interruption::Cancelled => "core_interruption_cancelled",
+            Interruption::ServerError(status) => return texts::fill(lang, "core_interruption_server_error", &[&status.to_string()]),
+            Interruption::UnreadableAnswer => "core_interruption_unreadable_answer",
+            Interruption::RateLimited => "core_interruption_rate_limited",
+            Interruption::Redirected => "core_interruption_redirected",
+        };
+        texts::t(lang, key).to_string()
     }
 }
 
 impl AuthFailure {
-    fn message_pl(self) -> &'static str {
+    fn key(self) -> &'static str {
         match self {
-            AuthFailure::WrongCredentials => {
-                "Shoper odrzucił login lub hasło użytkownika WebAPI. Sprawdź je w ustawieniach (to dane użytkownika \
-                 z grupy z dostępem do WebAPI)."
-            }
-            AuthFailure::IpNotAllowed => {
-                "Shoper nie pozwala temu użytkownikowi WebAPI logować się z Twojego adresu IP. Zmień ograniczenie adresów \
-                 IP użytkownika w panelu Shoper."
-            }
-            AuthFailure::WebApiAccessDenied => {
-                "Użytkownik nie ma dostępu do WebAPI. W panelu Shoper przypisz go do grupy administratorów z typem \
-                 dostępu „dostęp do webapi”."
-            }
-            AuthFailure::AdminAccessDenied => {
-                "Shoper odmówił dostępu temu kontu. Sprawdź w panelu Shoper, czy konto administratora jest aktywne \
-                 i należy do grupy z dostępem do WebAPI."
-            }
-        }
-    }
-    fn en(self) -> &'static str {
-        match self {
-            AuthFailure::WrongCredentials => "wrong login or password",
-            AuthFailure::IpNotAllowed => "IP address not allowed",
-            AuthFailure::WebApiAccessDenied => "the user's group has no WebAPI access",
-            AuthFailure::AdminAccessDenied => "admin access denied",
+            AuthFailure::WrongCredentials => "core_error_auth_wrong_credentials_shoper",
+            AuthFailure::IpNotAllowed => "core_error_auth_ip_not_allowed_shoper",
+            AuthFailure::WebApiAccessDenied => "core_error_auth_no_webapi_shoper",
+            AuthFailure::AdminAccessDenied => "core_error_auth_admin_denied_shoper",
         }
     }
 }
 
-fn subject_pl(service: Service) -> &'static str {
-    match service {
-        Service::Shoper => "Sklep Shoper",
-        Service::Systim => "Systim",
-    }
-}
-
-fn to_pl(service: Service) -> &'static str {
-    match service {
-        Service::Shoper => "do sklepu Shoper",
-        Service::Systim => "do Systim",
-    }
-}
-
-fn with_pl(service: Service) -> &'static str {
-    match service {
-        Service::Shoper => "ze sklepem Shoper",
-        Service::Systim => "z Systim",
-    }
-}
-
-fn subject_en(service: Service) -> &'static str {
-    match service {
-        Service::Shoper => "Shoper",
-        Service::Systim => "Systim",
-    }
-}
-
-fn systim_hint_pl(code: i64) -> &'static str {
-    match code {
-        8 => "Systim nie zwrócił danych — sprawdź, czy szukany obiekt istnieje.",
-        10 => "Ta funkcja nie jest dostępna w Twoim pakiecie Systim.",
-        16 => "Miesiąc (okres księgowy) jest zamknięty — zmień datę albo otwórz miesiąc w Systim.",
-        _ => "Spróbuj ponownie; jeśli błąd się powtarza, skontaktuj się z pomocą Systim.",
-    }
-}
-
-fn or_code(description: &str, error: &str) -> String {
+fn or_code(lang: Lang, description: &str, error: &str) -> String {
     if description.trim().is_empty() {
-        format!("kod {error}")
+        texts::fill(lang, "core_error_code", &[error])
     } else {
         description.trim().to_string()
     }
@@ -598,6 +430,50 @@ pub(crate) mod tests {
             assert!(e.message_pl().len() > 20, "{code}");
             assert!(e.message_en().len() > 15, "{code}");
         }
+    }
+
+    /// The texts are keys of `_locales` the core builds at run time (per service, per problem):
+    /// each of them exists in both languages, with every placeholder filled.
+    #[test]
+    fn every_message_is_worded_in_both_languages() {
+        let mut all = samples();
+        for service in [Service::Shoper, Service::Systim] {
+            all.extend(
+                [
+                    AddressProblem::Empty,
+                    AddressProblem::UnsupportedScheme,
+                    AddressProblem::InsecureHttp,
+                    AddressProblem::InvalidHost,
+                    AddressProblem::ContainsCredentials,
+                    AddressProblem::NotSystim,
+                    AddressProblem::Loopback,
+                ]
+                .map(|problem| ApiError::InvalidAddress { service, problem }),
+            );
+            all.push(ApiError::NotJson { service, status: 404 });
+            all.push(ApiError::Redirected { service, target: None });
+            for cause in [Interruption::ConnectionLost, Interruption::Cancelled, Interruption::ServerError(503), Interruption::UnreadableAnswer, Interruption::RateLimited, Interruption::Redirected] {
+                all.push(ApiError::OutcomeUnknown { service, cause });
+            }
+        }
+        for code in [8, 10, 1] {
+            all.push(ApiError::SystimError { act: "addOrder".into(), code, message: "m".into() });
+        }
+        for (access, area) in [(Access::Create, "products"), (Access::Edit, "categories"), (Access::Delete, "users"), (Access::Read, "warehouses"), (Access::Read, "webhooks"), (Access::Read, "taxes")] {
+            all.push(ApiError::ShoperPermissionMissing { area: PermissionArea::from_path(area), access });
+        }
+        for e in all {
+            for (lang, text) in [("pl", e.message_pl()), ("en", e.message_en())] {
+                assert!(!text.contains("core_") && !text.contains('$'), "{e:?} ({lang}): {text}");
+            }
+            assert_ne!(e.message_pl(), e.message_en(), "{e:?}");
+        }
+        // what a merchant reads, exactly as before the texts moved to _locales
+        let e = ApiError::ShoperPermissionMissing { area: PermissionArea::Orders, access: Access::Edit };
+        assert_eq!(e.message_pl(), "Brak uprawnienia w sklepie Shoper: „Zamówienia: edycja”. Nadaj je w panelu Shoper użytkownikowi WebAPI (lub integracji) i spróbuj ponownie.");
+        assert_eq!(e.message_en(), "Missing Shoper permission: Orders (edit).");
+        let e = ApiError::OutcomeUnknown { service: Service::Systim, cause: Interruption::ServerError(502) };
+        assert_eq!(e.message_pl(), "Zapis do Systim nie dostał jednoznacznej odpowiedzi (błąd serwera HTTP 502), więc nie wiadomo, czy się udał — ani czy nie udał się dwa razy. Program sprawdzi to sam przed ponownym wysłaniem — nie powtarzaj tej operacji ręcznie.");
     }
 
     #[test]

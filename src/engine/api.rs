@@ -187,11 +187,17 @@ pub fn error(code: &str, pl: &str, en: &str) -> Value {
     json!({"ok": false, "error": {"code": code, "message_pl": pl, "message_en": en}})
 }
 
+/// [`error`] with the texts of `key` in `_locales` ([`crate::texts`]).
+fn error_of(code: &str, key: &str, args: &[&str]) -> Value {
+    let (pl, en) = crate::texts::both_fill(key, args);
+    error(code, &pl, &en)
+}
+
 fn invalid_fields(fields: impl Serialize) -> Value {
     json!({"ok": false, "error": {
         "code": "invalid_fields",
-        "message_pl": "Popraw zaznaczone pola.",
-        "message_en": "Correct the fields marked.",
+        "message_pl": crate::texts::t(crate::plan::Lang::Pl, "core_msg_invalid_fields"),
+        "message_en": crate::texts::t(crate::plan::Lang::En, "core_msg_invalid_fields"),
         "fields": fields,
     }})
 }
@@ -201,7 +207,7 @@ fn save_error(e: SaveError) -> Value {
         SaveError::Invalid(fields) => invalid_fields(fields),
         SaveError::State(e) => {
             let code = if matches!(e, super::store::StateError::Store(crate::io::StoreError::Quota(_))) { "storage_quota" } else { "storage_error" };
-            error(code, &e.to_string(), "The extension's storage refused the write; nothing was changed.")
+            error(code, &e.to_string(), crate::texts::t(crate::plan::Lang::En, "core_msg_storage_refused"))
         }
     }
 }
@@ -213,8 +219,8 @@ fn refused_setting_fields(fields: &[String]) -> Value {
         .map(|f| {
             json!({
                 "field": f,
-                "message_pl": "Nieprawidłowa wartość tego ustawienia (np. tekst zamiast liczby albo nieznana opcja).",
-                "message_en": "Invalid value for this setting (e.g. text instead of a number, or an unknown option).",
+                "message_pl": crate::texts::t(crate::plan::Lang::Pl, "core_msg_setting_invalid"),
+                "message_en": crate::texts::t(crate::plan::Lang::En, "core_msg_setting_invalid"),
             })
         })
         .collect();
@@ -222,7 +228,7 @@ fn refused_setting_fields(fields: &[String]) -> Value {
 }
 
 fn busy() -> Value {
-    error("busy", "Synchronizacja już trwa — poczekaj na jej koniec.", "A sync is already running — wait for it to finish.")
+    error_of("busy", "core_msg_busy", &[])
 }
 
 /// The latest run that included a part.
@@ -234,17 +240,21 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// Decode, authorise and handle one message.
     pub async fn handle_message(&self, raw: &Value, sender: &Sender) -> Handled {
         let Some(kind) = raw.get("type").and_then(Value::as_str) else {
-            return Handled::reply(error("bad_message", "Nieprawidłowa wiadomość.", "Malformed message."));
+            return Handled::reply(error_of("bad_message", "core_msg_bad_message", &[]));
         };
         if !KNOWN_TYPES.contains(&kind) {
-            return Handled::reply(error("unknown_message", "Nieznany rodzaj wiadomości.", "Unknown message type."));
+            return Handled::reply(error_of("unknown_message", "core_msg_unknown_message", &[]));
         }
         let message: Message = match crate::json::from_value(raw.clone()) {
             Ok(m) => m,
-            Err(e) => return Handled::reply(error("bad_message", "Nieprawidłowa wiadomość (brakuje pola albo ma złą wartość).", &format!("Malformed message: {e}"))),
+            // (the English text, for logs and support, names what the reader refused)
+            Err(e) => {
+                let key = "core_msg_bad_message_field";
+                return Handled::reply(error("bad_message", crate::texts::t(crate::plan::Lang::Pl, key), &format!("{}: {e}", crate::texts::t(crate::plan::Lang::En, key))));
+            }
         };
         if !self.sender_may(&message, sender).await {
-            return Handled::reply(error("forbidden", "Ta strona nie może tego zlecić.", "This page may not ask for that."));
+            return Handled::reply(error_of("forbidden", "core_msg_forbidden", &[]));
         }
         self.dispatch(message, &sender.url).await
     }
@@ -310,13 +320,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             m @ (Message::AdminPanel { .. } | Message::ReportShopAddresses { .. } | Message::ReportPage { .. }) => Box::pin(self.panel_message(m, from)).await,
             Message::ResolveOrder { order_id, decision, systim_number } => Handled::reply(match self.resolve_order(order_id, decision, &systim_number).await {
                 Ok(_) => ok(json!({"badges": self.order_badges_json(&[order_id]).await})),
-                Err(super::resolve::ResolveError::NotConfigured) => error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first."),
-                Err(super::resolve::ResolveError::NotAwaiting) => error(
-                    "not_awaiting_decision",
-                    "To zamówienie nie czeka na decyzję (zostało już rozstrzygnięte albo sprawdzone).",
-                    "This order is not waiting for a decision (already decided or checked).",
-                ),
-                Err(super::resolve::ResolveError::State(text)) => error("storage_error", &text, "The extension's storage refused the write; nothing was changed."),
+                Err(super::resolve::ResolveError::NotConfigured) => error_of("not_configured", "core_msg_not_configured", &[]),
+                Err(super::resolve::ResolveError::NotAwaiting) => error_of("not_awaiting_decision", "core_msg_not_awaiting_decision", &[]),
+                Err(super::resolve::ResolveError::State(text)) => error("storage_error", &text, crate::texts::t(crate::plan::Lang::En, "core_msg_storage_refused")),
             }),
         }
     }
@@ -363,11 +369,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if let (true, Some(Err(fields))) = (file.keys, &accepted) {
             let fields: Vec<FieldError> = fields.iter().map(|f| FieldError { field: format!("connection.{}", f.field), ..f.clone() }).collect();
             let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
-            let mut reply = error(
-                "settings_file_invalid",
-                &format!("Połączenie zapisane w pliku nie może być użyte: {}. Nic nie zmieniono.", names.join(", ")),
-                &format!("The connection in the file cannot be used: {}. Nothing was changed.", names.join(", ")),
-            );
+            let mut reply = error_of("settings_file_invalid", "core_msg_file_connection_unusable", &[&names.join(", ")]);
             reply["error"]["fields"] = json!(fields);
             return Handled::reply(reply);
         }
@@ -414,7 +416,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             return Handled::reply(busy());
         }
         if !self.connection().await.is_configured(self.host_rules()) {
-            return Handled::reply(error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first."));
+            return Handled::reply(error_of("not_configured", "core_msg_not_configured", &[]));
         }
         let run_id = self.new_run_id();
         // Visible to `getStatus` from the moment the id is given, before the run itself starts.
@@ -442,9 +444,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let held_orders = report.sections.iter().any(|sec| sec.kind == Part::Orders && !sec.problems.is_empty());
         if !s.dry_run && (s.outcome == Outcome::Failed || held_orders) {
             let (title, message) = if s.outcome == Outcome::Failed {
-                ("Synchronizacja Shoper ⇄ Systim nie powiodła się".to_string(), report.error.as_ref().map(|e| e.message_pl.clone()).unwrap_or_default())
+                (crate::texts::t(crate::plan::Lang::Pl, "core_notify_failed").to_string(), report.error.as_ref().map(|e| e.message_pl.clone()).unwrap_or_default())
             } else {
-                ("Część zamówień wstrzymano".to_string(), s.headline_pl.clone())
+                (crate::texts::t(crate::plan::Lang::Pl, "core_notify_held").to_string(), s.headline_pl.clone())
             };
             effects.push(Effect::Notify { id: s.run_id.clone(), title, message });
         }
@@ -543,7 +545,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     pub async fn export_csv(&self) -> Value {
         let conn = self.connection().await;
         if !conn.is_configured(self.host_rules()) {
-            return error("not_configured", "Najpierw uzupełnij połączenie w ustawieniach.", "Complete the connection in the settings first.");
+            return error_of("not_configured", "core_msg_not_configured", &[]);
         }
         let settings = self.settings().await;
         let mut session = match super::session::Session::open(&self.http, &self.clock, &conn) {

@@ -5,6 +5,7 @@ use super::store::ShopKeys;
 use super::Engine;
 use crate::io::{Clock, Http, Storage};
 use crate::plan::orders::shop_host;
+use crate::plan::Lang;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -30,8 +31,10 @@ pub struct Badge {
     pub text_en: String,
 }
 
-fn badge(state: BadgeState, pl: impl Into<String>, en: impl Into<String>) -> Badge {
-    Badge { state, text_pl: pl.into(), text_en: en.into() }
+/// A badge whose texts are `key` in `_locales` ([`crate::texts`]).
+fn badge_of(state: BadgeState, key: &str, args: &[&str]) -> Badge {
+    let (text_pl, text_en) = crate::texts::both_fill(key, args);
+    Badge { state, text_pl, text_en }
 }
 
 fn from_state(state: &OrderState) -> Badge {
@@ -40,29 +43,28 @@ fn from_state(state: &OrderState) -> Badge {
             let kept = SystimCopy { id: *systim_id, number: number.clone() }.label();
             let extra: Vec<String> = copies.iter().map(SystimCopy::label).collect();
             let extra = extra.join(", ");
-            badge(
-                BadgeState::Doubled,
-                format!("w Systim {} razy: zostaw {kept}, usuń {extra}", copies.len() + 1),
-                format!("in Systim {} times: keep {kept}, delete {extra}", copies.len() + 1),
-            )
+            badge_of(BadgeState::Doubled, "core_badge_doubled", &[&(copies.len() + 1).to_string(), &kept, &extra])
         }
-        OrderState::Imported { systim_id: 0, number, .. } if number.is_empty() => badge(BadgeState::Imported, "w Systim ✓ (potwierdzone przez Ciebie)", "in Systim ✓ (confirmed by you)"),
+        OrderState::Imported { systim_id: 0, number, .. } if number.is_empty() => badge_of(BadgeState::Imported, "core_badge_confirmed", &[]),
         OrderState::Imported { systim_id, number, .. } => {
             let n = if number.is_empty() { format!("id {systim_id}") } else { format!("nr {number}") };
-            badge(BadgeState::Imported, format!("w Systim ✓ {n}"), format!("in Systim ✓ {n}"))
+            badge_of(BadgeState::Imported, "core_badge_imported", &[&n])
         }
-        OrderState::Held { detail_pl, detail_en, .. } => badge(BadgeState::Held, format!("wstrzymane: {detail_pl}"), format!("held: {detail_en}")),
-        OrderState::Waiting { .. } => badge(BadgeState::Pending, "czeka: status nie jest wybrany do importu", "waiting: its status is not selected"),
+        OrderState::Held { detail_pl, detail_en, .. } => {
+            let (pl, en) = (crate::texts::fill(Lang::Pl, "core_badge_held", &[detail_pl]), crate::texts::fill(Lang::En, "core_badge_held", &[detail_en]));
+            Badge { state: BadgeState::Held, text_pl: pl, text_en: en }
+        },
+        OrderState::Waiting { .. } => badge_of(BadgeState::Pending, "core_badge_waiting", &[]),
         OrderState::Skipped { reason } => {
-            let (pl, en) = match reason.as_str() {
-                "origin_not_selected" => ("nie importowane: zamówienie z innego źródła niż sklep (np. z panelu)", "not imported: not placed in the storefront (e.g. admin panel)"),
-                "before_start_point" => ("nie importowane: sprzed punktu startowego", "not imported: before the start point"),
-                _ => ("nie importowane", "not imported"),
+            let key = match reason.as_str() {
+                "origin_not_selected" => "core_badge_skipped_origin",
+                "before_start_point" => "core_badge_skipped_before_start",
+                _ => "core_badge_skipped",
             };
-            badge(BadgeState::NotImported, pl, en)
+            badge_of(BadgeState::NotImported, key, &[])
         }
-        OrderState::Intent { .. } => badge(BadgeState::Pending, "import w toku — zostanie sprawdzony", "import in progress — will be checked"),
-        OrderState::Unverifiable { .. } => badge(BadgeState::Held, "wstrzymane: nie da się sprawdzić, czy dotarło do Systim", "held: cannot check whether it reached Systim"),
+        OrderState::Intent { .. } => badge_of(BadgeState::Pending, "core_badge_intent", &[]),
+        OrderState::Unverifiable { .. } => badge_of(BadgeState::Held, "core_badge_unverifiable", &[]),
     }
 }
 
@@ -93,8 +95,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             let b = match ledger.get(*id).await {
                 Ok(Some(e)) => from_state(&e.state),
                 // Settled long ago; its entry was pruned (`super::prune`).
-                Ok(None) if pruned.covers(*id) => badge(BadgeState::Unknown, "rozliczone dawno temu — szczegóły usunięto z pamięci rozszerzenia", "settled long ago — its details were removed from the extension's storage"),
-                _ => badge(BadgeState::Unknown, "jeszcze nie synchronizowane", "not synced yet"),
+                Ok(None) if pruned.covers(*id) => badge_of(BadgeState::Unknown, "core_badge_pruned", &[]),
+                _ => badge_of(BadgeState::Unknown, "core_badge_not_synced", &[]),
             };
             out.push((*id, b));
         }

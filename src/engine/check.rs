@@ -7,6 +7,8 @@ use super::Engine;
 use crate::client::error::ApiError;
 use crate::client::AuthFailure;
 use crate::io::{Clock, Http, Storage};
+use crate::plan::Lang;
+use crate::texts;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -44,7 +46,7 @@ fn failed(id: &str, e: &ApiError, fix: (&str, &str)) -> Check {
 }
 
 fn skipped(id: &str) -> Check {
-    Check { status: CheckStatus::Skipped, ..ok(id, "pominięto (wcześniejszy krok nie przeszedł)", "skipped (an earlier step failed)") }
+    Check { status: CheckStatus::Skipped, ..ok(id, texts::t(Lang::Pl, "core_check_skipped_an_earlier_step_failed"), texts::t(Lang::En, "core_check_skipped_an_earlier_step_failed")) }
 }
 
 /// The permission areas the sync needs, each probed with a harmless call: a read, or a write to
@@ -71,20 +73,20 @@ fn shop_failure_id(e: &ApiError) -> &'static str {
 
 fn shop_fix(e: &ApiError, kind: ShoperAuthKind) -> (&'static str, &'static str) {
     match (e, kind) {
-        (ApiError::Unreachable { .. } | ApiError::Timeout { .. }, _) => ("Sprawdź adres sklepu i połączenie z internetem.", "Check the shop address and the internet connection."),
+        (ApiError::Unreachable { .. } | ApiError::Timeout { .. }, _) => (texts::t(Lang::Pl, "core_check_check_the_shop_address_and"), texts::t(Lang::En, "core_check_check_the_shop_address_and")),
         (ApiError::Redirected { .. }, _) => (
-            "Wpisz adres, pod którym sklep działa teraz (ten z paska przeglądarki po otwarciu panelu /admin), i ponownie jego klucze.",
-            "Enter the address the shop answers at now (the one in the address bar on its /admin panel), and its keys again.",
+            texts::t(Lang::Pl, "core_check_enter_the_address_the_shop"),
+            texts::t(Lang::En, "core_check_enter_the_address_the_shop"),
         ),
         (ApiError::ShoperWrongAddress | ApiError::NotJson { .. } | ApiError::MalformedJson { .. }, _) => {
-            ("Podaj adres sklepu Shoper (ten sam, pod którym otwiera się panel /admin).", "Enter the Shoper shop's address (the one where /admin opens).")
+            (texts::t(Lang::Pl, "core_check_enter_the_shoper_shop_s"), texts::t(Lang::En, "core_check_enter_the_shoper_shop_s"))
         }
         (ApiError::ShoperAuthFailed(AuthFailure::WebApiAccessDenied), _) => (
-            "W panelu: Konfiguracja → Administracja, system → Grupy administratorów: nadaj grupie „dostęp do WebAPI”.",
-            "In the panel: Configuration → Administration → Admin groups: give the group \"WebAPI access\".",
+            texts::t(Lang::Pl, "core_check_in_the_panel_configuration_administration"),
+            texts::t(Lang::En, "core_check_in_the_panel_configuration_administration"),
         ),
-        (_, ShoperAuthKind::Token) => ("Wygeneruj nowy token w „Dodaj integrację” i wklej go w całości.", "Generate a new token in \"Add integration\" and paste it whole."),
-        _ => ("Sprawdź login i hasło użytkownika WebAPI (wielkość liter ma znaczenie).", "Check the WebAPI user's login and password (case matters)."),
+        (_, ShoperAuthKind::Token) => (texts::t(Lang::Pl, "core_check_generate_a_new_token_in"), texts::t(Lang::En, "core_check_generate_a_new_token_in")),
+        _ => (texts::t(Lang::Pl, "core_check_check_the_webapi_user_s"), texts::t(Lang::En, "core_check_check_the_webapi_user_s")),
     }
 }
 
@@ -132,7 +134,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                         checks.push(failed(step, &e, shop_fix(&e, conn.shoper_auth)));
                         break;
                     }
-                    checks.push(ok(step, "w porządku", "fine"));
+                    checks.push(ok(step, texts::t(Lang::Pl, "core_check_fine"), texts::t(Lang::En, "core_check_fine")));
                 }
                 checks.push(skipped("shop_scopes"));
                 return;
@@ -140,9 +142,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         };
         // the shop's own idea of its address: offered as another address of its panel
         self.learn_from_config(conn, &config.shop_url).await;
-        checks.push(ok("shop_reachable", "Sklep odpowiada", "The shop answers"));
-        checks.push(ok("shop_is_shoper", format!("To sklep Shoper ({})", session.host), format!("This is a Shoper shop ({})", session.host)));
-        checks.push(ok("shop_credentials", "Logowanie do API sklepu działa", "Logging in to the shop API works"));
+        checks.push(ok("shop_reachable", texts::t(Lang::Pl, "core_check_the_shop_answers"), texts::t(Lang::En, "core_check_the_shop_answers")));
+        checks.push(ok("shop_is_shoper", texts::fill(Lang::Pl, "core_check_this_is_a_shoper_shop", &[&session.host.to_string()]), texts::fill(Lang::En, "core_check_this_is_a_shoper_shop", &[&session.host.to_string()])));
+        checks.push(ok("shop_credentials", texts::t(Lang::Pl, "core_check_logging_in_to_the_shop"), texts::t(Lang::En, "core_check_logging_in_to_the_shop")));
         for (area, method, path) in SHOP_PROBES {
             let id = format!("shop_scope_{area}");
             let result = match *method {
@@ -154,26 +156,26 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 Err(e @ ApiError::ShoperPermissionMissing { .. }) => checks.push(failed(
                     &id,
                     &e,
-                    ("Nadaj to uprawnienie grupie administratorów WebAPI (albo integracji) w panelu Shoper.", "Grant this permission to the WebAPI admin group (or the integration) in the Shoper panel."),
+                    (texts::t(Lang::Pl, "core_check_grant_this_permission_to_the"), texts::t(Lang::En, "core_check_grant_this_permission_to_the")),
                 )),
-                Err(e) => checks.push(failed(&id, &e, ("Spróbuj ponownie za chwilę.", "Try again in a moment."))),
+                Err(e) => checks.push(failed(&id, &e, (texts::t(Lang::Pl, "core_check_try_again_in_a_moment"), texts::t(Lang::En, "core_check_try_again_in_a_moment")))),
             }
         }
         match session.shoper.list_all("languages", None, None).await {
             Ok(langs) => {
                 let active = langs.iter().filter(|l| l.get("active").map(|a| a == "1" || a == 1 || a == true).unwrap_or(false)).count();
                 checks.push(if active > 1 {
-                    warn("shop_languages", format!("Aktywnych języków: {active}; nazwy nowych produktów w {}", config.default_locale), format!("{active} active languages; new product names in {}", config.default_locale))
+                    warn("shop_languages", texts::fill(Lang::Pl, "core_check_active_languages_new_product_names", &[&active.to_string(), &config.default_locale.to_string()]), texts::fill(Lang::En, "core_check_active_languages_new_product_names", &[&active.to_string(), &config.default_locale.to_string()]))
                 } else {
-                    ok("shop_languages", format!("Język sklepu: {}", config.default_locale), format!("Shop language: {}", config.default_locale))
+                    ok("shop_languages", texts::fill(Lang::Pl, "core_check_shop_language", &[&config.default_locale.to_string()]), texts::fill(Lang::En, "core_check_shop_language", &[&config.default_locale.to_string()]))
                 });
             }
-            Err(e) => checks.push(failed("shop_languages", &e, ("Nadaj uprawnienie do odczytu języków.", "Grant read access to languages."))),
+            Err(e) => checks.push(failed("shop_languages", &e, (texts::t(Lang::Pl, "core_check_grant_read_access_to_languages"), texts::t(Lang::En, "core_check_grant_read_access_to_languages")))),
         }
         checks.push(if config.warehouses_enabled {
-            warn("shop_warehouses", "Sklep ma moduł wielu magazynów — wskaż magazyn w ustawieniach stanów", "The shop uses several warehouses — choose one in the stock settings")
+            warn("shop_warehouses", texts::t(Lang::Pl, "core_check_the_shop_uses_several_warehouses"), texts::t(Lang::En, "core_check_the_shop_uses_several_warehouses"))
         } else {
-            ok("shop_warehouses", "Jeden magazyn w sklepie", "One warehouse in the shop")
+            ok("shop_warehouses", texts::t(Lang::Pl, "core_check_one_warehouse_in_the_shop"), texts::t(Lang::En, "core_check_one_warehouse_in_the_shop"))
         });
     }
 
@@ -181,9 +183,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if let Err(e) = session.systim.login().await {
             let (id, fix) = match &e {
                 ApiError::Unreachable { .. } | ApiError::Timeout { .. } | ApiError::NotJson { .. } | ApiError::InvalidAddress { .. } | ApiError::Redirected { .. } => {
-                    ("systim_reachable", ("Sprawdź nazwę konta Systim (część adresu przed .systim.pl).", "Check the Systim account name (the part before .systim.pl)."))
+                    ("systim_reachable", (texts::t(Lang::Pl, "core_check_check_the_systim_account_name"), texts::t(Lang::En, "core_check_check_the_systim_account_name")))
                 }
-                _ => ("systim_login", ("Wygeneruj klucz API w Systim: Ustawienia → Użytkownicy → Opcje → Wygeneruj klucz; login to nazwa tego użytkownika.", "Generate an API key in Systim: Settings → Users → Options → Generate key; the login is that user's name.")),
+                _ => ("systim_login", (texts::t(Lang::Pl, "core_check_generate_an_api_key_in"), texts::t(Lang::En, "core_check_generate_an_api_key_in"))),
             };
             if id == "systim_login" {
                 checks.push(ok("systim_reachable", "Systim odpowiada", "Systim answers"));
@@ -192,13 +194,13 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             return;
         }
         checks.push(ok("systim_reachable", "Systim odpowiada", "Systim answers"));
-        checks.push(ok("systim_login", "Logowanie do Systim działa", "Logging in to Systim works"));
+        checks.push(ok("systim_login", texts::t(Lang::Pl, "core_check_logging_in_to_systim_works"), texts::t(Lang::En, "core_check_logging_in_to_systim_works")));
         // Every assumed method probed again (on demand: the merchant clicked), the verdicts kept
         // for the runs of this account.
         let now = self.clock.now_ms();
         let mut probes = super::methods::Probes::load(&self.store, &session.systim_origin).await;
         let mut unavailable = Vec::new();
-        for (act, _, _) in super::methods::ASSUMED {
+        for act in super::methods::ASSUMED {
             let params = match *act {
                 "listOrders" => crate::client::form::Form::new().field("data_od", crate::dates::ymd(now)),
                 _ => crate::client::form::Form::new(),
@@ -211,23 +213,23 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 super::methods::Verdict::Unavailable(_) => unavailable.push(*act),
                 super::methods::Verdict::Inconclusive => checks.push(warn(
                     &format!("systim_method_{act}"),
-                    format!("Nie udało się sprawdzić metody {act} (Systim nie odpowiedział) — sprawdź połączenie ponownie za chwilę"),
-                    format!("Could not check the method {act} (Systim did not answer) — check the connection again in a moment"),
+                    texts::fill(Lang::Pl, "core_check_could_not_check_the_method", &[&act.to_string()]),
+                    texts::fill(Lang::En, "core_check_could_not_check_the_method", &[&act.to_string()]),
                 )),
             }
         }
         probes.save_if_changed(&self.store).await;
         if unavailable.is_empty() {
-            checks.push(ok("systim_methods", "Konto udostępnia wszystkie metody, z których korzysta rozszerzenie", "The account offers every method the extension uses"));
+            checks.push(ok("systim_methods", texts::t(Lang::Pl, "core_check_the_account_offers_every_method"), texts::t(Lang::En, "core_check_the_account_offers_every_method")));
         } else {
             checks.push(ok(
                 "systim_methods",
-                "Podstawowe metody działają; synchronizacja zamówień, stanów i produktów działa bez metod wymienionych niżej",
-                "The basic methods work; orders, stock and products sync without the methods listed below",
+                texts::t(Lang::Pl, "core_check_the_basic_methods_work_orders"),
+                texts::t(Lang::En, "core_check_the_basic_methods_work_orders"),
             ));
             for act in unavailable {
                 let (pl, en) = super::methods::cost(act);
-                checks.push(warn(&format!("systim_method_{act}"), format!("Konto nie udostępnia metody {act}: {pl}."), format!("The account does not offer {act}: {en}.")));
+                checks.push(warn(&format!("systim_method_{act}"), texts::fill(Lang::Pl, "core_check_method_missing", &[act, pl]), texts::fill(Lang::En, "core_check_method_missing", &[act, en])));
             }
         }
     }

@@ -6,6 +6,8 @@
 use crate::client::address::{parse_origin, shop_origin, systim_origin, systim_origin_for, AddressProblem, HostRules};
 use crate::client::Service;
 use serde::{Deserialize, Serialize};
+use crate::plan::Lang;
+use crate::texts;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -149,18 +151,18 @@ fn rebind_error(field: &str) -> FieldError {
     match field {
         "systimKey" => field_error(
             field,
-            "Konto Systim jest inne niż zapisane — wpisz klucz API tego konta. Zapisany klucz nie zostanie wysłany pod nowy adres.",
-            "The Systim account differs from the saved one — enter this account's API key. The saved key is never sent to a new address.",
+            texts::t(Lang::Pl, "core_eng_the_systim_account_differs_from"),
+            texts::t(Lang::En, "core_eng_the_systim_account_differs_from"),
         ),
         "shoperToken" => field_error(
             field,
-            "Adres sklepu jest inny niż zapisany — wpisz token API tego sklepu. Zapisany token nie zostanie wysłany pod nowy adres.",
-            "The shop address differs from the saved one — enter this shop's API token. The saved token is never sent to a new address.",
+            texts::t(Lang::Pl, "core_eng_the_shop_address_differs_from"),
+            texts::t(Lang::En, "core_eng_the_shop_address_differs_from"),
         ),
         _ => field_error(
             field,
-            "Adres sklepu jest inny niż zapisany — wpisz hasło użytkownika WebAPI tego sklepu. Zapisane hasło nie zostanie wysłane pod nowy adres.",
-            "The shop address differs from the saved one — enter this shop's WebAPI password. The saved password is never sent to a new address.",
+            texts::t(Lang::Pl, "core_eng_the_shop_address_differs_from_2"),
+            texts::t(Lang::En, "core_eng_the_shop_address_differs_from_2"),
         ),
     }
 }
@@ -231,15 +233,15 @@ impl Connection {
     /// Adds another address of the shop (checked by the rules of the shop's own); gives its origin.
     pub fn add_alias(&mut self, address: &str, rules: HostRules) -> Result<String, FieldError> {
         let Ok(main) = self.shop_origin_for(rules) else {
-            return Err(field_error(ALIAS_FIELD, "Najpierw zapisz połączenie z adresem sklepu.", "Save the connection with the shop's address first."));
+            return Err(field_error(ALIAS_FIELD, texts::t(Lang::Pl, "core_eng_save_the_connection_with_the"), texts::t(Lang::En, "core_eng_save_the_connection_with_the")));
         };
         let origin = shop_origin(address, rules).map_err(|p| address_error(ALIAS_FIELD, p, Service::Shoper))?;
         if origin == main {
-            return Err(field_error(ALIAS_FIELD, "To główny adres sklepu — już jest na liście.", "This is the shop's main address — it is listed already."));
+            return Err(field_error(ALIAS_FIELD, texts::t(Lang::Pl, "core_eng_this_is_the_shop_s"), texts::t(Lang::En, "core_eng_this_is_the_shop_s")));
         }
         if !self.shop_aliases.contains(&origin) {
             if self.shop_aliases.len() >= MAX_ALIASES {
-                return Err(field_error(ALIAS_FIELD, "Można dodać najwyżej 8 innych adresów sklepu — usuń któryś z listy.", "At most 8 other shop addresses — remove one from the list."));
+                return Err(field_error(ALIAS_FIELD, texts::t(Lang::Pl, "core_eng_at_most_other_shop_addresses"), texts::t(Lang::En, "core_eng_at_most_other_shop_addresses")));
             }
             self.shop_aliases.push(origin.clone());
         }
@@ -263,18 +265,18 @@ impl Connection {
         match self.shoper_auth {
             ShoperAuthKind::User => {
                 if self.shoper_login.trim().is_empty() {
-                    errors.push(field_error("shoperLogin", "Podaj login użytkownika WebAPI sklepu.", "Enter the shop's WebAPI user login."));
+                    errors.push(field_error("shoperLogin", texts::t(Lang::Pl, "core_eng_enter_the_shop_s_webapi"), texts::t(Lang::En, "core_eng_enter_the_shop_s_webapi")));
                 }
                 if self.shoper_password.is_empty() {
-                    errors.push(field_error("shoperPassword", "Podaj hasło użytkownika WebAPI.", "Enter the WebAPI user's password."));
+                    errors.push(field_error("shoperPassword", texts::t(Lang::Pl, "core_eng_enter_the_webapi_user_s"), texts::t(Lang::En, "core_eng_enter_the_webapi_user_s")));
                 }
             }
             ShoperAuthKind::Token => {
                 let t = self.shoper_token.trim();
                 if t.is_empty() {
-                    errors.push(field_error("shoperToken", "Podaj token API z „Dodaj integrację”.", "Enter the API token from \u{201c}Add integration\u{201d}."));
+                    errors.push(field_error("shoperToken", texts::t(Lang::Pl, "core_eng_enter_the_api_token_from"), texts::t(Lang::En, "core_eng_enter_the_api_token_from")));
                 } else if !t.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                    errors.push(field_error("shoperToken", "Token API składa się tylko z liter i cyfr — sprawdź, czy skopiowano go w całości.", "An API token has only letters and digits — check it was copied whole."));
+                    errors.push(field_error("shoperToken", texts::t(Lang::Pl, "core_eng_an_api_token_has_only"), texts::t(Lang::En, "core_eng_an_api_token_has_only")));
                 }
             }
         }
@@ -282,10 +284,10 @@ impl Connection {
             errors.push(address_error("systimAccount", p, Service::Systim));
         }
         if self.systim_login.trim().is_empty() {
-            errors.push(field_error("systimLogin", "Podaj login użytkownika Systim, dla którego wygenerowano klucz API.", "Enter the Systim user for whom the API key was generated."));
+            errors.push(field_error("systimLogin", texts::t(Lang::Pl, "core_eng_enter_the_systim_user_for"), texts::t(Lang::En, "core_eng_enter_the_systim_user_for")));
         }
         if self.systim_key.trim().is_empty() {
-            errors.push(field_error("systimKey", "Podaj klucz API Systim (Ustawienia → Użytkownicy → Opcje → Wygeneruj klucz).", "Enter the Systim API key (Settings → Users → Options → Generate key)."));
+            errors.push(field_error("systimKey", texts::t(Lang::Pl, "core_eng_enter_the_systim_api_key"), texts::t(Lang::En, "core_eng_enter_the_systim_api_key")));
         }
         errors
     }

@@ -17,10 +17,12 @@
 //! see the copies advise the same deletion, and the advice never changes while nothing is deleted.
 
 use super::ledger::{Ledger, LedgerEntry, OrderState, SystimCopy};
-use super::report::{custom_group, entry, ProblemGroup};
+use super::report::{keyed_group, entry, ProblemGroup};
 use super::store::{load, save, StateError};
 use crate::io::Storage;
 use std::collections::{BTreeSet, HashMap};
+use crate::plan::Lang;
+use crate::texts;
 
 /// Systim orders carrying this shop's markers: shop order id → every copy, in the order listed.
 pub(super) type Markers = HashMap<u64, Vec<SystimCopy>>;
@@ -162,15 +164,7 @@ pub(super) async fn doubled_group<S: Storage>(ledger: &Ledger<'_, S>) -> Result<
     if items.is_empty() {
         return Ok(None);
     }
-    Ok(Some(custom_group(
-        "order_doubled",
-        ("Zamówienie jest w Systim więcej niż raz", "The order is in Systim more than once"),
-        (
-            "Usuń w Systim wskazane kopie (zostaw tę, którą podano). Rozszerzenie liczy takie zamówienie raz i raz rezerwuje jego towar; po usunięciu kopii następna synchronizacja zdejmie ten problem. Skąd kopia: przeglądarka sama ponawia wysłanie, gdy połączenie zerwie się przed odpowiedzią serwera, albo inna przeglądarka wysłała to samo zamówienie w tej samej chwili (włącz automatyczną synchronizację tylko w jednej przeglądarce).",
-            "Delete the copies named in Systim (keep the one given). The extension counts such an order once and reserves its goods once; once the copies are deleted the next run clears this problem. Where a copy comes from: the browser itself resends when a connection breaks before the server's answer, or another browser sent the same order at the same moment (switch auto-sync on in one browser only).",
-        ),
-        items,
-    )))
+    Ok(Some(keyed_group("order_doubled", items)))
 }
 
 /// Notes for orders whose copies were deleted since the last check.
@@ -180,23 +174,18 @@ pub(super) fn resolved_group(changes: &[CopyChange]) -> Option<ProblemGroup> {
         .filter_map(|c| match c {
             CopyChange::Resolved { order_id, kept } => {
                 let k = kept.label();
-                Some(entry(order_ref(*order_id), format!("kopie usunięte — w Systim zostało {k}"), format!("copies deleted — {k} is left in Systim")))
+                Some(entry(order_ref(*order_id), texts::fill(Lang::Pl, "core_eng_copies_deleted_is_left_in", &[&k.to_string()]), texts::fill(Lang::En, "core_eng_copies_deleted_is_left_in", &[&k.to_string()])))
             }
             CopyChange::AllDeleted(order_id) => Some(entry(
                 order_ref(*order_id),
-                "w Systim nie ma już żadnej kopii (usunięte ręcznie) — zamówienia nie wysłano ponownie",
-                "no copy is left in Systim (deleted by hand) — the order was not sent again",
+                texts::t(Lang::Pl, "core_eng_no_copy_is_left_in"),
+                texts::t(Lang::En, "core_eng_no_copy_is_left_in"),
             )),
             CopyChange::Doubled(_) => None,
         })
         .collect();
     (!items.is_empty()).then(|| {
-        custom_group(
-            "order_copies_deleted",
-            ("Kopie zamówień usunięte w Systim", "Order copies deleted in Systim"),
-            ("Nic nie trzeba robić.", "Nothing to do."),
-            items,
-        )
+        keyed_group("order_copies_deleted", items)
     })
 }
 

@@ -14,35 +14,16 @@ use crate::client::error::ApiError;
 use crate::io::Storage;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use crate::plan::Lang;
+use crate::texts;
 
 pub const METHODS_KEY: &str = "systim_methods";
 /// A recorded verdict is trusted this long; then the method's next call probes it again.
 pub const PROBE_TTL_MS: u64 = crate::dates::DAY_MS;
 
-/// The assumed methods, each with what the merchant loses without it (Polish, English).
-pub const ASSUMED: &[(&str, &str, &str)] = &[
-    (
-        "listOrders",
-        "bez listy zamówień rozszerzenie nie sprawdzi, czy zamówienie bez jednoznacznej odpowiedzi dotarło do Systim (takie zamówienie czeka na Twoją decyzję, nigdy nie jest wysyłane ponownie samo), nie wykryje kopii zrobionej przez samą przeglądarkę, a plakietki pokażą id zamiast numeru",
-        "without the order list the extension cannot check whether an order without a clear answer reached Systim (such an order waits for your decision, it is never sent again on its own), cannot see a copy the browser itself made, and badges show the id instead of the number",
-    ),
-    (
-        "listCategories",
-        "bez listy kategorii nie da się sprawdzić reguły „ta sama kategoria” (wyłącz ją w ustawieniach stanów, żeby wysyłać stany), a nowe produkty trafią do kategorii domyślnej z ustawień",
-        "without the category list the rule \"same category\" cannot be checked (switch it off in the stock settings to push stock), and new products go to the default category in the settings",
-    ),
-    ("listStores", "bez listy magazynów podaj numery magazynów Systim w ustawieniach (domyślnie 1)", "without the warehouse list give the Systim warehouse numbers in the settings (default 1)"),
-    (
-        "listDeliveryMethods",
-        "bez listy sposobów dostawy podaj ich numery w ustawieniach (synchronizacja ich nie czyta)",
-        "without the delivery-method list give their numbers in the settings (syncs do not read it)",
-    ),
-    (
-        "listPaymentMethods",
-        "bez listy form płatności podaj ich numery: 1 przelew, 2 gotówka, 3 barter, 4 pobranie, 5 kompensata, 6 karta (synchronizacja ich nie czyta)",
-        "without the payment list give their numbers: 1 transfer, 2 cash, 3 barter, 4 cash on delivery, 5 offset, 6 card (syncs do not read it)",
-    ),
-];
+/// The assumed methods, each with what the merchant loses without it (its text in `_locales`:
+/// `core_method_cost_<act>`).
+pub const ASSUMED: &[&str] = &["listOrders", "listCategories", "listStores", "listDeliveryMethods", "listPaymentMethods"];
 
 /// What an assumed method's answer says of its existence.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,13 +116,14 @@ impl Probes {
 
     /// Methods recorded as unavailable, in the order of [`ASSUMED`].
     pub fn unavailable(&self) -> Vec<&'static str> {
-        ASSUMED.iter().map(|(act, _, _)| *act).filter(|act| self.methods.get(*act).is_some_and(|p| !p.available)).collect()
+        ASSUMED.iter().copied().filter(|act| self.methods.get(*act).is_some_and(|p| !p.available)).collect()
     }
 }
 
 /// What the merchant loses without `act` (Polish, English).
 pub fn cost(act: &str) -> (&'static str, &'static str) {
-    ASSUMED.iter().find(|(a, _, _)| *a == act).map(|(_, pl, en)| (*pl, *en)).unwrap_or(("", ""))
+    let key = format!("core_method_cost_{act}");
+    (texts::get(Lang::Pl, &key).unwrap_or(""), texts::get(Lang::En, &key).unwrap_or(""))
 }
 
 #[cfg(test)]

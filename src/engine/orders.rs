@@ -17,7 +17,7 @@
 
 use super::copies::{self, keep_one, record_copies, CopyChange, Markers};
 use super::ledger::{Ledger, LedgerEntry, OrderState, SystimCopy};
-use super::report::{custom_group, entry, group, Entry, Part, ProblemGroup, Section, SectionCounts};
+use super::report::{keyed_group, keyed_group_as, entry, group, Entry, Part, ProblemGroup, Section, SectionCounts};
 use super::run::{add_decode_problems, Failure, PartResult};
 use super::session::{Session, ShopRead, SystimRead};
 use super::store::{load, save, ShopKeys, StateError};
@@ -337,15 +337,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let mut section = Section { kind: Part::Orders, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() };
         let cursor: Option<Cursor> = load(&self.store, &keys.cursor()).await.unwrap_or(None);
         if cursor.is_none() && settings.orders.start == StartPoint::Unset && !dry_run {
-            section.problems.push(custom_group(
-                "start_point_unset",
-                ("Nie wybrano, od którego zamówienia zacząć", "No start point chosen for the order import"),
-                (
-                    "W ustawieniach (Zamówienia → Punkt startowy) wybierz numer lub datę pierwszego zamówienia do importu. Podgląd pokazuje, co zostałoby zaimportowane.",
-                    "In the settings (Orders → Start point) choose the number or date of the first order to import. The preview shows what would be imported.",
-                ),
-                Vec::new(),
-            ));
+            section.problems.push(keyed_group("start_point_unset", Vec::new()));
             return Ok(PartResult { section, refused: false });
         }
         let ledger = Ledger::new(&self.store, keys.clone());
@@ -457,26 +449,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             }
         }
         if let Some(e) = &tally.check_failed {
-            section.notes.push(custom_group(
-                "marker_check_failed",
-                ("Nie udało się sprawdzić zamówień w Systim — wysyłanie odłożono", "Could not check the orders in Systim — the sends were put off"),
-                (
-                    "Nic nie trzeba robić: zamówienia zostaną sprawdzone i wysłane przy następnej synchronizacji, każde raz.",
-                    "Nothing to do: the orders are checked and sent on the next run, each once.",
-                ),
-                vec![entry("listOrders", e.message_pl(), e.message_en())],
-            ));
+            section.notes.push(keyed_group("marker_check_failed", vec![entry("listOrders", e.message_pl(), e.message_en())]));
         }
         if tally.throttled {
-            section.notes.push(custom_group(
-                "systim_throttled_sends",
-                ("Systim ograniczył liczbę zapytań — wysyłanie wstrzymano", "Systim limited the number of calls — the sends stopped"),
-                (
-                    "Nic nie trzeba robić: pozostałe zamówienia zostaną wysłane przy następnej synchronizacji, a to, przy którym Systim odmówił, najpierw zostanie odszukane w Systim — nigdy nie trafi tam dwa razy.",
-                    "Nothing to do: the other orders are sent on the next run, and the one Systim refused is first looked up in Systim — it never gets there twice.",
-                ),
-                Vec::new(),
-            ));
+            section.notes.push(keyed_group("systim_throttled_sends", Vec::new()));
         }
         let result = result.map(|_| ());
         if let Err(Failure::State(e)) = result {
@@ -867,7 +843,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 let state = OrderState::Held { reason: e.code().to_string(), detail_pl: e.message_pl(), detail_en: e.message_en(), since_ms: now };
                 ledger.put(&LedgerEntry { order_id: id, state, updated_ms: self.clock.now_ms(), lines: Vec::new() }).await?;
                 tally.failed += 1;
-                tally.held.push(custom_group(e.code(), ("Systim odrzucił zamówienie", "Systim refused the order"), ("Popraw wskazane dane; zamówienie zostanie wysłane przy następnej synchronizacji.", "Fix the data named; the order is sent on the next run."), vec![entry(order_ref(id), e.message_pl(), e.message_en())]));
+                tally.held.push(keyed_group_as(e.code(), "systim_refused_order", vec![entry(order_ref(id), e.message_pl(), e.message_en())]));
                 stop_if_fatal(e).map(|()| Sent::Settled)
             }
             Err(e) => {
@@ -875,12 +851,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 // a check after the sends or the next run's looks the order up by its marker
                 // before anything is sent again.
                 tally.failed += 1;
-                tally.held.push(custom_group(
-                    "import_outcome_unknown",
-                    ("Niejasna odpowiedź Systim — import zostanie sprawdzony", "No clear answer from Systim — the import will be checked"),
-                    ("Nic nie trzeba robić: zamówienie zostanie odszukane w Systim po znaczniku i nie zostanie wysłane ponownie, jeśli już tam jest.", "Nothing to do: the order is looked up in Systim by its marker and never sent again if it is there."),
-                    vec![entry(order_ref(id), e.message_pl(), e.message_en())],
-                ));
+                tally.held.push(keyed_group("import_outcome_unknown", vec![entry(order_ref(id), e.message_pl(), e.message_en())]));
                 stop_if_fatal(e).map(|()| Sent::Unclear)
             }
         }
@@ -910,24 +881,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 Ok(v) => ids.push(systim_id_of(&v)),
                 Err(e) if certainly_not_created(&e) => {
                     pending.retain(|q| q.code != p.code.as_str());
-                    tally.held.push(custom_group(
-                        "product_creation_failed",
-                        ("Nie udało się utworzyć produktu w Systim", "A product could not be created in Systim"),
-                        ("Dodaj produkt w Systim ręcznie (z tym samym kodem); zamówienie zostanie wysłane przy następnej synchronizacji.", "Add the product in Systim by hand (same code); the order is sent on the next run."),
-                        vec![entry(p.code.as_str(), e.message_pl(), e.message_en())],
-                    ));
+                    tally.held.push(keyed_group("product_creation_failed", vec![entry(p.code.as_str(), e.message_pl(), e.message_en())]));
                     ids.push(None);
                 }
                 Err(e) => {
-                    tally.held.push(custom_group(
-                        "product_creation_unclear",
-                        ("Niejasna odpowiedź Systim przy tworzeniu produktu", "No clear answer from Systim to a product creation"),
-                        (
-                            "Nic nie trzeba robić: następna synchronizacja sprawdzi na liście produktów Systim, czy powstał, i nie utworzy go drugi raz; zamówienia, które go potrzebują, czekają.",
-                            "Nothing to do: the next run checks Systim's product list for it and never creates it twice; the orders that need it wait.",
-                        ),
-                        vec![entry(p.code.as_str(), e.message_pl(), e.message_en())],
-                    ));
+                    tally.held.push(keyed_group("product_creation_unclear", vec![entry(p.code.as_str(), e.message_pl(), e.message_en())]));
                     ids.push(None);
                 }
             }
@@ -963,15 +921,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         save(&self.store, &key, &kept).await?;
         Ok((!items.is_empty()).then(|| {
-            custom_group(
-                "systim_product_doubled",
-                ("Produkt utworzony przez rozszerzenie jest w Systim więcej niż raz", "A product the extension created is in Systim more than once"),
-                (
-                    "Usuń w Systim wskazane kopie (zostaw najstarszą). Dopóki kod występuje dwa razy, zamówienia z tym produktem czekają. Skąd kopia: przeglądarka sama ponawia wysłanie, gdy połączenie zerwie się przed odpowiedzią serwera.",
-                    "Delete the copies named in Systim (keep the oldest). While the code is there twice, orders with this product wait. Where a copy comes from: the browser itself resends when a connection breaks before the server's answer.",
-                ),
-                items,
-            )
+            keyed_group("systim_product_doubled", items)
         }))
     }
 
@@ -1074,26 +1024,11 @@ fn forget_unknown(held: &mut Vec<ProblemGroup>, order_id: u64) {
 }
 
 fn deferred_group(ids: &[u64]) -> ProblemGroup {
-    custom_group(
-        "another_importer_active",
-        ("Inna przeglądarka importuje teraz te same zamówienia — resztę zostawiono", "Another browser is importing the same orders right now — the rest was left"),
-        (
-            "Nic nie trzeba robić: zamówienia, których tu nie wysłano, zaimportuje tamta przeglądarka albo następna synchronizacja — każde tylko raz. Żeby tak się nie działo, włącz automatyczną synchronizację tylko w jednej przeglądarce.",
-            "Nothing to do: the orders not sent here are imported by the other browser or by the next run — each once. To avoid this, switch auto-sync on in one browser only.",
-        ),
-        ids.iter().map(|id| entry(order_ref(*id), "zostawione na następną synchronizację", "left for the next run")).collect(),
-    )
+    keyed_group("another_importer_active", ids.iter().map(|id| entry(order_ref(*id), "zostawione na następną synchronizację", "left for the next run")).collect())
 }
 
 fn unverifiable_group(ids: &[u64], host: &str) -> ProblemGroup {
-    custom_group(
-        "import_unverifiable",
-        ("Nie da się sprawdzić, czy zamówienie dotarło do Systim — zdecyduj", "Cannot check whether the order reached Systim — your decision"),
-        (
-            "Systim nie odpowiedział jednoznacznie, a konto nie udostępnia listy zamówień, więc rozszerzenie nie wyśle zamówienia ponownie samo. Znajdź w Systim zamówienie, którego uwagi zaczynają się od podanego znacznika, i wybierz „Jest już w Systim” (numer w Systim możesz podać) albo „Wyślij ponownie”.",
-            "Systim gave no clear answer and the account offers no order list, so the extension does not send the order again by itself. Look in Systim for an order whose notes start with the marker given, and choose \"It is in Systim already\" (you may give its number in Systim) or \"Send again\".",
-        ),
-        ids.iter()
+    keyed_group("import_unverifiable", ids.iter()
             .map(|id| {
                 let marker = crate::plan::orders::import_marker(*id, host);
                 entry(order_ref(*id), format!("znacznik w uwagach: „{marker}”"), format!("marker in the notes: \"{marker}\""))

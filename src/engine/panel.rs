@@ -17,6 +17,8 @@ use super::{Engine, CONNECTION_KEY};
 use crate::client::address::{parse_origin, shop_origin, HostRules};
 use crate::io::{Clock, Http, Storage};
 use serde_json::{json, Value};
+use crate::plan::Lang;
+use crate::texts;
 
 const PANEL_KEY: &str = "panel";
 /// At most this many proposals are kept (the newest).
@@ -180,7 +182,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             }
             Message::ReportPage { pattern, problem } => {
                 if !valid_pattern(&pattern) || !PROBLEMS.contains(&problem.as_str()) {
-                    return Handled { reply: error("bad_message", "Nieprawidłowy wzorzec strony.", "Malformed page pattern."), effects, start: None };
+                    return Handled { reply: error("bad_message", texts::t(Lang::Pl, "core_eng_malformed_page_pattern"), texts::t(Lang::En, "core_eng_malformed_page_pattern")), effects, start: None };
                 }
                 let now = self.clock.now_ms();
                 let pages = list(&mut record, "unrecognised");

@@ -27,7 +27,7 @@
 //! the look-up after a creation shows it (the row carries the code), and the `PUT`s fill the
 //! free places of the calls after it.
 
-use super::report::{custom_group, entry, group, Entry, Part, Section, SectionCounts};
+use super::report::{keyed_group, keyed_group_as, entry, group, Entry, Part, Section, SectionCounts};
 use super::run::{add_decode_problems, ends_shop_writes, Failure, PartResult};
 use super::store::{load, save, ShopKeys};
 use super::session::{Session, ShopRead, SystimRead};
@@ -45,6 +45,8 @@ use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, VecDeque};
+use crate::plan::Lang;
+use crate::texts;
 
 /// Places of a creation call kept for the stock writes of products created before (a
 /// multi-warehouse shop): creations and writes share the calls, so new products do not wait
@@ -284,7 +286,7 @@ impl<'a> Push<'a> {
                 };
                 match category_id {
                     Some(category_id) => head.push((Purpose::Create(i), BulkOp::post(format!("create-{i}"), "products", creation_body(c, category_id, &self.plan.name_locale)))),
-                    None => self.fail(i, "nie utworzono kategorii produktu (następna synchronizacja sprawdzi, czy powstała)", "the product's category was not created (the next run checks whether it was)"),
+                    None => self.fail(i, texts::t(Lang::Pl, "core_eng_the_product_s_category_was"), texts::t(Lang::En, "core_eng_the_product_s_category_was")),
                 }
             }
         }
@@ -466,8 +468,8 @@ impl<'a> Push<'a> {
                     // Gone already (another browser deleted it, or the call was resent).
                     Ok(_) | Err((ApiError::ShoperNotFound { .. }, _)) => self.deleted.push(entry(
                         code,
-                        format!("utworzony dwa razy (przeglądarka ponowiła wysłanie albo inna przeglądarka utworzyła go w tej samej chwili) — kopię id {product_id} usunięto"),
-                        format!("created twice (the browser resent the call, or another browser created it at the same moment) — the copy id {product_id} was deleted"),
+                        texts::fill(Lang::Pl, "core_eng_created_twice_the_browser_resent", &[&product_id.to_string()]),
+                        texts::fill(Lang::En, "core_eng_created_twice_the_browser_resent", &[&product_id.to_string()]),
                     )),
                     Err((e, _)) => self.left.push(entry(
                         code,
@@ -532,7 +534,7 @@ impl<'a> Push<'a> {
                             self.states[i] = State::Sent { answered: Some(id) };
                             self.one_by_one.push(i);
                         }
-                        Some(id) => self.fail(i, format!("sklep podał id {id}, ale produktu z tym kodem nie widać — sprawdź w panelu sklepu"), format!("the shop answered id {id}, yet no product with this code shows — check in the shop's panel")),
+                        Some(id) => self.fail(i, texts::fill(Lang::Pl, "core_eng_the_shop_answered_id_yet", &[&id.to_string()]), texts::fill(Lang::En, "core_eng_the_shop_answered_id_yet", &[&id.to_string()])),
                     }
                     return;
                 };
@@ -630,37 +632,19 @@ impl<'a> Push<'a> {
         for (c, state) in self.plan.creations.iter().zip(self.states) {
             match state {
                 State::Created { .. } => section.done.push(creation_entry(c, false)),
-                State::AlreadyThere => already.push(entry(c.code.as_str(), "utworzony wcześniej (np. przez przerwaną synchronizację)", "created earlier (e.g. by an interrupted run)")),
+                State::AlreadyThere => already.push(entry(c.code.as_str(), texts::t(Lang::Pl, "core_eng_created_earlier_e_g_by"), texts::t(Lang::En, "core_eng_created_earlier_e_g_by"))),
                 State::Failed(e) => failed.push(e),
                 State::Waiting | State::Guarded | State::Sent { .. } | State::AwaitingStock { .. } => {}
             }
         }
         if !already.is_empty() {
-            section.notes.push(custom_group(
-                "already_in_shop",
-                ("Produkt już jest w sklepie — nie utworzono go drugi raz", "The product is already in the shop — not created twice"),
-                ("Nic nie trzeba robić.", "Nothing to do."),
-                already,
-            ));
+            section.notes.push(keyed_group("already_in_shop", already));
         }
         if !self.deleted.is_empty() {
-            section.notes.push(custom_group(
-                "product_copy_deleted",
-                ("Produkt powstał w sklepie dwa razy — kopię usunięto", "The product was created twice in the shop — the copy was deleted"),
-                (
-                    "Nic nie trzeba robić: zostawiono starszy produkt, nowszą kopię usunięto. Skąd kopia: przeglądarka sama ponawia wysłanie, gdy połączenie zerwie się przed odpowiedzią sklepu, albo inna przeglądarka tworzyła ten sam produkt w tej samej chwili.",
-                    "Nothing to do: the older product stays, the newer copy was deleted. Where a copy comes from: the browser itself resends when a connection breaks before the shop's answer, or another browser created the same product at the same moment.",
-                ),
-                self.deleted,
-            ));
+            section.notes.push(keyed_group("product_copy_deleted", self.deleted));
         }
         if !self.left.is_empty() {
-            section.problems.push(custom_group(
-                "product_copy_left",
-                ("Produkt jest w sklepie dwa razy", "The product is in the shop twice"),
-                ("Usuń w panelu sklepu kopię o podanym id (zostaw starszą).", "Delete the copy with the id given in the shop's panel (keep the older one)."),
-                self.left,
-            ));
+            section.problems.push(keyed_group("product_copy_left", self.left));
         }
         section.counts.done = section.done.len() as u32;
         section.counts.failed = failed.len() as u32;
@@ -838,8 +822,8 @@ pub(super) async fn settle_pending_creations<H: Http, S: Storage, C: Clock>(
                     deleted.push(id);
                     items.push(entry(
                         code,
-                        format!("utworzony dwa razy przez przerwaną synchronizację — kopię id {id} usunięto"),
-                        format!("created twice by an interrupted run — the copy id {id} was deleted"),
+                        texts::fill(Lang::Pl, "core_eng_created_twice_by_an_interrupted", &[&id.to_string()]),
+                        texts::fill(Lang::En, "core_eng_created_twice_by_an_interrupted", &[&id.to_string()]),
                     ));
                 }
                 Err(_) => left = true,
@@ -851,23 +835,13 @@ pub(super) async fn settle_pending_creations<H: Http, S: Storage, C: Clock>(
         save(store, &key, &Vec::<PendingCreation>::new()).await?;
     }
     let note = (!items.is_empty()).then(|| {
-        custom_group(
-            "product_copy_deleted",
-            ("Produkt powstał w sklepie dwa razy — kopię usunięto", "The product was created twice in the shop — the copy was deleted"),
-            ("Nic nie trzeba robić: zostawiono starszy produkt, nowszą kopię usunięto.", "Nothing to do: the older product stays, the newer copy was deleted."),
-            items,
-        )
+        keyed_group_as("product_copy_deleted", "product_copy_deleted_later", items)
     });
     Ok((deleted, note))
 }
 
 fn failure_group(items: Vec<Entry>) -> super::report::ProblemGroup {
-    custom_group(
-        "product_create_failed",
-        ("Nie udało się utworzyć produktu w sklepie", "The product could not be created in the shop"),
-        ("Sprawdź komunikat; następna synchronizacja spróbuje ponownie bez tworzenia duplikatów.", "Check the message; the next run tries again without creating duplicates."),
-        items,
-    )
+    keyed_group("product_create_failed", items)
 }
 
 fn creation_entry(c: &ProductCreation, planned: bool) -> Entry {

@@ -159,71 +159,47 @@ impl<'de> Deserialize<'de> for Report {
     }
 }
 
-/// What to do about a reason, in both languages.
-pub fn advice(reason: ReasonCode) -> (&'static str, &'static str) {
+/// What to do about a reason: its key in `_locales` ([`crate::texts`]).
+fn advice_key(reason: ReasonCode) -> &'static str {
     use ReasonCode::*;
     match reason {
-        BlankCode => ("Nadaj produktowi kod w obu systemach (ten sam).", "Give the product the same code in both systems."),
-        NotInSystim => ("Dodaj produkt w Systim z tym samym kodem albo popraw kod.", "Add the product in Systim with the same code or fix the code."),
-        NearMiss => (
-            "Popraw kod po jednej stronie tak, by był identyczny, albo włącz ujednolicanie kodów w ustawieniach.",
-            "Make the codes identical on one side, or turn on code normalisation in the settings.",
-        ),
-        AmbiguousCode => ("Zostaw ten kod tylko jednemu produktowi.", "Keep this code on one product only."),
-        ShopPriceNotPositive | SystimPriceNotPositive => ("Ustaw cenę brutto większą od 0.", "Set a gross price above 0."),
-        CategoryDiffers => (
-            "Nazwij kategorię tak samo w obu systemach albo wyłącz wymóg tej samej kategorii.",
-            "Name the category the same in both systems or turn off the same-category rule.",
-        ),
-        CategoryUnverifiable => (
-            "Wyłącz w ustawieniach stanów wymóg tej samej kategorii — kod i stawka VAT nadal muszą się zgadzać.",
-            "Turn off the same-category rule in the stock settings — the code and the VAT rate must still agree.",
-        ),
-        VatDiffers => ("Ustaw tę samą stawkę VAT w obu systemach.", "Set the same VAT rate in both systems."),
-        QuantityUnreadable => ("Sprawdź kartę produktu w Systim; stan w sklepie nie został zmieniony.", "Check the product in Systim; the shop's stock was not changed."),
-        NegativeSystimStock => ("Popraw stan w Systim (dokument PZ lub inwentaryzacja).", "Correct the stock in Systim (a goods receipt or stocktaking)."),
-        WarehouseMappingInvalid | WarehousesModuleOn | WarehousesModuleOff | UnknownWarehouse => {
-            ("Popraw powiązanie magazynów w ustawieniach.", "Fix the warehouse mapping in the settings.")
-        }
-        MassZeroBrake => (
-            "Sprawdź podgląd; jeśli zera są prawidłowe, uruchom ponownie z potwierdzeniem zerowania.",
-            "Check the preview; if the zeros are right, run again confirming the zeroing.",
-        ),
-        StatusUnknown | OrderDateUnreadable => ("Sprawdź zamówienie w panelu Shoper.", "Check the order in the Shoper panel."),
-        NoLines | LineQuantityInvalid => ("Popraw pozycje zamówienia w Shoperze.", "Fix the order lines in Shoper."),
-        VatUnknown | VatMissingInSystim => ("Dodaj stawkę VAT w Systim albo popraw ją w sklepie.", "Add the VAT rate in Systim or fix it in the shop."),
-        InvalidNip => ("Popraw NIP w zamówieniu (panel Shoper).", "Fix the NIP in the order (Shoper panel)."),
-        AddressIncomplete => ("Uzupełnij adres w zamówieniu.", "Complete the address in the order."),
-        DeliveryNotMapped => ("Ustaw mapowanie form dostawy lub domyślną formę w ustawieniach.", "Map the delivery methods or set a default in the settings."),
-        CurrencyNotMapped => ("Ustaw mapowanie walut w ustawieniach.", "Map the currencies in the settings."),
-        ShippingProductNotSet | ShippingProductNotFound => (
-            "Wybierz w ustawieniach usługę Systim, która przenosi koszt wysyłki.",
-            "Choose the Systim service product that carries the shipping cost in the settings.",
-        ),
-        TotalsMismatch => ("Porównaj zamówienie w obu systemach.", "Compare the order in both systems."),
-        OrderDiscountHeld => (
-            "Wprowadź zamówienie w Systim ręcznie albo wybierz w ustawieniach rozkładanie rabatu na pozycje.",
-            "Enter the order in Systim by hand, or choose spreading the discount over the lines in the settings.",
-        ),
-        OrderDiscountUnspreadable => (
-            "Wprowadź zamówienie w Systim ręcznie: ilości w pozycjach nie pozwalają rozłożyć rabatu co do grosza.",
-            "Enter the order in Systim by hand: the lines' quantities cannot carry the discount to the grosz.",
-        ),
-        SystimCategoryNotSet => ("Wybierz kategorię Systim dla nowych produktów w ustawieniach.", "Choose a Systim category for new products in the settings."),
-        LineDropped => ("Dodaj brakujący produkt w Systim i popraw zamówienie.", "Add the missing product in Systim and correct the order."),
-        SystimCategoryMissing => ("Nadaj produktowi kategorię w Systim.", "Give the product a category in Systim."),
-        SystimCategoriesUnknown => (
-            "Wybierz w ustawieniach produktów kategorię sklepu dla nowych produktów.",
-            "Choose a shop category for new products in the product settings.",
-        ),
-        CategoryMissingInShop | CategoryAmbiguousInShop => (
-            "Utwórz kategorię o tej nazwie w sklepie albo pozwól tworzyć kategorie w ustawieniach.",
-            "Create a category with this name in the shop or allow creating categories in the settings.",
-        ),
-        VatMissingInShop => ("Dodaj stawkę VAT w sklepie.", "Add the VAT rate in the shop."),
-        UnitMissingInShop => ("Dodaj jednostkę miary w sklepie.", "Add the unit in the shop."),
-        _ => ("Nic nie trzeba robić.", "Nothing to do."),
+        BlankCode => "core_advice_blank_code",
+        NotInSystim => "core_advice_not_in_systim",
+        NearMiss => "core_advice_near_miss",
+        AmbiguousCode => "core_advice_ambiguous_code",
+        ShopPriceNotPositive | SystimPriceNotPositive => "core_advice_shop_price_not_positive",
+        CategoryDiffers => "core_advice_category_differs",
+        CategoryUnverifiable => "core_advice_category_unverifiable",
+        VatDiffers => "core_advice_vat_differs",
+        QuantityUnreadable => "core_advice_quantity_unreadable",
+        NegativeSystimStock => "core_advice_negative_systim_stock",
+        WarehouseMappingInvalid | WarehousesModuleOn | WarehousesModuleOff | UnknownWarehouse => "core_advice_warehouse_mapping_invalid",
+        MassZeroBrake => "core_advice_mass_zero_brake",
+        StatusUnknown | OrderDateUnreadable => "core_advice_status_unknown",
+        NoLines | LineQuantityInvalid => "core_advice_no_lines",
+        VatUnknown | VatMissingInSystim => "core_advice_vat_unknown",
+        InvalidNip => "core_advice_invalid_nip",
+        AddressIncomplete => "core_advice_address_incomplete",
+        DeliveryNotMapped => "core_advice_delivery_not_mapped",
+        CurrencyNotMapped => "core_advice_currency_not_mapped",
+        ShippingProductNotSet | ShippingProductNotFound => "core_advice_shipping_product_not_set",
+        TotalsMismatch => "core_advice_totals_mismatch",
+        OrderDiscountHeld => "core_advice_order_discount_held",
+        OrderDiscountUnspreadable => "core_advice_order_discount_unspreadable",
+        SystimCategoryNotSet => "core_advice_systim_category_not_set",
+        LineDropped => "core_advice_line_dropped",
+        SystimCategoryMissing => "core_advice_systim_category_missing",
+        SystimCategoriesUnknown => "core_advice_systim_categories_unknown",
+        CategoryMissingInShop | CategoryAmbiguousInShop => "core_advice_category_missing_in_shop",
+        VatMissingInShop => "core_advice_vat_missing_in_shop",
+        UnitMissingInShop => "core_advice_unit_missing_in_shop",
+        _ => "core_advice_nothing",
     }
+}
+
+/// What to do about a reason, in both languages.
+pub fn advice(reason: ReasonCode) -> (String, String) {
+    crate::texts::both(advice_key(reason))
 }
 
 /// Group findings by reason, in reason order, ready to render.
@@ -244,24 +220,24 @@ pub fn group_of(reason: ReasonCode, items: Vec<Entry>) -> ProblemGroup {
         severity: reason.severity(),
         title_pl: reason.message_pl().to_string(),
         title_en: reason.message_en().to_string(),
-        advice_pl: advice_pl.to_string(),
-        advice_en: advice_en.to_string(),
+        advice_pl,
+        advice_en,
         items,
     }
 }
 
-/// A group for an engine-level problem that is not a plan reason (a failed write, an order
-/// whose import could not be verified…).
-pub fn custom_group(reason: &str, title: (&str, &str), advice: (&str, &str), items: Vec<Entry>) -> ProblemGroup {
-    ProblemGroup {
-        reason: reason.to_string(),
-        severity: Severity::Warning,
-        title_pl: title.0.to_string(),
-        title_en: title.1.to_string(),
-        advice_pl: advice.0.to_string(),
-        advice_en: advice.1.to_string(),
-        items,
-    }
+/// A group for an engine-level problem whose title and advice are in `_locales` as
+/// `core_group_<reason>` and `core_group_<reason>_advice`.
+pub fn keyed_group(reason: &str, items: Vec<Entry>) -> ProblemGroup {
+    keyed_group_as(reason, reason, items)
+}
+
+/// [`keyed_group`] with the texts of `core_group_<texts>`.
+pub fn keyed_group_as(reason: &str, texts: &str, items: Vec<Entry>) -> ProblemGroup {
+    let key = format!("core_group_{texts}");
+    let (title_pl, title_en) = crate::texts::both_fill(&key, &[]);
+    let (advice_pl, advice_en) = crate::texts::both_fill(&format!("{key}_advice"), &[]);
+    ProblemGroup { reason: reason.to_string(), severity: Severity::Warning, title_pl, title_en, advice_pl, advice_en, items }
 }
 
 fn entry_of(f: &Finding) -> Entry {

@@ -1,7 +1,7 @@
 //! A run from start to report: lock, read both sides, run each part, record the report.
 
 use super::connection::FieldError;
-use super::report::{self, custom_group, entry, ErrorView, Outcome, Part, Report, RunKind, RunSummary, Section, SectionCounts};
+use super::report::{self, keyed_group, entry, ErrorView, Outcome, Part, Report, RunKind, RunSummary, Section, SectionCounts};
 use super::session::{Session, ShopRead, SystimRead};
 use super::store::{load, save, ShopKeys, StateError};
 use super::{lock, Engine, Phase, Progress, PROGRESS_KEY};
@@ -11,6 +11,8 @@ use crate::io::{Clock, Http, Storage};
 use crate::settings::{MissingProductPolicy, Settings};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use crate::plan::Lang;
+use crate::texts;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -107,21 +109,11 @@ pub(super) fn add_decode_problems(section: &mut Section, problems: &[DecodeError
     };
     let skipped = entries(false);
     if !skipped.is_empty() {
-        section.problems.push(custom_group(
-            "unreadable_data",
-            ("Nieczytelne dane — te rekordy pominięto", "Unreadable data — these records were skipped"),
-            ("Sprawdź wskazane pola w panelu; nic nie zostało zgadnięte.", "Check the fields named in the panel; nothing was guessed."),
-            skipped,
-        ));
+        section.problems.push(keyed_group("unreadable_data", skipped));
     }
     let kept = entries(true);
     if !kept.is_empty() {
-        section.notes.push(custom_group(
-            "data_notes",
-            ("Uwagi do danych — rekordy użyto, pominięto tylko wskazane pole", "Data notes — the records were used, only the field named was ignored"),
-            ("Popraw wskazane pole, jeśli ma znaczenie (np. EAN); stan z nieczytelną ilością nie został wysłany.", "Fix the field if it matters (e.g. an EAN); stock with an unreadable quantity was not pushed."),
-            kept,
-        ));
+        section.notes.push(keyed_group("data_notes", kept));
     }
 }
 
@@ -132,18 +124,7 @@ fn no_product_codes(systim: &SystimRead) -> Option<report::ProblemGroup> {
     if products.is_empty() || products.iter().any(|p| !p.code.is_blank()) {
         return None;
     }
-    Some(custom_group(
-        "systim_no_product_codes",
-        (
-            "Systim nie podaje kodów produktów (pole kod_produktu w listProducts) — nie da się dopasować produktów, nic nie zmieniono",
-            "Systim gives no product codes (field kod_produktu of listProducts) — products cannot be paired, nothing was changed",
-        ),
-        (
-            "Nadaj produktom kody w Systim; jeśli je mają, to konto nie udostępnia ich przez API — zgłoś to pomocy Systim.",
-            "Give the products codes in Systim; if they have them, this account does not expose them through the API — ask Systim's support.",
-        ),
-        vec![entry("listProducts", format!("produktów: {}, z kodem: 0", products.len()), format!("products: {}, with a code: 0", products.len()))],
-    ))
+    Some(keyed_group("systim_no_product_codes", vec![entry("listProducts", texts::fill(Lang::Pl, "core_eng_products_with_a_code", &[&products.len().to_string()]), texts::fill(Lang::En, "core_eng_products_with_a_code", &[&products.len().to_string()]))]))
 }
 
 impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
@@ -260,12 +241,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         let p = previous.filter(|p| p.run_id != progress.run_id)?;
         let (phase_pl, phase_en) = phase_words(p.phase);
-        Some(custom_group(
-            "previous_run_interrupted",
-            ("Poprzednia synchronizacja została przerwana", "The previous run was interrupted"),
-            ("Nic nie trzeba robić: ta synchronizacja dokończyła pracę bez powtórzeń.", "Nothing to do: this run finished the work without repeating anything."),
-            vec![entry(p.run_id, format!("przerwana w fazie: {phase_pl}"), format!("interrupted while {phase_en}"))],
-        ))
+        Some(keyed_group("previous_run_interrupted", vec![entry(p.run_id, format!("przerwana w fazie: {phase_pl}"), format!("interrupted while {phase_en}"))]))
     }
 
     async fn read_and_run(&self, session: &mut Session<'_, H, C>, settings: &Settings, req: &RunRequest, progress: &mut Progress, sections: &mut Vec<Section>) -> Result<bool, Failure> {
@@ -363,12 +339,12 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
 /// A phase in words, for the merchant.
 fn phase_words(phase: Phase) -> (&'static str, &'static str) {
     match phase {
-        Phase::ReadingShop => ("odczyt sklepu i Systim", "reading the shop and Systim"),
+        Phase::ReadingShop => (texts::t(Lang::Pl, "core_eng_reading_the_shop_and_systim"), texts::t(Lang::En, "core_eng_reading_the_shop_and_systim")),
         Phase::ReadingSystim => ("odczyt Systim", "reading Systim"),
         Phase::Planning => ("planowanie", "planning"),
-        Phase::ImportingOrders => ("import zamówień", "importing orders"),
-        Phase::CreatingProducts => ("tworzenie produktów", "creating products"),
-        Phase::WritingStock => ("zapis stanów", "writing stock"),
+        Phase::ImportingOrders => (texts::t(Lang::Pl, "core_eng_importing_orders"), texts::t(Lang::En, "core_eng_importing_orders")),
+        Phase::CreatingProducts => (texts::t(Lang::Pl, "core_eng_creating_products"), texts::t(Lang::En, "core_eng_creating_products")),
+        Phase::WritingStock => (texts::t(Lang::Pl, "core_eng_writing_stock"), texts::t(Lang::En, "core_eng_writing_stock")),
         Phase::Finishing => ("zakończenie", "finishing"),
     }
 }
@@ -378,12 +354,12 @@ fn headline(dry_run: bool, outcome: Outcome, sections: &[Section]) -> (String, S
     let mut en = Vec::new();
     for s in sections {
         let (verb_pl, verb_en) = match (s.kind, dry_run) {
-            (Part::Orders, false) => ("zamówienia zaimportowane", "orders imported"),
-            (Part::Orders, true) => ("zamówienia do importu", "orders to import"),
-            (Part::Stock, false) => ("stany zmienione", "stock values changed"),
-            (Part::Stock, true) => ("stany do zmiany", "stock values to change"),
-            (Part::Products, false) => ("produkty utworzone", "products created"),
-            (Part::Products, true) => ("produkty do utworzenia", "products to create"),
+            (Part::Orders, false) => (texts::t(Lang::Pl, "core_eng_orders_imported"), texts::t(Lang::En, "core_eng_orders_imported")),
+            (Part::Orders, true) => (texts::t(Lang::Pl, "core_eng_orders_to_import"), texts::t(Lang::En, "core_eng_orders_to_import")),
+            (Part::Stock, false) => (texts::t(Lang::Pl, "core_eng_stock_values_changed"), texts::t(Lang::En, "core_eng_stock_values_changed")),
+            (Part::Stock, true) => (texts::t(Lang::Pl, "core_eng_stock_values_to_change"), texts::t(Lang::En, "core_eng_stock_values_to_change")),
+            (Part::Products, false) => (texts::t(Lang::Pl, "core_eng_products_created"), texts::t(Lang::En, "core_eng_products_created")),
+            (Part::Products, true) => (texts::t(Lang::Pl, "core_eng_products_to_create"), texts::t(Lang::En, "core_eng_products_to_create")),
         };
         pl.push(format!("{verb_pl}: {}", s.counts.done));
         en.push(format!("{verb_en}: {}", s.counts.done));
@@ -394,10 +370,10 @@ fn headline(dry_run: bool, outcome: Outcome, sections: &[Section]) -> (String, S
         }
     }
     let (prefix_pl, prefix_en) = match outcome {
-        Outcome::Failed => ("Błąd. ", "Failed. "),
+        Outcome::Failed => (texts::t(Lang::Pl, "core_eng_failed"), texts::t(Lang::En, "core_eng_failed")),
         Outcome::Cancelled => ("Przerwano. ", "Cancelled. "),
         Outcome::Refused => ("Wstrzymano — wymaga potwierdzenia. ", "Stopped — confirmation needed. "),
-        _ if dry_run => ("Podgląd: ", "Preview: "),
+        _ if dry_run => (texts::t(Lang::Pl, "core_eng_preview"), texts::t(Lang::En, "core_eng_preview")),
         _ => ("", ""),
     };
     (format!("{prefix_pl}{}", pl.join(", ")), format!("{prefix_en}{}", en.join(", ")))
@@ -410,8 +386,8 @@ fn methods_note(unavailable: &super::session::Unavailable) -> Option<super::repo
     for act in &unavailable.methods {
         let (pl, en) = match super::methods::cost(act) {
             ("", _) => (
-                "stanów nie da się odczytać, więc żadnego nie wysłano (brak stanu to nie 0)",
-                "quantities cannot be read, so none was pushed (no figure is not 0)",
+                texts::t(Lang::Pl, "core_eng_quantities_cannot_be_read_so"),
+                texts::t(Lang::En, "core_eng_quantities_cannot_be_read_so"),
             ),
             known => known,
         };
@@ -424,19 +400,11 @@ fn methods_note(unavailable: &super::session::Unavailable) -> Option<super::repo
     for act in &unavailable.not_now {
         items.push(entry(
             act.clone(),
-            "Systim nie odpowiedział tym razem — synchronizacja poradziła sobie bez tej listy, następna zapyta znowu",
-            "Systim gave no answer this time — the run did without this list; the next one asks again",
+            texts::t(Lang::Pl, "core_eng_systim_gave_no_answer_this"),
+            texts::t(Lang::En, "core_eng_systim_gave_no_answer_this"),
         ));
     }
     (!items.is_empty()).then(|| {
-        custom_group(
-            "systim_method_unavailable",
-            ("Synchronizacja obyła się bez części danych Systim", "The run did without some Systim data"),
-            (
-                "Nic nie trzeba robić, chyba że opis mówi inaczej; test połączenia pokazuje, których metod brakuje temu kontu.",
-                "Nothing to do unless the description says otherwise; the connection test shows which methods this account lacks.",
-            ),
-            items,
-        )
+        keyed_group("systim_method_unavailable", items)
     })
 }

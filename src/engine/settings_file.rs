@@ -15,6 +15,8 @@
 use super::connection::{Connection, FieldError};
 use crate::settings::Settings;
 use serde_json::{json, Map, Value};
+use crate::plan::Lang;
+use crate::texts;
 
 /// The `format` every settings file carries.
 pub const FORMAT: &str = "shoper-systim-settings";
@@ -88,8 +90,8 @@ pub fn parse(content: &str) -> Result<SettingsFile, FileError> {
     let not_ours = || {
         refused(
             "settings_file_unreadable",
-            "To nie jest plik ustawień Shoper ⇄ Systim (wybierz plik zapisany przyciskiem „Eksportuj ustawienia”).",
-            "This is not a Shoper ⇄ Systim settings file (choose a file saved with \"Export settings\").",
+            texts::t(Lang::Pl, "core_eng_this_is_not_a_shoper"),
+            texts::t(Lang::En, "core_eng_this_is_not_a_shoper"),
         )
     };
     if content.len() > MAX_BYTES {
@@ -111,7 +113,7 @@ pub fn parse(content: &str) -> Result<SettingsFile, FileError> {
     let (settings, refused_fields) = Settings::from_stored(stored);
     let mut fields: Vec<FieldError> = refused_fields
         .iter()
-        .map(|f| field(&format!("settings.{f}"), &format!("Nieprawidłowa wartość ustawienia {f}."), &format!("Invalid value of the setting {f}.")))
+        .map(|f| field(&format!("settings.{f}"), &texts::fill(Lang::Pl, "core_eng_invalid_value_of_the_setting", &[&f.to_string()]), &texts::fill(Lang::En, "core_eng_invalid_value_of_the_setting", &[&f.to_string()])))
         .collect();
     if fields.is_empty() {
         fields.extend(settings.validate().into_iter().map(|e| field(&format!("settings.{}", e.field), &e.message_pl, &e.message_en)));
@@ -122,12 +124,12 @@ pub fn parse(content: &str) -> Result<SettingsFile, FileError> {
             Ok(conn) if conn.shop_url.trim().is_empty() && conn.systim_account.trim().is_empty() => None,
             Ok(conn) => Some(conn),
             Err(_) => {
-                fields.push(field("connection", "Dane połączenia w pliku są nieczytelne.", "The connection in the file cannot be read."));
+                fields.push(field("connection", texts::t(Lang::Pl, "core_eng_the_connection_in_the_file"), texts::t(Lang::En, "core_eng_the_connection_in_the_file")));
                 None
             }
         },
         Some(_) => {
-            fields.push(field("connection", "Dane połączenia w pliku są nieczytelne.", "The connection in the file cannot be read."));
+            fields.push(field("connection", texts::t(Lang::Pl, "core_eng_the_connection_in_the_file"), texts::t(Lang::En, "core_eng_the_connection_in_the_file")));
             None
         }
     };

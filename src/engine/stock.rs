@@ -3,7 +3,7 @@
 
 use super::ledger::Ledger;
 use super::orders::{reserving_key, sum_reserved};
-use super::report::{custom_group, entry, group, Part, Section, SectionCounts};
+use super::report::{keyed_group, entry, group, group_of, Part, Section, SectionCounts};
 use super::run::{ends_shop_writes, add_decode_problems, Failure, PartResult, RunRequest};
 use super::session::{Session, ShopRead, SystimRead};
 use super::store::{load, save, ShopKeys, StateError};
@@ -19,6 +19,8 @@ use crate::plan::{Finding, ReasonCode, Severity};
 use crate::settings::Settings;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use crate::plan::Lang;
+use crate::texts;
 
 const BULK_MAX: usize = 25;
 
@@ -50,14 +52,12 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         describe(&plan, &mut section, req.dry_run);
         if plan.refused_unless_confirmed {
             let b = &plan.zero_brake;
-            section.problems.push(custom_group(
-                ReasonCode::MassZeroBrake.code(),
-                (ReasonCode::MassZeroBrake.message_pl(), ReasonCode::MassZeroBrake.message_en()),
-                super::report::advice(ReasonCode::MassZeroBrake),
+            section.problems.push(group_of(
+                ReasonCode::MassZeroBrake,
                 vec![entry(
                     "",
-                    format!("do wyzerowania: {} z {} dopasowanych produktów (limit {} %)", b.zeroing, b.matched, b.max_share_percent),
-                    format!("to be zeroed: {} of {} matched products (limit {} %)", b.zeroing, b.matched, b.max_share_percent),
+                    texts::fill(Lang::Pl, "core_eng_to_be_zeroed_of_matched", &[&b.zeroing.to_string(), &b.matched.to_string(), &b.max_share_percent.to_string()]),
+                    texts::fill(Lang::En, "core_eng_to_be_zeroed_of_matched", &[&b.zeroing.to_string(), &b.matched.to_string(), &b.max_share_percent.to_string()]),
                 )],
             ));
             return Ok(PartResult { section, refused: true });
@@ -176,12 +176,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         if !failed.is_empty() {
             section.counts.failed = failed.len() as u32;
-            section.problems.push(custom_group(
-                "stock_write_failed",
-                ("Nie udało się zapisać stanu w sklepie", "The stock could not be written to the shop"),
-                ("Następna synchronizacja spróbuje ponownie (zapis jest bezwzględny i bezpieczny do powtórzenia).", "The next run tries again (the write is absolute and safe to repeat)."),
-                failed,
-            ));
+            section.problems.push(keyed_group("stock_write_failed", failed));
         }
         (written, fatal)
     }

@@ -35,7 +35,7 @@ pub enum Severity {
 }
 
 macro_rules! reason_codes {
-    ($($variant:ident => $code:literal, $sev:ident, $pl:literal, $en:literal;)+) => {
+    ($($variant:ident => $code:literal, $sev:ident;)+) => {
         /// Why an item was skipped, held or annotated. Names are stable: the UI, the saved history
         /// and `docs/rules.md` use them.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -46,9 +46,10 @@ macro_rules! reason_codes {
             /// Every reason, in documentation order.
             pub const ALL: &'static [ReasonCode] = &[$(ReasonCode::$variant,)+];
 
-            /// The one table of names and texts: (code, severity, Polish, English).
-            fn row(self) -> (&'static str, Severity, &'static str, &'static str) {
-                match self { $(ReasonCode::$variant => ($code, Severity::$sev, $pl, $en),)+ }
+            /// The one table of names and severities (the texts: `core_reason_<code>` in
+            /// `_locales`, [`crate::texts`]).
+            fn row(self) -> (&'static str, Severity) {
+                match self { $(ReasonCode::$variant => ($code, Severity::$sev),)+ }
             }
         }
     };
@@ -56,65 +57,65 @@ macro_rules! reason_codes {
 
 reason_codes! {
     // Product codes and matching.
-    BlankCode => "blank_code", Warning, "Brak kodu produktu", "No product code";
-    NotInSystim => "not_in_systim", Warning, "W Systim nie ma produktu o tym kodzie", "No Systim product has this code";
-    NearMiss => "near_miss", Warning, "Prawdopodobnie ten sam produkt, ale kody się różnią", "Probably the same product, but the codes differ";
-    AmbiguousCode => "ambiguous_code", Warning, "Ten sam kod ma więcej niż jeden produkt — nie zgadujemy, który to", "More than one product has this code — not guessed";
-    MatchedAfterNormalization => "matched_after_normalization", Info, "Dopasowano po ujednoliceniu kodów (spacje, wielkość liter)", "Matched after normalising the codes (spaces, case)";
+    BlankCode => "blank_code", Warning;
+    NotInSystim => "not_in_systim", Warning;
+    NearMiss => "near_miss", Warning;
+    AmbiguousCode => "ambiguous_code", Warning;
+    MatchedAfterNormalization => "matched_after_normalization", Info;
     // Stock push.
-    ShopPriceNotPositive => "shop_price_not_positive", Warning, "Cena brutto w Shoperze nie jest większa od 0", "The Shoper gross price is not above 0";
-    SystimPriceNotPositive => "systim_price_not_positive", Warning, "Cena brutto w Systim nie jest większa od 0", "The Systim gross price is not above 0";
-    CategoryDiffers => "category_differs", Warning, "Kategoria nazywa się inaczej w Systim i w Shoperze", "The category name differs between Systim and Shoper";
-    CategoryUnverifiable => "category_unverifiable", Warning, "Systim tego konta nie podaje kategorii — reguły „ta sama kategoria” nie da się sprawdzić", "This Systim account does not list categories — the same-category rule cannot be checked";
-    VatDiffers => "vat_differs", Warning, "Stawka VAT różni się w Systim i w Shoperze", "The VAT rate differs between Systim and Shoper";
-    SystimQuantityBelowOne => "systim_quantity_below_one", Info, "Stan w Systim jest mniejszy niż 1 (wysyłanie zer wyłączone)", "The Systim quantity is below 1 (pushing zeros is off)";
-    ZeroNotPushed => "zero_not_pushed", Info, "Stan do wysłania wynosi 0 (wysyłanie zer wyłączone)", "The quantity to push is 0 (pushing zeros is off)";
-    QuantityUnreadable => "quantity_unreadable", Error, "Nie udało się odczytać stanu w Systim — nic nie wysłano", "The Systim quantity could not be read — nothing pushed";
-    SystimService => "systim_service", Info, "W Systim to usługa, a nie towar", "This is a service in Systim, not goods";
-    NegativeSystimStock => "negative_systim_stock", Warning, "Stan w Systim jest ujemny — wysłano 0", "The Systim quantity is negative — 0 pushed";
-    RoundedDown => "rounded_down", Info, "Stan zaokrąglono w dół do pełnych sztuk (jednostka bez ułamków)", "Rounded down to whole units (unit without fractions)";
-    ReservationSubtracted => "reservation_subtracted", Info, "Odjęto ilości z zamówień pobranych, a jeszcze niewydanych w Systim", "Quantities of imported orders not yet issued in Systim were subtracted";
-    WarehouseMappingInvalid => "warehouse_mapping_invalid", Warning, "Powiązanie magazynów nie pasuje do sklepu", "The warehouse mapping does not fit the shop";
-    WarehousesModuleOn => "warehouses_module_on", Warning, "Sklep ma włączony moduł magazynów — wskaż magazyn Shoper dla każdego powiązania", "The shop has the warehouses module on — choose a Shoper warehouse for each link";
-    WarehousesModuleOff => "warehouses_module_off", Warning, "Sklep nie ma modułu magazynów — wybierz „cały stan sklepu”", "The shop has no warehouses module — choose \"the whole shop stock\"";
-    UnknownWarehouse => "unknown_warehouse", Warning, "Wybrany magazyn nie istnieje", "The chosen warehouse does not exist";
-    MassZeroBrake => "mass_zero_brake", Warning, "Ta synchronizacja wyzerowałaby zbyt wiele produktów — wymaga potwierdzenia", "This run would zero too many products — confirmation required";
+    ShopPriceNotPositive => "shop_price_not_positive", Warning;
+    SystimPriceNotPositive => "systim_price_not_positive", Warning;
+    CategoryDiffers => "category_differs", Warning;
+    CategoryUnverifiable => "category_unverifiable", Warning;
+    VatDiffers => "vat_differs", Warning;
+    SystimQuantityBelowOne => "systim_quantity_below_one", Info;
+    ZeroNotPushed => "zero_not_pushed", Info;
+    QuantityUnreadable => "quantity_unreadable", Error;
+    SystimService => "systim_service", Info;
+    NegativeSystimStock => "negative_systim_stock", Warning;
+    RoundedDown => "rounded_down", Info;
+    ReservationSubtracted => "reservation_subtracted", Info;
+    WarehouseMappingInvalid => "warehouse_mapping_invalid", Warning;
+    WarehousesModuleOn => "warehouses_module_on", Warning;
+    WarehousesModuleOff => "warehouses_module_off", Warning;
+    UnknownWarehouse => "unknown_warehouse", Warning;
+    MassZeroBrake => "mass_zero_brake", Warning;
     // Order import.
-    OriginNotSelected => "origin_not_selected", Info, "Źródło zamówienia nie jest wybrane w ustawieniach", "The order's origin is not selected in the settings";
-    StatusNotSelected => "status_not_selected", Info, "Status zamówienia nie jest wybrany w ustawieniach", "The order's status is not selected in the settings";
-    StatusUnknown => "status_unknown", Warning, "Nieznany status zamówienia", "Unknown order status";
-    BeforeStartPoint => "before_start_point", Info, "Zamówienie sprzed punktu startowego", "The order is older than the start point";
-    OrderDateUnreadable => "order_date_unreadable", Error, "Nie udało się odczytać daty zamówienia", "The order date could not be read";
-    NoLines => "no_lines", Warning, "Zamówienie nie ma pozycji", "The order has no lines";
-    LineQuantityInvalid => "line_quantity_invalid", Warning, "Ilość w pozycji nie jest większa od 0", "The line quantity is not above 0";
-    VatUnknown => "vat_unknown", Error, "Nieznana stawka VAT", "Unknown VAT rate";
-    VatMissingInSystim => "vat_missing_in_systim", Warning, "Systim nie ma takiej stawki VAT", "Systim has no such VAT rate";
-    InvalidNip => "invalid_nip", Warning, "Nieprawidłowy NIP nabywcy", "The buyer's NIP is invalid";
-    AddressIncomplete => "address_incomplete", Warning, "Brak danych adresowych wymaganych przez Systim", "Address data required by Systim is missing";
-    DeliveryNotMapped => "delivery_not_mapped", Warning, "Forma dostawy nie ma odpowiednika w Systim (ustaw mapowanie lub domyślną)", "The delivery method has no Systim counterpart (set a mapping or a default)";
-    CurrencyNotMapped => "currency_not_mapped", Warning, "Waluta zamówienia nie ma odpowiednika w Systim", "The order currency has no Systim counterpart";
-    ShippingProductNotSet => "shipping_product_not_set", Warning, "Zamówienie ma koszt wysyłki, a w ustawieniach nie wybrano usługi „wysyłka”", "The order has a shipping cost but no shipping service product is set";
-    ShippingProductNotFound => "shipping_product_not_found", Warning, "Wybranej usługi „wysyłka” nie ma w Systim", "The chosen shipping service product is not in Systim";
-    TotalsMismatch => "totals_mismatch", Warning, "Suma pozycji i wysyłki nie zgadza się z wartością zamówienia", "Lines plus shipping do not add up to the order total";
-    OrderDiscountSpread => "order_discount_spread", Info, "Rabat zamówienia rozłożony na pozycje", "Order discount spread over the lines";
-    OrderDiscountHeld => "order_discount_held", Warning, "Zamówienie z rabatem na całe zamówienie — wstrzymane (ustawienie „Rabat na całe zamówienie”)", "Order with a discount on the whole order — held (setting \"Discount on the whole order\")";
-    OrderDiscountUnspreadable => "order_discount_unspreadable", Warning, "Rabatu zamówienia nie da się rozłożyć na ceny jednostkowe co do grosza", "The order discount cannot be spread over unit prices to the grosz";
-    SystimCategoryNotSet => "systim_category_not_set", Warning, "Nie wiadomo, w jakiej kategorii Systim utworzyć produkt", "No Systim category to create the product in";
-    LineDropped => "line_dropped", Warning, "Pozycję pominięto w imporcie — wartość zamówienia w Systim będzie niższa", "The line was left out — the order total in Systim will be lower";
-    ProductCreatedInSystim => "product_created_in_systim", Info, "Produkt zostanie najpierw utworzony w Systim", "The product will be created in Systim first";
-    BillingFromDelivery => "billing_from_delivery", Info, "Adres nabywcy niepełny — użyto adresu dostawy", "Billing address incomplete — the delivery address was used";
-    ForeignVatId => "foreign_vat_id", Info, "Zagraniczny numer VAT przekazano bez zmian", "A foreign VAT number was passed on as typed";
+    OriginNotSelected => "origin_not_selected", Info;
+    StatusNotSelected => "status_not_selected", Info;
+    StatusUnknown => "status_unknown", Warning;
+    BeforeStartPoint => "before_start_point", Info;
+    OrderDateUnreadable => "order_date_unreadable", Error;
+    NoLines => "no_lines", Warning;
+    LineQuantityInvalid => "line_quantity_invalid", Warning;
+    VatUnknown => "vat_unknown", Error;
+    VatMissingInSystim => "vat_missing_in_systim", Warning;
+    InvalidNip => "invalid_nip", Warning;
+    AddressIncomplete => "address_incomplete", Warning;
+    DeliveryNotMapped => "delivery_not_mapped", Warning;
+    CurrencyNotMapped => "currency_not_mapped", Warning;
+    ShippingProductNotSet => "shipping_product_not_set", Warning;
+    ShippingProductNotFound => "shipping_product_not_found", Warning;
+    TotalsMismatch => "totals_mismatch", Warning;
+    OrderDiscountSpread => "order_discount_spread", Info;
+    OrderDiscountHeld => "order_discount_held", Warning;
+    OrderDiscountUnspreadable => "order_discount_unspreadable", Warning;
+    SystimCategoryNotSet => "systim_category_not_set", Warning;
+    LineDropped => "line_dropped", Warning;
+    ProductCreatedInSystim => "product_created_in_systim", Info;
+    BillingFromDelivery => "billing_from_delivery", Info;
+    ForeignVatId => "foreign_vat_id", Info;
     // Product push.
-    HiddenInSystim => "hidden_in_systim", Info, "Produkt jest ukryty w Systim", "The product is hidden in Systim";
-    CodelessSkipped => "codeless_skipped", Info, "Produkt bez kodu pominięto (ustawienie)", "Product without a code skipped (setting)";
-    SystimCategoryMissing => "systim_category_missing", Warning, "Produkt w Systim nie ma kategorii", "The Systim product has no category";
-    SystimCategoriesUnknown => "systim_categories_unknown", Warning, "Systim tego konta nie podaje kategorii, a w ustawieniach nie wybrano kategorii dla nowych produktów", "This Systim account does not list categories and no category for new products is set";
-    CategoryMissingInShop => "category_missing_in_shop", Warning, "W Shoperze nie ma kategorii o tej nazwie", "Shoper has no category with this name";
-    CategoryAmbiguousInShop => "category_ambiguous_in_shop", Warning, "W Shoperze jest kilka kategorii o tej nazwie", "Shoper has several categories with this name";
-    VatMissingInShop => "vat_missing_in_shop", Warning, "Shoper nie ma takiej stawki VAT", "Shoper has no such VAT rate";
-    UnitMissingInShop => "unit_missing_in_shop", Warning, "Shoper nie ma takiej jednostki miary", "Shoper has no such unit";
-    GeneratedCode => "generated_code", Info, "Produkt bez kodu dostanie kod SYSTIM-<id>", "The code-less product gets the code SYSTIM-<id>";
-    CategoryCreated => "category_created", Info, "Kategoria zostanie utworzona w Shoperze", "The category will be created in Shoper";
+    HiddenInSystim => "hidden_in_systim", Info;
+    CodelessSkipped => "codeless_skipped", Info;
+    SystimCategoryMissing => "systim_category_missing", Warning;
+    SystimCategoriesUnknown => "systim_categories_unknown", Warning;
+    CategoryMissingInShop => "category_missing_in_shop", Warning;
+    CategoryAmbiguousInShop => "category_ambiguous_in_shop", Warning;
+    VatMissingInShop => "vat_missing_in_shop", Warning;
+    UnitMissingInShop => "unit_missing_in_shop", Warning;
+    GeneratedCode => "generated_code", Info;
+    CategoryCreated => "category_created", Info;
 }
 
 impl ReasonCode {
@@ -125,11 +126,17 @@ impl ReasonCode {
     pub fn severity(self) -> Severity {
         self.row().1
     }
+    /// The reason's text (`core_reason_<code>` in `_locales`).
+    pub fn message(self, lang: Lang) -> &'static str {
+        let mut key = String::from("core_reason_");
+        key.push_str(self.code());
+        crate::texts::get(lang, &key).unwrap_or(self.code())
+    }
     pub fn message_pl(self) -> &'static str {
-        self.row().2
+        self.message(Lang::Pl)
     }
     pub fn message_en(self) -> &'static str {
-        self.row().3
+        self.message(Lang::En)
     }
 }
 
@@ -244,29 +251,24 @@ impl Finding {
 
     /// A sentence for the merchant: the reason's text followed by the specifics.
     pub fn text(&self, lang: Lang) -> String {
-        let (main, labels) = match lang {
-            Lang::Pl => (self.reason.message_pl(), &LABELS_PL),
-            Lang::En => (self.reason.message_en(), &LABELS_EN),
-        };
+        let main = self.reason.message(lang);
+        let label = |key| crate::texts::t(lang, key);
         let mut parts: Vec<String> = Vec::new();
         if let Some(cause) = self.cause {
-            parts.push(match lang {
-                Lang::Pl => cause.message_pl().to_string(),
-                Lang::En => cause.message_en().to_string(),
-            });
+            parts.push(cause.message(lang).to_string());
         }
         let ids = [
-            (labels.order, self.order_id),
-            (labels.line, self.line_id),
-            (labels.stock, self.stock_id),
-            (labels.systim, self.systim_id),
+            (label("core_finding_order"), self.order_id),
+            (label("core_finding_line"), self.line_id),
+            (label("core_finding_stock"), self.stock_id),
+            (label("core_finding_systim"), self.systim_id),
         ];
         parts.extend(ids.iter().filter_map(|(label, id)| id.map(|id| format!("{label} {id}"))));
         if !self.codes.is_empty() {
             let quoted: Vec<String> = self.codes.iter().map(|c| format!("'{c}'")).collect();
-            parts.push(format!("{}: {}", labels.codes, quoted.join(" vs ")));
+            parts.push(format!("{}: {}", label("core_finding_codes"), quoted.join(" vs ")));
         }
-        for (label, list) in [(labels.shop_rows, &self.shop_stock_ids), (labels.systim_rows, &self.systim_ids)] {
+        for (label, list) in [(label("core_finding_shop_rows"), &self.shop_stock_ids), (label("core_finding_systim_rows"), &self.systim_ids)] {
             if !list.is_empty() {
                 let ids: Vec<String> = list.iter().map(u64::to_string).collect();
                 parts.push(format!("{label}: {}", ids.join(", ")));
@@ -276,20 +278,19 @@ impl Finding {
             // Two sides compared read "a vs b"; anything else (the fields an address lacks) is a list.
             let compared = matches!(self.reason, ReasonCode::CategoryDiffers | ReasonCode::VatDiffers) && self.values.len() == 2;
             let text = if compared { self.values.join(" vs ") } else { self.values.join(", ") };
-            parts.push(match (self.reason, lang) {
-                (ReasonCode::AddressIncomplete, Lang::Pl) => format!("brakuje: {text}"),
-                (ReasonCode::AddressIncomplete, Lang::En) => format!("missing: {text}"),
+            parts.push(match self.reason {
+                ReasonCode::AddressIncomplete => crate::texts::fill(lang, "core_finding_missing", &[&text]),
                 _ => text,
             });
         }
         if let Some(a) = self.amount {
-            parts.push(format!("{}: {}", labels.amount, a.to_pl()));
+            parts.push(format!("{}: {}", label("core_finding_amount"), a.to_pl()));
         }
         if let Some(e) = self.expected {
-            parts.push(format!("{}: {}", labels.expected, e.to_pl()));
+            parts.push(format!("{}: {}", label("core_finding_expected"), e.to_pl()));
         }
         if let Some(q) = self.quantity {
-            parts.push(format!("{}: {}", labels.quantity, q.to_pl()));
+            parts.push(format!("{}: {}", label("core_finding_quantity"), q.to_pl()));
         }
         if parts.is_empty() {
             main.to_string()
@@ -304,45 +305,6 @@ impl Finding {
         self.text(Lang::En)
     }
 }
-
-struct Labels {
-    order: &'static str,
-    line: &'static str,
-    stock: &'static str,
-    systim: &'static str,
-    codes: &'static str,
-    shop_rows: &'static str,
-    systim_rows: &'static str,
-    amount: &'static str,
-    expected: &'static str,
-    quantity: &'static str,
-}
-
-const LABELS_PL: Labels = Labels {
-    order: "zamówienie",
-    line: "pozycja",
-    stock: "wariant Shoper (stock_id)",
-    systim: "produkt Systim",
-    codes: "kody",
-    shop_rows: "warianty Shoper",
-    systim_rows: "produkty Systim",
-    amount: "kwota",
-    expected: "oczekiwano",
-    quantity: "ilość",
-};
-
-const LABELS_EN: Labels = Labels {
-    order: "order",
-    line: "line",
-    stock: "Shoper stock row",
-    systim: "Systim product",
-    codes: "codes",
-    shop_rows: "Shoper stock rows",
-    systim_rows: "Systim products",
-    amount: "amount",
-    expected: "expected",
-    quantity: "quantity",
-};
 
 /// What a plan did with the items it considered. `matched + to_create + Σ skipped = considered`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,7 +17,13 @@ fn reason_codes_are_stable_unique_and_worded_in_both_languages() {
     for &r in ReasonCode::ALL {
         assert_eq!(serde_json::to_value(r).unwrap(), serde_json::Value::String(r.code().to_string()));
         assert!(seen.insert(r.code()), "{} twice", r.code());
-        assert!(!r.message_pl().is_empty() && !r.message_en().is_empty());
+        // worded in _locales (a reason without its text would show its code)
+        for lang in [Lang::Pl, Lang::En] {
+            let key = format!("core_reason_{}", r.code());
+            assert_eq!(crate::texts::get(lang, &key), Some(r.message(lang)), "{key} ({lang:?})");
+            assert!(r.message(lang) != r.code() && !r.message(lang).is_empty(), "{key} ({lang:?})");
+        }
+        assert_ne!(r.message_pl(), r.message_en(), "{}", r.code());
         assert_eq!(serde_json::from_str::<ReasonCode>(&format!("\"{}\"", r.code())).unwrap(), r);
     }
     assert_eq!(ReasonCode::NearMiss.code(), "near_miss");

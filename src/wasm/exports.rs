@@ -15,12 +15,14 @@ use wasm_bindgen::prelude::*;
 type BrowserEngine = Engine<FetchHttp, ExtensionStorage, JsClock>;
 
 thread_local! {
-    static ENGINE: Rc<BrowserEngine> = Rc::new(Engine::new(FetchHttp, ExtensionStorage, JsClock));
+    /// Made by `init_core`, once the merchant's texts are loaded: no export can reach the engine
+    /// (and so render a text) before.
+    static ENGINE: RefCell<Option<Rc<BrowserEngine>>> = const { RefCell::new(None) };
     static EFFECT_SINK: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
 }
 
-fn engine() -> Rc<BrowserEngine> {
-    ENGINE.with(Rc::clone)
+fn engine() -> Option<Rc<BrowserEngine>> {
+    ENGINE.with(|e| e.borrow().clone())
 }
 
 /// Plain JSON-compatible JS values (objects, not `Map`s): storable and sendable as messages.
@@ -61,9 +63,9 @@ fn deliver(effects: Vec<Effect>) {
 }
 
 /// Start a run in the background of the event loop; its effects go to the sink when it ends.
-fn spawn_run(start: Option<(String, RunRequest)>) {
+fn spawn_run(engine: &Rc<BrowserEngine>, start: Option<(String, RunRequest)>) {
     if let Some((run_id, req)) = start {
-        let engine = engine();
+        let engine = Rc::clone(engine);
         wasm_bindgen_futures::spawn_local(async move {
             let effects = engine.run_started(run_id, req).await;
             deliver(effects);
@@ -71,13 +73,22 @@ fn spawn_run(start: Option<(String, RunRequest)>) {
     }
 }
 
-/// Called once by the background with the function that applies late effects and the build's
+/// Called once by the background with the function that applies late effects, the build's
 /// `--dev-hosts` flag (`build_flags.js`, written by the builder: the loopback sandbox is an
-/// address only in such a build — nothing a page sends can switch it on).
+/// address only in such a build — nothing a page sends can switch it on) and the text of the
+/// extension's `_locales/pl/messages.json` and `_locales/en/messages.json` (the merchant's texts
+/// the core renders: [`crate::texts`]). Throws if the texts are unreadable; the engine, and with
+/// it every other export, exists only after this succeeded.
 #[wasm_bindgen]
-pub fn init_core(apply_effects: js_sys::Function, dev_hosts: bool) {
+pub fn init_core(apply_effects: js_sys::Function, dev_hosts: bool, texts_pl: String, texts_en: String) -> Result<(), JsValue> {
+    crate::texts::load(&texts_pl, &texts_en).map_err(|e| JsValue::from_str(&e))?;
     EFFECT_SINK.with(|sink| *sink.borrow_mut() = Some(apply_effects));
-    engine().set_dev_hosts(dev_hosts);
+    ENGINE.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        let engine = slot.get_or_insert_with(|| Rc::new(Engine::new(FetchHttp, ExtensionStorage, JsClock)));
+        engine.set_dev_hosts(dev_hosts);
+    });
+    Ok(())
 }
 
 /// The core's address rules for the options page, which must ask for host access in the click
@@ -113,23 +124,23 @@ enum Event {
     PermissionsRemoved(JsValue),
 }
 
-async fn answer(event: Event) -> JsValue {
-    let engine = engine();
+async fn answer(engine: Rc<BrowserEngine>, event: Event) -> JsValue {
+    let engine = &engine;
     match event {
         Event::Message(message, sender) => {
             let sender: Sender = crate::json::from_value(from_js(&sender)).unwrap_or_default();
             let handled = engine.handle_message(&from_js(&message), &sender).await;
-            spawn_run(handled.start);
+            spawn_run(engine, handled.start);
             with_effects(Some(handled.reply), handled.effects)
         }
         Event::Startup => with_effects(None, engine.on_startup().await),
         Event::Installed(reason) => with_effects(None, engine.on_installed(&reason).await),
         Event::Alarm(name) => {
-            spawn_run(engine.on_alarm(&name).await);
+            spawn_run(engine, engine.on_alarm(&name).await);
             with_effects(None, Vec::new())
         }
         Event::AdminPage(url) => {
-            spawn_run(engine.on_admin_page(&url).await);
+            spawn_run(engine, engine.on_admin_page(&url).await);
             with_effects(None, Vec::new())
         }
         Event::PermissionsRemoved(origins) => {
@@ -140,7 +151,12 @@ async fn answer(event: Event) -> JsValue {
 }
 
 fn promise(event: Event) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(async move { Ok(answer(event).await) })
+    wasm_bindgen_futures::future_to_promise(async move {
+        match engine() {
+            Some(engine) => Ok(answer(engine, event).await),
+            None => Err(JsValue::from_str("the core is not initialised (init_core)")),
+        }
+    })
 }
 
 /// A message from a page or content script (`docs/messages.md`): `{reply, effects}`.

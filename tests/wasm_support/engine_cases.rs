@@ -43,6 +43,7 @@ fn rust(v: JsValue) -> serde_json::Value {
 #[wasm_bindgen_test]
 async fn the_engine_previews_and_runs_every_kind_over_fetch_and_extension_storage() {
     support::install_fake_ext_api();
+    support::load_texts();
     support::control(Method::Post, "/reset", r#"{"scenario":"demo"}"#).await;
     let engine = Engine::new(FetchHttp, ExtensionStorage, JsClock);
     engine.set_dev_hosts(true); // the sandbox is at loopback addresses
@@ -79,8 +80,17 @@ async fn the_engine_previews_and_runs_every_kind_over_fetch_and_extension_storag
 
 #[wasm_bindgen_test]
 async fn the_exported_api_answers_in_the_documented_shapes() {
+    use shoper_systim::wasm::exports;
     support::install_fake_ext_api();
     let page = js(json!({"kind": "extension_page", "url": "chrome-extension://x/popup.html", "tabId": null}));
+    // Before init_core hands the texts over, no export reaches the engine: nothing can be
+    // rendered without its texts.
+    let early = wasm_bindgen_futures::JsFuture::from(exports::handle_message(js(json!({"type": "getStatus"})), page.clone())).await;
+    assert!(early.is_err(), "an export answered before init_core");
+    let noop = js_sys::Function::new_no_args("");
+    assert!(exports::init_core(noop.clone(), true, "{}".into(), "{}".into()).is_err(), "texts without the core's keys are refused");
+    let (pl, en) = (include_str!("../../extension/_locales/pl/messages.json"), include_str!("../../extension/_locales/en/messages.json"));
+    exports::init_core(noop, true, pl.into(), en.into()).expect("init_core with the extension's texts");
     let answer = rust(settled(shoper_systim::wasm::exports::handle_message(js(json!({"type": "getStatus"})), page.clone())).await);
     let reply = &answer["reply"];
     assert_eq!(reply["ok"], true, "{answer}");
@@ -90,7 +100,7 @@ async fn the_exported_api_answers_in_the_documented_shapes() {
     assert!(answer["effects"].is_array());
     let bad = rust(settled(shoper_systim::wasm::exports::handle_message(js(json!({"type": "nope"})), page.clone())).await);
     assert_eq!(bad["reply"]["error"]["code"], "unknown_message");
-    assert!(bad["reply"]["error"]["message_pl"].as_str().is_some_and(|m| !m.is_empty()));
+    assert_eq!(bad["reply"]["error"]["message_pl"], "Nieznany rodzaj wiadomości.", "the Polish text from _locales");
     let other = js(json!({"kind": "other", "url": "https://evil.example/", "tabId": 3}));
     let refused = rust(settled(shoper_systim::wasm::exports::handle_message(js(json!({"type": "getConnection"})), other)).await);
     assert_eq!(refused["reply"]["error"]["code"], "forbidden");

@@ -52,3 +52,10 @@ export function install_fake_ext_api() {
 extern "C" {
     pub fn install_fake_ext_api();
 }
+
+/// The merchant's texts the core renders, from the extension's own files — what the background
+/// hands to `init_core` (src/texts.rs); before an engine is made, as the shipped exports do.
+pub fn load_texts() {
+    shoper_systim::texts::load(include_str!("../../extension/_locales/pl/messages.json"), include_str!("../../extension/_locales/en/messages.json"))
+        .expect("the extension's texts");
+}

@@ -6,7 +6,7 @@
 //   ext_api.js provides — over IndexedDB (asynchronous, like storage.local, and kept across a
 //   reload: a killed and restarted background finds what it stored);
 // - `handle_message(message, sender)` with the sender the background would describe, and
-//   `init_core(applyEffects, devHosts)` (a `--dev-hosts` build's, so that the loopback sandbox is
+//   `init_core(applyEffects, devHosts, textsPl, textsEn)` (a `--dev-hosts` build's, so that the loopback sandbox is
 //   an address); effects are recorded, not applied (no extension API here);
 // - the wasm's clock (`Date.now`, read through its imports at every call) runs `clockOffsetMs`
 //   ahead of the real one: the driver jumps it forward after a restart so that the killed run's
@@ -127,7 +127,11 @@ const record = (list, items) => {
 };
 
 // `true`: the loopback sandbox is an address, as in a `--dev-hosts` build (extension/build_flags.js)
-const ready = init().then(() => core.init_core((late) => record(lateEffects, late), true));
+// the texts the core renders: the extension's own files, as background.js hands them over
+const coreText = (lang) => fetch(`/_locales/${lang}/messages.json`).then((r) => r.text());
+const ready = Promise.all([init(), coreText("pl"), coreText("en")]).then(([, pl, en]) =>
+  core.init_core((late) => record(lateEffects, late), true, pl, en),
+);
 
 /** The sender background.js describes for one of the extension's own pages. */
 const PAGE = Object.freeze({ kind: "extension_page", url: `${location.origin}/options.html`, tabId: null });

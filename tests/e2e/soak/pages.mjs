@@ -17,10 +17,11 @@ import { launchFirefox } from "../lib/firefox.mjs";
 import { paths } from "../lib/paths.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".wasm": "application/wasm" };
+const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".json": "application/json; charset=utf-8", ".wasm": "application/wasm" };
 
 /**
- * Serves `harness.html`, `harness.js` (this directory) and `/pkg/*` (the shipped wasm) on a free
+ * Serves `harness.html`, `harness.js` (this directory), `/pkg/*` (the shipped wasm) and
+ * `/_locales/{pl,en}/messages.json` (the extension's, the texts the core renders) on a free
  * loopback port. Resolves to `{origin, close()}`.
  */
 export async function startPageServer({ pkg = paths.pkg } = {}) {
@@ -28,7 +29,10 @@ export async function startPageServer({ pkg = paths.pkg } = {}) {
   const files = (urlPath) => {
     if (urlPath === "/harness.html" || urlPath === "/harness.js") return path.join(HERE, urlPath.slice(1));
     const m = urlPath.match(/^\/pkg\/([\w.-]+)$/);
-    return m ? path.join(pkg, m[1]) : null;
+    if (m) return path.join(pkg, m[1]);
+    // the texts the core renders (init_core), as the extension ships them
+    const l = urlPath.match(/^\/_locales\/(pl|en)\/messages\.json$/);
+    return l ? path.join(paths.root, "extension/_locales", l[1], "messages.json") : null;
   };
   const server = http.createServer((req, res) => {
     const file = files(new URL(req.url, "http://x").pathname);
