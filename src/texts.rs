@@ -11,9 +11,17 @@
 //! there. Were a text asked for without it all the same, its key is given back (never an empty
 //! text).
 
-use crate::plan::Lang;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::sync::OnceLock;
+
+/// Which language a text is rendered in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    Pl,
+    En,
+}
 
 /// The core's texts of both languages: key → text.
 pub struct Texts {

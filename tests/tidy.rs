@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 /// The modules of `src/` from the bottom up: a module may use only modules of a lower layer.
 const LAYERS: &[&[&str]] = &[
-    &["case", "money", "json", "io", "join", "dates"],
+    &["case", "money", "json", "io", "join", "dates", "texts"],
     &["domain", "retry", "mem", "suggest"],
     &["settings", "decode"],
     &["matching", "csv_export", "settings_form"],
@@ -27,7 +27,7 @@ const LAYERS: &[&[&str]] = &[
 ];
 
 /// The modules that hold the product's logic without any I/O.
-const PURE: &[&str] = &["case", "dates", "suggest", "settings_form", "money", "json", "join", "domain", "retry", "settings", "decode", "matching", "csv_export", "plan"];
+const PURE: &[&str] = &["case", "dates", "texts", "suggest", "settings_form", "money", "json", "join", "domain", "retry", "settings", "decode", "matching", "csv_export", "plan"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in fs::read_dir(dir).unwrap() {

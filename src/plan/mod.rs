@@ -140,13 +140,7 @@ impl ReasonCode {
     }
 }
 
-/// Which language a text is rendered in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Lang {
-    Pl,
-    En,
-}
+pub use crate::texts::Lang;
 
 /// One reason with the specifics a merchant needs to act: which order/line/product, which codes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
