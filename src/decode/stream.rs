@@ -209,6 +209,145 @@ impl<'de> Visitor<'de> for FieldName {
     }
 }
 
+/// Which parts of a JSON value to keep while reading it ([`pruned`]): a reader that needs a few
+/// fields of big records (Shoper's catalogue pages: ~2.5 KB of JSON a product, most of it
+/// descriptions) builds only those, and skips the rest without keeping it. Where the value is not
+/// of the kind a shape expects (a string where an object was expected), it is kept whole — a
+/// decoder then says what came instead, exactly as it would of the whole value.
+#[derive(Debug, PartialEq)]
+pub enum Shape {
+    /// The value as it is.
+    Whole,
+    /// An object: the named fields in their shapes; the other fields kept whole when `others`,
+    /// else skipped.
+    Object { fields: &'static [(&'static str, Shape)], others: bool },
+    /// An object whose every value has this shape (its keys all kept).
+    Values(&'static Shape),
+    /// An array whose every element has this shape.
+    Items(&'static Shape),
+}
+
+/// Read the text of a JSON value keeping what `shape` names ([`Shape`]); the text must be JSON
+/// all the same (a syntax error anywhere, in a skipped part too, is an error).
+pub fn pruned(text: &str, shape: &'static Shape) -> Result<Value, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = shape.deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
+impl<'de> DeserializeSeed<'de> for &'static Shape {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        match self {
+            Shape::Whole => serde::Deserialize::deserialize(d),
+            shape => d.deserialize_any(shape),
+        }
+    }
+}
+
+/// The name of a field in a [`Shape::Object`]: its place in `fields`, else the name itself when
+/// the other fields are kept (a skipped name is not even copied).
+struct Known(&'static [(&'static str, Shape)], bool);
+
+impl<'de> DeserializeSeed<'de> for Known {
+    type Value = Result<usize, Option<String>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Known {
+    type Value = Result<usize, Option<String>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().position(|(name, _)| *name == key).ok_or_else(|| self.1.then(|| key.to_string())))
+    }
+}
+
+impl<'de> Visitor<'de> for &'static Shape {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        match self {
+            Shape::Object { fields, others } => {
+                while let Some(key) = map.next_key_seed(Known(fields, *others))? {
+                    match key {
+                        Ok(i) => drop(out.insert(fields[i].0.to_string(), map.next_value_seed(&fields[i].1)?)),
+                        Err(Some(key)) => drop(out.insert(key, map.next_value()?)),
+                        Err(None) => drop(map.next_value::<IgnoredAny>()?),
+                    }
+                }
+            }
+            Shape::Values(shape) => {
+                while let Some(key) = map.next_key::<String>()? {
+                    out.insert(key, map.next_value_seed(*shape)?);
+                }
+            }
+            _ => {
+                while let Some(key) = map.next_key::<String>()? {
+                    out.insert(key, map.next_value()?);
+                }
+            }
+        }
+        Ok(Value::Object(out))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        match self {
+            Shape::Items(shape) => {
+                while let Some(item) = seq.next_element_seed(*shape)? {
+                    out.push(item);
+                }
+            }
+            _ => {
+                while let Some(item) = seq.next_element()? {
+                    out.push(item);
+                }
+            }
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+}
+
 /// Feed a list already held as a `Value` to a sink, as [`ListSeed`] would from its text (small
 /// lists and tests).
 pub fn feed(result: &Value, sink: &mut dyn Records) {
@@ -294,6 +433,21 @@ mod tests {
         for (other, found) in [(json!("Brak danych"), "tekst"), (json!(5), "liczba"), (json!(-5), "liczba"), (json!(1.5), "liczba"), (json!(true), "wartość logiczna")] {
             assert_eq!(streamed(&other).1, [found], "{other}");
         }
+    }
+
+    #[test]
+    fn shapes_keep_what_they_name() {
+        const ROW: Shape = Shape::Object { fields: &[("id", Shape::Whole), ("t", Shape::Values(&Shape::Object { fields: &[("name", Shape::Whole)], others: false }))], others: false };
+        const PAGE: Shape = Shape::Object { fields: &[("list", Shape::Items(&ROW))], others: true };
+        let text = r#"{"pages": 2, "list": [{"id": "1", "opis": {"x": [1, 2]}, "t": {"pl_PL": {"name": "Kubek", "seo": "…"}, "en_GB": "?"}}, "x", {"t": []}], "error": null}"#;
+        let kept = pruned(text, &PAGE).unwrap();
+        assert_eq!(kept, json!({"pages": 2, "list": [{"id": "1", "t": {"pl_PL": {"name": "Kubek"}, "en_GB": "?"}}, "x", {"t": []}], "error": null}));
+        // Not of the kind a shape expects: kept whole.
+        assert_eq!(pruned(r#"{"list": {"a": {"b": 1}}}"#, &PAGE).unwrap(), json!({"list": {"a": {"b": 1}}}));
+        assert_eq!(pruned("[1, {\"a\": 2.5}]", &PAGE).unwrap(), json!([1, {"a": 2.5}]));
+        // A fault in a skipped part is a fault of the text.
+        assert!(pruned(r#"{"list": [{"id": 1, "opis": [1,]}]}"#, &PAGE).is_err());
+        assert!(pruned(r#"{"list": []} x"#, &PAGE).is_err());
     }
 
     fn tree_of(value: &Value) -> Value {
