@@ -541,7 +541,7 @@ const CATALOGUE_ROW: Shape = Shape::Object {
         ("product_id", Shape::Whole),
         ("stock_id", Shape::Whole),
         ("code", Shape::Whole),
-        ("translations", Shape::Values(&Shape::Object { fields: &[("name", Shape::Whole), ("active", Shape::Whole)], others: false })),
+        ("translations", Shape::Each(&Shape::Object { fields: &[("name", Shape::Whole), ("active", Shape::Whole)], others: false })),
         ("tax_id", Shape::Whole),
         ("unit_id", Shape::Whole),
         ("category_id", Shape::Whole),
@@ -565,7 +565,7 @@ const CATALOGUE_ROW: Shape = Shape::Object {
 pub const CATALOGUE_BULK: Shape = Shape::Object {
     fields: &[(
         "items",
-        Shape::Items(&Shape::Object { fields: &[("body", Shape::Object { fields: &[("list", Shape::Items(&CATALOGUE_ROW))], others: true })], others: true }),
+        Shape::Each(&Shape::Object { fields: &[("body", Shape::Object { fields: &[("list", Shape::Each(&CATALOGUE_ROW))], others: true })], others: true }),
     )],
     others: true,
 };

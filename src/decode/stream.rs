@@ -221,10 +221,9 @@ pub enum Shape {
     /// An object: the named fields in their shapes; the other fields kept whole when `others`,
     /// else skipped.
     Object { fields: &'static [(&'static str, Shape)], others: bool },
-    /// An object whose every value has this shape (its keys all kept).
-    Values(&'static Shape),
-    /// An array whose every element has this shape.
-    Items(&'static Shape),
+    /// An array whose every element, or an object whose every value (its keys all kept), has
+    /// this shape.
+    Each(&'static Shape),
 }
 
 /// Read the text of a JSON value keeping what `shape` names ([`Shape`]); the text must be JSON
@@ -246,26 +245,33 @@ impl<'de> DeserializeSeed<'de> for &'static Shape {
     }
 }
 
-/// The name of a field in a [`Shape::Object`]: its place in `fields`, else the name itself when
-/// the other fields are kept (a skipped name is not even copied).
-struct Known(&'static [(&'static str, Shape)], bool);
+/// A key of an object read in a shape: the key to keep it under and the shape of its value, or
+/// `None` for a field skipped (its name not even copied).
+struct Key(&'static Shape);
 
-impl<'de> DeserializeSeed<'de> for Known {
-    type Value = Result<usize, Option<String>>;
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Option<(String, &'static Shape)>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_str(self)
     }
 }
 
-impl<'de> Visitor<'de> for Known {
-    type Value = Result<usize, Option<String>>;
+impl<'de> Visitor<'de> for Key {
+    type Value = Option<(String, &'static Shape)>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a field name")
     }
 
     fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(self.0.iter().position(|(name, _)| *name == key).ok_or_else(|| self.1.then(|| key.to_string())))
+        Ok(match self.0 {
+            Shape::Object { fields, others } => match fields.iter().find(|(name, _)| *name == key) {
+                Some((_, shape)) => Some((key.to_string(), shape)),
+                None => others.then(|| (key.to_string(), &Shape::Whole)),
+            },
+            Shape::Each(shape) => Some((key.to_string(), *shape)),
+            _ => Some((key.to_string(), &Shape::Whole)),
+        })
     }
 }
 
@@ -278,43 +284,23 @@ impl<'de> Visitor<'de> for &'static Shape {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = serde_json::Map::new();
-        match self {
-            Shape::Object { fields, others } => {
-                while let Some(key) = map.next_key_seed(Known(fields, *others))? {
-                    match key {
-                        Ok(i) => drop(out.insert(fields[i].0.to_string(), map.next_value_seed(&fields[i].1)?)),
-                        Err(Some(key)) => drop(out.insert(key, map.next_value()?)),
-                        Err(None) => drop(map.next_value::<IgnoredAny>()?),
-                    }
-                }
-            }
-            Shape::Values(shape) => {
-                while let Some(key) = map.next_key::<String>()? {
-                    out.insert(key, map.next_value_seed(*shape)?);
-                }
-            }
-            _ => {
-                while let Some(key) = map.next_key::<String>()? {
-                    out.insert(key, map.next_value()?);
-                }
+        while let Some(key) = map.next_key_seed(Key(self))? {
+            match key {
+                Some((key, shape)) => drop(out.insert(key, map.next_value_seed(shape)?)),
+                None => drop(map.next_value::<IgnoredAny>()?),
             }
         }
         Ok(Value::Object(out))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let shape = match self {
+            Shape::Each(shape) => *shape,
+            _ => &Shape::Whole,
+        };
         let mut out = Vec::new();
-        match self {
-            Shape::Items(shape) => {
-                while let Some(item) = seq.next_element_seed(*shape)? {
-                    out.push(item);
-                }
-            }
-            _ => {
-                while let Some(item) = seq.next_element()? {
-                    out.push(item);
-                }
-            }
+        while let Some(item) = seq.next_element_seed(shape)? {
+            out.push(item);
         }
         Ok(Value::Array(out))
     }
@@ -437,13 +423,13 @@ mod tests {
 
     #[test]
     fn shapes_keep_what_they_name() {
-        const ROW: Shape = Shape::Object { fields: &[("id", Shape::Whole), ("t", Shape::Values(&Shape::Object { fields: &[("name", Shape::Whole)], others: false }))], others: false };
-        const PAGE: Shape = Shape::Object { fields: &[("list", Shape::Items(&ROW))], others: true };
+        const ROW: Shape = Shape::Object { fields: &[("id", Shape::Whole), ("t", Shape::Each(&Shape::Object { fields: &[("name", Shape::Whole)], others: false }))], others: false };
+        const PAGE: Shape = Shape::Object { fields: &[("list", Shape::Each(&ROW))], others: true };
         let text = r#"{"pages": 2, "list": [{"id": "1", "opis": {"x": [1, 2]}, "t": {"pl_PL": {"name": "Kubek", "seo": "…"}, "en_GB": "?"}}, "x", {"t": []}], "error": null}"#;
         let kept = pruned(text, &PAGE).unwrap();
         assert_eq!(kept, json!({"pages": 2, "list": [{"id": "1", "t": {"pl_PL": {"name": "Kubek"}, "en_GB": "?"}}, "x", {"t": []}], "error": null}));
         // Not of the kind a shape expects: kept whole.
-        assert_eq!(pruned(r#"{"list": {"a": {"b": 1}}}"#, &PAGE).unwrap(), json!({"list": {"a": {"b": 1}}}));
+        assert_eq!(pruned(r#"{"list": 7, "x": {"list": [{"b": 1}]}}"#, &PAGE).unwrap(), json!({"list": 7, "x": {"list": [{"b": 1}]}}));
         assert_eq!(pruned("[1, {\"a\": 2.5}]", &PAGE).unwrap(), json!([1, {"a": 2.5}]));
         // A fault in a skipped part is a fault of the text.
         assert!(pruned(r#"{"list": [{"id": 1, "opis": [1,]}]}"#, &PAGE).is_err());

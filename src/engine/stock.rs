@@ -144,28 +144,28 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// (one every later write would meet too: a missing permission, refused credentials).
     /// Failures are reported in the section, each with the reason Shoper gave.
     async fn write_stock(&self, session: &mut Session<'_, H, C>, actions: &[StockAction], section: &mut Section, progress: &mut Progress) -> (BTreeSet<u64>, Option<ApiError>) {
-        let writes = writes(actions);
-        let total = writes.len() as u32;
+        let (total, mut ops) = bulk_ops(actions);
         let mut written = BTreeSet::new();
         let mut failed = Vec::new();
         let mut fatal = None;
-        self.progress_to(progress, Phase::WritingStock, 0, total).await;
-        for (n, chunk) in writes.chunks(BULK_MAX).enumerate() {
-            if self.cancel.get() || fatal.is_some() {
+        let mut sent = 0;
+        self.progress_to(progress, Phase::WritingStock, 0, total as u32).await;
+        loop {
+            // Each call's operations are built as it is sent: 50,000 of them at once would hold
+            // tens of megabytes through the whole push.
+            let chunk: Vec<(u64, BulkOp)> = ops.by_ref().take(BULK_MAX).collect();
+            if chunk.is_empty() || self.cancel.get() || fatal.is_some() {
                 break;
             }
-            // Each call's operations are built as it is sent: 50,000 of them at once would hold
-            // tens of megabytes for the whole run.
-            let batch: Vec<BulkOp> = chunk.iter().map(|w| bulk_op(w, actions)).collect();
+            let batch: Vec<BulkOp> = chunk.iter().map(|(_, op)| op.clone()).collect();
             let results: Vec<Result<(), ApiError>> = match session.shoper.bulk(&batch).await {
                 Ok(results) => results.into_iter().zip(&batch).map(|(r, op)| r.into_result(op).map(|_| ())).collect(),
                 Err(e) => chunk.iter().map(|_| Err(e.clone())).collect(),
             };
-            for (w, result) in chunk.iter().zip(results) {
-                let stock_id = w.stock_id;
+            for ((stock_id, _), result) in chunk.iter().zip(results) {
                 match result {
                     Ok(()) => {
-                        written.insert(stock_id);
+                        written.insert(*stock_id);
                     }
                     Err(e) => {
                         failed.push(entry(format!("stock {stock_id}"), e.message_pl(), e.message_en()));
@@ -175,7 +175,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     }
                 }
             }
-            self.progress_to(progress, Phase::WritingStock, ((n + 1) * BULK_MAX).min(writes.len()) as u32, total).await;
+            sent += chunk.len();
+            self.progress_to(progress, Phase::WritingStock, sent as u32, total as u32).await;
         }
         if !failed.is_empty() {
             section.counts.failed = failed.len() as u32;
@@ -190,43 +191,27 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     }
 }
 
-/// One PUT of a stock row: its whole stock (`warehouses` false), or its warehouses' figures
-/// merged into one `warehouses` map; `actions` are the positions of its actions, in plan order.
-struct Write {
-    warehouses: bool,
-    stock_id: u64,
-    actions: Vec<u32>,
-}
-
-/// One PUT per stock row, whole-stock writes first, each kind by stock id (several warehouses
-/// of a row merged into one write; of two values for the same target the later counts).
-fn writes(actions: &[StockAction]) -> Vec<Write> {
-    let mut order: Vec<(bool, u64, u32)> = actions.iter().enumerate().map(|(i, a)| (a.warehouse_id.is_some(), a.stock_id, i as u32)).collect();
-    order.sort_unstable();
-    let mut writes: Vec<Write> = Vec::new();
-    for (warehouses, stock_id, i) in order {
-        match writes.last_mut() {
-            Some(w) if (w.warehouses, w.stock_id) == (warehouses, stock_id) => w.actions.push(i),
-            _ => writes.push(Write { warehouses, stock_id, actions: vec![i] }),
+/// One PUT per stock row (several warehouses of a row merged into one `warehouses` map): how
+/// many, and the operations, made one by one as they are taken.
+fn bulk_ops(actions: &[StockAction]) -> (usize, impl Iterator<Item = (u64, BulkOp)>) {
+    let mut rows: BTreeMap<u64, Map<String, Value>> = BTreeMap::new();
+    let mut whole: BTreeMap<u64, String> = BTreeMap::new();
+    for a in actions {
+        match a.warehouse_id {
+            Some(w) => {
+                rows.entry(a.stock_id).or_default().insert(w.to_string(), Value::String(a.new.to_wire()));
+            }
+            None => {
+                whole.insert(a.stock_id, a.new.to_wire());
+            }
         }
     }
-    writes
-}
-
-fn bulk_op(w: &Write, actions: &[StockAction]) -> BulkOp {
-    let id = w.stock_id;
-    let body = if w.warehouses {
-        let mut m = Map::new();
-        for &i in &w.actions {
-            let a = &actions[i as usize];
-            m.insert(a.warehouse_id.unwrap_or_default().to_string(), Value::String(a.new.to_wire()));
-        }
-        json!({ "warehouses": m })
-    } else {
-        let last = w.actions.last().map_or(Qty::ZERO, |&i| actions[i as usize].new);
-        json!({ "stock": last.to_wire() })
-    };
-    BulkOp::put(format!("stock-{id}"), format!("product-stocks/{id}"), body)
+    let total = whole.len() + rows.len();
+    let ops = whole
+        .into_iter()
+        .map(|(id, v)| (id, BulkOp::put(format!("stock-{id}"), format!("product-stocks/{id}"), json!({ "stock": v }))))
+        .chain(rows.into_iter().map(|(id, m)| (id, BulkOp::put(format!("stock-{id}"), format!("product-stocks/{id}"), json!({ "warehouses": m })))));
+    (total, ops)
 }
 
 fn action_entry(a: &StockAction) -> super::report::Entry {
