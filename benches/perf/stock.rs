@@ -82,7 +82,7 @@ fn measure_set(n: usize, bandwidth: f64, latency_ms: u64, percents: &[usize], ro
         let written = section_done(&report, Part::Stock);
         assert_eq!(written, k as u64, "stock {n} × {percent} %: {written} written, {k} changed");
         let floor = catalogue_floor(&world.net.sandbox.borrow()) + Floor::writes(k as u64);
-        eprintln!("  {n} × {percent} % at {bandwidth}/s: {} Shoper calls, {} ms virtual, {} ms real ({} engine, {} engine CPU, {} MB received, peak {} MB, engine peak {} MB) {:?}", cost.shoper_calls, cost.wall_ms, cost.real_ms, cost.engine_real_ms, cost.engine_cpu_ms, cost.received_bytes / 1_000_000, cost.peak_bytes / 1_000_000, cost.engine_peak_bytes / 1_000_000, cost.real_phases);
+        eprintln!("  {n} × {percent} % at {bandwidth}/s: {} Shoper calls, {} ms virtual, {} ms real ({} engine, {} engine CPU, {} MB received, peak {} MB, engine peak {} MB) {:?} peak MB by phase {:?}", cost.shoper_calls, cost.wall_ms, cost.real_ms, cost.engine_real_ms, cost.engine_cpu_ms, cost.received_bytes / 1_000_000, cost.peak_bytes / 1_000_000, cost.engine_peak_bytes / 1_000_000, cost.real_phases, cost.phase_peaks);
         let latency = if latency_ms > 0 { format!(" latency={latency_ms}ms") } else { String::new() };
         let mut row = Row::new(format!("stock N={n} k={percent}% ({k}) bw={bandwidth}{latency}"), "stock", cost, floor, Some(bandwidth));
         row.latency_ms = latency_ms;

@@ -64,6 +64,8 @@ pub struct Cost {
     pub by_endpoint: BTreeMap<String, u64>,
     /// Real ms spent in each phase the engine reported, in order.
     pub real_phases: Vec<(String, u64)>,
+    /// The engine's peak memory (MB above the run's start) by the end of each phase.
+    pub phase_peaks: Vec<(String, u64)>,
 }
 
 /// CPU time this thread has run (ns), from `/proc/thread-self/schedstat`: unlike the wall clock it
@@ -268,10 +270,14 @@ impl World {
         let cpu = thread_cpu_ns();
         let phases: Rc<RefCell<Vec<(Phase, Instant)>>> = Rc::default();
         let seen = phases.clone();
+        // The engine's peak memory up to each change of phase: where a run's peak comes from.
+        let peaks: Rc<RefCell<Vec<u64>>> = Rc::default();
+        let peaked = peaks.clone();
         self.engine.set_progress_listener(Box::new(move |p: &Progress| {
             let mut seen = seen.borrow_mut();
             if seen.last().is_none_or(|(phase, _)| *phase != p.phase) {
                 seen.push((p.phase, Instant::now()));
+                peaked.borrow_mut().push(alloc::engine_peak().saturating_sub(baseline) as u64);
             }
         }));
         let report = self.run(kind, false, false);
@@ -288,6 +294,9 @@ impl World {
         let phases = phases.borrow();
         let ends = phases.iter().skip(1).map(|(_, at)| *at).chain([finished]);
         cost.real_phases = phases.iter().zip(ends).map(|((phase, from), to)| (format!("{phase:?}"), (to - *from).as_millis() as u64)).collect();
+        let peaks = peaks.borrow();
+        let ends = peaks.iter().skip(1).copied().chain([cost.engine_peak_bytes]);
+        cost.phase_peaks = phases.iter().zip(ends).map(|((phase, _), peak)| (format!("{phase:?}"), peak / 1_000_000)).collect();
         (report, cost)
     }
 

@@ -14,6 +14,7 @@
 //! are errors.
 
 use super::lenient::{self, WireError};
+use super::stream::Shape;
 use super::{by_id, ById, decode_records, keep, lookup, positions, At, DecodeError, DecodedList, Kind, Rec};
 use crate::domain::{
     Address, OrderDiscounts, OrderLine, Origin, ProductCode, ShopCategory, ShopItem, ShopLanguage, ShopOrder, ShopSnapshot,
@@ -512,6 +513,62 @@ fn product_head<'a>(rec: &Rec<'a>, product_id: u64, lk: &Lookups, notes: &mut Ve
         base_price: None,
     }
 }
+
+/// A stock row's fields the decoders read ([`stock_row`]), as a variant row or a product's
+/// embedded base row.
+const ROW_FIELDS: Shape = Shape::Object {
+    fields: &[
+        ("product_id", Shape::Whole),
+        ("stock_id", Shape::Whole),
+        ("comp_price", Shape::Whole),
+        ("price_type", Shape::Whole),
+        ("price", Shape::Whole),
+        ("stock", Shape::Whole),
+        ("warehouses", Shape::Whole),
+        ("default", Shape::Whole),
+        ("code", Shape::Whole),
+        ("ean", Shape::Whole),
+        ("options", Shape::Whole),
+        ("active", Shape::Whole),
+    ],
+    others: false,
+};
+
+/// A catalogue record's fields the decoders read: a product ([`product_head`], its base row in
+/// `stock`) or a variant row (whose `stock` is its quantity, kept as it is).
+const CATALOGUE_ROW: Shape = Shape::Object {
+    fields: &[
+        ("product_id", Shape::Whole),
+        ("stock_id", Shape::Whole),
+        ("code", Shape::Whole),
+        ("translations", Shape::Each(&Shape::Object { fields: &[("name", Shape::Whole), ("active", Shape::Whole)], others: false })),
+        ("tax_id", Shape::Whole),
+        ("unit_id", Shape::Whole),
+        ("category_id", Shape::Whole),
+        ("stock", ROW_FIELDS),
+        ("comp_price", Shape::Whole),
+        ("price_type", Shape::Whole),
+        ("price", Shape::Whole),
+        ("warehouses", Shape::Whole),
+        ("default", Shape::Whole),
+        ("ean", Shape::Whole),
+        ("options", Shape::Whole),
+        ("active", Shape::Whole),
+    ],
+    others: false,
+};
+
+/// A `/bulk` answer of catalogue pages (`products`, `product-stocks`) as the run reads it: of
+/// every record of every page's `list` only what [`ItemsDecoder`] reads (a product's
+/// descriptions, SEO texts, images… are skipped unread); everything else — statuses, ids, page
+/// counts, error envelopes — whole.
+pub const CATALOGUE_BULK: Shape = Shape::Object {
+    fields: &[(
+        "items",
+        Shape::Each(&Shape::Object { fields: &[("body", Shape::Object { fields: &[("list", Shape::Each(&CATALOGUE_ROW))], others: true })], others: true }),
+    )],
+    others: true,
+};
 
 /// Products with their embedded base `stock`, and `/product-stocks` rows → one [`ShopItem`] per
 /// stock row. Base rows come from the product; default rows of `/product-stocks` are used only
@@ -1255,6 +1312,7 @@ mod fuzz {
     use crate::decode::fixtures::{self, json};
     use crate::decode::testkit::{any_json, assert_named, mutated, mutated_list, records};
     use proptest::prelude::*;
+    use serde_json::json;
 
     fn first(list: &str) -> Value {
         json(list).as_array().unwrap()[0].clone()
@@ -1348,6 +1406,38 @@ mod fuzz {
             ids.sort_unstable();
             ids.dedup();
             prop_assert_eq!(ids.len(), found.len(), "a stock row appears once");
+        }
+
+        /// Catalogue pages read in [`CATALOGUE_BULK`]'s shape decode to the very rows and problems
+        /// the whole pages give, and an error envelope among them says the same.
+        #[test]
+        fn pruned_pages_decode_as_whole(
+            products in mutated_list(json(fixtures::PRODUCT)),
+            stocks in mutated_list(json(fixtures::PRODUCT_STOCK)),
+            other in any_json(),
+            warehouses_enabled in any::<bool>(),
+        ) {
+            let page = |list: &[Value]| json!({"count": "7", "pages": 2, "page": 2, "list": list});
+            let bulk = json!({"errors": true, "items": [
+                {"id": "read-8-page-2", "code": 200, "body": page(&products)},
+                {"id": "read-9-page-2", "code": 200, "body": page(&stocks)},
+                {"id": "read-9-page-3", "code": 404, "body": {"error": "not_found", "error_description": "Brak strony", "list": other}},
+            ]});
+            let text = bulk.to_string();
+            let whole: Value = serde_json::from_str(&text).unwrap();
+            let pruned = crate::decode::stream::pruned(&text, &CATALOGUE_BULK).unwrap();
+            let list = |answer: &Value, i: usize| answer["items"][i]["body"]["list"].as_array().cloned().unwrap_or_default();
+            let taxes = taxes(json(fixtures::TAXES).as_array().unwrap()).0;
+            let units = units(json(fixtures::UNITS).as_array().unwrap(), "pl_PL").0;
+            let catalogue = Catalogue { default_locale: "pl_PL", warehouses_enabled, taxes: &taxes, units: &units, categories: &[] };
+            prop_assert_eq!(items(&list(&pruned, 0), &list(&pruned, 1), &catalogue), items(&list(&whole, 0), &list(&whole, 1), &catalogue));
+            for field in ["id", "code"] {
+                prop_assert_eq!(&pruned["items"][2][field], &whole["items"][2][field]);
+            }
+            for field in ["error", "error_description"] {
+                prop_assert_eq!(&pruned["items"][2]["body"][field], &whole["items"][2]["body"][field]);
+            }
+            prop_assert_eq!(&pruned["errors"], &whole["errors"]);
         }
 
         #[test]

@@ -209,6 +209,131 @@ impl<'de> Visitor<'de> for FieldName {
     }
 }
 
+/// Which parts of a JSON value to keep while reading it ([`pruned`]): a reader that needs a few
+/// fields of big records (Shoper's catalogue pages: ~2.5 KB of JSON a product, most of it
+/// descriptions) builds only those, and skips the rest without keeping it. Where the value is not
+/// of the kind a shape expects (a string where an object was expected), it is kept whole — a
+/// decoder then says what came instead, exactly as it would of the whole value.
+#[derive(Debug, PartialEq)]
+pub enum Shape {
+    /// The value as it is.
+    Whole,
+    /// An object: the named fields in their shapes; the other fields kept whole when `others`,
+    /// else skipped.
+    Object { fields: &'static [(&'static str, Shape)], others: bool },
+    /// An array whose every element, or an object whose every value (its keys all kept), has
+    /// this shape.
+    Each(&'static Shape),
+}
+
+/// Read the text of a JSON value keeping what `shape` names ([`Shape`]); the text must be JSON
+/// all the same (a syntax error anywhere, in a skipped part too, is an error).
+pub fn pruned(text: &str, shape: &'static Shape) -> Result<Value, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = shape.deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
+impl<'de> DeserializeSeed<'de> for &'static Shape {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        match self {
+            Shape::Whole => serde::Deserialize::deserialize(d),
+            shape => d.deserialize_any(shape),
+        }
+    }
+}
+
+/// A key of an object read in a shape: the key to keep it under and the shape of its value, or
+/// `None` for a field skipped (its name not even copied).
+struct Key(&'static Shape);
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Option<(String, &'static Shape)>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Option<(String, &'static Shape)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(match self.0 {
+            Shape::Object { fields, others } => match fields.iter().find(|(name, _)| *name == key) {
+                Some((_, shape)) => Some((key.to_string(), shape)),
+                None => others.then(|| (key.to_string(), &Shape::Whole)),
+            },
+            Shape::Each(shape) => Some((key.to_string(), *shape)),
+            _ => Some((key.to_string(), &Shape::Whole)),
+        })
+    }
+}
+
+impl<'de> Visitor<'de> for &'static Shape {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key_seed(Key(self))? {
+            match key {
+                Some((key, shape)) => drop(out.insert(key, map.next_value_seed(shape)?)),
+                None => drop(map.next_value::<IgnoredAny>()?),
+            }
+        }
+        Ok(Value::Object(out))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let shape = match self {
+            Shape::Each(shape) => *shape,
+            _ => &Shape::Whole,
+        };
+        let mut out = Vec::new();
+        while let Some(item) = seq.next_element_seed(shape)? {
+            out.push(item);
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+}
+
 /// Feed a list already held as a `Value` to a sink, as [`ListSeed`] would from its text (small
 /// lists and tests).
 pub fn feed(result: &Value, sink: &mut dyn Records) {
@@ -294,6 +419,21 @@ mod tests {
         for (other, found) in [(json!("Brak danych"), "tekst"), (json!(5), "liczba"), (json!(-5), "liczba"), (json!(1.5), "liczba"), (json!(true), "wartość logiczna")] {
             assert_eq!(streamed(&other).1, [found], "{other}");
         }
+    }
+
+    #[test]
+    fn shapes_keep_what_they_name() {
+        const ROW: Shape = Shape::Object { fields: &[("id", Shape::Whole), ("t", Shape::Each(&Shape::Object { fields: &[("name", Shape::Whole)], others: false }))], others: false };
+        const PAGE: Shape = Shape::Object { fields: &[("list", Shape::Each(&ROW))], others: true };
+        let text = r#"{"pages": 2, "list": [{"id": "1", "opis": {"x": [1, 2]}, "t": {"pl_PL": {"name": "Kubek", "seo": "…"}, "en_GB": "?"}}, "x", {"t": []}], "error": null}"#;
+        let kept = pruned(text, &PAGE).unwrap();
+        assert_eq!(kept, json!({"pages": 2, "list": [{"id": "1", "t": {"pl_PL": {"name": "Kubek"}, "en_GB": "?"}}, "x", {"t": []}], "error": null}));
+        // Not of the kind a shape expects: kept whole.
+        assert_eq!(pruned(r#"{"list": 7, "x": {"list": [{"b": 1}]}}"#, &PAGE).unwrap(), json!({"list": 7, "x": {"list": [{"b": 1}]}}));
+        assert_eq!(pruned("[1, {\"a\": 2.5}]", &PAGE).unwrap(), json!([1, {"a": 2.5}]));
+        // A fault in a skipped part is a fault of the text.
+        assert!(pruned(r#"{"list": [{"id": 1, "opis": [1,]}]}"#, &PAGE).is_err());
+        assert!(pruned(r#"{"list": []} x"#, &PAGE).is_err());
     }
 
     fn tree_of(value: &Value) -> Value {

@@ -259,6 +259,8 @@ async fn read_shop<H: Http, C: Clock>(shoper: &mut ShoperClient<'_, H, C>, catal
     let own = reads.len();
     reads.extend(extra);
     let mut rounds = shoper.first_round(&reads).await?;
+    // Of the catalogue's later pages only what the rows decoder reads is kept.
+    rounds.shape_from(PRODUCTS, &dshop::CATALOGUE_BULK);
     let mut answers = rounds.take_first();
     let extra_answers = answers.split_off(own.min(answers.len()));
     // The dictionaries' further pages (more than 50 categories) come first in the second

@@ -65,7 +65,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if req.dry_run || !plan.may_apply() {
             return Ok(PartResult { section, refused: false });
         }
-        section.done.clear();
+        // Freed, not only emptied: the list of what was written replaces it (49,500 entries at 100 %).
+        section.done = Vec::new();
         let (written, fatal) = self.write_stock(session, &plan.actions, &mut section, progress).await;
         section.counts.done = written.len() as u32;
         section.done = plan.actions.iter().filter(|a| written.contains(&a.stock_id)).map(action_entry).collect();
@@ -144,14 +145,17 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// (one every later write would meet too: a missing permission, refused credentials).
     /// Failures are reported in the section, each with the reason Shoper gave.
     async fn write_stock(&self, session: &mut Session<'_, H, C>, actions: &[StockAction], section: &mut Section, progress: &mut Progress) -> (BTreeSet<u64>, Option<ApiError>) {
-        let ops = bulk_ops(actions);
-        let total = ops.len() as u32;
+        let (total, mut ops) = bulk_ops(actions);
         let mut written = BTreeSet::new();
         let mut failed = Vec::new();
         let mut fatal = None;
-        self.progress_to(progress, Phase::WritingStock, 0, total).await;
-        for (n, chunk) in ops.chunks(BULK_MAX).enumerate() {
-            if self.cancel.get() || fatal.is_some() {
+        let mut sent = 0;
+        self.progress_to(progress, Phase::WritingStock, 0, total as u32).await;
+        loop {
+            // Each call's operations are built as it is sent: 50,000 of them at once would hold
+            // tens of megabytes through the whole push.
+            let chunk: Vec<(u64, BulkOp)> = ops.by_ref().take(BULK_MAX).collect();
+            if chunk.is_empty() || self.cancel.get() || fatal.is_some() {
                 break;
             }
             let batch: Vec<BulkOp> = chunk.iter().map(|(_, op)| op.clone()).collect();
@@ -172,7 +176,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     }
                 }
             }
-            self.progress_to(progress, Phase::WritingStock, ((n + 1) * BULK_MAX).min(ops.len()) as u32, total).await;
+            sent += chunk.len();
+            self.progress_to(progress, Phase::WritingStock, sent as u32, total as u32).await;
         }
         if !failed.is_empty() {
             section.counts.failed = failed.len() as u32;
@@ -182,8 +187,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     }
 }
 
-/// One PUT per stock row (several warehouses of a row merged into one `warehouses` map).
-fn bulk_ops(actions: &[StockAction]) -> Vec<(u64, BulkOp)> {
+/// One PUT per stock row (several warehouses of a row merged into one `warehouses` map): how
+/// many, and the operations, made one by one as they are taken.
+fn bulk_ops(actions: &[StockAction]) -> (usize, impl Iterator<Item = (u64, BulkOp)>) {
     let mut rows: BTreeMap<u64, Map<String, Value>> = BTreeMap::new();
     let mut whole: BTreeMap<u64, String> = BTreeMap::new();
     for a in actions {
@@ -196,9 +202,12 @@ fn bulk_ops(actions: &[StockAction]) -> Vec<(u64, BulkOp)> {
             }
         }
     }
-    let mut ops: Vec<(u64, BulkOp)> = whole.into_iter().map(|(id, v)| (id, BulkOp::put(format!("stock-{id}"), format!("product-stocks/{id}"), json!({ "stock": v })))).collect();
-    ops.extend(rows.into_iter().map(|(id, m)| (id, BulkOp::put(format!("stock-{id}"), format!("product-stocks/{id}"), json!({ "warehouses": m })))));
-    ops
+    let total = whole.len() + rows.len();
+    let ops = whole
+        .into_iter()
+        .map(|(id, v)| (id, BulkOp::put(format!("stock-{id}"), format!("product-stocks/{id}"), json!({ "stock": v }))))
+        .chain(rows.into_iter().map(|(id, m)| (id, BulkOp::put(format!("stock-{id}"), format!("product-stocks/{id}"), json!({ "warehouses": m })))));
+    (total, ops)
 }
 
 fn action_entry(a: &StockAction) -> super::report::Entry {

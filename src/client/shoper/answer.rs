@@ -6,6 +6,7 @@
 
 use crate::client::error::{Access, ApiError, AuthFailure, PermissionArea};
 use crate::client::{redact, Secret, Service};
+use crate::decode::stream::{pruned, Shape};
 use crate::io::{HttpResponse, Method};
 use serde_json::Value;
 
@@ -20,11 +21,16 @@ pub(super) enum Body {
 
 impl Body {
     pub fn parse(text: &str) -> Body {
+        Body::parse_in(text, &Shape::Whole)
+    }
+
+    /// Only the parts `shape` keeps ([`Shape`]): the same answer when the text is not JSON.
+    pub fn parse_in(text: &str, shape: &'static Shape) -> Body {
         let trimmed = text.trim();
         if trimmed.is_empty() {
             return Body::Json(Value::Null);
         }
-        match serde_json::from_str(trimmed) {
+        match pruned(trimmed, shape) {
             Ok(value) => Body::Json(value),
             Err(_) if trimmed.starts_with(['{', '[']) => Body::Broken,
             Err(_) => Body::NotJson,
@@ -47,9 +53,11 @@ impl Envelope {
 }
 
 /// The payload of a 2xx answer, or the error any other answer stands for.
-pub(super) fn interpret(response: &HttpResponse, method: Method, path: &str, secrets: &[&Secret]) -> Result<Value, ApiError> {
+/// Of a 2xx answer only the parts `shape` names are kept.
+pub(super) fn interpret(response: &HttpResponse, method: Method, path: &str, secrets: &[&Secret], shape: &'static Shape) -> Result<Value, ApiError> {
     let status = response.status;
-    match (Body::parse(&response.body), (200..300).contains(&status)) {
+    let body = if (200..300).contains(&status) { Body::parse_in(&response.body, shape) } else { Body::parse(&response.body) };
+    match (body, (200..300).contains(&status)) {
         (Body::Json(value), true) => Ok(value),
         (Body::Json(value), false) => Err(failure(status, Some(&value), method, path, secrets)),
         (Body::Broken, true) => Err(ApiError::MalformedJson { service: Service::Shoper }),

@@ -12,6 +12,7 @@ use super::{lenient_u64, plain, rest_path, ShoperClient, Spec};
 use crate::client::error::ApiError;
 use crate::client::transport::{Call, Tag};
 use crate::client::{redact, Secret, Service};
+use crate::decode::stream::Shape;
 use crate::io::{Clock, Http, Method};
 use crate::retry::Idempotency;
 use super::rounds::Read;
@@ -145,18 +146,20 @@ impl<H: Http, C: Clock> ShoperClient<'_, H, C> {
     pub async fn bulk(&mut self, ops: &[BulkOp]) -> Result<Vec<BulkItemResult>, ApiError> {
         let mut results = Vec::with_capacity(ops.len());
         for chunk in ops.chunks(BULK_MAX) {
-            results.extend(self.bulk_chunk(chunk).await?);
+            results.extend(self.bulk_chunk(chunk, &Shape::Whole).await?);
         }
         Ok(results)
     }
 
-    async fn bulk_chunk(&mut self, chunk: &[BulkOp]) -> Result<Vec<BulkItemResult>, ApiError> {
+    /// One `/bulk` call; of its answer only what `shape` names is kept (the whole `/bulk` answer,
+    /// `{"items": [{"id", "code", "body"}]}`).
+    pub(super) async fn bulk_chunk(&mut self, chunk: &[BulkOp], shape: &'static Shape) -> Result<Vec<BulkItemResult>, ApiError> {
         let creates = chunk.iter().any(|op| op.method == Method::Post);
         let idempotency = if creates { Idempotency::NonIdempotent } else { Idempotency::Idempotent };
         let call = Call { idempotency, cost: self.bulk_cost, tag: Tag::Bulk };
         let body = Value::Array(chunk.iter().map(BulkOp::to_wire).collect());
         let spec = Spec { method: Method::Post, path: "bulk", query: Vec::new(), body: Some(body.to_string()), call };
-        let answer = self.send(spec).await?;
+        let answer = self.send_in(spec, shape).await?;
         bulk_results(chunk, answer, &self.secrets())
     }
 

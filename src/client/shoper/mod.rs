@@ -19,6 +19,7 @@ use super::error::{ApiError, AuthFailure};
 use super::pacing::Pacer;
 use super::transport::{by_status, Call, Tag, Transport};
 use super::{Secret, Service, Stats, TokenState};
+use crate::decode::stream::Shape;
 use crate::io::{Clock, Http, HttpRequest, Method};
 use crate::retry::{Idempotency, RetryPolicy};
 use answer::{auth_failure_code, interpret};
@@ -166,6 +167,11 @@ impl<'a, H: Http, C: Clock> ShoperClient<'a, H, C> {
 
     /// Authenticate, send, re-authenticate once on 401 `unauthorized_client`, interpret.
     async fn send(&mut self, spec: Spec<'_>) -> Result<Value, ApiError> {
+        self.send_in(spec, &Shape::Whole).await
+    }
+
+    /// [`Self::send`] keeping of a successful answer only what `shape` names.
+    async fn send_in(&mut self, spec: Spec<'_>, shape: &'static Shape) -> Result<Value, ApiError> {
         let mut reauthenticated = false;
         loop {
             let bearer = self.bearer().await?;
@@ -182,7 +188,7 @@ impl<'a, H: Http, C: Clock> ShoperClient<'a, H, C> {
                     ShoperAuth::WebApiUser { .. } => return Err(ApiError::ShoperTokenRejected),
                 }
             }
-            return interpret(&response, spec.method, rest_path(spec.path), &self.secrets());
+            return interpret(&response, spec.method, rest_path(spec.path), &self.secrets(), shape);
         }
     }
 
@@ -236,7 +242,7 @@ impl<'a, H: Http, C: Clock> ShoperClient<'a, H, C> {
             let failure = auth_failure_code(&response).unwrap_or(AuthFailure::WrongCredentials);
             return Err(ApiError::ShoperAuthFailed(failure));
         }
-        let answer = interpret(&response, Method::Post, "auth", &self.secrets())?;
+        let answer = interpret(&response, Method::Post, "auth", &self.secrets(), &Shape::Whole)?;
         let state = token_from(&answer, self.transport.clock.now_ms())?;
         let token = state.token.clone();
         self.token = Some(state);

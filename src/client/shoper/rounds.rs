@@ -9,6 +9,7 @@ use super::ShoperClient;
 use crate::client::error::ApiError;
 use crate::client::shoper::{BulkOp, BULK_MAX};
 use crate::client::Service;
+use crate::decode::stream::Shape;
 use crate::io::{Clock, Http, Method};
 use serde_json::{json, Value};
 
@@ -87,6 +88,8 @@ pub struct Rounds {
     rest: Vec<BulkOp>,
     owners: Vec<usize>,
     fetched: usize,
+    /// From which read on pages are read in a shape ([`Rounds::shape_from`]).
+    shaped: Option<(usize, &'static Shape)>,
 }
 
 /// A page of a list read: the index of the read, and its items.
@@ -101,6 +104,13 @@ impl Rounds {
     /// The read the next page to fetch belongs to (`None` when every page is in).
     pub fn pending(&self) -> Option<usize> {
         self.owners.get(self.fetched).copied()
+    }
+
+    /// Read the later pages of the reads from `read` on keeping only what `shape` names — the
+    /// shape of a whole `/bulk` answer of such pages. A call that also carries pages of earlier
+    /// reads is read whole.
+    pub fn shape_from(&mut self, read: usize, shape: &'static Shape) {
+        self.shaped = Some((read, shape));
     }
 }
 
@@ -152,7 +162,11 @@ impl<H: Http, C: Clock> ShoperClient<'_, H, C> {
             return Ok(None);
         }
         let ops = &rounds.rest[rounds.fetched..end];
-        let answers = self.bulk(ops).await?;
+        let shape = match rounds.shaped {
+            Some((from, shape)) if rounds.owners[rounds.fetched..end].iter().all(|&i| i >= from) => shape,
+            _ => &Shape::Whole,
+        };
+        let answers = self.bulk_chunk(ops, shape).await?;
         let pages = ops
             .iter()
             .zip(answers)
