@@ -227,6 +227,7 @@ async fn stock_50k() {
     let (local, connection) = local_world(STOCK_N);
     let (sandbox, clock) = (local.sandbox.clone(), local.clock.clone());
     let engine = Engine::new(local.clone(), MemStorage::new(), clock.clone());
+    engine.set_dev_hosts(true); // the in-memory shop is at a loopback address
     engine.save_connection(connection).await.expect("connection");
     engine.save_settings(Settings::default()).await.expect("settings");
     // The shop takes Systim's figures once; then, before each measured run, 1 % of the matched
