@@ -429,6 +429,7 @@ const SETTINGS_FORM = [
       { path: "orders.start", type: "start" },
       { path: "orders.missing_product", type: "choice", options: ["hold", "create_in_systim", "import_without_line"] },
       { path: "orders.order_discount", type: "choice", options: ["spread", "hold"] },
+      { path: "orders.link_contractors", type: "bool" },
       { path: "orders.new_product_category_id", type: "optInt" },
       { path: "orders.shipping_product_id", type: "optInt" },
       { path: "orders.systim_status_id", type: "optInt" },

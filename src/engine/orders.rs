@@ -15,6 +15,8 @@
 //!    once). The cursor moves only past orders the ledger has recorded. Found orders are
 //!    recorded as imported and reserve stock like the ones this run sent.
 
+mod contractors;
+
 use super::copies::{self, keep_one, record_copies, CopyChange, Markers};
 use super::ledger::{Ledger, LedgerEntry, OrderState, SystimCopy};
 use super::report::{custom_group, entry, group, Entry, Part, ProblemGroup, Section, SectionCounts};
@@ -236,6 +238,8 @@ struct SendWindow {
 struct Sending {
     /// Systim ids of the products created for the plan (`None` where creation failed).
     created: Vec<Option<u64>>,
+    /// What became of the contractors created for the plan.
+    contractors: Vec<contractors::NewContractor>,
     /// This shop's markers in Systim as last checked; `None` without `listOrders`.
     known: Option<Markers>,
     /// Orders this run sent: shop order id → the Systim id `addOrder` answered (0 if none).
@@ -461,7 +465,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let index = SystimIndex::new(&systim.snapshot, settings.matching.normalize_codes);
         let shop_index = crate::matching::ShopIndex::new(&shop.snapshot);
         let ctx = OrderContext { settings, systim: &index, shop: Some(&shop_index), statuses: &shop.snapshot.statuses, shop_host: &session.host };
-        let plan = plan_orders(&orders, &ctx);
+        let mut plan = plan_orders(&orders, &ctx);
+        if let Err(e) = self.link_buyers(session, settings, &mut plan, dry_run, &mut section).await {
+            return Err((section, e.into()));
+        }
         section.counts.considered = plan.tally.counts.considered + tally.done.len() as u32;
         if dry_run {
             *previewed = previewed_reservations(&orders, &plan, &shop.snapshot.statuses, settings);
@@ -713,7 +720,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             record_copies(ledger, known, self.clock.now_ms(), false).await?;
         }
         let created = self.create_products(session, plan, tally).await?;
-        let mut sending = Sending { created, known, sent: HashMap::new(), yielding: false, numbered: BTreeSet::new(), unchecked: 0, unclear: Vec::new() };
+        let contractors = self.create_contractors(session, plan, tally).await?;
+        let mut sending = Sending { created, contractors, known, sent: HashMap::new(), yielding: false, numbered: BTreeSet::new(), unchecked: 0, unclear: Vec::new() };
         let total = plan.imports.len() as u32;
         self.progress_to(progress, Phase::ImportingOrders, 0, total).await;
         let mut next_check = 1;
@@ -875,6 +883,17 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         if sending.yielding {
             return Ok(Sent::Deferred);
+        }
+        if let Some(ProductRef::Created { index }) = request.contractor {
+            match sending.contractors.get(index) {
+                Some(contractors::NewContractor::Created(cid)) => request.contractor = Some(ProductRef::Existing { id: *cid }),
+                Some(contractors::NewContractor::Refused) => request.contractor = None,
+                _ => {
+                    let text = ("Czeka, aż Systim pokaże kontrahenta utworzonego dla tego NIP", "Waits until Systim shows the contractor created for this NIP");
+                    self.hold(ledger, id, "contractor_creation_unclear", text, tally).await?;
+                    return Ok(Sent::Settled);
+                }
+            }
         }
         // The intent reserves the order's stock from now on: whatever becomes of the answer, the
         // shop must not offer these units again.

@@ -222,6 +222,10 @@ pub fn advice(reason: ReasonCode) -> (&'static str, &'static str) {
         ),
         VatMissingInShop => ("Dodaj stawkę VAT w sklepie.", "Add the VAT rate in the shop."),
         UnitMissingInShop => ("Dodaj jednostkę miary w sklepie.", "Add the unit in the shop."),
+        ContractorAmbiguous => (
+            "Zostaw ten NIP jednemu kontrahentowi w Systim; do tego czasu zamówienia idą z danymi nabywcy, bez powiązania (jak dotąd).",
+            "Keep this NIP on one Systim contractor; until then the orders carry the buyer's data, unlinked (as before).",
+        ),
         _ => ("Nic nie trzeba robić.", "Nothing to do."),
     }
 }

@@ -8,6 +8,7 @@
 //! Reasons are one vocabulary ([`ReasonCode`], stable snake_case names) shared by the three plans,
 //! the UI and `docs/rules.md`.
 
+pub mod contractors;
 pub mod orders;
 pub mod products;
 pub mod spread;
@@ -104,6 +105,9 @@ reason_codes! {
     ProductCreatedInSystim => "product_created_in_systim", Info, "Produkt zostanie najpierw utworzony w Systim", "The product will be created in Systim first";
     BillingFromDelivery => "billing_from_delivery", Info, "Adres nabywcy niepełny — użyto adresu dostawy", "Billing address incomplete — the delivery address was used";
     ForeignVatId => "foreign_vat_id", Info, "Zagraniczny numer VAT przekazano bez zmian", "A foreign VAT number was passed on as typed";
+    ContractorLinked => "contractor_linked", Info, "Nabywca powiązany po NIP z kontrahentem Systim", "The buyer is linked by NIP to a Systim contractor";
+    ContractorCreated => "contractor_created", Info, "Kontrahent z tym NIP zostanie utworzony w Systim", "A contractor with this NIP will be created in Systim";
+    ContractorAmbiguous => "contractor_ambiguous", Warning, "Kilku kontrahentów Systim ma ten NIP — zamówienia nie powiązano", "Several Systim contractors have this NIP — the order is not linked";
     // Product push.
     HiddenInSystim => "hidden_in_systim", Info, "Produkt jest ukryty w Systim", "The product is hidden in Systim";
     CodelessSkipped => "codeless_skipped", Info, "Produkt bez kodu pominięto (ustawienie)", "Product without a code skipped (setting)";
