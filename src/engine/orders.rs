@@ -900,8 +900,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let now = self.clock.now_ms();
         let marker = crate::plan::orders::import_marker(id, &session.host);
         let intent = LedgerEntry { order_id: id, state: OrderState::Intent { marker, since_ms: now, attempts: prev_attempts + 1 }, updated_ms: now, lines: lines.clone() };
-        ledger.put(&intent).await?;
+        // The reservation index first: a storage that fills up between the two writes must not
+        // leave an intent whose request never left (without `listOrders` it could never be
+        // verified, only held); an index entry without an intent reserves nothing.
         self.add_reserving(ledger.keys(), id).await?;
+        ledger.put(&intent).await?;
         let form = request.to_params().into_iter().fold(Form::new(), |f, (k, v)| f.field(k, v));
         match session.systim.call("addOrder", &form).await {
             Ok(v) => {
