@@ -889,7 +889,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 Some(contractors::NewContractor::Created(cid)) => request.contractor = Some(ProductRef::Existing { id: *cid }),
                 Some(contractors::NewContractor::Refused) => request.contractor = None,
                 _ => {
-                    let text = ("Czeka, aż Systim pokaże kontrahenta utworzonego dla tego NIP", "Waits until Systim shows the contractor created for this NIP");
+                    let text = ("Czeka na sprawdzenie kontrahenta w Systim", "Waits for its contractor to be checked in Systim");
                     self.hold(ledger, id, "contractor_creation_unclear", text, tally).await?;
                     return Ok(Sent::Settled);
                 }

@@ -17,25 +17,35 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// A NIP as its ten digits, whatever the spelling (`PL 586-212-09-28`); `None` for no NIP, a
-/// foreign VAT number or anything that is not ten digits.
-pub fn nip_key(raw: &str) -> Option<String> {
+/// foreign VAT number or anything that is not ten digits. As a number: the maps keyed by it are
+/// the ones the engine already has (`u64` keys), not new code in the wasm.
+pub fn nip_key(raw: &str) -> Option<u64> {
     let mut s = String::with_capacity(raw.len());
     for c in raw.chars().filter(char::is_ascii_alphanumeric) {
         s.push(c.to_ascii_uppercase());
     }
     let d = s.strip_prefix("PL").unwrap_or(&s);
-    (d.len() == 10 && d.bytes().all(|b| b.is_ascii_digit())).then(|| d.to_string())
+    if d.len() == 10 && d.bytes().all(|b| b.is_ascii_digit()) {
+        d.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// A NIP key as its ten digits.
+pub fn nip_text(nip: u64) -> String {
+    format!("{nip:010}")
 }
 
 /// Systim's contractors by NIP, each NIP's ids in ascending order (the oldest first).
 #[derive(Debug, Default)]
 pub struct Contractors {
-    by_nip: HashMap<String, Vec<(u64, String)>>,
+    by_nip: HashMap<u64, Vec<(u64, String)>>,
 }
 
 impl Contractors {
     pub fn new(list: &[SystimCompany]) -> Self {
-        let mut by_nip: HashMap<String, Vec<(u64, String)>> = HashMap::new();
+        let mut by_nip: HashMap<u64, Vec<(u64, String)>> = HashMap::new();
         for c in list {
             if let Some(nip) = nip_key(&c.nip) {
                 let ids = by_nip.entry(nip).or_default();
@@ -48,9 +58,9 @@ impl Contractors {
         Contractors { by_nip }
     }
 
-    /// The contractors with this NIP (ten digits), oldest first.
-    pub fn with_nip(&self, nip: &str) -> &[(u64, String)] {
-        self.by_nip.get(nip).map_or(&[], Vec::as_slice)
+    /// The contractors with this NIP ([`nip_key`]), oldest first.
+    pub fn with_nip(&self, nip: u64) -> &[(u64, String)] {
+        self.by_nip.get(&nip).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -80,23 +90,23 @@ impl NewContractor {
 
 /// Link every import whose buyer has a Polish NIP (see the module's comment). `own`: NIPs of
 /// contractors the extension created earlier and no list has yet shown exactly once.
-pub fn link_contractors(plan: &mut OrdersPlan, known: &Contractors, own: &[String]) {
-    let mut new_at: HashMap<String, usize> = HashMap::new();
+pub fn link_contractors(plan: &mut OrdersPlan, known: &Contractors, own: &[u64]) {
+    let mut new_at: HashMap<u64, u64> = HashMap::new();
     for import in &mut plan.imports {
-        let Some(nip) = import.request.nip.as_deref().and_then(nip_key) else { continue };
-        let found = known.with_nip(&nip);
+        let Some(key) = import.request.nip.as_deref().and_then(nip_key) else { continue };
+        let (found, nip) = (known.with_nip(key), nip_text(key));
         let finding = match found {
             [] => {
-                let index = *new_at.entry(nip.clone()).or_insert_with(|| {
+                let index = *new_at.entry(key).or_insert_with(|| {
                     let r = &import.request;
                     plan.contractors_to_create.push(NewContractor { nip: nip.clone(), buyer: r.buyer.clone(), email: r.email.clone(), for_orders: Vec::new() });
-                    plan.contractors_to_create.len() - 1
-                });
+                    plan.contractors_to_create.len() as u64 - 1
+                }) as usize;
                 plan.contractors_to_create[index].for_orders.push(import.order_id);
                 import.request.contractor = Some(ContractorRef::Created { index });
                 Finding::new(ReasonCode::ContractorCreated).value(format!("NIP {nip}")).value(import.request.buyer.name.clone())
             }
-            [(id, name), ..] if found.len() == 1 || own.contains(&nip) => {
+            [(id, name), ..] if found.len() == 1 || own.contains(&key) => {
                 import.request.contractor = Some(ContractorRef::Existing { id: *id });
                 Finding::new(ReasonCode::ContractorLinked).value(format!("id {id}")).value(name.clone()).value(format!("NIP {nip}"))
             }

@@ -52,11 +52,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 // Without the list nothing is linked and nothing created (a creation could double one).
                 section.notes.push(custom_group(
                     "contractors_unread",
-                    ("Nie udało się odczytać kontrahentów Systim — zamówienia bez powiązania", "Could not read Systim's contractors — orders not linked"),
-                    (
-                        "Nic nie trzeba robić: zamówienia wysłano z danymi nabywcy, jak dotąd; następna synchronizacja znów spróbuje powiązać nabywców po NIP.",
-                        "Nothing to do: the orders carry the buyer's data, as before; the next run tries linking buyers by NIP again.",
-                    ),
+                    ("Nie odczytano kontrahentów Systim — zamówienia bez powiązania", "Systim's contractors not read — orders not linked"),
+                    ("Nic nie trzeba robić: zamówienia poszły z danymi nabywcy, jak dotąd.", "Nothing to do: the orders carry the buyer's data, as before."),
                     vec![entry("listCompanies", e.message_pl(), e.message_en())],
                 ));
                 return Ok(());
@@ -66,7 +63,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let mut items = Vec::new();
         let before = pending.len();
         pending.retain(|p| {
-            let found = known.with_nip(&p.code);
+            let found = known.with_nip(nip_key(&p.code).unwrap_or(0));
             if found.len() < 2 {
                 return false;
             }
@@ -79,7 +76,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if !items.is_empty() {
             section.problems.push(doubled_group(items));
         }
-        let own: Vec<String> = pending.into_iter().map(|p| p.code).collect();
+        let own: Vec<u64> = pending.iter().filter_map(|p| nip_key(&p.code)).collect();
         link_contractors(plan, &known, &own);
         Ok(())
     }
@@ -111,11 +108,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     pending.retain(|q| q.code != c.nip);
                     tally.held.push(custom_group(
                         "contractor_creation_failed",
-                        ("Systim nie utworzył kontrahenta — zamówienia wysłano bez powiązania", "Systim did not create the contractor — the orders were sent unlinked"),
-                        (
-                            "Zamówienia z tym NIP wysłano z danymi nabywcy, jak dotąd. Popraw dane firmy wskazane przez Systim albo dodaj kontrahenta ręcznie; następne zamówienia zostaną z nim powiązane.",
-                            "The orders with this NIP carry the buyer's data, as before. Fix the company data Systim names or add the contractor by hand; later orders are linked to it.",
-                        ),
+                        ("Systim nie utworzył kontrahenta — zamówienia bez powiązania", "Systim did not create the contractor — orders not linked"),
+                        ("Popraw dane firmy wskazane przez Systim albo dodaj kontrahenta ręcznie.", "Fix the company data Systim names, or add the contractor by hand."),
                         vec![entry(format!("NIP {}", c.nip), e.message_pl(), e.message_en())],
                     ));
                     NewContractor::Refused
@@ -131,7 +125,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             let known = Contractors::new(&dsys::companies(&v).0);
             let mut doubled = Vec::new();
             for (c, outcome) in plan.contractors_to_create.iter().zip(out.iter_mut()) {
-                let found = known.with_nip(&c.nip);
+                let found = known.with_nip(nip_key(&c.nip).unwrap_or(0));
                 if let Some((oldest, _)) = found.first().filter(|_| *outcome != NewContractor::Refused) {
                     *outcome = NewContractor::Created(*oldest);
                 }
@@ -150,10 +144,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 tally.held.push(custom_group(
                     "contractor_creation_unclear",
                     ("Niejasna odpowiedź Systim przy tworzeniu kontrahenta", "No clear answer from Systim to a contractor creation"),
-                    (
-                        "Nic nie trzeba robić: następna synchronizacja sprawdzi na liście kontrahentów Systim, czy powstał, i nie utworzy go drugi raz; zamówienia z tym NIP czekają.",
-                        "Nothing to do: the next run checks Systim's contractor list for it and never creates it twice; the orders with this NIP wait.",
-                    ),
+                    ("Nic nie trzeba robić: następna synchronizacja sprawdzi, czy powstał; zamówienia z tym NIP czekają.", "Nothing to do: the next run checks whether it exists; the orders with this NIP wait."),
                     vec![entry(format!("NIP {}", plan.contractors_to_create[i].nip), e.message_pl(), e.message_en())],
                 ));
             }
@@ -174,10 +165,7 @@ fn doubled_group(items: Vec<super::super::report::Entry>) -> super::super::repor
     custom_group(
         "systim_contractor_doubled",
         ("Kontrahent utworzony przez rozszerzenie jest w Systim więcej niż raz", "A contractor the extension created is in Systim more than once"),
-        (
-            "Usuń w Systim wskazane kopie (zamówienia są wiązane z najstarszym). Skąd kopia: przeglądarka sama ponawia wysłanie, gdy połączenie zerwie się przed odpowiedzią serwera.",
-            "Delete the copies named in Systim (orders are linked to the oldest). Where a copy comes from: the browser itself resends when a connection breaks before the server's answer.",
-        ),
+        ("Usuń w Systim wskazane kopie (przeglądarka ponowiła wysłanie).", "Delete the copies named in Systim (the browser resent the request)."),
         items,
     )
 }
