@@ -145,6 +145,10 @@ pub struct OrderSettings {
     pub missing_product: MissingProductPolicy,
     /// Orders with a discount on the whole order.
     pub order_discount: OrderDiscountPolicy,
+    /// Buyers with a Polish NIP linked to the Systim contractor with that NIP (`id_kontrahenta`),
+    /// a new NIP's contractor created once (`addCompany`). Off: the buyer's data only, unlinked
+    /// (the behaviour before; `id_kontrahenta` on `addOrder` is documented, not yet live-checked).
+    pub link_contractors: bool,
     /// Systim category for products created from orders when the shop's category name has no
     /// Systim counterpart.
     pub new_product_category_id: Option<u64>,
@@ -175,6 +179,7 @@ impl Default for OrderSettings {
             start: StartPoint::Unset,
             missing_product: MissingProductPolicy::Hold,
             order_discount: OrderDiscountPolicy::Spread,
+            link_contractors: true,
             new_product_category_id: None,
             payment_mapping: Vec::new(),
             default_payment_id: None,

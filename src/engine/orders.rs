@@ -15,6 +15,8 @@
 //!    once). The cursor moves only past orders the ledger has recorded. Found orders are
 //!    recorded as imported and reserve stock like the ones this run sent.
 
+mod contractors;
+
 use super::copies::{self, keep_one, record_copies, CopyChange, Markers};
 use super::ledger::{Ledger, LedgerEntry, OrderState, SystimCopy};
 use super::report::{keyed_group, keyed_group_as, entry, group, Entry, Part, ProblemGroup, Section, SectionCounts};
@@ -220,6 +222,8 @@ struct SendWindow {
 struct Sending {
     /// Systim ids of the products created for the plan (`None` where creation failed).
     created: Vec<Option<u64>>,
+    /// What became of the contractors created for the plan.
+    contractors: Vec<contractors::NewContractor>,
     /// This shop's markers in Systim as last checked; `None` without `listOrders`.
     known: Option<Markers>,
     /// Orders this run sent: shop order id → the Systim id `addOrder` answered (0 if none).
@@ -420,7 +424,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let index = SystimIndex::new(&systim.snapshot, settings.matching.normalize_codes);
         let shop_index = crate::matching::ShopIndex::new(&shop.snapshot);
         let ctx = OrderContext { settings, systim: &index, shop: Some(&shop_index), statuses: &shop.snapshot.statuses, shop_host: &session.host };
-        let plan = plan_orders(&orders, &ctx);
+        let mut plan = plan_orders(&orders, &ctx);
+        if let Err(e) = self.link_buyers(session, settings, &mut plan, dry_run, &mut section).await {
+            return Err((section, e.into()));
+        }
         section.counts.considered = plan.tally.counts.considered + tally.done.len() as u32;
         if dry_run {
             *previewed = previewed_reservations(&orders, &plan, &shop.snapshot.statuses, settings);
@@ -656,7 +663,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             record_copies(ledger, known, self.clock.now_ms(), false).await?;
         }
         let created = self.create_products(session, plan, tally).await?;
-        let mut sending = Sending { created, known, sent: HashMap::new(), yielding: false, numbered: BTreeSet::new(), unchecked: 0, unclear: Vec::new() };
+        let contractors = self.create_contractors(session, plan, tally).await?;
+        let mut sending = Sending { created, contractors, known, sent: HashMap::new(), yielding: false, numbered: BTreeSet::new(), unchecked: 0, unclear: Vec::new() };
         let total = plan.imports.len() as u32;
         self.progress_to(progress, Phase::ImportingOrders, 0, total).await;
         let mut next_check = 1;
@@ -819,13 +827,27 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if sending.yielding {
             return Ok(Sent::Deferred);
         }
+        if let Some(ProductRef::Created { index }) = request.contractor {
+            match sending.contractors.get(index) {
+                Some(contractors::NewContractor::Created(cid)) => request.contractor = Some(ProductRef::Existing { id: *cid }),
+                Some(contractors::NewContractor::Refused) => request.contractor = None,
+                _ => {
+                    let text = ("Czeka na sprawdzenie kontrahenta w Systim", "Waits for its contractor to be checked in Systim");
+                    self.hold(ledger, id, "contractor_creation_unclear", text, tally).await?;
+                    return Ok(Sent::Settled);
+                }
+            }
+        }
         // The intent reserves the order's stock from now on: whatever becomes of the answer, the
         // shop must not offer these units again.
         let now = self.clock.now_ms();
         let marker = crate::plan::orders::import_marker(id, &session.host);
         let intent = LedgerEntry { order_id: id, state: OrderState::Intent { marker, since_ms: now, attempts: prev_attempts + 1 }, updated_ms: now, lines: lines.clone() };
-        ledger.put(&intent).await?;
+        // The reservation index first: a storage that fills up between the two writes must not
+        // leave an intent whose request never left (without `listOrders` it could never be
+        // verified, only held); an index entry without an intent reserves nothing.
         self.add_reserving(ledger.keys(), id).await?;
+        ledger.put(&intent).await?;
         let form = request.to_params().into_iter().fold(Form::new(), |f, (k, v)| f.field(k, v));
         match session.systim.call("addOrder", &form).await {
             Ok(v) => {

@@ -193,6 +193,7 @@ fn advice_key(reason: ReasonCode) -> &'static str {
         CategoryMissingInShop | CategoryAmbiguousInShop => "core_advice_category_missing_in_shop",
         VatMissingInShop => "core_advice_vat_missing_in_shop",
         UnitMissingInShop => "core_advice_unit_missing_in_shop",
+        ContractorAmbiguous => "core_advice_contractor_ambiguous",
         _ => "core_advice_nothing",
     }
 }

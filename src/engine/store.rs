@@ -115,6 +115,11 @@ impl ShopKeys {
     pub fn systim_creating(&self) -> String {
         format!("shop:{}:systim_creating", self.host)
     }
+    /// NIPs of contractors the order part created in Systim (or tried to) that the next
+    /// contractor list must confirm (see `orders`).
+    pub fn systim_contractors_creating(&self) -> String {
+        format!("shop:{}:systim_contractors_creating", self.host)
+    }
     /// Ids of imported orders found in Systim more than once (see `ledger`).
     pub fn doubled(&self) -> String {
         format!("shop:{}:doubled", self.host)

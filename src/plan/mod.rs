@@ -8,6 +8,7 @@
 //! Reasons are one vocabulary ([`ReasonCode`], stable snake_case names) shared by the three plans,
 //! the UI and `docs/rules.md`.
 
+pub mod contractors;
 pub mod orders;
 pub mod products;
 pub mod spread;
@@ -105,6 +106,9 @@ reason_codes! {
     ProductCreatedInSystim => "product_created_in_systim", Info;
     BillingFromDelivery => "billing_from_delivery", Info;
     ForeignVatId => "foreign_vat_id", Info;
+    ContractorLinked => "contractor_linked", Info;
+    ContractorCreated => "contractor_created", Info;
+    ContractorAmbiguous => "contractor_ambiguous", Warning;
     // Product push.
     HiddenInSystim => "hidden_in_systim", Info;
     CodelessSkipped => "codeless_skipped", Info;

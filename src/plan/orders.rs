@@ -97,7 +97,14 @@ pub struct AddOrderRequest {
     pub lines: Vec<AddOrderLine>,
     /// `uwagi`: the import marker, then the customer's note.
     pub notes: String,
+    /// `id_kontrahenta`: the Systim contractor with the buyer's NIP ([`super::contractors`]);
+    /// `Created` indexes [`OrdersPlan::contractors_to_create`]. `None`: not linked (as before).
+    #[serde(default)]
+    pub contractor: Option<ContractorRef>,
 }
+
+/// Which Systim contractor a buyer is linked to (the same shape as a product reference).
+pub type ContractorRef = ProductRef;
 
 /// A line still refers to a product to be created first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,25 +160,28 @@ impl AddOrderRequest {
             params.put(&format!("produkty[{i}][id_stawki_vat]"), &line.vat_id.to_string());
         }
         params.put("uwagi", &self.notes);
+        if let Some(ProductRef::Existing { id }) = self.contractor {
+            params.put("id_kontrahenta", &id.to_string());
+        }
         params.0
     }
 }
 
 /// Form fields under construction.
 #[derive(Default)]
-struct Params(Vec<(String, String)>);
+pub(super) struct Params(pub(super) Vec<(String, String)>);
 
 impl Params {
-    fn put(&mut self, name: &str, value: &str) {
+    pub(super) fn put(&mut self, name: &str, value: &str) {
         self.0.push((name.to_string(), value.to_string()));
     }
     /// Optional fields are left out when empty.
-    fn opt(&mut self, name: &str, value: &str) {
+    pub(super) fn opt(&mut self, name: &str, value: &str) {
         if !value.is_empty() {
             self.put(name, value);
         }
     }
-    fn address(&mut self, a: &SystimAddress, suffix: &str) {
+    pub(super) fn address(&mut self, a: &SystimAddress, suffix: &str) {
         self.put(&format!("ulica{suffix}"), &a.street);
         self.put(&format!("kod{suffix}"), &a.postcode);
         self.put(&format!("miejscowosc{suffix}"), &a.city);
@@ -255,6 +265,9 @@ pub struct OrdersPlan {
     pub imports: Vec<OrderImport>,
     /// Products to create in Systim before the imports that refer to them.
     pub products_to_create: Vec<NewSystimProduct>,
+    /// Contractors to create in Systim (one per NIP) before the imports linked to them.
+    #[serde(default)]
+    pub contractors_to_create: Vec<super::contractors::NewContractor>,
     #[serde(flatten)]
     pub tally: Tally<SkippedOrder>,
 }
@@ -447,6 +460,7 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
             status_id: settings.systim_status_id,
             lines,
             notes: marker_and_note(self.order, self.ctx.shop_host),
+            contractor: None,
         };
         Some((request, totals))
     }

@@ -57,6 +57,19 @@ pub struct Figures {
     /// The Systim profile the account had (`strict`: no `listOrders`, so a copy the browser made
     /// of a request that then got a clean answer cannot be found — reported, not gated).
     pub systim_profile: String,
+    // Issue #13: contractors created for buyers' new NIPs (`addCompany`).
+    /// Contractors created in Systim during the soak, and the NIPs they hold.
+    pub contractors_created: u64,
+    pub contractor_nips: u64,
+    /// Contractors beyond the first per NIP (the browser's resends of an `addCompany`).
+    pub contractor_copies_made: u64,
+    /// `addCompany` calls our code sent that were served, beyond one per NIP: a NIP created
+    /// again by our code (never allowed).
+    pub contractor_copies_by_our_code: u64,
+    /// Copies whose NIP no report's problem named (`systim_contractor_doubled`).
+    pub contractor_copies_unreported: u64,
+    /// Systim orders linked (`id_kontrahenta`) to a contractor with another NIP, or to none.
+    pub wrong_contractor_links: u64,
     /// Shop rows beyond the first per code at the end (the same as `duplicate_products`).
     pub products_duplicated_left: u64,
     /// Stock figures as if every Systim copy of an order reserved its lines (the engine reserves
@@ -94,6 +107,9 @@ impl Figures {
             ("stock_mismatches", self.stock_mismatches),
             ("unsell_writes", self.unsell_writes),
             ("zeroed_unreadable", self.zeroed_unreadable),
+            ("contractor_copies_by_our_code", self.contractor_copies_by_our_code),
+            ("contractor_copies_unreported", self.contractor_copies_unreported),
+            ("wrong_contractor_links", self.wrong_contractor_links),
         ]
         .into_iter()
         .filter(|(_, n)| *n != 0)
@@ -111,6 +127,8 @@ pub struct Told {
     pub badges: BTreeMap<u64, (String, String)>,
     /// Codes named by a products section's problem.
     pub product_codes: BTreeSet<String>,
+    /// NIPs (digits) named by an orders section's problem (`NIP <digits>`).
+    pub nips: BTreeSet<String>,
 }
 
 impl Told {
@@ -123,6 +141,9 @@ impl Told {
                     let text = format!("{reference}: {}", item["detail_pl"].as_str().unwrap_or(""));
                     match section["kind"].as_str() {
                         Some("orders") => {
+                            if let Some(nip) = reference.strip_prefix("NIP ") {
+                                self.nips.insert(digits(nip));
+                            }
                             if let Some(order_id) = reference.strip_prefix("Zamówienie ").and_then(|n| n.trim().parse().ok()) {
                                 let texts = self.orders.entry(order_id).or_default();
                                 if !texts.contains(&text) {
@@ -238,6 +259,41 @@ fn copies(figures: &mut Figures, state: &Value, log: &[Value], told: &Told, code
     figures.product_copies_unreported = unnamed_left;
     figures.copies_unreported = figures.order_copies_unreported + figures.product_copies_unreported;
     figures.copies_made = figures.order_copies_made + figures.product_copies_made;
+}
+
+fn digits(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Contractors created for buyers' NIPs: copies (the browser's resends), copies our code made,
+/// copies never named, and orders linked to a contractor of another NIP.
+fn contractors(figures: &mut Figures, state: &Value, log: &[Value], told: &Told) {
+    let companies = state["systim"]["companies"].as_array().cloned().unwrap_or_default();
+    let nip_of = |c: &Value| digits(c["sent"]["nip"].as_str().unwrap_or(""));
+    let mut created: BTreeMap<String, u64> = BTreeMap::new();
+    for c in companies.iter().filter(|c| id(&c["id"]) > sandbox::systim::CONTRACTORS.len() as u64) {
+        *created.entry(nip_of(c)).or_default() += 1;
+    }
+    figures.contractors_created = created.values().sum();
+    figures.contractor_nips = created.len() as u64;
+    figures.contractor_copies_made = figures.contractors_created - figures.contractor_nips;
+    let ours = log.iter().filter(|e| e["service"] == "systim" && e["act"] == "addCompany" && e["resend"] != true && served(e)).count() as u64;
+    figures.contractor_copies_by_our_code = ours.saturating_sub(figures.contractor_nips);
+    for (nip, n) in created.iter().filter(|(_, n)| **n > 1) {
+        if !told.nips.contains(nip) {
+            figures.contractor_copies_unreported += n - 1;
+            figures.details.push(format!("NIP {nip}: {n} contractors, never named in a report"));
+        }
+    }
+    for o in state["systim"]["orders"].as_array().into_iter().flatten() {
+        let Some(linked) = o["sent"]["id_kontrahenta"].as_str() else { continue };
+        let company = companies.iter().find(|c| c["id"].to_string() == linked);
+        let order_nip = digits(o["sent"]["nip"].as_str().unwrap_or(""));
+        if company.is_none_or(|c| nip_of(c) != order_nip) {
+            figures.wrong_contractor_links += 1;
+            figures.details.push(format!("Systim order {} (NIP {order_nip}) linked to contractor {linked}", o["id"]));
+        }
+    }
 }
 
 /// The state with only the first (lowest id) Systim copy of each shop order.
@@ -370,6 +426,7 @@ pub fn figures<W: World>(world: &W, truth: &Truth, told: &Told) -> Figures {
     figures.systim_profile = state["systim"]["config"]["profile"].as_str().unwrap_or("").to_string();
     let codes_now = code_counts(world, &state);
     copies(&mut figures, &state, &log, told, &truth.codes_at_start, &codes_now);
+    contractors(&mut figures, &state, &log, told);
     let orders = audit_orders(&state, START_DATE, systim_product_id(world, "DOSTAWA"));
     let held = orders.missing.iter().filter(|id| told.badges.get(id).is_some_and(|(state, text)| state == "held" && !text.is_empty())).count() as u64;
     figures.missing_in_systim = figures.missing;

@@ -46,10 +46,15 @@ fn texts_are_html_escaped_on_output_and_raw_in_state() {
     let v = call(&mut st, &t, "listProducts", &[], T0);
     let id = st.product_ids_by_code("HER-AMP")[0].to_string();
     assert_eq!(v["result"][&id]["nazwa"], "Herbata &quot;Earl Grey&quot; &amp; bergamotka &lt;100 g&gt;");
-    call(&mut st, &t, "addCompany", &[("nazwa", "Kowalski & Synowie 'K'"), ("ulica", "a"), ("kod", "b"), ("miejscowosc", "c")], T0);
+    let added = call(&mut st, &t, "addCompany", &[("nazwa", "Kowalski & Synowie 'K'"), ("ulica", "a"), ("kod", "b"), ("miejscowosc", "c")], T0);
+    let id = added["result"].to_string();
     let v = call(&mut st, &t, "listCompanies", &[], T0);
-    assert_eq!(v["result"]["1"]["nazwa"], "Kowalski &amp; Synowie &#039;K&#039;");
-    assert_eq!(st.state_json()["companies"][0]["sent"]["nazwa"], "Kowalski & Synowie 'K'");
+    assert_eq!(v["result"][&id]["nazwa"], "Kowalski &amp; Synowie &#039;K&#039;");
+    let state = st.state_json();
+    let company = state["companies"].as_array().unwrap().iter().find(|c| c["id"].to_string() == id).unwrap();
+    assert_eq!(company["sent"]["nazwa"], "Kowalski & Synowie 'K'");
+    // A seeded contractor's Polish name, escaped the same way (none of its characters needs it).
+    assert_eq!(v["result"]["4"]["nazwa"], "Palarnia Śląska Jan Kowalczyk");
 }
 
 #[test]

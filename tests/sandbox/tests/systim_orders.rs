@@ -56,7 +56,7 @@ fn missing_buyer_and_delivery_fields_are_named() {
     call(&mut st, &t, "addCompany", &[("nazwa", "Firma"), ("ulica", "a"), ("kod", "b"), ("miejscowosc", "c")], T0);
     let v = add_order(&mut st, &t, &pairs, &[("imie", None), ("nazwisko", None), ("id_zamawiajacego", Some("1"))], T0);
     assert_eq!(code(&v), 0, "{v}");
-    let v = add_order(&mut st, &t, &pairs, &[("id_zamawiajacego", Some("7"))], T0);
+    let v = add_order(&mut st, &t, &pairs, &[("id_zamawiajacego", Some("99"))], T0);
     assert_eq!(fields(&v), ["id_zamawiajacego"]);
     assert_eq!(st.order_count(), 1);
 }
@@ -149,20 +149,22 @@ fn list_orders_filters_by_date_and_carries_the_marker() {
 fn add_company_requires_address_and_list_companies_filters_by_nip_digits() {
     let mut st = demo();
     let t = login(&mut st, T0);
-    let v = call(&mut st, &t, "addCompany", &[("nazwa", "Enadis"), ("nip", "586-212-09-28")], T0);
+    let v = call(&mut st, &t, "addCompany", &[("nazwa", "Enadis"), ("nip", "123-456-32-18")], T0);
     assert_eq!((code(&v), fields(&v)), (6, vec!["miejscowosc".to_string(), "kod".into(), "ulica".into()]));
     let addr = [("ulica", "al. Zwycięstwa 96/98"), ("kod", "81-451"), ("miejscowosc", "Gdynia"), ("email", "kontakt@enadis.pl")];
-    let mut a = vec![("nazwa", "Enadis"), ("nip", "586-212-09-28")];
+    let mut a = vec![("nazwa", "Enadis"), ("nip", "123-456-32-18")];
     a.extend(addr);
-    assert_eq!(call(&mut st, &t, "addCompany", &a, T0)["result"], json!(1));
-    let mut b = vec![("nazwa", "Inna"), ("nip", "5252248481")];
+    let seeded = sandbox::systim::CONTRACTORS.len() as u64;
+    assert_eq!(call(&mut st, &t, "addCompany", &a, T0)["result"], json!(seeded + 1));
+    let mut b = vec![("nazwa", "Inna"), ("nip", "1234567890")];
     b.extend(addr);
-    assert_eq!(call(&mut st, &t, "addCompany", &b, T0)["result"], json!(2));
-    let v = call(&mut st, &t, "listCompanies", &[("nip", "5862120928")], T0);
+    assert_eq!(call(&mut st, &t, "addCompany", &b, T0)["result"], json!(seeded + 2));
+    let v = call(&mut st, &t, "listCompanies", &[("nip", "PL1234563218")], T0);
+    let id = (seeded + 1).to_string();
     assert_eq!(
         v["result"],
-        json!({"1": {"id": "1", "nazwa": "Enadis", "nip": "586-212-09-28", "ulica": "al. Zwycięstwa 96/98", "kod": "81-451", "miejscowosc": "Gdynia", "email": "kontakt@enadis.pl"}})
+        json!({id.clone(): {"id": id, "nazwa": "Enadis", "nip": "123-456-32-18", "ulica": "al. Zwycięstwa 96/98", "kod": "81-451", "miejscowosc": "Gdynia", "email": "kontakt@enadis.pl"}})
     );
-    assert_eq!(result_map(&call(&mut st, &t, "listCompanies", &[], T0)).len(), 2);
+    assert_eq!(result_map(&call(&mut st, &t, "listCompanies", &[], T0)).len() as u64, seeded + 2);
     assert_eq!(code(&call(&mut st, &t, "listCompanies", &[("nip", "1111111111")], T0)), 8);
 }

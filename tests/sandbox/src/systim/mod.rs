@@ -56,7 +56,7 @@ use envelope::{Fault, Outcome};
 use methods::{Ctx, Lookup};
 use model::Data;
 
-pub use seed::vat_id;
+pub use seed::{vat_id, CONTRACTORS};
 
 const API_PATHS: [&str; 2] = ["/jsonAPI.php", "/jsonAPI"];
 

@@ -3,19 +3,35 @@
 //! Categories: 1 "Domyślna", 2 "Usługi", then the items' categories in first-seen order.
 //! VAT rates 1..=7: `23%`, `8%`, `5%`, `0%`, `zw`, `np`, `oo` (a default account's mapping).
 //! Stores from `systim_stores` (ids from 1; at least one). Products from the items' Systim sides
-//! in item order (ids from 1), stock per store from `SystimProduct::stock`.
+//! in item order (ids from 1), stock per store from `SystimProduct::stock`. Contractors from
+//! [`CONTRACTORS`] (ids from 1), in every scenario.
 
 use serde_json::Value;
 
 use crate::catalogue::{Scenario, SystimProduct, Vat};
 
-use super::model::{by_id, next_id, Data, Named, Product, VatRate};
+use super::model::{by_id, next_id, Company, Data, Named, Product, VatRate};
 use super::num::{mul_div_round, parse_scaled};
 
 const FIXED_CATEGORIES: [&str; 2] = ["Domyślna", "Usługi"];
 const DEFAULT_STORE: &str = "Magazyn główny";
 const DELIVERY_METHODS: [&str; 4] = ["Przesyłka kurierska", "Odbiór osobisty", "Paczkomat InPost", "Poczta Polska"];
 const PAYMENT_METHODS: [&str; 6] = ["przelew", "gotówka", "barter", "za pobraniem", "rozliczenie saldami", "karta płatnicza"];
+
+/// The account's contractors (`nazwa`, `nip` as a bookkeeper typed it, `ulica`, `kod`,
+/// `miejscowosc`, `email`). The demo orders meet them: order 2's NIP (`586-212-09-28`) is
+/// contractor 2, spelled the same; order 10's (`5252248481`) is contractor 6, typed with `PL`;
+/// order 15's (`7792433421`) is held by two contractors (3 and 5: ambiguous, never guessed);
+/// order 3's (`PL 525 000 12 33`) is nobody's yet (created by the first import).
+pub const CONTRACTORS: [[&str; 6]; 7] = [
+    ["Hurtownia Kawy Mokka Sp. z o.o.", "676-238-91-75", "ul. Zabłocie 23", "30-701", "Kraków", "biuro@mokka.example.pl"],
+    ["Herbaciarnia Zielińska Sp. z o.o.", "586-212-09-28", "al. Zwycięstwa 96/98", "81-451", "Gdynia", "biuro@herbaciarnia.example.pl"],
+    ["Kawiarnia Pod Zegarem s.c.", "779-243-34-21", "Stary Rynek 41", "61-772", "Poznań", "zegar@example.pl"],
+    ["Palarnia Śląska Jan Kowalczyk", "954-245-66-23", "ul. Mariacka 12", "40-014", "Katowice", ""],
+    ["Kawiarnia Pod Zegarem Joanna Kaczmarek", "7792433421", "Stary Rynek 41", "61-772", "Poznań", ""],
+    ["Akademia Baristy Zieliński", "PL5252248481", "Kawowa 1", "65-001", "Zielona Góra", "szkolenia@example.pl"],
+    ["Delikatesy Pod Arkadami Sp. j.", "521 301 86 76", "ul. Nowy Świat 15", "00-029", "Warszawa", "zakupy@arkady.example.pl"],
+];
 
 pub fn data_from_scenario(sc: &Scenario) -> Data {
     let mut data = Data {
@@ -28,6 +44,11 @@ pub fn data_from_scenario(sc: &Scenario) -> Data {
     };
     if data.stores.is_empty() {
         data.stores = numbered([DEFAULT_STORE].into_iter());
+    }
+    for (c, id) in CONTRACTORS.iter().zip(1..) {
+        let fields = ["nazwa", "nip", "ulica", "kod", "miejscowosc", "email"];
+        let sent = fields.iter().zip(c).map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+        data.companies.push(Company { id, sent });
     }
     for item in &sc.items {
         if let Some(sp) = &item.systim {
