@@ -232,3 +232,40 @@ fn codes_10_and_16_are_shown_with_systims_text_and_a_fix_and_nothing_is_lost() {
         assert_orders_settled(&world);
     }
 }
+
+/// The `listCategories` entries of a report's `systim_method_unavailable` note.
+fn method_note(report: &Report, act: &str) -> Vec<String> {
+    report
+        .sections
+        .iter()
+        .flat_map(|s| &s.notes)
+        .filter(|g| g.reason == "systim_method_unavailable")
+        .flat_map(|g| &g.items)
+        .filter(|e| e.reference == act)
+        .map(|e| e.detail_pl.clone())
+        .collect()
+}
+
+#[test]
+fn an_error_page_refuses_a_method_only_when_it_comes_again() {
+    for status in [200, 500] {
+        let world = demo_world_in(Profile::Strict);
+        configure_systim(&world, json!({"unknown_method": "error_page", "error_page_status": status}));
+        let engine = engine_on(&world, MemStorage::new());
+        // First meeting: a bad moment of a server that has the method, or a refusal — not yet
+        // believed; the run does without the categories this once and says so.
+        let first = run_ok(&engine, RunKind::Stock);
+        assert!(matches!(first.summary.outcome, Outcome::Ok | Outcome::Partial), "{status}: {:?}", first.error);
+        let said = method_note(&first, "listCategories");
+        assert_eq!(said.len(), 1, "{status}: {said:?}");
+        assert!(!said[0].contains("nie ma tej metody"), "{status}: one error page is not yet a refusal: {}", said[0]);
+        // The same page on the next run: the account has no such method, recorded for a day.
+        let second = run_ok(&engine, RunKind::Stock);
+        let said = method_note(&second, "listCategories");
+        assert!(said.iter().any(|t| t.contains("nie ma tej metody")), "{status}: {said:?}");
+        let calls = calls_of(&world, "listCategories");
+        let third = run_ok(&engine, RunKind::Stock);
+        assert_eq!(calls_of(&world, "listCategories"), calls, "{status}: not asked again within the day");
+        assert!(method_note(&third, "listCategories").iter().any(|t| t.contains("nie ma tej metody")));
+    }
+}

@@ -206,12 +206,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 _ => crate::client::form::Form::new(),
             };
             let result = session.systim.probe_list(act, &params).await;
-            let verdict = super::methods::verdict(&result);
-            probes.record(act, &verdict, now);
+            let verdict = probes.record(act, &super::methods::verdict(&result), now);
             match verdict {
                 super::methods::Verdict::Available => {}
                 super::methods::Verdict::Unavailable(_) => unavailable.push(*act),
-                super::methods::Verdict::Inconclusive => checks.push(warn(
+                super::methods::Verdict::Inconclusive | super::methods::Verdict::Doubtful(_) => checks.push(warn(
                     &format!("systim_method_{act}"),
                     texts::fill(Lang::Pl, "core_check_could_not_check_the_method", &[&act.to_string()]),
                     texts::fill(Lang::En, "core_check_could_not_check_the_method", &[&act.to_string()]),

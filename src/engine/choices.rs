@@ -229,10 +229,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 continue;
             }
             let result = if *act == "listVatRates" { session.systim.list_vat_rates().await } else { session.systim.probe_list(act, &Form::new()).await };
-            if *act != "listVatRates" {
-                probes.record(act, &verdict(&result), now);
-            }
-            out.push((kind.to_string(), match (&result, verdict(&result)) {
+            let counts = if *act != "listVatRates" { probes.record(act, &verdict(&result), now) } else { verdict(&result) };
+            out.push((kind.to_string(), match (&result, counts) {
                 (Ok(v), _) => list(systim_items(kind, v), now),
                 (Err(e @ ApiError::Cancelled { .. }), _) => return Err(e.clone()),
                 (Err(_), Verdict::Unavailable(_)) => unavailable(kind, None),

@@ -6,7 +6,11 @@
 //! call on an account is its probe, and any answer other than success, code 2 (throttled) or
 //! code 13 (session) marks it unavailable — recorded per account for a day (the connection test
 //! probes every one of them again, on demand). No answer at all (a timeout, a lost connection)
-//! proves nothing and is not recorded. A run never fails because an optional method failed: it
+//! proves nothing and is not recorded. An answer that is not Systim's own word — a server error
+//! or a page that is not JSON, after the client's retries — may be a refusal (an unknown `act`
+//! may well end in a PHP error page) or a bad moment of a server that has the method: it is
+//! believed only when the next probe, within the day, meets it again; until then the run does
+//! without the method this once and marks nothing. A run never fails because an optional method failed: it
 //! does without it, and the report and the connection test say what that costs.
 
 use super::store::{load, save};
@@ -33,6 +37,9 @@ pub enum Verdict {
     Unavailable(String),
     /// No answer that says anything (throttled, session, no connection): nothing recorded.
     Inconclusive,
+    /// Not Systim's own word (a server error, a page that is not JSON): a refusal only when the
+    /// next probe meets it again ([`Probes::record`]). The error's code.
+    Doubtful(String),
 }
 
 pub fn verdict<T>(result: &Result<T, ApiError>) -> Verdict {
@@ -47,6 +54,7 @@ pub fn verdict<T>(result: &Result<T, ApiError>) -> Verdict {
             | ApiError::OutcomeUnknown { .. }
             | ApiError::InvalidAddress { .. }
             | ApiError::SystimWrongCredentials => Verdict::Inconclusive,
+            ApiError::ServerError { .. } | ApiError::NotJson { .. } | ApiError::MalformedJson { .. } => Verdict::Doubtful(e.code().to_string()),
             other => Verdict::Unavailable(other.code().to_string()),
         },
     }
@@ -59,6 +67,13 @@ pub struct Probe {
     /// The refusal's error code (empty when available).
     #[serde(default)]
     pub code: String,
+    /// When a doubtful answer ([`Verdict::Doubtful`]) was last met and not yet confirmed (0: none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub doubted_ms: u64,
+}
+
+fn is_zero(ms: &u64) -> bool {
+    *ms == 0
 }
 
 /// The verdicts recorded for one Systim account.
@@ -96,27 +111,43 @@ impl Probes {
     /// `Some(false)` when the method was found unavailable within [`PROBE_TTL_MS`] — no call is
     /// made then; `Some(true)` when found available; `None` when never probed or too long ago.
     pub fn known(&self, act: &str, now_ms: u64) -> Option<bool> {
-        let p = self.methods.get(act)?;
+        // `checked_ms` 0: only a doubt noted, no verdict yet.
+        let p = self.methods.get(act).filter(|p| p.checked_ms != 0)?;
         (now_ms.saturating_sub(p.checked_ms) < PROBE_TTL_MS).then_some(p.available)
     }
 
-    /// Record what a call of `act` showed (nothing for an inconclusive one).
-    pub fn record(&mut self, act: &str, verdict: &Verdict, now_ms: u64) {
-        let probe = match verdict {
-            Verdict::Available => Probe { available: true, checked_ms: now_ms, code: String::new() },
-            Verdict::Unavailable(code) => Probe { available: false, checked_ms: now_ms, code: code.clone() },
-            Verdict::Inconclusive => return,
+    /// Record what a call of `act` showed (nothing for an inconclusive one) and give back what it
+    /// counts as: a doubtful answer is [`Verdict::Unavailable`] when it repeats one met within
+    /// the day, else it is only noted and counts as [`Verdict::Inconclusive`] this time.
+    pub fn record(&mut self, act: &str, verdict: &Verdict, now_ms: u64) -> Verdict {
+        let earlier = self.methods.get(act);
+        let (probe, counts) = match verdict {
+            Verdict::Available => (Probe { available: true, checked_ms: now_ms, code: String::new(), doubted_ms: 0 }, Verdict::Available),
+            Verdict::Unavailable(code) => (Probe { available: false, checked_ms: now_ms, code: code.clone(), doubted_ms: 0 }, verdict.clone()),
+            Verdict::Inconclusive => return Verdict::Inconclusive,
+            Verdict::Doubtful(code) if earlier.is_some_and(|p| p.doubted_ms != 0 && now_ms.saturating_sub(p.doubted_ms) < PROBE_TTL_MS) => {
+                (Probe { available: false, checked_ms: now_ms, code: code.clone(), doubted_ms: 0 }, Verdict::Unavailable(code.clone()))
+            }
+            Verdict::Doubtful(_) => {
+                // Noted, not believed: an earlier verdict stands (none: the next call probes again).
+                let mut noted = earlier.cloned().unwrap_or(Probe { available: true, checked_ms: 0, code: String::new(), doubted_ms: 0 });
+                noted.doubted_ms = now_ms;
+                self.methods.insert(act.to_string(), noted);
+                self.changed = true;
+                return Verdict::Inconclusive;
+            }
         };
-        let same = self.methods.get(act).is_some_and(|p| p.available == probe.available && now_ms.saturating_sub(p.checked_ms) < PROBE_TTL_MS / 2);
+        let same = earlier.is_some_and(|p| p.available == probe.available && p.doubted_ms == 0 && now_ms.saturating_sub(p.checked_ms) < PROBE_TTL_MS / 2);
         if !same {
             self.methods.insert(act.to_string(), probe);
             self.changed = true;
         }
+        counts
     }
 
     /// Methods recorded as unavailable, in the order of [`ASSUMED`].
     pub fn unavailable(&self) -> Vec<&'static str> {
-        ASSUMED.iter().copied().filter(|act| self.methods.get(*act).is_some_and(|p| !p.available)).collect()
+        ASSUMED.iter().copied().filter(|act| self.methods.get(*act).is_some_and(|p| !p.available && p.checked_ms != 0)).collect()
     }
 }
 
@@ -133,19 +164,43 @@ mod tests {
 
     #[test]
     fn only_a_refusal_marks_a_method_unavailable() {
-        let refused: [ApiError; 4] = [
+        let refused: [ApiError; 3] = [
             ApiError::SystimInvalidFields { act: "listOrders".into(), fields: vec!["act".into()], message: String::new() },
             ApiError::SystimUnknownMethod { act: "listOrders".into() },
             ApiError::SystimError { act: "listOrders".into(), code: 10, message: String::new() },
-            ApiError::NotJson { service: Service::Systim, status: 500 },
         ];
         for e in refused {
             assert!(matches!(verdict::<()>(&Err(e.clone())), Verdict::Unavailable(_)), "{e:?}");
+        }
+        for e in [ApiError::NotJson { service: Service::Systim, status: 500 }, ApiError::ServerError { service: Service::Systim, status: 503 }] {
+            assert!(matches!(verdict::<()>(&Err(e.clone())), Verdict::Doubtful(_)), "{e:?}");
         }
         for e in [ApiError::RateLimited { service: Service::Systim }, ApiError::SystimSessionLost, ApiError::Timeout { service: Service::Systim }] {
             assert_eq!(verdict::<()>(&Err(e)), Verdict::Inconclusive);
         }
         assert_eq!(verdict::<()>(&Ok(())), Verdict::Available);
+    }
+
+    #[test]
+    fn an_error_page_is_a_refusal_only_when_the_next_probe_meets_it_again() {
+        let page = Verdict::Doubtful("systim_not_json".into());
+        let mut p = Probes::new("https://a.systim.pl");
+        // A bad moment of a server that has the method: noted, not believed, probed again.
+        assert_eq!(p.record("listOrders", &page, 1_000), Verdict::Inconclusive);
+        assert_eq!(p.known("listOrders", 1_001), None);
+        assert!(p.unavailable().is_empty());
+        // It answers the next time: the doubt is gone.
+        assert_eq!(p.record("listOrders", &Verdict::Available, 2_000), Verdict::Available);
+        assert_eq!(p.record("listOrders", &page, 3_000), Verdict::Inconclusive, "one doubt after a success is one doubt");
+        assert_eq!(p.known("listOrders", 3_001), Some(true), "the success stands meanwhile");
+        // The same page again within the day: an account without the method.
+        assert_eq!(p.record("listOrders", &page, 4_000), Verdict::Unavailable("systim_not_json".into()));
+        assert_eq!(p.known("listOrders", 4_001), Some(false));
+        assert_eq!(p.unavailable(), ["listOrders"]);
+        // A doubt a day old is forgotten.
+        let mut q = Probes::new("https://a.systim.pl");
+        q.record("listStores", &page, 1_000);
+        assert_eq!(q.record("listStores", &page, 1_000 + PROBE_TTL_MS), Verdict::Inconclusive);
     }
 
     #[test]

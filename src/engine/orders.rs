@@ -508,8 +508,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             return Check::Unavailable;
         }
         let result = session.systim.list_orders(Some(from), None).await;
-        let verdict = super::methods::verdict(&result);
-        session.probes.record("listOrders", &verdict, now);
+        let verdict = session.probes.record("listOrders", &super::methods::verdict(&result), now);
         let result = match (result, verdict) {
             (Ok(v), _) => v,
             (Err(_), super::methods::Verdict::Unavailable(_)) => return Check::Unavailable,

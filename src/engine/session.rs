@@ -67,8 +67,7 @@ async fn assumed<H: Http, C: Clock>(systim: &mut SystimClient<'_, H, C>, probes:
         return Ok(None);
     }
     let result = systim.probe_list(act, &crate::client::form::Form::new()).await;
-    let verdict = super::methods::verdict(&result);
-    probes.record(act, &verdict, now_ms);
+    let verdict = probes.record(act, &super::methods::verdict(&result), now_ms);
     match (result, verdict) {
         (Ok(v), _) => Ok(Some(v)),
         (Err(e @ ApiError::Cancelled { .. }), _) => Err(e),
