@@ -377,9 +377,12 @@ mod tests {
         }
     }
 
+    /// One record as [`Two`] saw it: its index, its key, the two fields or the error.
+    type TwoSeen = (usize, Option<String>, Result<[Option<Value>; 2], String>);
+
     /// Only `id` and `nazwa` of each record, as a decoder reading those two sees them.
     #[derive(Debug, Default, PartialEq)]
-    struct Two(Vec<(usize, Option<String>, Result<[Option<Value>; 2], String>)>, Vec<&'static str>);
+    struct Two(Vec<TwoSeen>, Vec<&'static str>);
 
     impl Records for Two {
         fn fields(&self) -> Option<&'static [&'static str]> {

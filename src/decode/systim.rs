@@ -475,10 +475,7 @@ fn same_name(a: &str, b: &str) -> bool {
 fn agrees(row: &StockRow, product: &SystimProduct, barcode: &str) -> bool {
     let name = (!row.name.is_empty() && !product.name.trim().is_empty()).then(|| same_name(&row.name, product.name.trim()));
     let code = (!row.barcode.is_empty() && !barcode.is_empty()).then(|| row.barcode == barcode);
-    match (name, code) {
-        (Some(false), _) | (_, Some(false)) | (None, None) => false,
-        _ => true,
-    }
+    !matches!((name, code), (Some(false), _) | (_, Some(false)) | (None, None))
 }
 
 /// A list key as an id (`"12"`, `"12.00"`), if it is one.

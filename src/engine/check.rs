@@ -212,8 +212,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 super::methods::Verdict::Unavailable(_) => unavailable.push(*act),
                 super::methods::Verdict::Inconclusive | super::methods::Verdict::Doubtful(_) => checks.push(warn(
                     &format!("systim_method_{act}"),
-                    texts::fill(Lang::Pl, "core_check_could_not_check_the_method", &[&act.to_string()]),
-                    texts::fill(Lang::En, "core_check_could_not_check_the_method", &[&act.to_string()]),
+                    texts::fill(Lang::Pl, "core_check_could_not_check_the_method", &[act]),
+                    texts::fill(Lang::En, "core_check_could_not_check_the_method", &[act]),
                 )),
             }
         }

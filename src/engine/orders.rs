@@ -251,7 +251,7 @@ const RECHECK_AFTER_MS: u64 = 60_000;
 /// What became of one planned order.
 enum Sent {
     /// `addOrder` answered (with this Systim id, 0 if the answer named none).
-    Sent(u64),
+    Answered(u64),
     /// Sent without a clear answer: the intent stays (a check after the sends, or the next
     /// run's, finds it).
     Unclear,
@@ -685,7 +685,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 checked_ms = now;
             }
             match self.import_one(session, ledger, import, &sending, tally).await {
-                Ok(Sent::Sent(systim_id)) => {
+                Ok(Sent::Answered(systim_id)) => {
                     sending.sent.insert(import.order_id, systim_id);
                     sending.unchecked += 1;
                 }
@@ -858,7 +858,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     format!("zaimportowane do Systim (id {systim_id}), wartość {}", import.totals.imported.to_pl()),
                     format!("imported into Systim (id {systim_id}), total {}", import.totals.imported),
                 ));
-                Ok(Sent::Sent(systim_id))
+                Ok(Sent::Answered(systim_id))
             }
             Err(e) if certainly_not_created(&e) => {
                 let state = OrderState::Held { reason: e.code().to_string(), detail_pl: e.message_pl(), detail_en: e.message_en(), since_ms: now };
@@ -1011,7 +1011,7 @@ fn previewed_reservations(orders: &[ShopOrder], plan: &OrdersPlan, statuses: &[c
     let mut out: BTreeMap<u64, Qty> = BTreeMap::new();
     for import in &plan.imports {
         // An unknown status reserves, as in the stock part: under-selling is safer.
-        if !status.get(&import.order_id).map(|s| open.get(s).map_or(true, |&o| o != 0)).unwrap_or(true) {
+        if !status.get(&import.order_id).map(|s| open.get(s).is_none_or(|&o| o != 0)).unwrap_or(true) {
             continue;
         }
         for (id, q) in reserved_lines(import, &[]) {

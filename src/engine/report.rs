@@ -268,6 +268,58 @@ pub fn entry(reference: impl Into<String>, pl: impl Into<String>, en: impl Into<
     Entry { reference: reference.into(), detail_pl: pl.into(), detail_en: en.into() }
 }
 
+pub const HISTORY_KEY: &str = "history";
+/// How many runs the history keeps (older reports are deleted).
+pub const HISTORY_LIMIT: usize = 30;
+
+pub fn report_key(run_id: &str) -> String {
+    format!("report:{run_id}")
+}
+
+/// Add a report to the bounded history.
+pub async fn record<S: Storage>(store: &S, report: &Report) -> Result<(), StateError> {
+    save(store, &report_key(&report.summary.run_id), report).await?;
+    let mut history: Vec<RunSummary> = load(store, HISTORY_KEY).await.unwrap_or(None).unwrap_or_default();
+    history.insert(0, report.summary.clone());
+    for old in history.split_off(HISTORY_LIMIT.min(history.len())) {
+        store.remove(&report_key(&old.run_id)).await?;
+    }
+    save(store, HISTORY_KEY, &history).await
+}
+
+pub async fn history<S: Storage>(store: &S) -> Vec<RunSummary> {
+    load(store, HISTORY_KEY).await.unwrap_or(None).unwrap_or_default()
+}
+
+/// A report by id, or the latest.
+pub async fn find<S: Storage>(store: &S, run_id: Option<&str>) -> Option<Report> {
+    let id = match run_id {
+        Some(id) => id.to_string(),
+        None => history(store).await.first()?.run_id.clone(),
+    };
+    load(store, &report_key(&id)).await.unwrap_or(None)
+}
+
+/// A report by id, or the latest, as stored — for the pages (`getReport`), which only show it.
+/// The summary must read as a [`RunSummary`] and the sections be a list, else there is no report;
+/// the sections are not read into their types only to be written out again (their readers would
+/// cost ~7 KB of the gzipped wasm).
+pub async fn find_json<S: Storage>(store: &S, run_id: Option<&str>) -> Option<serde_json::Value> {
+    let id = match run_id {
+        Some(id) => id.to_string(),
+        None => history(store).await.first()?.run_id.clone(),
+    };
+    let report: serde_json::Value = load(store, &report_key(&id)).await.ok()??;
+    let object = report.as_object()?;
+    object.get("sections")?.as_array()?;
+    let mut summary = serde_json::Map::new();
+    for (k, v) in object.iter().filter(|(k, _)| !matches!(k.as_str(), "sections" | "error")) {
+        summary.insert(k.clone(), v.clone());
+    }
+    crate::json::from_value::<RunSummary>(serde_json::Value::Object(summary)).ok()?;
+    Some(report)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -359,56 +411,4 @@ mod tests {
         assert!(serde_json::from_value::<Report>(json.clone()).is_err(), "sections are required");
         assert!(serde_json::from_value::<Report>(serde_json::json!([])).is_err());
     }
-}
-
-pub const HISTORY_KEY: &str = "history";
-/// How many runs the history keeps (older reports are deleted).
-pub const HISTORY_LIMIT: usize = 30;
-
-pub fn report_key(run_id: &str) -> String {
-    format!("report:{run_id}")
-}
-
-/// Add a report to the bounded history.
-pub async fn record<S: Storage>(store: &S, report: &Report) -> Result<(), StateError> {
-    save(store, &report_key(&report.summary.run_id), report).await?;
-    let mut history: Vec<RunSummary> = load(store, HISTORY_KEY).await.unwrap_or(None).unwrap_or_default();
-    history.insert(0, report.summary.clone());
-    for old in history.split_off(HISTORY_LIMIT.min(history.len())) {
-        store.remove(&report_key(&old.run_id)).await?;
-    }
-    save(store, HISTORY_KEY, &history).await
-}
-
-pub async fn history<S: Storage>(store: &S) -> Vec<RunSummary> {
-    load(store, HISTORY_KEY).await.unwrap_or(None).unwrap_or_default()
-}
-
-/// A report by id, or the latest.
-pub async fn find<S: Storage>(store: &S, run_id: Option<&str>) -> Option<Report> {
-    let id = match run_id {
-        Some(id) => id.to_string(),
-        None => history(store).await.first()?.run_id.clone(),
-    };
-    load(store, &report_key(&id)).await.unwrap_or(None)
-}
-
-/// A report by id, or the latest, as stored — for the pages (`getReport`), which only show it.
-/// The summary must read as a [`RunSummary`] and the sections be a list, else there is no report;
-/// the sections are not read into their types only to be written out again (their readers would
-/// cost ~7 KB of the gzipped wasm).
-pub async fn find_json<S: Storage>(store: &S, run_id: Option<&str>) -> Option<serde_json::Value> {
-    let id = match run_id {
-        Some(id) => id.to_string(),
-        None => history(store).await.first()?.run_id.clone(),
-    };
-    let report: serde_json::Value = load(store, &report_key(&id)).await.ok()??;
-    let object = report.as_object()?;
-    object.get("sections")?.as_array()?;
-    let mut summary = serde_json::Map::new();
-    for (k, v) in object.iter().filter(|(k, _)| !matches!(k.as_str(), "sections" | "error")) {
-        summary.insert(k.clone(), v.clone());
-    }
-    crate::json::from_value::<RunSummary>(serde_json::Value::Object(summary)).ok()?;
-    Some(report)
 }

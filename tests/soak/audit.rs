@@ -287,7 +287,7 @@ fn contractors(figures: &mut Figures, state: &Value, log: &[Value], told: &Told)
     }
     for o in state["systim"]["orders"].as_array().into_iter().flatten() {
         let Some(linked) = o["sent"]["id_kontrahenta"].as_str() else { continue };
-        let company = companies.iter().find(|c| c["id"].to_string() == linked);
+        let company = companies.iter().find(|c| c["id"].as_u64().map(|id| id.to_string()).as_deref() == Some(linked));
         let order_nip = digits(o["sent"]["nip"].as_str().unwrap_or(""));
         if company.is_none_or(|c| nip_of(c) != order_nip) {
             figures.wrong_contractor_links += 1;

@@ -70,7 +70,7 @@ fn logs_in_again_shortly_before_the_token_expires() {
     http.reply(auth_ok(3600)).reply(json(200, json!(1))).reply(auth_ok(3600)).reply(json(200, json!(2)));
     let mut shop = ShoperClient::new(&http, &clock, user_config()).unwrap();
     run(shop.get("taxes", &[])).unwrap();
-    clock.advance(3600_000 - 10 * 60_000); // 10 minutes left, margin is 15
+    clock.advance(3_600_000 - 10 * 60_000); // 10 minutes left, margin is 15
     run(shop.get("taxes", &[])).unwrap();
     assert_eq!(shop.stats().auth_requests, 2);
     assert_eq!(http.pending(), 0);

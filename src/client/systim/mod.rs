@@ -219,7 +219,7 @@ impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
         let message = redact(&envelope.message, &secrets);
         let act = act.to_string();
         Err(match envelope.code {
-            code if code <= 0 => return Ok(envelope.result),
+            code if code <= 0 => return Ok(()),
             UNKNOWN_METHOD => ApiError::SystimUnknownMethod { act },
             THROTTLED => ApiError::RateLimited { service: Service::Systim },
             WRONG_CREDENTIALS => ApiError::SystimWrongCredentials,

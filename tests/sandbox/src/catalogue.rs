@@ -249,6 +249,7 @@ fn sys(code: &str, name: &str, category: &str, vat: Vat, price: i64, stock: i64,
     }
 }
 
+#[allow(clippy::too_many_arguments)] // a catalogue row, read as one line per product
 fn both(note: &'static str, code: &str, name: &str, category: &str, vat: Vat, price: i64, shop_stock: i64, sys_stock: i64, unit: &str) -> Item {
     Item {
         note,
@@ -257,6 +258,7 @@ fn both(note: &'static str, code: &str, name: &str, category: &str, vat: Vat, pr
     }
 }
 
+#[allow(clippy::too_many_arguments)] // an address, read as one line per buyer
 fn addr(first: &str, last: &str, company: &str, nip: &str, street: &str, postcode: &str, city: &str, phone: &str) -> Address {
     Address {
         firstname: s(first),
@@ -365,6 +367,7 @@ fn regular_items(rng: &mut Rng, n: usize, first_index: usize) -> Vec<Item> {
 }
 
 /// The hand-made traps of the demo scenario. Returns items; their indices are used by orders.
+#[allow(clippy::vec_init_then_push)] // one push per trap, each with its comment
 fn trap_items() -> Vec<Item> {
     let mut v = Vec::new();
     // 0..: clean matches used by the hand-made orders.
@@ -454,15 +457,6 @@ fn trap_items() -> Vec<Item> {
     // Missing pl_PL translation is added by the multilang scenario; HTML/entities in names:
     v.push(both("name with entities", "HER-AMP", "Herbata \"Earl Grey\" & bergamotka <100 g>", "Herbaty", Vat::R23, 2_290, 10_000, 14_000, "szt."));
     v
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn generated_eans_carry_a_valid_check_digit() {
-        assert_eq!(super::ean13("590123412345"), "5901234123457");
-        assert_eq!(super::ean13("400638133393"), "4006381333931");
-    }
 }
 
 fn find(items: &[Item], code: &str) -> usize {
@@ -742,4 +736,13 @@ pub fn by_name(name: &str) -> Result<Scenario, String> {
 pub fn random_order(rng: &mut Rng, items: &[Item]) -> Option<OrderSeed> {
     let mut v = random_orders(rng, items, 1);
     v.pop()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn generated_eans_carry_a_valid_check_digit() {
+        assert_eq!(super::ean13("590123412345"), "5901234123457");
+        assert_eq!(super::ean13("400638133393"), "4006381333931");
+    }
 }

@@ -51,7 +51,7 @@ fn texts_are_html_escaped_on_output_and_raw_in_state() {
     let v = call(&mut st, &t, "listCompanies", &[], T0);
     assert_eq!(v["result"][&id]["nazwa"], "Kowalski &amp; Synowie &#039;K&#039;");
     let state = st.state_json();
-    let company = state["companies"].as_array().unwrap().iter().find(|c| c["id"].to_string() == id).unwrap();
+    let company = state["companies"].as_array().unwrap().iter().find(|c| c["id"].as_u64().map(|n| n.to_string()) == Some(id.clone())).unwrap();
     assert_eq!(company["sent"]["nazwa"], "Kowalski & Synowie 'K'");
     // A seeded contractor's Polish name, escaped the same way (none of its characters needs it).
     assert_eq!(v["result"]["4"]["nazwa"], "Palarnia Śląska Jan Kowalczyk");
