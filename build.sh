@@ -3,7 +3,8 @@
 #
 #   ./build.sh            build the extension into dist/chrome and dist/firefox (+ zip packages)
 #   ./build.sh setup      install every tool the build and the tests need (idempotent; skips what is present)
-#   ./build.sh test       setup, native tests, wasm tests in headless Chromium and Firefox, extension lint, e2e, short browser soak
+#   ./build.sh test       setup, rustfmt and clippy, native tests, wasm tests in headless Chromium and Firefox, extension lint, e2e, short browser soak
+#   ./build.sh fmt        format the Rust sources (rustfmt with the project's settings, below)
 #   ./build.sh sandbox    run the sandbox shop + Systim account in the foreground (args passed on, e.g. --scenario big:1000,50)
 #   ./build.sh demo       a full sync against the built-in sandbox through the real extension (see README)
 #   ./build.sh bench      the benchmark (figures, not assertions)
@@ -184,8 +185,39 @@ wasm_tests() { # chrome|firefox
     wasm-pack --log-level warn test --headless "--$browser" --mode no-install . --test web --test worker
 }
 
+# rustfmt's settings, here rather than in a rustfmt.toml (the top level holds only what the
+# project's layout names): lines up to 160 characters, small constructs kept on one line.
+RUSTFMT_CONFIG=max_width=160,use_small_heuristics=Max
+
+cmd_fmt() {
+  cargo fmt --all -- --config "$RUSTFMT_CONFIG"
+}
+
+# Formatting and clippy, native and wasm32, warnings as errors. rustfmt and clippy are rustup
+# components of the machine's toolchain (nothing can be downloaded here): a machine without them
+# says so loudly and goes on.
+lint_rust() {
+  if cargo fmt --version >/dev/null 2>&1; then
+    say "rustfmt --check (./build.sh fmt formats)"
+    cargo fmt --all --check -- --config "$RUSTFMT_CONFIG" >/dev/null 2>&1 || {
+      cargo fmt --all --check -- --config "$RUSTFMT_CONFIG" | head -40
+      die "unformatted Rust sources: run ./build.sh fmt"
+    }
+  else
+    say "warning: rustfmt is not installed (rustup component rustfmt): formatting NOT checked"
+  fi
+  if cargo clippy --version >/dev/null 2>&1; then
+    say "clippy, native (every target) and wasm32 (the library and its browser tests), warnings as errors"
+    cargo clippy --all-targets --workspace -- -D warnings
+    cargo clippy --target wasm32-unknown-unknown --lib --test web --test worker -- -D warnings
+  else
+    say "warning: clippy is not installed (rustup component clippy): lints NOT checked"
+  fi
+}
+
 cmd_test() {
   cmd_setup
+  lint_rust
   say "native tests (core, engine against the in-process sandbox, sandbox)"
   cargo test --workspace
   start_sandbox --scenario demo
@@ -356,6 +388,7 @@ case "${1:-build}" in
   build) cmd_build ;;
   setup) cmd_setup ;;
   test) cmd_test ;;
+  fmt) cmd_fmt ;;
   sandbox) shift; cmd_sandbox "$@" ;;
   demo) shift; cmd_demo "$@" ;;
   soak) shift; cmd_soak "$@" ;;
