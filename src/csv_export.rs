@@ -89,11 +89,7 @@ fn exported(product: &SystimProduct, options: &CsvOptions) -> bool {
 
 fn row(product: &SystimProduct, paths: &CategoryPaths, options: &CsvOptions) -> [String; 9] {
     let code = if product.code.is_blank() { ProductCode::generated_for(product.id) } else { product.code.clone() };
-    let category = product
-        .category_id
-        .and_then(|id| paths.path(id))
-        .or_else(|| product.category.clone())
-        .unwrap_or_default();
+    let category = product.category_id.and_then(|id| paths.path(id)).or_else(|| product.category.clone()).unwrap_or_default();
     [
         code.0,
         product.name.clone(),
@@ -330,10 +326,7 @@ mod tests {
         p.vat = None;
         let row = rows_of(&[p], &CsvOptions::default())[1].clone();
         assert_eq!((row[3].as_str(), row[4].as_str()), ("", ""));
-        let cyclic = [
-            SystimCategory { id: 1, name: "A".into(), parent_id: Some(2) },
-            SystimCategory { id: 2, name: "B".into(), parent_id: Some(1) },
-        ];
+        let cyclic = [SystimCategory { id: 1, name: "A".into(), parent_id: Some(2) }, SystimCategory { id: 2, name: "B".into(), parent_id: Some(1) }];
         assert_eq!(CategoryPaths::new(&cyclic, "/").path(1).as_deref(), Some("B/A"));
     }
 

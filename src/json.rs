@@ -108,7 +108,17 @@ impl fmt::Display for Shown<'_> {
             // serde_json's own wording; its number format (not the standard library's).
             Unexpected::Float(x) => match Number::from_f64(x) {
                 Some(n) => write!(f, "floating point `{n}`"),
-                None => write!(f, "floating point `{}`", if x.is_nan() { "NaN" } else if x > 0.0 { "inf" } else { "-inf" }),
+                None => write!(
+                    f,
+                    "floating point `{}`",
+                    if x.is_nan() {
+                        "NaN"
+                    } else if x > 0.0 {
+                        "inf"
+                    } else {
+                        "-inf"
+                    }
+                ),
             },
             Unexpected::Char(c) => write!(f, "character `{c}`"),
             Unexpected::Str(s) => write!(f, "string {s:?}"),
@@ -506,7 +516,11 @@ mod tests {
         Plain,
         Dated(String),
         Pair(u32, u32),
-        Full { at: u64, #[serde(default)] note: String },
+        Full {
+            at: u64,
+            #[serde(default)]
+            note: String,
+        },
     }
 
     #[derive(Debug, PartialEq, Deserialize)]

@@ -252,14 +252,20 @@ pub enum MatchKind {
 /// `items` / `products`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Match {
-    Found { index: usize, kind: MatchKind },
+    Found {
+        index: usize,
+        kind: MatchKind,
+    },
     /// The item has no code (and, for a Systim product, no `SYSTIM-<id>` row in the shop).
     Blank,
     NotFound,
     /// No identical code, but these items' codes differ only in white space or case.
     NearMiss(Vec<usize>),
     /// The code is held by several items on our side (`own`) or on the other side (`other`).
-    Ambiguous { own: Vec<usize>, other: Vec<usize> },
+    Ambiguous {
+        own: Vec<usize>,
+        other: Vec<usize>,
+    },
 }
 
 /// Systim's products by code and id, plus its dictionaries. Alone it serves the order plan
@@ -534,13 +540,7 @@ mod tests {
             ("generated code for a coded product", &["SYSTIM-1"], &["A"], false, vec![Match::NotFound]),
             ("generated code, unknown id", &["SYSTIM-9"], &[""], false, vec![Match::NotFound]),
             ("literal SYSTIM code wins", &["SYSTIM-2"], &["SYSTIM-2", ""], false, vec![found(0, Exact)]),
-            (
-                "duplicate in Systim",
-                &["ABC"],
-                &["ABC", "ABC"],
-                false,
-                vec![Match::Ambiguous { own: vec![0], other: vec![0, 1] }],
-            ),
+            ("duplicate in Systim", &["ABC"], &["ABC", "ABC"], false, vec![Match::Ambiguous { own: vec![0], other: vec![0, 1] }]),
             (
                 "duplicate in the shop",
                 &["ABC", "ABC"],
@@ -548,13 +548,7 @@ mod tests {
                 false,
                 vec![Match::Ambiguous { own: vec![0, 1], other: vec![0] }, Match::Ambiguous { own: vec![0, 1], other: vec![0] }],
             ),
-            (
-                "duplicates after normalisation",
-                &["ABC"],
-                &["ABC", "abc"],
-                true,
-                vec![Match::Ambiguous { own: vec![0], other: vec![0, 1] }],
-            ),
+            ("duplicates after normalisation", &["ABC"], &["ABC", "abc"], true, vec![Match::Ambiguous { own: vec![0], other: vec![0, 1] }]),
             ("near duplicates are fine without normalisation", &["ABC"], &["ABC", "abc"], false, vec![found(0, Exact)]),
             (
                 "two rows claim one generated code",

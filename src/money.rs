@@ -16,7 +16,9 @@ pub enum NumberError {
     /// Not a decimal number at all (letters, two separators, …).
     NotANumber,
     /// More significant decimal places than the type keeps.
-    TooPrecise { max_places: u32 },
+    TooPrecise {
+        max_places: u32,
+    },
     /// Does not fit in 64 bits.
     TooLarge,
 }
@@ -37,7 +39,8 @@ pub fn parse_scaled(text: &str, places: u32) -> Result<i64, NumberError> {
     const SPACES: [char; 3] = [' ', '\u{a0}', '\u{202f}'];
     let trimmed = text.trim();
     // Spaces inside (`1 234,50`) are dropped; most numbers have none and are read in place.
-    let cleaned: std::borrow::Cow<str> = if trimmed.contains(SPACES) { trimmed.chars().filter(|c| !SPACES.contains(c)).collect::<String>().into() } else { trimmed.into() };
+    let cleaned: std::borrow::Cow<str> =
+        if trimmed.contains(SPACES) { trimmed.chars().filter(|c| !SPACES.contains(c)).collect::<String>().into() } else { trimmed.into() };
     if cleaned.is_empty() {
         return Err(NumberError::Empty);
     }
@@ -49,10 +52,7 @@ pub fn parse_scaled(text: &str, places: u32) -> Result<i64, NumberError> {
     let mut parts = digits.splitn(2, ['.', ',']);
     let int_part = parts.next().unwrap_or("");
     let frac_part = parts.next().unwrap_or("");
-    if (int_part.is_empty() && frac_part.is_empty())
-        || !int_part.bytes().all(|b| b.is_ascii_digit())
-        || !frac_part.bytes().all(|b| b.is_ascii_digit())
-    {
+    if (int_part.is_empty() && frac_part.is_empty()) || !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit()) {
         return Err(NumberError::NotANumber);
     }
     let (kept, dropped) = frac_part.split_at(frac_part.len().min(places as usize));

@@ -27,9 +27,13 @@ use crate::io::NetError;
 pub enum Outcome {
     Success,
     /// Rejected by a rate limiter before the server acted. `retry_after_ms` is the server's hint.
-    RateLimited { retry_after_ms: Option<u64> },
+    RateLimited {
+        retry_after_ms: Option<u64>,
+    },
     /// A server or network failure that may pass. The server may or may not have acted.
-    Transient { retry_after_ms: Option<u64> },
+    Transient {
+        retry_after_ms: Option<u64>,
+    },
     /// Retrying cannot help.
     Permanent,
 }
@@ -61,26 +65,14 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     /// Tuned for Shoper: the default bucket (10 calls, 2 per second) drains in 5 s.
     fn default() -> Self {
-        RetryPolicy {
-            max_retries: 5,
-            base_ms: 1_000,
-            max_backoff_ms: 30_000,
-            rate_limit_fallback_ms: 5_000,
-            max_wait_ms: 60_000,
-        }
+        RetryPolicy { max_retries: 5, base_ms: 1_000, max_backoff_ms: 30_000, rate_limit_fallback_ms: 5_000, max_wait_ms: 60_000 }
     }
 }
 
 impl RetryPolicy {
     /// Tuned for Systim: code 2 (throttled or IP-blocked) needs tens of seconds.
     pub fn systim() -> Self {
-        RetryPolicy {
-            max_retries: 3,
-            base_ms: 2_000,
-            max_backoff_ms: 30_000,
-            rate_limit_fallback_ms: 30_000,
-            max_wait_ms: 120_000,
-        }
+        RetryPolicy { max_retries: 3, base_ms: 2_000, max_backoff_ms: 30_000, rate_limit_fallback_ms: 30_000, max_wait_ms: 120_000 }
     }
 }
 
@@ -162,9 +154,7 @@ pub fn next_delay_ms(policy: &RetryPolicy, attempt: u32, outcome: &Outcome, jitt
     let jitter01 = if jitter01.is_finite() { jitter01.clamp(0.0, 1.0) } else { 0.5 };
     match *outcome {
         Outcome::Success | Outcome::Permanent => None,
-        Outcome::RateLimited { retry_after_ms: Some(ms) } | Outcome::Transient { retry_after_ms: Some(ms) } => {
-            (ms <= policy.max_wait_ms).then_some(ms)
-        }
+        Outcome::RateLimited { retry_after_ms: Some(ms) } | Outcome::Transient { retry_after_ms: Some(ms) } => (ms <= policy.max_wait_ms).then_some(ms),
         Outcome::RateLimited { retry_after_ms: None } => {
             // Equal jitter: at least half the step, so a throttled service really gets a rest.
             let step = doubled(policy.rate_limit_fallback_ms, attempt).min(policy.max_wait_ms);

@@ -564,7 +564,6 @@ mod tests {
         }
     }
 
-
     fn fields(s: &Settings) -> Vec<String> {
         s.validate().into_iter().map(|e| e.field).collect()
     }
@@ -621,10 +620,7 @@ mod tests {
             (|s| s.orders.statuses = StatusFilter::Only(vec![]), "orders.statuses"),
             (|s| s.orders.start = StartPoint::Date("01.05.2024".into()), "orders.start"),
             (|s| s.orders.start = StartPoint::Date("2024-13-01".into()), "orders.start"),
-            (
-                |s| s.orders.payment_mapping = vec![IdMapping { shop_id: 1, systim_id: 2 }, IdMapping { shop_id: 1, systim_id: 3 }],
-                "orders.payment_mapping",
-            ),
+            (|s| s.orders.payment_mapping = vec![IdMapping { shop_id: 1, systim_id: 2 }, IdMapping { shop_id: 1, systim_id: 3 }], "orders.payment_mapping"),
             (|s| s.orders.shipping_product_id = Some(0), "orders.shipping_product_id"),
             (|s| s.stock.max_zero_share_percent = 101, "stock.max_zero_share_percent"),
             (|s| s.stock.warehouses.clear(), "stock.warehouses"),

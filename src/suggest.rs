@@ -113,11 +113,14 @@ pub fn suggest(mapping: Mapping, shop: &[(u64, &str)], systim: &[(u64, &str)]) -
         Mapping::Delivery => DELIVERY,
         Mapping::Warehouse => &[],
     };
-    let theirs: Vec<(u64, Vec<String>, Option<&str>)> = systim.iter().map(|(id, name)| {
-        let w = words(name);
-        let k = kind_of(&w, kinds);
-        (*id, w, k)
-    }).collect();
+    let theirs: Vec<(u64, Vec<String>, Option<&str>)> = systim
+        .iter()
+        .map(|(id, name)| {
+            let w = words(name);
+            let k = kind_of(&w, kinds);
+            (*id, w, k)
+        })
+        .collect();
     let mut out = Vec::new();
     for (shop_id, name) in shop {
         let ours = words(name);

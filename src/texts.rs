@@ -156,7 +156,9 @@ mod tests {
 
     #[test]
     fn only_the_core_keys_are_kept_and_both_languages_read() {
-        let texts = Texts::parse(r#"{"core_x": {"message": "po polsku"}, "ui": {"message": "x"}}"#, r#"{"core_x": {"message": "in English"}, "ui": {"message": "y"}}"#).unwrap();
+        let texts =
+            Texts::parse(r#"{"core_x": {"message": "po polsku"}, "ui": {"message": "x"}}"#, r#"{"core_x": {"message": "in English"}, "ui": {"message": "y"}}"#)
+                .unwrap();
         assert_eq!(texts.get(Lang::Pl, "core_x"), Some("po polsku"));
         assert_eq!(texts.get(Lang::En, "core_x"), Some("in English"));
         assert_eq!(texts.get(Lang::Pl, "ui"), None);

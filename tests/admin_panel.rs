@@ -88,10 +88,16 @@ fn another_address_of_the_shop_gets_the_panel_script_and_badges_and_never_a_key(
         *register,
         Effect::RegisterContentScript {
             origin: SHOP_URL.into(),
-            matches: vec!["http://127.0.0.1/admin".into(), "http://127.0.0.1/admin/*".into(), "http://localhost/admin".into(), "http://localhost/admin/*".into()],
+            matches: vec![
+                "http://127.0.0.1/admin".into(),
+                "http://127.0.0.1/admin/*".into(),
+                "http://localhost/admin".into(),
+                "http://localhost/admin/*".into()
+            ],
         }
     );
-    let keep = handled.effects.iter().find_map(|e| if let Effect::KeepHostAccess { origins } = e { Some(origins.clone()) } else { None }).expect("keepHostAccess");
+    let keep =
+        handled.effects.iter().find_map(|e| if let Effect::KeepHostAccess { origins } = e { Some(origins.clone()) } else { None }).expect("keepHostAccess");
     assert!(keep.contains(&"http://localhost/*".to_string()), "the other address keeps its access: {keep:?}");
     // the standing effects (a browser start) register it too
     let again = block_on(engine.on_startup()).into_iter().find(|e| matches!(e, Effect::RegisterContentScript { .. })).unwrap();
@@ -101,7 +107,9 @@ fn another_address_of_the_shop_gets_the_panel_script_and_badges_and_never_a_key(
     for url in [format!("{OTHER_URL}/admin/orders"), format!("{OTHER_URL}/admin"), format!("{OTHER_URL}/admin/orders/view/id/2?x")] {
         assert_eq!(ask(&engine, badges.clone(), &tab(&url))["ok"], true, "{url}");
     }
-    for url in ["http://localhost:18009/admin/orders", "http://localhost:18001/administrator", "http://localhost:18001/", "https://localhost:18001/admin/orders"] {
+    for url in
+        ["http://localhost:18009/admin/orders", "http://localhost:18001/administrator", "http://localhost:18001/", "https://localhost:18001/admin/orders"]
+    {
         assert_eq!(ask(&engine, badges.clone(), &tab(url))["error"]["code"], "forbidden", "{url}");
     }
     // an admin page at the other address starts the automatic sync as the main one does
@@ -157,7 +165,11 @@ fn the_login_pages_addresses_are_proposed_checked_by_the_address_rules_and_added
     let domains = json!(["127.0.0.1", "localhost", "LOCALHOST", "evil.example/x", "a b", "user@localhost"]);
     assert_eq!(ask(&engine, json!({"type": "reportShopAddresses", "domains": domains}), &login)["ok"], true);
     let shown = panel(&engine);
-    assert_eq!(shown["proposals"], json!([{"origin": OTHER_URL, "pattern": "http://localhost/*", "source": "login_page"}]), "with the page's scheme and port; the main address is no proposal");
+    assert_eq!(
+        shown["proposals"],
+        json!([{"origin": OTHER_URL, "pattern": "http://localhost/*", "source": "login_page"}]),
+        "with the page's scheme and port; the main address is no proposal"
+    );
     assert!(shown["aliases"].as_array().unwrap().is_empty(), "nothing added unseen");
     assert!(block_on(engine.connection()).shop_aliases.is_empty());
     // a name the address rules refuse for this page (plain http to the internet) is not proposed
@@ -188,7 +200,10 @@ fn an_https_shops_login_page_proposes_its_technical_host_and_its_own_domain() {
     let reply = block_on(engine.handle_message(&json!({"type": "reportShopAddresses", "domains": domains}), &login)).reply;
     assert_eq!(reply["ok"], true, "{reply}");
     let view = block_on(engine.handle_message(&json!({"type": "adminPanel"}), &page())).reply;
-    assert_eq!(view["adminPanel"]["proposals"], json!([{"origin": "https://sklep562393.shoparena.pl", "pattern": "https://sklep562393.shoparena.pl/*", "source": "login_page"}]));
+    assert_eq!(
+        view["adminPanel"]["proposals"],
+        json!([{"origin": "https://sklep562393.shoparena.pl", "pattern": "https://sklep562393.shoparena.pl/*", "source": "login_page"}])
+    );
     // a shipped build refuses the loopback machine as another address too
     let refused = block_on(engine.handle_message(&json!({"type": "adminPanel", "add": "http://localhost:8080"}), &page())).reply;
     assert_eq!(refused["error"]["code"], "invalid_fields");
@@ -264,7 +279,10 @@ fn an_other_address_is_checked_by_the_rules_of_the_shops_own() {
     let ninth = ask(&engine, json!({"type": "adminPanel", "add": "https://sklep9.example.pl"}), &page());
     assert!(ninth["error"]["message_pl"].as_str().unwrap().contains("najwyżej 8"), "{ninth}");
     // the same address written differently is the same address
-    assert_eq!(ask(&engine, json!({"type": "adminPanel", "add": "HTTPS://Sklep0.example.pl/admin"}), &page())["adminPanel"]["aliases"].as_array().unwrap().len(), 8);
+    assert_eq!(
+        ask(&engine, json!({"type": "adminPanel", "add": "HTTPS://Sklep0.example.pl/admin"}), &page())["adminPanel"]["aliases"].as_array().unwrap().len(),
+        8
+    );
 }
 
 #[test]
@@ -277,7 +295,13 @@ fn unrecognised_panel_pages_are_kept_as_patterns_without_data_newest_first_and_b
     assert_eq!(note("/admin/nowy-panel/{x}", "no_panel_marks")["ok"], true);
     assert_eq!(note("/admin/orders/view/{n}", "order_url")["ok"], true);
     // anything that could carry a page's data, or an unknown problem, is refused and not kept
-    for (pattern, problem) in [("/admin/klient/jan@example.pl", "no_panel_marks"), ("/admin/orders/12", "order_url"), ("/admin/abc123", "order_url"), ("/sklep", "order_url"), ("/admin/x", "layout")] {
+    for (pattern, problem) in [
+        ("/admin/klient/jan@example.pl", "no_panel_marks"),
+        ("/admin/orders/12", "order_url"),
+        ("/admin/abc123", "order_url"),
+        ("/sklep", "order_url"),
+        ("/admin/x", "layout"),
+    ] {
         assert_eq!(note(pattern, problem)["error"]["code"], "bad_message", "{pattern} {problem}");
     }
     let shown = panel(&engine)["unrecognised"].clone();

@@ -20,7 +20,9 @@ use shoper_systim::engine::RunRequest;
 /// can bend — the wire (answers replaced or rewritten; any host but the sandbox's does not
 /// resolve) and the extension's storage (writes refused as over quota).
 pub mod kit {
-    pub use super::common::harness::{business_state, configure_shoper, configure_systim, connection, demo_settings, inject, marker_count, systim_orders, systim_product_id, SHOP_HOST};
+    pub use super::common::harness::{
+        business_state, configure_shoper, configure_systim, connection, demo_settings, inject, marker_count, systim_orders, systim_product_id, SHOP_HOST,
+    };
     pub use super::common::oracle::{expected_stock, shop_rows, shop_stock};
     pub use super::common::{InProcess, SHOP_URL, SYSTIM_URL};
     use pollster::block_on;
@@ -166,11 +168,7 @@ pub mod kit {
     /// The demo with a Systim account that also answers the assumed methods (`listOrders`,
     /// `listCategories`…): for what only they make possible.
     pub fn generous_demo() -> Case {
-        scenario_in(
-            "demo",
-            Some(sandbox::systim::config::Profile::Generous),
-            |_| {},
-        )
+        scenario_in("demo", Some(sandbox::systim::config::Profile::Generous), |_| {})
     }
 
     fn scenario_in(name: &str, profile: Option<sandbox::systim::config::Profile>, edit: impl FnOnce(&mut Settings)) -> Case {
@@ -285,7 +283,8 @@ pub mod kit {
         /// request log): how a test edits the shop like the merchant in the panel.
         pub fn shop_api(&self, method: &str, path: &str, body: Value) -> Value {
             let token = self.world.sandbox.borrow().info()["shoper_token"].as_str().unwrap().to_string();
-            let req = Request::new(method, &format!("/webapi/rest/{path}")).with_header("authorization", &format!("Bearer {token}")).with_body(body.to_string());
+            let req =
+                Request::new(method, &format!("/webapi/rest/{path}")).with_header("authorization", &format!("Bearer {token}")).with_body(body.to_string());
             let resp = self.world.sandbox.borrow_mut().shoper.handle(&req, self.now());
             assert!(resp.status < 300, "{method} {path}: {} {}", resp.status, resp.body_text());
             resp.body_json()
@@ -362,7 +361,10 @@ pub mod kit {
     /// detail quoted in the catalogue.
     pub fn shown<'r>(report: &'r Report, part: Part, reason: &str, reference: &str) -> &'r Entry {
         let all = groups(report, part, reason);
-        let (g, item) = all.iter().find_map(|g| g.items.iter().find(|i| i.reference == reference).map(|i| (g, i))).unwrap_or_else(|| panic!("{reason} does not list {reference}: {all:#?}"));
+        let (g, item) = all
+            .iter()
+            .find_map(|g| g.items.iter().find(|i| i.reference == reference).map(|i| (g, i)))
+            .unwrap_or_else(|| panic!("{reason} does not list {reference}: {all:#?}"));
         quoted(&g.title_pl);
         quoted(&item.detail_pl);
         item
@@ -445,7 +447,8 @@ pub(crate) fn serves_page(case: &Case, origin: &str, status: u16, page: &str) {
     case.wire.rewrite(origin, "", Answer::Page(status, page.to_string()), u32::MAX);
 }
 
-const LANDING_PAGE: &str = "<!DOCTYPE html><html lang=\"pl\"><head><title>Sklep z herbatą — wkrótce otwarcie</title></head><body><h1>Już wkrótce!</h1></body></html>";
+const LANDING_PAGE: &str =
+    "<!DOCTYPE html><html lang=\"pl\"><head><title>Sklep z herbatą — wkrótce otwarcie</title></head><body><h1>Już wkrótce!</h1></body></html>";
 
 macro_rules! refusals {
     ($($(#[$doc:meta])* $name:ident: |$case:ident| $setup:expr => $error:expr, $check:literal;)+) => {$(
@@ -674,11 +677,7 @@ fn truncated_answer_to_add_order() {
 
 /// Systim's answers in another dialect: every run still writes exactly what the rules demand.
 fn systim_dialect(knobs: Value) {
-    let case = if knobs["profile"] == "generous" {
-        generous_demo()
-    } else {
-        demo()
-    };
+    let case = if knobs["profile"] == "generous" { generous_demo() } else { demo() };
     configure_systim(&case.world, knobs);
     let before = case.shop_stock();
     finished(&case.run(RunKind::SendStock));

@@ -95,13 +95,7 @@ fn a_reused_connection_closed_without_an_answer_is_resent_once_and_the_resend_de
     let seen = creations(&w);
     assert_eq!(
         seen,
-        [
-            (1, Value::Null, false),
-            (2, json!("write_then_close"), false),
-            (1, Value::Null, true),
-            (2, json!("write_then_close"), false),
-            (1, Value::Null, true)
-        ]
+        [(1, Value::Null, false), (2, json!("write_then_close"), false), (1, Value::Null, true), (2, json!("write_then_close"), false), (1, Value::Null, true)]
     );
 }
 

@@ -23,7 +23,12 @@ fn ask<W: World>(engine: &EngineOn<W>, msg: Value) -> Value {
 
 /// `{name: id}` of a list in an answer.
 fn names(answer: &Value, kind: &str) -> Vec<(String, Value)> {
-    answer["choices"][kind]["items"].as_array().unwrap_or_else(|| panic!("{kind}: {answer}")).iter().map(|i| (i["name"].as_str().unwrap().to_string(), i["id"].clone())).collect()
+    answer["choices"][kind]["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{kind}: {answer}"))
+        .iter()
+        .map(|i| (i["name"].as_str().unwrap().to_string(), i["id"].clone()))
+        .collect()
 }
 
 fn has(list: &[(String, Value)], name: &str) -> Value {
@@ -61,13 +66,15 @@ fn an_account_without_the_assumed_lists_gets_a_typed_id_and_the_standard_payment
     assert_eq!(answer["ok"], json!(true), "{answer}");
     let payments = &answer["choices"]["systim_payments"];
     assert_eq!(payments["available"], json!(false));
-    let standard: Vec<(u64, &str)> = payments["standard"].as_array().unwrap().iter().map(|i| (i["id"].as_u64().unwrap(), i["name"].as_str().unwrap())).collect();
+    let standard: Vec<(u64, &str)> =
+        payments["standard"].as_array().unwrap().iter().map(|i| (i["id"].as_u64().unwrap(), i["name"].as_str().unwrap())).collect();
     assert_eq!(standard, vec![(1, "przelew"), (2, "gotówka"), (3, "barter"), (4, "pobranie"), (5, "kompensata"), (6, "karta")]);
     assert_eq!(answer["choices"]["systim_delivery"]["available"], json!(false));
     assert!(!names(&answer, "systim_vat_rates").is_empty(), "VAT rates are a confirmed method");
     // payments proposed against the standard forms
     let proposals = ask(&engine, json!({"type": "suggestMappings", "mapping": "payment"}));
-    let pairs: Vec<(String, u64)> = proposals["proposals"].as_array().unwrap().iter().map(|p| (p["shopName"].as_str().unwrap().to_string(), p["systimId"].as_u64().unwrap())).collect();
+    let pairs: Vec<(String, u64)> =
+        proposals["proposals"].as_array().unwrap().iter().map(|p| (p["shopName"].as_str().unwrap().to_string(), p["systimId"].as_u64().unwrap())).collect();
     assert!(pairs.contains(&("Płatności online PayU".to_string(), 1)), "{pairs:?}");
     assert!(!pairs.iter().any(|(name, _)| name.starts_with("PayPo")), "no proposal without a clear counterpart: {pairs:?}");
     assert!(pairs.contains(&("Płatność przy odbiorze (pobranie)".to_string(), 4)), "{pairs:?}");
@@ -87,8 +94,18 @@ fn systim_lists_and_delivery_proposals_by_name_leave_the_settings_as_they_were()
     let before = block_on(engine.settings());
     let proposals = ask(&engine, json!({"type": "suggestMappings", "mapping": "delivery"}));
     assert_eq!(proposals["ok"], json!(true), "{proposals}");
-    let pairs: Vec<(String, String)> = proposals["proposals"].as_array().unwrap().iter().map(|p| (p["shopName"].as_str().unwrap().to_string(), p["systimName"].as_str().unwrap().to_string())).collect();
-    for expected in [("Paczkomat InPost 24/7", "Paczkomat InPost"), ("Kurier DPD", "Przesyłka kurierska"), ("Odbiór osobisty w sklepie", "Odbiór osobisty"), ("Poczta Polska — Pocztex", "Poczta Polska")] {
+    let pairs: Vec<(String, String)> = proposals["proposals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["shopName"].as_str().unwrap().to_string(), p["systimName"].as_str().unwrap().to_string()))
+        .collect();
+    for expected in [
+        ("Paczkomat InPost 24/7", "Paczkomat InPost"),
+        ("Kurier DPD", "Przesyłka kurierska"),
+        ("Odbiór osobisty w sklepie", "Odbiór osobisty"),
+        ("Poczta Polska — Pocztex", "Poczta Polska"),
+    ] {
         assert!(pairs.contains(&(expected.0.to_string(), expected.1.to_string())), "{expected:?} in {pairs:?}");
     }
     assert_eq!(block_on(engine.settings()), before, "a proposal is never applied unseen");

@@ -206,9 +206,7 @@ fn systim_add_order_whose_answer_is_lost_is_not_sent_twice() {
     let clock = clock();
     let http = world(&clock);
     // The assumed methods (delivery list, order list) are served: this checks the client alone.
-    http.sandbox
-        .borrow_mut()
-        .set_systim_profile(sandbox::systim::config::Profile::Generous);
+    http.sandbox.borrow_mut().set_systim_profile(sandbox::systim::config::Profile::Generous);
     let mut systim = systim(&http, &clock);
     let product = first_id(&block_on(systim.list_products()).unwrap());
     let delivery = first_id(&block_on(systim.list_delivery_methods()).unwrap());

@@ -66,7 +66,10 @@ fn buyers_are_linked_by_nip_a_new_nip_is_created_once_and_private_buyers_stay_as
     assert_eq!(created.len(), 1, "{:?}", companies(&world));
     assert_eq!(linked(&world, 3), [Some(created[0])]);
     let sent = &companies(&world).into_iter().find(|c| c["id"] == created[0]).unwrap()["sent"];
-    assert_eq!((sent["nazwa"].as_str(), sent["nip"].as_str(), sent["kod"].as_str(), sent["miejscowosc"].as_str()), (Some("Kawiarnia \"Pod Lipą\" & Wspólnicy"), Some(NEW_NIP), Some("00-238"), Some("Warszawa")));
+    assert_eq!(
+        (sent["nazwa"].as_str(), sent["nip"].as_str(), sent["kod"].as_str(), sent["miejscowosc"].as_str()),
+        (Some("Kawiarnia \"Pod Lipą\" & Wspólnicy"), Some(NEW_NIP), Some("00-238"), Some("Warszawa"))
+    );
     // Two contractors hold order 15's NIP: not guessed, the order goes as before, the report says why.
     assert_eq!(linked(&world, 15), [None]);
     assert!(has(&report, "contractor_ambiguous", "Zamówienie 15", "NIP 7792433421"), "{:#?}", lines(&report));

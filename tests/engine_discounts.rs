@@ -28,7 +28,14 @@ fn systim_copy(world: &impl common::world::World, order_id: u64) -> Value {
 }
 
 fn notes<'r>(report: &'r Report, reason: &str) -> Vec<&'r str> {
-    report.sections.iter().flat_map(|s| s.notes.iter().chain(&s.problems)).filter(|g| g.reason == reason).flat_map(|g| &g.items).map(|i| i.detail_pl.as_str()).collect()
+    report
+        .sections
+        .iter()
+        .flat_map(|s| s.notes.iter().chain(&s.problems))
+        .filter(|g| g.reason == reason)
+        .flat_map(|g| &g.items)
+        .map(|i| i.detail_pl.as_str())
+        .collect()
 }
 
 #[test]

@@ -42,7 +42,21 @@ fn a_systim_session_killed_mid_run_is_renewed_without_a_duplicate() {
 
 /// Every area but the one named: a WebAPI user the merchant set up without it.
 fn scopes_without(missing: &str) -> serde_json::Value {
-    let areas = ["orders", "products", "categories", "taxes", "units", "statuses", "languages", "currencies", "users", "warehouses", "shippings", "payments", "application"];
+    let areas = [
+        "orders",
+        "products",
+        "categories",
+        "taxes",
+        "units",
+        "statuses",
+        "languages",
+        "currencies",
+        "users",
+        "warehouses",
+        "shippings",
+        "payments",
+        "application",
+    ];
     let granted: Vec<String> = areas.iter().flat_map(|a| ["read", "create", "edit", "delete"].map(|x| format!("{a}:{x}"))).filter(|s| s != missing).collect();
     json!({ "user_scopes": granted })
 }
@@ -160,10 +174,8 @@ fn a_throttling_systim_account_is_waited_out() {
 #[test]
 fn a_wrong_key_on_either_side_stops_the_run_with_a_clear_error_and_changes_nothing() {
     type Tamper = fn(&mut Connection);
-    let cases: [(Tamper, &str); 2] = [
-        (|c| c.systim_key = "zly-klucz-api".into(), "systim_wrong_credentials"),
-        (|c| c.shoper_password = "Zle!Haslo".into(), "shoper_auth_failed"),
-    ];
+    let cases: [(Tamper, &str); 2] =
+        [(|c| c.systim_key = "zly-klucz-api".into(), "systim_wrong_credentials"), (|c| c.shoper_password = "Zle!Haslo".into(), "shoper_auth_failed")];
     for (tamper, code) in cases {
         let (world, engine) = setup();
         let mut wrong = connection(&world);
@@ -186,7 +198,8 @@ fn orders_systim_refuses_field_by_field_are_held_with_the_field_and_imported_onc
     let engine = engine_with(&world, shoper_systim::mem::MemStorage::new(), settings.clone());
     let report = run(&engine, RunKind::Orders, false);
     assert!(systim_orders(&world).is_empty());
-    let refused: Vec<&str> = report.sections[0].problems.iter().filter(|g| g.reason == "systim_invalid_fields").flat_map(|g| &g.items).map(|i| i.detail_pl.as_str()).collect();
+    let refused: Vec<&str> =
+        report.sections[0].problems.iter().filter(|g| g.reason == "systim_invalid_fields").flat_map(|g| &g.items).map(|i| i.detail_pl.as_str()).collect();
     assert_eq!(refused.len(), 11, "{:?}", report.sections[0].problems);
     assert!(refused.iter().all(|t| t.contains("id_dostawy")), "{refused:?}");
     settings.orders.default_delivery_id = Some(1);

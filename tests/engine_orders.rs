@@ -6,10 +6,10 @@ mod common;
 
 use common::harness::*;
 use common::oracle::shop_stock;
+use common::world::World;
 use pollster::block_on;
 use serde_json::{json, Value};
 use shoper_systim::engine::report::RunKind;
-use common::world::World;
 use shoper_systim::mem::MemStorage;
 use shoper_systim::settings::{MissingProductPolicy, StatusFilter};
 
@@ -198,7 +198,8 @@ fn the_badge_of_an_order_imported_before_a_marker_check_shows_its_systim_number(
     let (world, engine) = setup_generous();
     run_ok(&engine, RunKind::Orders);
     // The first import is followed by a check (after the 1st send).
-    let copy = systim_orders(&world).into_iter().find(|o| o["uwagi"].as_str().is_some_and(|u| u.contains(&format!("Shoper {FIRST} @")))).expect("order 1 in Systim");
+    let copy =
+        systim_orders(&world).into_iter().find(|o| o["uwagi"].as_str().is_some_and(|u| u.contains(&format!("Shoper {FIRST} @")))).expect("order 1 in Systim");
     let number = copy["numer"].as_str().expect("a Systim number").to_string();
     assert!(!number.is_empty());
     let badges = block_on(engine.order_badges(&[FIRST]));
@@ -280,7 +281,8 @@ fn a_copy_made_by_the_browsers_resend_is_found_reported_and_cleared_once_deleted
     let again = run(&engine, RunKind::Orders, false);
     assert!(problem_reasons(&again).contains(&"order_doubled"));
     // The merchant deletes the copy the report names (the newer one).
-    let copies: Vec<Value> = systim_orders(&world).into_iter().filter(|o| o["uwagi"].as_str().is_some_and(|u| u.starts_with(&format!("Shoper {id} @")))).collect();
+    let copies: Vec<Value> =
+        systim_orders(&world).into_iter().filter(|o| o["uwagi"].as_str().is_some_and(|u| u.starts_with(&format!("Shoper {id} @")))).collect();
     let doomed = copies.iter().max_by_key(|o| o["id"].as_u64()).unwrap();
     assert!(group.items[0].detail_pl.ends_with(&format!("usuń nr {}", doomed["numer"].as_str().unwrap())), "{:?}", group.items[0]);
     world.control("DELETE", &format!("/systim/orders/{}", doomed["id"]), json!(null));

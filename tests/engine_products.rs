@@ -13,8 +13,8 @@ use pollster::block_on;
 use sandbox::catalogue::{self, Scenario};
 use sandbox::{Sandbox, Service};
 use serde_json::{json, Value};
-use shoper_systim::client::{ShoperAuth, ShoperClient, ShoperConfig};
 use shoper_systim::client::shoper::BulkOp;
+use shoper_systim::client::{ShoperAuth, ShoperClient, ShoperConfig};
 use shoper_systim::engine::report::{Part, Report, RunKind, Section};
 use shoper_systim::mem::MemStorage;
 use shoper_systim::settings::{CategoryPolicy, Settings, WarehouseLink};
@@ -260,7 +260,8 @@ fn new_products_of_a_multi_warehouse_shop_get_their_stock_per_warehouse_in_bulk(
     let world = InProcess::new("warehouses");
     world.sandbox.borrow_mut().shoper.configure(&json!({"shop_url": SHOP_URL})).unwrap();
     let mut settings = demo_settings(&world);
-    settings.stock.warehouses = vec![WarehouseLink { systim_stores: vec![1], shop_warehouse: Some(1) }, WarehouseLink { systim_stores: vec![2], shop_warehouse: Some(2) }];
+    settings.stock.warehouses =
+        vec![WarehouseLink { systim_stores: vec![1], shop_warehouse: Some(1) }, WarehouseLink { systim_stores: vec![2], shop_warehouse: Some(2) }];
     let engine = engine_with(&world, MemStorage::new(), settings);
     let missing: Vec<String> = codes_to_create(&world).into_iter().collect();
     assert!(missing.len() >= 5, "{missing:?}");
@@ -299,7 +300,10 @@ fn new_products_of_a_multi_warehouse_shop_get_their_stock_per_warehouse_in_bulk(
 fn the_sandbox_answers_product_creations_and_code_look_ups_inside_bulk_like_shoper() {
     let world = shop_missing(100, 1, |_| {});
     let info = world.info();
-    let auth = ShoperAuth::WebApiUser { login: info["shoper_login"].as_str().unwrap().into(), password: shoper_systim::client::Secret::new(info["shoper_password"].as_str().unwrap()) };
+    let auth = ShoperAuth::WebApiUser {
+        login: info["shoper_login"].as_str().unwrap().into(),
+        password: shoper_systim::client::Secret::new(info["shoper_password"].as_str().unwrap()),
+    };
     let mut shop = ShoperClient::new(&world, &world.clock, ShoperConfig::new(SHOP_URL, auth)).unwrap();
     let body = |code: &str, category: u64| json!({"category_id": category, "categories": [category], "code": code, "pkwiu": "", "tax_id": 1, "stock": {"price": "12.30", "stock": "4"}, "translations": {"pl_PL": {"name": "Nowy", "active": 1}}});
     let look_up = |codes: &[&str]| json!({"limit": 50, "page": 1, "filters": json!({"code": {"in": codes}}).to_string()});
@@ -317,7 +321,8 @@ fn the_sandbox_answers_product_creations_and_code_look_ups_inside_bulk_like_shop
     assert!(answers[1].body["error_description"].as_str().unwrap().starts_with("Wartość pola 'category_id' jest niepoprawna"), "{}", answers[1].body);
     assert!(answers[1].clone().into_result(&ops[1]).is_err());
     let page = &answers[2].body;
-    let mut found: Vec<(&str, String)> = page["list"].as_array().unwrap().iter().map(|r| (r["code"].as_str().unwrap(), r["product_id"].as_str().unwrap().to_string())).collect();
+    let mut found: Vec<(&str, String)> =
+        page["list"].as_array().unwrap().iter().map(|r| (r["code"].as_str().unwrap(), r["product_id"].as_str().unwrap().to_string())).collect();
     found.sort();
     assert_eq!(found.len(), 2, "{page}");
     assert_eq!(found[1], ("NOWY-1", id.to_string()), "a product created earlier in the same call");

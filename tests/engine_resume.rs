@@ -77,7 +77,8 @@ fn an_unverifiable_import_of_an_order_cancelled_since_stays_before_the_merchant(
     let fresh = engine_resumed(&world, store);
     for _ in 0..2 {
         let report = run_ok(&fresh, RunKind::Orders);
-        let unverifiable: Vec<&str> = report.sections[0].problems.iter().filter(|g| g.reason == "import_unverifiable").flat_map(|g| &g.items).map(|i| i.reference.as_str()).collect();
+        let unverifiable: Vec<&str> =
+            report.sections[0].problems.iter().filter(|g| g.reason == "import_unverifiable").flat_map(|g| &g.items).map(|i| i.reference.as_str()).collect();
         assert_eq!(unverifiable, ["Zamówienie 1"], "the order in Systim for a cancelled shop order is no longer shown");
     }
 }
@@ -132,7 +133,10 @@ fn assert_ledger_covers_systim(world: &common::InProcess, store: &MemStorage) {
     let reserving = store.raw(&format!("shop:{SHOP_HOST}:reserving")).unwrap_or_default();
     for (order_id, _) in common::oracle::systim_orders_by_marker(&world.state()) {
         let entry = store.raw(&format!("shop:{SHOP_HOST}:order:{order_id}")).unwrap_or_default();
-        assert!(entry.contains("\"state\":\"intent\"") || entry.contains("\"state\":\"imported\""), "order {order_id} is in Systim but its ledger entry is {entry:?}");
+        assert!(
+            entry.contains("\"state\":\"intent\"") || entry.contains("\"state\":\"imported\""),
+            "order {order_id} is in Systim but its ledger entry is {entry:?}"
+        );
         let ids: Vec<u64> = serde_json::from_str(&reserving).unwrap_or_default();
         assert!(ids.contains(&order_id), "order {order_id} is in Systim but reserves no stock");
     }

@@ -79,7 +79,11 @@ fn an_order_placed_between_runs_is_imported_and_its_units_stay_sold() {
     let (world, engine) = setup();
     let before = shop_stock(&world);
     run_ok(&engine, RunKind::SendStock);
-    let placed = world.control("POST", "/orders", json!({"lines": [{"code": "KAW-ETI-250", "quantity": 2}, {"code": "HER-AMP", "quantity": 1}], "shipping_cost": "14.99"}));
+    let placed = world.control(
+        "POST",
+        "/orders",
+        json!({"lines": [{"code": "KAW-ETI-250", "quantity": 2}, {"code": "HER-AMP", "quantity": 1}], "shipping_cost": "14.99"}),
+    );
     let order_id = placed["order_id"].as_u64().unwrap();
     run_ok(&engine, RunKind::SendStock);
     assert_eq!(marker_count(&world, order_id), 1);

@@ -30,10 +30,14 @@ fn stored() -> &'static Vec<(String, Value)> {
         let engine = engine_on(&world, store.clone());
         run_ok(&engine, RunKind::SendProducts);
         run_ok(&engine, RunKind::SendStock);
-        store.keys().into_iter().map(|k| {
-            let v = serde_json::from_str(&store.raw(&k).unwrap()).unwrap();
-            (k, v)
-        }).collect()
+        store
+            .keys()
+            .into_iter()
+            .map(|k| {
+                let v = serde_json::from_str(&store.raw(&k).unwrap()).unwrap();
+                (k, v)
+            })
+            .collect()
     })
 }
 
@@ -43,7 +47,16 @@ fn record(key_end: &str) -> Value {
 
 /// A progress record as a run in progress writes it (a finished run leaves none).
 fn progress() -> Value {
-    let p = Progress { run_id: "1a22206ca00-ad5d".into(), kind: RunKind::SendStock, dry_run: false, phase: Phase::Planning, done: 3, total: 9, started_ms: 1_795_867_200_000, updated_ms: 1_795_867_201_000 };
+    let p = Progress {
+        run_id: "1a22206ca00-ad5d".into(),
+        kind: RunKind::SendStock,
+        dry_run: false,
+        phase: Phase::Planning,
+        done: 3,
+        total: 9,
+        started_ms: 1_795_867_200_000,
+        updated_ms: 1_795_867_201_000,
+    };
     serde_json::to_value(p).unwrap()
 }
 
@@ -72,16 +85,20 @@ fn same<T: DeserializeOwned + Serialize>(value: &Value) -> Result<(), TestCaseEr
 fn places(value: &Value, at: &mut Vec<Vec<Step>>, path: &mut Vec<Step>) {
     at.push(path.clone());
     match value {
-        Value::Object(map) => for (k, v) in map {
-            path.push(Step::Key(k.clone()));
-            places(v, at, path);
-            path.pop();
-        },
-        Value::Array(items) => for (i, v) in items.iter().enumerate() {
-            path.push(Step::Index(i));
-            places(v, at, path);
-            path.pop();
-        },
+        Value::Object(map) => {
+            for (k, v) in map {
+                path.push(Step::Key(k.clone()));
+                places(v, at, path);
+                path.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                path.push(Step::Index(i));
+                places(v, at, path);
+                path.pop();
+            }
+        }
         _ => {}
     }
 }

@@ -101,7 +101,12 @@ fn capture_fixture() {
     let json = capture.into_json(about);
     let captured = Fixture { json: json.clone() };
     let released = Fixture::load(FIXTURE);
-    let kinds = |fx: &Fixture| fx.storage_map().keys().map(|k| k.split(':').filter(|part| part.parse::<u64>().is_err()).collect::<Vec<_>>().join(":")).collect::<std::collections::BTreeSet<String>>();
+    let kinds = |fx: &Fixture| {
+        fx.storage_map()
+            .keys()
+            .map(|k| k.split(':').filter(|part| part.parse::<u64>().is_err()).collect::<Vec<_>>().join(":"))
+            .collect::<std::collections::BTreeSet<String>>()
+    };
     let missing: Vec<String> = kinds(&released).difference(&kinds(&captured)).cloned().collect();
     assert!(missing.is_empty(), "this version's capture lacks records the released fixture has: {missing:?}");
     let states = |store: &MemStorage| ledger_states(store).values().map(|e| state_name(&e.state)).collect::<std::collections::BTreeSet<_>>();
@@ -140,7 +145,12 @@ fn add_order_calls(world: &common::InProcess) -> usize {
 
 fn ledger_states(store: &MemStorage) -> BTreeMap<u64, LedgerEntry> {
     let prefix = format!("{SHOP}:order:");
-    store.keys().iter().filter_map(|k| k.strip_prefix(&prefix)?.parse::<u64>().ok()).map(|id| (id, block_on(Ledger::new(store, ShopKeys::new(SHOP_HOST)).get(id)).unwrap().unwrap())).collect()
+    store
+        .keys()
+        .iter()
+        .filter_map(|k| k.strip_prefix(&prefix)?.parse::<u64>().ok())
+        .map(|id| (id, block_on(Ledger::new(store, ShopKeys::new(SHOP_HOST)).get(id)).unwrap().unwrap()))
+        .collect()
 }
 
 #[test]

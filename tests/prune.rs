@@ -80,7 +80,11 @@ fn orders_pruned_after_the_setting_are_never_imported_again_and_held_ones_still_
     assert!(badges["5"].text_pl.starts_with("w Systim ✓"), "{:?}", badges["5"]);
 
     // More runs: nothing pruned comes back; the held order is imported once its product exists.
-    world.control("POST", "/systim/products", json!({"products": [{"code": "TYLKO-SKLEP-ZAM", "name": "Tylko w sklepie (zamówienie)", "price_gross": "10.00", "quantity": "5"}]}));
+    world.control(
+        "POST",
+        "/systim/products",
+        json!({"products": [{"code": "TYLKO-SKLEP-ZAM", "name": "Tylko w sklepie (zamówienie)", "price_gross": "10.00", "quantity": "5"}]}),
+    );
     for _ in 0..3 {
         world.clock.advance(DAY_MS);
         run_ok(&engine, RunKind::SendStock);

@@ -215,7 +215,11 @@ fn a_newly_typed_address_never_gets_the_stored_keys() {
     ask(&engine, json!({"type": "testConnection", "connection": retyped}), &page());
     let new_host: Vec<String> = wire.urls()[sent_before..].iter().filter(|u| u.starts_with("https://sklep-literowka.pl")).cloned().collect();
     assert!(!new_host.is_empty(), "the test went to the new address");
-    assert!(wire.carrying(&[&conn.shoper_password, &conn.shoper_token, &conn.systim_key]).iter().all(|u| u.starts_with(SHOP_URL) || u.starts_with(SYSTIM_URL)), "a stored key left for another address: {:?}", wire.carrying(&conn.secrets()));
+    assert!(
+        wire.carrying(&[&conn.shoper_password, &conn.shoper_token, &conn.systim_key]).iter().all(|u| u.starts_with(SHOP_URL) || u.starts_with(SYSTIM_URL)),
+        "a stored key left for another address: {:?}",
+        wire.carrying(&conn.secrets())
+    );
 }
 
 #[test]
@@ -274,7 +278,10 @@ fn the_permission_prompt_asks_only_for_the_addresses_the_core_sends_keys_to_and_
     assert_eq!(refused_fields(&reply)[0].0, "shopUrl");
     // The admin-panel script is registered for /admin and /admin/* of the shop only.
     let register = block_on(engine.on_startup()).into_iter().find(|e| matches!(e, Effect::RegisterContentScript { .. })).unwrap();
-    assert_eq!(register, Effect::RegisterContentScript { origin: SHOP_URL.into(), matches: vec!["http://127.0.0.1/admin".into(), "http://127.0.0.1/admin/*".into()] });
+    assert_eq!(
+        register,
+        Effect::RegisterContentScript { origin: SHOP_URL.into(), matches: vec!["http://127.0.0.1/admin".into(), "http://127.0.0.1/admin/*".into()] }
+    );
 }
 
 #[test]

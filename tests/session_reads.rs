@@ -21,7 +21,14 @@ fn long_lists() -> Scenario {
         product.category = format!("Kategoria {k}");
         if k % 3 == 0 {
             for size in ["S", "M", "L"] {
-                let variant = ShopVariant { code: format!("{}-{size}", product.code), ean: String::new(), option: format!("Rozmiar: {size}"), price: 1_990, stock: 2_000, warehouse_stock: Vec::new() };
+                let variant = ShopVariant {
+                    code: format!("{}-{size}", product.code),
+                    ean: String::new(),
+                    option: format!("Rozmiar: {size}"),
+                    price: 1_990,
+                    stock: 2_000,
+                    warehouse_stock: Vec::new(),
+                };
                 product.variants.push(variant);
             }
         }

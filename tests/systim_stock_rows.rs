@@ -8,9 +8,7 @@
 
 mod common;
 
-use common::harness::{
-    connection, demo_settings, demo_world, demo_world_in, systim_product_id, GENEROUS,
-};
+use common::harness::{connection, demo_settings, demo_world, demo_world_in, systim_product_id, GENEROUS};
 use common::oracle::{eligible_pairs, expected_stock_in, shop_stock};
 use common::InProcess;
 use pollster::block_on;
@@ -101,7 +99,12 @@ fn rows(world: &InProcess) -> Rows {
     let expected = expected_stock_in(world, &state);
     let before = shop_stock(world);
     let rows = eligible_pairs(world, &state).into_iter().map(|p| (p.stock_id, (p.systim_id, expected[&p.stock_id], before[&p.stock_id]))).collect();
-    let barcodes = state["systim"]["products"].as_array().unwrap().iter().map(|p| (p["id"].as_u64().unwrap(), p["kod_kreskowy"].as_str().unwrap_or("").to_string())).collect();
+    let barcodes = state["systim"]["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_u64().unwrap(), p["kod_kreskowy"].as_str().unwrap_or("").to_string()))
+        .collect();
     Rows { rows, barcodes }
 }
 
@@ -158,7 +161,10 @@ fn rows_keyed_by_a_row_number_are_joined_by_a_unique_barcode_and_the_rest_report
         let kubek = systim_product_id(&world, "KUB-300");
         assert!(!with_barcode(kubek));
         assert!(unread.iter().any(|t| t.contains("KUB-300")), "{shape}: {unread:?}");
-        assert!(unjoined.iter().any(|t| t.contains("„Kubek ceramiczny 300 ml”") && t.contains("nie wiadomo, którego produktu dotyczy wiersz")), "{shape}: {unjoined:?}");
+        assert!(
+            unjoined.iter().any(|t| t.contains("„Kubek ceramiczny 300 ml”") && t.contains("nie wiadomo, którego produktu dotyczy wiersz")),
+            "{shape}: {unjoined:?}"
+        );
     }
 }
 

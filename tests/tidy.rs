@@ -27,7 +27,8 @@ const LAYERS: &[&[&str]] = &[
 ];
 
 /// The modules that hold the product's logic without any I/O.
-const PURE: &[&str] = &["case", "dates", "texts", "suggest", "settings_form", "money", "json", "join", "domain", "retry", "settings", "decode", "matching", "csv_export", "plan"];
+const PURE: &[&str] =
+    &["case", "dates", "texts", "suggest", "settings_form", "money", "json", "join", "domain", "retry", "settings", "decode", "matching", "csv_export", "plan"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in fs::read_dir(dir).unwrap() {
@@ -105,11 +106,7 @@ fn crate_modules(line: &str) -> Vec<String> {
             found.push(rest.to_string());
         }
     }
-    found
-        .into_iter()
-        .map(|item| item.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>())
-        .filter(|m| !m.is_empty())
-        .collect()
+    found.into_iter().map(|item| item.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>()).filter(|m| !m.is_empty()).collect()
 }
 
 struct Source {

@@ -16,10 +16,10 @@
 //! (see docs/benchmarks.md), never by `./build.sh test`. Figures, not assertions.
 #![cfg(target_arch = "wasm32")]
 
-#[path = "../benches/plan_world.rs"]
-mod plan_world;
 #[path = "../benches/perf/alloc.rs"]
 mod alloc;
+#[path = "../benches/plan_world.rs"]
+mod plan_world;
 
 #[global_allocator]
 static ALLOCATOR: alloc::Counting = alloc::Counting;
@@ -32,11 +32,11 @@ use shoper_systim::engine::{Engine, RunRequest};
 use shoper_systim::io::{Clock, Http, HttpRequest, HttpResponse, NetError};
 use shoper_systim::matching::Matching;
 use shoper_systim::mem::{MemStorage, VirtualClock};
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 use shoper_systim::plan::products::plan_products;
 use shoper_systim::plan::stock::{plan_stock, QuantityInputs};
 use shoper_systim::settings::Settings;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
@@ -170,7 +170,13 @@ fn local_world(n: usize) -> (Local, Connection) {
     let mut sandbox = Sandbox::from_scenario(sandbox::catalogue::big(n, 0));
     sandbox.shoper.configure(&json!({"shop_url": SHOP_URL, "rate_limit": {"enabled": false}})).expect("shop url");
     let info = sandbox.info();
-    let local = Local { sandbox: Rc::new(RefCell::new(sandbox)), clock: VirtualClock::default(), serving_ms: Rc::default(), received: Rc::default(), yielding: Rc::new(Cell::new(true)) };
+    let local = Local {
+        sandbox: Rc::new(RefCell::new(sandbox)),
+        clock: VirtualClock::default(),
+        serving_ms: Rc::default(),
+        received: Rc::default(),
+        yielding: Rc::new(Cell::new(true)),
+    };
     let credential = |k: &str| info[k].as_str().unwrap_or_default().to_string();
     let connection = Connection {
         shop_url: SHOP_URL.into(),

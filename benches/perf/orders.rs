@@ -37,7 +37,10 @@ pub fn cases(orders: usize, bandwidths: &[f64], rows: &mut Vec<Row>) {
         world.limited(bandwidth);
         let (report, cost) = world.measure(RunKind::Orders);
         let imported = section_done(&report, Part::Orders);
-        eprintln!("  {orders} orders at {bandwidth}/s: {imported} imported, {} Shoper calls, {} Systim calls, {} ms virtual, {} ms real", cost.shoper_calls, cost.systim_calls, cost.wall_ms, cost.real_ms);
+        eprintln!(
+            "  {orders} orders at {bandwidth}/s: {imported} imported, {} Shoper calls, {} Systim calls, {} ms virtual, {} ms real",
+            cost.shoper_calls, cost.systim_calls, cost.wall_ms, cost.real_ms
+        );
         // The dictionaries (application-config; languages, statuses) with the first page of new
         // orders, the further pages of the keyset one by one, then the lines of 50 orders per
         // filter in two rounds.

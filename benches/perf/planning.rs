@@ -49,7 +49,13 @@ pub fn case(n: u64, rows: &mut Vec<Row>) {
         summary = (plan.tally.counts.matched, plan.actions.len(), near, products.creations.len());
     }
     let (best, median) = best_and_median(total_t);
-    eprintln!("  plan {n} × {n}: {:.1} ms (best of {RUNS}; median {:.1}), peak {:.1} MB above inputs of {:.1} MB", ms(best), ms(median), peak_bytes as f64 / 1e6, inputs_bytes as f64 / 1e6);
+    eprintln!(
+        "  plan {n} × {n}: {:.1} ms (best of {RUNS}; median {:.1}), peak {:.1} MB above inputs of {:.1} MB",
+        ms(best),
+        ms(median),
+        peak_bytes as f64 / 1e6,
+        inputs_bytes as f64 / 1e6
+    );
     let mut row = Row::offline(format!("planning {n} × {n} (native)"), "planning");
     row.extra("plan_ms", ms(best))
         .extra("plan_median_ms", ms(median))

@@ -22,7 +22,10 @@ pub fn cases(new: usize, bandwidths: &[f64], rows: &mut Vec<Row>) {
         world.limited(bandwidth);
         let (report, cost) = world.measure(RunKind::Products);
         let created = section_done(&report, Part::Products);
-        eprintln!("  push {new} at {bandwidth}/s: {created} created, {} Shoper calls, {} ms virtual, {} ms real", cost.shoper_calls, cost.wall_ms, cost.real_ms);
+        eprintln!(
+            "  push {new} at {bandwidth}/s: {created} created, {} Shoper calls, {} ms virtual, {} ms real",
+            cost.shoper_calls, cost.wall_ms, cost.real_ms
+        );
         // The catalogue, a guard read per 50 codes (`code IN […]`, a page each) in one round, the
         // creations 25 to a bulk call.
         let guards = vec![0; new.div_ceil(PAGE as usize)];

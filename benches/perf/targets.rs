@@ -47,7 +47,11 @@ pub fn check(row: &Row) -> Vec<Target> {
             let orders = number(row, "orders").unwrap_or(0.0) as u64;
             let beyond = c.shoper_calls.saturating_sub(f.calls);
             out.push(target("≤ 1 Shoper call per order beyond list pages", beyond <= orders, format!("{beyond} beyond the floor for {orders} orders")));
-            out.push(target("1 Systim call per order + a fixed few", c.systim_calls <= orders + FIXED_FEW, format!("{} ≤ {orders} + {FIXED_FEW}", c.systim_calls)));
+            out.push(target(
+                "1 Systim call per order + a fixed few",
+                c.systim_calls <= orders + FIXED_FEW,
+                format!("{} ≤ {orders} + {FIXED_FEW}", c.systim_calls),
+            ));
         }
         if let Some(floor_ms) = row.floor_ms() {
             let limit = floor_ms as f64 * 1.10;
@@ -78,7 +82,9 @@ pub fn to_json(targets: &[Target]) -> Value {
 pub fn summary(rows: &[Row]) -> String {
     let mut lines: Vec<(bool, String)> = rows
         .iter()
-        .flat_map(|r| check(r).into_iter().map(move |t| (t.holds, format!("{} {} — {}: {}", if t.holds { "holds" } else { "MISSED" }, r.case, t.name, t.detail))))
+        .flat_map(|r| {
+            check(r).into_iter().map(move |t| (t.holds, format!("{} {} — {}: {}", if t.holds { "holds" } else { "MISSED" }, r.case, t.name, t.detail)))
+        })
         .collect();
     lines.sort_by_key(|(holds, _)| *holds);
     lines.into_iter().map(|(_, l)| l + "\n").collect()

@@ -2,8 +2,8 @@
 //! clock both share, and what a measured run cost — read from the sandbox's own request log,
 //! not from the engine.
 
-use crate::common::harness::connection;
 use crate::alloc;
+use crate::common::harness::connection;
 use crate::common::{InProcess, SHOP_URL};
 use pollster::block_on;
 use sandbox::catalogue::Scenario;
@@ -185,7 +185,15 @@ impl World {
         let transport = Rc::new(RefCell::new(net.clone()));
         let serving_cpu: Rc<Cell<u64>> = Rc::default();
         let tally: Rc<RefCell<Cost>> = Rc::default();
-        let timed = Timed { net: transport, serving: serving.clone(), serving_cpu: serving_cpu.clone(), tally: tally.clone(), received: received.clone(), latency_ms: latency_ms.clone(), timers: timers.clone() };
+        let timed = Timed {
+            net: transport,
+            serving: serving.clone(),
+            serving_cpu: serving_cpu.clone(),
+            tally: tally.clone(),
+            received: received.clone(),
+            latency_ms: latency_ms.clone(),
+            timers: timers.clone(),
+        };
         let engine = Engine::new(timed.clone(), MemStorage::new(), net.clock.clone());
         engine.set_dev_hosts(true); // the sandbox is at loopback addresses
         let conn = connection(&net);

@@ -178,12 +178,9 @@ fn split_host(authority: &str) -> Result<&str, AddressProblem> {
 fn is_host_name(host: &str) -> bool {
     !host.is_empty()
         && host.len() <= 253
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
+        && host
+            .split('.')
+            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-') && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
 }
 
 fn is_local(host: &str) -> bool {

@@ -154,16 +154,12 @@ impl PermissionArea {
     }
 
     fn from_resource(resource: &str) -> PermissionArea {
-        const CONFIGURATION: &[&str] = &[
-            "taxes", "units", "statuses", "languages", "currencies", "shippings", "payments", "gauges",
-        ];
+        const CONFIGURATION: &[&str] = &["taxes", "units", "statuses", "languages", "currencies", "shippings", "payments", "gauges"];
         const PRODUCTS: &[&str] = &["producers", "options", "attributes", "availabilities", "deliveries", "specialoffers"];
         let starts = |prefix: &str| resource == prefix || resource.starts_with(&format!("{prefix}-"));
         match resource {
             _ if starts("order") || starts("orders") || resource == "parcels" => PermissionArea::Orders,
-            _ if starts("product") || starts("products") || starts("option") || PRODUCTS.contains(&resource) => {
-                PermissionArea::Products
-            }
+            _ if starts("product") || starts("products") || starts("option") || PRODUCTS.contains(&resource) => PermissionArea::Products,
             _ if starts("categories") => PermissionArea::Categories,
             _ if starts("user") || starts("users") || resource == "subscribers" => PermissionArea::Customers,
             _ if starts("warehouse") || starts("warehouses") => PermissionArea::Warehouses,
@@ -204,10 +200,14 @@ impl ApiError {
             | ServerError { service, .. }
             | NotJson { service, .. }
             | MalformedJson { service } => *service,
-            ShoperWrongAddress | ShoperAuthFailed(_) | ShoperTokenRejected | ShoperApiTokenRejected
-            | ShoperPermissionMissing { .. } | ShoperNotFound { .. } | ShoperRejected { .. } => Service::Shoper,
-            SystimWrongCredentials | SystimInvalidFields { .. } | SystimUnknownMethod { .. } | SystimSessionLost
-            | SystimError { .. } => Service::Systim,
+            ShoperWrongAddress
+            | ShoperAuthFailed(_)
+            | ShoperTokenRejected
+            | ShoperApiTokenRejected
+            | ShoperPermissionMissing { .. }
+            | ShoperNotFound { .. }
+            | ShoperRejected { .. } => Service::Shoper,
+            SystimWrongCredentials | SystimInvalidFields { .. } | SystimUnknownMethod { .. } | SystimSessionLost | SystimError { .. } => Service::Systim,
         }
     }
 
@@ -452,14 +452,28 @@ pub(crate) mod tests {
             );
             all.push(ApiError::NotJson { service, status: 404 });
             all.push(ApiError::Redirected { service, target: None });
-            for cause in [Interruption::ConnectionLost, Interruption::Cancelled, Interruption::ServerError(503), Interruption::UnreadableAnswer, Interruption::RateLimited, Interruption::Redirected] {
+            for cause in [
+                Interruption::ConnectionLost,
+                Interruption::Cancelled,
+                Interruption::ServerError(503),
+                Interruption::UnreadableAnswer,
+                Interruption::RateLimited,
+                Interruption::Redirected,
+            ] {
                 all.push(ApiError::OutcomeUnknown { service, cause });
             }
         }
         for code in [8, 10, 1] {
             all.push(ApiError::SystimError { act: "addOrder".into(), code, message: "m".into() });
         }
-        for (access, area) in [(Access::Create, "products"), (Access::Edit, "categories"), (Access::Delete, "users"), (Access::Read, "warehouses"), (Access::Read, "webhooks"), (Access::Read, "taxes")] {
+        for (access, area) in [
+            (Access::Create, "products"),
+            (Access::Edit, "categories"),
+            (Access::Delete, "users"),
+            (Access::Read, "warehouses"),
+            (Access::Read, "webhooks"),
+            (Access::Read, "taxes"),
+        ] {
             all.push(ApiError::ShoperPermissionMissing { area: PermissionArea::from_path(area), access });
         }
         for e in all {
@@ -470,7 +484,10 @@ pub(crate) mod tests {
         }
         // what a merchant reads, exactly as before the texts moved to _locales
         let e = ApiError::ShoperPermissionMissing { area: PermissionArea::Orders, access: Access::Edit };
-        assert_eq!(e.message_pl(), "Brak uprawnienia w sklepie Shoper: „Zamówienia: edycja”. Nadaj je w panelu Shoper użytkownikowi WebAPI (lub integracji) i spróbuj ponownie.");
+        assert_eq!(
+            e.message_pl(),
+            "Brak uprawnienia w sklepie Shoper: „Zamówienia: edycja”. Nadaj je w panelu Shoper użytkownikowi WebAPI (lub integracji) i spróbuj ponownie."
+        );
         assert_eq!(e.message_en(), "Missing Shoper permission: Orders (edit).");
         let e = ApiError::OutcomeUnknown { service: Service::Systim, cause: Interruption::ServerError(502) };
         assert_eq!(e.message_pl(), "Zapis do Systim nie dostał jednoznacznej odpowiedzi (błąd serwera HTTP 502), więc nie wiadomo, czy się udał — ani czy nie udał się dwa razy. Program sprawdzi to sam przed ponownym wysłaniem — nie powtarzaj tej operacji ręcznie.");

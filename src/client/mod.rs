@@ -94,10 +94,7 @@ pub struct Stats {
 /// Replace every occurrence of a non-empty secret in server-provided text with `***` (a server
 /// may echo a parameter back in an error message).
 pub(crate) fn redact(text: &str, secrets: &[&Secret]) -> String {
-    secrets
-        .iter()
-        .filter(|s| s.expose().len() >= 4)
-        .fold(text.to_string(), |acc, s| acc.replace(s.expose(), "***"))
+    secrets.iter().filter(|s| s.expose().len() >= 4).fold(text.to_string(), |acc, s| acc.replace(s.expose(), "***"))
 }
 
 #[cfg(test)]

@@ -57,12 +57,7 @@ impl<'a, H: Http, C: Clock> Transport<'a, H, C> {
     /// interpret (success, a permanent refusal, or a transient failure whose retries ran out),
     /// or an error when no usable answer came: network failure, rate limit not lifting, or an
     /// interrupted non-idempotent request ([`ApiError::OutcomeUnknown`]).
-    pub async fn exchange(
-        &mut self,
-        req: &HttpRequest,
-        call: Call,
-        judge: impl Fn(&HttpResponse, u64) -> Outcome,
-    ) -> Result<HttpResponse, ApiError> {
+    pub async fn exchange(&mut self, req: &HttpRequest, call: Call, judge: impl Fn(&HttpResponse, u64) -> Outcome) -> Result<HttpResponse, ApiError> {
         let mut attempt = 0;
         loop {
             let result = self.send_once(req, call).await;
@@ -125,12 +120,7 @@ impl<'a, H: Http, C: Clock> Transport<'a, H, C> {
         }
     }
 
-    fn give_up(
-        &self,
-        result: Result<HttpResponse, NetError>,
-        outcome: Outcome,
-        idempotency: Idempotency,
-    ) -> Result<HttpResponse, ApiError> {
+    fn give_up(&self, result: Result<HttpResponse, NetError>, outcome: Outcome, idempotency: Idempotency) -> Result<HttpResponse, ApiError> {
         match (outcome, result) {
             (Outcome::RateLimited { .. }, _) => Err(ApiError::RateLimited { service: self.service }),
             (_, Ok(response)) => Ok(response),

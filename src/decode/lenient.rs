@@ -218,10 +218,8 @@ pub fn date(value: &Value) -> Result<Option<String>, WireError> {
 fn is_date_shape(text: &str) -> bool {
     const DATE: &str = "dddd-dd-dd";
     const DATE_TIME: &str = "dddd-dd-dd dd:dd:dd";
-    let fits = |pattern: &str| {
-        text.len() == pattern.len()
-            && text.bytes().zip(pattern.bytes()).all(|(c, p)| if p == b'd' { c.is_ascii_digit() } else { c == p })
-    };
+    let fits =
+        |pattern: &str| text.len() == pattern.len() && text.bytes().zip(pattern.bytes()).all(|(c, p)| if p == b'd' { c.is_ascii_digit() } else { c == p });
     fits(DATE) || fits(DATE_TIME)
 }
 

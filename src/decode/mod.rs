@@ -276,9 +276,7 @@ impl<'a> Rec<'a> {
             None | Some(Value::Null) | Some(Value::Bool(false)) => Ok(None),
             Some(Value::Array(a)) if a.is_empty() => Ok(None),
             Some(Value::Object(map)) => Ok(Some(self.nested(map, name))),
-            Some(other) => {
-                Err(self.err(name, WireError::WrongType { expected: "obiekt", found: lenient::kind(other) }, false))
-            }
+            Some(other) => Err(self.err(name, WireError::WrongType { expected: "obiekt", found: lenient::kind(other) }, false)),
         }
     }
 
@@ -395,12 +393,7 @@ pub(crate) fn by_id<T>(items: &[T], id: impl Fn(&T) -> u64) -> ById<'_, T> {
 
 /// Read a reference and look it up in a dictionary. An id the dictionary does not know is noted
 /// — only when the dictionary was read at all, so a missing dictionary does not flood the report.
-pub(crate) fn lookup<'m, T>(
-    map: &ById<'m, T>,
-    rec: &Rec,
-    field: &str,
-    notes: &mut Vec<DecodeError>,
-) -> (Option<u64>, Option<&'m T>) {
+pub(crate) fn lookup<'m, T>(map: &ById<'m, T>, rec: &Rec, field: &str, notes: &mut Vec<DecodeError>) -> (Option<u64>, Option<&'m T>) {
     let id = rec.reference(field, notes);
     let found = id.and_then(|id| map.get(id));
     if let (Some(id), None, false) = (id, found, map.is_empty()) {

@@ -15,10 +15,10 @@
 
 use super::lenient::{self, WireError};
 use super::stream::Shape;
-use super::{by_id, ById, decode_records, keep, lookup, positions, At, DecodeError, DecodedList, Kind, Rec};
+use super::{by_id, decode_records, keep, lookup, positions, At, ById, DecodeError, DecodedList, Kind, Rec};
 use crate::domain::{
-    Address, OrderDiscounts, OrderLine, Origin, ProductCode, ShopCategory, ShopItem, ShopLanguage, ShopOrder, ShopSnapshot,
-    ShopStatus, ShopTax, ShopUnit, VatRate, Warehouse,
+    Address, OrderDiscounts, OrderLine, Origin, ProductCode, ShopCategory, ShopItem, ShopLanguage, ShopOrder, ShopSnapshot, ShopStatus, ShopTax, ShopUnit,
+    VatRate, Warehouse,
 };
 use crate::money::{Money, NumberError, Qty};
 use serde::{Deserialize, Serialize};
@@ -109,11 +109,7 @@ pub fn bulk_response(body: &Value) -> Result<BulkResponse, DecodeError> {
 
 fn bulk_item(item: &Value, pos: usize) -> Result<BulkItem, DecodeError> {
     let rec = Rec::root(item, &format!("odpowiedź zbiorcza Shoper, operacja {}", pos + 1), false)?;
-    Ok(BulkItem {
-        id: rec.req_text("id")?,
-        code: rec.req("code", lenient::uint_as::<u16>)?,
-        body: rec.get("body").cloned().unwrap_or(Value::Null),
-    })
+    Ok(BulkItem { id: rec.req_text("id")?, code: rec.req("code", lenient::uint_as::<u16>)?, body: rec.get("body").cloned().unwrap_or(Value::Null) })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,9 +294,7 @@ const WAREHOUSE: Kind = Kind { name: "magazyn Shoper", id_fields: &["warehouse_i
 
 /// Taxes, identified by name (0 %, `zw.` and `np.` all have value 0) and cross-checked by value.
 pub fn taxes(list: &[Value]) -> DecodedList<ShopTax> {
-    decode_records(positions(list), &TAX, |rec, id, notes| {
-        Ok(ShopTax { id, name: rec.text("name", notes), rate: rec.vat("name", "value", notes) })
-    })
+    decode_records(positions(list), &TAX, |rec, id, notes| Ok(ShopTax { id, name: rec.text("name", notes), rate: rec.vat("name", "value", notes) }))
 }
 
 /// Units with their name in `locale` (or any) and whether they allow fractions.
@@ -313,9 +307,7 @@ pub fn units(list: &[Value], locale: &str) -> DecodedList<ShopUnit> {
 
 /// Categories with their name in `locale` (or any); parents come from [`category_parents`].
 pub fn categories(list: &[Value], locale: &str) -> DecodedList<ShopCategory> {
-    decode_records(positions(list), &CATEGORY, |rec, id, notes| {
-        Ok(ShopCategory { id, name: translated_name(rec, locale, notes).0, parent_id: None })
-    })
+    decode_records(positions(list), &CATEGORY, |rec, id, notes| Ok(ShopCategory { id, name: translated_name(rec, locale, notes).0, parent_id: None }))
 }
 
 /// `categories-tree` (a bare array of `{"id", "children"}`) → `(category, parent)` pairs.
@@ -331,8 +323,7 @@ pub fn category_parents(tree: &Value) -> DecodedList<(u64, Option<u64>)> {
         }
     };
     // Explicit stack: no recursion depth to worry about on hostile input.
-    let mut stack: Vec<(At, &Value, Option<u64>)> =
-        roots.into_iter().enumerate().map(|(pos, (_, v))| (At { pos, key: None }, v, None)).collect();
+    let mut stack: Vec<(At, &Value, Option<u64>)> = roots.into_iter().enumerate().map(|(pos, (_, v))| (At { pos, key: None }, v, None)).collect();
     stack.reverse();
     while let Some((at, node, parent)) = stack.pop() {
         let (rec, id) = match Rec::open(node, &TREE_NODE, at) {
@@ -680,9 +671,7 @@ fn variant_row(
         return Ok(None);
     }
     let product_id = rec.req("product_id", lenient::uint)?;
-    let head = heads
-        .get(&product_id)
-        .ok_or_else(|| rec.err("product_id", format!("produkt {product_id} nie został odczytany"), true))?;
+    let head = heads.get(&product_id).ok_or_else(|| rec.err("product_id", format!("produkt {product_id} nie został odczytany"), true))?;
     stock_row(&rec, stock_id, head, lk, notes).map(Some)
 }
 
@@ -759,11 +748,7 @@ fn warehouse_stock(rec: &Rec, notes: &mut Vec<DecodeError>) -> Result<Vec<(u64, 
 fn option_label(rec: &Rec, notes: &mut Vec<DecodeError>) -> String {
     let Some(options) = rec.get("options") else { return String::new() };
     match lenient::entries(options) {
-        Ok(entries) => entries
-            .into_iter()
-            .filter_map(|(key, value)| Some(format!("{}={}", key?, lenient::text(value).ok()??)))
-            .collect::<Vec<_>>()
-            .join(", "),
+        Ok(entries) => entries.into_iter().filter_map(|(key, value)| Some(format!("{}={}", key?, lenient::text(value).ok()??))).collect::<Vec<_>>().join(", "),
         Err(e) => {
             notes.push(rec.err("options", e, false));
             String::new()
@@ -936,9 +921,16 @@ mod tests {
     #[test]
     fn order_level_discounts_are_read_as_shoper_writes_them() {
         let base = json(fixtures::ORDER);
-        let discounted = [("discount_client", json!("5")), ("discount_group", json!("2.50")), ("discount_levels", json!(0)), ("discount_code", json!("10.0000")), ("code_id", json!("3")), ("promo_code", json!("LATO10"))]
-            .into_iter()
-            .fold(base.clone(), |o, (k, v)| with(o, k, v));
+        let discounted = [
+            ("discount_client", json!("5")),
+            ("discount_group", json!("2.50")),
+            ("discount_levels", json!(0)),
+            ("discount_code", json!("10.0000")),
+            ("code_id", json!("3")),
+            ("promo_code", json!("LATO10")),
+        ]
+        .into_iter()
+        .fold(base.clone(), |o, (k, v)| with(o, k, v));
         let (order, notes) = order(&discounted).unwrap();
         assert!(notes.is_empty(), "{notes:#?}");
         let expected = OrderDiscounts { client: 50_000, group: 25_000, levels: 0, code: 100_000, code_id: Some(3), promo_code: "LATO10".into() };
@@ -1318,9 +1310,24 @@ mod fuzz {
         json(list).as_array().unwrap()[0].clone()
     }
 
-    const ORDER_FIELDS: &[&str] = &["order_id", "date", "status_id", "origin", "sum", "paid", "shipping_cost",
-        "shipping_tax_name", "shipping_tax_value", "payment_id", "billing_address", "delivery_address", "discount_client",
-        "discount_code", "code_id", "promo_code"];
+    const ORDER_FIELDS: &[&str] = &[
+        "order_id",
+        "date",
+        "status_id",
+        "origin",
+        "sum",
+        "paid",
+        "shipping_cost",
+        "shipping_tax_name",
+        "shipping_tax_value",
+        "payment_id",
+        "billing_address",
+        "delivery_address",
+        "discount_client",
+        "discount_code",
+        "code_id",
+        "promo_code",
+    ];
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(96))]

@@ -419,14 +419,19 @@ mod tests {
         for empty in [json!([]), json!({}), json!(null), json!(""), json!(false)] {
             assert_eq!(streamed(&empty), Seen::default(), "{empty}");
         }
-        for (other, found) in [(json!("Brak danych"), "tekst"), (json!(5), "liczba"), (json!(-5), "liczba"), (json!(1.5), "liczba"), (json!(true), "wartość logiczna")] {
+        for (other, found) in
+            [(json!("Brak danych"), "tekst"), (json!(5), "liczba"), (json!(-5), "liczba"), (json!(1.5), "liczba"), (json!(true), "wartość logiczna")]
+        {
             assert_eq!(streamed(&other).1, [found], "{other}");
         }
     }
 
     #[test]
     fn shapes_keep_what_they_name() {
-        const ROW: Shape = Shape::Object { fields: &[("id", Shape::Whole), ("t", Shape::Each(&Shape::Object { fields: &[("name", Shape::Whole)], others: false }))], others: false };
+        const ROW: Shape = Shape::Object {
+            fields: &[("id", Shape::Whole), ("t", Shape::Each(&Shape::Object { fields: &[("name", Shape::Whole)], others: false }))],
+            others: false,
+        };
         const PAGE: Shape = Shape::Object { fields: &[("list", Shape::Each(&ROW))], others: true };
         let text = r#"{"pages": 2, "list": [{"id": "1", "opis": {"x": [1, 2]}, "t": {"pl_PL": {"name": "Kubek", "seo": "…"}, "en_GB": "?"}}, "x", {"t": []}], "error": null}"#;
         let kept = pruned(text, &PAGE).unwrap();

@@ -38,9 +38,7 @@
 use super::lenient;
 use super::stream::{self, Records};
 use super::{by_id, decode_records, keep, lookup, At, ById, DecodeError, DecodedList, Kind, Rec, Record};
-use crate::domain::{
-    NamedId, ProductCode, SystimCategory, SystimProduct, SystimSnapshot, SystimVatRate, Warehouse,
-};
+use crate::domain::{NamedId, ProductCode, SystimCategory, SystimProduct, SystimSnapshot, SystimVatRate, Warehouse};
 use crate::money::{Money, Qty};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -119,8 +117,7 @@ const RESPONSE: &str = "odpowiedź Systim";
 /// (`null` when absent). `code` may be a number or a string; a missing or `null` `error` is
 /// success.
 pub fn envelope(body: &[u8]) -> Result<Value, SystimResponseError> {
-    let mut value: Value =
-        serde_json::from_slice(body).map_err(|_| SystimResponseError::ServerErrorPage { snippet: page_snippet(body) })?;
+    let mut value: Value = serde_json::from_slice(body).map_err(|_| SystimResponseError::ServerErrorPage { snippet: page_snippet(body) })?;
     let rec = Rec::root(&value, RESPONSE, true).map_err(SystimResponseError::Malformed)?;
     if let Some(error) = rec.object("error").map_err(|e| SystimResponseError::Malformed(DecodeError { record_skipped: true, ..e }))? {
         let code = error.maybe("code", lenient::uint_as::<u32>).map_err(SystimResponseError::Malformed)?.unwrap_or(0);
@@ -1029,7 +1026,8 @@ mod tests {
 
     #[test]
     fn order_headers_keep_the_marker_whatever_else_is_broken() {
-        let header = json!({"id":"345","numer":"ZAM/12/2024","data":"2024-05-06","id_statusu":"1","uwagi":"Shoper 1023 @ sklep.pl &amp; co","suma_brutto":"60.00"});
+        let header =
+            json!({"id":"345","numer":"ZAM/12/2024","data":"2024-05-06","id_statusu":"1","uwagi":"Shoper 1023 @ sklep.pl &amp; co","suma_brutto":"60.00"});
         let (orders, notes) = orders(&json!({"345": header.clone()}));
         assert!(notes.is_empty());
         assert_eq!(orders[0].number, "ZAM/12/2024");
@@ -1137,7 +1135,8 @@ mod tests {
     #[test]
     fn per_store_quantities_replace_ilosc() {
         let store3 = json!({"12": {"nazwa_produktu": "Kubek 300 ml", "kod_kreskowy": null, "ilosc": "5,5"}});
-        let store4 = json!([{"id_produktu": 12, "nazwa_produktu": "Kubek 300 ml", "ilosc": "-2"}, {"id_produktu": "13", "nazwa_produktu": "Talerz", "ilosc": "1"}]);
+        let store4 =
+            json!([{"id_produktu": 12, "nazwa_produktu": "Kubek 300 ml", "ilosc": "-2"}, {"id_produktu": "13", "nazwa_produktu": "Talerz", "ilosc": "1"}]);
         let stores = [(3, &store3), (4, &store4)];
         let (found, notes) = decode(json!({"12": kubek()}), Some(&stores));
         assert_eq!(found[0].stock, [(3, Qty(5_500)), (4, Qty(-2_000))]);
@@ -1154,8 +1153,10 @@ mod tests {
         for bad in [json!(null), json!("x"), json!(""), json!("1e5")] {
             let rows = json!({"12": {"nazwa_produktu": "Kubek 300 ml", "ilosc": bad.clone()}});
             let store = (4, &rows);
-            let ((found, errors), unreadable) =
-                products_and_unreadable_stock(&json!([kubek(), with(kubek(), "id", json!("13"))]), &SystimDictionaries { quantities: Some(std::slice::from_ref(&store)), ..Default::default() });
+            let ((found, errors), unreadable) = products_and_unreadable_stock(
+                &json!([kubek(), with(kubek(), "id", json!("13"))]),
+                &SystimDictionaries { quantities: Some(std::slice::from_ref(&store)), ..Default::default() },
+            );
             assert_eq!(found.iter().map(|p| p.id).collect::<Vec<_>>(), [12, 13], "the product is kept");
             assert!(found[0].stock.is_empty(), "but has no figure at all, never 0 ({bad})");
             assert_eq!(unreadable, [12]);
@@ -1203,8 +1204,8 @@ mod fuzz {
     use proptest::prelude::*;
     use serde_json::json;
 
-    const PRODUCT_FIELDS: &[&str] = &["id", "nazwa", "kod_produktu", "kod_kreskowy", "cena_netto", "cena_brutto",
-        "stawka_vat", "id_kategorii", "jednostka", "rodzaj", "ukryty", "ilosc"];
+    const PRODUCT_FIELDS: &[&str] =
+        &["id", "nazwa", "kod_produktu", "kod_kreskowy", "cena_netto", "cena_brutto", "stawka_vat", "id_kategorii", "jednostka", "rodzaj", "ukryty", "ilosc"];
     const STOCK_FIELDS: &[&str] = &["id_produktu", "nazwa_produktu", "kod_kreskowy", "ilosc"];
     const DICT_FIELDS: &[&str] = &["id", "nazwa", "stawka", "id_rodzica", "nip", "numer", "data", "uwagi", "id_statusu", "suma_brutto"];
 
@@ -1421,7 +1422,8 @@ mod equivalence {
         ];
         for products in lists {
             for categories in [None, Some(json!({"1": {"nazwa": "Domyślna"}})), Some(json!("zły"))] {
-                let base = Texts { vat_rates: Some(text(&vat_map())), categories: categories.as_ref().map(text), products: Some(text(&products)), quantities: None };
+                let base =
+                    Texts { vat_rates: Some(text(&vat_map())), categories: categories.as_ref().map(text), products: Some(text(&products)), quantities: None };
                 same(&base).unwrap();
                 for keyed in [true, false] {
                     let rows = rows_for(&products, &[json!("4"), json!(null), json!("x"), json!(-2), json!("1,5"), json!("")], keyed).unwrap();
@@ -1449,7 +1451,8 @@ mod equivalence {
         ]
     }
 
-    const PRODUCT_FIELDS: &[&str] = &["id", "nazwa", "kod_produktu", "kod_kreskowy", "cena_netto", "cena_brutto", "stawka_vat", "id_kategorii", "jednostka", "rodzaj", "ukryty", "ilosc"];
+    const PRODUCT_FIELDS: &[&str] =
+        &["id", "nazwa", "kod_produktu", "kod_kreskowy", "cena_netto", "cena_brutto", "stawka_vat", "id_kategorii", "jednostka", "rodzaj", "ukryty", "ilosc"];
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]

@@ -192,11 +192,7 @@ pub fn snapshot(p: &SystimPayloads) -> (SystimSnapshot, Vec<DecodeError>) {
             })
             .collect()
     });
-    let dictionaries = SystimDictionaries {
-        vat_rates: vat_rates.as_deref(),
-        categories: categories.as_deref(),
-        quantities: quantities.as_deref(),
-    };
+    let dictionaries = SystimDictionaries { vat_rates: vat_rates.as_deref(), categories: categories.as_deref(), quantities: quantities.as_deref() };
     let (products, unreadable_stock) = match p.products {
         Some(r) => {
             let (list, unreadable) = products_and_unreadable_stock(r, &dictionaries);
@@ -216,4 +212,3 @@ pub fn snapshot(p: &SystimPayloads) -> (SystimSnapshot, Vec<DecodeError>) {
     };
     (snapshot, errors)
 }
-

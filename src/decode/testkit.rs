@@ -37,14 +37,15 @@ fn leaf() -> impl Strategy<Value = Value> {
 
 /// Any JSON value, a few levels deep.
 pub fn any_json() -> BoxedStrategy<Value> {
-    leaf().prop_recursive(3, 32, 5, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::btree_map(prop_oneof![wire_string(), "[a-z_]{1,12}"], inner, 0..5)
-                .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
-        ]
-    })
-    .boxed()
+    leaf()
+        .prop_recursive(3, 32, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map(prop_oneof![wire_string(), "[a-z_]{1,12}"], inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+        .boxed()
 }
 
 /// An object using (some of) the given field names, each with an arbitrary value.
@@ -120,14 +121,15 @@ fn set_path(value: &mut Value, path: &[String], new: Value) {
 /// A recorded payload with one to four of its fields (at any depth up to 3) replaced by junk.
 pub fn mutated(fixture: Value) -> BoxedStrategy<Value> {
     let all = paths(&fixture, 3);
-    prop::collection::vec((prop::sample::select(all), any_json()), 1..5).prop_map(move |changes| {
-        let mut value = fixture.clone();
-        for (path, new) in changes {
-            set_path(&mut value, &path, new);
-        }
-        value
-    })
-    .boxed()
+    prop::collection::vec((prop::sample::select(all), any_json()), 1..5)
+        .prop_map(move |changes| {
+            let mut value = fixture.clone();
+            for (path, new) in changes {
+                set_path(&mut value, &path, new);
+            }
+            value
+        })
+        .boxed()
 }
 
 /// A list of mutated copies of a recorded payload, with junk records mixed in.

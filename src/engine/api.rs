@@ -4,9 +4,9 @@
 
 use super::connection::{admin_patterns, permission_pattern, Connection, FieldError};
 use super::panel::all_permissions;
-use super::settings_file;
 use super::report::{self, Outcome, Part, Report, RunKind, RunSummary};
 use super::run::{RunError, RunRequest};
+use super::settings_file;
 use super::store::{load, save};
 use super::{Engine, SaveError};
 use crate::csv_export::{export_products, CsvOptions};
@@ -46,38 +46,77 @@ pub enum Message {
     GetStatus,
     GetConnection,
     RevealKeys,
-    SaveConnection { connection: Connection },
+    SaveConnection {
+        connection: Connection,
+    },
     GetSettings,
-    SaveSettings { settings: Value },
+    SaveSettings {
+        settings: Value,
+    },
     /// `connection`: default.
-    TestConnection { connection: Option<Connection> },
+    TestConnection {
+        connection: Option<Connection>,
+    },
     /// `dryRun`, `confirmZeroing`: default.
-    Run { kind: RunKind, dry_run: bool, confirm_zeroing: bool },
+    Run {
+        kind: RunKind,
+        dry_run: bool,
+        confirm_zeroing: bool,
+    },
     Cancel,
     /// `runId`: default.
-    GetReport { run_id: Option<String> },
+    GetReport {
+        run_id: Option<String>,
+    },
     GetHistory,
     ExportCsv,
-    SetAutoSync { enabled: bool },
+    SetAutoSync {
+        enabled: bool,
+    },
     SyncNow,
-    OrderBadges { order_ids: Vec<u64> },
+    OrderBadges {
+        order_ids: Vec<u64>,
+    },
     OpenReport,
     /// `systimNumber`: default.
-    ResolveOrder { order_id: u64, decision: super::resolve::Decision, systim_number: String },
+    ResolveOrder {
+        order_id: u64,
+        decision: super::resolve::Decision,
+        systim_number: String,
+    },
     /// The shop's other addresses, the proposals and the unrecognised pages; `add` (an address)
     /// or `forget` (an added address, or a proposal turned down) first. Both: default.
-    AdminPanel { add: String, forget: String },
+    AdminPanel {
+        add: String,
+        forget: String,
+    },
     /// From the admin-panel script on a login page of the shop (`/admin/auth/login`).
-    ReportShopAddresses { domains: Vec<String> },
+    ReportShopAddresses {
+        domains: Vec<String>,
+    },
     /// From the admin-panel script: a page of the panel it did not recognise.
-    ReportPage { pattern: String, problem: String },
+    ReportPage {
+        pattern: String,
+        problem: String,
+    },
     /// `withKeys`: default.
-    ExportSettings { with_keys: bool },
-    ImportSettings { content: String },
+    ExportSettings {
+        with_keys: bool,
+    },
+    ImportSettings {
+        content: String,
+    },
     /// Named lists for the settings' pick lists (`choices`). `refresh`, `query`, `ids`: default.
-    ListChoices { kinds: Vec<String>, refresh: bool, query: String, ids: Vec<u64> },
+    ListChoices {
+        kinds: Vec<String>,
+        refresh: bool,
+        query: String,
+        ids: Vec<u64>,
+    },
     /// Proposed pairs by name for a mapping (`choices`).
-    SuggestMappings { mapping: String },
+    SuggestMappings {
+        mapping: String,
+    },
 }
 
 /// Read as `#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]`
@@ -106,13 +145,20 @@ impl<'de> Deserialize<'de> for Message {
                 "syncNow" => Message::SyncNow,
                 "orderBadges" => Message::OrderBadges { order_ids: f.take("orderIds")? },
                 "openReport" => Message::OpenReport,
-                "resolveOrder" => Message::ResolveOrder { order_id: f.take("orderId")?, decision: f.take("decision")?, systim_number: f.take_or_default("systimNumber")? },
+                "resolveOrder" => {
+                    Message::ResolveOrder { order_id: f.take("orderId")?, decision: f.take("decision")?, systim_number: f.take_or_default("systimNumber")? }
+                }
                 "adminPanel" => Message::AdminPanel { add: f.take_or_default("add")?, forget: f.take_or_default("forget")? },
                 "reportShopAddresses" => Message::ReportShopAddresses { domains: f.take("domains")? },
                 "reportPage" => Message::ReportPage { pattern: f.take("pattern")?, problem: f.take("problem")? },
                 "exportSettings" => Message::ExportSettings { with_keys: f.take_or_default("withKeys")? },
                 "importSettings" => Message::ImportSettings { content: f.take("content")? },
-                "listChoices" => Message::ListChoices { kinds: f.take("kinds")?, refresh: f.take_or_default("refresh")?, query: f.take_or_default("query")?, ids: f.take_or_default("ids")? },
+                "listChoices" => Message::ListChoices {
+                    kinds: f.take("kinds")?,
+                    refresh: f.take_or_default("refresh")?,
+                    query: f.take_or_default("query")?,
+                    ids: f.take_or_default("ids")?,
+                },
                 "suggestMappings" => Message::SuggestMappings { mapping: f.take("mapping")? },
                 other => return Err(crate::json::Error::unknown_variant(other, KNOWN_TYPES)),
             })
@@ -122,9 +168,30 @@ impl<'de> Deserialize<'de> for Message {
 }
 
 const KNOWN_TYPES: &[&str] = &[
-    "getStatus", "getConnection", "revealKeys", "saveConnection", "getSettings", "saveSettings", "testConnection", "run", "cancel", "getReport", "getHistory",
-    "exportCsv", "setAutoSync", "syncNow", "orderBadges", "openReport", "resolveOrder", "adminPanel", "reportShopAddresses",
-    "reportPage", "exportSettings", "importSettings", "listChoices", "suggestMappings",
+    "getStatus",
+    "getConnection",
+    "revealKeys",
+    "saveConnection",
+    "getSettings",
+    "saveSettings",
+    "testConnection",
+    "run",
+    "cancel",
+    "getReport",
+    "getHistory",
+    "exportCsv",
+    "setAutoSync",
+    "syncNow",
+    "orderBadges",
+    "openReport",
+    "resolveOrder",
+    "adminPanel",
+    "reportShopAddresses",
+    "reportPage",
+    "exportSettings",
+    "importSettings",
+    "listChoices",
+    "suggestMappings",
 ];
 
 impl Message {
@@ -144,19 +211,38 @@ impl Message {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Effect {
-    Alarm { name: String, period_minutes: u32 },
-    ClearAlarm { name: String },
-    Badge { text: String, color: String },
-    Notify { id: String, title: String, message: String },
+    Alarm {
+        name: String,
+        period_minutes: u32,
+    },
+    ClearAlarm {
+        name: String,
+    },
+    Badge {
+        text: String,
+        color: String,
+    },
+    Notify {
+        id: String,
+        title: String,
+        message: String,
+    },
     /// The admin-panel script for the configured shop (`origin`: its main address), on exactly
     /// these match patterns: `/admin` and `/admin/*` ([`admin_patterns`]) of each of its
     /// addresses, the main one first.
-    RegisterContentScript { origin: String, matches: Vec<String> },
+    RegisterContentScript {
+        origin: String,
+        matches: Vec<String>,
+    },
     UnregisterContentScript,
-    OpenOptions { section: String },
+    OpenOptions {
+        section: String,
+    },
     /// Host access the merchant granted for addresses the connection no longer uses is given
     /// back: every granted host permission but these match patterns (and those of the manifest).
-    KeepHostAccess { origins: Vec<String> },
+    KeepHostAccess {
+        origins: Vec<String>,
+    },
 }
 
 /// A handled message: the reply, effects, and possibly a run the boundary must start (in the
@@ -250,7 +336,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             // (the English text, for logs and support, names what the reader refused)
             Err(e) => {
                 let key = "core_msg_bad_message_field";
-                return Handled::reply(error("bad_message", crate::texts::t(crate::plan::Lang::Pl, key), &format!("{}: {e}", crate::texts::t(crate::plan::Lang::En, key))));
+                return Handled::reply(error(
+                    "bad_message",
+                    crate::texts::t(crate::plan::Lang::Pl, key),
+                    &format!("{}: {e}", crate::texts::t(crate::plan::Lang::En, key)),
+                ));
             }
         };
         if !self.sender_may(&message, sender).await {
@@ -322,7 +412,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 Ok(_) => ok(json!({"badges": self.order_badges_json(&[order_id]).await})),
                 Err(super::resolve::ResolveError::NotConfigured) => error_of("not_configured", "core_msg_not_configured", &[]),
                 Err(super::resolve::ResolveError::NotAwaiting) => error_of("not_awaiting_decision", "core_msg_not_awaiting_decision", &[]),
-                Err(super::resolve::ResolveError::State(text)) => error("storage_error", &text, crate::texts::t(crate::plan::Lang::En, "core_msg_storage_refused")),
+                Err(super::resolve::ResolveError::State(text)) => {
+                    error("storage_error", &text, crate::texts::t(crate::plan::Lang::En, "core_msg_storage_refused"))
+                }
             }),
         }
     }
@@ -344,7 +436,12 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let conn = self.connection().await;
         let day = crate::dates::ymd(self.clock.now_ms());
         let host = shop_host(&conn.shop_url).replace(':', "_");
-        let name = ["shoper-systim-ustawienia", &host, &day, if with_keys { "z-kluczami" } else { "" }].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join("-");
+        let name = ["shoper-systim-ustawienia", &host, &day, if with_keys { "z-kluczami" } else { "" }]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("-");
         let content = settings_file::export(&self.settings().await, &conn, with_keys, &day);
         ok(json!({"filename": format!("{name}.json"), "mime": "application/json;charset=utf-8", "content": content, "withKeys": with_keys}))
     }
@@ -362,9 +459,22 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             }
         };
         let stored = self.connection().await;
-        let incoming = file.connection.clone().map(|c| if file.keys { c } else { Connection { shoper_password: String::new(), shoper_token: String::new(), systim_key: String::new(), ..c } });
+        let incoming = file.connection.clone().map(|c| {
+            if file.keys {
+                c
+            } else {
+                Connection { shoper_password: String::new(), shoper_token: String::new(), systim_key: String::new(), ..c }
+            }
+        });
         // Without keys, the stored ones are offered back (as their masks): kept while their address is unchanged.
-        let offered = incoming.clone().map(|c| if file.keys { c } else { let masked = stored.view(false); Connection { shoper_password: masked.shoper_password, shoper_token: masked.shoper_token, systim_key: masked.systim_key, ..c } });
+        let offered = incoming.clone().map(|c| {
+            if file.keys {
+                c
+            } else {
+                let masked = stored.view(false);
+                Connection { shoper_password: masked.shoper_password, shoper_token: masked.shoper_token, systim_key: masked.systim_key, ..c }
+            }
+        });
         let accepted = offered.map(|c| c.accept(&stored, self.host_rules()));
         if let (true, Some(Err(fields))) = (file.keys, &accepted) {
             let fields: Vec<FieldError> = fields.iter().map(|f| FieldError { field: format!("connection.{}", f.field), ..f.clone() }).collect();
@@ -444,7 +554,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let held_orders = report.sections.iter().any(|sec| sec.kind == Part::Orders && !sec.problems.is_empty());
         if !s.dry_run && (s.outcome == Outcome::Failed || held_orders) {
             let (title, message) = if s.outcome == Outcome::Failed {
-                (crate::texts::t(crate::plan::Lang::Pl, "core_notify_failed").to_string(), report.error.as_ref().map(|e| e.message_pl.clone()).unwrap_or_default())
+                (
+                    crate::texts::t(crate::plan::Lang::Pl, "core_notify_failed").to_string(),
+                    report.error.as_ref().map(|e| e.message_pl.clone()).unwrap_or_default(),
+                )
             } else {
                 (crate::texts::t(crate::plan::Lang::Pl, "core_notify_held").to_string(), s.headline_pl.clone())
             };
@@ -465,7 +578,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         let origins = conn.panel_origins(self.host_rules());
         match origins.first() {
-            Some(origin) => effects.push(Effect::RegisterContentScript { origin: origin.clone(), matches: origins.iter().flat_map(|o| admin_patterns(o)).collect() }),
+            Some(origin) => {
+                effects.push(Effect::RegisterContentScript { origin: origin.clone(), matches: origins.iter().flat_map(|o| admin_patterns(o)).collect() })
+            }
             None => effects.push(Effect::UnregisterContentScript),
         }
         let problems = report::history(&self.store).await.first().map_or(0, |r| r.problems);
@@ -553,15 +668,15 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             Err(e) => return error(e.code(), &e.message_pl(), &e.message_en()),
         };
         session.restore_tokens(&self.store).await;
-        let read = session
-            .read_systim(&settings, true, self.clock.now_ms())
-            .await;
+        let read = session.read_systim(&settings, true, self.clock.now_ms()).await;
         session.save_tokens(&self.store).await;
         match read {
             Ok(r) => {
                 let content = export_products(&r.snapshot.products, &r.snapshot.categories, &CsvOptions::default());
                 let date = crate::dates::ymd(self.clock.now_ms());
-                ok(json!({"filename": format!("produkty-systim-{date}.csv"), "mime": "text/csv;charset=utf-8", "content": content, "host": shop_host(&conn.shop_url)}))
+                ok(
+                    json!({"filename": format!("produkty-systim-{date}.csv"), "mime": "text/csv;charset=utf-8", "content": content, "host": shop_host(&conn.shop_url)}),
+                )
             }
             Err(e) => error(e.code(), &e.message_pl(), &e.message_en()),
         }
@@ -584,9 +699,13 @@ mod tests {
         GetStatus,
         GetConnection,
         RevealKeys,
-        SaveConnection { connection: Connection },
+        SaveConnection {
+            connection: Connection,
+        },
         GetSettings,
-        SaveSettings { settings: Value },
+        SaveSettings {
+            settings: Value,
+        },
         TestConnection {
             #[serde(default)]
             connection: Option<Connection>,
@@ -605,9 +724,13 @@ mod tests {
         },
         GetHistory,
         ExportCsv,
-        SetAutoSync { enabled: bool },
+        SetAutoSync {
+            enabled: bool,
+        },
         SyncNow,
-        OrderBadges { order_ids: Vec<u64> },
+        OrderBadges {
+            order_ids: Vec<u64>,
+        },
         OpenReport,
         ResolveOrder {
             order_id: u64,
@@ -621,8 +744,13 @@ mod tests {
             #[serde(default)]
             forget: String,
         },
-        ReportShopAddresses { domains: Vec<String> },
-        ReportPage { pattern: String, problem: String },
+        ReportShopAddresses {
+            domains: Vec<String>,
+        },
+        ReportPage {
+            pattern: String,
+            problem: String,
+        },
         ExportSettings {
             #[serde(default)]
             with_keys: bool,

@@ -53,7 +53,7 @@ fn from_state(state: &OrderState) -> Badge {
         OrderState::Held { detail_pl, detail_en, .. } => {
             let (pl, en) = (crate::texts::fill(Lang::Pl, "core_badge_held", &[detail_pl]), crate::texts::fill(Lang::En, "core_badge_held", &[detail_en]));
             Badge { state: BadgeState::Held, text_pl: pl, text_en: en }
-        },
+        }
         OrderState::Waiting { .. } => badge_of(BadgeState::Pending, "core_badge_waiting", &[]),
         OrderState::Skipped { reason } => {
             let key = match reason.as_str() {

@@ -42,11 +42,21 @@ fn warn(id: &str, pl: impl Into<String>, en: impl Into<String>) -> Check {
 }
 
 fn failed(id: &str, e: &ApiError, fix: (&str, &str)) -> Check {
-    Check { id: id.into(), status: CheckStatus::Failed, message_pl: e.message_pl(), message_en: e.message_en(), fix_pl: Some(fix.0.into()), fix_en: Some(fix.1.into()) }
+    Check {
+        id: id.into(),
+        status: CheckStatus::Failed,
+        message_pl: e.message_pl(),
+        message_en: e.message_en(),
+        fix_pl: Some(fix.0.into()),
+        fix_en: Some(fix.1.into()),
+    }
 }
 
 fn skipped(id: &str) -> Check {
-    Check { status: CheckStatus::Skipped, ..ok(id, texts::t(Lang::Pl, "core_check_skipped_an_earlier_step_failed"), texts::t(Lang::En, "core_check_skipped_an_earlier_step_failed")) }
+    Check {
+        status: CheckStatus::Skipped,
+        ..ok(id, texts::t(Lang::Pl, "core_check_skipped_an_earlier_step_failed"), texts::t(Lang::En, "core_check_skipped_an_earlier_step_failed"))
+    }
 }
 
 /// The permission areas the sync needs, each probed with a harmless call: a read, or a write to
@@ -73,11 +83,12 @@ fn shop_failure_id(e: &ApiError) -> &'static str {
 
 fn shop_fix(e: &ApiError, kind: ShoperAuthKind) -> (&'static str, &'static str) {
     match (e, kind) {
-        (ApiError::Unreachable { .. } | ApiError::Timeout { .. }, _) => (texts::t(Lang::Pl, "core_check_check_the_shop_address_and"), texts::t(Lang::En, "core_check_check_the_shop_address_and")),
-        (ApiError::Redirected { .. }, _) => (
-            texts::t(Lang::Pl, "core_check_enter_the_address_the_shop"),
-            texts::t(Lang::En, "core_check_enter_the_address_the_shop"),
-        ),
+        (ApiError::Unreachable { .. } | ApiError::Timeout { .. }, _) => {
+            (texts::t(Lang::Pl, "core_check_check_the_shop_address_and"), texts::t(Lang::En, "core_check_check_the_shop_address_and"))
+        }
+        (ApiError::Redirected { .. }, _) => {
+            (texts::t(Lang::Pl, "core_check_enter_the_address_the_shop"), texts::t(Lang::En, "core_check_enter_the_address_the_shop"))
+        }
         (ApiError::ShoperWrongAddress | ApiError::NotJson { .. } | ApiError::MalformedJson { .. }, _) => {
             (texts::t(Lang::Pl, "core_check_enter_the_shoper_shop_s"), texts::t(Lang::En, "core_check_enter_the_shoper_shop_s"))
         }
@@ -110,7 +121,14 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let stop = invalid.iter().any(|e| STOPS.contains(&e.field.as_str()));
         if !invalid.is_empty() {
             for e in &invalid {
-                checks.push(Check { id: format!("field_{}", e.field), status: CheckStatus::Failed, message_pl: e.message_pl.clone(), message_en: e.message_en.clone(), fix_pl: None, fix_en: None });
+                checks.push(Check {
+                    id: format!("field_{}", e.field),
+                    status: CheckStatus::Failed,
+                    message_pl: e.message_pl.clone(),
+                    message_en: e.message_en.clone(),
+                    fix_pl: None,
+                    fix_en: None,
+                });
             }
             if stop {
                 return checks;
@@ -143,7 +161,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         // the shop's own idea of its address: offered as another address of its panel
         self.learn_from_config(conn, &config.shop_url).await;
         checks.push(ok("shop_reachable", texts::t(Lang::Pl, "core_check_the_shop_answers"), texts::t(Lang::En, "core_check_the_shop_answers")));
-        checks.push(ok("shop_is_shoper", texts::fill(Lang::Pl, "core_check_this_is_a_shoper_shop", &[&session.host.to_string()]), texts::fill(Lang::En, "core_check_this_is_a_shoper_shop", &[&session.host.to_string()])));
+        checks.push(ok(
+            "shop_is_shoper",
+            texts::fill(Lang::Pl, "core_check_this_is_a_shoper_shop", &[&session.host.to_string()]),
+            texts::fill(Lang::En, "core_check_this_is_a_shoper_shop", &[&session.host.to_string()]),
+        ));
         checks.push(ok("shop_credentials", texts::t(Lang::Pl, "core_check_logging_in_to_the_shop"), texts::t(Lang::En, "core_check_logging_in_to_the_shop")));
         for (area, method, path) in SHOP_PROBES {
             let id = format!("shop_scope_{area}");
@@ -152,28 +174,50 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 _ => session.shoper.get(path, &[("limit", "1")]).await,
             };
             match result {
-                Ok(_) | Err(ApiError::ShoperNotFound { .. }) | Err(ApiError::ShoperRejected { status: 400, .. }) => checks.push(ok(&id, "uprawnienie nadane", "permission granted")),
+                Ok(_) | Err(ApiError::ShoperNotFound { .. }) | Err(ApiError::ShoperRejected { status: 400, .. }) => {
+                    checks.push(ok(&id, "uprawnienie nadane", "permission granted"))
+                }
                 Err(e @ ApiError::ShoperPermissionMissing { .. }) => checks.push(failed(
                     &id,
                     &e,
                     (texts::t(Lang::Pl, "core_check_grant_this_permission_to_the"), texts::t(Lang::En, "core_check_grant_this_permission_to_the")),
                 )),
-                Err(e) => checks.push(failed(&id, &e, (texts::t(Lang::Pl, "core_check_try_again_in_a_moment"), texts::t(Lang::En, "core_check_try_again_in_a_moment")))),
+                Err(e) => checks.push(failed(
+                    &id,
+                    &e,
+                    (texts::t(Lang::Pl, "core_check_try_again_in_a_moment"), texts::t(Lang::En, "core_check_try_again_in_a_moment")),
+                )),
             }
         }
         match session.shoper.list_all("languages", None, None).await {
             Ok(langs) => {
                 let active = langs.iter().filter(|l| l.get("active").map(|a| a == "1" || a == 1 || a == true).unwrap_or(false)).count();
                 checks.push(if active > 1 {
-                    warn("shop_languages", texts::fill(Lang::Pl, "core_check_active_languages_new_product_names", &[&active.to_string(), &config.default_locale.to_string()]), texts::fill(Lang::En, "core_check_active_languages_new_product_names", &[&active.to_string(), &config.default_locale.to_string()]))
+                    warn(
+                        "shop_languages",
+                        texts::fill(Lang::Pl, "core_check_active_languages_new_product_names", &[&active.to_string(), &config.default_locale.to_string()]),
+                        texts::fill(Lang::En, "core_check_active_languages_new_product_names", &[&active.to_string(), &config.default_locale.to_string()]),
+                    )
                 } else {
-                    ok("shop_languages", texts::fill(Lang::Pl, "core_check_shop_language", &[&config.default_locale.to_string()]), texts::fill(Lang::En, "core_check_shop_language", &[&config.default_locale.to_string()]))
+                    ok(
+                        "shop_languages",
+                        texts::fill(Lang::Pl, "core_check_shop_language", &[&config.default_locale.to_string()]),
+                        texts::fill(Lang::En, "core_check_shop_language", &[&config.default_locale.to_string()]),
+                    )
                 });
             }
-            Err(e) => checks.push(failed("shop_languages", &e, (texts::t(Lang::Pl, "core_check_grant_read_access_to_languages"), texts::t(Lang::En, "core_check_grant_read_access_to_languages")))),
+            Err(e) => checks.push(failed(
+                "shop_languages",
+                &e,
+                (texts::t(Lang::Pl, "core_check_grant_read_access_to_languages"), texts::t(Lang::En, "core_check_grant_read_access_to_languages")),
+            )),
         }
         checks.push(if config.warehouses_enabled {
-            warn("shop_warehouses", texts::t(Lang::Pl, "core_check_the_shop_uses_several_warehouses"), texts::t(Lang::En, "core_check_the_shop_uses_several_warehouses"))
+            warn(
+                "shop_warehouses",
+                texts::t(Lang::Pl, "core_check_the_shop_uses_several_warehouses"),
+                texts::t(Lang::En, "core_check_the_shop_uses_several_warehouses"),
+            )
         } else {
             ok("shop_warehouses", texts::t(Lang::Pl, "core_check_one_warehouse_in_the_shop"), texts::t(Lang::En, "core_check_one_warehouse_in_the_shop"))
         });
@@ -182,9 +226,14 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     async fn check_systim(&self, session: &mut Session<'_, H, C>, checks: &mut Vec<Check>) {
         if let Err(e) = session.systim.login().await {
             let (id, fix) = match &e {
-                ApiError::Unreachable { .. } | ApiError::Timeout { .. } | ApiError::NotJson { .. } | ApiError::InvalidAddress { .. } | ApiError::Redirected { .. } => {
-                    ("systim_reachable", (texts::t(Lang::Pl, "core_check_check_the_systim_account_name"), texts::t(Lang::En, "core_check_check_the_systim_account_name")))
-                }
+                ApiError::Unreachable { .. }
+                | ApiError::Timeout { .. }
+                | ApiError::NotJson { .. }
+                | ApiError::InvalidAddress { .. }
+                | ApiError::Redirected { .. } => (
+                    "systim_reachable",
+                    (texts::t(Lang::Pl, "core_check_check_the_systim_account_name"), texts::t(Lang::En, "core_check_check_the_systim_account_name")),
+                ),
                 _ => ("systim_login", (texts::t(Lang::Pl, "core_check_generate_an_api_key_in"), texts::t(Lang::En, "core_check_generate_an_api_key_in"))),
             };
             if id == "systim_login" {
@@ -194,7 +243,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             return;
         }
         checks.push(ok("systim_reachable", "Systim odpowiada", "Systim answers"));
-        checks.push(ok("systim_login", texts::t(Lang::Pl, "core_check_logging_in_to_systim_works"), texts::t(Lang::En, "core_check_logging_in_to_systim_works")));
+        checks.push(ok(
+            "systim_login",
+            texts::t(Lang::Pl, "core_check_logging_in_to_systim_works"),
+            texts::t(Lang::En, "core_check_logging_in_to_systim_works"),
+        ));
         // Every assumed method probed again (on demand: the merchant clicked), the verdicts kept
         // for the runs of this account.
         let now = self.clock.now_ms();
@@ -219,7 +272,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         probes.save_if_changed(&self.store).await;
         if unavailable.is_empty() {
-            checks.push(ok("systim_methods", texts::t(Lang::Pl, "core_check_the_account_offers_every_method"), texts::t(Lang::En, "core_check_the_account_offers_every_method")));
+            checks.push(ok(
+                "systim_methods",
+                texts::t(Lang::Pl, "core_check_the_account_offers_every_method"),
+                texts::t(Lang::En, "core_check_the_account_offers_every_method"),
+            ));
         } else {
             checks.push(ok(
                 "systim_methods",
@@ -228,7 +285,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             ));
             for act in unavailable {
                 let (pl, en) = super::methods::cost(act);
-                checks.push(warn(&format!("systim_method_{act}"), texts::fill(Lang::Pl, "core_check_method_missing", &[act, pl]), texts::fill(Lang::En, "core_check_method_missing", &[act, en])));
+                checks.push(warn(
+                    &format!("systim_method_{act}"),
+                    texts::fill(Lang::Pl, "core_check_method_missing", &[act, pl]),
+                    texts::fill(Lang::En, "core_check_method_missing", &[act, en]),
+                ));
             }
         }
     }

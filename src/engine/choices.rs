@@ -130,7 +130,9 @@ fn list(items: Vec<Value>, at_ms: u64) -> Value {
 fn unavailable(kind: &str, e: Option<&ApiError>) -> Value {
     let (pl, en) = match e {
         Some(e) => (e.message_pl(), e.message_en()),
-        None => ("Konto Systim nie udostępnia tej listy — wpisz numer.".to_string(), "The Systim account does not offer this list — type the number.".to_string()),
+        None => {
+            ("Konto Systim nie udostępnia tej listy — wpisz numer.".to_string(), "The Systim account does not offer this list — type the number.".to_string())
+        }
     };
     let mut v = json!({"available": false, "items": [], "message_pl": pl, "message_en": en});
     if kind == "systim_payments" {
@@ -204,7 +206,13 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         json!({"ok": true, "choices": out})
     }
 
-    async fn read_choices(&self, session: &mut Session<'_, H, C>, kinds: &[&str], (refresh, query, ids): (bool, &str, &[u64]), now: u64) -> Result<Vec<(String, Value)>, ApiError> {
+    async fn read_choices(
+        &self,
+        session: &mut Session<'_, H, C>,
+        kinds: &[&str],
+        (refresh, query, ids): (bool, &str, &[u64]),
+        now: u64,
+    ) -> Result<Vec<(String, Value)>, ApiError> {
         let mut out = Vec::new();
         let shop: Vec<_> = SHOP.iter().filter(|s| kinds.contains(&s.0)).collect();
         if !shop.is_empty() {
@@ -214,11 +222,14 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             let config = answers.next().unwrap_or(Ok(Value::Null))?;
             let locale = crate::decode::shoper::app_config(&config).map(|c| c.0.default_locale).unwrap_or_default();
             for ((kind, _, id, name, extra), answer) in shop.into_iter().zip(answers) {
-                out.push((kind.to_string(), match answer {
-                    Ok(v) => list(crate::client::shoper::items(v).iter().filter_map(|r| shop_item(r, id, name, extra, &locale)).collect(), now),
-                    // the warehouses module off: no list (the whole stock is one)
-                    Err(e) => unavailable(kind, Some(&e)),
-                }));
+                out.push((
+                    kind.to_string(),
+                    match answer {
+                        Ok(v) => list(crate::client::shoper::items(v).iter().filter_map(|r| shop_item(r, id, name, extra, &locale)).collect(), now),
+                        // the warehouses module off: no list (the whole stock is one)
+                        Err(e) => unavailable(kind, Some(&e)),
+                    },
+                ));
             }
         }
         let mut probes = Probes::load(&self.store, &session.systim_origin).await;
@@ -230,12 +241,15 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             }
             let result = if *act == "listVatRates" { session.systim.list_vat_rates().await } else { session.systim.probe_list(act, &Form::new()).await };
             let counts = if *act != "listVatRates" { probes.record(act, &verdict(&result), now) } else { verdict(&result) };
-            out.push((kind.to_string(), match (&result, counts) {
-                (Ok(v), _) => list(systim_items(kind, v), now),
-                (Err(e @ ApiError::Cancelled { .. }), _) => return Err(e.clone()),
-                (Err(_), Verdict::Unavailable(_)) => unavailable(kind, None),
-                (Err(e), _) => unavailable(kind, Some(e)),
-            }));
+            out.push((
+                kind.to_string(),
+                match (&result, counts) {
+                    (Ok(v), _) => list(systim_items(kind, v), now),
+                    (Err(e @ ApiError::Cancelled { .. }), _) => return Err(e.clone()),
+                    (Err(_), Verdict::Unavailable(_)) => unavailable(kind, None),
+                    (Err(e), _) => unavailable(kind, Some(e)),
+                },
+            ));
         }
         probes.save_if_changed(&self.store).await;
         if kinds.contains(&"systim_products") {

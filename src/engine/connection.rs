@@ -5,9 +5,9 @@
 
 use crate::client::address::{parse_origin, shop_origin, systim_origin, systim_origin_for, AddressProblem, HostRules};
 use crate::client::Service;
-use serde::{Deserialize, Serialize};
 use crate::plan::Lang;
 use crate::texts;
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -149,21 +149,13 @@ fn same_address(a: &str, b: &str, origin: fn(&str) -> Result<String, AddressProb
 /// address and is not used; the merchant types it again.
 fn rebind_error(field: &str) -> FieldError {
     match field {
-        "systimKey" => field_error(
-            field,
-            texts::t(Lang::Pl, "core_eng_the_systim_account_differs_from"),
-            texts::t(Lang::En, "core_eng_the_systim_account_differs_from"),
-        ),
-        "shoperToken" => field_error(
-            field,
-            texts::t(Lang::Pl, "core_eng_the_shop_address_differs_from"),
-            texts::t(Lang::En, "core_eng_the_shop_address_differs_from"),
-        ),
-        _ => field_error(
-            field,
-            texts::t(Lang::Pl, "core_eng_the_shop_address_differs_from_2"),
-            texts::t(Lang::En, "core_eng_the_shop_address_differs_from_2"),
-        ),
+        "systimKey" => {
+            field_error(field, texts::t(Lang::Pl, "core_eng_the_systim_account_differs_from"), texts::t(Lang::En, "core_eng_the_systim_account_differs_from"))
+        }
+        "shoperToken" => {
+            field_error(field, texts::t(Lang::Pl, "core_eng_the_shop_address_differs_from"), texts::t(Lang::En, "core_eng_the_shop_address_differs_from"))
+        }
+        _ => field_error(field, texts::t(Lang::Pl, "core_eng_the_shop_address_differs_from_2"), texts::t(Lang::En, "core_eng_the_shop_address_differs_from_2")),
     }
 }
 
@@ -233,7 +225,11 @@ impl Connection {
     /// Adds another address of the shop (checked by the rules of the shop's own); gives its origin.
     pub fn add_alias(&mut self, address: &str, rules: HostRules) -> Result<String, FieldError> {
         let Ok(main) = self.shop_origin_for(rules) else {
-            return Err(field_error(ALIAS_FIELD, texts::t(Lang::Pl, "core_eng_save_the_connection_with_the"), texts::t(Lang::En, "core_eng_save_the_connection_with_the")));
+            return Err(field_error(
+                ALIAS_FIELD,
+                texts::t(Lang::Pl, "core_eng_save_the_connection_with_the"),
+                texts::t(Lang::En, "core_eng_save_the_connection_with_the"),
+            ));
         };
         let origin = shop_origin(address, rules).map_err(|p| address_error(ALIAS_FIELD, p, Service::Shoper))?;
         if origin == main {
@@ -241,7 +237,11 @@ impl Connection {
         }
         if !self.shop_aliases.contains(&origin) {
             if self.shop_aliases.len() >= MAX_ALIASES {
-                return Err(field_error(ALIAS_FIELD, texts::t(Lang::Pl, "core_eng_at_most_other_shop_addresses"), texts::t(Lang::En, "core_eng_at_most_other_shop_addresses")));
+                return Err(field_error(
+                    ALIAS_FIELD,
+                    texts::t(Lang::Pl, "core_eng_at_most_other_shop_addresses"),
+                    texts::t(Lang::En, "core_eng_at_most_other_shop_addresses"),
+                ));
             }
             self.shop_aliases.push(origin.clone());
         }
@@ -265,18 +265,34 @@ impl Connection {
         match self.shoper_auth {
             ShoperAuthKind::User => {
                 if self.shoper_login.trim().is_empty() {
-                    errors.push(field_error("shoperLogin", texts::t(Lang::Pl, "core_eng_enter_the_shop_s_webapi"), texts::t(Lang::En, "core_eng_enter_the_shop_s_webapi")));
+                    errors.push(field_error(
+                        "shoperLogin",
+                        texts::t(Lang::Pl, "core_eng_enter_the_shop_s_webapi"),
+                        texts::t(Lang::En, "core_eng_enter_the_shop_s_webapi"),
+                    ));
                 }
                 if self.shoper_password.is_empty() {
-                    errors.push(field_error("shoperPassword", texts::t(Lang::Pl, "core_eng_enter_the_webapi_user_s"), texts::t(Lang::En, "core_eng_enter_the_webapi_user_s")));
+                    errors.push(field_error(
+                        "shoperPassword",
+                        texts::t(Lang::Pl, "core_eng_enter_the_webapi_user_s"),
+                        texts::t(Lang::En, "core_eng_enter_the_webapi_user_s"),
+                    ));
                 }
             }
             ShoperAuthKind::Token => {
                 let t = self.shoper_token.trim();
                 if t.is_empty() {
-                    errors.push(field_error("shoperToken", texts::t(Lang::Pl, "core_eng_enter_the_api_token_from"), texts::t(Lang::En, "core_eng_enter_the_api_token_from")));
+                    errors.push(field_error(
+                        "shoperToken",
+                        texts::t(Lang::Pl, "core_eng_enter_the_api_token_from"),
+                        texts::t(Lang::En, "core_eng_enter_the_api_token_from"),
+                    ));
                 } else if !t.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                    errors.push(field_error("shoperToken", texts::t(Lang::Pl, "core_eng_an_api_token_has_only"), texts::t(Lang::En, "core_eng_an_api_token_has_only")));
+                    errors.push(field_error(
+                        "shoperToken",
+                        texts::t(Lang::Pl, "core_eng_an_api_token_has_only"),
+                        texts::t(Lang::En, "core_eng_an_api_token_has_only"),
+                    ));
                 }
             }
         }
@@ -284,10 +300,18 @@ impl Connection {
             errors.push(address_error("systimAccount", p, Service::Systim));
         }
         if self.systim_login.trim().is_empty() {
-            errors.push(field_error("systimLogin", texts::t(Lang::Pl, "core_eng_enter_the_systim_user_for"), texts::t(Lang::En, "core_eng_enter_the_systim_user_for")));
+            errors.push(field_error(
+                "systimLogin",
+                texts::t(Lang::Pl, "core_eng_enter_the_systim_user_for"),
+                texts::t(Lang::En, "core_eng_enter_the_systim_user_for"),
+            ));
         }
         if self.systim_key.trim().is_empty() {
-            errors.push(field_error("systimKey", texts::t(Lang::Pl, "core_eng_enter_the_systim_api_key"), texts::t(Lang::En, "core_eng_enter_the_systim_api_key")));
+            errors.push(field_error(
+                "systimKey",
+                texts::t(Lang::Pl, "core_eng_enter_the_systim_api_key"),
+                texts::t(Lang::En, "core_eng_enter_the_systim_api_key"),
+            ));
         }
         errors
     }
@@ -346,11 +370,7 @@ impl Connection {
         merged.shop_aliases = if same_shop { stored.shop_aliases.clone() } else { Vec::new() };
         merged.shop_url = merged.shop_url.trim().to_string();
         merged.systim_account = merged.systim_account.trim().to_string();
-        let errors = merged
-            .validate(rules)
-            .into_iter()
-            .map(|e| if unbound.contains(&e.field.as_str()) { rebind_error(&e.field) } else { e })
-            .collect();
+        let errors = merged.validate(rules).into_iter().map(|e| if unbound.contains(&e.field.as_str()) { rebind_error(&e.field) } else { e }).collect();
         (merged, errors)
     }
 
@@ -418,7 +438,12 @@ mod tests {
         assert_eq!(c.host_permissions(HostRules::SHIPPED), ["https://sklep.example.pl/*", "https://firma.systim.pl/*"], "no key goes to another address");
         assert_eq!(c.panel_path(HostRules::SHIPPED, "https://www.sklep.example.pl/admin/orders?x#y"), Some("/admin/orders"));
         assert_eq!(c.panel_path(HostRules::SHIPPED, "https://sklep.example.pl/admin"), Some("/admin"));
-        for no in ["https://www.sklep.example.pl/administrator", "https://www.sklep.example.pl.evil.pl/admin", "http://www.sklep.example.pl/admin", "https://inny.pl/admin"] {
+        for no in [
+            "https://www.sklep.example.pl/administrator",
+            "https://www.sklep.example.pl.evil.pl/admin",
+            "http://www.sklep.example.pl/admin",
+            "https://inny.pl/admin",
+        ] {
             assert_eq!(c.panel_path(HostRules::SHIPPED, no), None, "{no}");
         }
         assert!(c.remove_alias("https://WWW.sklep.example.pl/"));

@@ -17,12 +17,12 @@
 //! see the copies advise the same deletion, and the advice never changes while nothing is deleted.
 
 use super::ledger::{Ledger, LedgerEntry, OrderState, SystimCopy};
-use super::report::{keyed_group, entry, ProblemGroup};
+use super::report::{entry, keyed_group, ProblemGroup};
 use super::store::{load, save, StateError};
 use crate::io::Storage;
-use std::collections::{BTreeSet, HashMap};
 use crate::plan::Lang;
 use crate::texts;
+use std::collections::{BTreeSet, HashMap};
 
 /// Systim orders carrying this shop's markers: shop order id → every copy, in the order listed.
 pub(super) type Markers = HashMap<u64, Vec<SystimCopy>>;
@@ -174,19 +174,19 @@ pub(super) fn resolved_group(changes: &[CopyChange]) -> Option<ProblemGroup> {
         .filter_map(|c| match c {
             CopyChange::Resolved { order_id, kept } => {
                 let k = kept.label();
-                Some(entry(order_ref(*order_id), texts::fill(Lang::Pl, "core_eng_copies_deleted_is_left_in", &[&k.to_string()]), texts::fill(Lang::En, "core_eng_copies_deleted_is_left_in", &[&k.to_string()])))
+                Some(entry(
+                    order_ref(*order_id),
+                    texts::fill(Lang::Pl, "core_eng_copies_deleted_is_left_in", &[&k.to_string()]),
+                    texts::fill(Lang::En, "core_eng_copies_deleted_is_left_in", &[&k.to_string()]),
+                ))
             }
-            CopyChange::AllDeleted(order_id) => Some(entry(
-                order_ref(*order_id),
-                texts::t(Lang::Pl, "core_eng_no_copy_is_left_in"),
-                texts::t(Lang::En, "core_eng_no_copy_is_left_in"),
-            )),
+            CopyChange::AllDeleted(order_id) => {
+                Some(entry(order_ref(*order_id), texts::t(Lang::Pl, "core_eng_no_copy_is_left_in"), texts::t(Lang::En, "core_eng_no_copy_is_left_in")))
+            }
             CopyChange::Doubled(_) => None,
         })
         .collect();
-    (!items.is_empty()).then(|| {
-        keyed_group("order_copies_deleted", items)
-    })
+    (!items.is_empty()).then(|| keyed_group("order_copies_deleted", items))
 }
 
 #[cfg(test)]

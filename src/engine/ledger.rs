@@ -128,7 +128,12 @@ impl<'de> Deserialize<'de> for OrderState {
                 })
             })(),
             "held" => (|| {
-                Ok(OrderState::Held { reason: f.take("reason")?, detail_pl: f.take("detail_pl")?, detail_en: f.take("detail_en")?, since_ms: f.take("since_ms")? })
+                Ok(OrderState::Held {
+                    reason: f.take("reason")?,
+                    detail_pl: f.take("detail_pl")?,
+                    detail_en: f.take("detail_en")?,
+                    since_ms: f.take("since_ms")?,
+                })
             })(),
             "waiting" => (|| Ok(OrderState::Waiting { reason: f.take("reason")?, since_ms: f.take("since_ms")? }))(),
             "skipped" => (|| Ok(OrderState::Skipped { reason: f.take("reason")? }))(),
@@ -211,7 +216,10 @@ mod tests {
             ledger.put(&entry(7, OrderState::Intent { marker: "Shoper 7 @ sklep.example.pl".into(), since_ms: 1, attempts: 1 })).await.unwrap();
             ledger.put(&entry(8, OrderState::Skipped { reason: "origin".into() })).await.unwrap();
             assert_eq!(ledger.open_ids().await.unwrap().into_iter().collect::<Vec<_>>(), vec![7]);
-            ledger.put(&entry(7, OrderState::Imported { systim_id: 55, number: "ZAM/1/2026".into(), at_ms: 2, reconciled: false, copies: vec![] })).await.unwrap();
+            ledger
+                .put(&entry(7, OrderState::Imported { systim_id: 55, number: "ZAM/1/2026".into(), at_ms: 2, reconciled: false, copies: vec![] }))
+                .await
+                .unwrap();
             assert!(ledger.open_ids().await.unwrap().is_empty());
             assert!(matches!(ledger.get(7).await.unwrap().unwrap().state, OrderState::Imported { systim_id: 55, .. }));
         });
@@ -234,7 +242,11 @@ mod tests {
         #[derive(Debug, Deserialize)]
         #[serde(tag = "state", rename_all = "snake_case")]
         enum Derived {
-            Intent { marker: String, since_ms: u64, attempts: u32 },
+            Intent {
+                marker: String,
+                since_ms: u64,
+                attempts: u32,
+            },
             Imported {
                 systim_id: u64,
                 #[serde(default)]
@@ -245,25 +257,49 @@ mod tests {
                 #[serde(default)]
                 copies: Vec<SystimCopy>,
             },
-            Held { reason: String, detail_pl: String, detail_en: String, since_ms: u64 },
-            Waiting { reason: String, since_ms: u64 },
-            Skipped { reason: String },
-            Unverifiable { marker: String, since_ms: u64 },
+            Held {
+                reason: String,
+                detail_pl: String,
+                detail_en: String,
+                since_ms: u64,
+            },
+            Waiting {
+                reason: String,
+                since_ms: u64,
+            },
+            Skipped {
+                reason: String,
+            },
+            Unverifiable {
+                marker: String,
+                since_ms: u64,
+            },
         }
         fn same(ours: &OrderState, derived: &Derived) -> bool {
             // Exhaustive on purpose: a new state needs its arm in the reader (and here).
             match (ours, derived) {
-                (OrderState::Intent { marker, since_ms, attempts }, Derived::Intent { marker: m, since_ms: s, attempts: a }) => (marker, since_ms, attempts) == (m, s, a),
-                (OrderState::Imported { systim_id, number, at_ms, reconciled, copies }, Derived::Imported { systim_id: i, number: n, at_ms: t, reconciled: r, copies: c }) => {
-                    (systim_id, number, at_ms, reconciled, copies) == (i, n, t, r, c)
+                (OrderState::Intent { marker, since_ms, attempts }, Derived::Intent { marker: m, since_ms: s, attempts: a }) => {
+                    (marker, since_ms, attempts) == (m, s, a)
                 }
+                (
+                    OrderState::Imported { systim_id, number, at_ms, reconciled, copies },
+                    Derived::Imported { systim_id: i, number: n, at_ms: t, reconciled: r, copies: c },
+                ) => (systim_id, number, at_ms, reconciled, copies) == (i, n, t, r, c),
                 (OrderState::Held { reason, detail_pl, detail_en, since_ms }, Derived::Held { reason: r, detail_pl: p, detail_en: e, since_ms: s }) => {
                     (reason, detail_pl, detail_en, since_ms) == (r, p, e, s)
                 }
                 (OrderState::Waiting { reason, since_ms }, Derived::Waiting { reason: r, since_ms: s }) => (reason, since_ms) == (r, s),
                 (OrderState::Skipped { reason }, Derived::Skipped { reason: r }) => reason == r,
                 (OrderState::Unverifiable { marker, since_ms }, Derived::Unverifiable { marker: m, since_ms: s }) => (marker, since_ms) == (m, s),
-                (OrderState::Intent { .. } | OrderState::Imported { .. } | OrderState::Held { .. } | OrderState::Waiting { .. } | OrderState::Skipped { .. } | OrderState::Unverifiable { .. }, _) => false,
+                (
+                    OrderState::Intent { .. }
+                    | OrderState::Imported { .. }
+                    | OrderState::Held { .. }
+                    | OrderState::Waiting { .. }
+                    | OrderState::Skipped { .. }
+                    | OrderState::Unverifiable { .. },
+                    _,
+                ) => false,
             }
         }
         for text in [

@@ -16,10 +16,10 @@
 use super::store::{load, save};
 use crate::client::error::ApiError;
 use crate::io::Storage;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use crate::plan::Lang;
 use crate::texts;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub const METHODS_KEY: &str = "systim_methods";
 /// A recorded verdict is trusted this long; then the method's next call probes it again.

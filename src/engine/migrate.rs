@@ -61,9 +61,7 @@ impl SchemaRecord {
 async fn load_record<S: Storage>(store: &S) -> Result<Option<SchemaRecord>, StateError> {
     match load::<serde_json::Value, _>(store, SCHEMA_KEY).await? {
         None => Ok(None),
-        Some(v) => SchemaRecord::from_value(&v)
-            .map(Some)
-            .ok_or_else(|| StateError::Corrupt { key: SCHEMA_KEY.into(), detail: "brak numeru wersji".into() }),
+        Some(v) => SchemaRecord::from_value(&v).map(Some).ok_or_else(|| StateError::Corrupt { key: SCHEMA_KEY.into(), detail: "brak numeru wersji".into() }),
     }
 }
 

@@ -162,11 +162,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     }
 
     pub async fn save_settings(&self, settings: Settings) -> Result<Settings, SaveError> {
-        let errors: Vec<FieldError> = settings
-            .validate()
-            .into_iter()
-            .map(|e| FieldError { field: e.field, message_pl: e.message_pl, message_en: e.message_en })
-            .collect();
+        let errors: Vec<FieldError> =
+            settings.validate().into_iter().map(|e| FieldError { field: e.field, message_pl: e.message_pl, message_en: e.message_en }).collect();
         if !errors.is_empty() {
             return Err(SaveError::Invalid(errors));
         }
@@ -184,7 +181,16 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// Store the progress of a run about to start (phase "reading the shop", nothing done).
     pub(crate) async fn announce(&self, run_id: &str, req: &RunRequest) {
         let now = self.clock.now_ms();
-        let p = Progress { run_id: run_id.to_string(), kind: req.kind, dry_run: req.dry_run, phase: Phase::ReadingShop, done: 0, total: 0, started_ms: now, updated_ms: now };
+        let p = Progress {
+            run_id: run_id.to_string(),
+            kind: req.kind,
+            dry_run: req.dry_run,
+            phase: Phase::ReadingShop,
+            done: 0,
+            total: 0,
+            started_ms: now,
+            updated_ms: now,
+        };
         let _ = save(&self.store, PROGRESS_KEY, &p).await;
     }
 

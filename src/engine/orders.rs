@@ -19,7 +19,7 @@ mod contractors;
 
 use super::copies::{self, keep_one, record_copies, CopyChange, Markers};
 use super::ledger::{Ledger, LedgerEntry, OrderState, SystimCopy};
-use super::report::{keyed_group, keyed_group_as, entry, group, Entry, Part, ProblemGroup, Section, SectionCounts};
+use super::report::{entry, group, keyed_group, keyed_group_as, Entry, Part, ProblemGroup, Section, SectionCounts};
 use super::run::{add_decode_problems, Failure, PartResult};
 use super::session::{Session, ShopRead, SystimRead};
 use super::store::{load, save, ShopKeys, StateError};
@@ -545,7 +545,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         // The order was written around the last attempt: copies are looked for from then on.
         self.record_imported(ledger, intent.order_id, (kept, others), intent.lines.clone(), (true, intent.updated_ms)).await?;
         let (pl, en) = if n > 0 {
-            (format!("odnalezione w Systim po niejasnej odpowiedzi: {label} — i {n} kopia(e) do usunięcia"), format!("found in Systim after an unclear answer: {label} — and {n} copy(ies) to delete"))
+            (
+                format!("odnalezione w Systim po niejasnej odpowiedzi: {label} — i {n} kopia(e) do usunięcia"),
+                format!("found in Systim after an unclear answer: {label} — and {n} copy(ies) to delete"),
+            )
         } else {
             (format!("odnalezione w Systim po niejasnej odpowiedzi: {label}"), format!("found in Systim after an unclear answer: {label}"))
         };
@@ -555,7 +558,14 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// Record an order as in Systim (from `addOrder`'s answer or found by its marker), with the
     /// other copies the markers showed. Its lines keep reserving stock while the order is open in
     /// the shop. `at_ms`: when it was written (copies are looked for from the day before).
-    async fn record_imported(&self, ledger: &Ledger<'_, S>, order_id: u64, (kept, copies): (SystimCopy, Vec<SystimCopy>), lines: Vec<(u64, Qty)>, (reconciled, at_ms): (bool, u64)) -> Result<(), StateError> {
+    async fn record_imported(
+        &self,
+        ledger: &Ledger<'_, S>,
+        order_id: u64,
+        (kept, copies): (SystimCopy, Vec<SystimCopy>),
+        lines: Vec<(u64, Qty)>,
+        (reconciled, at_ms): (bool, u64),
+    ) -> Result<(), StateError> {
         let doubled = !copies.is_empty();
         let state = OrderState::Imported { systim_id: kept.id, number: kept.number, at_ms, reconciled, copies };
         ledger.put(&LedgerEntry { order_id, state, updated_ms: self.clock.now_ms(), lines }).await?;
@@ -663,7 +673,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         let created = self.create_products(session, plan, tally).await?;
         let contractors = self.create_contractors(session, plan, tally).await?;
-        let mut sending = Sending { created, contractors, known, sent: HashMap::new(), yielding: false, numbered: BTreeSet::new(), unchecked: 0, unclear: Vec::new() };
+        let mut sending =
+            Sending { created, contractors, known, sent: HashMap::new(), yielding: false, numbered: BTreeSet::new(), unchecked: 0, unclear: Vec::new() };
         let total = plan.imports.len() as u32;
         self.progress_to(progress, Phase::ImportingOrders, 0, total).await;
         let mut next_check = 1;
@@ -755,7 +766,14 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// `addOrder` was answered or not (the browser may have resent it). The Systim numbers of
     /// this run's imports the check reads (`addOrder` answers only the id) go into the ledger,
     /// for the badges.
-    async fn recheck(&self, session: &mut Session<'_, H, C>, ledger: &Ledger<'_, S>, sending: &mut Sending, remaining: &[crate::plan::orders::OrderImport], since: &str) -> Result<(), Failure> {
+    async fn recheck(
+        &self,
+        session: &mut Session<'_, H, C>,
+        ledger: &Ledger<'_, S>,
+        sending: &mut Sending,
+        remaining: &[crate::plan::orders::OrderImport],
+        since: &str,
+    ) -> Result<(), Failure> {
         let recent = match self.markers(session, since).await {
             Check::Markers(m) => m,
             Check::Unavailable => return Ok(()),
@@ -786,7 +804,10 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             if *systim_id == 0 || sending.numbered.contains(order_id) {
                 continue;
             }
-            let Some(number) = known.get(order_id).and_then(|c| c.iter().find(|c| c.id == *systim_id)).map(|c| c.number.clone()).filter(|n| !n.is_empty()) else { continue };
+            let Some(number) = known.get(order_id).and_then(|c| c.iter().find(|c| c.id == *systim_id)).map(|c| c.number.clone()).filter(|n| !n.is_empty())
+            else {
+                continue;
+            };
             if let Some(mut e) = ledger.get(*order_id).await? {
                 if let OrderState::Imported { systim_id: kept, number: stored, .. } = &mut e.state {
                     if *kept == *systim_id && stored.is_empty() {
@@ -802,12 +823,28 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
 
     /// Import one planned order: intent → `addOrder` → result, unless it is in Systim already,
     /// its earlier import cannot be verified, or another importer is at work.
-    async fn import_one(&self, session: &mut Session<'_, H, C>, ledger: &Ledger<'_, S>, import: &crate::plan::orders::OrderImport, sending: &Sending, tally: &mut Tally) -> Result<Sent, Failure> {
+    async fn import_one(
+        &self,
+        session: &mut Session<'_, H, C>,
+        ledger: &Ledger<'_, S>,
+        import: &crate::plan::orders::OrderImport,
+        sending: &Sending,
+        tally: &mut Tally,
+    ) -> Result<Sent, Failure> {
         let id = import.order_id;
         let created = &sending.created;
         let mut request = import.request.clone();
-        if request.resolve_created(&created.iter().map(|c| c.unwrap_or(0)).collect::<Vec<_>>()).is_err() || request.lines.iter().any(|l| matches!(l.product, ProductRef::Existing { id: 0 })) {
-            self.hold(ledger, id, "product_creation_failed", ("Nie udało się utworzyć brakującego produktu w Systim", "A missing product could not be created in Systim"), tally).await?;
+        if request.resolve_created(&created.iter().map(|c| c.unwrap_or(0)).collect::<Vec<_>>()).is_err()
+            || request.lines.iter().any(|l| matches!(l.product, ProductRef::Existing { id: 0 }))
+        {
+            self.hold(
+                ledger,
+                id,
+                "product_creation_failed",
+                ("Nie udało się utworzyć brakującego produktu w Systim", "A missing product could not be created in Systim"),
+                tally,
+            )
+            .await?;
             return Ok(Sent::Settled);
         }
         let prev_attempts = match ledger.get(id).await? {
@@ -820,7 +857,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if let Some((kept, others)) = sending.known.as_ref().and_then(|k| k.get(&id)).and_then(|c| keep_one(c)) {
             let label = kept.label();
             self.record_imported(ledger, id, (kept, others), lines, (true, self.clock.now_ms())).await?;
-            tally.done.push(entry(order_ref(id), format!("już było w Systim ({label}) — nie wysłano ponownie"), format!("already in Systim ({label}) — not sent again")));
+            tally.done.push(entry(
+                order_ref(id),
+                format!("już było w Systim ({label}) — nie wysłano ponownie"),
+                format!("already in Systim ({label}) — not sent again"),
+            ));
             return Ok(Sent::Settled);
         }
         if sending.yielding {
@@ -841,7 +882,12 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         // shop must not offer these units again.
         let now = self.clock.now_ms();
         let marker = crate::plan::orders::import_marker(id, &session.host);
-        let intent = LedgerEntry { order_id: id, state: OrderState::Intent { marker, since_ms: now, attempts: prev_attempts + 1 }, updated_ms: now, lines: lines.clone() };
+        let intent = LedgerEntry {
+            order_id: id,
+            state: OrderState::Intent { marker, since_ms: now, attempts: prev_attempts + 1 },
+            updated_ms: now,
+            lines: lines.clone(),
+        };
         // The reservation index first: a storage that fills up between the two writes must not
         // leave an intent whose request never left (without `listOrders` it could never be
         // verified, only held); an index entry without an intent reserves nothing.
@@ -941,9 +987,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             }
         }
         save(&self.store, &key, &kept).await?;
-        Ok((!items.is_empty()).then(|| {
-            keyed_group("systim_product_doubled", items)
-        }))
+        Ok((!items.is_empty()).then(|| keyed_group("systim_product_doubled", items)))
     }
 
     async fn hold(&self, ledger: &Ledger<'_, S>, id: u64, reason: &str, text: (&str, &str), tally: &mut Tally) -> Result<(), StateError> {
@@ -967,7 +1011,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         for import in &plan.imports {
             section.done.push(entry(
                 order_ref(import.order_id),
-                format!("zostanie zaimportowane: {}, {}", super::report::pl_count(import.request.lines.len(), "pozycja", "pozycje", "pozycji"), import.totals.imported.to_pl()),
+                format!(
+                    "zostanie zaimportowane: {}, {}",
+                    super::report::pl_count(import.request.lines.len(), "pozycja", "pozycje", "pozycji"),
+                    import.totals.imported.to_pl()
+                ),
                 format!("would be imported: {} lines, {}", import.request.lines.len(), import.totals.imported),
             ));
         }
@@ -975,7 +1023,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     }
 
     fn describe_skips(&self, plan: &OrdersPlan, section: &mut Section) {
-        let first_reasons: Vec<crate::plan::Finding> = plan.tally.skipped.iter().filter_map(|s| s.reasons.first().cloned().map(|f| f.order(s.order_id))).collect();
+        let first_reasons: Vec<crate::plan::Finding> =
+            plan.tally.skipped.iter().filter_map(|s| s.reasons.first().cloned().map(|f| f.order(s.order_id))).collect();
         let (info, problems): (Vec<_>, Vec<_>) = first_reasons.into_iter().partition(|f| f.reason.severity() == crate::plan::Severity::Info);
         section.problems.extend(group(&problems));
         section.notes.extend(group(&info));
@@ -1045,11 +1094,16 @@ fn forget_unknown(held: &mut Vec<ProblemGroup>, order_id: u64) {
 }
 
 fn deferred_group(ids: &[u64]) -> ProblemGroup {
-    keyed_group("another_importer_active", ids.iter().map(|id| entry(order_ref(*id), "zostawione na następną synchronizację", "left for the next run")).collect())
+    keyed_group(
+        "another_importer_active",
+        ids.iter().map(|id| entry(order_ref(*id), "zostawione na następną synchronizację", "left for the next run")).collect(),
+    )
 }
 
 fn unverifiable_group(ids: &[u64], host: &str) -> ProblemGroup {
-    keyed_group("import_unverifiable", ids.iter()
+    keyed_group(
+        "import_unverifiable",
+        ids.iter()
             .map(|id| {
                 let marker = crate::plan::orders::import_marker(*id, host);
                 entry(order_ref(*id), format!("znacznik w uwagach: „{marker}”"), format!("marker in the notes: \"{marker}\""))

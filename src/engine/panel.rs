@@ -16,9 +16,9 @@ use super::connection::{is_admin_page, permission_pattern, Connection};
 use super::{Engine, CONNECTION_KEY};
 use crate::client::address::{parse_origin, shop_origin, HostRules};
 use crate::io::{Clock, Http, Storage};
-use serde_json::{json, Value};
 use crate::plan::Lang;
 use crate::texts;
+use serde_json::{json, Value};
 
 const PANEL_KEY: &str = "panel";
 /// At most this many proposals are kept (the newest).
@@ -141,7 +141,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 // the keys and the shop's own address are unchanged: written as it is, the session stays
                 if changed {
                     if let Err(e) = super::store::save(&self.store, CONNECTION_KEY, &conn).await {
-                        return Handled { reply: error("storage_error", &e.to_string(), "The extension's storage refused the write; nothing was changed."), effects, start: None };
+                        return Handled {
+                            reply: error("storage_error", &e.to_string(), "The extension's storage refused the write; nothing was changed."),
+                            effects,
+                            start: None,
+                        };
                     }
                     effects = self.standing_effects().await;
                     effects.push(Effect::KeepHostAccess { origins: all_permissions(&conn, rules) });
@@ -182,7 +186,15 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             }
             Message::ReportPage { pattern, problem } => {
                 if !valid_pattern(&pattern) || !PROBLEMS.contains(&problem.as_str()) {
-                    return Handled { reply: error("bad_message", texts::t(Lang::Pl, "core_eng_malformed_page_pattern"), texts::t(Lang::En, "core_eng_malformed_page_pattern")), effects, start: None };
+                    return Handled {
+                        reply: error(
+                            "bad_message",
+                            texts::t(Lang::Pl, "core_eng_malformed_page_pattern"),
+                            texts::t(Lang::En, "core_eng_malformed_page_pattern"),
+                        ),
+                        effects,
+                        start: None,
+                    };
                 }
                 let now = self.clock.now_ms();
                 let pages = list(&mut record, "unrecognised");
@@ -218,7 +230,18 @@ mod tests {
         for good in ["/admin", "/admin/orders/view/{n}", "/admin/orders/list", "/admin/x-y_z/{x}/{n}"] {
             assert!(valid_pattern(good), "{good}");
         }
-        for bad in ["", "/adminx", "/administrator", "/admin/", "/admin//x", "/admin/jan@example.pl", "/admin/orders/12", "/admin/abc123", "/admin/{y}", "/sklep/admin"] {
+        for bad in [
+            "",
+            "/adminx",
+            "/administrator",
+            "/admin/",
+            "/admin//x",
+            "/admin/jan@example.pl",
+            "/admin/orders/12",
+            "/admin/abc123",
+            "/admin/{y}",
+            "/sklep/admin",
+        ] {
             assert!(!valid_pattern(bad), "{bad}");
         }
         assert!(!valid_pattern(&format!("/admin{}", "/a".repeat(17))));

@@ -27,26 +27,26 @@
 //! the look-up after a creation shows it (the row carries the code), and the `PUT`s fill the
 //! free places of the calls after it.
 
-use super::report::{keyed_group, keyed_group_as, entry, group, Entry, Part, Section, SectionCounts};
+use super::report::{entry, group, keyed_group, keyed_group_as, Entry, Part, Section, SectionCounts};
 use super::run::{add_decode_problems, ends_shop_writes, Failure, PartResult};
-use super::store::{load, save, ShopKeys};
 use super::session::{Session, ShopRead, SystimRead};
 use super::stock::split_findings;
+use super::store::{load, save, ShopKeys};
 use super::{Engine, Phase, Progress};
 use crate::client::error::ApiError;
 use crate::client::shoper::{BulkItemResult, BulkOp, BULK_MAX, PAGE_LIMIT};
 use crate::client::Service;
 use crate::domain::ProductCode;
 use crate::io::{Clock, Http, Storage};
-use crate::money::Qty;
 use crate::matching::Matching;
+use crate::money::Qty;
 use crate::plan::products::{plan_products, CategoryRef, ProductCreation, ProductPlan};
+use crate::plan::Lang;
 use crate::settings::Settings;
+use crate::texts;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, VecDeque};
-use crate::plan::Lang;
-use crate::texts;
 
 /// Places of a creation call kept for the stock writes of products created before (a
 /// multi-warehouse shop): creations and writes share the calls, so new products do not wait
@@ -98,10 +98,17 @@ enum State {
     /// Its creation was sent: the id the shop answered, or `None` without a clear answer (it may
     /// have happened — even twice, when the browser resent the call). The next call looks it up
     /// before anything else is done with it.
-    Sent { answered: Option<u64> },
+    Sent {
+        answered: Option<u64>,
+    },
     /// Created and seen by a look-up; its per-warehouse stock is still to be written.
-    AwaitingStock { product_id: u64, stock_id: u64 },
-    Created { product_id: u64 },
+    AwaitingStock {
+        product_id: u64,
+        stock_id: u64,
+    },
+    Created {
+        product_id: u64,
+    },
     AlreadyThere,
     Failed(Entry),
 }
@@ -113,14 +120,20 @@ enum Purpose {
     Category(usize),
     /// The look-up of a call, one `code IN […]`: the creations of the call before (verified:
     /// created once, twice, or not at all) and the next batch (guarded: absent before creating).
-    LookUp { verify: Vec<usize>, guard: Vec<usize> },
+    LookUp {
+        verify: Vec<usize>,
+        guard: Vec<usize>,
+    },
     /// One code looked up alone (when its batch's answer could not be read row by row).
     One(usize),
     Create(usize),
     /// The per-warehouse stock of a new product.
     Stock(usize),
     /// A copy of a product this run created twice (the newer one), deleted.
-    Delete { i: usize, product_id: u64 },
+    Delete {
+        i: usize,
+        product_id: u64,
+    },
     /// The end-of-run look-up of every code this run created, a chunk at a time.
     Final(Vec<usize>),
 }
@@ -285,7 +298,9 @@ impl<'a> Push<'a> {
                     CategoryRef::New { name } => self.categories.get(name).map(|&n| self.category_ids[n]),
                 };
                 match category_id {
-                    Some(category_id) => head.push((Purpose::Create(i), BulkOp::post(format!("create-{i}"), "products", creation_body(c, category_id, &self.plan.name_locale)))),
+                    Some(category_id) => {
+                        head.push((Purpose::Create(i), BulkOp::post(format!("create-{i}"), "products", creation_body(c, category_id, &self.plan.name_locale))))
+                    }
                     None => self.fail(i, texts::t(Lang::Pl, "core_eng_the_product_s_category_was"), texts::t(Lang::En, "core_eng_the_product_s_category_was")),
                 }
             }
@@ -339,7 +354,10 @@ impl<'a> Push<'a> {
             let op = BulkOp::get(format!("look-up-{first}"), "product-stocks", first_page(json!({ "code": { "in": codes } })));
             call.push((Purpose::LookUp { verify, guard }, op));
         }
-        let idle = call.is_empty() && self.one_by_one.is_empty() && self.deleting.is_empty() && (self.cancelled || (self.waiting.is_empty() && self.guarded.is_empty()));
+        let idle = call.is_empty()
+            && self.one_by_one.is_empty()
+            && self.deleting.is_empty()
+            && (self.cancelled || (self.waiting.is_empty() && self.guarded.is_empty()));
         if idle && self.final_check == FinalCheck::Due {
             return self.final_call(call);
         }
@@ -474,7 +492,10 @@ impl<'a> Push<'a> {
                     Err((e, _)) => self.left.push(entry(
                         code,
                         format!("produkt jest w sklepie dwa razy; kopii id {product_id} nie udało się usunąć ({}) — usuń ją w panelu sklepu", e.message_pl()),
-                        format!("the product is in the shop twice; the copy id {product_id} could not be deleted ({}) — delete it in the shop's panel", e.message_en()),
+                        format!(
+                            "the product is in the shop twice; the copy id {product_id} could not be deleted ({}) — delete it in the shop's panel",
+                            e.message_en()
+                        ),
                     )),
                 }
             }
@@ -534,7 +555,11 @@ impl<'a> Push<'a> {
                             self.states[i] = State::Sent { answered: Some(id) };
                             self.one_by_one.push(i);
                         }
-                        Some(id) => self.fail(i, texts::fill(Lang::Pl, "core_eng_the_shop_answered_id_yet", &[&id.to_string()]), texts::fill(Lang::En, "core_eng_the_shop_answered_id_yet", &[&id.to_string()])),
+                        Some(id) => self.fail(
+                            i,
+                            texts::fill(Lang::Pl, "core_eng_the_shop_answered_id_yet", &[&id.to_string()]),
+                            texts::fill(Lang::En, "core_eng_the_shop_answered_id_yet", &[&id.to_string()]),
+                        ),
                     }
                     return;
                 };
@@ -586,7 +611,10 @@ impl<'a> Push<'a> {
             (State::Sent { .. }, After::Stop) => {}
             (State::Sent { answered }, _) => {
                 let (pl, en) = match answered {
-                    Some(id) => (format!("utworzony (id {id}), ale nie udało się tego sprawdzić: {}", e.message_pl()), format!("created (id {id}), but this could not be checked: {}", e.message_en())),
+                    Some(id) => (
+                        format!("utworzony (id {id}), ale nie udało się tego sprawdzić: {}", e.message_pl()),
+                        format!("created (id {id}), but this could not be checked: {}", e.message_en()),
+                    ),
                     None => (
                         format!("nie wiadomo, czy powstał: {} — następna synchronizacja sprawdzi kod i nie utworzy go drugi raz", e.message_pl()),
                         format!("unknown whether it was created: {} — the next run checks the code and never creates it twice", e.message_en()),
@@ -632,7 +660,11 @@ impl<'a> Push<'a> {
         for (c, state) in self.plan.creations.iter().zip(self.states) {
             match state {
                 State::Created { .. } => section.done.push(creation_entry(c, false)),
-                State::AlreadyThere => already.push(entry(c.code.as_str(), texts::t(Lang::Pl, "core_eng_created_earlier_e_g_by"), texts::t(Lang::En, "core_eng_created_earlier_e_g_by"))),
+                State::AlreadyThere => already.push(entry(
+                    c.code.as_str(),
+                    texts::t(Lang::Pl, "core_eng_created_earlier_e_g_by"),
+                    texts::t(Lang::En, "core_eng_created_earlier_e_g_by"),
+                )),
                 State::Failed(e) => failed.push(e),
                 State::Waiting | State::Guarded | State::Sent { .. } | State::AwaitingStock { .. } => {}
             }
@@ -805,7 +837,12 @@ pub(super) async fn settle_pending_creations<H: Http, S: Storage, C: Clock>(
     }
     let mut deletes: Vec<(String, u64)> = Vec::new();
     for p in &pending {
-        let rows: Vec<Row> = shop.items.iter().filter(|it| it.code.as_str() == p.code).map(|it| Row { product_id: it.product_id, stock_id: it.stock_id, default: it.is_default }).collect();
+        let rows: Vec<Row> = shop
+            .items
+            .iter()
+            .filter(|it| it.code.as_str() == p.code)
+            .map(|it| Row { product_id: it.product_id, stock_id: it.stock_id, default: it.is_default })
+            .collect();
         if let Some((_, _, copies)) = keep_oldest(None, &rows) {
             deletes.extend(copies.into_iter().map(|id| (p.code.clone(), id)));
         }
@@ -834,9 +871,7 @@ pub(super) async fn settle_pending_creations<H: Http, S: Storage, C: Clock>(
     if !left {
         save(store, &key, &Vec::<PendingCreation>::new()).await?;
     }
-    let note = (!items.is_empty()).then(|| {
-        keyed_group_as("product_copy_deleted", "product_copy_deleted_later", items)
-    });
+    let note = (!items.is_empty()).then(|| keyed_group_as("product_copy_deleted", "product_copy_deleted_later", items));
     Ok((deleted, note))
 }
 
@@ -847,11 +882,7 @@ fn failure_group(items: Vec<Entry>) -> super::report::ProblemGroup {
 fn creation_entry(c: &ProductCreation, planned: bool) -> Entry {
     let stock = c.stock.map(|q| q.to_pl()).unwrap_or_else(|| c.warehouse_stock.iter().map(|(_, q)| q.to_pl()).collect::<Vec<_>>().join(" + "));
     let (verb_pl, verb_en) = if planned { ("zostanie utworzony", "would be created") } else { ("utworzony", "created") };
-    entry(
-        c.code.as_str(),
-        format!("{verb_pl}: {}, {}, stan {stock}", c.name, c.price.to_pl()),
-        format!("{verb_en}: {}, {}, stock {stock}", c.name, c.price),
-    )
+    entry(c.code.as_str(), format!("{verb_pl}: {}, {}, stan {stock}", c.name, c.price.to_pl()), format!("{verb_en}: {}, {}, stock {stock}", c.name, c.price))
 }
 
 fn describe(plan: &ProductPlan, section: &mut Section) {
@@ -1083,7 +1114,13 @@ mod tests {
         assert_each_once(&plan, &shop);
         assert_eq!(report.counts.done, 30, "{:?}", report.problems);
         let kept: Vec<u64> = shop.rows.iter().map(|r| r.2).collect();
-        let written: Vec<u64> = shop.calls.iter().flatten().filter(|op| op.method == crate::io::Method::Put).map(|op| op.path.trim_start_matches("product-stocks/").parse().unwrap()).collect();
+        let written: Vec<u64> = shop
+            .calls
+            .iter()
+            .flatten()
+            .filter(|op| op.method == crate::io::Method::Put)
+            .map(|op| op.path.trim_start_matches("product-stocks/").parse().unwrap())
+            .collect();
         for row in kept {
             assert!(written.contains(&row), "the kept product's row {row} got no stock");
         }
@@ -1133,10 +1170,15 @@ mod tests {
                 for op in call.iter().filter(|op| op.path == "products") {
                     let code = op.body.as_ref().unwrap()["code"].as_str().unwrap().to_string();
                     assert!(looked_up(&calls[n - 1]).contains(&code), "{code} not looked up just before");
-                    let after: Vec<String> = calls[n + 1].iter().filter(|op| op.path == "product-stocks").flat_map(|op| {
-                        let f: Value = serde_json::from_str(op.params.as_ref().unwrap()["filters"].as_str().unwrap()).unwrap();
-                        f["code"]["in"].as_array().cloned().unwrap_or_default()
-                    }).map(|c| c.as_str().unwrap().to_string()).collect();
+                    let after: Vec<String> = calls[n + 1]
+                        .iter()
+                        .filter(|op| op.path == "product-stocks")
+                        .flat_map(|op| {
+                            let f: Value = serde_json::from_str(op.params.as_ref().unwrap()["filters"].as_str().unwrap()).unwrap();
+                            f["code"]["in"].as_array().cloned().unwrap_or_default()
+                        })
+                        .map(|c| c.as_str().unwrap().to_string())
+                        .collect();
                     assert!(after.contains(&code), "{code} not looked up just after");
                 }
             }

@@ -185,8 +185,8 @@ mod tests {
             (5, OrderState::Waiting { reason: "status_not_selected".into(), since_ms: at }),
             (6, OrderState::Unverifiable { marker: "m".into(), since_ms: at }),
             (7, imported(vec![SystimCopy { id: 10, number: "ZAM/2".into() }])),
-            (8, imported(vec![])), // reserving stock
-            (9, imported(vec![])), // in the doubled index (its copies being settled)
+            (8, imported(vec![])),   // reserving stock
+            (9, imported(vec![])),   // in the doubled index (its copies being settled)
             (101, imported(vec![])), // after the cursor
         ];
         block_on(async {

@@ -335,7 +335,10 @@ mod tests {
     #[test]
     fn polish_counted_nouns() {
         let c = |n| super::pl_count(n, "pozycja", "pozycje", "pozycji");
-        assert_eq!([c(1), c(2), c(4), c(5), c(12), c(22), c(25), c(0)], ["1 pozycja", "2 pozycje", "4 pozycje", "5 pozycji", "12 pozycji", "22 pozycje", "25 pozycji", "0 pozycji"]);
+        assert_eq!(
+            [c(1), c(2), c(4), c(5), c(12), c(22), c(25), c(0)],
+            ["1 pozycja", "2 pozycje", "4 pozycje", "5 pozycji", "12 pozycji", "22 pozycje", "25 pozycji", "0 pozycji"]
+        );
     }
 
     #[test]
@@ -365,7 +368,13 @@ mod tests {
             advice_en: "a".into(),
             items: vec![entry.clone()],
         };
-        let section = Section { kind: Part::Orders, counts: SectionCounts { considered: 2, done: 1, skipped: 1, failed: 0 }, done: vec![entry], problems: vec![group.clone()], notes: vec![group] };
+        let section = Section {
+            kind: Part::Orders,
+            counts: SectionCounts { considered: 2, done: 1, skipped: 1, failed: 0 },
+            done: vec![entry],
+            problems: vec![group.clone()],
+            notes: vec![group],
+        };
         let report = Report { summary, error: Some(ErrorView { code: "c".into(), message_pl: "p".into(), message_en: "e".into() }), sections: vec![section] };
         block_on(async {
             record(&store, &report).await.unwrap();

@@ -48,7 +48,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         let now = self.clock.now_ms();
         let state = match decision {
-            Decision::InSystim => OrderState::Imported { systim_id: 0, number: systim_number.trim().to_string(), at_ms: entry.updated_ms, reconciled: true, copies: Vec::new() },
+            Decision::InSystim => {
+                OrderState::Imported { systim_id: 0, number: systim_number.trim().to_string(), at_ms: entry.updated_ms, reconciled: true, copies: Vec::new() }
+            }
             Decision::SendAgain => OrderState::Held {
                 reason: "resend_requested".into(),
                 detail_pl: "wysłanie ponowne na Twoje polecenie — następna synchronizacja wyśle je raz".into(),

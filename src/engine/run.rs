@@ -1,18 +1,18 @@
 //! A run from start to report: lock, read both sides, run each part, record the report.
 
 use super::connection::FieldError;
-use super::report::{self, keyed_group, entry, ErrorView, Outcome, Part, Report, RunKind, RunSummary, Section, SectionCounts};
+use super::report::{self, entry, keyed_group, ErrorView, Outcome, Part, Report, RunKind, RunSummary, Section, SectionCounts};
 use super::session::{Session, ShopRead, SystimRead};
 use super::store::{load, save, ShopKeys, StateError};
 use super::{lock, Engine, Phase, Progress, PROGRESS_KEY};
 use crate::client::error::ApiError;
 use crate::decode::DecodeError;
 use crate::io::{Clock, Http, Storage};
+use crate::plan::Lang;
 use crate::settings::{MissingProductPolicy, Settings};
+use crate::texts;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use crate::plan::Lang;
-use crate::texts;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -58,7 +58,11 @@ pub(super) fn error_view(e: &ApiError) -> ErrorView {
 pub(super) fn ends_shop_writes(e: &ApiError) -> bool {
     matches!(
         e,
-        ApiError::ShoperPermissionMissing { .. } | ApiError::ShoperAuthFailed(_) | ApiError::ShoperTokenRejected | ApiError::ShoperApiTokenRejected | ApiError::Unreachable { .. }
+        ApiError::ShoperPermissionMissing { .. }
+            | ApiError::ShoperAuthFailed(_)
+            | ApiError::ShoperTokenRejected
+            | ApiError::ShoperApiTokenRejected
+            | ApiError::Unreachable { .. }
     )
 }
 
@@ -124,7 +128,14 @@ fn no_product_codes(systim: &SystimRead) -> Option<report::ProblemGroup> {
     if products.is_empty() || products.iter().any(|p| !p.code.is_blank()) {
         return None;
     }
-    Some(keyed_group("systim_no_product_codes", vec![entry("listProducts", texts::fill(Lang::Pl, "core_eng_products_with_a_code", &[&products.len().to_string()]), texts::fill(Lang::En, "core_eng_products_with_a_code", &[&products.len().to_string()]))]))
+    Some(keyed_group(
+        "systim_no_product_codes",
+        vec![entry(
+            "listProducts",
+            texts::fill(Lang::Pl, "core_eng_products_with_a_code", &[&products.len().to_string()]),
+            texts::fill(Lang::En, "core_eng_products_with_a_code", &[&products.len().to_string()]),
+        )],
+    ))
 }
 
 impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
@@ -195,7 +206,13 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         parts
     }
 
-    async fn execute(&self, conn: &super::connection::Connection, settings: &Settings, req: &RunRequest, progress: &mut Progress) -> (Vec<Section>, Option<ErrorView>, bool) {
+    async fn execute(
+        &self,
+        conn: &super::connection::Connection,
+        settings: &Settings,
+        req: &RunRequest,
+        progress: &mut Progress,
+    ) -> (Vec<Section>, Option<ErrorView>, bool) {
         let mut sections = Vec::new();
         let mut session = match Session::open(&self.http, &self.clock, conn) {
             Ok(s) => s,
@@ -244,9 +261,17 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         Some(keyed_group("previous_run_interrupted", vec![entry(p.run_id, format!("przerwana w fazie: {phase_pl}"), format!("interrupted while {phase_en}"))]))
     }
 
-    async fn read_and_run(&self, session: &mut Session<'_, H, C>, settings: &Settings, req: &RunRequest, progress: &mut Progress, sections: &mut Vec<Section>) -> Result<bool, Failure> {
+    async fn read_and_run(
+        &self,
+        session: &mut Session<'_, H, C>,
+        settings: &Settings,
+        req: &RunRequest,
+        progress: &mut Progress,
+        sections: &mut Vec<Section>,
+    ) -> Result<bool, Failure> {
         let parts = self.parts_for(req, settings);
-        let catalogue = parts.iter().any(|p| matches!(p, Part::Stock | Part::Products)) || settings.orders.missing_product == MissingProductPolicy::CreateInSystim;
+        let catalogue =
+            parts.iter().any(|p| matches!(p, Part::Stock | Part::Products)) || settings.orders.missing_product == MissingProductPolicy::CreateInSystim;
         self.progress_to(progress, Phase::ReadingShop, 0, 0).await;
         // The order part's first reads (its feed's first page, the orders it looks at again)
         // travel with the shop's dictionaries.
@@ -280,7 +305,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 break;
             }
             let result = match part {
-                Part::Orders => self.orders_part(session, settings, &shop, &systim, prefetch.take().unwrap_or_default(), (req.dry_run, &mut previewed), progress).await,
+                Part::Orders => {
+                    self.orders_part(session, settings, &shop, &systim, prefetch.take().unwrap_or_default(), (req.dry_run, &mut previewed), progress).await
+                }
                 Part::Products => self.products_part(session, settings, &shop, &systim, (req.dry_run, &previewed), progress).await,
                 Part::Stock => self.stock_part(session, settings, &shop, &systim, (req, &previewed), progress).await,
             };
@@ -385,26 +412,13 @@ fn methods_note(unavailable: &super::session::Unavailable) -> Option<super::repo
     let mut items = Vec::new();
     for act in &unavailable.methods {
         let (pl, en) = match super::methods::cost(act) {
-            ("", _) => (
-                texts::t(Lang::Pl, "core_eng_quantities_cannot_be_read_so"),
-                texts::t(Lang::En, "core_eng_quantities_cannot_be_read_so"),
-            ),
+            ("", _) => (texts::t(Lang::Pl, "core_eng_quantities_cannot_be_read_so"), texts::t(Lang::En, "core_eng_quantities_cannot_be_read_so")),
             known => known,
         };
-        items.push(entry(
-            act.clone(),
-            format!("tego konta Systim nie ma tej metody: {pl}"),
-            format!("this Systim account does not have this method: {en}"),
-        ));
+        items.push(entry(act.clone(), format!("tego konta Systim nie ma tej metody: {pl}"), format!("this Systim account does not have this method: {en}")));
     }
     for act in &unavailable.not_now {
-        items.push(entry(
-            act.clone(),
-            texts::t(Lang::Pl, "core_eng_systim_gave_no_answer_this"),
-            texts::t(Lang::En, "core_eng_systim_gave_no_answer_this"),
-        ));
+        items.push(entry(act.clone(), texts::t(Lang::Pl, "core_eng_systim_gave_no_answer_this"), texts::t(Lang::En, "core_eng_systim_gave_no_answer_this")));
     }
-    (!items.is_empty()).then(|| {
-        keyed_group("systim_method_unavailable", items)
-    })
+    (!items.is_empty()).then(|| keyed_group("systim_method_unavailable", items))
 }

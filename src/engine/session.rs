@@ -60,7 +60,13 @@ impl Unavailable {
 /// An assumed list method, called only when the account is not known to lack it; any failure
 /// but a cancellation is recorded ([`super::methods::Probes`]) and done without — a run never
 /// fails because an optional method failed.
-async fn assumed<H: Http, C: Clock>(systim: &mut SystimClient<'_, H, C>, probes: &mut super::methods::Probes, now_ms: u64, act: &str, unavailable: &mut Unavailable) -> Result<Option<Value>, ApiError> {
+async fn assumed<H: Http, C: Clock>(
+    systim: &mut SystimClient<'_, H, C>,
+    probes: &mut super::methods::Probes,
+    now_ms: u64,
+    act: &str,
+    unavailable: &mut Unavailable,
+) -> Result<Option<Value>, ApiError> {
     use super::methods::Verdict;
     if probes.known(act, now_ms) == Some(false) {
         unavailable.methods.push(act.to_string());
@@ -150,7 +156,8 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
             ShoperAuthKind::Token => ShoperAuth::ApiToken(Secret::new(conn.shoper_token.trim())),
         };
         let shoper = ShoperClient::new(http, clock, ShoperConfig::new(conn.shop_url.clone(), auth))?;
-        let systim = SystimClient::new(http, clock, SystimConfig::new(conn.systim_account.clone(), conn.systim_login.clone(), Secret::new(conn.systim_key.clone())))?;
+        let systim =
+            SystimClient::new(http, clock, SystimConfig::new(conn.systim_account.clone(), conn.systim_login.clone(), Secret::new(conn.systim_key.clone())))?;
         let shop_origin = shoper.origin().to_string();
         let systim_origin = systim.endpoint().trim_end_matches("/jsonAPI.php").to_string();
         let probes = super::methods::Probes::new(&systim_origin);
@@ -240,7 +247,11 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
 /// N products costs `1 + ⌈(N/50 − 1)/25⌉` calls besides the writes, and no dictionary is read
 /// twice. Product pages are decoded as they arrive, so the raw JSON of the whole catalogue
 /// (~2.5 KB a product) is never held at once.
-async fn read_shop<H: Http, C: Clock>(shoper: &mut ShoperClient<'_, H, C>, catalogue: bool, extra: Vec<Read>) -> Result<(ShopRead, Vec<Result<Value, ApiError>>), ApiError> {
+async fn read_shop<H: Http, C: Clock>(
+    shoper: &mut ShoperClient<'_, H, C>,
+    catalogue: bool,
+    extra: Vec<Read>,
+) -> Result<(ShopRead, Vec<Result<Value, ApiError>>), ApiError> {
     let mut reads = vec![Read::one("application-config"), Read::list("languages"), Read::list("statuses")];
     if catalogue {
         reads.extend([
@@ -315,7 +326,13 @@ async fn read_shop<H: Http, C: Clock>(shoper: &mut ShoperClient<'_, H, C>, catal
 
 /// The shop's rows, decoded page by page as the pages come: `first` holds page 1 of the
 /// products and of the variant rows, `early` pages fetched with the dictionaries' last pages.
-async fn read_rows<H: Http, C: Clock>(shoper: &mut ShoperClient<'_, H, C>, rounds: &mut Rounds, snapshot: &ShopSnapshot, first: Vec<Result<Value, ApiError>>, early: Vec<Page>) -> Result<DecodedList<ShopItem>, ApiError> {
+async fn read_rows<H: Http, C: Clock>(
+    shoper: &mut ShoperClient<'_, H, C>,
+    rounds: &mut Rounds,
+    snapshot: &ShopSnapshot,
+    first: Vec<Result<Value, ApiError>>,
+    early: Vec<Page>,
+) -> Result<DecodedList<ShopItem>, ApiError> {
     let catalogue = dshop::catalogue(snapshot);
     let mut first = first.into_iter();
     let mut rows = Rows { decoder: ItemsDecoder::new(&catalogue), waiting_variants: None };
@@ -401,4 +418,3 @@ fn stores_to_read(settings: &Settings, stores: Option<&Value>) -> Vec<u64> {
         listed
     }
 }
-

@@ -13,10 +13,10 @@
 //! Fields this version does not know are named (`ignored`), not guessed at.
 
 use super::connection::{Connection, FieldError};
-use crate::settings::Settings;
-use serde_json::{json, Map, Value};
 use crate::plan::Lang;
+use crate::settings::Settings;
 use crate::texts;
+use serde_json::{json, Map, Value};
 
 /// The `format` every settings file carries.
 pub const FORMAT: &str = "shoper-systim-settings";
@@ -87,13 +87,8 @@ fn field(field: &str, pl: &str, en: &str) -> FieldError {
 
 /// Read a settings file, checking everything before anything is applied.
 pub fn parse(content: &str) -> Result<SettingsFile, FileError> {
-    let not_ours = || {
-        refused(
-            "settings_file_unreadable",
-            texts::t(Lang::Pl, "core_eng_this_is_not_a_shoper"),
-            texts::t(Lang::En, "core_eng_this_is_not_a_shoper"),
-        )
-    };
+    let not_ours =
+        || refused("settings_file_unreadable", texts::t(Lang::Pl, "core_eng_this_is_not_a_shoper"), texts::t(Lang::En, "core_eng_this_is_not_a_shoper"));
     if content.len() > MAX_BYTES {
         return Err(not_ours());
     }
@@ -113,7 +108,13 @@ pub fn parse(content: &str) -> Result<SettingsFile, FileError> {
     let (settings, refused_fields) = Settings::from_stored(stored);
     let mut fields: Vec<FieldError> = refused_fields
         .iter()
-        .map(|f| field(&format!("settings.{f}"), &texts::fill(Lang::Pl, "core_eng_invalid_value_of_the_setting", &[&f.to_string()]), &texts::fill(Lang::En, "core_eng_invalid_value_of_the_setting", &[&f.to_string()])))
+        .map(|f| {
+            field(
+                &format!("settings.{f}"),
+                &texts::fill(Lang::Pl, "core_eng_invalid_value_of_the_setting", &[&f.to_string()]),
+                &texts::fill(Lang::En, "core_eng_invalid_value_of_the_setting", &[&f.to_string()]),
+            )
+        })
         .collect();
     if fields.is_empty() {
         fields.extend(settings.validate().into_iter().map(|e| field(&format!("settings.{}", e.field), &e.message_pl, &e.message_en)));
@@ -124,12 +125,20 @@ pub fn parse(content: &str) -> Result<SettingsFile, FileError> {
             Ok(conn) if conn.shop_url.trim().is_empty() && conn.systim_account.trim().is_empty() => None,
             Ok(conn) => Some(conn),
             Err(_) => {
-                fields.push(field("connection", texts::t(Lang::Pl, "core_eng_the_connection_in_the_file"), texts::t(Lang::En, "core_eng_the_connection_in_the_file")));
+                fields.push(field(
+                    "connection",
+                    texts::t(Lang::Pl, "core_eng_the_connection_in_the_file"),
+                    texts::t(Lang::En, "core_eng_the_connection_in_the_file"),
+                ));
                 None
             }
         },
         Some(_) => {
-            fields.push(field("connection", texts::t(Lang::Pl, "core_eng_the_connection_in_the_file"), texts::t(Lang::En, "core_eng_the_connection_in_the_file")));
+            fields.push(field(
+                "connection",
+                texts::t(Lang::Pl, "core_eng_the_connection_in_the_file"),
+                texts::t(Lang::En, "core_eng_the_connection_in_the_file"),
+            ));
             None
         }
     };
@@ -249,7 +258,8 @@ mod tests {
 
     #[test]
     fn fields_of_a_later_version_are_named_and_left_aside() {
-        let file = export(&settings(), &connection(), false, "2026-12-05").replace("\"interval_minutes\": 15", "\"interval_minutes\": 15, \"night_mode\": true");
+        let file =
+            export(&settings(), &connection(), false, "2026-12-05").replace("\"interval_minutes\": 15", "\"interval_minutes\": 15, \"night_mode\": true");
         let file = file.replace("\"push_zeros\": true", "\"push_zeros\": true, \"round_up\": false");
         let read = parse(&file).unwrap();
         assert_eq!(read.ignored, ["night_mode", "stock.round_up"]);
@@ -258,7 +268,8 @@ mod tests {
 
     #[test]
     fn an_older_file_without_newer_settings_takes_their_defaults() {
-        let old = r#"{"format": "shoper-systim-settings", "version": 1, "settings": {"interval_minutes": 30, "orders": {"missing_product": "import_without_line"}}}"#;
+        let old =
+            r#"{"format": "shoper-systim-settings", "version": 1, "settings": {"interval_minutes": 30, "orders": {"missing_product": "import_without_line"}}}"#;
         let read = parse(old).unwrap();
         assert_eq!(read.settings.interval_minutes, 30);
         assert_eq!(read.settings.orders.order_discount, OrderDiscountPolicy::Spread);

@@ -3,8 +3,8 @@
 
 use super::ledger::Ledger;
 use super::orders::{reserving_key, sum_reserved};
-use super::report::{keyed_group, entry, group, group_of, Part, Section, SectionCounts};
-use super::run::{ends_shop_writes, add_decode_problems, Failure, PartResult, RunRequest};
+use super::report::{entry, group, group_of, keyed_group, Part, Section, SectionCounts};
+use super::run::{add_decode_problems, ends_shop_writes, Failure, PartResult, RunRequest};
 use super::session::{Session, ShopRead, SystimRead};
 use super::store::{load, save, ShopKeys, StateError};
 use super::{Engine, Phase, Progress};
@@ -15,12 +15,12 @@ use crate::io::{Clock, Http, Storage};
 use crate::matching::Matching;
 use crate::money::Qty;
 use crate::plan::stock::{plan_stock, QuantityInputs, StockAction, StockPlan};
+use crate::plan::Lang;
 use crate::plan::{Finding, ReasonCode, Severity};
 use crate::settings::Settings;
+use crate::texts;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use crate::plan::Lang;
-use crate::texts;
 
 const BULK_MAX: usize = 25;
 
@@ -56,8 +56,16 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 ReasonCode::MassZeroBrake,
                 vec![entry(
                     "",
-                    texts::fill(Lang::Pl, "core_eng_to_be_zeroed_of_matched", &[&b.zeroing.to_string(), &b.matched.to_string(), &b.max_share_percent.to_string()]),
-                    texts::fill(Lang::En, "core_eng_to_be_zeroed_of_matched", &[&b.zeroing.to_string(), &b.matched.to_string(), &b.max_share_percent.to_string()]),
+                    texts::fill(
+                        Lang::Pl,
+                        "core_eng_to_be_zeroed_of_matched",
+                        &[&b.zeroing.to_string(), &b.matched.to_string(), &b.max_share_percent.to_string()],
+                    ),
+                    texts::fill(
+                        Lang::En,
+                        "core_eng_to_be_zeroed_of_matched",
+                        &[&b.zeroing.to_string(), &b.matched.to_string(), &b.max_share_percent.to_string()],
+                    ),
                 )],
             ));
             return Ok(PartResult { section, refused: true });
@@ -144,7 +152,13 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// Write the actions; returns the stock ids written and the error that stopped the writes
     /// (one every later write would meet too: a missing permission, refused credentials).
     /// Failures are reported in the section, each with the reason Shoper gave.
-    async fn write_stock(&self, session: &mut Session<'_, H, C>, actions: &[StockAction], section: &mut Section, progress: &mut Progress) -> (BTreeSet<u64>, Option<ApiError>) {
+    async fn write_stock(
+        &self,
+        session: &mut Session<'_, H, C>,
+        actions: &[StockAction],
+        section: &mut Section,
+        progress: &mut Progress,
+    ) -> (BTreeSet<u64>, Option<ApiError>) {
         let (total, mut ops) = bulk_ops(actions);
         let mut written = BTreeSet::new();
         let mut failed = Vec::new();
@@ -212,8 +226,13 @@ fn bulk_ops(actions: &[StockAction]) -> (usize, impl Iterator<Item = (u64, BulkO
 
 fn action_entry(a: &StockAction) -> super::report::Entry {
     let current = a.current.map(|q| q.to_pl()).unwrap_or_else(|| "—".into());
-    let reserved = if a.reserved.milli() > 0 { format!(" (Systim {} − zarezerwowane {})", a.systim_quantity.to_pl(), a.reserved.to_pl()) } else { String::new() };
-    entry(a.code.clone(), format!("stan {current} → {}{reserved}", a.new.to_pl()), format!("stock {} → {}", a.current.map(|q| q.to_wire()).unwrap_or_else(|| "—".into()), a.new.to_wire()))
+    let reserved =
+        if a.reserved.milli() > 0 { format!(" (Systim {} − zarezerwowane {})", a.systim_quantity.to_pl(), a.reserved.to_pl()) } else { String::new() };
+    entry(
+        a.code.clone(),
+        format!("stan {current} → {}{reserved}", a.new.to_pl()),
+        format!("stock {} → {}", a.current.map(|q| q.to_wire()).unwrap_or_else(|| "—".into()), a.new.to_wire()),
+    )
 }
 
 fn describe(plan: &StockPlan, section: &mut Section, dry_run: bool) {

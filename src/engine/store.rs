@@ -29,7 +29,10 @@ pub const SCHEMA_VERSION: u32 = 2;
 pub enum StateError {
     Store(StoreError),
     /// The record exists but is not what this version expects; it is left untouched.
-    Corrupt { key: String, detail: String },
+    Corrupt {
+        key: String,
+        detail: String,
+    },
 }
 
 impl std::fmt::Display for StateError {

@@ -57,21 +57,12 @@ fn vat(id: u64, name: &str) -> SystimVatRate {
 pub fn shop(items: Vec<ShopItem>) -> ShopSnapshot {
     ShopSnapshot {
         default_locale: "pl_PL".into(),
-        locales: vec![
-            ShopLanguage { id: 1, locale: "pl_PL".into(), active: true },
-            ShopLanguage { id: 2, locale: "en_US".into(), active: true },
-        ],
+        locales: vec![ShopLanguage { id: 1, locale: "pl_PL".into(), active: true }, ShopLanguage { id: 2, locale: "en_US".into(), active: true }],
         warehouses_enabled: false,
         warehouses: Vec::new(),
         taxes: vec![tax(1, "23%"), tax(2, "8%"), tax(3, "5%"), tax(4, "0%"), tax(5, "zw."), tax(6, "np.")],
-        units: vec![
-            ShopUnit { id: 1, name: "szt.".into(), fractional: false },
-            ShopUnit { id: 2, name: "kg".into(), fractional: true },
-        ],
-        categories: vec![
-            ShopCategory { id: 10, name: "Odzież".into(), parent_id: None },
-            ShopCategory { id: 11, name: "Obuwie".into(), parent_id: None },
-        ],
+        units: vec![ShopUnit { id: 1, name: "szt.".into(), fractional: false }, ShopUnit { id: 2, name: "kg".into(), fractional: true }],
+        categories: vec![ShopCategory { id: 10, name: "Odzież".into(), parent_id: None }, ShopCategory { id: 11, name: "Obuwie".into(), parent_id: None }],
         statuses: vec![
             ShopStatus { id: 1, kind: 1, name: "złożone".into() },
             ShopStatus { id: 2, kind: 2, name: "przyjęte do realizacji".into() },

@@ -49,9 +49,13 @@ pub struct SystimAddress {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum ProductRef {
-    Existing { id: u64 },
+    Existing {
+        id: u64,
+    },
     /// Created first: an index into [`OrdersPlan::products_to_create`].
-    Created { index: usize },
+    Created {
+        index: usize,
+    },
 }
 
 /// Where a request line comes from.
@@ -702,11 +706,14 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
             return Pricing::AsCharged;
         }
         let discount = goods + shipping - order.sum;
-        let after_perc: Option<Vec<i64>> = order.lines.iter().any(|l| l.discount_perc != 0).then(|| order.lines.iter().map(after_discount_perc).collect()).flatten();
+        let after_perc: Option<Vec<i64>> =
+            order.lines.iter().any(|l| l.discount_perc != 0).then(|| order.lines.iter().map(after_discount_perc).collect()).flatten();
         let (targets, how) = match after_perc {
             Some(t) if Money(t.iter().sum()) + shipping == order.sum => (Some(t), "discount_perc".to_string()),
             // Shipping is never discounted here: a discount larger than the goods is no explanation.
-            _ if order.discounts.any() && discount.is_positive() && discount <= goods => (spread::proportional(&lines, discount.0), order.discounts.describe().join(", ")),
+            _ if order.discounts.any() && discount.is_positive() && discount <= goods => {
+                (spread::proportional(&lines, discount.0), order.discounts.describe().join(", "))
+            }
             _ => return Pricing::AsCharged,
         };
         let finding = |reason| Finding::new(reason).value(how.clone()).amount(discount).expected(order.sum);

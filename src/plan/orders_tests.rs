@@ -17,7 +17,13 @@ impl World {
     fn plan(&self, orders: &[ShopOrder]) -> OrdersPlan {
         let systim = SystimIndex::new(&self.systim, self.settings.matching.normalize_codes);
         let shop = ShopIndex::new(&self.shop);
-        let ctx = OrderContext { settings: &self.settings, systim: &systim, shop: Some(&shop), statuses: &self.shop.statuses, shop_host: "https://Sklep1.shoparena.pl/" };
+        let ctx = OrderContext {
+            settings: &self.settings,
+            systim: &systim,
+            shop: Some(&shop),
+            statuses: &self.shop.statuses,
+            shop_host: "https://Sklep1.shoparena.pl/",
+        };
         let plan = plan_orders(orders, &ctx);
         plan.check().unwrap();
         plan
@@ -285,7 +291,16 @@ fn shipping_travels_as_a_line_of_the_service_product() {
                 let r = w.import(&o).request;
                 assert_eq!(r.lines.len(), lines, "{cost} {product_id:?}");
                 if lines == 2 {
-                    assert_eq!(r.lines[1], AddOrderLine { product: ProductRef::Existing { id: SHIPPING_ID }, quantity: Qty::units(1), price: Money(cost), vat_id: 1, source: LineSource::Shipping });
+                    assert_eq!(
+                        r.lines[1],
+                        AddOrderLine {
+                            product: ProductRef::Existing { id: SHIPPING_ID },
+                            quantity: Qty::units(1),
+                            price: Money(cost),
+                            vat_id: 1,
+                            source: LineSource::Shipping
+                        }
+                    );
                 }
             }
             Err(reason) => assert_eq!(w.reasons(&o), [reason], "{cost} {product_id:?}"),
@@ -475,7 +490,10 @@ fn every_problem_of_an_order_is_listed_and_counted_once() {
     o.billing.city.clear();
     o.delivery.city.clear();
     let reasons = w.reasons(&o);
-    assert_eq!(reasons, [ReasonCode::NotInSystim, ReasonCode::LineQuantityInvalid, ReasonCode::InvalidNip, ReasonCode::AddressIncomplete, ReasonCode::DeliveryNotMapped]);
+    assert_eq!(
+        reasons,
+        [ReasonCode::NotInSystim, ReasonCode::LineQuantityInvalid, ReasonCode::InvalidNip, ReasonCode::AddressIncomplete, ReasonCode::DeliveryNotMapped]
+    );
     let plan = w.one(&o);
     assert_eq!(plan.tally.counts.skipped.get(&ReasonCode::NotInSystim), Some(&1));
     assert_eq!(plan.tally.counts.considered, 1);
@@ -563,8 +581,11 @@ mod order_discounts {
     /// An order-products item: `(id, code, price, quantity, tax, discount_perc)`.
     fn wire_line(id: u64, code: &str, price: &str, quantity: &str, tax: &str, perc: &str) -> Value {
         let tax_value = tax.trim_end_matches('%');
-        set(json(ORDER_PRODUCT), json!({"id": id.to_string(), "order_id": "1", "code": code, "price": price, "quantity": quantity,
-            "tax": tax, "tax_value": tax_value, "discount_perc": perc, "unit_fp": if quantity.contains('.') { "1" } else { "0" }}))
+        set(
+            json(ORDER_PRODUCT),
+            json!({"id": id.to_string(), "order_id": "1", "code": code, "price": price, "quantity": quantity,
+            "tax": tax, "tax_value": tax_value, "discount_perc": perc, "unit_fp": if quantity.contains('.') { "1" } else { "0" }}),
+        )
     }
 
     /// Order 1 as Shoper sends it, with `fields` changed, and its lines — through the decoder.
@@ -613,7 +634,11 @@ mod order_discounts {
 
     #[test]
     fn a_one_grosz_remainder_lands_on_the_largest_line() {
-        let lines = vec![wire_line(11, "A", "10.00", "1", "23%", "0.0000"), wire_line(12, "B", "20.00", "1", "23%", "0.0000"), wire_line(13, "A", "10.00", "1", "23%", "0.0000")];
+        let lines = vec![
+            wire_line(11, "A", "10.00", "1", "23%", "0.0000"),
+            wire_line(12, "B", "20.00", "1", "23%", "0.0000"),
+            wire_line(13, "A", "10.00", "1", "23%", "0.0000"),
+        ];
         // A 10 zł amount code (code_id 2) on 40 zł: 2,50 + 5,00 + 2,50 — exact. With 10,01 zł off,
         // the grosz left over goes to the 20 zł line.
         let o = shoper_order(json!({"sum": "29.99", "code_id": "2", "promo_code": "RABAT10"}), lines);
@@ -710,10 +735,15 @@ mod order_discounts {
         let lines = vec![wire_line(11, "A", "10.00", "2", "23%", "0.0000"), wire_line(12, "B", "5.00", "2", "8%", "0.0000")];
         let o = shoper_order(json!({"sum": "29.99", "promo_code": "GROSZ"}), lines);
         let import = world().import(&o);
-        let sent: Vec<(u64, Qty, Money)> = import.request.lines.iter().map(|l| match l.product {
-            ProductRef::Existing { id } => (id, l.quantity, l.price),
-            ProductRef::Created { .. } => unreachable!(),
-        }).collect();
+        let sent: Vec<(u64, Qty, Money)> = import
+            .request
+            .lines
+            .iter()
+            .map(|l| match l.product {
+                ProductRef::Existing { id } => (id, l.quantity, l.price),
+                ProductRef::Created { .. } => unreachable!(),
+            })
+            .collect();
         assert_eq!(sent, [(1, Qty::units(1), Money(999)), (1, Qty::units(1), Money(1_000)), (2, Qty::units(2), Money(500))]);
         assert_eq!(import.totals.imported, Money(2_999));
     }
@@ -735,25 +765,27 @@ mod order_discounts {
         let qty = prop_oneof![3 => (1..=4i64).prop_map(Qty::units), 1 => (1..=2_500i64).prop_map(Qty)];
         let rate = prop_oneof![Just(VatRate::Percent(23)), Just(VatRate::Percent(8)), Just(VatRate::Percent(5)), Just(VatRate::Exempt)];
         let one = (prop::sample::select(vec!["A", "B", "SER-KG"]), 0..40_000i64, qty, rate);
-        (prop::collection::vec(one, 1..6), prop::option::of(100..3_000i64), 0..=1_000i64, any::<bool>(), any::<bool>()).prop_map(|(lines, shipping, share, coded, perc)| {
-            let lines: Vec<OrderLine> = lines
-                .into_iter()
-                .enumerate()
-                .map(|(i, (code, price, q, rate))| {
-                    let mut l = line(i as u64 + 1, code, price, q);
-                    l.vat = Some(rate);
-                    l.discount_perc = if perc { 50_000 } else { 0 };
-                    l
-                })
-                .collect();
-            let mut o = with_shipping(order(9, lines), shipping.unwrap_or(0));
-            let goods = o.sum - o.shipping_cost;
-            o.sum -= Money(goods.0 * share / 1_000);
-            if coded {
-                o.discounts.promo_code = "KOD".into();
-            }
-            o
-        })
+        (prop::collection::vec(one, 1..6), prop::option::of(100..3_000i64), 0..=1_000i64, any::<bool>(), any::<bool>()).prop_map(
+            |(lines, shipping, share, coded, perc)| {
+                let lines: Vec<OrderLine> = lines
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (code, price, q, rate))| {
+                        let mut l = line(i as u64 + 1, code, price, q);
+                        l.vat = Some(rate);
+                        l.discount_perc = if perc { 50_000 } else { 0 };
+                        l
+                    })
+                    .collect();
+                let mut o = with_shipping(order(9, lines), shipping.unwrap_or(0));
+                let goods = o.sum - o.shipping_cost;
+                o.sum -= Money(goods.0 * share / 1_000);
+                if coded {
+                    o.discounts.promo_code = "KOD".into();
+                }
+                o
+            },
+        )
     }
 
     proptest::proptest! {

@@ -25,9 +25,13 @@ use std::collections::HashSet;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum CategoryRef {
-    Existing { id: u64 },
+    Existing {
+        id: u64,
+    },
     /// Created first (listed in [`ProductPlan::categories_to_create`]).
-    New { name: String },
+    New {
+        name: String,
+    },
 }
 
 /// Data for `POST /products` (and the stock row it comes with).
@@ -245,12 +249,7 @@ impl<'p, 'a> Planner<'p, 'a> {
 
     fn tax_for(&self, p: &SystimProduct) -> Result<u64, Refusal> {
         let rate = p.vat.ok_or_else(|| Finding::new(ReasonCode::VatUnknown))?;
-        self.dict
-            .taxes
-            .iter()
-            .find(|(r, _)| *r == rate)
-            .map(|(_, id)| *id)
-            .ok_or_else(|| Finding::new(ReasonCode::VatMissingInShop).value(rate.label()))
+        self.dict.taxes.iter().find(|(r, _)| *r == rate).map(|(_, id)| *id).ok_or_else(|| Finding::new(ReasonCode::VatMissingInShop).value(rate.label()))
     }
 
     fn category_for(&mut self, p: &SystimProduct) -> Result<CategoryRef, Refusal> {
@@ -410,9 +409,22 @@ mod tests {
 
     #[test]
     fn near_misses_and_duplicates_are_reported_not_created() {
-        let plan = run(vec![item(1, "ABC "), item(2, "D")], vec![product(1, "ABC"), product(2, "d"), product(3, "X"), product(4, "X"), product(5, "y"), product(6, "Y ")]);
+        let plan = run(
+            vec![item(1, "ABC "), item(2, "D")],
+            vec![product(1, "ABC"), product(2, "d"), product(3, "X"), product(4, "X"), product(5, "y"), product(6, "Y ")],
+        );
         assert!(plan.creations.is_empty(), "{:?}", plan.creations);
-        assert_eq!(reasons(&plan), [ReasonCode::NearMiss, ReasonCode::NearMiss, ReasonCode::AmbiguousCode, ReasonCode::AmbiguousCode, ReasonCode::AmbiguousCode, ReasonCode::AmbiguousCode]);
+        assert_eq!(
+            reasons(&plan),
+            [
+                ReasonCode::NearMiss,
+                ReasonCode::NearMiss,
+                ReasonCode::AmbiguousCode,
+                ReasonCode::AmbiguousCode,
+                ReasonCode::AmbiguousCode,
+                ReasonCode::AmbiguousCode
+            ]
+        );
         assert_eq!(plan.tally.skipped[0].codes, vec!["ABC".to_string(), "ABC ".to_string()]);
         assert_eq!(plan.tally.skipped[4].systim_ids, vec![5, 6]);
     }
@@ -481,10 +493,8 @@ mod tests {
     #[test]
     fn warehouse_shops_get_stock_per_warehouse() {
         let mut settings = Settings::default();
-        settings.stock.warehouses = vec![
-            WarehouseLink { systim_stores: vec![1], shop_warehouse: Some(1) },
-            WarehouseLink { systim_stores: vec![2], shop_warehouse: Some(2) },
-        ];
+        settings.stock.warehouses =
+            vec![WarehouseLink { systim_stores: vec![1], shop_warehouse: Some(1) }, WarehouseLink { systim_stores: vec![2], shop_warehouse: Some(2) }];
         let mut s = shop(vec![]);
         s.warehouses_enabled = true;
         s.warehouses = vec![crate::domain::Warehouse { id: 1, name: "A".into() }, crate::domain::Warehouse { id: 2, name: "B".into() }];

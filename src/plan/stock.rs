@@ -529,10 +529,8 @@ mod tests {
     #[test]
     fn warehouses_are_written_per_mapped_warehouse() {
         let mut settings = Settings::default();
-        settings.stock.warehouses = vec![
-            WarehouseLink { systim_stores: vec![1], shop_warehouse: Some(1) },
-            WarehouseLink { systim_stores: vec![2], shop_warehouse: Some(2) },
-        ];
+        settings.stock.warehouses =
+            vec![WarehouseLink { systim_stores: vec![1], shop_warehouse: Some(1) }, WarehouseLink { systim_stores: vec![2], shop_warehouse: Some(2) }];
         let mut it = item(1, "A");
         it.warehouses = vec![(1, Qty::units(4)), (2, Qty::units(3))];
         let mut p = product(1, "A");
@@ -574,9 +572,8 @@ mod tests {
     #[test]
     fn the_mass_zero_brake_refuses_unless_confirmed() {
         let items: Vec<ShopItem> = (1..=10).map(|i| item(i, &format!("P{i}"))).collect();
-        let products = |zeroed: u64| -> Vec<SystimProduct> {
-            (1..=10).map(|i| with_stock(product(i, &format!("P{i}")), if i <= zeroed { 0 } else { 5_000 })).collect()
-        };
+        let products =
+            |zeroed: u64| -> Vec<SystimProduct> { (1..=10).map(|i| with_stock(product(i, &format!("P{i}")), if i <= zeroed { 0 } else { 5_000 })).collect() };
         let s = shop(items);
         let cases = [(2, false), (3, true), (10, true)];
         for (zeroed, tripped) in cases {

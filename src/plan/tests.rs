@@ -91,8 +91,8 @@ fn a_vat() -> impl Strategy<Value = Option<VatRate>> {
 }
 
 fn a_product() -> impl Strategy<Value = SystimProduct> {
-    (a_code(), prop::collection::vec((1u64..=2, -3_000i64..20_000), 0..3), any::<bool>(), a_vat(), prop::sample::select(CATEGORIES), 0u8..10)
-        .prop_map(|(code, stock, priced, vat, category, flags)| {
+    (a_code(), prop::collection::vec((1u64..=2, -3_000i64..20_000), 0..3), any::<bool>(), a_vat(), prop::sample::select(CATEGORIES), 0u8..10).prop_map(
+        |(code, stock, priced, vat, category, flags)| {
             let mut p = product(0, &code);
             p.stock = stock.into_iter().map(|(s, q)| (s, crate::money::Qty(q))).collect();
             p.price_gross = crate::money::Money(if priced { 1_000 } else { 0 });
@@ -101,7 +101,8 @@ fn a_product() -> impl Strategy<Value = SystimProduct> {
             p.is_service = flags == 0;
             p.hidden = flags == 1;
             p
-        })
+        },
+    )
 }
 
 fn an_item() -> impl Strategy<Value = ShopItem> {

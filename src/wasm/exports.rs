@@ -34,11 +34,7 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
 
 /// A JS value as JSON (`undefined`, functions and anything `JSON.stringify` refuses: `null`).
 fn from_js(value: &JsValue) -> Value {
-    js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|text| text.as_string())
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or(Value::Null)
+    js_sys::JSON::stringify(value).ok().and_then(|text| text.as_string()).and_then(|text| serde_json::from_str(&text).ok()).unwrap_or(Value::Null)
 }
 
 /// What an export gives back: `{reply?, effects}`.

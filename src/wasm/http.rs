@@ -2,11 +2,11 @@
 //! workers alike. A timeout aborts the request through an `AbortController`; a redirect is
 //! never followed.
 
+use super::timers::{clear_timeout, set_timeout};
 use crate::io::{Http, HttpRequest, HttpResponse, Method, NetError};
 use gloo_net::http::{Method as GlooMethod, RequestBuilder};
-use web_sys::{RequestCredentials, RequestRedirect, ResponseType};
-use super::timers::{clear_timeout, set_timeout};
 use wasm_bindgen::prelude::*;
+use web_sys::{RequestCredentials, RequestRedirect, ResponseType};
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FetchHttp;
@@ -83,7 +83,5 @@ impl Http for FetchHttp {
 }
 
 pub(crate) fn js_text(v: &JsValue) -> String {
-    v.as_string()
-        .or_else(|| v.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
-        .unwrap_or_else(|| format!("{v:?}"))
+    v.as_string().or_else(|| v.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message()))).unwrap_or_else(|| format!("{v:?}"))
 }

@@ -97,19 +97,15 @@ pub fn lean_demo_world() -> InProcess {
 /// [`lean_demo_world`] with its Systim account in `profile`.
 pub fn lean_demo_world_in(profile: sandbox::systim::config::Profile) -> InProcess {
     let world = InProcess::with_systim_profile(Sandbox::from_scenario(lean_demo()), profile);
-    world
-        .sandbox
-        .borrow_mut()
-        .shoper
-        .configure(&json!({"shop_url": SHOP_URL}))
-        .unwrap();
+    world.sandbox.borrow_mut().shoper.configure(&json!({"shop_url": SHOP_URL})).unwrap();
     world
 }
 
 fn lean_demo() -> sandbox::catalogue::Scenario {
     let mut scenario = sandbox::catalogue::demo();
     let regular = |code: Option<&str>| code.is_some_and(|c| c.starts_with("KAT-"));
-    let first_regular = scenario.items.iter().position(|it| regular(it.shop.as_ref().map(|p| p.code.as_str())) || regular(it.systim.as_ref().map(|p| p.code.as_str())));
+    let first_regular =
+        scenario.items.iter().position(|it| regular(it.shop.as_ref().map(|p| p.code.as_str())) || regular(it.systim.as_ref().map(|p| p.code.as_str())));
     scenario.items.truncate(first_regular.expect("regular products"));
     scenario
 }

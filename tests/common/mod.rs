@@ -16,9 +16,9 @@
 use sandbox::systim::config::{Profile, PROFILE_ENV};
 use sandbox::wire::Delivery;
 use sandbox::{Request, Response, Sandbox, Service};
+use shoper_systim::io::Clock;
 use shoper_systim::io::{Http, HttpRequest, HttpResponse, NetError};
 use shoper_systim::mem::{MemStorage, VirtualClock};
-use shoper_systim::io::Clock;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use tap::Tap;

@@ -71,7 +71,8 @@ impl RealHttp {
     pub fn spawn(scenario: &str, patience: Duration) -> RealHttp {
         let bin = server_binary();
         assert!(bin.exists(), "{} is missing: run `cargo build -p sandbox --release --bin sandbox` first", bin.display());
-        let mut child = Command::new(&bin).args(["--scenario", scenario]).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("the sandbox server starts");
+        let mut child =
+            Command::new(&bin).args(["--scenario", scenario]).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("the sandbox server starts");
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("the sandbox prints its URLs");
         let first: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("sandbox said {line:?}: {e}"));
@@ -214,7 +215,14 @@ fn exchange(method: &str, url: &str, headers: &[(String, String)], body: Option<
 /// One request on the host's kept-alive connection (a new one when none is open). A reused
 /// connection that closes before any byte of the answer is `NetError::Unreachable`: a browser
 /// would resend here, this client does not.
-fn exchange_kept(pool: &RefCell<HashMap<String, TcpStream>>, method: &str, url: &str, headers: &[(String, String)], body: Option<&str>, patience: Duration) -> Result<HttpResponse, NetError> {
+fn exchange_kept(
+    pool: &RefCell<HashMap<String, TcpStream>>,
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<&str>,
+    patience: Duration,
+) -> Result<HttpResponse, NetError> {
     let (host, path) = split_url(url)?;
     let pooled = pool.borrow_mut().remove(host);
     let mut stream = match pooled {

@@ -112,7 +112,9 @@ pub struct ExpectedOrder {
 /// Whether the order carries a discount on the whole order (shoper-api.md §13.1).
 fn has_order_discount(o: &Value) -> bool {
     let set = |k: &str| milli_or_zero(&o[k]) != 0;
-    ["discount_client", "discount_group", "discount_levels", "discount_code"].iter().any(|k| set(k)) || !o["code_id"].is_null() || !text(&o["promo_code"]).trim().is_empty()
+    ["discount_client", "discount_group", "discount_levels", "discount_code"].iter().any(|k| set(k))
+        || !o["code_id"].is_null()
+        || !text(&o["promo_code"]).trim().is_empty()
 }
 
 /// A percentage or amount as thousandths, 0 when unset; more decimals than three are fine when
@@ -153,7 +155,8 @@ fn expected_order(o: &Value, codes: &BTreeMap<String, Vec<u64>>, start_date: &st
     }
     let shipping = grosze(&o["shipping_cost"]);
     let goods: i64 = lines.iter().map(|(_, q, p)| value(*q, *p)).sum();
-    let discounted = goods + shipping != grosze(&o["sum"]) && (has_order_discount(o) || o["lines"].as_array().into_iter().flatten().any(|l| milli_or_zero(&l["discount_perc"]) != 0));
+    let discounted = goods + shipping != grosze(&o["sum"])
+        && (has_order_discount(o) || o["lines"].as_array().into_iter().flatten().any(|l| milli_or_zero(&l["discount_perc"]) != 0));
     if shipping > 0 {
         lines.push((shipping_product, 1000, shipping));
     }
@@ -194,12 +197,8 @@ fn address_complete(o: &Value) -> bool {
 
 /// The lines of a Systim order as sent: (product, quantity, gross unit price).
 pub fn systim_lines(order: &Value) -> Vec<Line> {
-    let mut lines: Vec<Line> = order["lines"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|l| (id(&l["id"]), id(&l["ilosc_milli"]) as i64, grosze(&l["sent"]["cena"])))
-        .collect();
+    let mut lines: Vec<Line> =
+        order["lines"].as_array().into_iter().flatten().map(|l| (id(&l["id"]), id(&l["ilosc_milli"]) as i64, grosze(&l["sent"]["cena"]))).collect();
     lines.sort();
     lines
 }
@@ -251,7 +250,6 @@ pub fn audit_orders(state: &Value, start_date: &str, shipping_product: u64) -> O
     }
     audit
 }
-
 
 /// A shop stock row with what the rules look at.
 #[derive(Clone, Debug)]
@@ -336,7 +334,8 @@ pub fn systim_products(state: &Value) -> Vec<SystimProduct> {
 
 /// Thousandths each Systim product owes to imported orders still open in the shop.
 pub fn reserved(state: &Value) -> BTreeMap<u64, i64> {
-    let open: BTreeSet<u64> = state["shoper"]["orders"].as_array().into_iter().flatten().filter(|o| status_is_open(id(&o["status_id"]))).map(|o| id(&o["order_id"])).collect();
+    let open: BTreeSet<u64> =
+        state["shoper"]["orders"].as_array().into_iter().flatten().filter(|o| status_is_open(id(&o["status_id"]))).map(|o| id(&o["order_id"])).collect();
     let mut out: BTreeMap<u64, i64> = BTreeMap::new();
     for (order_id, copies) in systim_orders_by_marker(state) {
         if !open.contains(&order_id) {
@@ -363,9 +362,7 @@ pub fn categories_listed(state: &Value) -> bool {
     let config = &state["systim"]["config"];
     config["profile"] != "strict"
         && config["assumed_methods"] != false
-        && !config["disabled_methods"]
-            .as_array()
-            .is_some_and(|d| d.iter().any(|m| m == "listCategories"))
+        && !config["disabled_methods"].as_array().is_some_and(|d| d.iter().any(|m| m == "listCategories"))
 }
 
 /// The shop rows the stock rules apply to.
@@ -379,7 +376,13 @@ pub fn eligible_pairs<W: World>(world: &W, state: &Value) -> Vec<Pair> {
         let shop_twins = rows.iter().filter(|r| same_code(&r.code)).count();
         let matches: Vec<&SystimProduct> = products.iter().filter(|p| same_code(&shop_code(p))).collect();
         let [p] = matches.as_slice() else { continue };
-        let eligible = shop_twins == 1 && !p.service && !p.quantity_unknown && row.price > 0 && p.price > 0 && (!same_category_rule || (!row.category.trim().is_empty() && row.category.trim() == p.category.trim())) && row.vat == p.vat;
+        let eligible = shop_twins == 1
+            && !p.service
+            && !p.quantity_unknown
+            && row.price > 0
+            && p.price > 0
+            && (!same_category_rule || (!row.category.trim().is_empty() && row.category.trim() == p.category.trim()))
+            && row.vat == p.vat;
         if eligible {
             out.push(Pair { stock_id: row.stock_id, code: row.code.clone(), systim_id: p.id, fractional: row.fractional });
         }
@@ -442,11 +445,7 @@ pub fn codes_to_create<W: World>(world: &W) -> BTreeSet<String> {
     let systim_twins = |code: &str| products.iter().filter(|q| loose(&shop_code(q)) == loose(code)).count();
     products
         .iter()
-        .filter(|p| {
-            !p.service
-                && !p.hidden
-                && (!categories_listed(&state) || shop_categories.contains(p.category.trim()))
-        })
+        .filter(|p| !p.service && !p.hidden && (!categories_listed(&state) || shop_categories.contains(p.category.trim())))
         .map(shop_code)
         .filter(|code| !shop_codes.contains(&loose(code)) && systim_twins(code) == 1)
         .collect()

@@ -3,7 +3,9 @@
 
 use crate::activity::Truth;
 use crate::common::harness::{systim_product_id, START_DATE};
-use crate::common::oracle::{audit_orders, code_counts, demanded, eligible_pairs, expected_stock_in, id, milli, shop_stock_in, systim_lines, systim_orders_by_marker, Pair};
+use crate::common::oracle::{
+    audit_orders, code_counts, demanded, eligible_pairs, expected_stock_in, id, milli, shop_stock_in, systim_lines, systim_orders_by_marker, Pair,
+};
 use crate::common::world::World;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -188,7 +190,8 @@ fn served(e: &Value) -> bool {
 /// extension told (`told`).
 fn copies(figures: &mut Figures, state: &Value, log: &[Value], told: &Told, codes_at_start: &BTreeMap<String, usize>, codes_now: &BTreeMap<String, usize>) {
     // Orders: every Systim copy beyond the first (lowest id) of a shop order.
-    let resent_adds: BTreeSet<u64> = log.iter().filter(|e| e["service"] == "systim" && e["act"] == "addOrder" && e["resend"] == true && served(e)).map(|e| id(&e["time_ms"])).collect();
+    let resent_adds: BTreeSet<u64> =
+        log.iter().filter(|e| e["service"] == "systim" && e["act"] == "addOrder" && e["resend"] == true && served(e)).map(|e| id(&e["time_ms"])).collect();
     for (order_id, mut copies) in systim_orders_by_marker(state) {
         if copies.len() < 2 {
             continue;
@@ -434,7 +437,8 @@ pub fn figures<W: World>(world: &W, truth: &Truth, told: &Told) -> Figures {
     figures.missing -= held;
     if figures.order_copies_made > 0 {
         let once = figures_on(world, &once_per_order(&state), &log, truth);
-        figures.stock_reserving_every_copy = json!({"stock_mismatches": figures.stock_mismatches, "unsell_writes": figures.unsell_writes, "zeroed_unreadable": figures.zeroed_unreadable});
+        figures.stock_reserving_every_copy =
+            json!({"stock_mismatches": figures.stock_mismatches, "unsell_writes": figures.unsell_writes, "zeroed_unreadable": figures.zeroed_unreadable});
         figures.details.retain(|d| d.contains("shop rows with code") || d.contains("not written by a resend"));
         figures.details.extend(once.details.into_iter().filter(|d| !d.contains("shop rows with code")));
         figures.stock_writes = once.stock_writes;

@@ -54,8 +54,17 @@ const CALLS_PER_RUN: u64 = 50;
 /// The random fault kinds in-process: the original six and the browser's network faults
 /// (docs/sandbox.md), so that five in eleven faults are network faults.
 const KINDS: [&str; 11] = [
-    "http500", "http503", "http429", "html_page", "slow", "drop_after_commit",
-    "write_then_close", "close_before_write", "reset_mid_answer", "write_then_close_then_429", "drop_after_commit_then_429",
+    "http500",
+    "http503",
+    "http429",
+    "html_page",
+    "slow",
+    "drop_after_commit",
+    "write_then_close",
+    "close_before_write",
+    "reset_mid_answer",
+    "write_then_close_then_429",
+    "drop_after_commit_then_429",
 ];
 
 struct Config {
@@ -170,7 +179,13 @@ fn soak_under_faults_loses_nothing_duplicates_nothing_and_never_unsells() {
         world.set_browser_like(true);
         soak(world, &cfg, &KINDS)
     };
-    println!("soak: seed {} fault rate {} Systim profile {} over {}", cfg.seed, cfg.fault_rate, cfg.profile.name(), if cfg.http { "real HTTP" } else { "the in-process sandbox, browser-like" });
+    println!(
+        "soak: seed {} fault rate {} Systim profile {} over {}",
+        cfg.seed,
+        cfg.fault_rate,
+        cfg.profile.name(),
+        if cfg.http { "real HTTP" } else { "the in-process sandbox, browser-like" }
+    );
     for (key, value) in serde_json::to_value(&figures).unwrap().as_object().unwrap() {
         println!("soak: {key} = {value}");
     }

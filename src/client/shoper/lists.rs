@@ -8,6 +8,7 @@
 //!   shifts when orders arrive during the read, a keyset does not.
 
 use super::answer::failure;
+use super::rounds::Read;
 use super::{lenient_u64, plain, rest_path, ShoperClient, Spec};
 use crate::client::error::ApiError;
 use crate::client::transport::{Call, Tag};
@@ -15,7 +16,6 @@ use crate::client::{redact, Secret, Service};
 use crate::decode::stream::Shape;
 use crate::io::{Clock, Http, Method};
 use crate::retry::Idempotency;
-use super::rounds::Read;
 use serde_json::{json, Map, Value};
 
 /// Operations per `/bulk` call (Shoper rejects more).
@@ -297,8 +297,5 @@ fn keyset_query(id_field: &str, after_id: u64, extra_filters: Option<&Value>) ->
 
 /// The item's id, required to be above `cursor`.
 fn id_above(item: &Value, id_field: &str, cursor: u64) -> Result<u64, ApiError> {
-    item.get(id_field)
-        .and_then(lenient_u64)
-        .filter(|id| *id > cursor)
-        .ok_or(ApiError::MalformedJson { service: Service::Shoper })
+    item.get(id_field).and_then(lenient_u64).filter(|id| *id > cursor).ok_or(ApiError::MalformedJson { service: Service::Shoper })
 }

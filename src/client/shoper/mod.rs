@@ -52,14 +52,7 @@ pub struct ShoperConfig {
 
 impl ShoperConfig {
     pub fn new(shop_url: impl Into<String>, auth: ShoperAuth) -> Self {
-        ShoperConfig {
-            shop_url: shop_url.into(),
-            auth,
-            retry: RetryPolicy::default(),
-            timeout_ms: 30_000,
-            bulk_cost: 1,
-            reauth_margin_ms: 15 * 60_000,
-        }
+        ShoperConfig { shop_url: shop_url.into(), auth, retry: RetryPolicy::default(), timeout_ms: 30_000, bulk_cost: 1, reauth_margin_ms: 15 * 60_000 }
     }
 }
 
@@ -83,8 +76,7 @@ struct Spec<'p> {
 
 impl<'a, H: Http, C: Clock> ShoperClient<'a, H, C> {
     pub fn new(http: &'a H, clock: &'a C, config: ShoperConfig) -> Result<Self, ApiError> {
-        let origin = parse_origin(&config.shop_url)
-            .map_err(|problem| ApiError::InvalidAddress { service: Service::Shoper, problem })?;
+        let origin = parse_origin(&config.shop_url).map_err(|problem| ApiError::InvalidAddress { service: Service::Shoper, problem })?;
         let transport = Transport {
             http,
             clock,
@@ -94,14 +86,7 @@ impl<'a, H: Http, C: Clock> ShoperClient<'a, H, C> {
             stats: Stats::default(),
             pacer: Some(Pacer::new()),
         };
-        Ok(ShoperClient {
-            transport,
-            origin,
-            auth: config.auth,
-            token: None,
-            bulk_cost: config.bulk_cost.max(1),
-            reauth_margin_ms: config.reauth_margin_ms,
-        })
+        Ok(ShoperClient { transport, origin, auth: config.auth, token: None, bulk_cost: config.bulk_cost.max(1), reauth_margin_ms: config.reauth_margin_ms })
     }
 
     /// `https://host[:port]`.
@@ -156,8 +141,7 @@ impl<'a, H: Http, C: Clock> ShoperClient<'a, H, C> {
     /// Retried like a read: a repeat of a delete that did happen answers 404 (`ShoperNotFound`),
     /// which the caller may take as done.
     pub async fn delete(&mut self, path: &str) -> Result<Value, ApiError> {
-        self.send(Spec { method: Method::Delete, path, query: Vec::new(), body: None, call: plain(Idempotency::Idempotent) })
-            .await
+        self.send(Spec { method: Method::Delete, path, query: Vec::new(), body: None, call: plain(Idempotency::Idempotent) }).await
     }
 
     async fn send_body(&mut self, method: Method, path: &str, body: &Value, kind: Idempotency) -> Result<Value, ApiError> {
@@ -197,11 +181,7 @@ impl<'a, H: Http, C: Clock> ShoperClient<'a, H, C> {
         if !spec.query.is_empty() {
             url = format!("{url}?{}", crate::client::form::encode_pairs(&spec.query));
         }
-        let req = self
-            .transport
-            .request(spec.method, url)
-            .header("Authorization", format!("Bearer {}", bearer.expose()))
-            .header("Accept", "application/json");
+        let req = self.transport.request(spec.method, url).header("Authorization", format!("Bearer {}", bearer.expose())).header("Accept", "application/json");
         match &spec.body {
             Some(body) => req.header("Content-Type", "application/json").body(body.clone()),
             None => req,
@@ -231,11 +211,7 @@ impl<'a, H: Http, C: Clock> ShoperClient<'a, H, C> {
             return Err(ApiError::ShoperApiTokenRejected);
         };
         let basic = base64(format!("{login}:{}", password.expose()).as_bytes());
-        let req = self
-            .transport
-            .request(Method::Post, self.url("auth"))
-            .header("Authorization", format!("Basic {basic}"))
-            .header("Accept", "application/json");
+        let req = self.transport.request(Method::Post, self.url("auth")).header("Authorization", format!("Basic {basic}")).header("Accept", "application/json");
         let call = Call::new(Idempotency::Idempotent, Tag::Auth);
         let response = self.transport.exchange(&req, call, by_status).await?;
         if response.status == 401 {

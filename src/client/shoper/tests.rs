@@ -48,11 +48,14 @@ fn logs_in_with_basic_auth_and_reuses_the_token() {
     assert_eq!(run(shop.get("/webapi/rest/taxes/1", &[])).unwrap(), json!({"b": 2}));
 
     let reqs = http.requests();
-    assert_eq!(paths(&http), [
-        "POST https://sklep.example.pl/webapi/rest/auth",
-        "GET https://sklep.example.pl/webapi/rest/application-config",
-        "GET https://sklep.example.pl/webapi/rest/taxes/1",
-    ]);
+    assert_eq!(
+        paths(&http),
+        [
+            "POST https://sklep.example.pl/webapi/rest/auth",
+            "GET https://sklep.example.pl/webapi/rest/application-config",
+            "GET https://sklep.example.pl/webapi/rest/taxes/1",
+        ]
+    );
     assert_eq!(header_of(&reqs[0], "authorization"), Some("Basic amFuOlMza3JldG5lLUhhc2xvIQ=="));
     assert_eq!(reqs[0].body, None);
     for req in &reqs[1..] {
@@ -147,10 +150,7 @@ fn a_403_names_the_permission_area_and_access() {
         run(shop.put("product-stocks/181", &json!({"stock": 5}))),
         Err(ApiError::ShoperPermissionMissing { area: PermissionArea::Products, access: Access::Edit })
     );
-    assert_eq!(
-        run(shop.get("orders", &[("limit", "50")])),
-        Err(ApiError::ShoperPermissionMissing { area: PermissionArea::Orders, access: Access::Read })
-    );
+    assert_eq!(run(shop.get("orders", &[("limit", "50")])), Err(ApiError::ShoperPermissionMissing { area: PermissionArea::Orders, access: Access::Read }));
 }
 
 #[test]
@@ -461,8 +461,7 @@ fn bulk_splits_into_chunks_of_25_and_keeps_the_order() {
     let ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ops.iter().map(|o| o.id.as_str()).collect::<Vec<_>>());
     assert!(results.iter().all(BulkItemResult::is_success));
-    let sizes: Vec<usize> =
-        http.requests().iter().map(|r| serde_json::from_str::<Vec<Value>>(r.body.as_deref().unwrap()).unwrap().len()).collect();
+    let sizes: Vec<usize> = http.requests().iter().map(|r| serde_json::from_str::<Vec<Value>>(r.body.as_deref().unwrap()).unwrap().len()).collect();
     assert_eq!(sizes, [25, 25, 10]);
     assert_eq!(http.requests()[0].url, "https://sklep.example.pl/webapi/rest/bulk");
     assert_eq!(shop.stats().bulk_requests, 3);

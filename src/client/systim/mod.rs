@@ -26,9 +26,9 @@ use super::error::ApiError;
 use super::form::Form;
 use super::transport::{by_status, Call, Tag, Transport};
 use super::{redact, Secret, Service, Stats, TokenState};
+use crate::decode::stream::Records;
 use crate::io::{Clock, Http, HttpResponse, Method};
 use crate::retry::{Idempotency, Outcome, RetryPolicy};
-use crate::decode::stream::Records;
 use envelope::{Envelope, Parsed, Take};
 use serde_json::Value;
 use std::fmt;
@@ -55,13 +55,7 @@ pub struct SystimConfig {
 
 impl SystimConfig {
     pub fn new(account: impl Into<String>, login: impl Into<String>, api_key: Secret) -> Self {
-        SystimConfig {
-            account: account.into(),
-            login: login.into(),
-            api_key,
-            retry: RetryPolicy::systim(),
-            timeout_ms: 30_000,
-        }
+        SystimConfig { account: account.into(), login: login.into(), api_key, retry: RetryPolicy::systim(), timeout_ms: 30_000 }
     }
 }
 
@@ -75,24 +69,10 @@ pub struct SystimClient<'a, H, C> {
 
 impl<'a, H: Http, C: Clock> SystimClient<'a, H, C> {
     pub fn new(http: &'a H, clock: &'a C, config: SystimConfig) -> Result<Self, ApiError> {
-        let origin = systim_origin(&config.account)
-            .map_err(|problem| ApiError::InvalidAddress { service: Service::Systim, problem })?;
-        let transport = Transport {
-            http,
-            clock,
-            service: Service::Systim,
-            policy: config.retry,
-            timeout_ms: config.timeout_ms,
-            stats: Stats::default(),
-            pacer: None,
-        };
-        Ok(SystimClient {
-            transport,
-            endpoint: format!("{origin}/jsonAPI.php"),
-            login: config.login,
-            api_key: config.api_key,
-            token: None,
-        })
+        let origin = systim_origin(&config.account).map_err(|problem| ApiError::InvalidAddress { service: Service::Systim, problem })?;
+        let transport =
+            Transport { http, clock, service: Service::Systim, policy: config.retry, timeout_ms: config.timeout_ms, stats: Stats::default(), pacer: None };
+        Ok(SystimClient { transport, endpoint: format!("{origin}/jsonAPI.php"), login: config.login, api_key: config.api_key, token: None })
     }
 
     /// `https://{konto}.systim.pl/jsonAPI.php`.

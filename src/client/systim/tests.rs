@@ -165,10 +165,7 @@ fn invalid_fields_are_named_whatever_shape_they_come_in() {
     http.reply(logged_in()).reply(fields_object).reply(fields_string);
     let mut systim = SystimClient::new(&http, &clock, config()).unwrap();
     let err = run(systim.add_product(&json!({"nazwa": "Kubek"}))).unwrap_err();
-    assert_eq!(
-        err,
-        ApiError::SystimInvalidFields { act: "addProduct".into(), fields: vec!["id_stawki_vat".into()], message: "Błędne dane".into() }
-    );
+    assert_eq!(err, ApiError::SystimInvalidFields { act: "addProduct".into(), fields: vec!["id_stawki_vat".into()], message: "Błędne dane".into() });
     assert!(err.message_pl().contains("id_stawki_vat"));
     let err = run(systim.add_company(&json!({"nazwa": "Firma"}))).unwrap_err();
     assert!(matches!(err, ApiError::SystimInvalidFields { ref fields, .. } if fields == &["nip"]));

@@ -37,7 +37,14 @@ pub(super) enum NewContractor {
 impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// Link the plan's buyers to the contractors Systim has (setting `orders.link_contractors`),
     /// after settling the creations of earlier runs against the list just read.
-    pub(super) async fn link_buyers(&self, session: &mut Session<'_, H, C>, settings: &Settings, plan: &mut OrdersPlan, dry_run: bool, section: &mut Section) -> Result<(), StateError> {
+    pub(super) async fn link_buyers(
+        &self,
+        session: &mut Session<'_, H, C>,
+        settings: &Settings,
+        plan: &mut OrdersPlan,
+        dry_run: bool,
+        section: &mut Section,
+    ) -> Result<(), StateError> {
         if !settings.orders.link_contractors {
             return Ok(());
         }
@@ -50,8 +57,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             Ok(v) => dsys::companies(&v).0,
             Err(e) => {
                 // Without the list nothing is linked and nothing created (a creation could double one).
-                section.notes.push(keyed_group("contractors_unread", vec![entry("listCompanies", e.message_pl(), e.message_en())],
-                ));
+                section.notes.push(keyed_group("contractors_unread", vec![entry("listCompanies", e.message_pl(), e.message_en())]));
                 return Ok(());
             }
         };
@@ -81,7 +87,12 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// then read the list again, before any order is sent: a creation without a clear answer
     /// that is there is used (never sent again), and copies the browser's own resend made are
     /// found — the oldest is used, the others reported.
-    pub(super) async fn create_contractors(&self, session: &mut Session<'_, H, C>, plan: &OrdersPlan, tally: &mut Tally) -> Result<Vec<NewContractor>, StateError> {
+    pub(super) async fn create_contractors(
+        &self,
+        session: &mut Session<'_, H, C>,
+        plan: &OrdersPlan,
+        tally: &mut Tally,
+    ) -> Result<Vec<NewContractor>, StateError> {
         let mut out = Vec::with_capacity(plan.contractors_to_create.len());
         if plan.contractors_to_create.is_empty() {
             return Ok(out);
@@ -102,8 +113,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 Ok(v) => systim_id_of(&v).map_or(NewContractor::Unclear, NewContractor::Created),
                 Err(e) if certainly_not_created(&e) => {
                     pending.retain(|q| q.code != c.nip);
-                    tally.held.push(keyed_group("contractor_creation_failed", vec![entry(format!("NIP {}", c.nip), e.message_pl(), e.message_en())],
-                    ));
+                    tally.held.push(keyed_group("contractor_creation_failed", vec![entry(format!("NIP {}", c.nip), e.message_pl(), e.message_en())]));
                     NewContractor::Refused
                 }
                 Err(e) => {
@@ -133,7 +143,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         for (i, e) in unclear {
             if out[i] == NewContractor::Unclear {
-                tally.held.push(keyed_group("contractor_creation_unclear", vec![entry(format!("NIP {}", plan.contractors_to_create[i].nip), e.message_pl(), e.message_en())],
+                tally.held.push(keyed_group(
+                    "contractor_creation_unclear",
+                    vec![entry(format!("NIP {}", plan.contractors_to_create[i].nip), e.message_pl(), e.message_en())],
                 ));
             }
         }
@@ -146,10 +158,13 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
 fn copies_entry(nip: &str, found: &[(u64, String)]) -> super::super::report::Entry {
     let others: Vec<String> = found[1..].iter().map(|(id, _)| format!("id {id}")).collect();
     let (n, kept, others) = (found.len(), found[0].0, others.join(", "));
-    entry(format!("NIP {nip}"), format!("w Systim {n} razy — używany id {kept}, usuń {others}"), format!("in Systim {n} times — id {kept} is used, delete {others}"))
+    entry(
+        format!("NIP {nip}"),
+        format!("w Systim {n} razy — używany id {kept}, usuń {others}"),
+        format!("in Systim {n} times — id {kept} is used, delete {others}"),
+    )
 }
 
 fn doubled_group(items: Vec<super::super::report::Entry>) -> super::super::report::ProblemGroup {
-    keyed_group("systim_contractor_doubled", items,
-    )
+    keyed_group("systim_contractor_doubled", items)
 }

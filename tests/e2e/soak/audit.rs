@@ -134,7 +134,12 @@ fn truth(start: &Value, changes: &Value) -> Truth {
     }
     let by_code: BTreeMap<String, u64> = systim_ids_by_code(&state).into_iter().filter_map(|(code, ids)| (ids.len() == 1).then(|| (code, ids[0]))).collect();
     for o in state["shoper"]["orders"].as_array().into_iter().flatten() {
-        let lines = o["lines"].as_array().into_iter().flatten().filter_map(|l| by_code.get(l["code"].as_str().unwrap_or("")).map(|pid| (*pid, milli(&l["quantity"])))).collect();
+        let lines = o["lines"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|l| by_code.get(l["code"].as_str().unwrap_or("")).map(|pid| (*pid, milli(&l["quantity"]))))
+            .collect();
         truth.orders.insert(id(&o["order_id"]), PlacedOrder { placed_ms: 0, lines });
         truth.statuses.entry(id(&o["order_id"])).or_default().push((0, id(&o["status_id"])));
     }

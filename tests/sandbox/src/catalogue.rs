@@ -251,11 +251,7 @@ fn sys(code: &str, name: &str, category: &str, vat: Vat, price: i64, stock: i64,
 
 #[allow(clippy::too_many_arguments)] // a catalogue row, read as one line per product
 fn both(note: &'static str, code: &str, name: &str, category: &str, vat: Vat, price: i64, shop_stock: i64, sys_stock: i64, unit: &str) -> Item {
-    Item {
-        note,
-        shop: Some(shop(code, name, category, vat, price, shop_stock, unit)),
-        systim: Some(sys(code, name, category, vat, price, sys_stock, unit)),
-    }
+    Item { note, shop: Some(shop(code, name, category, vat, price, shop_stock, unit)), systim: Some(sys(code, name, category, vat, price, sys_stock, unit)) }
 }
 
 #[allow(clippy::too_many_arguments)] // an address, read as one line per buyer
@@ -300,34 +296,15 @@ impl Rng {
     }
 }
 
-const CATEGORIES: [&str; 8] = [
-    "Kubki i filiżanki",
-    "Herbaty",
-    "Kawy",
-    "Przyprawy",
-    "Słodycze",
-    "Akcesoria kuchenne",
-    "Zestawy prezentowe",
-    "Odzież",
-];
+const CATEGORIES: [&str; 8] = ["Kubki i filiżanki", "Herbaty", "Kawy", "Przyprawy", "Słodycze", "Akcesoria kuchenne", "Zestawy prezentowe", "Odzież"];
 
-const NOUNS: [&str; 12] = [
-    "Kubek", "Herbata", "Kawa", "Pieprz", "Czekolada", "Młynek", "Zestaw", "Koszulka", "Filiżanka", "Miód", "Żurawina", "Łyżeczka",
-];
-const ADJS: [&str; 12] = [
-    "zielona", "świąteczny", "ręcznie malowany", "łagodna", "gorzka", "żeliwny", "bawełniana", "porcelanowa", "leśny", "suszona",
-    "srebrna", "ekologiczna",
-];
+const NOUNS: [&str; 12] = ["Kubek", "Herbata", "Kawa", "Pieprz", "Czekolada", "Młynek", "Zestaw", "Koszulka", "Filiżanka", "Miód", "Żurawina", "Łyżeczka"];
+const ADJS: [&str; 12] =
+    ["zielona", "świąteczny", "ręcznie malowany", "łagodna", "gorzka", "żeliwny", "bawełniana", "porcelanowa", "leśny", "suszona", "srebrna", "ekologiczna"];
 const FIRST: [&str; 8] = ["Jan", "Anna", "Piotr", "Katarzyna", "Michał", "Małgorzata", "Łukasz", "Zofia"];
 const LAST: [&str; 8] = ["Kowalski", "Nowak", "Wiśniewski", "Wójcik", "Kamińska", "Lewandowska", "Zieliński", "Szymańska"];
-const CITIES: [(&str, &str); 6] = [
-    ("Kraków", "30-718"),
-    ("Gdańsk", "80-001"),
-    ("Łódź", "90-001"),
-    ("Wrocław", "50-001"),
-    ("Poznań", "60-001"),
-    ("Zielona Góra", "65-001"),
-];
+const CITIES: [(&str, &str); 6] =
+    [("Kraków", "30-718"), ("Gdańsk", "80-001"), ("Łódź", "90-001"), ("Wrocław", "50-001"), ("Poznań", "60-001"), ("Zielona Góra", "65-001")];
 
 /// A valid EAN-13 from its first twelve digits (the check digit appended).
 pub fn ean13(first12: &str) -> String {
@@ -392,10 +369,18 @@ fn trap_items() -> Vec<Item> {
     });
     // Duplicated code in the shop.
     v.push(both("duplicated code in shop (1/2)", "LYZ-SRE", "Łyżeczka srebrna", "Akcesoria kuchenne", Vat::R23, 4_500, 5_000, 9_000, "szt."));
-    v.push(Item { note: "duplicated code in shop (2/2)", shop: Some(shop("LYZ-SRE", "Łyżeczka srebrna (kopia)", "Akcesoria kuchenne", Vat::R23, 4_500, 1_000, "szt.")), systim: None });
+    v.push(Item {
+        note: "duplicated code in shop (2/2)",
+        shop: Some(shop("LYZ-SRE", "Łyżeczka srebrna (kopia)", "Akcesoria kuchenne", Vat::R23, 4_500, 1_000, "szt.")),
+        systim: None,
+    });
     // Empty codes on both sides (never matched).
     v.push(Item { note: "empty code in shop", shop: Some(shop("", "Torba bawełniana", "Akcesoria kuchenne", Vat::R23, 1_500, 10_000, "szt.")), systim: None });
-    v.push(Item { note: "no code in Systim (product push creates SYSTIM-<id>)", shop: None, systim: Some(sys("", "Zestaw prezentowy Zima", "Zestawy prezentowe", Vat::R23, 14_900, 7_000, "szt.")) });
+    v.push(Item {
+        note: "no code in Systim (product push creates SYSTIM-<id>)",
+        shop: None,
+        systim: Some(sys("", "Zestaw prezentowy Zima", "Zestawy prezentowe", Vat::R23, 14_900, 7_000, "szt.")),
+    });
     // Zero prices.
     v.push(both("zero price in Systim", "GRAT-KUB", "Kubek gratisowy", "Kubki i filiżanki", Vat::R23, 1_000, 50_000, 40_000, "szt."));
     v.last_mut().unwrap().systim.as_mut().unwrap().price_gross = 0;
@@ -438,22 +423,42 @@ fn trap_items() -> Vec<Item> {
     dostawa.kind = 1;
     v.push(Item { note: "shipping service product in Systim", shop: None, systim: Some(dostawa) });
     // Only in the shop.
-    v.push(Item { note: "only in shop", shop: Some(shop("SKL-TYLKO", "Produkt tylko w sklepie", "Akcesoria kuchenne", Vat::R23, 2_500, 3_000, "szt.")), systim: None });
+    v.push(Item {
+        note: "only in shop",
+        shop: Some(shop("SKL-TYLKO", "Produkt tylko w sklepie", "Akcesoria kuchenne", Vat::R23, 2_500, 3_000, "szt.")),
+        systim: None,
+    });
     // Variants: a shirt with sizes; variant codes match Systim products.
     let mut shirt = shop("KOSZ-LEN", "Koszula lniana", "Odzież", Vat::R23, 12_900, 0, "szt.");
     for (size, code, stock) in [("S", "KOSZ-LEN-S", 2_000i64), ("M", "KOSZ-LEN-M", 5_000), ("L", "KOSZ-LEN-L", 1_000)] {
-        shirt.variants.push(ShopVariant { code: s(code), ean: String::new(), option: format!("Rozmiar: {size}"), price: 12_900, stock, warehouse_stock: Vec::new() });
+        shirt.variants.push(ShopVariant {
+            code: s(code),
+            ean: String::new(),
+            option: format!("Rozmiar: {size}"),
+            price: 12_900,
+            stock,
+            warehouse_stock: Vec::new(),
+        });
     }
     v.push(Item { note: "shop product with variants (base row)", shop: Some(shirt), systim: None });
     for (size, code, stock) in [("S", "KOSZ-LEN-S", 4_000i64), ("M", "KOSZ-LEN-M", 5_000), ("L", "KOSZ-LEN-L", 0)] {
-        v.push(Item { note: "Systim product for a shop variant", shop: None, systim: Some(sys(code, &format!("Koszula lniana {size}"), "Odzież", Vat::R23, 12_900, stock, "szt.")) });
+        v.push(Item {
+            note: "Systim product for a shop variant",
+            shop: None,
+            systim: Some(sys(code, &format!("Koszula lniana {size}"), "Odzież", Vat::R23, 12_900, stock, "szt.")),
+        });
     }
     // A deleted shop product (survives only in old orders); Systim still has it.
-    let mut del = both("deleted in shop, still in old orders", "OLD-KUB-200", "Kubek 200 ml (wycofany)", "Kubki i filiżanki", Vat::R23, 1_990, 0, 3_000, "szt.");
+    let mut del =
+        both("deleted in shop, still in old orders", "OLD-KUB-200", "Kubek 200 ml (wycofany)", "Kubki i filiżanki", Vat::R23, 1_990, 0, 3_000, "szt.");
     del.shop.as_mut().unwrap().deleted = true;
     v.push(del);
     // In an order but missing in Systim.
-    v.push(Item { note: "ordered, missing in Systim", shop: Some(shop("TYLKO-SKLEP-ZAM", "Serwetki lniane (tylko sklep)", "Akcesoria kuchenne", Vat::R23, 2_900, 20_000, "szt.")), systim: None });
+    v.push(Item {
+        note: "ordered, missing in Systim",
+        shop: Some(shop("TYLKO-SKLEP-ZAM", "Serwetki lniane (tylko sklep)", "Akcesoria kuchenne", Vat::R23, 2_900, 20_000, "szt.")),
+        systim: None,
+    });
     // Missing pl_PL translation is added by the multilang scenario; HTML/entities in names:
     v.push(both("name with entities", "HER-AMP", "Herbata \"Earl Grey\" & bergamotka <100 g>", "Herbaty", Vat::R23, 2_290, 10_000, 14_000, "szt."));
     v
@@ -493,7 +498,14 @@ fn demo_orders(items: &[Item]) -> Vec<OrderSeed> {
     o.push(base(0, "2026-11-20 09:15:00", "adam.nowak@example.pl", person.clone(), vec![line(items, "KUB-300", 2_000, 3_000)], 1_499));
     // 2: B2B with NIP with dashes and a company.
     let firm = addr("Ewa", "Zielińska", "Herbaciarnia Zielińska Sp. z o.o.", "586-212-09-28", "al. Zwycięstwa 96/98", "81-451", "Gdynia", "587001122");
-    o.push(base(0, "2026-11-20 10:02:11", "biuro@herbaciarnia.example.pl", firm, vec![line(items, "HER-ZIE-100", 10_000, 1_899), line(items, "KAW-ETI-250", 3_000, 4_950)], 0));
+    o.push(base(
+        0,
+        "2026-11-20 10:02:11",
+        "biuro@herbaciarnia.example.pl",
+        firm,
+        vec![line(items, "HER-ZIE-100", 10_000, 1_899), line(items, "KAW-ETI-250", 3_000, 4_950)],
+        0,
+    ));
     // 3: B2B, NIP with PL prefix and spaces, separate delivery address, customer note.
     let mut firm2 = addr("Tomasz", "Wójcik", "Kawiarnia \"Pod Lipą\" & Wspólnicy", "PL 525 000 12 33", "ul. Długa 5", "00-238", "Warszawa", "221234567");
     firm2.nip = s("PL 525 000 12 33");
@@ -502,63 +514,111 @@ fn demo_orders(items: &[Item]) -> Vec<OrderSeed> {
     ord.notes = s("Proszę o fakturę VAT & dostawę przed 10:00.");
     o.push(ord);
     // 4: order placed in the admin panel (not imported by default).
-    o.push(base(5, "2026-11-21 15:00:00", "telefoniczne@example.pl", addr("Zofia", "Kamińska", "", "", "Polna 1", "90-001", "Łódź", "600700800"), vec![line(items, "KUB-300", 1_000, 3_000)], 1_499));
+    o.push(base(
+        5,
+        "2026-11-21 15:00:00",
+        "telefoniczne@example.pl",
+        addr("Zofia", "Kamińska", "", "", "Polna 1", "90-001", "Łódź", "600700800"),
+        vec![line(items, "KUB-300", 1_000, 3_000)],
+        1_499,
+    ));
     // 5: a 10 % code (ZIMA10) on two VAT rates, with a fractional quantity in kg.
-    let mut ord = base(0, "2026-11-22 08:00:00", "kucharz@example.pl", addr("Łukasz", "Wiśniewski", "", "", "Ogrodowa 3/4", "50-001", "Wrocław", "501501501"), vec![
-        line(items, "PIE-CZA-KG", 750, 8_990),
-        line(items, "KUB-300", 3_000, 3_000),
-    ], 1_499);
+    let mut ord = base(
+        0,
+        "2026-11-22 08:00:00",
+        "kucharz@example.pl",
+        addr("Łukasz", "Wiśniewski", "", "", "Ogrodowa 3/4", "50-001", "Wrocław", "501501501"),
+        vec![line(items, "PIE-CZA-KG", 750, 8_990), line(items, "KUB-300", 3_000, 3_000)],
+        1_499,
+    );
     ord.discounts = code("ZIMA10");
     o.push(ord);
     // 6: a variant line (size M) and a line of a product missing in Systim.
     let shirt = items.iter().position(|it| it.shop.as_ref().is_some_and(|p| p.code == "KOSZ-LEN")).expect("shirt");
-    o.push(base(0, "2026-11-22 12:45:00", "moda@example.pl", addr("Katarzyna", "Lewandowska", "", "", "Słoneczna 7", "60-001", "Poznań", "777888999"), vec![
-        OrderLineSeed { item: Some(shirt), variant: Some(1), quantity: 1_000, price: 12_900 },
-        line(items, "TYLKO-SKLEP-ZAM", 2_000, 2_900),
-    ], 1_499));
+    o.push(base(
+        0,
+        "2026-11-22 12:45:00",
+        "moda@example.pl",
+        addr("Katarzyna", "Lewandowska", "", "", "Słoneczna 7", "60-001", "Poznań", "777888999"),
+        vec![OrderLineSeed { item: Some(shirt), variant: Some(1), quantity: 1_000, price: 12_900 }, line(items, "TYLKO-SKLEP-ZAM", 2_000, 2_900)],
+        1_499,
+    ));
     // 7: an old order of a product since deleted from the shop.
     o.push(base(0, "2026-11-23 09:00:00", "stały.klient@example.pl", person.clone(), vec![line(items, "OLD-KUB-200", 4_000, 1_990)], 0));
     // 8: Allegro order and 9: WebAPI order (not imported by default).
     o.push(base(3, "2026-11-23 11:11:11", "allegro-user@allegromail.pl", person.clone(), vec![line(items, "HER-ZIE-100", 1_000, 1_899)], 999));
     o.push(base(4, "2026-11-23 12:00:00", "api@example.pl", person.clone(), vec![line(items, "KAW-ETI-250", 1_000, 4_950)], 0));
     // 10: NIP without dashes, company; zw. product; name with entities.
-    o.push(base(0, "2026-11-24 16:20:00", "szkolenia@example.pl", addr("Michał", "Zieliński", "Akademia Baristy Zieliński", "5252248481", "Kawowa 1", "65-001", "Zielona Góra", "605605605"), vec![
-        line(items, "KURS-PARZ", 1_000, 19_900),
-        line(items, "HER-AMP", 2_000, 2_290),
-    ], 0));
+    o.push(base(
+        0,
+        "2026-11-24 16:20:00",
+        "szkolenia@example.pl",
+        addr("Michał", "Zieliński", "Akademia Baristy Zieliński", "5252248481", "Kawowa 1", "65-001", "Zielona Góra", "605605605"),
+        vec![line(items, "KURS-PARZ", 1_000, 19_900), line(items, "HER-AMP", 2_000, 2_290)],
+        0,
+    ));
     // 11: cancelled storefront order (status 8).
     let mut ord = base(0, "2026-11-24 18:00:00", "rezygnacja@example.pl", person.clone(), vec![line(items, "KSI-HERB", 1_000, 5_990)], 1_499);
     ord.status_id = 8;
     o.push(ord);
     // 12: a customer with no street (incomplete address), phone only.
-    o.push(base(0, "2026-11-25 07:30:00", "bezadresu@example.pl", addr("Anna", "Szymańska", "", "", "", "", "", "600100200"), vec![line(items, "KUB-300", 1_000, 3_000)], 0));
+    o.push(base(
+        0,
+        "2026-11-25 07:30:00",
+        "bezadresu@example.pl",
+        addr("Anna", "Szymańska", "", "", "", "", "", "600100200"),
+        vec![line(items, "KUB-300", 1_000, 3_000)],
+        0,
+    ));
     // 13: a 20 zł amount code (RABAT20) over three VAT rates, shipping paid.
-    let mut ord = base(0, "2026-11-25 10:10:00", "agata.dabrowska@example.pl", addr("Agata", "Dąbrowska", "", "", "ul. Piotrkowska 120", "90-006", "Łódź", "606111222"), vec![
-        line(items, "KUB-300", 2_000, 3_000),
-        line(items, "HER-ZIE-100", 3_000, 1_899),
-        line(items, "PIE-CZA-KG", 1_250, 8_990),
-    ], 1_499);
+    let mut ord = base(
+        0,
+        "2026-11-25 10:10:00",
+        "agata.dabrowska@example.pl",
+        addr("Agata", "Dąbrowska", "", "", "ul. Piotrkowska 120", "90-006", "Łódź", "606111222"),
+        vec![line(items, "KUB-300", 2_000, 3_000), line(items, "HER-ZIE-100", 3_000, 1_899), line(items, "PIE-CZA-KG", 1_250, 8_990)],
+        1_499,
+    );
     ord.discounts = code("RABAT20");
     o.push(ord);
     // 14: a free-shipping code (DARMOWA): the courier costs 14,99 zł, the order shows 0,00.
-    let mut ord = base(0, "2026-11-25 12:40:00", "pawel.mazur@example.pl", addr("Paweł", "Mazur", "", "", "ul. Mickiewicza 9/2", "31-120", "Kraków", "512345678"), vec![line(items, "HER-AMP", 2_000, 2_290)], 1_499);
+    let mut ord = base(
+        0,
+        "2026-11-25 12:40:00",
+        "pawel.mazur@example.pl",
+        addr("Paweł", "Mazur", "", "", "ul. Mickiewicza 9/2", "31-120", "Kraków", "512345678"),
+        vec![line(items, "HER-AMP", 2_000, 2_290)],
+        1_499,
+    );
     ord.discounts = code("DARMOWA");
     o.push(ord);
     // 15: the customer's own 5 % and a code (LATO15: 15 % and free shipping), B2B with a NIP.
     let firm3 = addr("Joanna", "Kaczmarek", "Kawiarnia Pod Zegarem s.c.", "7792433421", "Stary Rynek 41", "61-772", "Poznań", "618520000");
-    let mut ord = base(0, "2026-11-26 09:05:00", "zegar@example.pl", firm3, vec![line(items, "HER-ZIE-100", 2_000, 1_899), line(items, "KUB-300", 1_000, 3_000)], 1_499);
+    let mut ord =
+        base(0, "2026-11-26 09:05:00", "zegar@example.pl", firm3, vec![line(items, "HER-ZIE-100", 2_000, 1_899), line(items, "KUB-300", 1_000, 3_000)], 1_499);
     ord.discounts = SeedDiscounts { client: 500, ..code("LATO15") };
     o.push(ord);
     // 16: a 100 % code (GRATIS100): the goods cost nothing, the shipping is paid.
-    let mut ord = base(0, "2026-11-26 11:30:00", "konkurs@example.pl", addr("Marek", "Pawlak", "", "", "ul. Słowackiego 3", "80-257", "Gdańsk", "698765432"), vec![line(items, "KUB-300", 1_000, 3_000)], 1_499);
+    let mut ord = base(
+        0,
+        "2026-11-26 11:30:00",
+        "konkurs@example.pl",
+        addr("Marek", "Pawlak", "", "", "ul. Słowackiego 3", "80-257", "Gdańsk", "698765432"),
+        vec![line(items, "KUB-300", 1_000, 3_000)],
+        1_499,
+    );
     ord.discounts = code("GRATIS100");
     o.push(ord);
     // 17: the group's 3 % and a 2 % value threshold, three books (a line of 3 cannot carry every
     // grosz: the single pack of tea at the same 5 % takes what it cannot).
-    let mut ord = base(0, "2026-11-26 15:45:00", "hurt@example.pl", addr("Krzysztof", "Zając", "", "", "ul. Długa 17", "85-034", "Bydgoszcz", "523456789"), vec![
-        line(items, "KSI-HERB", 3_000, 5_990),
-        line(items, "HER-ZIE-100", 1_000, 1_899),
-    ], 0);
+    let mut ord = base(
+        0,
+        "2026-11-26 15:45:00",
+        "hurt@example.pl",
+        addr("Krzysztof", "Zając", "", "", "ul. Długa 17", "85-034", "Bydgoszcz", "523456789"),
+        vec![line(items, "KSI-HERB", 3_000, 5_990), line(items, "HER-ZIE-100", 1_000, 1_899)],
+        0,
+    );
     ord.discounts = SeedDiscounts { group: 300, levels: 200, ..SeedDiscounts::default() };
     o.push(ord);
     o
@@ -578,12 +638,8 @@ pub fn valid_nip(rng: &mut Rng) -> String {
 }
 
 fn random_orders(rng: &mut Rng, items: &[Item], m: usize) -> Vec<OrderSeed> {
-    let orderable: Vec<usize> = items
-        .iter()
-        .enumerate()
-        .filter(|(_, it)| it.shop.as_ref().is_some_and(|p| !p.deleted && p.price > 0 && it.systim.is_some()))
-        .map(|(i, _)| i)
-        .collect();
+    let orderable: Vec<usize> =
+        items.iter().enumerate().filter(|(_, it)| it.shop.as_ref().is_some_and(|p| !p.deleted && p.price > 0 && it.systim.is_some())).map(|(i, _)| i).collect();
     if orderable.is_empty() {
         return Vec::new();
     }

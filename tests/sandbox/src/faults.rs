@@ -74,14 +74,24 @@ impl FaultKind {
         [FaultKind::Http500, FaultKind::Http503, FaultKind::Http429, FaultKind::HtmlPage, FaultKind::Slow, FaultKind::DropAfterCommit];
 
     /// The faults of a browser's connection.
-    pub const NETWORK: [FaultKind; 5] =
-        [FaultKind::WriteThenClose, FaultKind::CloseBeforeWrite, FaultKind::ResetMidAnswer, FaultKind::WriteThenCloseThen429, FaultKind::DropAfterCommitThen429];
+    pub const NETWORK: [FaultKind; 5] = [
+        FaultKind::WriteThenClose,
+        FaultKind::CloseBeforeWrite,
+        FaultKind::ResetMidAnswer,
+        FaultKind::WriteThenCloseThen429,
+        FaultKind::DropAfterCommitThen429,
+    ];
 
     /// Whether the stand-in handles the request before the fault shows.
     pub fn commits(self) -> bool {
         matches!(
             self,
-            FaultKind::Slow | FaultKind::DropAfterCommit | FaultKind::WriteThenClose | FaultKind::ResetMidAnswer | FaultKind::WriteThenCloseThen429 | FaultKind::DropAfterCommitThen429
+            FaultKind::Slow
+                | FaultKind::DropAfterCommit
+                | FaultKind::WriteThenClose
+                | FaultKind::ResetMidAnswer
+                | FaultKind::WriteThenCloseThen429
+                | FaultKind::DropAfterCommitThen429
         )
     }
 
@@ -343,9 +353,7 @@ impl Faults {
 
     /// The answer a fault gives instead of the stand-in (for kinds that do not commit).
     pub fn replace(kind: FaultKind, service: Service) -> Response {
-        let shoper_err = |status: u16, code: &str, text: &str| {
-            Response::json(status, &serde_json::json!({"error": code, "error_description": text}))
-        };
+        let shoper_err = |status: u16, code: &str, text: &str| Response::json(status, &serde_json::json!({"error": code, "error_description": text}));
         match (kind, service) {
             (FaultKind::Http500, Service::Shoper) => shoper_err(500, "server_error", "Internal server error"),
             (FaultKind::Http503, Service::Shoper) => shoper_err(503, "temporarily_unavailable", "Service temporarily unavailable"),
@@ -357,7 +365,10 @@ impl Faults {
             (FaultKind::Http500, Service::Systim) => Response::html(500, php_fatal_page()),
             (FaultKind::Http503, Service::Systim) => Response::html(503, "<html><body><h1>503 Service Unavailable</h1></body></html>"),
             (FaultKind::HtmlPage, Service::Systim) => Response::html(200, php_fatal_page()),
-            (FaultKind::HtmlPage, Service::Shoper) => Response::html(502, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"),
+            (FaultKind::HtmlPage, Service::Shoper) => Response::html(
+                502,
+                "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>",
+            ),
             (FaultKind::CloseBeforeWrite, _) => {
                 // No answer at all: status 0 in the log.
                 let mut r = Response::new(0, "text/plain", Vec::new());
@@ -404,7 +415,8 @@ mod tests {
 
     #[test]
     fn a_bulk_rule_meets_the_bulk_call_that_reads_its_path_and_no_other() {
-        let reads = post("/webapi/rest/bulk", r#"[{"id":"a","path":"/webapi/rest/products","method":"GET"},{"id":"b","path":"/webapi/rest/taxes","method":"GET"}]"#);
+        let reads =
+            post("/webapi/rest/bulk", r#"[{"id":"a","path":"/webapi/rest/products","method":"GET"},{"id":"b","path":"/webapi/rest/taxes","method":"GET"}]"#);
         assert!(shoper_matches(&reads, "bulk:products"));
         assert!(shoper_matches(&reads, "bulk:taxes"));
         assert!(!shoper_matches(&reads, "bulk:orders"));

@@ -17,8 +17,8 @@
 //! answer closes the connection without a byte; `reset_mid_answer` sends the headers (with the
 //! full `Content-Length`) and half the body, then aborts the connection with a TCP reset.
 
-use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use http_body_util::BodyExt;
+use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -176,18 +176,20 @@ impl AsyncWrite for Conn {
     }
 }
 
-async fn serve(world: World, service: Service, req: hyper::Request<Incoming>, connection_seq: u32, reset: Arc<AtomicBool>) -> Result<hyper::Response<AnswerBody>, Dropped> {
+async fn serve(
+    world: World,
+    service: Service,
+    req: hyper::Request<Incoming>,
+    connection_seq: u32,
+    reset: Arc<AtomicBool>,
+) -> Result<hyper::Response<AnswerBody>, Dropped> {
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
     let request = Request {
         method: parts.method.as_str().to_ascii_uppercase(),
         path: parts.uri.path().to_string(),
         query: parts.uri.query().unwrap_or("").to_string(),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect(),
+        headers: parts.headers.iter().map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect(),
         body,
         connection_seq,
     };

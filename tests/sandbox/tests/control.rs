@@ -89,10 +89,15 @@ fn a_systim_html_page_fault_answers_a_php_error_and_commits_nothing() {
 #[test]
 fn committing_faults_do_the_work_then_drop_or_delay_the_answer() {
     let mut sb = Sandbox::new("demo").unwrap();
-    control(&mut sb, "POST", "/faults", json!({"rules": [
+    control(
+        &mut sb,
+        "POST",
+        "/faults",
+        json!({"rules": [
         {"service": "systim", "kind": "drop_after_commit", "matching": "login"},
         {"service": "systim", "kind": "slow", "matching": "login"}
-    ], "slow_ms": 45000}));
+    ], "slow_ms": 45000}),
+    );
     let dropped = systim_login(&mut sb, 5);
     assert_eq!(dropped.delivery, sandbox::wire::Delivery::Drop);
     assert_eq!(sb.systim.token_count(), 1, "the login happened although its answer was lost");
@@ -169,10 +174,16 @@ fn systim_products_can_be_created_from_outside_and_are_listed_like_any() {
     let token = systim_login(&mut sb, 10).body_json()["result"]["token"].as_str().unwrap().to_string();
     let list = systim_call(&mut sb, &format!("act=listProducts&token={token}"), 11);
     let p = &list["result"][(before + 1).to_string()];
-    assert_eq!((p["kod_produktu"].as_str(), p["cena_brutto"].as_str(), p["cena_netto"].as_str(), p["stawka_vat"].as_str()), (Some("SOAK-1"), Some("36.90"), Some("30.00"), Some("1")));
+    assert_eq!(
+        (p["kod_produktu"].as_str(), p["cena_brutto"].as_str(), p["cena_netto"].as_str(), p["stawka_vat"].as_str()),
+        (Some("SOAK-1"), Some("36.90"), Some("30.00"), Some("1"))
+    );
     assert_eq!((p["id_kategorii"].as_str(), p["ilosc"].as_str(), p["kod_kreskowy"].as_str()), (Some("3"), Some("12.50"), Some("5901234123457")));
     let q = &list["result"][(before + 2).to_string()];
-    assert_eq!((q["cena_netto"].as_str(), q["id_kategorii"].as_str(), q["jednostka"].as_str(), q["ilosc"].as_str()), (Some("20.00"), Some("1"), Some("szt."), Some("0.00")));
+    assert_eq!(
+        (q["cena_netto"].as_str(), q["id_kategorii"].as_str(), q["jednostka"].as_str(), q["ilosc"].as_str()),
+        (Some("20.00"), Some("1"), Some("szt."), Some("0.00"))
+    );
     // A single spec works too.
     assert_eq!(control(&mut sb, "POST", "/systim/products", json!({"name": "X", "price_gross": "1"})).body_json()["ids"], json!([before + 3]));
 }
@@ -182,7 +193,10 @@ fn systim_products_are_all_or_nothing_with_a_clear_error() {
     let mut sb = Sandbox::new("demo").unwrap();
     let before = sb.systim.state_json()["products"].as_array().unwrap().len();
     for (spec, error) in [
-        (json!({"products": [{"name": "A", "price_gross": "1", "quantity": 3}, {"name": "B", "price_gross": "1", "vat_id": 99}]}), "products[1]: no VAT rate 99"),
+        (
+            json!({"products": [{"name": "A", "price_gross": "1", "quantity": 3}, {"name": "B", "price_gross": "1", "vat_id": 99}]}),
+            "products[1]: no VAT rate 99",
+        ),
         (json!({"name": "", "price_gross": "1"}), "'name' is required"),
         (json!({"name": "A"}), "'price_gross' is required"),
         (json!({"name": "A", "price_gross": "1.234"}), "at most 2 decimals"),
@@ -206,7 +220,11 @@ fn the_state_has_what_an_audit_needs() {
     let state = control(&mut sb, "GET", "/state", Value::Null).body_json();
     let shop = state["shoper"]["products"].as_array().unwrap();
     let mug = shop.iter().find(|p| p["code"] == "KUB-300").expect("Shoper products by code");
-    assert_eq!((mug["product_id"].as_str(), mug["stocks"][0]["code"].as_str(), mug["stocks"][0]["stock_id"].as_str()), (Some("1"), Some("KUB-300"), Some("1")), "ids and codes, variants' rows too");
+    assert_eq!(
+        (mug["product_id"].as_str(), mug["stocks"][0]["code"].as_str(), mug["stocks"][0]["stock_id"].as_str()),
+        (Some("1"), Some("KUB-300"), Some("1")),
+        "ids and codes, variants' rows too"
+    );
     let systim = state["systim"]["products"].as_array().unwrap();
     assert!(systim.iter().any(|p| p["kod_produktu"] == "KUB-300" && p["id"].as_u64().is_some()));
     // Systim orders with their notes (the import markers).

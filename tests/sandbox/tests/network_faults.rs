@@ -67,7 +67,10 @@ fn write_then_close_waits_for_a_reused_connection_then_commits_without_an_answer
     assert_eq!(sb.systim.token_count(), 2, "the second login happened although its answer was lost");
     let entries = log(&mut sb);
     assert_eq!(entries[0]["fault"], Value::Null);
-    assert_eq!((entries[1]["fault"].as_str(), entries[1]["connection_seq"].as_u64(), entries[1]["delivered"].as_bool()), (Some("write_then_close"), Some(2), Some(false)));
+    assert_eq!(
+        (entries[1]["fault"].as_str(), entries[1]["connection_seq"].as_u64(), entries[1]["delivered"].as_bool()),
+        (Some("write_then_close"), Some(2), Some(false))
+    );
     assert!(sb.faults.rules.is_empty(), "the rule is used up");
 }
 

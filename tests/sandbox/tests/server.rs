@@ -73,7 +73,8 @@ fn prints_urls_and_credentials_first_and_serves_both_services_on_loopback() {
     assert_eq!(status, 401, "{body}");
     assert!(head.contains("access-control-allow-origin: *"));
 
-    let (status, head, _) = http(shoper, &request("OPTIONS", "/webapi/rest/products", "Origin: chrome-extension://x\r\nAccess-Control-Request-Method: PUT\r\n", "")).unwrap();
+    let (status, head, _) =
+        http(shoper, &request("OPTIONS", "/webapi/rest/products", "Origin: chrome-extension://x\r\nAccess-Control-Request-Method: PUT\r\n", "")).unwrap();
     assert_eq!(status, 204);
     assert!(head.contains("access-control-allow-methods"));
 
@@ -172,7 +173,10 @@ impl Client {
     }
 
     fn send(&mut self, method: &str, path: &str, content_type: &str, body: &str) -> Option<Answer> {
-        let raw = format!("{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+        let raw = format!(
+            "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
         self.stream.write_all(raw.as_bytes()).expect("write");
         self.read_answer()
     }
@@ -196,7 +200,8 @@ impl Client {
         let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
         let mut body = buf[head_end + 4..].to_vec();
         let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let length: usize = head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())).expect("content-length");
+        let length: usize =
+            head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())).expect("content-length");
         let mut error = None;
         while body.len() < length {
             match self.stream.read(&mut chunk) {
@@ -276,7 +281,8 @@ fn write_then_close_spares_a_fresh_connection_and_closes_a_reused_one_after_the_
     assert_eq!(resent.status, 200);
     assert_eq!(products_with_code(&srv, "WTC-2"), 2, "one fetch, two products");
     let entries: Vec<Value> = log(&srv).into_iter().filter(|e| e["path"] == "/webapi/rest/products").collect();
-    let seen: Vec<(u64, Value, bool)> = entries.iter().map(|e| (e["connection_seq"].as_u64().unwrap(), e["fault"].clone(), e["resend"].as_bool().unwrap())).collect();
+    let seen: Vec<(u64, Value, bool)> =
+        entries.iter().map(|e| (e["connection_seq"].as_u64().unwrap(), e["fault"].clone(), e["resend"].as_bool().unwrap())).collect();
     assert_eq!(seen, [(1, Value::Null, false), (2, json!("write_then_close"), false), (1, Value::Null, true)]);
     let s = state(&srv);
     assert_eq!((s["faults"]["by_kind"]["write_then_close"].as_u64(), s["faults"]["resends_seen"].as_u64()), (Some(1), Some(1)));
@@ -345,7 +351,11 @@ fn a_slow_answer_arrives_after_the_configured_wait_and_commits_at_once() {
     set_faults(&srv, json!({"rules": [{"service": "systim", "kind": "slow", "matching": "login"}], "slow_ms": 1_500}));
     let mut conn = Client::connect(&srv, "systim");
     conn.stream.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
-    let raw = format!("POST /jsonAPI.php HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{}", login_form(&srv).len(), login_form(&srv));
+    let raw = format!(
+        "POST /jsonAPI.php HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{}",
+        login_form(&srv).len(),
+        login_form(&srv)
+    );
     conn.stream.write_all(raw.as_bytes()).unwrap();
     let mut buf = [0u8; 64];
     let early = loop {

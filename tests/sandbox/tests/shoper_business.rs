@@ -46,7 +46,10 @@ fn order_line_created_via_api_decrements_stock() {
     assert_eq!(r.status, 200, "{}", r.body_text());
     let line = shop.get(&format!("/webapi/rest/order-products/{}", r.body_json()));
     assert_eq!((line["stock_id"].clone(), line["code"].clone(), line["name"].clone()), (json!("1"), json!("KUB-300"), json!("Kubek ceramiczny 300 ml")));
-    assert_eq!((line["price"].clone(), line["tax"].clone(), line["tax_value"].clone(), line["unit"].clone()), (json!("30.00"), json!("23%"), json!("23"), json!("szt.")));
+    assert_eq!(
+        (line["price"].clone(), line["tax"].clone(), line["tax_value"].clone(), line["unit"].clone()),
+        (json!("30.00"), json!("23%"), json!("23"), json!("szt."))
+    );
     assert_eq!(stock_of(&mut shop, 1), json!("15"));
     assert_eq!(shop.get("/webapi/rest/product-stocks/1")["sold"], json!("2"));
     let o = shop.get(&format!("/webapi/rest/orders/{oid}"));
@@ -57,11 +60,17 @@ fn order_line_created_via_api_decrements_stock() {
 fn line_price_is_caller_controlled_and_catalogue_free_lines_need_name_and_price() {
     let mut shop = Shop::demo();
     let oid = create_order(&mut shop);
-    let r = shop.post("/webapi/rest/order-products", &json!({"order_id": oid, "stock_id": 1, "price": 999.0, "quantity": 1, "name": "X", "tax": "23%", "tax_value": 23}));
+    let r = shop.post(
+        "/webapi/rest/order-products",
+        &json!({"order_id": oid, "stock_id": 1, "price": 999.0, "quantity": 1, "name": "X", "tax": "23%", "tax_value": 23}),
+    );
     let line = shop.get(&format!("/webapi/rest/order-products/{}", r.body_json()));
     assert_eq!((line["price"].clone(), line["name"].clone()), (json!("999.00"), json!("X")));
     let r = shop.post("/webapi/rest/order-products", &json!({"order_id": oid, "quantity": 1}));
-    assert_eq!(r.body_json()["error_description"], json!("Wartość pola 'name' jest niepoprawna: Pole wymagane; Wartość pola 'price' jest niepoprawna: Pole wymagane"));
+    assert_eq!(
+        r.body_json()["error_description"],
+        json!("Wartość pola 'name' jest niepoprawna: Pole wymagane; Wartość pola 'price' jest niepoprawna: Pole wymagane")
+    );
     let r = shop.post("/webapi/rest/order-products", &json!({"order_id": oid, "quantity": 1, "name": "Usługa", "price": "10"}));
     let line = shop.get(&format!("/webapi/rest/order-products/{}", r.body_json()));
     assert_eq!((line["product_id"].clone(), line["stock_id"].clone()), (json!("0"), json!("0")));

@@ -47,7 +47,8 @@ fn by_default_only_the_sum_shows_the_discount() {
     assert_eq!(field(&lines, "discount_perc"), ["0.0000", "0.0000", "0.0000"]);
     // 15 % of the goods, rounded once: 229.345 × 0.85 = 194.94; plus shipping.
     assert_eq!(o["sum"], json!("209.93"));
-    let fields: Vec<Value> = ["discount_client", "discount_group", "discount_levels", "discount_code", "code_id", "promo_code"].iter().map(|k| o[*k].clone()).collect();
+    let fields: Vec<Value> =
+        ["discount_client", "discount_group", "discount_levels", "discount_code", "code_id", "promo_code"].iter().map(|k| o[*k].clone()).collect();
     assert_eq!(fields, [json!("5"), json!("0"), json!("0"), json!("10"), json!("1"), json!("ZIMA10")]);
     assert!(o.get("_order_discount").is_none());
 }

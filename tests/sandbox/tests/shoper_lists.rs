@@ -241,7 +241,14 @@ fn numeric_ordering_of_string_columns() {
 #[test]
 fn malformed_filters_and_order_answer_400() {
     let mut shop = Shop::demo();
-    for q in ["filters=%7Bnot-json", "filters=%5B1%5D", "filters=%22x%22", &format!("filters={}", enc(r#"{"order_id":{"??":1}}"#)), "order=order_id%20UP", "order=order_id%20ASC%20x"] {
+    for q in [
+        "filters=%7Bnot-json",
+        "filters=%5B1%5D",
+        "filters=%22x%22",
+        &format!("filters={}", enc(r#"{"order_id":{"??":1}}"#)),
+        "order=order_id%20UP",
+        "order=order_id%20ASC%20x",
+    ] {
         let r = shop.call("GET", &format!("/webapi/rest/orders?{q}"), None);
         assert_eq!(r.status, 400, "{q}: {}", r.body_text());
         assert_eq!(r.body_json()["error"], json!("invalid_request"));

@@ -76,13 +76,7 @@ fn odd_bodies_get_400_not_a_panic() {
 #[test]
 fn odd_order_and_line_writes() {
     let mut shop = Shop::demo();
-    for b in [
-        json!({"quantity": 0}),
-        json!({"quantity": -2}),
-        json!({"quantity": "dużo"}),
-        json!({"price": "1e3"}),
-        json!({"stock_id": 5}),
-    ] {
+    for b in [json!({"quantity": 0}), json!({"quantity": -2}), json!({"quantity": "dużo"}), json!({"price": "1e3"}), json!({"stock_id": 5})] {
         let r = shop.put("/webapi/rest/order-products/1", &b);
         assert_eq!(r.status, 400, "{b}: {}", r.body_text());
     }
@@ -101,7 +95,13 @@ fn bad_knobs_and_specs_are_errors() {
     }
     assert!(shop.st.configure(&json!({"rate_limit": {"limit": 5}, "nie_ma": 1})).is_err());
     assert_eq!(shop.st.state_json()["config"]["rate_limit"]["limit"], json!(10.0), "a rejected batch applies nothing");
-    for spec in [json!(null), json!({"lines": "KUB-300"}), json!({"lines": [{"stock_id": 999999}]}), json!({"lines": [{"code": "KUB-300", "price": "tanio"}]}), json!({"lines": [{"code": "KUB-300"}], "locale": "xx_XX"})] {
+    for spec in [
+        json!(null),
+        json!({"lines": "KUB-300"}),
+        json!({"lines": [{"stock_id": 999999}]}),
+        json!({"lines": [{"code": "KUB-300", "price": "tanio"}]}),
+        json!({"lines": [{"code": "KUB-300"}], "locale": "xx_XX"}),
+    ] {
         assert!(shop.st.place_storefront_order(&spec, shop.now).is_err(), "{spec}");
     }
 }

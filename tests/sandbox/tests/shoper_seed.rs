@@ -67,15 +67,26 @@ fn seeded_order_lines_carry_price_discount_and_fractional_quantity() {
     // Each kind of discount on the whole order among the demo orders.
     let o = |shop: &mut Shop, id: u64| shop.get(&format!("/webapi/rest/orders/{id}"));
     let amount = o(&mut shop, 13);
-    assert_eq!((amount["promo_code"].clone(), amount["discount_code"].clone(), amount["sum"].clone()), (json!("RABAT20"), json!("0"), json!("224.34")), "60.00 + 56.97 + 112.38 − 20.00 + 14.99");
+    assert_eq!(
+        (amount["promo_code"].clone(), amount["discount_code"].clone(), amount["sum"].clone()),
+        (json!("RABAT20"), json!("0"), json!("224.34")),
+        "60.00 + 56.97 + 112.38 − 20.00 + 14.99"
+    );
     let free = o(&mut shop, 14);
     assert_eq!((free["shipping_cost"].clone(), free["sum"].clone()), (json!("0.00"), json!("45.80")), "free shipping shows as a shipping cost of 0");
     let both = o(&mut shop, 15);
-    assert_eq!((both["discount_client"].clone(), both["promo_code"].clone(), both["shipping_cost"].clone(), both["sum"].clone()), (json!("5"), json!("LATO15"), json!("0.00"), json!("54.38")));
+    assert_eq!(
+        (both["discount_client"].clone(), both["promo_code"].clone(), both["shipping_cost"].clone(), both["sum"].clone()),
+        (json!("5"), json!("LATO15"), json!("0.00"), json!("54.38"))
+    );
     let all = o(&mut shop, 16);
     assert_eq!(all["sum"], json!("14.99"), "a 100 % code leaves the shipping");
     let group = o(&mut shop, 17);
-    assert_eq!((group["discount_group"].clone(), group["discount_levels"].clone(), group["code_id"].clone(), group["sum"].clone()), (json!("3"), json!("2"), json!(null), json!("188.76")), "198.69 × 95 %");
+    assert_eq!(
+        (group["discount_group"].clone(), group["discount_levels"].clone(), group["code_id"].clone(), group["sum"].clone()),
+        (json!("3"), json!("2"), json!(null), json!("188.76")),
+        "198.69 × 95 %"
+    );
 }
 
 #[test]
@@ -112,8 +123,16 @@ fn fresh_shop_statuses() {
 fn units_languages_currencies_shippings_payments() {
     let mut shop = Shop::demo();
     let units = shop.get("/webapi/rest/units");
-    let fps: Vec<(String, String)> = units["list"].as_array().unwrap().iter().map(|u| (u["translations"]["pl_PL"]["name"].as_str().unwrap().into(), u["floating_point"].as_str().unwrap().into())).collect();
-    let expected: Vec<(String, String)> = [("szt.", "0"), ("kg", "1"), ("lbs", "1"), ("zestaw", "0"), ("wielopak", "0"), ("usł.", "0")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    let fps: Vec<(String, String)> = units["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["translations"]["pl_PL"]["name"].as_str().unwrap().into(), u["floating_point"].as_str().unwrap().into()))
+        .collect();
+    let expected: Vec<(String, String)> = [("szt.", "0"), ("kg", "1"), ("lbs", "1"), ("zestaw", "0"), ("wielopak", "0"), ("usł.", "0")]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
     assert_eq!(fps, expected);
     let langs = shop.get("/webapi/rest/languages");
     assert_eq!(langs["list"][0], json!({"lang_id": "1", "locale": "pl_PL", "currency_id": "1", "active": "1", "order": "1"}));
@@ -123,13 +142,20 @@ fn units_languages_currencies_shippings_payments() {
     assert_eq!(c, [("PLN", "1"), ("USD", "0"), ("EUR", "0"), ("GBP", "0")]);
     assert_eq!(cur["list"][0]["default"], json!("1"));
     let ship = shop.get("/webapi/rest/shippings");
-    assert_eq!(names(&ship, "name"), ["Kurier InPost", "Paczkomat InPost 24/7", "Poczta Polska — Pocztex", "Odbiór osobisty w sklepie", "Kurier DPD", "Kurier DPD — pobranie"]);
+    assert_eq!(
+        names(&ship, "name"),
+        ["Kurier InPost", "Paczkomat InPost 24/7", "Poczta Polska — Pocztex", "Odbiór osobisty w sklepie", "Kurier DPD", "Kurier DPD — pobranie"]
+    );
     let pay = shop.get("/webapi/rest/payments");
     assert_eq!(pay["list"][1]["translations"]["pl_PL"]["title"], json!("Płatność przy odbiorze (pobranie)"));
     assert_eq!(pay["count"], json!("6"));
     let codes = shop.get("/webapi/rest/promotion-codes");
-    let kinds: Vec<(String, String)> = codes["list"].as_array().unwrap().iter().map(|c| (c["code"].as_str().unwrap().into(), c["discount_type"].as_str().unwrap().into())).collect();
-    let expected: Vec<(String, String)> = [("ZIMA10", "1"), ("RABAT20", "2"), ("DARMOWA", "3"), ("GRATIS100", "1"), ("LATO15", "1")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    let kinds: Vec<(String, String)> =
+        codes["list"].as_array().unwrap().iter().map(|c| (c["code"].as_str().unwrap().into(), c["discount_type"].as_str().unwrap().into())).collect();
+    let expected: Vec<(String, String)> = [("ZIMA10", "1"), ("RABAT20", "2"), ("DARMOWA", "3"), ("GRATIS100", "1"), ("LATO15", "1")]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
     assert_eq!(kinds, expected);
 }
 

@@ -112,11 +112,23 @@ fn suma_brutto_is_exact_in_gross_and_net_modes() {
     let kg = st.product_ids_by_code("PIE-CZA-KG")[0].to_string();
     let base = order_pairs("M", &kg);
     // 0.75 kg × 80.91 = 60.6825 → 60.68, plus 2 × 30.00.
-    let v = add_order(&mut st, &t, &base, &[("produkty[1][ilosc]", Some("0.75")), ("produkty[1][cena]", Some("80.91")), ("produkty[1][id_stawki_vat]", Some("2"))], T0);
+    let v = add_order(
+        &mut st,
+        &t,
+        &base,
+        &[("produkty[1][ilosc]", Some("0.75")), ("produkty[1][cena]", Some("80.91")), ("produkty[1][id_stawki_vat]", Some("2"))],
+        T0,
+    );
     assert_eq!(code(&v), 0, "{v}");
     assert_eq!(st.state_json()["orders"][0]["suma_brutto"], "120.68");
     // Net prices: 2 × 24.39 = 48.78 → × 1.23 = 60.00 (59.9994); 0.75 × 83.24 net at 8 % = 62.43 → 67.42 (67.4244).
-    let net = [("naliczanie_brutto", Some("0")), ("produkty[0][cena]", Some("24.39")), ("produkty[1][ilosc]", Some("0.75")), ("produkty[1][cena]", Some("83.24")), ("produkty[1][id_stawki_vat]", Some("2"))];
+    let net = [
+        ("naliczanie_brutto", Some("0")),
+        ("produkty[0][cena]", Some("24.39")),
+        ("produkty[1][ilosc]", Some("0.75")),
+        ("produkty[1][cena]", Some("83.24")),
+        ("produkty[1][id_stawki_vat]", Some("2")),
+    ];
     add_order(&mut st, &t, &base, &net, T0);
     assert_eq!(st.state_json()["orders"][1]["suma_brutto"], "127.42");
 }

@@ -60,18 +60,37 @@ fn add_product_names_missing_and_unknown_fields() {
     grouped.push(("naliczanie", "1"));
     assert_eq!(fields(&call(&mut st, &t, "addProduct", &grouped, T0)), ["ceny"]);
     let before = st.state_json()["products"].as_array().unwrap().len();
-    let v = call(&mut st, &t, "addProduct", &[("nazwa", "Usługa montażu"), ("cena_brutto", "0"), ("cena_netto", "0"), ("id_kategorii", "2"), ("stawka_vat", "5"), ("rodzaj", "1"), ("ukryty", "1")], T0);
+    let v = call(
+        &mut st,
+        &t,
+        "addProduct",
+        &[("nazwa", "Usługa montażu"), ("cena_brutto", "0"), ("cena_netto", "0"), ("id_kategorii", "2"), ("stawka_vat", "5"), ("rodzaj", "1"), ("ukryty", "1")],
+        T0,
+    );
     assert_eq!(v["result"], json!(before + 1), "ids continue after the seed");
     let v = call(&mut st, &t, "listProducts", &[], T0);
     let rec = &v["result"][(before + 1).to_string()];
-    assert_eq!((rec["rodzaj"].as_str(), rec["ukryty"].as_str(), rec["stawka_vat"].as_str(), rec["kod_produktu"].as_str()), (Some("1"), Some("1"), Some("5"), Some("")));
+    assert_eq!(
+        (rec["rodzaj"].as_str(), rec["ukryty"].as_str(), rec["stawka_vat"].as_str(), rec["kod_produktu"].as_str()),
+        (Some("1"), Some("1"), Some("5"), Some(""))
+    );
 }
 
 #[test]
 fn store_documents_move_stock() {
     let mut st = scenario("warehouses");
     let t = login(&mut st, T0);
-    let doc = |rodzaj: &'static str, date: &'static str| vec![("rodzaj", rodzaj), ("id_magazynu", "1"), ("data_wystawienia", "2026-11-20"), (date, "2026-11-20"), ("pozycje[0][id_produktu]", "1"), ("pozycje[0][ilosc]", "2.5"), ("pozycje[0][cena_netto]", "24.39")];
+    let doc = |rodzaj: &'static str, date: &'static str| {
+        vec![
+            ("rodzaj", rodzaj),
+            ("id_magazynu", "1"),
+            ("data_wystawienia", "2026-11-20"),
+            (date, "2026-11-20"),
+            ("pozycje[0][id_produktu]", "1"),
+            ("pozycje[0][ilosc]", "2.5"),
+            ("pozycje[0][cena_netto]", "24.39"),
+        ]
+    };
     assert_eq!(call(&mut st, &t, "addStoreDocument", &doc("3", "data_przyjecia"), T0)["result"], json!(1));
     assert_eq!(st.quantity(1, 1), Some(22_500));
     call(&mut st, &t, "addStoreDocument", &doc("4", "data_wydania"), T0);
@@ -90,9 +109,29 @@ fn store_documents_validate_kind_dates_stores_and_lines() {
     let t = login(&mut st, T0);
     let v = call(&mut st, &t, "addStoreDocument", &[("rodzaj", "4"), ("id_magazynu", "1")], T0);
     assert_eq!(fields(&v), ["data_wystawienia", "data_wydania", "pozycje"]);
-    let v = call(&mut st, &t, "addStoreDocument", &[("rodzaj", "5"), ("id_magazynu", "7"), ("data_wystawienia", "2026-11-20"), ("pozycje[0][id_produktu]", "99999"), ("pozycje[0][ilosc]", "-1")], T0);
+    let v = call(
+        &mut st,
+        &t,
+        "addStoreDocument",
+        &[("rodzaj", "5"), ("id_magazynu", "7"), ("data_wystawienia", "2026-11-20"), ("pozycje[0][id_produktu]", "99999"), ("pozycje[0][ilosc]", "-1")],
+        T0,
+    );
     assert_eq!(fields(&v), ["id_magazynu", "rodzaj", "pozycje[0][id_produktu]", "pozycje[0][ilosc]"]);
-    let v = call(&mut st, &t, "addStoreDocument", &[("rodzaj", "8"), ("id_magazynu", "1"), ("id_magazynu_zrodlowego", "1"), ("data_wystawienia", "2026-11-20"), ("data_operacji", "2026-11-20"), ("pozycje[0][id_produktu]", "1"), ("pozycje[0][ilosc]", "1")], T0);
+    let v = call(
+        &mut st,
+        &t,
+        "addStoreDocument",
+        &[
+            ("rodzaj", "8"),
+            ("id_magazynu", "1"),
+            ("id_magazynu_zrodlowego", "1"),
+            ("data_wystawienia", "2026-11-20"),
+            ("data_operacji", "2026-11-20"),
+            ("pozycje[0][id_produktu]", "1"),
+            ("pozycje[0][ilosc]", "1"),
+        ],
+        T0,
+    );
     assert_eq!(fields(&v), ["id_magazynu_zrodlowego"]);
     assert_eq!(st.quantity(1, 1), Some(20_000));
 }

@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use systim_support::*;
 
 /// The methods no public code calls, which the strict account does not have.
-const ABSENT: [&str; 8] = ["listCategories", "listStores", "listOrders", "listDeliveryMethods", "listPaymentMethods", "getOrder", "changeOrderStatus", "addSellInvoiceFromOrder"];
+const ABSENT: [&str; 8] =
+    ["listCategories", "listStores", "listOrders", "listDeliveryMethods", "listPaymentMethods", "getOrder", "changeOrderStatus", "addSellInvoiceFromOrder"];
 
 fn mug(st: &sandbox::systim::SystimState) -> u64 {
     st.product_ids_by_code("KUB-300")[0]
@@ -168,7 +169,13 @@ fn refuse_answers_codes_10_and_16_with_polish_texts_and_commits_nothing() {
     assert!(v["error"]["message"].as_str().unwrap().starts_with("Miesiąc księgowy jest zamknięty"));
     assert_eq!(st.order_count(), 0, "nothing committed");
     let products = st.state_json()["products"].as_array().unwrap().len();
-    let v = call(&mut st, &t, "addProduct", &[("nazwa", "X"), ("cena_brutto", "1"), ("cena_netto", "1"), ("id_kategorii", "1"), ("stawka_vat", "1"), ("rodzaj", "0")], T0);
+    let v = call(
+        &mut st,
+        &t,
+        "addProduct",
+        &[("nazwa", "X"), ("cena_brutto", "1"), ("cena_netto", "1"), ("id_kategorii", "1"), ("stawka_vat", "1"), ("rodzaj", "0")],
+        T0,
+    );
     assert_eq!((code(&v), v["error"]["message"].as_str()), (10, Some("Ta wersja programu nie pozwala na wykonanie tej operacji")));
     assert_eq!(st.state_json()["products"].as_array().unwrap().len(), products);
     let v = call(&mut st, &t, "addCompany", &[("nazwa", "Firma"), ("ulica", "a"), ("kod", "b"), ("miejscowosc", "c")], T0);

@@ -119,12 +119,14 @@ fn never_panics_on_garbage() {
             assert!(v["error"]["code"].is_u64(), "{body} → {v}");
         }
         for _ in 0..50 {
-            let bytes: Vec<u8> = (0..64).map(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                seed as u8
-            }).collect();
+            let bytes: Vec<u8> = (0..64)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed as u8
+                })
+                .collect();
             let mut body = format!("act={act}&token={token}&").into_bytes();
             body.extend(bytes);
             let req = Request::new("POST", "/jsonAPI.php").with_header("content-type", "application/x-www-form-urlencoded").with_body(body);

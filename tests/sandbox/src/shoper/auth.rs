@@ -45,13 +45,7 @@ fn mix(mut z: u64) -> u64 {
 
 impl Auth {
     pub fn new(login: &str, password: &str, static_token: &str) -> Auth {
-        Auth {
-            login: login.to_string(),
-            password: password.to_string(),
-            static_token: static_token.to_string(),
-            tokens: BTreeMap::new(),
-            issued: 0,
-        }
+        Auth { login: login.to_string(), password: password.to_string(), static_token: static_token.to_string(), tokens: BTreeMap::new(), issued: 0 }
     }
 
     /// Serves `POST /webapi/rest/auth`.

@@ -20,18 +20,21 @@ pub fn product_row(now: &str) -> Row {
 }
 
 fn product_template() -> Row {
-    row_of_parts(vec![json!({
-        "product_id": "", "producer_id": null, "group_id": null, "tax_id": "1", "add_date": "", "edit_date": "",
-        "other_price": "0.00", "pkwiu": "", "unit_id": "1", "in_loyalty": "0", "loyalty_score": null,
-        "loyalty_price": null, "bestseller": "0", "newproduct": "0", "dimension_w": "0.0000", "dimension_h": "0.0000",
-        "dimension_l": "0.0000", "vol_weight": "0.0000", "currency_id": null, "gauge_id": null,
-    }), json!({
-        "unit_price_calculation": "0", "type": "0", "category_id": null, "categories": [], "is_product_of_day": false,
-        "is_digital": 0, "collections": [], "promo_price": null, "code": "", "ean": "", "stock": {},
-        "translations": {}, "options": [], "options_non_stock": [], "attributes": {}, "related": [],
-        "main_image": false, "feeds_excludes": [], "tags": [],
-        "safety_information": {"gpsr_producer_id": null, "gpsr_importer_id": null, "gpsr_responsible_id": null, "gpsr_certificates": []}
-    })])
+    row_of_parts(vec![
+        json!({
+            "product_id": "", "producer_id": null, "group_id": null, "tax_id": "1", "add_date": "", "edit_date": "",
+            "other_price": "0.00", "pkwiu": "", "unit_id": "1", "in_loyalty": "0", "loyalty_score": null,
+            "loyalty_price": null, "bestseller": "0", "newproduct": "0", "dimension_w": "0.0000", "dimension_h": "0.0000",
+            "dimension_l": "0.0000", "vol_weight": "0.0000", "currency_id": null, "gauge_id": null,
+        }),
+        json!({
+            "unit_price_calculation": "0", "type": "0", "category_id": null, "categories": [], "is_product_of_day": false,
+            "is_digital": 0, "collections": [], "promo_price": null, "code": "", "ean": "", "stock": {},
+            "translations": {}, "options": [], "options_non_stock": [], "attributes": {}, "related": [],
+            "main_image": false, "feeds_excludes": [], "tags": [],
+            "safety_information": {"gpsr_producer_id": null, "gpsr_importer_id": null, "gpsr_responsible_id": null, "gpsr_certificates": []}
+        }),
+    ])
 }
 
 fn product_tr() -> Row {
@@ -57,19 +60,22 @@ pub fn stock_row(is_default: bool) -> Row {
 }
 
 fn stock_template() -> Row {
-    row_of_parts(vec![json!({
-        "stock_id": "", "extended": "0", "price": "0.00", "price_type": "1", "price_buying": "0.00",
-        "price_buying_net": "0.00", "stock": "0", "package": "0", "warn_level": "1", "sold": "0", "weight": "1",
-        "weight_type": "1", "active": "1", "default": "1", "product_id": "", "availability_id": null,
-        "delivery_id": null, "gfx_id": null, "code": "", "ean": "",
-    }), json!({
-        "comp_weight": "", "comp_price": "",
-        "comp_promo_price": "", "price_wholesale": "0.00", "comp_price_wholesale": "", "comp_promo_price_wholesale": "",
-        "price_special": "0.00", "comp_price_special": "", "comp_promo_price_special": "", "price_type_wholesale": "1",
-        "price_type_special": "1", "calculation_unit_id": null, "calculation_unit_ratio": "0",
-        "calculated_availability_id": null, "options": [], "historical_lowest_price": "",
-        "wholesale_historical_lowest_price": "", "special_historical_lowest_price": "", "warehouses": {}
-    })])
+    row_of_parts(vec![
+        json!({
+            "stock_id": "", "extended": "0", "price": "0.00", "price_type": "1", "price_buying": "0.00",
+            "price_buying_net": "0.00", "stock": "0", "package": "0", "warn_level": "1", "sold": "0", "weight": "1",
+            "weight_type": "1", "active": "1", "default": "1", "product_id": "", "availability_id": null,
+            "delivery_id": null, "gfx_id": null, "code": "", "ean": "",
+        }),
+        json!({
+            "comp_weight": "", "comp_price": "",
+            "comp_promo_price": "", "price_wholesale": "0.00", "comp_price_wholesale": "", "comp_promo_price_wholesale": "",
+            "price_special": "0.00", "comp_price_special": "", "comp_promo_price_special": "", "price_type_wholesale": "1",
+            "price_type_special": "1", "calculation_unit_id": null, "calculation_unit_ratio": "0",
+            "calculated_availability_id": null, "options": [], "historical_lowest_price": "",
+            "wholesale_historical_lowest_price": "", "special_historical_lowest_price": "", "warehouses": {}
+        }),
+    ])
 }
 
 static PRODUCT_TR: TrSpec = TrSpec {

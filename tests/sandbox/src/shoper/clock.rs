@@ -51,9 +51,7 @@ pub fn local_datetime(now_ms: u64) -> String {
 
 /// Whether a string looks like `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`.
 pub fn is_naive_date(s: &str) -> bool {
-    let shape = |pattern: &str| {
-        s.len() == pattern.len() && s.bytes().zip(pattern.bytes()).all(|(c, p)| if p == b'9' { c.is_ascii_digit() } else { c == p })
-    };
+    let shape = |pattern: &str| s.len() == pattern.len() && s.bytes().zip(pattern.bytes()).all(|(c, p)| if p == b'9' { c.is_ascii_digit() } else { c == p });
     shape("9999-99-99") || shape("9999-99-99 99:99:99")
 }
 

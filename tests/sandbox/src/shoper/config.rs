@@ -182,9 +182,7 @@ impl Config {
     pub fn apply_knob(&mut self, key: &str, v: &Value) -> Result<(), String> {
         match key {
             "rate_limit" => self.rate.apply(v)?,
-            "token_lifetime_s" => {
-                self.token_lifetime_s = v.as_u64().ok_or("knob 'token_lifetime_s' must be a non-negative integer")?
-            }
+            "token_lifetime_s" => self.token_lifetime_s = v.as_u64().ok_or("knob 'token_lifetime_s' must be a non-negative integer")?,
             "token_scopes" => self.token_scopes = Scopes::parse(v)?,
             "user_scopes" => self.user_scopes = Scopes::parse(v)?,
             "static_token_enabled" => self.static_token_enabled = as_bool(key, v)?,

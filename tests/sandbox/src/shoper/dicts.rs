@@ -85,10 +85,8 @@ static CATEGORY_TR: TrSpec = TrSpec {
     template: category_tr,
 };
 static UNIT_TR: TrSpec = TrSpec { fields: &[Field("name", Kind::Text)], template: unit_tr };
-static STATUS_TR: TrSpec = TrSpec {
-    fields: &[Field("name", Kind::Text), Field("message", Kind::Text), Field("message_html", Kind::Text)],
-    template: status_tr,
-};
+static STATUS_TR: TrSpec =
+    TrSpec { fields: &[Field("name", Kind::Text), Field("message", Kind::Text), Field("message_html", Kind::Text)], template: status_tr };
 
 const CATEGORY_FIELDS: &[Field] = &[
     Field("order", Kind::Int),

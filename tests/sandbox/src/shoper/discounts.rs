@@ -51,8 +51,13 @@ impl Convention {
 
 /// The demo shop's promotion codes: code, `discount_type` (1 percent, 2 amount, 3 free shipping),
 /// `discount`, `additional_free_shipping`.
-pub const CODES: [(&str, u8, &str, bool); 5] =
-    [("ZIMA10", 1, "10.00", false), ("RABAT20", 2, "20.00", false), ("DARMOWA", 3, "0.00", false), ("GRATIS100", 1, "100.00", false), ("LATO15", 1, "15.00", true)];
+pub const CODES: [(&str, u8, &str, bool); 5] = [
+    ("ZIMA10", 1, "10.00", false),
+    ("RABAT20", 2, "20.00", false),
+    ("DARMOWA", 3, "0.00", false),
+    ("GRATIS100", 1, "100.00", false),
+    ("LATO15", 1, "15.00", true),
+];
 
 /// A `/promotion-codes` row (§13.2's recorded shape).
 pub fn code_row(code: &str, kind: u8, discount: &str, free_shipping: bool) -> Row {

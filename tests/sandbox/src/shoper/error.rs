@@ -85,8 +85,7 @@ impl Errors {
         if self.0.is_empty() {
             return Ok(());
         }
-        let text: Vec<String> =
-            self.0.iter().map(|e| format!("Wartość pola '{}' jest niepoprawna: {}", e.field, e.reason)).collect();
+        let text: Vec<String> = self.0.iter().map(|e| format!("Wartość pola '{}' jest niepoprawna: {}", e.field, e.reason)).collect();
         Err(ApiError::bad_request(text.join("; ")))
     }
 }

@@ -52,13 +52,7 @@ impl ListQuery {
         };
         let page = get("page").and_then(|v| v.parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
         let (tree, bracket_fields) = filter_tree(pairs)?;
-        Ok(ListQuery {
-            limit,
-            page: usize::try_from(page).unwrap_or(usize::MAX),
-            filters: conditions(&tree)?,
-            order: order_terms(pairs)?,
-            bracket_fields,
-        })
+        Ok(ListQuery { limit, page: usize::try_from(page).unwrap_or(usize::MAX), filters: conditions(&tree)?, order: order_terms(pairs)?, bracket_fields })
     }
 
     pub fn has_filter_prefix(&self, prefix: &str) -> bool {

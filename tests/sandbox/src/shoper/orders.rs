@@ -29,20 +29,23 @@ pub fn order_row(now: &str) -> Row {
 }
 
 fn order_template() -> Row {
-    row_of_parts(vec![json!({
-        "order_id": "", "user_id": null, "date": "", "status_date": "", "confirm_date": "",
-        "delivery_date": "", "status_id": null, "sum": "0.00", "payment_id": null, "user_order": "0",
-        "shipping_id": null, "shipping_cost": "0.00", "email": "", "delivery_code": "", "code": "", "confirm": "0",
-        "notes": "", "notes_priv": "", "notes_pub": "", "currency_id": "1", "currency_rate": "1", "paid": "0.00",
-        "ip_address": "", "discount_client": "0", "discount_group": "0", "discount_levels": "0", "discount_code": "0",
-    }), json!({
-        "code_id": null, "lang_id": "1", "origin": "4", "parent_order_id": null, "registered": "0",
-        "delivery_email": null, "promo_code": "", "additional_fields": [], "properties": [], "tags": [],
-        "order_url": "", "payment_url": "", "is_cash_on_delivery": false, "is_paid": false, "is_overpayment": false,
-        "is_underpayment": false, "total_parcels": 0, "total_products": 0, "children": [], "loyalty_cost": 0,
-        "loyalty_score": 0, "vat_eu": false, "shipping_tax_name": "", "shipping_tax_value": "", "shipping_tax_id": "1",
-        "delivery_address": address_row(), "billing_address": address_row()
-    })])
+    row_of_parts(vec![
+        json!({
+            "order_id": "", "user_id": null, "date": "", "status_date": "", "confirm_date": "",
+            "delivery_date": "", "status_id": null, "sum": "0.00", "payment_id": null, "user_order": "0",
+            "shipping_id": null, "shipping_cost": "0.00", "email": "", "delivery_code": "", "code": "", "confirm": "0",
+            "notes": "", "notes_priv": "", "notes_pub": "", "currency_id": "1", "currency_rate": "1", "paid": "0.00",
+            "ip_address": "", "discount_client": "0", "discount_group": "0", "discount_levels": "0", "discount_code": "0",
+        }),
+        json!({
+            "code_id": null, "lang_id": "1", "origin": "4", "parent_order_id": null, "registered": "0",
+            "delivery_email": null, "promo_code": "", "additional_fields": [], "properties": [], "tags": [],
+            "order_url": "", "payment_url": "", "is_cash_on_delivery": false, "is_paid": false, "is_overpayment": false,
+            "is_underpayment": false, "total_parcels": 0, "total_products": 0, "children": [], "loyalty_cost": 0,
+            "loyalty_score": 0, "vat_eu": false, "shipping_tax_name": "", "shipping_tax_value": "", "shipping_tax_id": "1",
+            "delivery_address": address_row(), "billing_address": address_row()
+        }),
+    ])
 }
 
 pub fn line_row() -> Row {

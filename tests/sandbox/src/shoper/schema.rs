@@ -107,7 +107,9 @@ fn scalar(db: &Db, kind: Kind, v: &Value) -> Result<Value, String> {
             _ => Err(reason::BAD_DATE.to_string()),
         },
         Kind::IntList => match v {
-            Value::Array(items) => items.iter().map(|i| int_of(i).map(Value::from)).collect::<Option<Vec<_>>>().map(Value::Array).ok_or_else(|| reason::INVALID.to_string()),
+            Value::Array(items) => {
+                items.iter().map(|i| int_of(i).map(Value::from)).collect::<Option<Vec<_>>>().map(Value::Array).ok_or_else(|| reason::INVALID.to_string())
+            }
             _ => Err(reason::INVALID.to_string()),
         },
         Kind::Json => Ok(v.clone()),

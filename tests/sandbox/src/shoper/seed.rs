@@ -137,18 +137,28 @@ impl<'a> Seeder<'a> {
         }
         for (i, (name, rate)) in CURRENCIES.iter().enumerate() {
             let first = if i == 0 { "1" } else { "0" };
-            self.insert(Res::Currencies, json!({"currency_id": "", "name": name, "rate": rate, "order": (i + 1).to_string(),
-                "active": first, "rate_sync": "1", "auto_update": "0", "rate_date": "2009-12-09", "default": first}));
+            self.insert(
+                Res::Currencies,
+                json!({"currency_id": "", "name": name, "rate": rate, "order": (i + 1).to_string(),
+                "active": first, "rate_sync": "1", "auto_update": "0", "rate_date": "2009-12-09", "default": first}),
+            );
         }
         let locales = self.active_locales.clone();
         for (i, (name, cost, engine)) in SHIPPINGS.iter().enumerate() {
-            let tr = same_in_all(&locales, || tr_entry(|| row_of(json!({"translation_id": "", "shipping_id": "", "name": "", "description": "", "lang_id": ""})), &[("name", name)]));
-            self.insert(Res::Shippings, json!({"shipping_id": "", "tax_id": "1", "zone_id": "1", "cost": cost, "max_weight": "0.00",
+            let tr = same_in_all(&locales, || {
+                tr_entry(|| row_of(json!({"translation_id": "", "shipping_id": "", "name": "", "description": "", "lang_id": ""})), &[("name", name)])
+            });
+            self.insert(
+                Res::Shippings,
+                json!({"shipping_id": "", "tax_id": "1", "zone_id": "1", "cost": cost, "max_weight": "0.00",
                 "min_order_value": "0.00", "engine": engine, "is_default": if i == 0 { "1" } else { "0" }, "order": (i + 1).to_string(),
-                "active": "1", "tracking_url": "https://tracking.example.pl/{tracking_number}", "translations": tr}));
+                "active": "1", "tracking_url": "https://tracking.example.pl/{tracking_number}", "translations": tr}),
+            );
         }
         for (i, (engine, title)) in PAYMENTS.iter().enumerate() {
-            let tr = same_in_all(&locales, || tr_entry(|| row_of(json!({"translation_id": "", "payment_id": "", "title": "", "description": "", "lang_id": ""})), &[("title", title)]));
+            let tr = same_in_all(&locales, || {
+                tr_entry(|| row_of(json!({"translation_id": "", "payment_id": "", "title": "", "description": "", "lang_id": ""})), &[("title", title)])
+            });
             self.insert(Res::Payments, json!({"payment_id": "", "name": engine, "order": (i + 1).to_string(), "active": "1", "translations": tr}));
         }
         for (code, kind, discount, free_shipping) in discounts::CODES {
@@ -222,7 +232,8 @@ impl<'a> Seeder<'a> {
             row.insert("stock".into(), s(qty(stock)));
             return;
         }
-        let split: Vec<i64> = if per_warehouse.is_empty() { std::iter::once(stock).chain(std::iter::repeat(0)).take(n).collect() } else { per_warehouse.to_vec() };
+        let split: Vec<i64> =
+            if per_warehouse.is_empty() { std::iter::once(stock).chain(std::iter::repeat(0)).take(n).collect() } else { per_warehouse.to_vec() };
         let map: Map<String, Value> = split.iter().enumerate().take(n).map(|(i, q)| ((i + 1).to_string(), s(qty(*q)))).collect();
         row.insert("stock".into(), s(qty(split.iter().take(n).sum())));
         row.insert("warehouses".into(), Value::Object(map));
@@ -233,8 +244,7 @@ impl<'a> Seeder<'a> {
         let mut row = product_row("2026-01-05 10:00:00");
         let cat = self.category(&p.category);
         let unit = self.unit(&p.unit, p.unit == "kg");
-        let translations: Map<String, Value> =
-            p.names.iter().filter(|(_, n)| !n.is_empty()).map(|(l, n)| (l.clone(), product_tr_entry(n, p.active))).collect();
+        let translations: Map<String, Value> = p.names.iter().filter(|(_, n)| !n.is_empty()).map(|(l, n)| (l.clone(), product_tr_entry(n, p.active))).collect();
         for (k, v) in [
             ("tax_id", s(tax_id(p.vat))),
             ("unit_id", s(unit)),
@@ -262,7 +272,14 @@ impl<'a> Seeder<'a> {
     }
 
     fn stock_fields(&self, row: &mut Row, product: u64, code: &str, ean: &str, price: i64) {
-        for (k, v) in [("product_id", product.to_string()), ("code", code.into()), ("ean", ean.into()), ("price", money(price)), ("price_wholesale", money(price)), ("price_special", money(price))] {
+        for (k, v) in [
+            ("product_id", product.to_string()),
+            ("code", code.into()),
+            ("ean", ean.into()),
+            ("price", money(price)),
+            ("price_wholesale", money(price)),
+            ("price_special", money(price)),
+        ] {
             row.insert(k.into(), s(v));
         }
     }
@@ -303,7 +320,12 @@ impl<'a> Seeder<'a> {
 
     fn order(&mut self, o: &OrderSeed) {
         let hundredths = |p: i64| Dec::from_minor(p, 2);
-        let asked = Asked { client: hundredths(o.discounts.client), group: hundredths(o.discounts.group), levels: hundredths(o.discounts.levels), promo_code: o.discounts.promo_code.clone() };
+        let asked = Asked {
+            client: hundredths(o.discounts.client),
+            group: hundredths(o.discounts.group),
+            levels: hundredths(o.discounts.levels),
+            promo_code: o.discounts.promo_code.clone(),
+        };
         let list: Vec<(Dec, Dec)> = o.lines.iter().map(|l| (Dec::from_minor(l.price, 2), Dec::from_minor(l.quantity, 3))).collect();
         // Seeded before any knob is set: the shop's default way of writing discounts.
         let priced = discounts::price(&self.db, Convention::default(), &list, Dec::from_minor(o.shipping_cost, 2), &asked).expect("seed promotion code");
@@ -405,11 +427,5 @@ impl<'a> Seeder<'a> {
 pub fn build(sc: &Scenario) -> ShoperState {
     let db = Seeder::new(sc).run();
     let cfg = Config { warehouses_enabled: !sc.shop_warehouses.is_empty(), ..Config::default() };
-    ShoperState {
-        cfg,
-        db,
-        auth: Auth::new(&sc.shoper_login, &sc.shoper_password, &sc.shoper_token),
-        buckets: BTreeMap::new(),
-        scenario: sc.name.clone(),
-    }
+    ShoperState { cfg, db, auth: Auth::new(&sc.shoper_login, &sc.shoper_password, &sc.shoper_token), buckets: BTreeMap::new(), scenario: sc.name.clone() }
 }

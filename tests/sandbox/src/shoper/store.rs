@@ -138,15 +138,7 @@ impl Res {
     pub fn writable(self) -> bool {
         matches!(
             self,
-            Res::Orders
-                | Res::OrderProducts
-                | Res::Products
-                | Res::ProductStocks
-                | Res::Categories
-                | Res::Units
-                | Res::Statuses
-                | Res::Users
-                | Res::Warehouses
+            Res::Orders | Res::OrderProducts | Res::Products | Res::ProductStocks | Res::Categories | Res::Units | Res::Statuses | Res::Users | Res::Warehouses
         )
     }
 

@@ -44,7 +44,8 @@ impl ShoperState {
             (None, Some(code)) => self.stock_by_code(code).ok_or_else(|| format!("no active product with code '{code}'"))?,
             (None, None) => return Err("a line needs 'code' or 'stock_id'".into()),
         };
-        let quantity = l.get("quantity").map_or(Some(Dec::from_int(1)), Dec::from_json).filter(|q| *q > Dec::ZERO).ok_or("quantity must be a positive number")?;
+        let quantity =
+            l.get("quantity").map_or(Some(Dec::from_int(1)), Dec::from_json).filter(|q| *q > Dec::ZERO).ok_or("quantity must be a positive number")?;
         let price = l.get("price").cloned();
         if price.as_ref().is_some_and(|p| Dec::from_json(p).is_none()) {
             return Err("price must be a decimal".into());
@@ -89,7 +90,8 @@ impl ShoperState {
         if let Some(uid) = existing {
             return Ok(uid);
         }
-        let body = json!({"email": email, "login": email, "firstname": spec_text(spec, "firstname", "Klient"), "lastname": spec_text(spec, "lastname", "Sklepu")});
+        let body =
+            json!({"email": email, "login": email, "firstname": spec_text(spec, "firstname", "Klient"), "lastname": spec_text(spec, "lastname", "Sklepu")});
         self.create_simple(Res::Users, &row_of(body), now_ms).map_err(|e| e.description)
     }
 
@@ -125,7 +127,8 @@ pub fn place(st: &mut ShoperState, spec: &Value, now_ms: u64) -> Result<u64, Str
     }
     // Priced before anything is written: a bad discount places nothing.
     let asked = Asked::from_spec(spec)?;
-    let list: Vec<(Dec, Dec)> = lines.iter().map(|l| (l.price.as_ref().and_then(Dec::from_json).unwrap_or_else(|| st.list_price(l.stock_id)), l.quantity)).collect();
+    let list: Vec<(Dec, Dec)> =
+        lines.iter().map(|l| (l.price.as_ref().and_then(Dec::from_json).unwrap_or_else(|| st.list_price(l.stock_id)), l.quantity)).collect();
     let shipping = spec.get("shipping_cost").map_or(Some(Dec::ZERO), Dec::from_json).ok_or("shipping_cost must be a decimal")?;
     let priced = discounts::price(&st.db, st.cfg.order_discounts, &list, shipping, &asked)?;
     let email = spec_text(spec, "email", "klient.sklepu@example.pl");
@@ -154,7 +157,8 @@ pub fn place(st: &mut ShoperState, spec: &Value, now_ms: u64) -> Result<u64, Str
         }
     }
     for (line, (price, perc)) in lines.iter().zip(priced.lines) {
-        let body = json!({"order_id": oid, "stock_id": line.stock_id, "quantity": line.quantity.trimmed(), "price": price.fixed(2), "discount_perc": perc.fixed(4)});
+        let body =
+            json!({"order_id": oid, "stock_id": line.stock_id, "quantity": line.quantity.trimmed(), "price": price.fixed(2), "discount_perc": perc.fixed(4)});
         st.create_line(&row_of(body)).map_err(|e| e.description)?;
     }
     Ok(oid)

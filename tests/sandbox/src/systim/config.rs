@@ -171,7 +171,9 @@ impl Config {
     fn set(&mut self, name: &str, v: &Value) -> Result<(), String> {
         match name {
             "profile" => self.profile = [Profile::Generous, Profile::Strict][choice(name, v, &["generous", "strict"])?],
-            "unknown_method" => self.unknown_method = Some([UnknownMethod::Code6, UnknownMethod::ErrorPage, UnknownMethod::Code1][choice(name, v, &UNKNOWN_METHOD)?]),
+            "unknown_method" => {
+                self.unknown_method = Some([UnknownMethod::Code6, UnknownMethod::ErrorPage, UnknownMethod::Code1][choice(name, v, &UNKNOWN_METHOD)?])
+            }
             "error_page_status" => {
                 self.error_page_status = match v.as_u64() {
                     Some(200) => 200,
@@ -264,7 +266,5 @@ fn refusals(name: &str, v: &Value) -> Result<BTreeMap<String, u32>, String> {
 
 /// Index of `v` among `options`.
 fn choice(name: &str, v: &Value, options: &[&str]) -> Result<usize, String> {
-    v.as_str()
-        .and_then(|s| options.iter().position(|o| *o == s))
-        .ok_or_else(|| format!("systim configure: '{name}' must be one of {}", options.join(", ")))
+    v.as_str().and_then(|s| options.iter().position(|o| *o == s)).ok_or_else(|| format!("systim configure: '{name}' must be one of {}", options.join(", ")))
 }
