@@ -67,6 +67,28 @@ fn code_lines(text: &str) -> Vec<(usize, String)> {
     lines
 }
 
+/// The lines with each `use` statement joined into one (rustfmt spreads a long group over
+/// several lines), numbered by the statement's first line.
+fn statements(lines: &[(usize, String)]) -> Vec<(usize, String)> {
+    let mut out: Vec<(usize, String)> = Vec::new();
+    let mut open = false;
+    for (n, line) in lines {
+        let t = line.trim();
+        if open {
+            let last = out.last_mut().unwrap();
+            last.1.push(' ');
+            last.1.push_str(t);
+        } else {
+            out.push((*n, line.clone()));
+            open = t.trim_start_matches("pub ").trim_start_matches("pub(crate) ").starts_with("use ");
+        }
+        if open && t.ends_with(';') {
+            open = false;
+        }
+    }
+    out
+}
+
 /// Whether `word` occurs in `line` as a whole identifier (or path segment).
 fn names(line: &str, word: &str) -> bool {
     let ident = |c: char| c.is_alphanumeric() || c == '_';
@@ -125,7 +147,7 @@ fn sources() -> Vec<Source> {
         .map(|f| Source {
             module: module_of(&src, f),
             file: f.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap().display().to_string(),
-            lines: code_lines(&fs::read_to_string(f).unwrap()),
+            lines: statements(&code_lines(&fs::read_to_string(f).unwrap())),
         })
         .collect()
 }
@@ -236,4 +258,8 @@ fn the_checks_see_what_they_look_for() {
     assert_eq!(crate_modules("use crate::{domain::Code, io::{Http, Storage}, money};"), ["domain", "io", "money"]);
     assert_eq!(crate_modules("let x = crate::engine::run(crate::io::Method::Get);"), ["engine", "io"]);
     assert_eq!(code_lines("a\n// b\nc // d\n#[cfg(test)]\nmod tests {}"), [(1, "a".to_string()), (3, "c ".to_string())]);
+    let spread = code_lines("use crate::{\n    domain::Code,\n    engine::Engine,\n};\nfn f() {}");
+    let joined = statements(&spread);
+    assert_eq!(joined.len(), 2);
+    assert_eq!(crate_modules(&joined[0].1), ["domain", "engine"]);
 }
