@@ -9,6 +9,7 @@ pub mod dates;
 pub mod decode;
 pub mod domain;
 pub mod engine;
+pub mod findings;
 pub mod io;
 pub mod join;
 pub mod json;

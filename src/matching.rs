@@ -13,7 +13,7 @@
 //! allocation per item at most (and none for codes already in normal form).
 
 use crate::domain::{ProductCode, ShopItem, ShopSnapshot, SystimProduct, SystimSnapshot, VatRate};
-use crate::plan::{Finding, ReasonCode};
+use crate::findings::{Finding, ReasonCode};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::cell::OnceCell;
