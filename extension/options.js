@@ -1053,7 +1053,9 @@ async function renderGuide() {
   let skipped = false;
   try {
     skipped = localStorage.getItem(GUIDE_SKIPPED) === "1";
-  } catch {}
+  } catch {
+    // No page storage (a private window's policy): the guide shows, as on a first visit.
+  }
   const o = got.settings.orders;
   const steps = [
     { id: "connection", done: status.configured, go: "#connection" },
@@ -1128,7 +1130,9 @@ async function renderGuide() {
 $("guide-skip").addEventListener("click", () => {
   try {
     localStorage.setItem(GUIDE_SKIPPED, "1");
-  } catch {}
+  } catch {
+    // Not remembered without page storage: hidden for this visit only.
+  }
   $("guide").hidden = true;
 });
 
