@@ -40,24 +40,11 @@ fn a_systim_session_killed_mid_run_is_renewed_without_a_duplicate() {
     assert_recovers(&world, &engine);
 }
 
-/// Every area but the one named: a WebAPI user the merchant set up without it.
+/// Every scope of every area the sandbox's shop knows but `missing`: a WebAPI user the merchant
+/// set up without it.
 fn scopes_without(missing: &str) -> serde_json::Value {
-    let areas = [
-        "orders",
-        "products",
-        "categories",
-        "taxes",
-        "units",
-        "statuses",
-        "languages",
-        "currencies",
-        "users",
-        "warehouses",
-        "shippings",
-        "payments",
-        "application",
-    ];
-    let granted: Vec<String> = areas.iter().flat_map(|a| ["read", "create", "edit", "delete"].map(|x| format!("{a}:{x}"))).filter(|s| s != missing).collect();
+    let granted: Vec<String> =
+        sandbox::shoper::AREAS.iter().flat_map(|a| ["read", "create", "edit", "delete"].map(|x| format!("{a}:{x}"))).filter(|s| s != missing).collect();
     json!({ "user_scopes": granted })
 }
 

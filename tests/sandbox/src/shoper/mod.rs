@@ -73,6 +73,7 @@ use config::{BulkCost, Config};
 use error::ApiError;
 use store::{obj, Db, Res};
 
+pub use config::AREAS;
 pub use dec::Dec;
 
 pub struct ShoperState {
