@@ -27,26 +27,26 @@
 //! the look-up after a creation shows it (the row carries the code), and the `PUT`s fill the
 //! free places of the calls after it.
 
-use super::report::{entry, group, keyed_group, keyed_group_as, Entry, Part, Section, SectionCounts};
+use super::context::{section, PartOutcome, RunContext};
+use super::report::{entry, group, keyed_group, keyed_group_as, Entry, Part, Section};
+use super::reservations::{quantity_inputs, Previewed};
 use super::run::{add_decode_problems, ends_shop_writes, Failure, PartResult};
-use super::session::{Session, ShopRead, SystimRead};
+use super::session::{ShopRead, SystimRead};
 use super::stock::split_findings;
-use super::store::{load, save, ShopKeys};
-use super::{Engine, Phase, Progress};
+use super::store::{load, save};
+use super::Phase;
 use crate::client::error::ApiError;
 use crate::client::shoper::{BulkItemResult, BulkOp, BULK_MAX, PAGE_LIMIT};
 use crate::client::Service;
 use crate::domain::ProductCode;
 use crate::io::{Clock, Http, Storage};
 use crate::matching::Matching;
-use crate::money::Qty;
 use crate::plan::products::{plan_products, CategoryRef, ProductCreation, ProductPlan};
 use crate::plan::Lang;
-use crate::settings::Settings;
 use crate::texts;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Places of a creation call kept for the stock writes of products created before (a
 /// multi-warehouse shop): creations and writes share the calls, so new products do not wait
@@ -732,23 +732,25 @@ fn rows_by_code(codes: &[&ProductCode], answer: &Value) -> Option<Vec<Vec<Row>>>
     Some(found)
 }
 
-impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
-    pub(super) async fn products_part(
-        &self,
-        session: &mut Session<'_, H, C>,
-        settings: &Settings,
-        shop: &ShopRead,
-        systim: &SystimRead,
-        (dry_run, previewed): (bool, &BTreeMap<u64, Qty>),
-        progress: &mut Progress,
-    ) -> Result<PartResult, (Section, Failure)> {
-        let mut section = Section { kind: Part::Products, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() };
+/// The product part of one run, over the run's context and the two sides' snapshots.
+pub(super) struct ProductsPart<'p, 'r, H, S, C> {
+    pub cx: &'p mut RunContext<'r, H, S, C>,
+    pub shop: &'p ShopRead,
+    pub systim: &'p SystimRead,
+}
+
+impl<H: Http, S: Storage, C: Clock> ProductsPart<'_, '_, H, S, C> {
+    /// Plan the creations (first stock net of reservations; `previewed`: what a preview's orders
+    /// would reserve) and push them (not in a dry run).
+    pub(super) async fn run(&mut self, previewed: &Previewed) -> PartOutcome {
+        let mut section = section(Part::Products);
+        let (shop, systim, settings, dry_run) = (self.shop, self.systim, self.cx.settings, self.cx.dry_run());
         let read_problems: Vec<_> = shop.problems.iter().chain(&systim.problems).cloned().collect();
         add_decode_problems(&mut section, &read_problems);
-        self.progress_to(progress, Phase::Planning, 0, 0).await;
+        self.cx.progress_to(Phase::Planning, 0, 0).await;
         // A new product's first stock is written in its creation: it must already leave out what
         // imported orders reserve, or the shop would offer those units again.
-        let inputs = match self.quantity_inputs(session, shop, systim, settings, (dry_run, previewed)).await {
+        let inputs = match quantity_inputs(self.cx, shop, systim, previewed).await {
             Ok(i) => i,
             Err(e) => return Err((section, e)),
         };
@@ -761,22 +763,22 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             return Ok(PartResult { section, refused: false });
         }
         let total = plan.creations.len() as u32;
-        self.progress_to(progress, Phase::CreatingProducts, 0, total).await;
+        self.cx.progress_to(Phase::CreatingProducts, 0, total).await;
         let mut push = Push::new(&plan);
-        let key = ShopKeys::new(&session.host).creating();
-        let mut pending: Vec<PendingCreation> = match load(&self.store, &key).await {
+        let key = self.cx.keys.creating();
+        let mut pending: Vec<PendingCreation> = match load(self.cx.store, &key).await {
             Ok(p) => p.unwrap_or_default(),
             Err(e) => return Err((section, Failure::State(e))),
         };
         loop {
-            push.cancelled |= self.cancel.get();
+            push.cancelled |= self.cx.cancelled();
             let call = push.next_call();
             if call.is_empty() {
                 break;
             }
             let (purposes, ops): (Vec<Purpose>, Vec<BulkOp>) = call.into_iter().unzip();
             // Before the creations leave: a run that dies now finds their copies next time.
-            let now = self.clock.now_ms();
+            let now = self.cx.now();
             let before = pending.len();
             for p in &purposes {
                 if let Purpose::Create(i) = p {
@@ -787,21 +789,21 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 }
             }
             if pending.len() != before {
-                if let Err(e) = save(&self.store, &key, &pending).await {
+                if let Err(e) = save(self.cx.store, &key, &pending).await {
                     return Err((section, Failure::State(e)));
                 }
             }
-            let answers = session.shoper.bulk(&ops).await;
+            let answers = self.cx.session.shoper.bulk(&ops).await;
             let fatal = push.settle(purposes, &ops, answers);
             // Codes a look-up has seen since (or that the shop refused) need no later check.
             let before = pending.len();
             pending.retain(|q| push.unverified(&q.code));
             if pending.len() != before {
-                if let Err(e) = save(&self.store, &key, &pending).await {
+                if let Err(e) = save(self.cx.store, &key, &pending).await {
                     return Err((section, Failure::State(e)));
                 }
             }
-            self.progress_to(progress, Phase::CreatingProducts, push.settled(), total).await;
+            self.cx.progress_to(Phase::CreatingProducts, push.settled(), total).await;
             if let Some(e) = fatal {
                 push.abandon(&e);
                 push.report(&mut section);
@@ -826,11 +828,11 @@ pub(super) struct PendingCreation {
 /// are deleted, the oldest kept — and the record is cleared. Returns the ids deleted (to leave
 /// out of this run's snapshot) and a note for the report.
 pub(super) async fn settle_pending_creations<H: Http, S: Storage, C: Clock>(
-    store: &S,
-    session: &mut Session<'_, H, C>,
+    cx: &mut RunContext<'_, H, S, C>,
     shop: &crate::domain::ShopSnapshot,
 ) -> Result<(Vec<u64>, Option<super::report::ProblemGroup>), Failure> {
-    let key = ShopKeys::new(&session.host).creating();
+    let store = cx.store;
+    let key = cx.keys.creating();
     let pending: Vec<PendingCreation> = load(store, &key).await?.unwrap_or_default();
     if pending.is_empty() {
         return Ok((Vec::new(), None));
@@ -852,7 +854,7 @@ pub(super) async fn settle_pending_creations<H: Http, S: Storage, C: Clock>(
     let mut items = Vec::new();
     let mut left = false;
     if !ops.is_empty() {
-        let answers = session.shoper.bulk(&ops).await?;
+        let answers = cx.session.shoper.bulk(&ops).await?;
         for ((code, id), answer) in deletes.into_iter().zip(answers.into_iter().zip(&ops).map(|(a, op)| a.into_result(op))) {
             match answer {
                 Ok(_) | Err(ApiError::ShoperNotFound { .. }) => {
@@ -1056,7 +1058,7 @@ mod tests {
     }
 
     fn section() -> Section {
-        Section { kind: Part::Products, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() }
+        crate::engine::context::section(Part::Products)
     }
 
     fn assert_each_once(plan: &ProductPlan, shop: &Shop) {
