@@ -11,7 +11,7 @@
 //! creation with no clear answer are held until then; a creation Systim refused sends its orders
 //! as before, unlinked.
 
-use super::{certainly_not_created, systim_id_of, OrdersPart, Tally};
+use super::{certainly_not_created, error_group, systim_id_of, OrdersPart, Tally};
 use crate::client::form::Form;
 use crate::decode::systim as dsys;
 use crate::engine::products::PendingCreation;
@@ -47,7 +47,7 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
             Ok(v) => dsys::companies(&v).0,
             Err(e) => {
                 // Without the list nothing is linked and nothing created (a creation could double one).
-                section.notes.push(keyed_group("contractors_unread", vec![entry("listCompanies", e.message_pl(), e.message_en())]));
+                section.notes.push(error_group("contractors_unread", "listCompanies", &e));
                 return Ok(());
             }
         };
@@ -98,7 +98,7 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
                 Ok(v) => systim_id_of(&v).map_or(NewContractor::Unclear, NewContractor::Created),
                 Err(e) if certainly_not_created(&e) => {
                     pending.retain(|q| q.code != c.nip);
-                    tally.held.push(keyed_group("contractor_creation_failed", vec![entry(format!("NIP {}", c.nip), e.message_pl(), e.message_en())]));
+                    tally.held.push(error_group("contractor_creation_failed", format!("NIP {}", c.nip), &e));
                     NewContractor::Refused
                 }
                 Err(e) => {

@@ -27,7 +27,7 @@ mod systim_products;
 pub(super) use feed::{prefetch, OrderPrefetch};
 
 use super::context::{section, PartOutcome, RunContext};
-use super::copies::{self, record_copies, CopyChange};
+use super::copies;
 use super::ledger::{Ledger, LedgerEntry, OrderState};
 use super::report::{entry, group, keyed_group, Entry, Part, ProblemGroup, Section};
 use super::reservations::Previewed;
@@ -43,10 +43,8 @@ use crate::plan::orders::{plan_orders, OrderContext, OrdersPlan, SkippedOrder};
 use crate::plan::ReasonCode;
 use crate::settings::StartPoint;
 use feed::{feed_start, revisit_ids, Cursor};
-use reconcile::{Check, Settled};
 use send::{lookback_from, SendWindow};
 use serde_json::Value;
-use std::collections::BTreeSet;
 
 /// The order part of one run, over the run's context and the two sides' snapshots.
 pub(super) struct OrdersPart<'p, 'r, H, S, C> {
@@ -94,7 +92,8 @@ fn stops_the_run(e: &ApiError) -> bool {
 /// Systim refused an `addOrder` for the number of calls (code 2, or a 429): no more sends this
 /// run.
 fn throttled(e: &ApiError) -> bool {
-    matches!(e, ApiError::OutcomeUnknown { cause: crate::client::error::Interruption::RateLimited, .. } | ApiError::RateLimited { .. })
+    use crate::client::error::Interruption;
+    matches!(e, ApiError::OutcomeUnknown { cause: Interruption::RateLimited, .. } | ApiError::RateLimited { .. })
 }
 
 /// After a failed import: end the run when the error would repeat, else go on.
@@ -153,10 +152,8 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
             }
         }
 
-        // 1. Reconcile intents left by earlier runs (and imports that could not be checked, once
-        //    the account answers `listOrders`), and look at the orders found in Systim more than
-        //    once: one marker check back to the oldest of them.
-        // Read with the cursor before the shop was read; read here only if that read failed.
+        // 1. Reconcile what earlier runs left (`reconcile_open`). The open entries were read with
+        //    the cursor, before the shop was read; read here only if that read failed.
         let open = match open {
             Some(o) => o,
             None => match ledger.open_entries().await {
@@ -164,60 +161,19 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
                 Err(e) => return Err((section, e.into())),
             },
         };
-        let doubled = match copies::doubled_ids(&ledger).await {
-            Ok(d) => d,
+        let reconciled = match self.reconcile_open(&ledger, &open, &mut tally).await {
+            Ok(r) => r,
             Err(e) => return Err((section, e.into())),
         };
-        let unsettled: Vec<&LedgerEntry> = open.iter().filter(|e| matches!(e.state, OrderState::Intent { .. } | OrderState::Unverifiable { .. })).collect();
-        let mut resend: BTreeSet<u64> = BTreeSet::new();
-        let mut unverifiable: Vec<u64> = Vec::new();
-        let mut copy_changes: Vec<CopyChange> = Vec::new();
-        if (!unsettled.is_empty() || !doubled.is_empty()) && !dry_run {
-            let doubled_since = match copies::doubled_since(&ledger, &doubled).await {
-                Ok(d) => d,
-                Err(e) => return Err((section, e.into())),
-            };
-            let since = unsettled.iter().map(|e| e.updated_ms).chain(doubled_since).min().unwrap_or(0).saturating_sub(DAY_MS);
-            let markers = match self.markers(&ymd(since)).await {
-                Check::Markers(m) => Some(m),
-                Check::Unavailable => None,
-                Check::Inconclusive(e) => {
-                    // Nothing is concluded: the intents stay intents (never sent, never held for
-                    // a decision on the strength of a check that did not happen).
-                    tally.check_failed = Some(e);
-                    None
-                }
-            };
-            if tally.check_failed.is_some() {
-                unverifiable.extend(unsettled.iter().filter(|e| matches!(e.state, OrderState::Unverifiable { .. })).map(|e| e.order_id));
-            }
-            for intent in unsettled.iter().filter(|_| tally.check_failed.is_none()) {
-                match self.reconcile(&ledger, intent, markers.as_ref()).await {
-                    Ok(Settled::Imported(done)) => tally.done.push(done),
-                    Ok(Settled::Absent) => {
-                        resend.insert(intent.order_id);
-                    }
-                    Ok(Settled::Unverifiable) => unverifiable.push(intent.order_id),
-                    Err(e) => return Err((section, e.into())),
-                }
-            }
-            if let Some(markers) = &markers {
-                match record_copies(&ledger, markers, self.cx.now(), true).await {
-                    Ok(c) => copy_changes.extend(c),
-                    Err(e) => return Err((section, e.into())),
-                }
-            }
-        } else {
-            unverifiable.extend(unsettled.iter().filter(|e| matches!(e.state, OrderState::Unverifiable { .. })).map(|e| e.order_id));
-        }
         let mut revisit = revisit_ids(&open, self.cx.now());
-        revisit.extend(resend.iter().copied());
+        revisit.extend(reconciled.resend.iter().copied());
 
         // 2. Read new and open orders with their lines.
         self.cx.progress_to(Phase::ReadingShop, 0, 0).await;
         let (after, date_filter) = feed_start(cursor.as_ref(), settings);
         let first_page = prefetched.first_page(after, date_filter.as_ref());
-        let feed::ReadOrders { orders, problems: read_problems, new_ids } = match self.read_orders(after, date_filter.as_ref(), &revisit, first_page).await {
+        let read = self.read_orders(after, date_filter.as_ref(), &revisit, first_page).await;
+        let feed::ReadOrders { orders, problems: read_problems, new_ids } = match read {
             Ok(r) => r,
             Err(e) => return Err((section, e.into())),
         };
@@ -248,8 +204,10 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
         }
 
         // 4. Execute.
-        let unreadable_ids: Vec<u64> = read_problems.iter().filter(|p| p.record_skipped).filter_map(|p| record_order_id(&p.record)).collect();
-        let window = SendWindow { since: lookback_from(&orders, &plan), run_started: ymd(self.cx.progress.started_ms.saturating_sub(DAY_MS)) };
+        let unreadable = read_problems.iter().filter(|p| p.record_skipped);
+        let unreadable_ids: Vec<u64> = unreadable.filter_map(|p| record_order_id(&p.record)).collect();
+        let run_started = ymd(self.cx.progress.started_ms.saturating_sub(DAY_MS));
+        let window = SendWindow { since: lookback_from(&orders, &plan), run_started };
         let result = match self.record_not_imported(&ledger, &plan, &unreadable_ids).await {
             Ok(()) => self.execute_plan(&ledger, &plan, &window, &mut tally).await,
             Err(e) => Err(e.into()),
@@ -261,7 +219,7 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
             }
         }
         if let Some(e) = &tally.check_failed {
-            section.notes.push(keyed_group("marker_check_failed", vec![entry("listOrders", e.message_pl(), e.message_en())]));
+            section.notes.push(error_group("marker_check_failed", "listOrders", e));
         }
         if tally.throttled {
             section.notes.push(keyed_group("systim_throttled_sends", Vec::new()));
@@ -284,15 +242,15 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
             }
         }
         self.describe_skips(&plan, &mut section);
-        if !unverifiable.is_empty() {
-            section.problems.push(unverifiable_group(&unverifiable, self.cx.host()));
+        if !reconciled.unverifiable.is_empty() {
+            section.problems.push(unverifiable_group(&reconciled.unverifiable, self.cx.host()));
         }
         match copies::doubled_group(&ledger).await {
             Ok(Some(group)) => section.problems.push(group),
             Ok(None) => {}
             Err(e) => return Err((section, e.into())),
         }
-        section.notes.extend(copies::resolved_group(&copy_changes));
+        section.notes.extend(copies::resolved_group(&reconciled.copy_changes));
         section.counts.done = tally.done.len() as u32;
         section.counts.skipped = plan.tally.counts.skipped_total() + deferred as u32;
         section.counts.failed = tally.failed;
@@ -395,6 +353,11 @@ fn unverifiable_group(ids: &[u64], host: &str) -> ProblemGroup {
             })
             .collect(),
     )
+}
+
+/// A group of one entry: what met the error, in the error's words.
+fn error_group(reason: &str, reference: impl Into<String>, e: &ApiError) -> ProblemGroup {
+    keyed_group(reason, vec![entry(reference, e.message_pl(), e.message_en())])
 }
 
 /// The order id in a decode error's record name (`zamówienie Shoper 1023`).

@@ -2,10 +2,11 @@
 //! with any copies), absent (sent again), or unverifiable (no `listOrders`: held for the
 //! merchant). The marker check itself ([`OrdersPart::markers`]) serves the sends too.
 
-use super::{order_ref, OrdersPart};
+use super::{order_ref, OrdersPart, Tally};
 use crate::client::error::ApiError;
+use crate::dates::{ymd, DAY_MS};
 use crate::decode::systim as dsys;
-use crate::engine::copies::{self, keep_one, Markers};
+use crate::engine::copies::{self, keep_one, record_copies, CopyChange, Markers};
 use crate::engine::ledger::{Ledger, LedgerEntry, OrderState, SystimCopy};
 use crate::engine::methods;
 use crate::engine::report::{entry, Entry};
@@ -13,7 +14,7 @@ use crate::engine::store::StateError;
 use crate::io::{Clock, Http, Storage};
 use crate::money::Qty;
 use crate::plan::orders::parse_import_marker;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// What a marker check gave.
 pub(super) enum Check {
@@ -34,7 +35,80 @@ pub(super) enum Settled {
     Unverifiable,
 }
 
+/// What settling the earlier runs' intents gave.
+#[derive(Default)]
+pub(super) struct Reconciled {
+    /// Intents proven absent from Systim: read again and sent again.
+    pub resend: BTreeSet<u64>,
+    /// Imports that cannot be checked: held for the merchant.
+    pub unverifiable: Vec<u64>,
+    /// Copies the check found new or deleted.
+    pub copy_changes: Vec<CopyChange>,
+}
+
+/// An order as it is in Systim.
+pub(super) struct InSystim {
+    /// The copy kept (the oldest).
+    pub kept: SystimCopy,
+    /// The other copies, to be deleted in Systim.
+    pub copies: Vec<SystimCopy>,
+    /// Found by its marker after a lost answer (not from `addOrder`'s own answer).
+    pub reconciled: bool,
+    /// When it was written (copies are looked for from the day before).
+    pub at_ms: u64,
+}
+
+/// An import whose outcome is not known yet: an intent, or one that could not be checked.
+fn is_unsettled(e: &LedgerEntry) -> bool {
+    matches!(e.state, OrderState::Intent { .. } | OrderState::Unverifiable { .. })
+}
+
 impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
+    /// Settle the intents left by earlier runs (and imports that could not be checked, once the
+    /// account answers `listOrders`), and look at the orders found in Systim more than once: one
+    /// marker check back to the oldest of them. `open`: the open ledger entries, read once.
+    pub(super) async fn reconcile_open(&mut self, ledger: &Ledger<'_, S>, open: &[LedgerEntry], tally: &mut Tally) -> Result<Reconciled, StateError> {
+        let doubled = copies::doubled_ids(ledger).await?;
+        let unsettled: Vec<&LedgerEntry> = open.iter().filter(|e| is_unsettled(e)).collect();
+        let held = |out: &mut Reconciled| {
+            let ids = unsettled.iter().filter(|e| matches!(e.state, OrderState::Unverifiable { .. })).map(|e| e.order_id);
+            out.unverifiable.extend(ids);
+        };
+        let mut out = Reconciled::default();
+        if (unsettled.is_empty() && doubled.is_empty()) || self.cx.dry_run() {
+            held(&mut out);
+            return Ok(out);
+        }
+        let doubled_since = copies::doubled_since(ledger, &doubled).await?;
+        let oldest = unsettled.iter().map(|e| e.updated_ms).chain(doubled_since).min().unwrap_or(0);
+        let markers = match self.markers(&ymd(oldest.saturating_sub(DAY_MS))).await {
+            Check::Markers(m) => Some(m),
+            Check::Unavailable => None,
+            Check::Inconclusive(e) => {
+                // Nothing is concluded: the intents stay intents (never sent, never held for
+                // a decision on the strength of a check that did not happen).
+                tally.check_failed = Some(e);
+                None
+            }
+        };
+        if tally.check_failed.is_some() {
+            held(&mut out);
+        }
+        for intent in unsettled.iter().filter(|_| tally.check_failed.is_none()) {
+            match self.reconcile(ledger, intent, markers.as_ref()).await? {
+                Settled::Imported(done) => tally.done.push(done),
+                Settled::Absent => {
+                    out.resend.insert(intent.order_id);
+                }
+                Settled::Unverifiable => out.unverifiable.push(intent.order_id),
+            }
+        }
+        if let Some(markers) = &markers {
+            out.copy_changes = record_copies(ledger, markers, self.cx.now(), true).await?;
+        }
+        Ok(out)
+    }
+
     /// Systim orders dated `from` (`YYYY-MM-DD`) or later with this shop's markers. `listOrders`
     /// is an assumed method ([`super::methods`]): known to be absent on this account → not
     /// called; refused now → recorded as absent; no answer that says anything → inconclusive.
@@ -79,7 +153,8 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
         let n = others.len();
         let label = kept.label();
         // The order was written around the last attempt: copies are looked for from then on.
-        self.record_imported(ledger, intent.order_id, (kept, others), intent.lines.clone(), (true, intent.updated_ms)).await?;
+        let found = InSystim { kept, copies: others, reconciled: true, at_ms: intent.updated_ms };
+        self.record_imported(ledger, intent.order_id, found, intent.lines.clone()).await?;
         let (pl, en) = if n > 0 {
             (
                 format!("odnalezione w Systim po niejasnej odpowiedzi: {label} — i {n} kopia(e) do usunięcia"),
@@ -93,15 +168,9 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
 
     /// Record an order as in Systim (from `addOrder`'s answer or found by its marker), with the
     /// other copies the markers showed. Its lines keep reserving stock while the order is open in
-    /// the shop. `at_ms`: when it was written (copies are looked for from the day before).
-    pub(super) async fn record_imported(
-        &mut self,
-        ledger: &Ledger<'_, S>,
-        order_id: u64,
-        (kept, copies): (SystimCopy, Vec<SystimCopy>),
-        lines: Vec<(u64, Qty)>,
-        (reconciled, at_ms): (bool, u64),
-    ) -> Result<(), StateError> {
+    /// the shop.
+    pub(super) async fn record_imported(&mut self, ledger: &Ledger<'_, S>, order_id: u64, found: InSystim, lines: Vec<(u64, Qty)>) -> Result<(), StateError> {
+        let InSystim { kept, copies, reconciled, at_ms } = found;
         let doubled = !copies.is_empty();
         let state = OrderState::Imported { systim_id: kept.id, number: kept.number, at_ms, reconciled, copies };
         ledger.put(&LedgerEntry { order_id, state, updated_ms: self.cx.now(), lines }).await?;

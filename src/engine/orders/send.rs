@@ -2,14 +2,14 @@
 //! checks around them that find what another importer (or the browser's own resend) put in
 //! Systim ([`OrdersPart::execute_plan`]).
 
-use super::reconcile::{Check, Settled};
-use super::{certainly_not_created, contractors, order_ref, stop_if_fatal, systim_id_of, throttled, OrdersPart, Tally};
+use super::reconcile::{Check, InSystim, Settled};
+use super::{certainly_not_created, contractors, error_group, order_ref, stop_if_fatal, systim_id_of, throttled, OrdersPart, Tally};
 use crate::client::form::Form;
 use crate::dates::{date_ms, ymd, DAY_MS};
 use crate::domain::ShopOrder;
 use crate::engine::copies::{keep_one, record_copies, Markers};
 use crate::engine::ledger::{Ledger, LedgerEntry, OrderState, SystimCopy};
-use crate::engine::report::{entry, keyed_group, keyed_group_as, ProblemGroup};
+use crate::engine::report::{entry, keyed_group_as, ProblemGroup};
 use crate::engine::reservations;
 use crate::engine::run::Failure;
 use crate::engine::store::StateError;
@@ -134,8 +134,8 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
         }
         let created = self.create_products(plan, tally).await?;
         let contractors = self.create_contractors(plan, tally).await?;
-        let mut sending =
-            Sending { created, contractors, known, sent: HashMap::new(), yielding: false, numbered: BTreeSet::new(), unchecked: 0, unclear: Vec::new() };
+        let (sent, numbered) = (HashMap::new(), BTreeSet::new());
+        let mut sending = Sending { created, contractors, known, sent, yielding: false, numbered, unchecked: 0, unclear: Vec::new() };
         let total = plan.imports.len() as u32;
         self.cx.progress_to(Phase::ImportingOrders, 0, total).await;
         let mut next_check = 1;
@@ -303,7 +303,8 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
         let lines = reservations::lines_of(import, created);
         if let Some((kept, others)) = sending.known.as_ref().and_then(|k| k.get(&id)).and_then(|c| keep_one(c)) {
             let label = kept.label();
-            self.record_imported(ledger, id, (kept, others), lines, (true, self.cx.now())).await?;
+            let found = InSystim { kept, copies: others, reconciled: true, at_ms: self.cx.now() };
+            self.record_imported(ledger, id, found, lines).await?;
             tally.done.push(entry(
                 order_ref(id),
                 format!("już było w Systim ({label}) — nie wysłano ponownie"),
@@ -344,8 +345,9 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
         match self.cx.session.systim.call("addOrder", &form).await {
             Ok(v) => {
                 let systim_id = systim_id_of(&v).unwrap_or(0);
-                let at = self.cx.now();
-                self.record_imported(ledger, id, (SystimCopy { id: systim_id, number: String::new() }, Vec::new()), lines, (false, at)).await?;
+                let kept = SystimCopy { id: systim_id, number: String::new() };
+                let answered = InSystim { kept, copies: Vec::new(), reconciled: false, at_ms: self.cx.now() };
+                self.record_imported(ledger, id, answered, lines).await?;
                 tally.done.push(entry(
                     order_ref(id),
                     format!("zaimportowane do Systim (id {systim_id}), wartość {}", import.totals.imported.to_pl()),
@@ -365,7 +367,7 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
                 // a check after the sends or the next run's looks the order up by its marker
                 // before anything is sent again.
                 tally.failed += 1;
-                tally.held.push(keyed_group("import_outcome_unknown", vec![entry(order_ref(id), e.message_pl(), e.message_en())]));
+                tally.held.push(error_group("import_outcome_unknown", order_ref(id), &e));
                 stop_if_fatal(e).map(|()| Sent::Unclear)
             }
         }

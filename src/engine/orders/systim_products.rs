@@ -2,7 +2,7 @@
 //! the orders that use them, each code recorded before its `addProduct` leaves; and the next run's
 //! check of those creations against the product list it read.
 
-use super::{certainly_not_created, systim_id_of, OrdersPart, Tally};
+use super::{certainly_not_created, error_group, systim_id_of, OrdersPart, Tally};
 use crate::client::form::Form;
 use crate::engine::products::PendingCreation;
 use crate::engine::report::{entry, keyed_group, ProblemGroup};
@@ -36,11 +36,11 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
                 Ok(v) => ids.push(systim_id_of(&v)),
                 Err(e) if certainly_not_created(&e) => {
                     pending.retain(|q| q.code != p.code.as_str());
-                    tally.held.push(keyed_group("product_creation_failed", vec![entry(p.code.as_str(), e.message_pl(), e.message_en())]));
+                    tally.held.push(error_group("product_creation_failed", p.code.as_str(), &e));
                     ids.push(None);
                 }
                 Err(e) => {
-                    tally.held.push(keyed_group("product_creation_unclear", vec![entry(p.code.as_str(), e.message_pl(), e.message_en())]));
+                    tally.held.push(error_group("product_creation_unclear", p.code.as_str(), &e));
                     ids.push(None);
                 }
             }
