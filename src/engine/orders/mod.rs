@@ -45,6 +45,8 @@ use crate::settings::StartPoint;
 use feed::{feed_start, revisit_ids, Cursor};
 use send::{lookback_from, SendWindow};
 use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 
 /// The order part of one run, over the run's context and the two sides' snapshots.
 pub(super) struct OrdersPart<'p, 'r, H, S, C> {
@@ -143,7 +145,7 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
             return Ok(PartResult { section, refused: false });
         }
         let keys = self.cx.keys.clone();
-        let ledger = Ledger::new(self.cx.store, keys.clone());
+        let ledger = RunLedger::new(Ledger::new(self.cx.store, keys.clone()));
         let mut tally = Tally::default();
         if !dry_run {
             match self.settle_systim_creations().await {
@@ -161,6 +163,7 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
                 Err(e) => return Err((section, e.into())),
             },
         };
+        ledger.saw(open.iter().map(|e| e.order_id));
         let reconciled = match self.reconcile_open(&ledger, &open, &mut tally).await {
             Ok(r) => r,
             Err(e) => return Err((section, e.into())),
@@ -231,8 +234,8 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
         // Advance the cursor past every new order the ledger has recorded, in id order.
         let mut last = after;
         for id in &new_ids {
-            match ledger.get(*id).await {
-                Ok(Some(_)) => last = *id,
+            match ledger.has(*id).await {
+                Ok(true) => last = *id,
                 _ => break,
             }
         }
@@ -264,7 +267,7 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
 
     /// Record the orders the plan does not import, so the cursor can pass them (held ones are
     /// looked at again on every run).
-    async fn record_not_imported(&mut self, ledger: &Ledger<'_, S>, plan: &OrdersPlan, unreadable: &[u64]) -> Result<(), StateError> {
+    async fn record_not_imported(&mut self, ledger: &RunLedger<'_, S>, plan: &OrdersPlan, unreadable: &[u64]) -> Result<(), StateError> {
         let now = self.cx.now();
         // Orders not imported: recorded so the cursor can pass them (held ones are retried).
         for skipped in &plan.tally.skipped {
@@ -288,7 +291,7 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
         Ok(())
     }
 
-    async fn hold(&mut self, ledger: &Ledger<'_, S>, id: u64, reason: &str, text: (&str, &str), tally: &mut Tally) -> Result<(), StateError> {
+    async fn hold(&mut self, ledger: &RunLedger<'_, S>, id: u64, reason: &str, text: (&str, &str), tally: &mut Tally) -> Result<(), StateError> {
         let now = self.cx.now();
         let state = OrderState::Held { reason: reason.into(), detail_pl: text.0.into(), detail_en: text.1.into(), since_ms: now };
         ledger.put(&LedgerEntry { order_id: id, state, updated_ms: now, lines: Vec::new() }).await?;
@@ -353,6 +356,55 @@ fn unverifiable_group(ids: &[u64], host: &str) -> ProblemGroup {
             })
             .collect(),
     )
+}
+
+/// The ledger as the order part uses it: the orders it has seen recorded this run (read, or
+/// written) are remembered, so that moving the cursor past the new orders does not read each of
+/// their entries again. Entries are never removed during a run, so a remembered order stays
+/// recorded; the values themselves are always read from storage.
+struct RunLedger<'a, S: Storage> {
+    ledger: Ledger<'a, S>,
+    recorded: RefCell<BTreeSet<u64>>,
+}
+
+impl<'a, S: Storage> RunLedger<'a, S> {
+    fn new(ledger: Ledger<'a, S>) -> Self {
+        RunLedger { ledger, recorded: RefCell::new(BTreeSet::new()) }
+    }
+
+    /// Orders known to have an entry (the open ones, read before the run read the shop).
+    fn saw(&self, ids: impl Iterator<Item = u64>) {
+        self.recorded.borrow_mut().extend(ids);
+    }
+
+    async fn get(&self, order_id: u64) -> Result<Option<LedgerEntry>, StateError> {
+        let entry = self.ledger.get(order_id).await?;
+        if entry.is_some() {
+            self.recorded.borrow_mut().insert(order_id);
+        }
+        Ok(entry)
+    }
+
+    async fn put(&self, entry: &LedgerEntry) -> Result<(), StateError> {
+        self.ledger.put(entry).await?;
+        self.recorded.borrow_mut().insert(entry.order_id);
+        Ok(())
+    }
+
+    /// Whether the order has an entry (read only if this run has not seen it recorded).
+    async fn has(&self, order_id: u64) -> Result<bool, StateError> {
+        if self.recorded.borrow().contains(&order_id) {
+            return Ok(true);
+        }
+        Ok(self.get(order_id).await?.is_some())
+    }
+}
+
+impl<'a, S: Storage> std::ops::Deref for RunLedger<'a, S> {
+    type Target = Ledger<'a, S>;
+    fn deref(&self) -> &Ledger<'a, S> {
+        &self.ledger
+    }
 }
 
 /// A group of one entry: what met the error, in the error's words.

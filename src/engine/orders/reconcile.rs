@@ -2,12 +2,12 @@
 //! with any copies), absent (sent again), or unverifiable (no `listOrders`: held for the
 //! merchant). The marker check itself ([`OrdersPart::markers`]) serves the sends too.
 
-use super::{order_ref, OrdersPart, Tally};
+use super::{order_ref, OrdersPart, RunLedger, Tally};
 use crate::client::error::ApiError;
 use crate::dates::{ymd, DAY_MS};
 use crate::decode::systim as dsys;
 use crate::engine::copies::{self, keep_one, record_copies, CopyChange, Markers};
-use crate::engine::ledger::{Ledger, LedgerEntry, OrderState, SystimCopy};
+use crate::engine::ledger::{LedgerEntry, OrderState, SystimCopy};
 use crate::engine::methods;
 use crate::engine::report::{entry, Entry};
 use crate::engine::store::StateError;
@@ -67,7 +67,7 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
     /// Settle the intents left by earlier runs (and imports that could not be checked, once the
     /// account answers `listOrders`), and look at the orders found in Systim more than once: one
     /// marker check back to the oldest of them. `open`: the open ledger entries, read once.
-    pub(super) async fn reconcile_open(&mut self, ledger: &Ledger<'_, S>, open: &[LedgerEntry], tally: &mut Tally) -> Result<Reconciled, StateError> {
+    pub(super) async fn reconcile_open(&mut self, ledger: &RunLedger<'_, S>, open: &[LedgerEntry], tally: &mut Tally) -> Result<Reconciled, StateError> {
         let doubled = copies::doubled_ids(ledger).await?;
         let unsettled: Vec<&LedgerEntry> = open.iter().filter(|e| is_unsettled(e)).collect();
         let held = |out: &mut Reconciled| {
@@ -139,7 +139,7 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
     /// Settle one intent (or an import that could not be checked before) from the markers:
     /// imported (found — also more than once: the copies are recorded), absent (to be sent
     /// again), or unverifiable (no `listOrders`: held for the merchant, keeping its reservation).
-    pub(super) async fn reconcile(&mut self, ledger: &Ledger<'_, S>, intent: &LedgerEntry, markers: Option<&Markers>) -> Result<Settled, StateError> {
+    pub(super) async fn reconcile(&mut self, ledger: &RunLedger<'_, S>, intent: &LedgerEntry, markers: Option<&Markers>) -> Result<Settled, StateError> {
         let (OrderState::Intent { marker, .. } | OrderState::Unverifiable { marker, .. }) = &intent.state else { return Ok(Settled::Absent) };
         let now = self.cx.now();
         let Some(markers) = markers else {
@@ -169,7 +169,13 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
     /// Record an order as in Systim (from `addOrder`'s answer or found by its marker), with the
     /// other copies the markers showed. Its lines keep reserving stock while the order is open in
     /// the shop.
-    pub(super) async fn record_imported(&mut self, ledger: &Ledger<'_, S>, order_id: u64, found: InSystim, lines: Vec<(u64, Qty)>) -> Result<(), StateError> {
+    pub(super) async fn record_imported(
+        &mut self,
+        ledger: &RunLedger<'_, S>,
+        order_id: u64,
+        found: InSystim,
+        lines: Vec<(u64, Qty)>,
+    ) -> Result<(), StateError> {
         let InSystim { kept, copies, reconciled, at_ms } = found;
         let doubled = !copies.is_empty();
         let state = OrderState::Imported { systim_id: kept.id, number: kept.number, at_ms, reconciled, copies };

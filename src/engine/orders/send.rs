@@ -3,12 +3,12 @@
 //! Systim ([`OrdersPart::execute_plan`]).
 
 use super::reconcile::{Check, InSystim, Settled};
-use super::{certainly_not_created, contractors, error_group, order_ref, stop_if_fatal, systim_id_of, throttled, OrdersPart, Tally};
+use super::{certainly_not_created, contractors, error_group, order_ref, stop_if_fatal, systim_id_of, throttled, OrdersPart, RunLedger, Tally};
 use crate::client::form::Form;
 use crate::dates::{date_ms, ymd, DAY_MS};
 use crate::domain::ShopOrder;
 use crate::engine::copies::{keep_one, record_copies, Markers};
-use crate::engine::ledger::{Ledger, LedgerEntry, OrderState, SystimCopy};
+use crate::engine::ledger::{LedgerEntry, OrderState, SystimCopy};
 use crate::engine::report::{entry, keyed_group_as, ProblemGroup};
 use crate::engine::reservations;
 use crate::engine::run::Failure;
@@ -108,7 +108,7 @@ fn forget_unknown(held: &mut Vec<ProblemGroup>, order_id: u64) {
 impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
     pub(super) async fn execute_plan(
         &mut self,
-        ledger: &Ledger<'_, S>,
+        ledger: &RunLedger<'_, S>,
         plan: &OrdersPlan,
         window: &SendWindow,
         tally: &mut Tally,
@@ -205,7 +205,7 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
     /// Orders this run sent without a clear answer that the last check found in Systim: imported
     /// (with their copies). The others keep their intent for the next run's check, which comes
     /// late enough for a slow server to have finished writing.
-    async fn settle_unclear(&mut self, ledger: &Ledger<'_, S>, sending: &Sending, tally: &mut Tally) -> Result<(), StateError> {
+    async fn settle_unclear(&mut self, ledger: &RunLedger<'_, S>, sending: &Sending, tally: &mut Tally) -> Result<(), StateError> {
         let Some(known) = &sending.known else { return Ok(()) };
         for id in &sending.unclear {
             let Some(intent) = ledger.get(*id).await? else { continue };
@@ -227,7 +227,7 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
     /// `addOrder` was answered or not (the browser may have resent it). The Systim numbers of
     /// this run's imports the check reads (`addOrder` answers only the id) go into the ledger,
     /// for the badges.
-    async fn recheck(&mut self, ledger: &Ledger<'_, S>, sending: &mut Sending, remaining: &[OrderImport], since: &str) -> Result<(), Failure> {
+    async fn recheck(&mut self, ledger: &RunLedger<'_, S>, sending: &mut Sending, remaining: &[OrderImport], since: &str) -> Result<(), Failure> {
         let recent = match self.markers(since).await {
             Check::Markers(m) => m,
             Check::Unavailable => return Ok(()),
@@ -277,7 +277,7 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
 
     /// Import one planned order: intent → `addOrder` → result, unless it is in Systim already,
     /// its earlier import cannot be verified, or another importer is at work.
-    async fn import_one(&mut self, ledger: &Ledger<'_, S>, import: &OrderImport, sending: &Sending, tally: &mut Tally) -> Result<Sent, Failure> {
+    async fn import_one(&mut self, ledger: &RunLedger<'_, S>, import: &OrderImport, sending: &Sending, tally: &mut Tally) -> Result<Sent, Failure> {
         let id = import.order_id;
         let created = &sending.created;
         let mut request = import.request.clone();
