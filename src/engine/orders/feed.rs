@@ -86,7 +86,8 @@ impl OrderPrefetch {
     pub(in crate::engine) fn reads(&self) -> Vec<Read> {
         let Some((after, date_filter)) = &self.feed else { return Vec::new() };
         let mut reads = vec![keyset_head("orders", "order_id", *after, date_filter.as_ref())];
-        reads.extend(self.revisit.chunks(IDS_PER_QUERY).map(|chunk| Read::head("orders").filtered(json!({"order_id": {"in": chunk}})).ordered("order_id ASC")));
+        let again = |chunk: &[u64]| Read::head("orders").filtered(json!({"order_id": {"in": chunk}})).ordered("order_id ASC");
+        reads.extend(self.revisit.chunks(IDS_PER_QUERY).map(again));
         reads
     }
 
@@ -137,7 +138,9 @@ pub(in crate::engine) async fn prefetch<H: Http, S: Storage, C: Clock>(cx: &RunC
     if cursor.is_none() && settings.orders.start == StartPoint::Unset && !cx.dry_run() {
         return OrderPrefetch { cursor, ..OrderPrefetch::default() };
     }
-    let Ok(open) = Ledger::new(cx.store, cx.keys.clone()).open_entries().await else { return OrderPrefetch { cursor, ..OrderPrefetch::default() } };
+    let Ok(open) = Ledger::new(cx.store, cx.keys.clone()).open_entries().await else {
+        return OrderPrefetch { cursor, ..OrderPrefetch::default() };
+    };
     let revisit = revisit_ids(&open, cx.now()).into_iter().collect();
     let feed = Some(feed_start(cursor.as_ref(), settings));
     OrderPrefetch { cursor, open: Some(open), feed, revisit, answers: Vec::new() }
@@ -187,7 +190,8 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
             raw.extend(self.cx.session.shoper.list_by_ids("orders", "order_id", &wanted, Some("order_id ASC")).await?);
         }
         let ids: Vec<u64> = raw.iter().filter_map(|o| o.get("order_id").and_then(lenient_id)).collect();
-        let lines = if ids.is_empty() { Vec::new() } else { self.cx.session.shoper.list_by_ids("order-products", "order_id", &ids, Some("id ASC")).await? };
+        let shoper = &mut self.cx.session.shoper;
+        let lines = if ids.is_empty() { Vec::new() } else { shoper.list_by_ids("order-products", "order_id", &ids, Some("id ASC")).await? };
         let (mut orders, mut problems) = dshop::orders(&raw);
         let (decoded_lines, line_problems) = dshop::order_lines(&lines);
         problems.extend(line_problems);

@@ -280,12 +280,8 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
             ledger.put(&LedgerEntry { order_id: skipped.order_id, state, updated_ms: now, lines: Vec::new() }).await?;
         }
         for id in unreadable {
-            let state = OrderState::Held {
-                reason: "order_unreadable".into(),
-                detail_pl: "Nie udało się odczytać zamówienia z Shopera".into(),
-                detail_en: "The order could not be read from Shoper".into(),
-                since_ms: now,
-            };
+            let (pl, en) = ("Nie udało się odczytać zamówienia z Shopera", "The order could not be read from Shoper");
+            let state = held("order_unreadable", pl, en, now);
             ledger.put(&LedgerEntry { order_id: *id, state, updated_ms: now, lines: Vec::new() }).await?;
         }
         Ok(())
@@ -293,7 +289,7 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
 
     async fn hold(&mut self, ledger: &RunLedger<'_, S>, id: u64, reason: &str, text: (&str, &str), tally: &mut Tally) -> Result<(), StateError> {
         let now = self.cx.now();
-        let state = OrderState::Held { reason: reason.into(), detail_pl: text.0.into(), detail_en: text.1.into(), since_ms: now };
+        let state = held(reason, text.0, text.1, now);
         ledger.put(&LedgerEntry { order_id: id, state, updated_ms: now, lines: Vec::new() }).await?;
         tally.failed += 1;
         Ok(())
@@ -320,9 +316,17 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
         let (info, problems): (Vec<_>, Vec<_>) = first_reasons.into_iter().partition(|f| f.reason.severity() == crate::plan::Severity::Info);
         section.problems.extend(group(&problems));
         section.notes.extend(group(&info));
-        let warnings: Vec<crate::plan::Finding> = plan.imports.iter().flat_map(|i| i.warnings.iter().cloned().map(move |f| f.order(i.order_id))).collect();
+        let mut warnings: Vec<crate::plan::Finding> = Vec::new();
+        for i in &plan.imports {
+            warnings.extend(i.warnings.iter().cloned().map(|f| f.order(i.order_id)));
+        }
         section.notes.extend(group(&warnings));
     }
+}
+
+/// An order held for the merchant: why, in both languages.
+fn held(reason: impl Into<String>, pl: impl Into<String>, en: impl Into<String>, since_ms: u64) -> OrderState {
+    OrderState::Held { reason: reason.into(), detail_pl: pl.into(), detail_en: en.into(), since_ms }
 }
 
 /// The ledger state of an order the plan did not import.
@@ -334,7 +338,7 @@ fn skip_state(s: &SkippedOrder, now: u64) -> OrderState {
         ReasonCode::StatusNotSelected => OrderState::Waiting { reason: reason.code().into(), since_ms: now },
         _ => {
             let (pl, en): (Vec<String>, Vec<String>) = s.reasons.iter().map(|f| (f.text_pl(), f.text_en())).unzip();
-            OrderState::Held { reason: reason.code().into(), detail_pl: pl.join("; "), detail_en: en.join("; "), since_ms: now }
+            held(reason.code(), pl.join("; "), en.join("; "), now)
         }
     }
 }

@@ -3,7 +3,7 @@
 //! Systim ([`OrdersPart::execute_plan`]).
 
 use super::reconcile::{Check, InSystim, Settled};
-use super::{certainly_not_created, contractors, error_group, order_ref, stop_if_fatal, systim_id_of, throttled, OrdersPart, RunLedger, Tally};
+use super::{certainly_not_created, contractors, error_group, held, order_ref, stop_if_fatal, systim_id_of, throttled, OrdersPart, RunLedger, Tally};
 use crate::client::form::Form;
 use crate::dates::{date_ms, ymd, DAY_MS};
 use crate::domain::ShopOrder;
@@ -92,7 +92,8 @@ fn foreign_copies(recent: &Markers, before: Option<&Markers>, sent: &HashMap<u64
 /// The day before the oldest order the plan imports was placed (every date if one is unreadable).
 pub(super) fn lookback_from(orders: &[ShopOrder], plan: &OrdersPlan) -> String {
     let at: HashMap<u64, u64> = orders.iter().enumerate().map(|(n, o)| (o.order_id, n as u64)).collect();
-    let oldest = plan.imports.iter().map(|i| at.get(&i.order_id).and_then(|&n| date_ms(&orders[n as usize].date)).unwrap_or(0)).min().unwrap_or(0);
+    let placed = |id: &u64| at.get(id).and_then(|&n| date_ms(&orders[n as usize].date)).unwrap_or(0);
+    let oldest = plan.imports.iter().map(|i| placed(&i.order_id)).min().unwrap_or(0);
     ymd(oldest.saturating_sub(DAY_MS))
 }
 
@@ -356,10 +357,11 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
                 Ok(Sent::Answered(systim_id))
             }
             Err(e) if certainly_not_created(&e) => {
-                let state = OrderState::Held { reason: e.code().to_string(), detail_pl: e.message_pl(), detail_en: e.message_en(), since_ms: now };
+                let state = held(e.code(), e.message_pl(), e.message_en(), now);
                 ledger.put(&LedgerEntry { order_id: id, state, updated_ms: self.cx.now(), lines: Vec::new() }).await?;
                 tally.failed += 1;
-                tally.held.push(keyed_group_as(e.code(), "systim_refused_order", vec![entry(order_ref(id), e.message_pl(), e.message_en())]));
+                let refused = vec![entry(order_ref(id), e.message_pl(), e.message_en())];
+                tally.held.push(keyed_group_as(e.code(), "systim_refused_order", refused));
                 stop_if_fatal(e).map(|()| Sent::Settled)
             }
             Err(e) => {
