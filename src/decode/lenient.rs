@@ -147,7 +147,11 @@ pub fn scaled(value: &Value, places: u32) -> Result<Option<i64>, WireError> {
     let text: std::borrow::Cow<str> = match value {
         Value::String(s) if s.trim().is_empty() => return Ok(None),
         Value::String(s) => s.trim().into(),
-        Value::Number(n) => n.to_string().into(),
+        // An integer needs no text: scaled in place (the text is made only to report an overflow).
+        Value::Number(n) => match n.as_i64().and_then(|i| i.checked_mul(10i64.pow(places))) {
+            Some(scaled) => return Ok(Some(scaled)),
+            None => n.to_string().into(),
+        },
         // `null` is unset, anything else the wrong type.
         other => return number_text(other).map(|_| None),
     };
@@ -187,10 +191,10 @@ pub fn flag(value: &Value) -> Result<Option<bool>, WireError> {
             Some(1) => Ok(Some(true)),
             _ => Err(WireError::NotAFlag(n.to_string())),
         },
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+        Value::String(s) => match s.trim() {
             "" => Ok(None),
-            "0" | "false" => Ok(Some(false)),
-            "1" | "true" => Ok(Some(true)),
+            t if t == "0" || t.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            t if t == "1" || t.eq_ignore_ascii_case("true") => Ok(Some(true)),
             _ => Err(WireError::NotAFlag(s.clone())),
         },
         other => Err(wrong("0/1", other)),
@@ -389,6 +393,24 @@ mod fuzz {
                     prop_assert!(!e.to_string().is_empty());
                 }
             }
+        }
+
+        /// The fast paths (an integer scaled without its text, a flag compared without a lowered
+        /// copy) answer exactly as reading the text does, overflow and errors included.
+        #[test]
+        fn fast_paths_agree_with_the_text(n in any::<i64>(), u in any::<u64>(), places in 0u32..4, word in "(?i)[ ]?(true|false|0|1|yes|tru|)[ ]?") {
+            for v in [Value::from(n), Value::from(u)] {
+                let by_text = parse_scaled(&v.to_string(), places).map(Some).map_err(|error| WireError::Number { text: v.to_string(), error });
+                prop_assert_eq!(scaled(&v, places), by_text);
+            }
+            let lowered = word.trim().to_ascii_lowercase();
+            let expected = match lowered.as_str() {
+                "" => Ok(None),
+                "0" | "false" => Ok(Some(false)),
+                "1" | "true" => Ok(Some(true)),
+                _ => Err(WireError::NotAFlag(word.clone())),
+            };
+            prop_assert_eq!(flag(&Value::String(word.clone())), expected);
         }
 
         #[test]
