@@ -288,8 +288,8 @@ pub fn plan_document(
         }
     }
     let grosses = match line_grosses(&request.lines, import.totals.order_sum) {
-        Ok(g) => g,
-        Err(()) => {
+        Some(g) => g,
+        None => {
             let per_line: Money = request.lines.iter().map(AddOrderLine::total).sum();
             problems.push(Finding::new(ReasonCode::InvoiceTotalsMismatch).amount(per_line).expected(import.totals.order_sum));
             Vec::new()
@@ -352,14 +352,14 @@ impl Finding {
 
 /// Each line's gross so that they add up to `sum`: price × quantity rounded per line, then each
 /// grosz still missing (or too many) given to the line whose exact value was rounded furthest the
-/// other way — at most one per line. `Err` when `sum` is further away than that.
-pub fn line_grosses(lines: &[AddOrderLine], sum: Money) -> Result<Vec<Money>, ()> {
+/// other way — at most one per line. `None` when `sum` is further away than that.
+pub fn line_grosses(lines: &[AddOrderLine], sum: Money) -> Option<Vec<Money>> {
     // exact values in thousandths of a grosz
     let exact: Vec<i128> = lines.iter().map(|l| i128::from(l.price.0) * i128::from(l.quantity.0)).collect();
     let mut grosses: Vec<i64> = exact.iter().map(|e| div_round(*e, 1000) as i64).collect();
     let diff = sum.0 - grosses.iter().sum::<i64>();
     if diff == 0 {
-        return Ok(grosses.into_iter().map(Money).collect());
+        return Some(grosses.into_iter().map(Money).collect());
     }
     // remainder of each line after its rounding: positive = rounded down
     let mut order: Vec<usize> = (0..lines.len()).collect();
@@ -373,12 +373,12 @@ pub fn line_grosses(lines: &[AddOrderLine], sum: Money) -> Result<Vec<Money>, ()
     // only lines whose value was rounded (a remainder the other way) take a grosz
     let eligible: Vec<usize> = order.into_iter().filter(|i| if diff > 0 { remainder(*i) > 0 } else { remainder(*i) < 0 }).take(steps).collect();
     if eligible.len() < steps {
-        return Err(());
+        return None;
     }
     for i in eligible {
         grosses[i] += diff.signum();
     }
-    Ok(grosses.into_iter().map(Money).collect())
+    Some(grosses.into_iter().map(Money).collect())
 }
 
 fn document_line(order: &ShopOrder, l: &AddOrderLine, gross: Money, rate: VatRate) -> DocumentLine {

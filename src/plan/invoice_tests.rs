@@ -81,7 +81,7 @@ fn company_order() -> ShopOrder {
     let mut o = order(1001, vec![line(1, "A", 12_300, Qty::units(2)), b]);
     o.status_id = 7;
     o.shipping_cost = Money(1_499);
-    o.sum = o.sum + o.shipping_cost;
+    o.sum += o.shipping_cost;
     o.billing.company = "Hurtownia Alfa".into();
     o.billing.tax_id = NIP.into();
     o
@@ -255,13 +255,13 @@ fn line_grosses_move_each_grosz_to_the_line_rounded_furthest_the_other_way() {
         source: LineSource::Shipping,
     };
     // 0.5 grosz each: per line 1 + 1 + 1 = 3; once 1.5 → 2.
-    assert_eq!(line_grosses(&[l(1, 500), l(1, 500), l(1, 500)], Money(2)), Ok(vec![Money(0), Money(1), Money(1)]));
+    assert_eq!(line_grosses(&[l(1, 500), l(1, 500), l(1, 500)], Money(2)), Some(vec![Money(0), Money(1), Money(1)]));
     // 3.3 + 3.3 + 3.4 → 3 + 3 + 3 = 9, once 10: the 3.4 line takes it.
-    assert_eq!(line_grosses(&[l(33, 100), l(33, 100), l(34, 100)], Money(10)), Ok(vec![Money(3), Money(3), Money(4)]));
+    assert_eq!(line_grosses(&[l(33, 100), l(33, 100), l(34, 100)], Money(10)), Some(vec![Money(3), Money(3), Money(4)]));
     // Exact lines have nothing to give; a sum further away than one grosz a line is refused.
-    assert_eq!(line_grosses(&[l(100, 1_000)], Money(101)), Err(()));
-    assert_eq!(line_grosses(&[l(1, 500), l(1, 500)], Money(5)), Err(()));
-    assert_eq!(line_grosses(&[], Money(0)), Ok(vec![]));
+    assert_eq!(line_grosses(&[l(100, 1_000)], Money(101)), None);
+    assert_eq!(line_grosses(&[l(1, 500), l(1, 500)], Money(5)), None);
+    assert_eq!(line_grosses(&[], Money(0)), Some(vec![]));
 }
 
 #[test]
@@ -302,7 +302,10 @@ fn a_line() -> impl Strategy<Value = (i64, i64, u8)> {
     (1_i64..200_000, prop_oneof![(1_i64..20).prop_map(|u| u * 1_000), 1_i64..20_000], 0_u8..5)
 }
 
-fn an_order() -> impl Strategy<Value = (Vec<(i64, i64, u8)>, i64, u8, i64, bool)> {
+/// Lines, shipping, how the total is written, the discount, whether the buyer has a NIP.
+type GeneratedOrder = (Vec<(i64, i64, u8)>, i64, u8, i64, bool);
+
+fn an_order() -> impl Strategy<Value = GeneratedOrder> {
     // lines, shipping, how the total is written (per line / once / less a discount), the discount, NIP
     (prop::collection::vec(a_line(), 1..8), prop_oneof![Just(0_i64), 1_i64..5_000], 0_u8..3, 1_i64..1_000_000, any::<bool>())
 }

@@ -229,7 +229,9 @@ impl SystimState {
     /// `warehouse_mode` "simplified"|"advanced", `token_ttl_s` (0 = never),
     /// `throttle_per_minute` (0 = off), `empty_list` "code8"|"object"|"array",
     /// `code_as_string`, `lists_as_arrays`, `fields_as` "array"|"object"|"string"|"absent",
-    /// `decimal_comma`, `unset_as_null`, `echo_method`, `legacy_auth` (bools).
+    /// `decimal_comma`, `unset_as_null`, `echo_method`, `legacy_auth` (bools); sales documents
+    /// (`invoices`): `invoice_result_code` 0|100|101|102, `empty_invoice_number` (bool),
+    /// `plan_refuses_kinds` [rodzaj…] (code 6 `othr`), `closed_months` ["YYYY-MM"…] (code 16).
     pub fn configure(&mut self, knobs: &Value) -> Result<(), String> {
         self.config.apply(knobs)
     }
