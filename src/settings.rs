@@ -10,6 +10,9 @@
 use crate::domain::Origin;
 use serde::{Deserialize, Serialize};
 
+mod invoicing;
+pub use invoicing::{InvoicingSettings, PrivateBuyerDocument, WriteBackSettings};
+
 /// Everything the merchant configures (except the connection).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -23,6 +26,10 @@ pub struct Settings {
     pub orders: OrderSettings,
     pub stock: StockSettings,
     pub products: ProductSettings,
+    /// The sales document issued in Systim for an order (off by default).
+    pub invoicing: InvoicingSettings,
+    /// What is written back to the Shoper order (nothing by default).
+    pub write_back: WriteBackSettings,
 }
 
 impl Default for Settings {
@@ -34,6 +41,8 @@ impl Default for Settings {
             orders: OrderSettings::default(),
             stock: StockSettings::default(),
             products: ProductSettings::default(),
+            invoicing: InvoicingSettings::default(),
+            write_back: WriteBackSettings::default(),
         }
     }
 }
@@ -359,6 +368,8 @@ impl Settings {
         self.orders.validate(&mut errors);
         self.stock.validate(&mut errors);
         self.products.validate(&mut errors);
+        self.invoicing.validate(&mut errors);
+        self.write_back.validate(&mut errors);
         errors
     }
 }
