@@ -690,10 +690,6 @@ const EDITORS = {
     );
     return { node: select, read: () => ({ value: select.value }) };
   },
-  /** A list of ids (`invoicing.trigger_statuses`): boxes from its pick list, else typed `1, 2`. */
-  idList(f, value, id) {
-    return multiPickControl({ id, kind: f.list, value: Array.isArray(value) ? value : [], label: t(textKey(f.path)) });
-  },
   /** `orders.origins`: one box per known origin; `{other: n}` entries are kept and shown as such. */
   origins(f, value, id) {
     const list = Array.isArray(value) ? value : [];

@@ -26,10 +26,6 @@ pub struct Settings {
     pub orders: OrderSettings,
     pub stock: StockSettings,
     pub products: ProductSettings,
-    /// The sales document issued in Systim for an order (off by default).
-    pub invoicing: InvoicingSettings,
-    /// What is written back to the Shoper order (nothing by default).
-    pub write_back: WriteBackSettings,
 }
 
 impl Default for Settings {
@@ -41,8 +37,6 @@ impl Default for Settings {
             orders: OrderSettings::default(),
             stock: StockSettings::default(),
             products: ProductSettings::default(),
-            invoicing: InvoicingSettings::default(),
-            write_back: WriteBackSettings::default(),
         }
     }
 }
@@ -368,8 +362,6 @@ impl Settings {
         self.orders.validate(&mut errors);
         self.stock.validate(&mut errors);
         self.products.validate(&mut errors);
-        self.invoicing.validate(&mut errors);
-        self.write_back.validate(&mut errors);
         errors
     }
 }

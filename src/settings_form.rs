@@ -1,6 +1,6 @@
 //! The options page's settings form, described once: `settings_form.json` lists every field of
 //! [`Settings`] with its control (`bool`, `int` with its bounds, `optInt`, `optText`, `choice` with
-//! its values, `rows` with their columns, `idList` from its pick list, and the compound `origins`, `statuses`, `start`), the
+//! its values, `rows` with their columns, and the compound `origins`, `statuses`, `start`), the
 //! pick list it is chosen from (`listChoices`) and the mapping its suggestions are for. The page
 //! builds its form from [`form`] (through the wasm export `settings_form`), which adds each
 //! field's default from [`Settings::default`] and each row's blank. Labels follow from the path:
@@ -96,7 +96,6 @@ mod tests {
             let path = text(&f, "path");
             match text(&f, "type") {
                 "bool" | "optInt" | "optText" | "origins" | "statuses" | "start" => {}
-                "idList" => assert!(f["default"].is_array() && f["list"].is_string(), "{path}: an id list is an array chosen from a pick list"),
                 "int" => assert!(f["min"].is_i64(), "{path}: an int needs its lower bound"),
                 "choice" => {
                     let options: Vec<&str> = f["options"].as_array().unwrap().iter().map(|o| o.as_str().unwrap()).collect();

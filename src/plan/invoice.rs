@@ -233,6 +233,8 @@ impl Skip for SkippedDocument {
 /// What the document plan reads besides the order.
 pub struct InvoiceContext<'a> {
     pub settings: &'a Settings,
+    /// The document's own settings (not yet part of [`Settings`]: see `settings/invoicing.rs`).
+    pub invoicing: &'a InvoicingSettings,
     /// `listVatRates`.
     pub vat_rates: &'a [SystimVatRate],
     /// The shop's host or URL, for the marker in `uwagi`.
@@ -251,7 +253,7 @@ pub fn plan_document(
     ctx: &InvoiceContext,
 ) -> Result<PlannedDocument, SkippedDocument> {
     let skip = |reasons: Vec<Finding>| SkippedDocument { order_id: order.order_id, reasons: reasons.into_iter().map(|f| f.order(order.order_id)).collect() };
-    let s = &ctx.settings.invoicing;
+    let s = &ctx.invoicing;
     if !s.enabled {
         return Err(skip(vec![Finding::new(ReasonCode::InvoicingOff)]));
     }

@@ -6,7 +6,7 @@ use crate::domain::{OrderDiscounts, ShopSnapshot, SystimSnapshot};
 use crate::matching::{ShopIndex, SystimIndex};
 use crate::plan::fixtures::{line, order, product, shop, systim};
 use crate::plan::orders::{plan_orders, OrderContext, OrdersPlan};
-use crate::settings::{IdMapping, MissingProductPolicy};
+use crate::settings::{IdMapping, InvoicingSettings, MissingProductPolicy};
 use proptest::prelude::*;
 
 const SHIPPING_ID: u64 = 900;
@@ -18,6 +18,7 @@ struct World {
     shop: ShopSnapshot,
     systim: SystimSnapshot,
     settings: Settings,
+    invoicing: InvoicingSettings,
 }
 
 impl World {
@@ -43,7 +44,13 @@ impl World {
         contractor: Option<ContractorRef>,
         rates: &[crate::domain::SystimVatRate],
     ) -> Result<PlannedDocument, SkippedDocument> {
-        let ctx = InvoiceContext { settings: &self.settings, vat_rates: rates, shop_host: "https://Sklep1.shoparena.pl/", issue_date: "2026-12-05" };
+        let ctx = InvoiceContext {
+            settings: &self.settings,
+            invoicing: &self.invoicing,
+            vat_rates: rates,
+            shop_host: "https://Sklep1.shoparena.pl/",
+            issue_date: "2026-12-05",
+        };
         let planned = plan_document(o, &self.import(o), contractor, &ctx);
         if let Ok(p) = &planned {
             p.document.check().unwrap();
@@ -68,9 +75,8 @@ fn world() -> World {
     settings.orders.default_delivery_id = Some(1);
     settings.orders.shipping_product_id = Some(SHIPPING_ID);
     settings.orders.payment_mapping = vec![IdMapping { shop_id: 1, systim_id: 1 }, IdMapping { shop_id: 2, systim_id: 4 }];
-    settings.invoicing.enabled = true;
-    settings.invoicing.trigger_statuses = vec![7];
-    World { shop: shop(vec![]), systim: systim(vec![product(1, "A"), product(2, "B"), shipping]), settings }
+    let invoicing = InvoicingSettings { enabled: true, trigger_statuses: vec![7], ..InvoicingSettings::default() };
+    World { shop: shop(vec![]), systim: systim(vec![product(1, "A"), product(2, "B"), shipping]), settings, invoicing }
 }
 
 /// Status "przesyłka wysłana" (7): a company with a NIP buys 2 × A at 123.00 (23 %) and 1 × B at
@@ -133,16 +139,16 @@ fn a_private_buyer_gets_a_receipt_or_an_invoice_as_set() {
     let d = w.document(&private_order(), None).document;
     assert_eq!((d.kind, d.template_id, d.numbering_id, d.contractor), (DocumentKind::Receipt, 15, 9, None));
     assert!(d.to_params().iter().any(|(k, v)| k == "rodzaj" && v == "15") && !d.to_params().iter().any(|(k, _)| k == "id_kontrahenta"));
-    w.settings.invoicing.private_buyer_document = PrivateBuyerDocument::Invoice;
+    w.invoicing.private_buyer_document = PrivateBuyerDocument::Invoice;
     assert_eq!(w.reasons(&private_order(), None), [ReasonCode::InvoiceContractorMissing], "an invoice needs the buyer as a contractor");
     let d = w.document(&private_order(), Some(ProductRef::Existing { id: 7 })).document;
     assert_eq!((d.kind, d.template_id, d.numbering_id), (DocumentKind::VatInvoice, 43, 1));
     // A company with a NIP gets an invoice whatever the setting for private buyers says.
-    w.settings.invoicing.private_buyer_document = PrivateBuyerDocument::Receipt;
+    w.invoicing.private_buyer_document = PrivateBuyerDocument::Receipt;
     assert_eq!(w.reasons(&company_order(), None), [ReasonCode::InvoiceContractorMissing]);
     // The templates and numberings are the settings'.
-    w.settings.invoicing.receipt_template_id = 115;
-    w.settings.invoicing.receipt_numbering_id = 19;
+    w.invoicing.receipt_template_id = 115;
+    w.invoicing.receipt_numbering_id = 19;
     let d = w.document(&private_order(), None).document;
     assert_eq!((d.template_id, d.numbering_id), (115, 19));
 }
@@ -155,7 +161,7 @@ fn nothing_is_issued_when_switched_off_or_before_a_chosen_status() {
     let s = w.plan(&o, None).unwrap_err();
     assert_eq!(s.reason(), ReasonCode::InvoiceStatusNotChosen);
     assert_eq!((s.reasons[0].order_id, s.reasons[0].values.clone()), (Some(1002), vec!["status_id 1".to_string()]));
-    w.settings.invoicing.enabled = false;
+    w.invoicing.enabled = false;
     assert_eq!(w.reasons(&private_order(), None), [ReasonCode::InvoicingOff]);
 }
 
@@ -267,9 +273,9 @@ fn line_grosses_move_each_grosz_to_the_line_rounded_furthest_the_other_way() {
 #[test]
 fn email_and_ksef_only_when_switched_on_and_ksef_only_for_an_invoice() {
     let mut w = world();
-    w.settings.invoicing.send_email = true;
-    w.settings.invoicing.send_to_ksef = true;
-    w.settings.invoicing.payment_term_days = 14;
+    w.invoicing.send_email = true;
+    w.invoicing.send_to_ksef = true;
+    w.invoicing.payment_term_days = 14;
     let d = w.document(&company_order(), CONTRACTOR).document;
     let params = d.to_params();
     for pair in [("email_wyslij", "1"), ("email_adres", "adam@example.com"), ("wyslij_do_ksef", "1"), ("termin_platnosci", "14")] {
@@ -380,7 +386,7 @@ proptest! {
         let plan = w.import_plan(&o);
         prop_assume!(plan.imports.len() == 1);
         let contractor = if nip { CONTRACTOR } else { None };
-        let ctx = InvoiceContext { settings: &w.settings, vat_rates: &w.systim.vat_rates, shop_host: "sklep1.shoparena.pl", issue_date: "2026-12-05" };
+        let ctx = InvoiceContext { settings: &w.settings, invoicing: &w.invoicing, vat_rates: &w.systim.vat_rates, shop_host: "sklep1.shoparena.pl", issue_date: "2026-12-05" };
         let planned = plan_document(&o, &plan.imports[0], contractor, &ctx);
         let planned = match planned {
             Ok(p) => p,

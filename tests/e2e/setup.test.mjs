@@ -219,15 +219,12 @@ test("settings by name: every id chosen from the shop's and Systim's lists, none
   await pickByName(options, "f-products-name_locale", "pl_PL");
   await pickByName(options, "f-products-default_category_id", categoryName);
   await byTestId(options, "f-stock-require_same_category").setChecked(false);
-  // the statuses that issue the sales document, from the same list (docs/invoicing.md)
-  await tickByName(options, "f-invoicing-trigger_statuses", ["przyjęte do realizacji (otwarte)"]);
-  await pickByName(options, "f-write_back-status_after_invoice", "złożone (nowe)");
   // proposals by name, each accepted by the merchant (none applied unseen)
   const accepted = await acceptProposals(options, "f-orders-payment_mapping", ["Przelew tradycyjny", "pobranie"]);
   assert.deepEqual(accepted, ["Przelew tradycyjny → przelew", "Płatność przy odbiorze (pobranie) → za pobraniem"]);
   // no id was typed: every field used shows its list, not the typed fallback
   const typedShown = await options.locator('#settings-form [data-testid$="-typed"]:visible').evaluateAll((els) => els.map((el) => el.dataset.testid));
-  const used = ["default_payment_id", "default_delivery_id", "shipping_product_id", "name_locale", "default_category_id", "payment_mapping", "delivery_mapping", "statuses", "status_after_invoice"];
+  const used = ["default_payment_id", "default_delivery_id", "shipping_product_id", "name_locale", "default_category_id", "payment_mapping", "delivery_mapping", "statuses"];
   assert.deepEqual(typedShown.filter((id) => used.some((u) => id.includes(u))), [], `typed fields shown: ${typedShown}`);
 
   await byTestId(options, "save-settings").click();
@@ -238,9 +235,6 @@ test("settings by name: every id chosen from the shop's and Systim's lists, none
   const statusId = { "złożone": 1, "przyjęte do realizacji": 2 };
   const paymentId = { "Przelew tradycyjny": 1, "Płatność przy odbiorze (pobranie)": 2 };
   assert.deepEqual(s.orders.statuses, { mode: "only", ids: [statusId["złożone"], statusId["przyjęte do realizacji"]] });
-  assert.deepEqual(s.invoicing.trigger_statuses, [statusId["przyjęte do realizacji"]]);
-  assert.equal(s.write_back.status_after_invoice, statusId["złożone"]);
-  assert.equal(s.invoicing.enabled, false, "off until the merchant switches it on");
   // the account's lists (tests/sandbox/src/systim/seed.rs): payments and deliveries numbered from 1 in order
   assert.equal(s.orders.default_payment_id, 1, "przelew");
   assert.equal(s.orders.default_delivery_id, 1, "Przesyłka kurierska");
