@@ -121,7 +121,12 @@ build_wasm() { # [extra cargo args, e.g. --locked]
   local size gz budget=307200
   size=$(stat -c %s "$PKG_DIR/shoper_systim_bg.wasm")
   gz=$(gzip -9 -c "$PKG_DIR/shoper_systim_bg.wasm" | wc -c)
-  say "wasm: $size bytes, $gz bytes gzipped (gzip -9; budget $budget)"
+  say "wasm: $size bytes, $gz bytes gzipped (gzip -9; budget $budget; $(rustc -V))"
+  # The figures in docs/benchmarks.md were measured with the toolchain Cargo.toml's rust-version
+  # names; another one builds other code (and its own Unicode tables).
+  local measured
+  measured=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+  case "$(rustc -V)" in "rustc $measured".*) ;; *) say "warning: $(rustc -V) is not the rust $measured the wasm's size was measured with" ;; esac
   [ "$gz" -le "$budget" ] || say "warning: the gzipped wasm is over its budget of $budget bytes (issue #6)"
 }
 
