@@ -17,7 +17,7 @@
 //! Before the sends, the orders are looked up by their markers too (another browser on the same
 //! shop may have imported them, days ago), and again after the 1st, 4th, 16th… send and once a
 //! minute (a browser importing at the same time): copies this run did not make stop the sends
-//! (`src/engine/orders.rs`). What stays open: two browsers that both checked before either sent
+//! (`src/engine/orders/`). What stays open: two browsers that both checked before either sent
 //! can send the same order once; the next check finds both copies and the report names them.
 //! Systim offers nothing to close it.
 //!
