@@ -72,6 +72,43 @@ impl Fields {
     }
 }
 
+/// The fields of a struct with `#[serde(default)]`, read one by one over its default value: what
+/// serde's derive reads (a missing field keeps its default, unknown fields are ignored, the
+/// first field that is not a value of its type is an error), in far less code than a derived
+/// reader per struct. For the [`read_over_default!`](crate::read_over_default) impls.
+pub struct Object(Map<String, Value>);
+
+impl Object {
+    /// The object `d` holds (anything else is an error, as for a derived struct).
+    pub fn of<'de, D: de::Deserializer<'de>>(d: D) -> Result<Object, D::Error> {
+        Map::<String, Value>::deserialize(d).map(Object)
+    }
+    /// Field `name`, if the object has it, read into `slot`.
+    pub fn read<T: DeserializeOwned>(&mut self, name: &'static str, slot: &mut T) -> Result<(), Error> {
+        if let Some(value) = self.0.remove(name) {
+            *slot = from_value(value)?;
+        }
+        Ok(())
+    }
+}
+
+/// `Deserialize` for a struct with `#[serde(default)]` (and `Default`) from the list of its
+/// fields, each read under its own name by [`Object`]: every field must be listed (the
+/// settings' test `every_stored_field_is_read` finds one that is not).
+#[macro_export]
+macro_rules! read_over_default {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let mut object = $crate::json::Object::of(d)?;
+                let mut out = $ty::default();
+                $( object.read(stringify!($field), &mut out.$field).map_err(<D::Error as serde::de::Error>::custom)?; )*
+                Ok(out)
+            }
+        }
+    };
+}
+
 /// Why a value is not a `T`. The text is serde_json's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error(String);
@@ -609,6 +646,94 @@ mod tests {
         same::<f64>(json!(1));
         same::<i8>(json!(-200));
         same::<u128>(json!(12));
+    }
+
+    /// [`read_over_default!`] reads what serde's derive with `#[serde(default)]` reads.
+    #[test]
+    fn fields_over_a_default_read_as_the_derive_does() {
+        #[derive(Debug, PartialEq, Deserialize)]
+        #[serde(default)]
+        struct Derived {
+            on: bool,
+            count: u32,
+            ids: Vec<u64>,
+            name: Option<String>,
+            kind: Kind,
+            inner: Inner,
+        }
+        #[derive(Debug, PartialEq, Deserialize)]
+        #[serde(default)]
+        struct Inner {
+            level: u8,
+        }
+        #[derive(Debug, PartialEq)]
+        struct Listed {
+            on: bool,
+            count: u32,
+            ids: Vec<u64>,
+            name: Option<String>,
+            kind: Kind,
+            inner: ListedInner,
+        }
+        #[derive(Debug, PartialEq)]
+        struct ListedInner {
+            level: u8,
+        }
+        impl Default for Derived {
+            fn default() -> Self {
+                Derived { on: true, count: 5, ids: vec![1], name: Some("a".into()), kind: Kind::Plain, inner: Inner::default() }
+            }
+        }
+        impl Default for Inner {
+            fn default() -> Self {
+                Inner { level: 3 }
+            }
+        }
+        impl Default for Listed {
+            fn default() -> Self {
+                Listed { on: true, count: 5, ids: vec![1], name: Some("a".into()), kind: Kind::Plain, inner: ListedInner::default() }
+            }
+        }
+        impl Default for ListedInner {
+            fn default() -> Self {
+                ListedInner { level: 3 }
+            }
+        }
+        crate::read_over_default!(Listed { on, count, ids, name, kind, inner });
+        crate::read_over_default!(ListedInner { level });
+        let inputs = [
+            json!({}),
+            json!({"on": false, "count": 9, "ids": [], "name": null, "kind": {"dated": "x"}, "inner": {"level": 200}}),
+            json!({"count": 7, "unknown": [1, 2], "inner": {}}),
+            json!({"name": "b", "inner": {"other": 1}}),
+            json!({"on": null}),
+            json!({"count": -1}),
+            json!({"count": 1.5}),
+            json!({"ids": [1, "2"]}),
+            json!({"kind": "later"}),
+            json!({"inner": {"level": 300}}),
+            json!({"inner": 4}),
+            json!({"name": 5}),
+        ];
+        for input in inputs {
+            let derived = from_value::<Derived>(input.clone());
+            let listed = from_value::<Listed>(input.clone());
+            let theirs = serde_json::from_value::<Derived>(input.clone());
+            assert_eq!(derived.is_ok(), theirs.is_ok(), "{input}");
+            match (derived, listed) {
+                (Ok(d), Ok(l)) => {
+                    let Derived { on, count, ids, name, kind, inner } = d;
+                    assert_eq!(Listed { on, count, ids, name, kind, inner: ListedInner { level: inner.level } }, l, "{input}");
+                }
+                // The same message, but for an object's type: the derive names its struct.
+                (Err(d), Err(l)) => assert_eq!(d.to_string().replace("struct Inner", "a map"), l.to_string(), "{input}"),
+                (d, l) => panic!("{input}: derive {d:?}, listed {l:?}"),
+            }
+        }
+        // Not an object: refused by both (the derive's message names the struct).
+        for input in [json!(null), json!([true]), json!("x")] {
+            assert!(from_value::<Derived>(input.clone()).is_err() && from_value::<Listed>(input.clone()).is_err(), "{input}");
+        }
     }
 
     #[test]

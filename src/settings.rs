@@ -1,6 +1,7 @@
 //! The user's choices, as one typed, serialisable struct.
 //!
-//! Every struct here is `#[serde(default)]`: settings saved by an older version (with fewer
+//! Every struct here is `#[serde(default)]` (read by `json::read_over_default!`, a field list
+//! per struct, instead of serde's derived reader: smaller in the wasm): settings saved by an older version (with fewer
 //! fields) load with the new fields at their defaults, and unknown fields are ignored. Connection
 //! data and credentials (shop URL, Systim account, keys) are *not* here — they live in a separate
 //! struct so that settings can be shown, exported and logged freely.
@@ -11,7 +12,7 @@ use crate::domain::Origin;
 use serde::{Deserialize, Serialize};
 
 /// Everything the merchant configures (except the connection).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(default)]
 pub struct Settings {
     /// Run the sync by itself ("Synchronizuj automatycznie"). Off until the merchant has seen a
@@ -24,6 +25,8 @@ pub struct Settings {
     pub stock: StockSettings,
     pub products: ProductSettings,
 }
+
+crate::read_over_default!(Settings { auto_sync, interval_minutes, matching, orders, stock, products });
 
 impl Default for Settings {
     fn default() -> Self {
@@ -39,13 +42,15 @@ impl Default for Settings {
 }
 
 /// How product codes are compared.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(default)]
 pub struct MatchingSettings {
     /// Off: codes must be identical (the seed's rule). On: surrounding white space is ignored,
     /// inner runs of white space count as one space and letter case is ignored.
     pub normalize_codes: bool,
 }
+
+crate::read_over_default!(MatchingSettings { normalize_codes });
 
 /// Which Shoper statuses are imported: `{"mode": "only", "ids": [1, 2]}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -134,7 +139,7 @@ pub fn map_id(mapping: &[IdMapping], shop_id: Option<u64>, default: Option<u64>)
 }
 
 /// Order import (Shoper → Systim).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(default)]
 pub struct OrderSettings {
     pub enabled: bool,
@@ -170,6 +175,25 @@ pub struct OrderSettings {
     pub ledger_days: u32,
 }
 
+crate::read_over_default!(OrderSettings {
+    enabled,
+    origins,
+    statuses,
+    start,
+    missing_product,
+    order_discount,
+    link_contractors,
+    new_product_category_id,
+    payment_mapping,
+    default_payment_id,
+    delivery_mapping,
+    default_delivery_id,
+    currency_mapping,
+    shipping_product_id,
+    systim_status_id,
+    ledger_days
+});
+
 impl Default for OrderSettings {
     fn default() -> Self {
         OrderSettings {
@@ -195,7 +219,7 @@ impl Default for OrderSettings {
 }
 
 /// Which Systim stores feed which Shoper warehouse.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(default)]
 pub struct WarehouseLink {
     /// Systim store ids summed; empty = every store.
@@ -204,8 +228,10 @@ pub struct WarehouseLink {
     pub shop_warehouse: Option<u64>,
 }
 
+crate::read_over_default!(WarehouseLink { systim_stores, shop_warehouse });
+
 /// Stock push (Systim → Shoper).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(default)]
 pub struct StockSettings {
     pub enabled: bool,
@@ -223,6 +249,17 @@ pub struct StockSettings {
     /// The old rule: VAT rates must be identical on both sides.
     pub require_same_vat: bool,
 }
+
+crate::read_over_default!(StockSettings {
+    enabled,
+    warehouses,
+    push_zeros,
+    max_zero_share_percent,
+    zero_brake_min_count,
+    reserve_open_orders,
+    require_same_category,
+    require_same_vat
+});
 
 impl Default for StockSettings {
     fn default() -> Self {
@@ -259,7 +296,7 @@ pub enum CategoryPolicy {
 }
 
 /// Product push (Systim → Shoper).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(default)]
 pub struct ProductSettings {
     /// Create missing products on every automatic run; off = only on demand ("Wyślij produkty").
@@ -276,6 +313,8 @@ pub struct ProductSettings {
     /// lists no categories (`listCategories` unavailable). None = such products are not created.
     pub default_category_id: Option<u64>,
 }
+
+crate::read_over_default!(ProductSettings { auto_create, codeless, missing_category, create_inactive, include_hidden, name_locale, default_category_id });
 
 impl Default for ProductSettings {
     fn default() -> Self {
@@ -491,6 +530,39 @@ mod stored_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every field the settings store is read back: each one (and each part of one) replaced by
+    /// a value of no setting's type makes the settings unreadable. A field left out of its
+    /// struct's `read_over_default!` list would be ignored instead, and fail here.
+    #[test]
+    fn every_stored_field_is_read() {
+        fn paths(value: &serde_json::Value, here: String, out: &mut Vec<String>) {
+            let children: Vec<(String, &serde_json::Value)> = match value {
+                serde_json::Value::Object(m) => m.iter().map(|(k, v)| (format!("{here}/{k}"), v)).collect(),
+                serde_json::Value::Array(a) => a.iter().enumerate().map(|(i, v)| (format!("{here}/{i}"), v)).collect(),
+                _ => Vec::new(),
+            };
+            for (path, child) in children {
+                out.push(path.clone());
+                paths(child, path, out);
+            }
+        }
+        let mut s = Settings::default();
+        s.orders.statuses = StatusFilter::Only(vec![1]);
+        s.orders.start = StartPoint::OrderId(5);
+        s.orders.payment_mapping = vec![IdMapping { shop_id: 2, systim_id: 3 }];
+        s.stock.warehouses = vec![WarehouseLink { systim_stores: vec![1], shop_warehouse: Some(2) }];
+        let stored = serde_json::to_value(&s).unwrap();
+        assert_eq!(crate::json::from_value::<Settings>(stored.clone()).unwrap(), s);
+        let mut all = Vec::new();
+        paths(&stored, String::new(), &mut all);
+        assert!(all.len() > 40, "{all:?}");
+        for path in all {
+            let mut bad = stored.clone();
+            *bad.pointer_mut(&path).unwrap() = serde_json::json!([[[]]]);
+            assert!(crate::json::from_value::<Settings>(bad).is_err(), "{path} is not read");
+        }
+    }
 
     /// The hand-written readers accept and refuse what serde's adjacent tagging does.
     #[test]
