@@ -92,6 +92,37 @@ impl Object {
     }
 }
 
+impl Object {
+    /// The fields of a struct without `#[serde(default)]`, as serde's derive reads them: in the
+    /// object's order, each known one by its entry in `table` (the first that is not a value of
+    /// its type is the error), the others ignored. The missing ones are then [`required`] or
+    /// defaulted by the caller, in the struct's order.
+    pub fn fields(self, table: &mut [(&'static str, &mut ReadField)]) -> Result<(), Error> {
+        for (key, value) in self.0 {
+            if let Some((_, read)) = table.iter_mut().find(|(name, _)| *name == key) {
+                read(value)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What [`Object::fields`] does with a field's value.
+pub type ReadField<'a> = dyn FnMut(Value) -> Result<(), Error> + 'a;
+
+/// A [`Object::fields`] entry: the field's value read into `slot`.
+pub fn slot<T: DeserializeOwned>(slot: &mut Option<T>) -> impl FnMut(Value) -> Result<(), Error> + '_ {
+    move |value| {
+        *slot = Some(from_value(value)?);
+        Ok(())
+    }
+}
+
+/// A field [`Object::fields`] found, or serde's "missing field" error.
+pub fn required<T>(field: Option<T>, name: &'static str) -> Result<T, Error> {
+    field.ok_or_else(|| de::Error::missing_field(name))
+}
+
 /// `Deserialize` for a struct with `#[serde(default)]` (and `Default`) from the list of its
 /// fields, each read under its own name by [`Object`]: every field must be listed (the
 /// settings' test `every_stored_field_is_read` finds one that is not).

@@ -127,10 +127,25 @@ pub enum OrderDiscountPolicy {
 }
 
 /// A Shoper id mapped to a Systim id (payment, delivery, currency).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct IdMapping {
     pub shop_id: u64,
     pub systim_id: u64,
+}
+
+/// Both fields required, read as serde's derive reads them (the fields in the object's order,
+/// then a missing one), by the generic reader instead of a derived one.
+impl<'de> Deserialize<'de> for IdMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::json::{required, slot, Object};
+        let (mut shop_id, mut systim_id) = (None, None);
+        let object = Object::of(d)?;
+        (|| {
+            object.fields(&mut [("shop_id", &mut slot(&mut shop_id)), ("systim_id", &mut slot(&mut systim_id))])?;
+            Ok(IdMapping { shop_id: required(shop_id, "shop_id")?, systim_id: required(systim_id, "systim_id")? })
+        })()
+        .map_err(|e: crate::json::Error| serde::de::Error::custom(e))
+    }
 }
 
 /// Look a Shoper id up in a mapping, falling back to a default.
@@ -736,6 +751,34 @@ mod tests {
         assert_eq!(twice(&s), 1);
         s.stock.warehouses = vec![link(1, Some(3)), link(2, Some(3)), link(5, Some(3))];
         assert_eq!(twice(&s), 2);
+    }
+
+    /// The hand-written reader reads what serde's derive reads, with its messages.
+    #[test]
+    fn an_id_mapping_reads_as_the_derive_reads_it() {
+        #[derive(Debug, Deserialize)]
+        struct Derived {
+            shop_id: u64,
+            systim_id: u64,
+        }
+        use serde_json::json;
+        for input in [
+            json!({"shop_id": 1, "systim_id": 0, "x": 1}),
+            json!({"shop_id": 1}),
+            json!({"systim_id": 1}),
+            json!({"shop_id": "1", "systim_id": -1}),
+            json!({"systim_id": -1}),
+            json!({}),
+            json!([1, 2]),
+        ] {
+            let ours = crate::json::from_value::<IdMapping>(input.clone());
+            let derived = crate::json::from_value::<Derived>(input.clone());
+            match (ours, derived) {
+                (Ok(a), Ok(b)) => assert_eq!((a.shop_id, a.systim_id), (b.shop_id, b.systim_id), "{input}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string().replace("struct Derived", "a map"), "{input}"),
+                (a, b) => panic!("{input}: ours {a:?}, derive {b:?}"),
+            }
+        }
     }
 
     #[test]
