@@ -102,7 +102,7 @@ impl<'de> Deserialize<'de> for StartPoint {
 }
 
 /// What happens to an order a line of which has no product in Systim.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MissingProductPolicy {
     /// The order waits, with the reason, until the product exists in Systim.
@@ -113,10 +113,12 @@ pub enum MissingProductPolicy {
     ImportWithoutLine,
 }
 
+crate::read_unit_enum!(MissingProductPolicy { Hold = "hold", CreateInSystim = "create_in_systim", ImportWithoutLine = "import_without_line" });
+
 /// What happens to an order whose total is lower than its lines and shipping because of a
 /// discount on the whole order (a discount code, the customer's or their group's discount, a
 /// value threshold).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderDiscountPolicy {
     /// The discount is spread over the product lines' prices, so that the Systim order's total
@@ -125,6 +127,8 @@ pub enum OrderDiscountPolicy {
     /// The order waits, to be entered by hand (the behaviour before spreading existed).
     Hold,
 }
+
+crate::read_unit_enum!(OrderDiscountPolicy { Spread = "spread", Hold = "hold" });
 
 /// A Shoper id mapped to a Systim id (payment, delivery, currency).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -292,7 +296,7 @@ impl Default for StockSettings {
 }
 
 /// Products without a code in Systim.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CodelessPolicy {
     /// Create them in the shop with the code `SYSTIM-<id>`, recognised by later runs.
@@ -300,8 +304,10 @@ pub enum CodelessPolicy {
     Skip,
 }
 
+crate::read_unit_enum!(CodelessPolicy { CreateWithGeneratedCode = "create_with_generated_code", Skip = "skip" });
+
 /// A Systim category with no Shoper category of the same name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CategoryPolicy {
     /// Do not create the product; report the missing category.
@@ -309,6 +315,8 @@ pub enum CategoryPolicy {
     /// Create the category (top level) in the shop, then the product.
     Create,
 }
+
+crate::read_unit_enum!(CategoryPolicy { Report = "report", Create = "create" });
 
 /// Product push (Systim → Shoper).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -779,6 +787,20 @@ mod tests {
                 (a, b) => panic!("{input}: ours {a:?}, derive {b:?}"),
             }
         }
+    }
+
+    /// Every variant of the hand-read enums reads back as it is written.
+    #[test]
+    fn policies_read_back_as_written() {
+        fn back<T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(all: &[T]) {
+            for v in all {
+                assert_eq!(&crate::json::from_value::<T>(serde_json::to_value(v).unwrap()).unwrap(), v);
+            }
+        }
+        back(&[MissingProductPolicy::Hold, MissingProductPolicy::CreateInSystim, MissingProductPolicy::ImportWithoutLine]);
+        back(&[OrderDiscountPolicy::Spread, OrderDiscountPolicy::Hold]);
+        back(&[CodelessPolicy::CreateWithGeneratedCode, CodelessPolicy::Skip]);
+        back(&[CategoryPolicy::Report, CategoryPolicy::Create]);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Which sync a run performs. The seed's buttons are combinations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunKind {
     /// "Synchronizuj zamówienia".
@@ -24,15 +24,19 @@ pub enum RunKind {
     Auto,
 }
 
+crate::read_unit_enum!(RunKind { Orders = "orders", Stock = "stock", Products = "products", SendStock = "send_stock", SendProducts = "send_products", Auto = "auto" });
+
 /// The parts of a run, in the order they execute: orders first (so the stock push already
 /// reserves what they sold), then products, then stock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Part {
     Orders,
     Products,
     Stock,
 }
+
+crate::read_unit_enum!(Part { Orders = "orders", Products = "products", Stock = "stock" });
 
 impl RunKind {
     pub fn parts(self) -> &'static [Part] {
@@ -46,7 +50,7 @@ impl RunKind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Everything considered was handled or deliberately left alone.
@@ -59,6 +63,8 @@ pub enum Outcome {
     /// The mass-zero brake stopped the stock push: confirmation needed.
     Refused,
 }
+
+crate::read_unit_enum!(Outcome { Ok = "ok", Partial = "partial", Failed = "failed", Cancelled = "cancelled", Refused = "refused" });
 
 /// A line of a report: which item, what happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -415,6 +421,20 @@ mod tests {
                 (a, b) => panic!("{input}: ours {a:?}, derive {b:?}"),
             }
         }
+    }
+
+    /// Every variant of the hand-read enums reads back as it is written.
+    #[test]
+    fn kinds_parts_and_outcomes_read_back_as_written() {
+        use super::*;
+        fn back<T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(all: &[T]) {
+            for v in all {
+                assert_eq!(&crate::json::from_value::<T>(serde_json::to_value(v).unwrap()).unwrap(), v);
+            }
+        }
+        back(&[RunKind::Orders, RunKind::Stock, RunKind::Products, RunKind::SendStock, RunKind::SendProducts, RunKind::Auto]);
+        back(&[Part::Orders, Part::Products, Part::Stock]);
+        back(&[Outcome::Ok, Outcome::Partial, Outcome::Failed, Outcome::Cancelled, Outcome::Refused]);
     }
 
     #[test]
