@@ -93,6 +93,19 @@ reason_codes! {
     ContractorLinked => "contractor_linked", Info;
     ContractorCreated => "contractor_created", Info;
     ContractorAmbiguous => "contractor_ambiguous", Warning;
+    // Sales documents (`plan::invoice`; the last three are Systim's answers, for the engine).
+    InvoicingOff => "invoicing_off", Info;
+    InvoiceStatusNotChosen => "invoice_status_not_chosen", Info;
+    InvoiceLinesDropped => "invoice_lines_dropped", Warning;
+    InvoiceTotalsMismatch => "invoice_totals_mismatch", Warning;
+    InvoicePaymentFormUnknown => "invoice_payment_form_unknown", Warning;
+    InvoiceVatRateUnknown => "invoice_vat_rate_unknown", Warning;
+    InvoiceContractorMissing => "invoice_contractor_missing", Warning;
+    InvoiceCurrencyNotPln => "invoice_currency_not_pln", Warning;
+    InvoiceRoundingAdjusted => "invoice_rounding_adjusted", Info;
+    InvoiceMonthClosed => "invoice_month_closed", Warning;
+    InvoicePlanLimit => "invoice_plan_limit", Warning;
+    InvoiceAccountingFailed => "invoice_accounting_failed", Warning;
     // Product push.
     HiddenInSystim => "hidden_in_systim", Info;
     CodelessSkipped => "codeless_skipped", Info;

@@ -39,8 +39,12 @@ pub fn parse_scaled(text: &str, places: u32) -> Result<i64, NumberError> {
     const SPACES: [char; 3] = [' ', '\u{a0}', '\u{202f}'];
     let trimmed = text.trim();
     // Spaces inside (`1 234,50`) are dropped; most numbers have none and are read in place.
-    let cleaned: std::borrow::Cow<str> =
-        if trimmed.contains(SPACES) { trimmed.chars().filter(|c| !SPACES.contains(c)).collect::<String>().into() } else { trimmed.into() };
+    // (Only a text with a space or a non-ASCII character can hold one of them.)
+    let cleaned: std::borrow::Cow<str> = if trimmed.bytes().any(|b| b == b' ' || !b.is_ascii()) && trimmed.contains(SPACES) {
+        trimmed.chars().filter(|c| !SPACES.contains(c)).collect::<String>().into()
+    } else {
+        trimmed.into()
+    };
     if cleaned.is_empty() {
         return Err(NumberError::Empty);
     }

@@ -11,6 +11,9 @@
 use crate::domain::Origin;
 use serde::{Deserialize, Serialize};
 
+mod invoicing;
+pub use invoicing::{InvoicingSettings, PrivateBuyerDocument, WriteBackSettings};
+
 /// Everything the merchant configures (except the connection).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(default)]

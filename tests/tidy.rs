@@ -9,6 +9,9 @@
 //! - The pure modules (domain, matching, planning, decoding, retry policy, money, settings…) name
 //!   no I/O trait (`Http`, `Storage`, `Clock`): they take data and give data.
 //! - No import runs back up the layers: each module uses only modules of a lower layer.
+//! - The engine stays in rooms: no `allow(clippy::too_many_arguments)` (clippy then holds every
+//!   function to 7 arguments), no file of `src/engine/` over [`ENGINE_FILE_MAX`] lines of code,
+//!   and the run parts never name `Engine` (they work through `RunContext`).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -241,6 +244,42 @@ fn no_import_runs_back_up_the_layers() {
         assert!(found.remove(*known).is_some(), "{known} is no longer a breach: take it out of KNOWN_BREACHES");
     }
     fail_on(found.into_iter().map(|(k, v)| format!("{k} ({})", v.join(", "))).collect(), "imports up or across the layers of tests/tidy.rs LAYERS");
+}
+
+/// Lines of code (comments and blank lines not counted) a file of `src/engine/` may hold before
+/// its tests: the order part once held 915 in one file, the product part 728.
+const ENGINE_FILE_MAX: usize = 650;
+
+/// The run parts: structs over the run's context (`src/engine/context.rs`), not `Engine` methods.
+const RUN_PARTS: &[&str] = &["src/engine/orders/", "src/engine/products/", "src/engine/stock.rs", "src/engine/reservations.rs"];
+
+#[test]
+fn no_function_is_allowed_more_than_seven_arguments() {
+    let mut found = Vec::new();
+    for s in sources() {
+        for (n, line) in &s.lines {
+            if line.contains("too_many_arguments") {
+                found.push(format!("{}:{n}: {}", s.file, line.trim()));
+            }
+        }
+    }
+    fail_on(found, "clippy's too_many_arguments allowed (group the arguments: a context, a struct of what travels together)");
+}
+
+#[test]
+fn the_engine_stays_in_rooms() {
+    let mut found = Vec::new();
+    for s in sources().iter().filter(|s| s.module == "engine") {
+        if s.lines.len() > ENGINE_FILE_MAX {
+            found.push(format!("{}: {} lines of code before its tests (at most {ENGINE_FILE_MAX})", s.file, s.lines.len()));
+        }
+        if RUN_PARTS.iter().any(|p| s.file.trim_start_matches('/').starts_with(p)) {
+            for (n, line) in s.lines.iter().filter(|(_, l)| names(l, "Engine")) {
+                found.push(format!("{}:{n}: a run part names Engine: {}", s.file, line.trim()));
+            }
+        }
+    }
+    fail_on(found, "the engine's rooms (docs/ARCHITECTURE.md, \"The engine, file by file\"): split the file, or work through RunContext");
 }
 
 #[test]

@@ -31,6 +31,10 @@ struct Options {
     quick: bool,
     /// `--sizes=1000,10000`: only these catalogue sizes for the stock cases.
     sizes: Option<Vec<usize>>,
+    /// `--percents=100`: only these shares of changed products in the stock cases (1, 10, 100).
+    percents: Option<Vec<usize>>,
+    /// `--bandwidths=10`: only these leaky-bucket bandwidths in the stock cases (2, 10).
+    bandwidths: Option<Vec<f64>>,
 }
 
 impl Options {
@@ -38,7 +42,16 @@ impl Options {
         // `cargo bench` passes `--bench`; everything else not starting with `--` filters.
         let args: Vec<String> = std::env::args().skip(1).collect();
         let sizes = args.iter().find_map(|a| a.strip_prefix("--sizes=")).map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect());
-        Options { quick: args.iter().any(|a| a == "--quick"), sizes, filters: args.into_iter().filter(|a| !a.starts_with("--")).collect() }
+        let list = |prefix: &str| args.iter().find_map(|a| a.strip_prefix(prefix)).map(|v| v.split(',').map(|n| n.trim().to_string()).collect::<Vec<_>>());
+        let percents = list("--percents=").map(|v| v.iter().filter_map(|n| n.parse().ok()).collect());
+        let bandwidths = list("--bandwidths=").map(|v| v.iter().filter_map(|n| n.parse().ok()).collect());
+        Options {
+            quick: args.iter().any(|a| a == "--quick"),
+            sizes,
+            percents,
+            bandwidths,
+            filters: args.into_iter().filter(|a| !a.starts_with("--")).collect(),
+        }
     }
 
     fn wants(&self, group: &str) -> bool {
@@ -61,7 +74,8 @@ fn main() {
     if options.wants("stock") {
         let all = if options.quick { vec![1_000] } else { vec![1_000, 10_000, 50_000] };
         for n in options.sizes.clone().unwrap_or(all) {
-            stock::cases(n, &[2.0, 10.0], &mut rows);
+            let bandwidths = options.bandwidths.clone().unwrap_or(vec![2.0, 10.0]);
+            stock::cases(n, &bandwidths, options.percents.as_deref().unwrap_or(&[1, 10, 100]), &mut rows);
             eprintln!("stock N={n} done after {:.1} s", started.elapsed().as_secs_f64());
         }
         stock::latency_cases(10_000, 10, 100, &[2.0, 10.0], &mut rows);

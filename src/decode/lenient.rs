@@ -147,7 +147,11 @@ pub fn scaled(value: &Value, places: u32) -> Result<Option<i64>, WireError> {
     let text: std::borrow::Cow<str> = match value {
         Value::String(s) if s.trim().is_empty() => return Ok(None),
         Value::String(s) => s.trim().into(),
-        Value::Number(n) => n.to_string().into(),
+        // An integer needs no text: scaled in place (the text is made only to report an overflow).
+        Value::Number(n) => match n.as_i64().and_then(|i| i.checked_mul(10i64.pow(places))) {
+            Some(scaled) => return Ok(Some(scaled)),
+            None => n.to_string().into(),
+        },
         // `null` is unset, anything else the wrong type.
         other => return number_text(other).map(|_| None),
     };
@@ -187,10 +191,10 @@ pub fn flag(value: &Value) -> Result<Option<bool>, WireError> {
             Some(1) => Ok(Some(true)),
             _ => Err(WireError::NotAFlag(n.to_string())),
         },
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+        Value::String(s) => match s.trim() {
             "" => Ok(None),
-            "0" | "false" => Ok(Some(false)),
-            "1" | "true" => Ok(Some(true)),
+            t if t == "0" || t.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            t if t == "1" || t.eq_ignore_ascii_case("true") => Ok(Some(true)),
             _ => Err(WireError::NotAFlag(s.clone())),
         },
         other => Err(wrong("0/1", other)),
@@ -231,18 +235,17 @@ pub fn gtin(value: &Value) -> Result<Option<String>, WireError> {
         return Ok(None);
     }
     if matches!(code.len(), 8 | 12 | 13 | 14) && code.bytes().all(|b| b.is_ascii_digit()) && gtin_check_ok(code) {
-        Ok(Some(code.to_string()))
+        Ok(Some(if code.len() == raw.len() { raw } else { code.to_string() }))
     } else {
         Err(WireError::NotAGtin(raw))
     }
 }
 
 fn gtin_check_ok(digits: &str) -> bool {
-    let values: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
-    let (body, check) = values.split_at(values.len() - 1);
+    let (body, check) = digits.as_bytes().split_at(digits.len() - 1);
     // Weights 3,1,3,… from the digit next to the check digit leftwards.
-    let sum: u32 = body.iter().rev().enumerate().map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d }).sum();
-    (10 - sum % 10) % 10 == check[0]
+    let sum: u32 = body.iter().rev().enumerate().map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
+    (10 - sum % 10) % 10 == u32::from(check[0] - b'0')
 }
 
 /// A list sent as an object keyed by id, an array, or `[]`/`{}`; `null`, `""` and `false` are
@@ -389,6 +392,33 @@ mod fuzz {
                     prop_assert!(!e.to_string().is_empty());
                 }
             }
+        }
+
+        /// The fast paths (an integer scaled without its text, a flag compared without a lowered
+        /// copy) answer exactly as reading the text does, overflow and errors included.
+        #[test]
+        fn fast_paths_agree_with_the_text(n in any::<i64>(), u in any::<u64>(), places in 0u32..4, word in "(?i)[ ]?(true|false|0|1|yes|tru|)[ ]?") {
+            for v in [Value::from(n), Value::from(u)] {
+                let by_text = parse_scaled(&v.to_string(), places).map(Some).map_err(|error| WireError::Number { text: v.to_string(), error });
+                prop_assert_eq!(scaled(&v, places), by_text);
+            }
+            let lowered = word.trim().to_ascii_lowercase();
+            let expected = match lowered.as_str() {
+                "" => Ok(None),
+                "0" | "false" => Ok(Some(false)),
+                "1" | "true" => Ok(Some(true)),
+                _ => Err(WireError::NotAFlag(word.clone())),
+            };
+            prop_assert_eq!(flag(&Value::String(word.clone())), expected);
+        }
+
+        /// The check digit computed in place agrees with the digit-by-digit reading it replaced.
+        #[test]
+        fn gtin_check_digits_agree_with_the_plain_reading(digits in "[0-9]{8}|[0-9]{12,14}") {
+            let values: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
+            let (body, check) = values.split_at(values.len() - 1);
+            let sum: u32 = body.iter().rev().enumerate().map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d }).sum();
+            prop_assert_eq!(gtin_check_ok(&digits), (10 - sum % 10) % 10 == check[0]);
         }
 
         #[test]

@@ -125,9 +125,26 @@ impl<'a> Fields<'a> {
 #[derive(Clone)]
 pub(crate) struct Rec<'a> {
     map: Fields<'a>,
-    label: String,
+    label: Label,
     path: String,
     entities: bool,
+}
+
+/// A record's label, put into words only when a problem is reported (most records have none).
+#[derive(Clone)]
+enum Label {
+    Text(String),
+    /// `<kind> <id>`.
+    Kind(&'static str, u64),
+}
+
+impl Label {
+    fn words(&self) -> String {
+        match self {
+            Label::Text(text) => text.clone(),
+            Label::Kind(name, id) => format!("{name} {id}"),
+        }
+    }
 }
 
 /// Pseudo-field naming the record as a whole (for "not an object").
@@ -151,7 +168,7 @@ impl<'a> Rec<'a> {
             Record::Fields(fields) => Fields::Some(fields),
             Record::Value(other) => return Err(not_an_object(label.to_string(), other)),
         };
-        Ok(Rec { map, label: label.to_string(), path: String::new(), entities })
+        Ok(Rec { map, label: Label::Text(label.to_string()), path: String::new(), entities })
     }
 
     /// A list record: opened, its id read (from the id fields, else from the list key) and the
@@ -163,9 +180,9 @@ impl<'a> Rec<'a> {
             Record::Fields(fields) => Fields::Some(fields),
             Record::Value(other) => return Err(not_an_object(where_it_is(), other)),
         };
-        let mut rec = Rec { map, label: String::new(), path: String::new(), entities: kind.entities };
+        let mut rec = Rec { map, label: Label::Text(String::new()), path: String::new(), entities: kind.entities };
         let id = rec.id(kind.id_fields, at.key).map_err(|e| DecodeError { record: where_it_is(), ..e })?;
-        rec.label = format!("{} {id}", kind.name);
+        rec.label = Label::Kind(kind.name, id);
         Ok((rec, id))
     }
 
@@ -185,14 +202,14 @@ impl<'a> Rec<'a> {
     }
 
     #[cfg(test)]
-    pub fn label(&self) -> &str {
-        &self.label
+    pub fn label(&self) -> String {
+        self.label.words()
     }
 
     /// The same record under another label (when the kind alone does not say enough).
     #[cfg(test)]
     pub fn relabel(mut self, label: String) -> Self {
-        self.label = label;
+        self.label = Label::Text(label);
         self
     }
 
@@ -218,7 +235,7 @@ impl<'a> Rec<'a> {
     }
 
     pub fn err(&self, name: &str, problem: impl fmt::Display, record_skipped: bool) -> DecodeError {
-        DecodeError { record: self.label.clone(), field: self.field(name), problem: problem.to_string(), record_skipped }
+        DecodeError { record: self.label.words(), field: self.field(name), problem: problem.to_string(), record_skipped }
     }
 
     fn read<T>(&self, name: &str, reader: Reader<T>) -> Result<Option<T>, WireError> {
@@ -246,7 +263,8 @@ impl<'a> Rec<'a> {
     /// A text field ("" when unset or bad), HTML entities decoded for sides that escape.
     pub fn text(&self, name: &str, notes: &mut Vec<DecodeError>) -> String {
         let raw = self.opt(name, lenient::text, notes).unwrap_or_default();
-        if self.entities {
+        // (A text without `&` holds no entity: kept as it is, not copied.)
+        if self.entities && raw.contains('&') {
             lenient::unescape(&raw)
         } else {
             raw
@@ -256,7 +274,7 @@ impl<'a> Rec<'a> {
     /// A text field that must be there (locales, …).
     pub fn req_text(&self, name: &str) -> Result<String, DecodeError> {
         let raw = self.req(name, lenient::text)?;
-        Ok(if self.entities { lenient::unescape(&raw) } else { raw })
+        Ok(if self.entities && raw.contains('&') { lenient::unescape(&raw) } else { raw })
     }
 
     /// A reference to another record: `0`, `""` and `null` are none; bad is noted.
@@ -424,7 +442,7 @@ mod tests {
     fn records_are_labelled_by_id_or_position() {
         let v = json!({"thing_id": "7"});
         let (rec, id) = Rec::open(&v, &THING, At::default()).unwrap();
-        assert_eq!((rec.label(), id), ("rzecz 7", 7));
+        assert_eq!((rec.label().as_str(), id), ("rzecz 7", 7));
         let (_, id) = Rec::open(&json!({"id": 8}), &THING, At::default()).unwrap();
         assert_eq!(id, 8);
         let (_, id) = Rec::open(&json!({}), &THING, At { pos: 0, key: Some("9") }).unwrap();

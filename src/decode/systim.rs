@@ -319,7 +319,10 @@ fn not_a_list(method: &str, found: &'static str) -> DecodeError {
 /// is reported as such.
 fn join_text(value: Option<&Value>) -> String {
     match value.map(lenient::text) {
-        Some(Ok(Some(text))) => lenient::unescape(text.trim()).trim().to_string(),
+        // (Without `&` there is no entity to decode: the text is only trimmed, copied at most once.)
+        Some(Ok(Some(text))) if text.contains('&') => lenient::unescape(text.trim()).trim().to_string(),
+        Some(Ok(Some(text))) if text.trim().len() == text.len() => text,
+        Some(Ok(Some(text))) => text.trim().to_string(),
         _ => String::new(),
     }
 }

@@ -110,7 +110,7 @@ pub async fn prune<S: Storage>(store: &S, keys: &ShopKeys, keep_days: u32, now_m
         return Ok(Pass { listed: true, ..Pass::default() });
     };
     let mut protected = BTreeSet::new();
-    for key in [keys.open_orders(), keys.doubled(), super::orders::reserving_key(keys)] {
+    for key in [keys.open_orders(), keys.doubled(), super::reservations::key(keys)] {
         ids_at(store, &key, &mut protected).await?;
     }
     let prefix = format!("shop:{}:order:", keys.host());
@@ -194,7 +194,7 @@ mod tests {
                 ledger.put(&LedgerEntry { order_id: id, state, updated_ms: at, lines: vec![(1, crate::money::Qty::from_milli(1_000))] }).await.unwrap();
             }
             save(store, &keys.cursor(), &serde_json::json!({"last_order_id": 100})).await.unwrap();
-            save(store, &super::super::orders::reserving_key(keys), &[8u64]).await.unwrap();
+            save(store, &super::super::reservations::key(keys), &[8u64]).await.unwrap();
             save(store, &keys.doubled(), &[7u64, 9]).await.unwrap();
         });
     }

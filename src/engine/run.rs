@@ -1,8 +1,13 @@
 //! A run from start to report: lock, read both sides, run each part, record the report.
 
 use super::connection::FieldError;
+use super::context::RunContext;
+use super::orders::OrdersPart;
+use super::products::ProductsPart;
 use super::report::{self, entry, keyed_group, ErrorView, Outcome, Part, Report, RunKind, RunSummary, Section, SectionCounts};
+use super::reservations::Previewed;
 use super::session::{Session, ShopRead, SystimRead};
+use super::stock::StockPart;
 use super::store::{load, save, ShopKeys, StateError};
 use super::{lock, Engine, Phase, Progress, PROGRESS_KEY};
 use crate::client::error::ApiError;
@@ -12,7 +17,6 @@ use crate::plan::Lang;
 use crate::settings::{MissingProductPolicy, Settings};
 use crate::texts;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -171,7 +175,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         // (`super::migrate`; normally done already by `runtime.onInstalled`).
         let migrated = super::migrate::ensure(&self.store, started_ms).await;
         let settings = self.settings().await;
-        let mut progress = Progress {
+        let progress = Progress {
             run_id: run_id.clone(),
             kind: req.kind,
             dry_run: req.dry_run,
@@ -182,7 +186,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             updated_ms: started_ms,
         };
         let (sections, error, refused) = match migrated {
-            Ok(_) => self.execute(&conn, &settings, &req, &mut progress).await,
+            Ok(_) => self.execute(&conn, &settings, &req, progress).await,
             Err(e) => (Vec::new(), Some(Failure::State(e).view()), false),
         };
         let report = self.finish(&req, &run_id, started_ms, sections, error, refused).await;
@@ -193,25 +197,12 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         Ok(report)
     }
 
-    fn parts_for(&self, req: &RunRequest, settings: &Settings) -> Vec<Part> {
-        let mut parts: Vec<Part> = req.kind.parts().to_vec();
-        if req.kind == RunKind::Auto && settings.products.auto_create {
-            parts.insert(1, Part::Products);
-        }
-        parts.retain(|p| match p {
-            Part::Orders => settings.orders.enabled || req.kind == RunKind::Orders,
-            Part::Stock => settings.stock.enabled || req.kind == RunKind::Stock,
-            Part::Products => true,
-        });
-        parts
-    }
-
     async fn execute(
         &self,
         conn: &super::connection::Connection,
         settings: &Settings,
         req: &RunRequest,
-        progress: &mut Progress,
+        progress: Progress,
     ) -> (Vec<Section>, Option<ErrorView>, bool) {
         let mut sections = Vec::new();
         let mut session = match Session::open(&self.http, &self.clock, conn) {
@@ -219,16 +210,16 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             Err(e) => return (sections, Some(error_view(&e)), false),
         };
         session.restore_tokens(&self.store).await;
-        let keys = ShopKeys::new(&session.host);
-        let interrupted = self.note_interrupted(&keys, req, progress).await;
-        let result = self.read_and_run(&mut session, settings, req, progress, &mut sections).await;
-        session.save_tokens(&self.store).await;
+        let mut cx = RunContext::new(self, session, settings, req, progress);
+        let interrupted = self.note_interrupted(&cx.keys, req, &cx.progress).await;
+        let result = read_and_run(&mut cx, &mut sections).await;
+        cx.session.save_tokens(&self.store).await;
         if !req.dry_run {
             // A preview leaves a dead run's checkpoint for the next real run to report.
-            let _ = self.store.remove(&keys.checkpoint()).await;
+            let _ = self.store.remove(&cx.keys.checkpoint()).await;
             // Storage stays bounded: once a day, settled ledger entries older than the setting go
             // (`super::prune`; a failure leaves them for the next day).
-            let _ = super::prune::prune_if_due(&self.store, &keys, settings.orders.ledger_days, self.clock.now_ms()).await;
+            let _ = super::prune::prune_if_due(&self.store, &cx.keys, settings.orders.ledger_days, self.clock.now_ms()).await;
         }
         if let (Some(note), Some(first)) = (interrupted, sections.first_mut()) {
             first.notes.insert(0, note);
@@ -258,75 +249,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         let p = previous.filter(|p| p.run_id != progress.run_id)?;
         let (phase_pl, phase_en) = phase_words(p.phase);
-        Some(keyed_group("previous_run_interrupted", vec![entry(p.run_id, format!("przerwana w fazie: {phase_pl}"), format!("interrupted while {phase_en}"))]))
-    }
-
-    async fn read_and_run(
-        &self,
-        session: &mut Session<'_, H, C>,
-        settings: &Settings,
-        req: &RunRequest,
-        progress: &mut Progress,
-        sections: &mut Vec<Section>,
-    ) -> Result<bool, Failure> {
-        let parts = self.parts_for(req, settings);
-        let catalogue =
-            parts.iter().any(|p| matches!(p, Part::Stock | Part::Products)) || settings.orders.missing_product == MissingProductPolicy::CreateInSystim;
-        self.progress_to(progress, Phase::ReadingShop, 0, 0).await;
-        // The order part's first reads (its feed's first page, the orders it looks at again)
-        // travel with the shop's dictionaries.
-        let prefetch = if parts.contains(&Part::Orders) { self.order_prefetch(&session.host, settings, req.dry_run).await } else { Default::default() };
-        // Both sides are read at the same time: the run waits for the longer of the two.
-        let wants_quantities = parts.iter().any(|p| matches!(p, Part::Stock | Part::Products));
-        let (shop, systim) = session.read_both(catalogue, prefetch.reads(), settings, wants_quantities, self.clock.now_ms()).await;
-        let (mut shop, answers): (ShopRead, _) = shop?;
-        let systim: SystimRead = systim?;
-        // Creations an earlier run sent and never looked up after: their copies go first.
-        let mut copies_note = None;
-        if catalogue && !req.dry_run && parts.iter().any(|p| matches!(p, Part::Stock | Part::Products)) {
-            let (deleted, note) = super::products::settle_pending_creations(&self.store, session, &shop.snapshot).await?;
-            shop.snapshot.items.retain(|it| !deleted.contains(&it.product_id));
-            copies_note = note;
-        }
-        let mut prefetch = Some(prefetch.answered(answers));
-        if let Some(group) = no_product_codes(&systim) {
-            // Every part pairs products by code: without codes each would blame every product.
-            for part in parts {
-                sections.push(Section { kind: part, counts: SectionCounts::default(), done: Vec::new(), problems: vec![group.clone()], notes: Vec::new() });
-            }
-            return Ok(false);
-        }
-        let mut refused = false;
-        // A preview imports nothing, yet the real run's stock would be net of the orders it
-        // imports first: the order part's preview says what they would reserve.
-        let mut previewed = BTreeMap::new();
-        for part in parts {
-            if self.cancel.get() {
-                break;
-            }
-            let result = match part {
-                Part::Orders => {
-                    self.orders_part(session, settings, &shop, &systim, prefetch.take().unwrap_or_default(), (req.dry_run, &mut previewed), progress).await
-                }
-                Part::Products => self.products_part(session, settings, &shop, &systim, (req.dry_run, &previewed), progress).await,
-                Part::Stock => self.stock_part(session, settings, &shop, &systim, (req, &previewed), progress).await,
-            };
-            match result {
-                Ok(PartResult { mut section, refused: r }) => {
-                    if section.kind != Part::Orders {
-                        section.notes.extend(copies_note.take());
-                        section.notes.extend(methods_note(&systim.unavailable));
-                    }
-                    sections.push(section);
-                    refused |= r;
-                }
-                Err((section, e)) => {
-                    sections.push(section);
-                    return Err(e);
-                }
-            }
-        }
-        Ok(refused)
+        let words = entry(p.run_id, format!("przerwana w fazie: {phase_pl}"), format!("interrupted while {phase_en}"));
+        Some(keyed_group("previous_run_interrupted", vec![words]))
     }
 
     async fn finish(&self, req: &RunRequest, run_id: &str, started_ms: u64, sections: Vec<Section>, error: Option<ErrorView>, refused: bool) -> Report {
@@ -361,6 +285,83 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let _ = report::record(&self.store, &report).await;
         report
     }
+}
+
+/// The parts of this run, in order (products only where a product run or the automatic run's
+/// setting asks for them; orders and stock where enabled or asked for by name).
+fn parts_for(req: &RunRequest, settings: &Settings) -> Vec<Part> {
+    let mut parts: Vec<Part> = req.kind.parts().to_vec();
+    if req.kind == RunKind::Auto && settings.products.auto_create {
+        parts.insert(1, Part::Products);
+    }
+    parts.retain(|p| match p {
+        Part::Orders => settings.orders.enabled || req.kind == RunKind::Orders,
+        Part::Stock => settings.stock.enabled || req.kind == RunKind::Stock,
+        Part::Products => true,
+    });
+    parts
+}
+
+/// Read both sides (with what the order part reads first), then run each part over them.
+async fn read_and_run<H: Http, S: Storage, C: Clock>(cx: &mut RunContext<'_, H, S, C>, sections: &mut Vec<Section>) -> Result<bool, Failure> {
+    let (settings, dry_run) = (cx.settings, cx.dry_run());
+    let parts = parts_for(cx.req, settings);
+    let wants_quantities = parts.iter().any(|p| matches!(p, Part::Stock | Part::Products));
+    let catalogue = wants_quantities || settings.orders.missing_product == MissingProductPolicy::CreateInSystim;
+    cx.progress_to(Phase::ReadingShop, 0, 0).await;
+    // The order part's first reads (the cursor and the open ledger entries; its feed's first page
+    // and the orders it looks at again) travel with the shop's dictionaries.
+    let prefetch = if parts.contains(&Part::Orders) { super::orders::prefetch(cx).await } else { Default::default() };
+    // Both sides are read at the same time: the run waits for the longer of the two.
+    let now = cx.now();
+    let (shop, systim) = cx.session.read_both(catalogue, prefetch.reads(), settings, wants_quantities, now).await;
+    let (mut shop, answers): (ShopRead, _) = shop?;
+    let systim: SystimRead = systim?;
+    // Creations an earlier run sent and never looked up after: their copies go first.
+    let mut copies_note = None;
+    if catalogue && !dry_run && wants_quantities {
+        let (deleted, note) = super::products::settle_pending_creations(cx, &shop.snapshot).await?;
+        shop.snapshot.items.retain(|it| !deleted.contains(&it.product_id));
+        copies_note = note;
+    }
+    let mut prefetch = Some(prefetch.answered(answers));
+    if let Some(group) = no_product_codes(&systim) {
+        // Every part pairs products by code: without codes each would blame every product.
+        for part in parts {
+            sections.push(Section { kind: part, counts: SectionCounts::default(), done: Vec::new(), problems: vec![group.clone()], notes: Vec::new() });
+        }
+        return Ok(false);
+    }
+    let mut refused = false;
+    // A preview imports nothing, yet the real run's stock would be net of the orders it
+    // imports first: the order part's preview says what they would reserve.
+    let mut previewed = Previewed::default();
+    for part in parts {
+        if cx.cancelled() {
+            break;
+        }
+        let (shop, systim) = (&shop, &systim);
+        let result = match part {
+            Part::Orders => OrdersPart { cx, shop, systim }.run(prefetch.take().unwrap_or_default(), &mut previewed).await,
+            Part::Products => ProductsPart { cx, shop, systim }.run(&previewed).await,
+            Part::Stock => StockPart { cx, shop, systim }.run(&previewed).await,
+        };
+        match result {
+            Ok(PartResult { mut section, refused: r }) => {
+                if section.kind != Part::Orders {
+                    section.notes.extend(copies_note.take());
+                    section.notes.extend(methods_note(&systim.unavailable));
+                }
+                sections.push(section);
+                refused |= r;
+            }
+            Err((section, e)) => {
+                sections.push(section);
+                return Err(e);
+            }
+        }
+    }
+    Ok(refused)
 }
 
 /// A phase in words, for the merchant.

@@ -1,23 +1,18 @@
 //! The stock part: Systim quantities into the shop. Absolute writes of changed values only,
 //! through `/bulk` in chunks of 25 — idempotent, so a run cut off anywhere is simply run again.
 
-use super::ledger::Ledger;
-use super::orders::{reserving_key, sum_reserved};
-use super::report::{entry, group, group_of, keyed_group, Part, Section, SectionCounts};
-use super::run::{add_decode_problems, ends_shop_writes, Failure, PartResult, RunRequest};
-use super::session::{Session, ShopRead, SystimRead};
-use super::store::{load, save, ShopKeys, StateError};
-use super::{Engine, Phase, Progress};
+use super::context::{section, PartOutcome, RunContext};
+use super::report::{entry, group, group_of, keyed_group, Part, Section};
+use super::reservations::{quantity_inputs, Previewed};
+use super::run::{add_decode_problems, ends_shop_writes, Failure, PartResult};
+use super::session::{ShopRead, SystimRead};
+use super::Phase;
 use crate::client::error::ApiError;
 use crate::client::shoper::BulkOp;
-use crate::decode::shoper as dshop;
 use crate::io::{Clock, Http, Storage};
 use crate::matching::Matching;
-use crate::money::Qty;
-use crate::plan::stock::{plan_stock, QuantityInputs, StockAction, StockPlan};
-use crate::plan::Lang;
+use crate::plan::stock::{plan_stock, StockAction, StockPlan};
 use crate::plan::{Finding, ReasonCode, Severity};
-use crate::settings::Settings;
 use crate::texts;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,21 +24,24 @@ pub(super) fn split_findings(findings: &[Finding]) -> (Vec<Finding>, Vec<Finding
     findings.iter().cloned().partition(|f| f.reason.severity() != Severity::Info)
 }
 
-impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
-    pub(super) async fn stock_part(
-        &self,
-        session: &mut Session<'_, H, C>,
-        settings: &Settings,
-        shop: &ShopRead,
-        systim: &SystimRead,
-        (req, previewed): (&RunRequest, &BTreeMap<u64, Qty>),
-        progress: &mut Progress,
-    ) -> Result<PartResult, (Section, Failure)> {
-        let mut section = Section { kind: Part::Stock, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() };
+/// The stock part of one run, over the run's context and the two sides' snapshots.
+pub(super) struct StockPart<'p, 'r, H, S, C> {
+    pub cx: &'p mut RunContext<'r, H, S, C>,
+    pub shop: &'p ShopRead,
+    pub systim: &'p SystimRead,
+}
+
+impl<H: Http, S: Storage, C: Clock> StockPart<'_, '_, H, S, C> {
+    /// Plan the stock values from both snapshots, net of reservations (`previewed`: what a
+    /// preview's orders would reserve), and write the changed ones (not in a dry run, not past
+    /// the mass-zero brake unless confirmed).
+    pub(super) async fn run(&mut self, previewed: &Previewed) -> PartOutcome {
+        let mut section = section(Part::Stock);
+        let (shop, systim, settings, req) = (self.shop, self.systim, self.cx.settings, self.cx.req);
         let read_problems: Vec<_> = shop.problems.iter().chain(&systim.problems).cloned().collect();
         add_decode_problems(&mut section, &read_problems);
-        self.progress_to(progress, Phase::Planning, 0, 0).await;
-        let inputs = match self.quantity_inputs(session, shop, systim, settings, (req.dry_run, previewed)).await {
+        self.cx.progress_to(Phase::Planning, 0, 0).await;
+        let inputs = match quantity_inputs(self.cx, shop, systim, previewed).await {
             Ok(i) => i,
             Err(e) => return Err((section, e)),
         };
@@ -52,22 +50,9 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         describe(&plan, &mut section, req.dry_run);
         if plan.refused_unless_confirmed {
             let b = &plan.zero_brake;
-            section.problems.push(group_of(
-                ReasonCode::MassZeroBrake,
-                vec![entry(
-                    "",
-                    texts::fill(
-                        Lang::Pl,
-                        "core_eng_to_be_zeroed_of_matched",
-                        &[&b.zeroing.to_string(), &b.matched.to_string(), &b.max_share_percent.to_string()],
-                    ),
-                    texts::fill(
-                        Lang::En,
-                        "core_eng_to_be_zeroed_of_matched",
-                        &[&b.zeroing.to_string(), &b.matched.to_string(), &b.max_share_percent.to_string()],
-                    ),
-                )],
-            ));
+            let (zeroing, matched, share) = (b.zeroing.to_string(), b.matched.to_string(), b.max_share_percent.to_string());
+            let (pl, en) = texts::both_fill("core_eng_to_be_zeroed_of_matched", &[&zeroing, &matched, &share]);
+            section.problems.push(group_of(ReasonCode::MassZeroBrake, vec![entry("", pl, en)]));
             return Ok(PartResult { section, refused: true });
         }
         if req.dry_run || !plan.may_apply() {
@@ -75,7 +60,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
         // Freed, not only emptied: the list of what was written replaces it (49,500 entries at 100 %).
         section.done = Vec::new();
-        let (written, fatal) = self.write_stock(session, &plan.actions, &mut section, progress).await;
+        let (written, fatal) = self.write_stock(&plan.actions, &mut section).await;
         section.counts.done = written.len() as u32;
         section.done = plan.actions.iter().filter(|a| written.contains(&a.stock_id)).map(action_entry).collect();
         match fatal {
@@ -84,96 +69,25 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         }
     }
 
-    /// Quantities of imported orders Systim has not issued yet (their Shoper status is still
-    /// new or in progress). Orders that moved on leave the reserving set (not in a dry run).
-    /// Every stock value the engine writes — a stock push or a new product's first stock — is
-    /// net of these.
-    /// What the plans need besides the snapshots: reservations of imported open orders and the
-    /// products whose Systim quantity could not be read (never taken as 0).
-    /// `previewed`: what the orders a preview would import would reserve (empty in a real run,
-    /// whose imports are in the ledger by now).
-    pub(super) async fn quantity_inputs(
-        &self,
-        session: &mut Session<'_, H, C>,
-        shop: &ShopRead,
-        systim: &SystimRead,
-        settings: &Settings,
-        (dry_run, previewed): (bool, &BTreeMap<u64, Qty>),
-    ) -> Result<QuantityInputs, Failure> {
-        let mut reserved = self.reservations(session, shop, settings, dry_run).await?;
-        for (id, q) in previewed {
-            *reserved.reserved_by_systim_id.entry(*id).or_default() += *q;
-        }
-        let mut unreadable = BTreeSet::new();
-        for id in &systim.snapshot.unreadable_stock {
-            unreadable.insert(*id);
-        }
-        Ok(QuantityInputs { unreadable, ..reserved })
-    }
-
-    async fn reservations(&self, session: &mut Session<'_, H, C>, shop: &ShopRead, settings: &Settings, dry_run: bool) -> Result<QuantityInputs, Failure> {
-        if !settings.stock.reserve_open_orders {
-            return Ok(QuantityInputs::default());
-        }
-        let keys = ShopKeys::new(&session.host);
-        let key = reserving_key(&keys);
-        let ids: BTreeSet<u64> = load(&self.store, &key).await?.unwrap_or_default();
-        if ids.is_empty() {
-            return Ok(QuantityInputs::default());
-        }
-        let mut open_kinds: BTreeMap<u64, bool> = BTreeMap::new();
-        for s in &shop.snapshot.statuses {
-            open_kinds.insert(s.id, matches!(s.kind, 1 | 2));
-        }
-        let mut still_open = BTreeSet::new();
-        let list: Vec<u64> = ids.iter().copied().collect();
-        // 50 orders to a filter, every filter in one round of `/bulk` calls.
-        let raw = session.shoper.list_by_ids("orders", "order_id", &list, None).await?;
-        let (orders, _) = dshop::orders(&raw);
-        for o in orders {
-            // An unknown status keeps the reservation: under-selling is safer than un-selling.
-            if *open_kinds.get(&o.status_id).unwrap_or(&true) {
-                still_open.insert(o.order_id);
-            }
-        }
-        let ledger = Ledger::new(&self.store, keys.clone());
-        let mut entries = Vec::new();
-        for id in &still_open {
-            if let Some(e) = ledger.get(*id).await? {
-                entries.push(e);
-            }
-        }
-        if !dry_run && still_open != ids {
-            save(&self.store, &key, &still_open).await.map_err(|e: StateError| Failure::State(e))?;
-        }
-        Ok(QuantityInputs { reserved_by_systim_id: sum_reserved(&entries), ..QuantityInputs::default() })
-    }
-
     /// Write the actions; returns the stock ids written and the error that stopped the writes
     /// (one every later write would meet too: a missing permission, refused credentials).
     /// Failures are reported in the section, each with the reason Shoper gave.
-    async fn write_stock(
-        &self,
-        session: &mut Session<'_, H, C>,
-        actions: &[StockAction],
-        section: &mut Section,
-        progress: &mut Progress,
-    ) -> (BTreeSet<u64>, Option<ApiError>) {
+    async fn write_stock(&mut self, actions: &[StockAction], section: &mut Section) -> (BTreeSet<u64>, Option<ApiError>) {
         let (total, mut ops) = bulk_ops(actions);
         let mut written = BTreeSet::new();
         let mut failed = Vec::new();
         let mut fatal = None;
         let mut sent = 0;
-        self.progress_to(progress, Phase::WritingStock, 0, total as u32).await;
+        self.cx.progress_to(Phase::WritingStock, 0, total as u32).await;
         loop {
             // Each call's operations are built as it is sent: 50,000 of them at once would hold
             // tens of megabytes through the whole push.
             let chunk: Vec<(u64, BulkOp)> = ops.by_ref().take(BULK_MAX).collect();
-            if chunk.is_empty() || self.cancel.get() || fatal.is_some() {
+            if chunk.is_empty() || self.cx.cancelled() || fatal.is_some() {
                 break;
             }
             let batch: Vec<BulkOp> = chunk.iter().map(|(_, op)| op.clone()).collect();
-            let results: Vec<Result<(), ApiError>> = match session.shoper.bulk(&batch).await {
+            let results: Vec<Result<(), ApiError>> = match self.cx.session.shoper.bulk(&batch).await {
                 Ok(results) => results.into_iter().zip(&batch).map(|(r, op)| r.into_result(op).map(|_| ())).collect(),
                 Err(e) => chunk.iter().map(|_| Err(e.clone())).collect(),
             };
@@ -191,7 +105,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 }
             }
             sent += chunk.len();
-            self.progress_to(progress, Phase::WritingStock, sent as u32, total as u32).await;
+            self.cx.progress_to(Phase::WritingStock, sent as u32, total as u32).await;
         }
         if !failed.is_empty() {
             section.counts.failed = failed.len() as u32;

@@ -9,6 +9,7 @@
 //! by the matching, the three plans, the UI and `docs/rules.md`.
 
 pub mod contractors;
+pub mod invoice;
 pub mod orders;
 pub mod products;
 pub mod spread;

@@ -49,19 +49,32 @@ impl BulkOp {
         BulkOp { id: id.into(), method: Method::Delete, path: path.into(), params: None, body: None }
     }
 
-    fn to_wire(&self) -> Value {
-        let mut op = json!({
-            "id": self.id,
-            "path": format!("/webapi/rest/{}", rest_path(&self.path)),
-            "method": self.method.as_str(),
-        });
-        if let Some(params) = &self.params {
-            op["params"] = params.clone();
+    /// The operation as `/bulk` takes it, written straight from the operation (no copy of its
+    /// body): `{"body"?, "id", "method", "params"?, "path"}`, keys in the order a JSON object
+    /// without `preserve_order` writes them.
+    fn to_wire(&self) -> Wire<'_> {
+        Wire(self)
+    }
+}
+
+/// [`BulkOp::to_wire`].
+pub(super) struct Wire<'a>(&'a BulkOp);
+
+impl serde::Serialize for Wire<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let op = self.0;
+        let mut map = s.serialize_map(None)?;
+        if let Some(body) = &op.body {
+            map.serialize_entry("body", body)?;
         }
-        if let Some(body) = &self.body {
-            op["body"] = body.clone();
+        map.serialize_entry("id", &op.id)?;
+        map.serialize_entry("method", op.method.as_str())?;
+        if let Some(params) = &op.params {
+            map.serialize_entry("params", params)?;
         }
-        op
+        map.serialize_entry("path", &format!("/webapi/rest/{}", rest_path(&op.path)))?;
+        map.end()
     }
 }
 
@@ -157,8 +170,9 @@ impl<H: Http, C: Clock> ShoperClient<'_, H, C> {
         let creates = chunk.iter().any(|op| op.method == Method::Post);
         let idempotency = if creates { Idempotency::NonIdempotent } else { Idempotency::Idempotent };
         let call = Call { idempotency, cost: self.bulk_cost, tag: Tag::Bulk };
-        let body = Value::Array(chunk.iter().map(BulkOp::to_wire).collect());
-        let spec = Spec { method: Method::Post, path: "bulk", query: Vec::new(), body: Some(body.to_string()), call };
+        // (Cannot fail: texts and JSON values only.)
+        let body = serde_json::to_string(&chunk.iter().map(BulkOp::to_wire).collect::<Vec<_>>()).unwrap_or_default();
+        let spec = Spec { method: Method::Post, path: "bulk", query: Vec::new(), body: Some(body), call };
         let answer = self.send_in(spec, shape).await?;
         bulk_results(chunk, answer, &self.secrets())
     }

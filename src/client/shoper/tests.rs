@@ -467,6 +467,31 @@ fn bulk_splits_into_chunks_of_25_and_keeps_the_order() {
     assert_eq!(shop.stats().bulk_requests, 3);
 }
 
+/// What the shop receives: each operation's method, its path under `/webapi/rest/`, its query
+/// parameters and its body, exactly (keys as a JSON object without `preserve_order` writes them).
+#[test]
+fn bulk_operations_go_out_as_shoper_documents_them() {
+    let http = FakeHttp::with_handler(|r| Ok(bulk_ones(r)));
+    let clock = VirtualClock::at(T0);
+    let mut shop = ShoperClient::new(&http, &clock, token_config()).unwrap();
+    let ops = [
+        BulkOp::get("g", "products", json!({"page": 2, "limit": 50})),
+        BulkOp::put("p", "product-stocks/7", json!({"stock": "4.5", "price": "10.00"})),
+        BulkOp::delete("d", "product-images/3"),
+    ];
+    run(shop.bulk(&ops)).unwrap();
+    let sent: Value = serde_json::from_str(http.requests()[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        sent,
+        json!([
+            {"id": "g", "method": "GET", "path": "/webapi/rest/products", "params": {"page": 2, "limit": 50}},
+            {"id": "p", "method": "PUT", "path": "/webapi/rest/product-stocks/7", "body": {"stock": "4.5", "price": "10.00"}},
+            {"id": "d", "method": "DELETE", "path": "/webapi/rest/product-images/3"},
+        ])
+    );
+    assert!(http.requests()[0].body.as_deref().unwrap().starts_with(r#"[{"id":"g","method":"GET","params":{"#));
+}
+
 #[test]
 fn a_bulk_call_with_a_creation_is_not_repeated_after_a_timeout() {
     let (http, clock) = (FakeHttp::new(), VirtualClock::at(T0));

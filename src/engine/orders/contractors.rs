@@ -11,18 +11,15 @@
 //! creation with no clear answer are held until then; a creation Systim refused sends its orders
 //! as before, unlinked.
 
-use super::super::products::PendingCreation;
-use super::super::report::{entry, keyed_group, Section};
-use super::super::session::Session;
-use super::super::store::{load, save, ShopKeys, StateError};
-use super::{certainly_not_created, systim_id_of, Tally};
+use super::{certainly_not_created, error_group, systim_id_of, OrdersPart, Tally};
 use crate::client::form::Form;
 use crate::decode::systim as dsys;
-use crate::engine::Engine;
+use crate::engine::products::PendingCreation;
+use crate::engine::report::{entry, keyed_group, Entry, ProblemGroup, Section};
+use crate::engine::store::{load, save, StateError};
 use crate::io::{Clock, Http, Storage};
 use crate::plan::contractors::{link_contractors, nip_key, Contractors};
 use crate::plan::orders::OrdersPlan;
-use crate::settings::Settings;
 
 /// What became of a contractor the plan creates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,30 +31,23 @@ pub(super) enum NewContractor {
     Unclear,
 }
 
-impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
+impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
     /// Link the plan's buyers to the contractors Systim has (setting `orders.link_contractors`),
     /// after settling the creations of earlier runs against the list just read.
-    pub(super) async fn link_buyers(
-        &self,
-        session: &mut Session<'_, H, C>,
-        settings: &Settings,
-        plan: &mut OrdersPlan,
-        dry_run: bool,
-        section: &mut Section,
-    ) -> Result<(), StateError> {
-        if !settings.orders.link_contractors {
+    pub(super) async fn link_buyers(&mut self, plan: &mut OrdersPlan, section: &mut Section) -> Result<(), StateError> {
+        if !self.cx.settings.orders.link_contractors {
             return Ok(());
         }
-        let key = ShopKeys::new(&session.host).systim_contractors_creating();
-        let mut pending: Vec<PendingCreation> = load(&self.store, &key).await?.unwrap_or_default();
+        let key = self.cx.keys.systim_contractors_creating();
+        let mut pending: Vec<PendingCreation> = load(self.cx.store, &key).await?.unwrap_or_default();
         if pending.is_empty() && !plan.imports.iter().any(|i| i.request.nip.as_deref().and_then(nip_key).is_some()) {
             return Ok(());
         }
-        let list = match session.systim.list_companies(None).await {
+        let list = match self.cx.session.systim.list_companies(None).await {
             Ok(v) => dsys::companies(&v).0,
             Err(e) => {
                 // Without the list nothing is linked and nothing created (a creation could double one).
-                section.notes.push(keyed_group("contractors_unread", vec![entry("listCompanies", e.message_pl(), e.message_en())]));
+                section.notes.push(error_group("contractors_unread", "listCompanies", &e));
                 return Ok(());
             }
         };
@@ -72,8 +62,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             items.push(copies_entry(&p.code, found));
             true
         });
-        if !dry_run && pending.len() != before {
-            save(&self.store, &key, &pending).await?;
+        if !self.cx.dry_run() && pending.len() != before {
+            save(self.cx.store, &key, &pending).await?;
         }
         if !items.is_empty() {
             section.problems.push(doubled_group(items));
@@ -87,33 +77,28 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// then read the list again, before any order is sent: a creation without a clear answer
     /// that is there is used (never sent again), and copies the browser's own resend made are
     /// found — the oldest is used, the others reported.
-    pub(super) async fn create_contractors(
-        &self,
-        session: &mut Session<'_, H, C>,
-        plan: &OrdersPlan,
-        tally: &mut Tally,
-    ) -> Result<Vec<NewContractor>, StateError> {
+    pub(super) async fn create_contractors(&mut self, plan: &OrdersPlan, tally: &mut Tally) -> Result<Vec<NewContractor>, StateError> {
         let mut out = Vec::with_capacity(plan.contractors_to_create.len());
         if plan.contractors_to_create.is_empty() {
             return Ok(out);
         }
-        let key = ShopKeys::new(&session.host).systim_contractors_creating();
-        let mut pending: Vec<PendingCreation> = load(&self.store, &key).await?.unwrap_or_default();
-        let now = self.clock.now_ms();
+        let key = self.cx.keys.systim_contractors_creating();
+        let mut pending: Vec<PendingCreation> = load(self.cx.store, &key).await?.unwrap_or_default();
+        let now = self.cx.now();
         for c in &plan.contractors_to_create {
             if !pending.iter().any(|q| q.code == c.nip) {
                 pending.push(PendingCreation { code: c.nip.clone(), at_ms: now });
             }
         }
-        save(&self.store, &key, &pending).await?;
+        save(self.cx.store, &key, &pending).await?;
         let mut unclear = Vec::new();
         for c in &plan.contractors_to_create {
             let form = c.to_params().into_iter().fold(Form::new(), |f, (k, v)| f.field(k, v));
-            out.push(match session.systim.call("addCompany", &form).await {
+            out.push(match self.cx.session.systim.call("addCompany", &form).await {
                 Ok(v) => systim_id_of(&v).map_or(NewContractor::Unclear, NewContractor::Created),
                 Err(e) if certainly_not_created(&e) => {
                     pending.retain(|q| q.code != c.nip);
-                    tally.held.push(keyed_group("contractor_creation_failed", vec![entry(format!("NIP {}", c.nip), e.message_pl(), e.message_en())]));
+                    tally.held.push(error_group("contractor_creation_failed", format!("NIP {}", c.nip), &e));
                     NewContractor::Refused
                 }
                 Err(e) => {
@@ -123,7 +108,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             });
         }
         // The check: by NIP, in the whole list (a failed read leaves it to the next run's).
-        if let Ok(v) = session.systim.list_companies(None).await {
+        if let Ok(v) = self.cx.session.systim.list_companies(None).await {
             let known = Contractors::new(&dsys::companies(&v).0);
             let mut doubled = Vec::new();
             for (c, outcome) in plan.contractors_to_create.iter().zip(out.iter_mut()) {
@@ -149,13 +134,13 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                 ));
             }
         }
-        save(&self.store, &key, &pending).await?;
+        save(self.cx.store, &key, &pending).await?;
         Ok(out)
     }
 }
 
 /// One NIP held by several contractors the extension created: the oldest used, the rest named.
-fn copies_entry(nip: &str, found: &[(u64, String)]) -> super::super::report::Entry {
+fn copies_entry(nip: &str, found: &[(u64, String)]) -> Entry {
     let others: Vec<String> = found[1..].iter().map(|(id, _)| format!("id {id}")).collect();
     let (n, kept, others) = (found.len(), found[0].0, others.join(", "));
     entry(
@@ -165,6 +150,6 @@ fn copies_entry(nip: &str, found: &[(u64, String)]) -> super::super::report::Ent
     )
 }
 
-fn doubled_group(items: Vec<super::super::report::Entry>) -> super::super::report::ProblemGroup {
+fn doubled_group(items: Vec<Entry>) -> ProblemGroup {
     keyed_group("systim_contractor_doubled", items)
 }

@@ -139,6 +139,8 @@ pub fn add_store_document(d: &mut Data, params: &Params, _: &Ctx) -> Result<Outc
     let store = c.reference(s, "id_magazynu", REQUIRED, store_exists);
     c.date(s, "data_wystawienia", REQUIRED);
     c.reference(s, "id_kontrahenta", OPTIONAL, |i| by_id(&d.companies, i).is_some());
+    // `id_faktury` (doc): the sales document an issue (WZ) is made for.
+    let invoice_id = c.reference(s, "id_faktury", OPTIONAL, |i| by_id(&d.invoices, i).is_some());
     let rodzaj = c.parsed(s, "rodzaj", REQUIRED, |v| check::id(v).filter(|r| RECEIPTS.contains(r) || ISSUES.contains(r) || *r == TRANSFER));
     let source = match rodzaj {
         Some(r) if RECEIPTS.contains(&r) => {
@@ -155,6 +157,9 @@ pub fn add_store_document(d: &mut Data, params: &Params, _: &Ctx) -> Result<Outc
         }
         None => None,
     };
+    if invoice_id.is_some() && !rodzaj.is_some_and(|r| ISSUES.contains(&r)) {
+        c.invalid("id_faktury".into());
+    }
     if source.is_some() && source == store {
         c.invalid("id_magazynu_zrodlowego".into());
     }
@@ -165,6 +170,7 @@ pub fn add_store_document(d: &mut Data, params: &Params, _: &Ctx) -> Result<Outc
         rodzaj: rodzaj.unwrap_or_default(),
         store_id: store.unwrap_or_default(),
         source_store_id: source,
+        invoice_id,
         lines: moves,
         sent: check::sent(params),
     };

@@ -130,6 +130,18 @@ pub struct Config {
     pub echo_method: bool,
     /// Accept the old `login` + `pass` on every call in place of a token.
     pub legacy_auth: bool,
+    /// `result_code` of every `addSellInvoice` served: 0 (auto-accounting off, default), 100
+    /// (ledger entry created), 101 (updated) or 102 (issued, but its accounting failed).
+    pub invoice_result_code: u64,
+    /// `addSellInvoice` answers `numer: ""` for every kind (a pro forma always does, as seen live);
+    /// the number is still given and `listSellInvoices` shows it.
+    pub empty_invoice_number: bool,
+    /// Sales-document kinds (`rodzaj`) the account's plan does not include: code 6
+    /// "Funkcja dostępna tylko w wersji Pro programu", `fields: ["othr"]` (seen live for fiscal
+    /// receipts), nothing issued.
+    pub plan_refuses_kinds: Vec<u64>,
+    /// Closed accounting months (`YYYY-MM`): a sales document dated in one is refused with code 16.
+    pub closed_months: Vec<String>,
 }
 
 impl Config {
@@ -154,6 +166,10 @@ impl Config {
             unset_as_null: false,
             echo_method: false,
             legacy_auth: true,
+            invoice_result_code: 0,
+            empty_invoice_number: false,
+            plan_refuses_kinds: Vec::new(),
+            closed_months: Vec::new(),
         }
     }
 
@@ -197,6 +213,15 @@ impl Config {
             "unset_as_null" => self.unset_as_null = flag(name, v)?,
             "echo_method" => self.echo_method = flag(name, v)?,
             "legacy_auth" => self.legacy_auth = flag(name, v)?,
+            "invoice_result_code" => {
+                self.invoice_result_code = match v.as_u64() {
+                    Some(c @ (0 | 100 | 101 | 102)) => c,
+                    _ => return Err(format!("systim configure: '{name}' must be 0, 100, 101 or 102")),
+                }
+            }
+            "empty_invoice_number" => self.empty_invoice_number = flag(name, v)?,
+            "plan_refuses_kinds" => self.plan_refuses_kinds = ids(name, v)?,
+            "closed_months" => self.closed_months = months(name, v)?,
             _ => return Err(format!("systim configure: unknown knob '{name}'")),
         }
         Ok(())
@@ -227,6 +252,10 @@ impl Config {
             "unset_as_null": self.unset_as_null,
             "echo_method": self.echo_method,
             "legacy_auth": self.legacy_auth,
+            "invoice_result_code": self.invoice_result_code,
+            "empty_invoice_number": self.empty_invoice_number,
+            "plan_refuses_kinds": self.plan_refuses_kinds,
+            "closed_months": self.closed_months,
         })
     }
 }
@@ -251,6 +280,15 @@ fn ids(name: &str, v: &Value) -> Result<Vec<u64>, String> {
     let err = || format!("systim configure: '{name}' must be an array of product ids");
     let items = v.as_array().ok_or_else(err)?;
     items.iter().map(|i| i.as_u64().ok_or_else(err)).collect()
+}
+
+fn months(name: &str, v: &Value) -> Result<Vec<String>, String> {
+    let list = strings(name, v)?;
+    let month = |m: &String| m.len() == 7 && super::num::valid_date(&format!("{m}-01"));
+    match list.iter().find(|m| !month(m)) {
+        Some(bad) => Err(format!("systim configure: '{name}' must list months as YYYY-MM, not '{bad}'")),
+        None => Ok(list),
+    }
 }
 
 fn refusals(name: &str, v: &Value) -> Result<BTreeMap<String, u32>, String> {

@@ -29,6 +29,9 @@ pub enum Outcome {
     Value(Value),
     /// A list keyed by record id.
     List(Vec<(u64, Record)>),
+    /// The backend crashed: a PHP fatal-error page instead of JSON (status `error_page_status`),
+    /// nothing done.
+    Page(String),
 }
 
 /// A logical failure: `error.code > 0`.
@@ -63,6 +66,10 @@ impl Fault {
             16 => Fault::new(16, "Miesiąc księgowy jest zamknięty. Zmień datę dokumentu lub otwórz miesiąc"),
             other => Fault::new(other, "Operacja nie może zostać wykonana"),
         }
+    }
+    /// A numbering or template of another document kind (mcpsystim's author).
+    pub fn numbering_mismatch() -> Fault {
+        Fault { fields: vec!["id_numeracji".into()], ..Fault::new(6, "błędne przypisanie rodzaju dokumentu do numeracji") }
     }
     pub fn throttled() -> Fault {
         Fault::new(2, "Brak dostępu: zbyt wiele zapytań, spróbuj ponownie później")
@@ -99,6 +106,8 @@ pub fn render(cfg: &Config, act: &str, outcome: Result<Outcome, Fault>) -> Value
     let (error, result) = match outcome {
         Ok(Outcome::Value(v)) => (error_object(cfg, 0, "", &[]), v),
         Ok(Outcome::List(rows)) => (error_object(cfg, 0, "", &[]), list_value(cfg, rows)),
+        // Served as a page by the caller (`SystimState::dispatch`); never an envelope.
+        Ok(Outcome::Page(_)) => (error_object(cfg, 0, "", &[]), Value::Null),
         Err(f) => (error_object(cfg, f.code, f.message, &f.fields), f.result()),
     };
     let mut body = Map::new();

@@ -5,6 +5,7 @@ use super::catalog;
 use super::check::Params;
 use super::config::Config;
 use super::envelope::{num, text, Fault, Outcome, Record};
+use super::invoices;
 use super::model::{Data, Named};
 use super::orders;
 
@@ -41,6 +42,9 @@ pub const METHODS: &[Method] = &[
     Method { act: "addOrder", assumed: false, run: orders::add_order },
     Method { act: "listOrders", assumed: true, run: orders::list_orders },
     Method { act: "addStoreDocument", assumed: false, run: catalog::add_store_document },
+    Method { act: "addSellInvoice", assumed: false, run: invoices::add_sell_invoice },
+    Method { act: "listSellInvoices", assumed: false, run: invoices::list_sell_invoices },
+    Method { act: "getSellInvoicePDF", assumed: false, run: invoices::get_sell_invoice_pdf },
 ];
 
 /// What the account has for an `act`.

@@ -18,10 +18,11 @@
 //!
 //! | | strict (Systim as public code shows it) | generous (the contract's guesses too) |
 //! |---|---|---|
-//! | methods | `login`, `listProducts`, `listVatRates`, `listPQuantities`, `listCompanies`, `addCompany`, `addProduct`, `addOrder`, `addStoreDocument` | also `listCategories`, `listStores`, `listDeliveryMethods`, `listPaymentMethods`, `listOrders` (ASSUMED) |
+//! | methods | `login`, `listProducts`, `listVatRates`, `listPQuantities`, `listCompanies`, `addCompany`, `addProduct`, `addOrder`, `addStoreDocument`, `addSellInvoice`, `listSellInvoices`, `getSellInvoicePDF` (`invoices`) | also `listCategories`, `listStores`, `listDeliveryMethods`, `listPaymentMethods`, `listOrders` (ASSUMED) |
 //! | an `act` the account lacks | `unknown_method` (default `code6`: code 6, `fields: ["act"]`) | the same for unknown acts; a method switched off by `assumed_methods: false` / `disabled_methods` answers code 1 unless `unknown_method` is set |
 //! | `listCompanies` `nip` | ignored: the whole list | filters by digits |
 //! | `listPQuantities` row | `nazwa_produktu`, `kod_kreskowy`, `ilosc` | `id_produktu` first, then the same |
+//! | `listSellInvoices` row | `numer`, `data_wystawienia`, `kwota_brutto`, `forma_platnosci`, `termin_platnosci` | also `rodzaj`, `id_kontrahenta`, `data_sprzedazy`, `kwota_netto`, `uwagi` (ASSUMED) |
 //! | `null` `ilosc` | `null_quantities`, default the scenario's (demo: `KSI-HERB`, `KURS-PARZ`) | `null_quantities`, default none |
 //!
 //! In both: tokens are 38 hex digits; `pquantities_key` `product_id` (default) or `row` (an
@@ -39,6 +40,7 @@ pub mod check;
 pub mod config;
 pub mod envelope;
 pub mod form;
+pub mod invoices;
 mod methods;
 pub mod model;
 pub mod num;
@@ -157,7 +159,10 @@ impl SystimState {
         }
         let nulls = null_quantities(&self.config, &self.strict_nulls);
         let ctx = Ctx { cfg: &self.config, now_ms, null_quantities: nulls };
-        Answer::Envelope((method.run)(&mut self.data, params, &ctx))
+        match (method.run)(&mut self.data, params, &ctx) {
+            Ok(Outcome::Page(html)) => Answer::Page(self.config.error_page_status, html),
+            outcome => Answer::Envelope(outcome),
+        }
     }
 
     /// The products whose `listPQuantities` `ilosc` is `null`: the knob, else the profile's
@@ -224,7 +229,9 @@ impl SystimState {
     /// `warehouse_mode` "simplified"|"advanced", `token_ttl_s` (0 = never),
     /// `throttle_per_minute` (0 = off), `empty_list` "code8"|"object"|"array",
     /// `code_as_string`, `lists_as_arrays`, `fields_as` "array"|"object"|"string"|"absent",
-    /// `decimal_comma`, `unset_as_null`, `echo_method`, `legacy_auth` (bools).
+    /// `decimal_comma`, `unset_as_null`, `echo_method`, `legacy_auth` (bools); sales documents
+    /// (`invoices`): `invoice_result_code` 0|100|101|102, `empty_invoice_number` (bool),
+    /// `plan_refuses_kinds` [rodzaj…] (code 6 `othr`), `closed_months` ["YYYY-MM"…] (code 16).
     pub fn configure(&mut self, knobs: &Value) -> Result<(), String> {
         self.config.apply(knobs)
     }
@@ -312,6 +319,15 @@ impl SystimState {
     /// The account's API login and key (from the scenario).
     pub fn credentials(&self) -> (&str, &str) {
         (&self.auth.login, &self.auth.key)
+    }
+
+    /// How many sales documents have `marker` in their `uwagi`.
+    pub fn invoices_with_marker(&self, marker: &str) -> usize {
+        self.data.invoices.iter().filter(|i| !marker.is_empty() && i.uwagi.contains(marker)).count()
+    }
+
+    pub fn invoice_count(&self) -> usize {
+        self.data.invoices.len()
     }
 
     /// Read-only access to the account data.

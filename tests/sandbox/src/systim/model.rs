@@ -90,8 +90,61 @@ pub struct StoreDocument {
     pub rodzaj: u64,
     pub store_id: u64,
     pub source_store_id: Option<u64>,
+    /// `id_faktury`: the sales document a WZ is issued for.
+    pub invoice_id: Option<u64>,
     pub lines: Vec<Movement>,
     pub sent: Map<String, Value>,
+}
+
+/// One line of a sales document, exactly as sent (the API computes nothing).
+#[derive(Clone, Debug)]
+pub struct InvoiceLine {
+    pub key: String,
+    pub product_id: Option<u64>,
+    pub opis: String,
+    pub qty_milli: i64,
+    pub jednostka: String,
+    pub cena_netto: i64,
+    pub kwota_netto: i64,
+    pub vat_id: Option<u64>,
+    pub kwota_vat: i64,
+    pub kwota_brutto: i64,
+    /// A per-line discount as sent (percent text; only on documents of one or two lines — three
+    /// or more crash the backend).
+    pub rabat: String,
+}
+
+/// A sales document (`addSellInvoice`).
+#[derive(Clone, Debug)]
+pub struct Invoice {
+    pub id: u64,
+    /// The number given by its numbering (`FV/1/2026`).
+    pub numer: String,
+    pub rodzaj: u64,
+    pub id_szablonu: u64,
+    pub id_numeracji: u64,
+    pub id_kontrahenta: Option<u64>,
+    pub data_wystawienia: String,
+    pub data_sprzedazy: String,
+    /// The payment form id in force: the one sent when it is 1–6, else 2 (cash), as Systim
+    /// stores a name or nothing.
+    pub forma_platnosci: u64,
+    pub termin_platnosci: Option<u64>,
+    pub uwagi: String,
+    pub lines: Vec<InvoiceLine>,
+    /// `result_code` answered: 0 auto-accounting off, 100/101 ledger entry, 102 accounting failed.
+    pub result_code: u64,
+    pub created_ms: u64,
+    pub sent: Map<String, Value>,
+}
+
+impl Invoice {
+    pub fn gross(&self) -> i64 {
+        self.lines.iter().fold(0_i64, |s, l| s.saturating_add(l.kwota_brutto))
+    }
+    pub fn net(&self) -> i64 {
+        self.lines.iter().fold(0_i64, |s, l| s.saturating_add(l.kwota_netto))
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -109,6 +162,9 @@ pub struct Data {
     pub documents: Vec<StoreDocument>,
     /// Last automatic order number per year (`ZAM/<n>/<year>`).
     pub order_numbers: BTreeMap<i64, u64>,
+    pub invoices: Vec<Invoice>,
+    /// Last number per (numbering id, year) of sales documents.
+    pub invoice_numbers: BTreeMap<(u64, i64), u64>,
 }
 
 /// Anything stored with an id.
@@ -119,7 +175,7 @@ pub trait HasId {
 macro_rules! has_id {
     ($($t:ty),*) => { $(impl HasId for $t { fn id(&self) -> u64 { self.id } })* };
 }
-has_id!(Named, VatRate, Product, Company, Order, StoreDocument);
+has_id!(Named, VatRate, Product, Company, Order, StoreDocument, Invoice);
 
 /// The row with `id` in an id-sorted collection.
 pub fn by_id<T: HasId>(rows: &[T], id: u64) -> Option<&T> {
@@ -163,6 +219,7 @@ impl Data {
             "companies": self.companies.iter().map(|c| json!({"id": c.id, "sent": c.sent})).collect::<Vec<_>>(),
             "orders": self.orders.iter().map(order_json).collect::<Vec<_>>(),
             "documents": self.documents.iter().map(document_json).collect::<Vec<_>>(),
+            "invoices": self.invoices.iter().map(invoice_json).collect::<Vec<_>>(),
         })
     }
 
@@ -194,7 +251,28 @@ fn order_json(o: &Order) -> Value {
     })
 }
 
+fn invoice_json(i: &Invoice) -> Value {
+    let lines: Vec<Value> = i
+        .lines
+        .iter()
+        .map(|l| {
+            json!({
+                "key": l.key, "id_produktu": l.product_id, "opis": l.opis, "ilosc_milli": l.qty_milli, "jednostka": l.jednostka,
+                "cena_netto_grosze": l.cena_netto, "kwota_netto_grosze": l.kwota_netto, "stawka_vat": l.vat_id,
+                "kwota_vat_grosze": l.kwota_vat, "kwota_brutto_grosze": l.kwota_brutto, "rabat": l.rabat,
+            })
+        })
+        .collect();
+    json!({
+        "id": i.id, "numer": i.numer, "rodzaj": i.rodzaj, "id_szablonu": i.id_szablonu, "id_numeracji": i.id_numeracji,
+        "id_kontrahenta": i.id_kontrahenta, "data_wystawienia": i.data_wystawienia, "data_sprzedazy": i.data_sprzedazy,
+        "forma_platnosci": i.forma_platnosci, "termin_platnosci": i.termin_platnosci, "uwagi": i.uwagi,
+        "kwota_netto_grosze": i.net(), "kwota_brutto_grosze": i.gross(), "kwota_brutto": num::money(i.gross()),
+        "result_code": i.result_code, "created_ms": i.created_ms, "lines": lines, "sent": i.sent,
+    })
+}
+
 fn document_json(d: &StoreDocument) -> Value {
     let lines: Vec<Value> = d.lines.iter().map(|l| json!({"id_produktu": l.product_id, "ilosc_milli": l.qty_milli})).collect();
-    json!({"id": d.id, "rodzaj": d.rodzaj, "id_magazynu": d.store_id, "id_magazynu_zrodlowego": d.source_store_id, "lines": lines, "sent": d.sent})
+    json!({"id": d.id, "rodzaj": d.rodzaj, "id_magazynu": d.store_id, "id_magazynu_zrodlowego": d.source_store_id, "id_faktury": d.invoice_id, "lines": lines, "sent": d.sent})
 }

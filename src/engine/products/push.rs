@@ -1,52 +1,18 @@
-//! The product part: Systim products missing in the shop are created there, through `/bulk`.
-//!
-//! Every creation is looked up by its code twice: **before** (in the call just before the one
-//! that creates it: absent → created; present → already there, never created twice) and
-//! **after** (in the call just after it: created once → done; more than once → the newer copies
-//! deleted, the oldest kept; not at all → created again, the look-up having just proved it
-//! absent). The "after" is not optional: the browser itself resends a `/bulk` POST whose
-//! kept-alive connection closed before any byte of the answer — one call of ours, every
-//! creation in it twice, whatever answer comes back — and a call that got no clear answer
-//! (lost, 429, 5xx) may have created anything. So a creation's status is never the last word:
-//! its code is. Once nothing else is left, a final look-up of every code the run created finds
-//! what a resent last call or another browser made meanwhile.
-//!
-//! The look-ups travel with the creations: one bulk call carries the creations of the current
-//! batch and, last, one `product-stocks` read with `code IN […]` for the creations of the call
-//! before and the next batch together, so the happy path costs no call more than the creations
-//! need — 1,000 products: a look-up, 42 calls of 24 creations, the final look-up (20 reads of
-//! 50 codes in one call).
-//!
-//! A creation whose look-up after it never came (the background killed, the run stopped by an
-//! error every write would meet) is not forgotten: the codes of every creation call are stored
-//! before it is sent (`shop:<host>:creating`) and dropped once a look-up saw them; the next run
-//! that reads the shop's catalogue finds any copies among them and deletes the newer ones
-//! ([`settle_pending_creations`]).
-//!
-//! A multi-warehouse shop needs each new product's stock row id for its per-warehouse stock:
-//! the look-up after a creation shows it (the row carries the code), and the `PUT`s fill the
-//! free places of the calls after it.
+//! The product push ([`Push`]): the creations of a product plan, with their look-ups before and
+//! after and the stock writes of new products, spread over `/bulk` calls — a state machine with
+//! no I/O of its own, driven by [`super::ProductsPart::run`] (see the module above for the rules).
 
-use super::report::{entry, group, keyed_group, keyed_group_as, Entry, Part, Section, SectionCounts};
-use super::run::{add_decode_problems, ends_shop_writes, Failure, PartResult};
-use super::session::{Session, ShopRead, SystimRead};
-use super::stock::split_findings;
-use super::store::{load, save, ShopKeys};
-use super::{Engine, Phase, Progress};
 use crate::client::error::ApiError;
 use crate::client::shoper::{BulkItemResult, BulkOp, BULK_MAX, PAGE_LIMIT};
 use crate::client::Service;
 use crate::domain::ProductCode;
-use crate::io::{Clock, Http, Storage};
-use crate::matching::Matching;
-use crate::money::Qty;
-use crate::plan::products::{plan_products, CategoryRef, ProductCreation, ProductPlan};
+use crate::engine::report::{entry, keyed_group, Entry, Section};
+use crate::engine::run::ends_shop_writes;
+use crate::plan::products::{CategoryRef, ProductCreation, ProductPlan};
 use crate::plan::Lang;
-use crate::settings::Settings;
 use crate::texts;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Places of a creation call kept for the stock writes of products created before (a
 /// multi-warehouse shop): creations and writes share the calls, so new products do not wait
@@ -115,7 +81,7 @@ enum State {
 
 /// What an operation of a bulk call is for (indices into the plan's creations).
 #[derive(Clone, Debug)]
-enum Purpose {
+pub(super) enum Purpose {
     /// A category of `categories_to_create`.
     Category(usize),
     /// The look-up of a call, one `code IN […]`: the creations of the call before (verified:
@@ -153,14 +119,14 @@ enum After {
 
 /// A stock row a look-up showed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Row {
-    product_id: u64,
-    stock_id: u64,
-    default: bool,
+pub(super) struct Row {
+    pub product_id: u64,
+    pub stock_id: u64,
+    pub default: bool,
 }
 
 /// The product push under way: what is waiting for which kind of operation.
-struct Push<'a> {
+pub(super) struct Push<'a> {
     plan: &'a ProductPlan,
     states: Vec<State>,
     /// Created categories: name → position in `category_ids` (a map type the matching already
@@ -188,7 +154,7 @@ struct Push<'a> {
     /// The end-of-run look-up: due, or done (sent); a failed one is sent once more.
     final_check: FinalCheck,
     final_retried: bool,
-    cancelled: bool,
+    pub cancelled: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,7 +164,7 @@ enum FinalCheck {
 }
 
 impl<'a> Push<'a> {
-    fn new(plan: &'a ProductPlan) -> Self {
+    pub(super) fn new(plan: &'a ProductPlan) -> Self {
         let n = plan.creations.len();
         Push {
             plan,
@@ -223,13 +189,13 @@ impl<'a> Push<'a> {
         }
     }
 
-    fn code(&self, i: usize) -> &ProductCode {
+    pub(super) fn code(&self, i: usize) -> &ProductCode {
         &self.plan.creations[i].code
     }
 
     /// Whether `code` is one of this push's creations still waiting for its look-up after it
     /// (codes of other runs' creations are not this push's to settle: kept).
-    fn unverified(&self, code: &str) -> bool {
+    pub(super) fn unverified(&self, code: &str) -> bool {
         match self.plan.creations.iter().position(|c| c.code.as_str() == code) {
             Some(i) => matches!(self.states[i], State::Sent { .. } | State::Guarded | State::Waiting),
             None => true,
@@ -241,7 +207,7 @@ impl<'a> Push<'a> {
     }
 
     /// Creations past their creation call and its look-up (created, found, failed).
-    fn settled(&self) -> u32 {
+    pub(super) fn settled(&self) -> u32 {
         self.states.iter().filter(|s| !matches!(s, State::Waiting | State::Guarded | State::Sent { .. })).count() as u32
     }
 
@@ -268,7 +234,7 @@ impl<'a> Push<'a> {
     /// In order: stock writes, deletions of copies, categories, creations, one-by-one look-ups,
     /// and last the look-up of the creations of the call before and of the next batch. When
     /// nothing else is left, the final look-up of every code created.
-    fn next_call(&mut self) -> Vec<(Purpose, BulkOp)> {
+    pub(super) fn next_call(&mut self) -> Vec<(Purpose, BulkOp)> {
         let mut head: Vec<(Purpose, BulkOp)> = Vec::new();
         if !self.cancelled {
             while head.len() < BULK_MAX {
@@ -397,7 +363,7 @@ impl<'a> Push<'a> {
     }
 
     /// Take in the answers of a call. Returns the error that ends the shop writes, if one came.
-    fn settle(&mut self, purposes: Vec<Purpose>, ops: &[BulkOp], answers: Result<Vec<BulkItemResult>, ApiError>) -> Option<ApiError> {
+    pub(super) fn settle(&mut self, purposes: Vec<Purpose>, ops: &[BulkOp], answers: Result<Vec<BulkItemResult>, ApiError>) -> Option<ApiError> {
         let (results, whole_call_failed): (Vec<Result<Value, ApiError>>, bool) = match answers {
             Ok(items) => (items.into_iter().zip(ops).map(|(item, op)| item.into_result(op)).collect(), false),
             Err(e) => (ops.iter().map(|_| Err(e.clone())).collect(), true),
@@ -630,7 +596,7 @@ impl<'a> Push<'a> {
     /// The writes stop: products created whose stock is still to be written are reported, and
     /// creations sent without a look-up after them are reported as what is known of them (the
     /// next run that reads the catalogue checks their codes for copies).
-    fn abandon(&mut self, e: &ApiError) {
+    pub(super) fn abandon(&mut self, e: &ApiError) {
         for i in 0..self.states.len() {
             match self.states[i] {
                 State::AwaitingStock { .. } => self.fail_stock(i, &e.message_pl(), &e.message_en()),
@@ -651,7 +617,7 @@ impl<'a> Push<'a> {
     }
 
     /// The section's entries: created (in plan order), already in the shop, failed, copies.
-    fn report(self, section: &mut Section) {
+    pub(super) fn report(self, section: &mut Section) {
         if !self.category_failures.is_empty() {
             section.problems.push(failure_group(self.category_failures));
         }
@@ -691,7 +657,7 @@ const FINAL_CODES_PER_READ: usize = PAGE_LIMIT as usize;
 
 /// The product to keep among a code's rows — `kept` while it is there, else the oldest (lowest
 /// id) — with its stock row (the default one) and the other products (copies to delete).
-fn keep_oldest(kept: Option<u64>, rows: &[Row]) -> Option<(u64, u64, Vec<u64>)> {
+pub(super) fn keep_oldest(kept: Option<u64>, rows: &[Row]) -> Option<(u64, u64, Vec<u64>)> {
     let mut products: Vec<u64> = Vec::new();
     for r in rows {
         if !products.contains(&r.product_id) {
@@ -732,167 +698,14 @@ fn rows_by_code(codes: &[&ProductCode], answer: &Value) -> Option<Vec<Vec<Row>>>
     Some(found)
 }
 
-impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
-    pub(super) async fn products_part(
-        &self,
-        session: &mut Session<'_, H, C>,
-        settings: &Settings,
-        shop: &ShopRead,
-        systim: &SystimRead,
-        (dry_run, previewed): (bool, &BTreeMap<u64, Qty>),
-        progress: &mut Progress,
-    ) -> Result<PartResult, (Section, Failure)> {
-        let mut section = Section { kind: Part::Products, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() };
-        let read_problems: Vec<_> = shop.problems.iter().chain(&systim.problems).cloned().collect();
-        add_decode_problems(&mut section, &read_problems);
-        self.progress_to(progress, Phase::Planning, 0, 0).await;
-        // A new product's first stock is written in its creation: it must already leave out what
-        // imported orders reserve, or the shop would offer those units again.
-        let inputs = match self.quantity_inputs(session, shop, systim, settings, (dry_run, previewed)).await {
-            Ok(i) => i,
-            Err(e) => return Err((section, e)),
-        };
-        let matching = Matching::new(&shop.snapshot, &systim.snapshot, settings.matching.normalize_codes);
-        let plan = plan_products(&matching, settings, &inputs);
-        describe(&plan, &mut section);
-        if dry_run {
-            section.counts.done = plan.creations.len() as u32;
-            section.done = plan.creations.iter().map(|c| creation_entry(c, true)).collect();
-            return Ok(PartResult { section, refused: false });
-        }
-        let total = plan.creations.len() as u32;
-        self.progress_to(progress, Phase::CreatingProducts, 0, total).await;
-        let mut push = Push::new(&plan);
-        let key = ShopKeys::new(&session.host).creating();
-        let mut pending: Vec<PendingCreation> = match load(&self.store, &key).await {
-            Ok(p) => p.unwrap_or_default(),
-            Err(e) => return Err((section, Failure::State(e))),
-        };
-        loop {
-            push.cancelled |= self.cancel.get();
-            let call = push.next_call();
-            if call.is_empty() {
-                break;
-            }
-            let (purposes, ops): (Vec<Purpose>, Vec<BulkOp>) = call.into_iter().unzip();
-            // Before the creations leave: a run that dies now finds their copies next time.
-            let now = self.clock.now_ms();
-            let before = pending.len();
-            for p in &purposes {
-                if let Purpose::Create(i) = p {
-                    let code = push.code(*i).as_str();
-                    if !pending.iter().any(|q| q.code == code) {
-                        pending.push(PendingCreation { code: code.to_string(), at_ms: now });
-                    }
-                }
-            }
-            if pending.len() != before {
-                if let Err(e) = save(&self.store, &key, &pending).await {
-                    return Err((section, Failure::State(e)));
-                }
-            }
-            let answers = session.shoper.bulk(&ops).await;
-            let fatal = push.settle(purposes, &ops, answers);
-            // Codes a look-up has seen since (or that the shop refused) need no later check.
-            let before = pending.len();
-            pending.retain(|q| push.unverified(&q.code));
-            if pending.len() != before {
-                if let Err(e) = save(&self.store, &key, &pending).await {
-                    return Err((section, Failure::State(e)));
-                }
-            }
-            self.progress_to(progress, Phase::CreatingProducts, push.settled(), total).await;
-            if let Some(e) = fatal {
-                push.abandon(&e);
-                push.report(&mut section);
-                return Err((section, Failure::Api(e)));
-            }
-        }
-        push.report(&mut section);
-        Ok(PartResult { section, refused: false })
-    }
-}
-
-/// A creation sent to the shop and not yet seen by a look-up (stored before the call leaves).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(super) struct PendingCreation {
-    pub code: String,
-    pub at_ms: u64,
-}
-
-/// Creations an earlier run sent and never looked up after (it died, or stopped): with the
-/// shop's catalogue just read, any code among them that now has more than one product was
-/// created twice by us (the code was looked up absent before the creation) — the newer products
-/// are deleted, the oldest kept — and the record is cleared. Returns the ids deleted (to leave
-/// out of this run's snapshot) and a note for the report.
-pub(super) async fn settle_pending_creations<H: Http, S: Storage, C: Clock>(
-    store: &S,
-    session: &mut Session<'_, H, C>,
-    shop: &crate::domain::ShopSnapshot,
-) -> Result<(Vec<u64>, Option<super::report::ProblemGroup>), Failure> {
-    let key = ShopKeys::new(&session.host).creating();
-    let pending: Vec<PendingCreation> = load(store, &key).await?.unwrap_or_default();
-    if pending.is_empty() {
-        return Ok((Vec::new(), None));
-    }
-    let mut deletes: Vec<(String, u64)> = Vec::new();
-    for p in &pending {
-        let rows: Vec<Row> = shop
-            .items
-            .iter()
-            .filter(|it| it.code.as_str() == p.code)
-            .map(|it| Row { product_id: it.product_id, stock_id: it.stock_id, default: it.is_default })
-            .collect();
-        if let Some((_, _, copies)) = keep_oldest(None, &rows) {
-            deletes.extend(copies.into_iter().map(|id| (p.code.clone(), id)));
-        }
-    }
-    let ops: Vec<BulkOp> = deletes.iter().map(|(_, id)| BulkOp::delete(format!("delete-{id}"), format!("products/{id}"))).collect();
-    let mut deleted = Vec::new();
-    let mut items = Vec::new();
-    let mut left = false;
-    if !ops.is_empty() {
-        let answers = session.shoper.bulk(&ops).await?;
-        for ((code, id), answer) in deletes.into_iter().zip(answers.into_iter().zip(&ops).map(|(a, op)| a.into_result(op))) {
-            match answer {
-                Ok(_) | Err(ApiError::ShoperNotFound { .. }) => {
-                    deleted.push(id);
-                    items.push(entry(
-                        code,
-                        texts::fill(Lang::Pl, "core_eng_created_twice_by_an_interrupted", &[&id.to_string()]),
-                        texts::fill(Lang::En, "core_eng_created_twice_by_an_interrupted", &[&id.to_string()]),
-                    ));
-                }
-                Err(_) => left = true,
-            }
-        }
-    }
-    // A copy that could not be deleted stays recorded: the next run tries again.
-    if !left {
-        save(store, &key, &Vec::<PendingCreation>::new()).await?;
-    }
-    let note = (!items.is_empty()).then(|| keyed_group_as("product_copy_deleted", "product_copy_deleted_later", items));
-    Ok((deleted, note))
-}
-
-fn failure_group(items: Vec<Entry>) -> super::report::ProblemGroup {
+fn failure_group(items: Vec<Entry>) -> crate::engine::report::ProblemGroup {
     keyed_group("product_create_failed", items)
 }
 
-fn creation_entry(c: &ProductCreation, planned: bool) -> Entry {
+pub(super) fn creation_entry(c: &ProductCreation, planned: bool) -> Entry {
     let stock = c.stock.map(|q| q.to_pl()).unwrap_or_else(|| c.warehouse_stock.iter().map(|(_, q)| q.to_pl()).collect::<Vec<_>>().join(" + "));
     let (verb_pl, verb_en) = if planned { ("zostanie utworzony", "would be created") } else { ("utworzony", "created") };
     entry(c.code.as_str(), format!("{verb_pl}: {}, {}, stan {stock}", c.name, c.price.to_pl()), format!("{verb_en}: {}, {}, stock {stock}", c.name, c.price))
-}
-
-fn describe(plan: &ProductPlan, section: &mut Section) {
-    section.counts.considered = plan.tally.counts.considered;
-    section.counts.skipped = plan.tally.counts.skipped_total();
-    let (problems, info) = split_findings(&plan.tally.skipped);
-    section.problems.extend(group(&plan.blocked));
-    section.problems.extend(group(&problems));
-    section.notes.extend(group(&info));
-    section.notes.extend(group(&plan.notes));
 }
 
 #[cfg(test)]
@@ -1056,7 +869,7 @@ mod tests {
     }
 
     fn section() -> Section {
-        Section { kind: Part::Products, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() }
+        crate::engine::context::section(crate::engine::report::Part::Products)
     }
 
     fn assert_each_once(plan: &ProductPlan, shop: &Shop) {
