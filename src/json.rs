@@ -72,6 +72,122 @@ impl Fields {
     }
 }
 
+/// A struct's object, read field by field through a table (name → what to do with the value) by
+/// one generic reader instead of a derived reader per struct: what serde's derive reads, with its
+/// messages. For the [`read_over_default!`](crate::read_over_default) impls and hand-written ones.
+pub struct Object(Map<String, Value>);
+
+impl Object {
+    /// The object `d` holds (anything else is an error, as for a derived struct).
+    pub fn of<'de, D: de::Deserializer<'de>>(d: D) -> Result<Object, D::Error> {
+        Map::<String, Value>::deserialize(d).map(Object)
+    }
+    /// The fields as serde's derive reads them: in the object's order, each known one by its
+    /// entry in `table` (the first that is not a value of its type is the error), the others
+    /// ignored. A missing one keeps its default ([`over`]) or is then [`required`] by the
+    /// caller, in the struct's order.
+    pub fn fields(self, table: &mut [(&'static str, &mut ReadField)]) -> Result<(), Error> {
+        for (key, value) in self.0 {
+            if let Some((_, read)) = table.iter_mut().find(|(name, _)| *name == key) {
+                read(value)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A [`Object::fields`] entry of a struct with `#[serde(default)]`: the field's value read over
+/// its default.
+pub fn over<T: DeserializeOwned>(field: &mut T) -> impl FnMut(Value) -> Result<(), Error> + '_ {
+    move |value| {
+        *field = from_value(value)?;
+        Ok(())
+    }
+}
+
+/// What [`Object::fields`] does with a field's value.
+pub type ReadField<'a> = dyn FnMut(Value) -> Result<(), Error> + 'a;
+
+/// A [`Object::fields`] entry: the field's value read into `slot`.
+pub fn slot<T: DeserializeOwned>(slot: &mut Option<T>) -> impl FnMut(Value) -> Result<(), Error> + '_ {
+    move |value| {
+        *slot = Some(from_value(value)?);
+        Ok(())
+    }
+}
+
+/// A field [`Object::fields`] found, or serde's "missing field" error.
+pub fn required<T>(field: Option<T>, name: &'static str) -> Result<T, Error> {
+    field.ok_or_else(|| de::Error::missing_field(name))
+}
+
+/// `Deserialize` for a struct with `#[serde(default)]` (and `Default`) from the list of its
+/// fields, each read under its own name by [`Object::fields`]: every field must be listed (the
+/// settings' test `every_stored_field_is_read` finds one that is not).
+#[macro_export]
+macro_rules! read_over_default {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let mut out = $ty::default();
+                $crate::json::Object::of(d)?
+                    .fields(&mut [$((stringify!($field), &mut $crate::json::over(&mut out.$field))),*])
+                    .map_err(<D::Error as serde::de::Error>::custom)?;
+                Ok(out)
+            }
+        }
+    };
+}
+
+/// A unit-only enum read as serde's derive reads it (`"name"`, or `{"name": null}`): the index of
+/// its variant in `variants` (the names as written). One reader for every such enum instead of a
+/// derived one each; for the [`read_unit_enum!`](crate::read_unit_enum) impls.
+pub fn unit_variant<'de, D: de::Deserializer<'de>>(d: D, name: &'static str, variants: &'static [&'static str]) -> Result<usize, D::Error> {
+    struct Unit(&'static str, &'static [&'static str]);
+    impl<'de> Visitor<'de> for Unit {
+        type Value = usize;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(f, "enum {}", self.0)
+        }
+        fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<usize, A::Error> {
+            let (index, access) = data.variant_seed(Name(self.1))?;
+            de::VariantAccess::unit_variant(access)?;
+            Ok(index)
+        }
+    }
+    struct Name(&'static [&'static str]);
+    impl<'de> DeserializeSeed<'de> for Name {
+        type Value = usize;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+            d.deserialize_identifier(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Name {
+        type Value = usize;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("variant identifier")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+            self.0.iter().position(|n| *n == v).ok_or_else(|| E::unknown_variant(v, self.0))
+        }
+    }
+    d.deserialize_enum(name, variants, Unit(name, variants))
+}
+
+/// `Deserialize` for a unit-only enum from its variants and their names as written (see
+/// [`unit_variant`]).
+#[macro_export]
+macro_rules! read_unit_enum {
+    ($ty:ident { $($variant:ident = $name:literal),* $(,)? }) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                const ALL: &[$ty] = &[$($ty::$variant),*];
+                $crate::json::unit_variant(d, stringify!($ty), &[$($name),*]).map(|i| ALL[i])
+            }
+        }
+    };
+}
+
 /// Why a value is not a `T`. The text is serde_json's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error(String);
@@ -609,6 +725,140 @@ mod tests {
         same::<f64>(json!(1));
         same::<i8>(json!(-200));
         same::<u128>(json!(12));
+    }
+
+    /// [`read_over_default!`] reads what serde's derive with `#[serde(default)]` reads.
+    #[test]
+    fn fields_over_a_default_read_as_the_derive_does() {
+        #[derive(Debug, PartialEq, Deserialize)]
+        #[serde(default)]
+        struct Derived {
+            on: bool,
+            count: u32,
+            ids: Vec<u64>,
+            name: Option<String>,
+            kind: Kind,
+            inner: Inner,
+        }
+        #[derive(Debug, PartialEq, Deserialize)]
+        #[serde(default)]
+        struct Inner {
+            level: u8,
+        }
+        #[derive(Debug, PartialEq)]
+        struct Listed {
+            on: bool,
+            count: u32,
+            ids: Vec<u64>,
+            name: Option<String>,
+            kind: Kind,
+            inner: ListedInner,
+        }
+        #[derive(Debug, PartialEq)]
+        struct ListedInner {
+            level: u8,
+        }
+        impl Default for Derived {
+            fn default() -> Self {
+                Derived { on: true, count: 5, ids: vec![1], name: Some("a".into()), kind: Kind::Plain, inner: Inner::default() }
+            }
+        }
+        impl Default for Inner {
+            fn default() -> Self {
+                Inner { level: 3 }
+            }
+        }
+        impl Default for Listed {
+            fn default() -> Self {
+                Listed { on: true, count: 5, ids: vec![1], name: Some("a".into()), kind: Kind::Plain, inner: ListedInner::default() }
+            }
+        }
+        impl Default for ListedInner {
+            fn default() -> Self {
+                ListedInner { level: 3 }
+            }
+        }
+        crate::read_over_default!(Listed { on, count, ids, name, kind, inner });
+        crate::read_over_default!(ListedInner { level });
+        let inputs = [
+            json!({}),
+            json!({"on": false, "count": 9, "ids": [], "name": null, "kind": {"dated": "x"}, "inner": {"level": 200}}),
+            json!({"count": 7, "unknown": [1, 2], "inner": {}}),
+            json!({"name": "b", "inner": {"other": 1}}),
+            json!({"on": null}),
+            json!({"count": -1}),
+            json!({"count": 1.5}),
+            json!({"ids": [1, "2"]}),
+            json!({"kind": "later"}),
+            json!({"inner": {"level": 300}}),
+            json!({"inner": 4}),
+            json!({"name": 5}),
+        ];
+        for input in inputs {
+            let derived = from_value::<Derived>(input.clone());
+            let listed = from_value::<Listed>(input.clone());
+            let theirs = serde_json::from_value::<Derived>(input.clone());
+            assert_eq!(derived.is_ok(), theirs.is_ok(), "{input}");
+            match (derived, listed) {
+                (Ok(d), Ok(l)) => {
+                    let Derived { on, count, ids, name, kind, inner } = d;
+                    assert_eq!(Listed { on, count, ids, name, kind, inner: ListedInner { level: inner.level } }, l, "{input}");
+                }
+                // The same message, but for an object's type: the derive names its struct.
+                (Err(d), Err(l)) => assert_eq!(d.to_string().replace("struct Inner", "a map"), l.to_string(), "{input}"),
+                (d, l) => panic!("{input}: derive {d:?}, listed {l:?}"),
+            }
+        }
+        // Not an object: refused by both (the derive's message names the struct).
+        for input in [json!(null), json!([true]), json!("x")] {
+            assert!(from_value::<Derived>(input.clone()).is_err() && from_value::<Listed>(input.clone()).is_err(), "{input}");
+        }
+    }
+
+    /// [`read_unit_enum!`] reads what serde's derive reads, with its messages.
+    #[test]
+    fn unit_enums_read_as_the_derive_reads_them() {
+        #[derive(Debug, PartialEq, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Derived {
+            First,
+            SecondOne,
+        }
+        #[derive(Debug, PartialEq, Clone, Copy)]
+        enum Listed {
+            First,
+            SecondOne,
+        }
+        crate::read_unit_enum!(Listed { First = "first", SecondOne = "second_one" });
+        for input in [
+            json!("first"),
+            json!("second_one"),
+            json!("SecondOne"),
+            json!("third"),
+            json!({"first": null}),
+            json!({"second_one": 1}),
+            json!({"first": null, "second_one": null}),
+            json!({}),
+            json!(0),
+            json!(null),
+            json!(["first"]),
+        ] {
+            let ours = from_value::<Listed>(input.clone());
+            let derived = from_value::<Derived>(input.clone());
+            match (ours, derived) {
+                (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{input}"),
+                (Err(a), Err(b)) => assert_eq!(a, b, "{input}"),
+                (a, b) => panic!("{input}: ours {a:?}, derive {b:?}"),
+            }
+            // And through serde_json's own reader (its messages name the enum as the derive does).
+            let ours = serde_json::from_value::<Listed>(input.clone()).map_err(|e| e.to_string());
+            let derived = serde_json::from_value::<Derived>(input.clone()).map_err(|e| e.to_string().replace("Derived", "Listed"));
+            match (ours, derived) {
+                (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{input}"),
+                (Err(a), Err(b)) => assert_eq!(a, b, "{input}"),
+                (a, b) => panic!("{input}: ours {a:?}, derive {b:?}"),
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The user's choices, as one typed, serialisable struct.
 //!
-//! Every struct here is `#[serde(default)]`: settings saved by an older version (with fewer
+//! Every struct here is `#[serde(default)]` (read by `json::read_over_default!`, a field list
+//! per struct, instead of serde's derived reader: smaller in the wasm): settings saved by an older version (with fewer
 //! fields) load with the new fields at their defaults, and unknown fields are ignored. Connection
 //! data and credentials (shop URL, Systim account, keys) are *not* here — they live in a separate
 //! struct so that settings can be shown, exported and logged freely.
@@ -14,7 +15,7 @@ mod invoicing;
 pub use invoicing::{InvoicingSettings, PrivateBuyerDocument, WriteBackSettings};
 
 /// Everything the merchant configures (except the connection).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(default)]
 pub struct Settings {
     /// Run the sync by itself ("Synchronizuj automatycznie"). Off until the merchant has seen a
@@ -27,6 +28,8 @@ pub struct Settings {
     pub stock: StockSettings,
     pub products: ProductSettings,
 }
+
+crate::read_over_default!(Settings { auto_sync, interval_minutes, matching, orders, stock, products });
 
 impl Default for Settings {
     fn default() -> Self {
@@ -42,13 +45,15 @@ impl Default for Settings {
 }
 
 /// How product codes are compared.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(default)]
 pub struct MatchingSettings {
     /// Off: codes must be identical (the seed's rule). On: surrounding white space is ignored,
     /// inner runs of white space count as one space and letter case is ignored.
     pub normalize_codes: bool,
 }
+
+crate::read_over_default!(MatchingSettings { normalize_codes });
 
 /// Which Shoper statuses are imported: `{"mode": "only", "ids": [1, 2]}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -100,7 +105,7 @@ impl<'de> Deserialize<'de> for StartPoint {
 }
 
 /// What happens to an order a line of which has no product in Systim.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MissingProductPolicy {
     /// The order waits, with the reason, until the product exists in Systim.
@@ -111,10 +116,12 @@ pub enum MissingProductPolicy {
     ImportWithoutLine,
 }
 
+crate::read_unit_enum!(MissingProductPolicy { Hold = "hold", CreateInSystim = "create_in_systim", ImportWithoutLine = "import_without_line" });
+
 /// What happens to an order whose total is lower than its lines and shipping because of a
 /// discount on the whole order (a discount code, the customer's or their group's discount, a
 /// value threshold).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderDiscountPolicy {
     /// The discount is spread over the product lines' prices, so that the Systim order's total
@@ -124,11 +131,28 @@ pub enum OrderDiscountPolicy {
     Hold,
 }
 
+crate::read_unit_enum!(OrderDiscountPolicy { Spread = "spread", Hold = "hold" });
+
 /// A Shoper id mapped to a Systim id (payment, delivery, currency).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct IdMapping {
     pub shop_id: u64,
     pub systim_id: u64,
+}
+
+/// Both fields required, read as serde's derive reads them (the fields in the object's order,
+/// then a missing one), by the generic reader instead of a derived one.
+impl<'de> Deserialize<'de> for IdMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::json::{required, slot, Object};
+        let (mut shop_id, mut systim_id) = (None, None);
+        let object = Object::of(d)?;
+        (|| {
+            object.fields(&mut [("shop_id", &mut slot(&mut shop_id)), ("systim_id", &mut slot(&mut systim_id))])?;
+            Ok(IdMapping { shop_id: required(shop_id, "shop_id")?, systim_id: required(systim_id, "systim_id")? })
+        })()
+        .map_err(|e: crate::json::Error| serde::de::Error::custom(e))
+    }
 }
 
 /// Look a Shoper id up in a mapping, falling back to a default.
@@ -137,7 +161,7 @@ pub fn map_id(mapping: &[IdMapping], shop_id: Option<u64>, default: Option<u64>)
 }
 
 /// Order import (Shoper → Systim).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(default)]
 pub struct OrderSettings {
     pub enabled: bool,
@@ -173,6 +197,25 @@ pub struct OrderSettings {
     pub ledger_days: u32,
 }
 
+crate::read_over_default!(OrderSettings {
+    enabled,
+    origins,
+    statuses,
+    start,
+    missing_product,
+    order_discount,
+    link_contractors,
+    new_product_category_id,
+    payment_mapping,
+    default_payment_id,
+    delivery_mapping,
+    default_delivery_id,
+    currency_mapping,
+    shipping_product_id,
+    systim_status_id,
+    ledger_days
+});
+
 impl Default for OrderSettings {
     fn default() -> Self {
         OrderSettings {
@@ -198,7 +241,7 @@ impl Default for OrderSettings {
 }
 
 /// Which Systim stores feed which Shoper warehouse.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(default)]
 pub struct WarehouseLink {
     /// Systim store ids summed; empty = every store.
@@ -207,8 +250,10 @@ pub struct WarehouseLink {
     pub shop_warehouse: Option<u64>,
 }
 
+crate::read_over_default!(WarehouseLink { systim_stores, shop_warehouse });
+
 /// Stock push (Systim → Shoper).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(default)]
 pub struct StockSettings {
     pub enabled: bool,
@@ -227,6 +272,17 @@ pub struct StockSettings {
     pub require_same_vat: bool,
 }
 
+crate::read_over_default!(StockSettings {
+    enabled,
+    warehouses,
+    push_zeros,
+    max_zero_share_percent,
+    zero_brake_min_count,
+    reserve_open_orders,
+    require_same_category,
+    require_same_vat
+});
+
 impl Default for StockSettings {
     fn default() -> Self {
         StockSettings {
@@ -243,7 +299,7 @@ impl Default for StockSettings {
 }
 
 /// Products without a code in Systim.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CodelessPolicy {
     /// Create them in the shop with the code `SYSTIM-<id>`, recognised by later runs.
@@ -251,8 +307,10 @@ pub enum CodelessPolicy {
     Skip,
 }
 
+crate::read_unit_enum!(CodelessPolicy { CreateWithGeneratedCode = "create_with_generated_code", Skip = "skip" });
+
 /// A Systim category with no Shoper category of the same name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CategoryPolicy {
     /// Do not create the product; report the missing category.
@@ -261,8 +319,10 @@ pub enum CategoryPolicy {
     Create,
 }
 
+crate::read_unit_enum!(CategoryPolicy { Report = "report", Create = "create" });
+
 /// Product push (Systim → Shoper).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(default)]
 pub struct ProductSettings {
     /// Create missing products on every automatic run; off = only on demand ("Wyślij produkty").
@@ -279,6 +339,8 @@ pub struct ProductSettings {
     /// lists no categories (`listCategories` unavailable). None = such products are not created.
     pub default_category_id: Option<u64>,
 }
+
+crate::read_over_default!(ProductSettings { auto_create, codeless, missing_category, create_inactive, include_hidden, name_locale, default_category_id });
 
 impl Default for ProductSettings {
     fn default() -> Self {
@@ -495,6 +557,39 @@ mod stored_tests {
 mod tests {
     use super::*;
 
+    /// Every field the settings store is read back: each one (and each part of one) replaced by
+    /// a value of no setting's type makes the settings unreadable. A field left out of its
+    /// struct's `read_over_default!` list would be ignored instead, and fail here.
+    #[test]
+    fn every_stored_field_is_read() {
+        fn paths(value: &serde_json::Value, here: String, out: &mut Vec<String>) {
+            let children: Vec<(String, &serde_json::Value)> = match value {
+                serde_json::Value::Object(m) => m.iter().map(|(k, v)| (format!("{here}/{k}"), v)).collect(),
+                serde_json::Value::Array(a) => a.iter().enumerate().map(|(i, v)| (format!("{here}/{i}"), v)).collect(),
+                _ => Vec::new(),
+            };
+            for (path, child) in children {
+                out.push(path.clone());
+                paths(child, path, out);
+            }
+        }
+        let mut s = Settings::default();
+        s.orders.statuses = StatusFilter::Only(vec![1]);
+        s.orders.start = StartPoint::OrderId(5);
+        s.orders.payment_mapping = vec![IdMapping { shop_id: 2, systim_id: 3 }];
+        s.stock.warehouses = vec![WarehouseLink { systim_stores: vec![1], shop_warehouse: Some(2) }];
+        let stored = serde_json::to_value(&s).unwrap();
+        assert_eq!(crate::json::from_value::<Settings>(stored.clone()).unwrap(), s);
+        let mut all = Vec::new();
+        paths(&stored, String::new(), &mut all);
+        assert!(all.len() > 40, "{all:?}");
+        for path in all {
+            let mut bad = stored.clone();
+            *bad.pointer_mut(&path).unwrap() = serde_json::json!([[[]]]);
+            assert!(crate::json::from_value::<Settings>(bad).is_err(), "{path} is not read");
+        }
+    }
+
     /// The hand-written readers accept and refuse what serde's adjacent tagging does.
     #[test]
     fn status_filter_and_start_point_read_as_adjacently_tagged_enums() {
@@ -667,6 +762,48 @@ mod tests {
         assert_eq!(twice(&s), 1);
         s.stock.warehouses = vec![link(1, Some(3)), link(2, Some(3)), link(5, Some(3))];
         assert_eq!(twice(&s), 2);
+    }
+
+    /// The hand-written reader reads what serde's derive reads, with its messages.
+    #[test]
+    fn an_id_mapping_reads_as_the_derive_reads_it() {
+        #[derive(Debug, Deserialize)]
+        struct Derived {
+            shop_id: u64,
+            systim_id: u64,
+        }
+        use serde_json::json;
+        for input in [
+            json!({"shop_id": 1, "systim_id": 0, "x": 1}),
+            json!({"shop_id": 1}),
+            json!({"systim_id": 1}),
+            json!({"shop_id": "1", "systim_id": -1}),
+            json!({"systim_id": -1}),
+            json!({}),
+            json!([1, 2]),
+        ] {
+            let ours = crate::json::from_value::<IdMapping>(input.clone());
+            let derived = crate::json::from_value::<Derived>(input.clone());
+            match (ours, derived) {
+                (Ok(a), Ok(b)) => assert_eq!((a.shop_id, a.systim_id), (b.shop_id, b.systim_id), "{input}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string().replace("struct Derived", "a map"), "{input}"),
+                (a, b) => panic!("{input}: ours {a:?}, derive {b:?}"),
+            }
+        }
+    }
+
+    /// Every variant of the hand-read enums reads back as it is written.
+    #[test]
+    fn policies_read_back_as_written() {
+        fn back<T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(all: &[T]) {
+            for v in all {
+                assert_eq!(&crate::json::from_value::<T>(serde_json::to_value(v).unwrap()).unwrap(), v);
+            }
+        }
+        back(&[MissingProductPolicy::Hold, MissingProductPolicy::CreateInSystim, MissingProductPolicy::ImportWithoutLine]);
+        back(&[OrderDiscountPolicy::Spread, OrderDiscountPolicy::Hold]);
+        back(&[CodelessPolicy::CreateWithGeneratedCode, CodelessPolicy::Skip]);
+        back(&[CategoryPolicy::Report, CategoryPolicy::Create]);
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub enum OrderState {
 }
 
 /// A Systim order (id and number; the number is empty until a marker check reads it).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SystimCopy {
     pub id: u64,
     #[serde(default)]
@@ -96,17 +96,54 @@ impl OrderState {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LedgerEntry {
     pub order_id: u64,
-    /// `deserialize_with`: a missing `state` is the derive's "missing field" error at once, not a
-    /// second instance of the reader below (over serde's missing-field deserialiser).
-    #[serde(deserialize_with = "OrderState::deserialize")]
     pub state: OrderState,
     pub updated_ms: u64,
     /// Systim product id and quantity of each imported line (for stock reservations).
     #[serde(default)]
     pub lines: Vec<(u64, Qty)>,
+}
+
+// `SystimCopy` and `LedgerEntry` are read field by field as serde's derive reads them (`id`,
+// `order_id`, `state`, `updated_ms` required; `number`, `lines` default): one generic reader
+// (`json::Object`) instead of a derived one per struct in the wasm.
+
+impl<'de> Deserialize<'de> for SystimCopy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::json::{required, slot, Object};
+        let (mut id, mut number) = (None, None);
+        let object = Object::of(d)?;
+        (|| {
+            object.fields(&mut [("id", &mut slot(&mut id)), ("number", &mut slot(&mut number))])?;
+            Ok(SystimCopy { id: required(id, "id")?, number: number.unwrap_or_default() })
+        })()
+        .map_err(|e: crate::json::Error| serde::de::Error::custom(e))
+    }
+}
+
+impl<'de> Deserialize<'de> for LedgerEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::json::{required, slot, Object};
+        let (mut order_id, mut state, mut updated_ms, mut lines) = (None, None, None, None);
+        let object = Object::of(d)?;
+        (|| {
+            object.fields(&mut [
+                ("order_id", &mut slot(&mut order_id)),
+                ("state", &mut slot(&mut state)),
+                ("updated_ms", &mut slot(&mut updated_ms)),
+                ("lines", &mut slot(&mut lines)),
+            ])?;
+            Ok(LedgerEntry {
+                order_id: required(order_id, "order_id")?,
+                state: required(state, "state")?,
+                updated_ms: required(updated_ms, "updated_ms")?,
+                lines: lines.unwrap_or_default(),
+            })
+        })()
+        .map_err(|e: crate::json::Error| serde::de::Error::custom(e))
+    }
 }
 
 /// Read as `#[serde(tag = "state")]` reads it (other fields than the variant's are ignored), field
@@ -203,6 +240,63 @@ mod tests {
     use super::*;
     use crate::mem::MemStorage;
     use pollster::block_on;
+
+    /// The hand-written readers read what serde's derive reads, with its messages.
+    #[test]
+    fn entries_read_as_the_derive_reads_them() {
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct Copy {
+            id: u64,
+            #[serde(default)]
+            number: String,
+        }
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct Entry {
+            order_id: u64,
+            #[serde(deserialize_with = "OrderState::deserialize")]
+            state: OrderState,
+            updated_ms: u64,
+            #[serde(default)]
+            lines: Vec<(u64, Qty)>,
+        }
+        use serde_json::json;
+        let imported = json!({"state": "imported", "systim_id": 4, "at_ms": 1, "copies": [{"id": 5}, {"id": 6, "number": "Z/2"}]});
+        for input in [
+            json!({"order_id": 1, "state": imported, "updated_ms": 2, "lines": [[3, 1500]]}),
+            json!({"order_id": 1, "state": {"state": "skipped", "reason": "x"}, "updated_ms": 2, "other": true}),
+            json!({"order_id": 1, "state": {"state": "imported", "systim_id": 4, "at_ms": 1, "copies": [{"number": "Z/2"}]}, "updated_ms": 2}),
+            json!({"order_id": 1, "state": {"state": "imported", "systim_id": 4, "at_ms": 1, "copies": [{"id": "5"}]}, "updated_ms": 2}),
+            json!({"order_id": 1, "state": {"state": "imported", "systim_id": 4, "at_ms": 1, "copies": [[5, "a"]]}, "updated_ms": 2}),
+            json!({"order_id": 1, "updated_ms": 2}),
+            json!({"order_id": "1", "updated_ms": 2}),
+            json!({"state": {"state": "later"}, "updated_ms": "x"}),
+            json!({"lines": "x", "updated_ms": -1}),
+            json!({"order_id": 1, "state": {"state": "skipped", "reason": "x"}, "updated_ms": 2, "lines": null}),
+            json!({}),
+            json!([1, {"state": "skipped", "reason": "x"}, 2]),
+            json!(null),
+        ] {
+            let ours = crate::json::from_value::<LedgerEntry>(input.clone());
+            let derived = crate::json::from_value::<Entry>(input.clone());
+            match (ours, derived) {
+                (Ok(a), Ok(b)) => assert_eq!((a.order_id, a.state, a.updated_ms, a.lines), (b.order_id, b.state, b.updated_ms, b.lines), "{input}"),
+                // The same message, but for a value that is no object: the derive names its struct.
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string().replace("struct Entry", "a map"), "{input}"),
+                (a, b) => panic!("{input}: ours {a:?}, derive {b:?}"),
+            }
+            if let Some(copies) = input.pointer("/state/copies") {
+                let ours = crate::json::from_value::<Vec<SystimCopy>>(copies.clone());
+                let derived = crate::json::from_value::<Vec<Copy>>(copies.clone());
+                match (ours, derived) {
+                    (Ok(a), Ok(b)) => {
+                        assert_eq!(a.into_iter().map(|c| (c.id, c.number)).collect::<Vec<_>>(), b.into_iter().map(|c| (c.id, c.number)).collect::<Vec<_>>())
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string().replace("struct Copy", "a map"), "{copies}"),
+                    (a, b) => panic!("{copies}: ours {a:?}, derive {b:?}"),
+                }
+            }
+        }
+    }
 
     fn entry(id: u64, state: OrderState) -> LedgerEntry {
         LedgerEntry { order_id: id, state, updated_ms: 1, lines: vec![] }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Which sync a run performs. The seed's buttons are combinations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunKind {
     /// "Synchronizuj zamówienia".
@@ -24,15 +24,19 @@ pub enum RunKind {
     Auto,
 }
 
+crate::read_unit_enum!(RunKind { Orders = "orders", Stock = "stock", Products = "products", SendStock = "send_stock", SendProducts = "send_products", Auto = "auto" });
+
 /// The parts of a run, in the order they execute: orders first (so the stock push already
 /// reserves what they sold), then products, then stock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Part {
     Orders,
     Products,
     Stock,
 }
+
+crate::read_unit_enum!(Part { Orders = "orders", Products = "products", Stock = "stock" });
 
 impl RunKind {
     pub fn parts(self) -> &'static [Part] {
@@ -46,7 +50,7 @@ impl RunKind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Everything considered was handled or deliberately left alone.
@@ -59,6 +63,8 @@ pub enum Outcome {
     /// The mass-zero brake stopped the stock push: confirmation needed.
     Refused,
 }
+
+crate::read_unit_enum!(Outcome { Ok = "ok", Partial = "partial", Failed = "failed", Cancelled = "cancelled", Refused = "refused" });
 
 /// A line of a report: which item, what happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,7 +112,8 @@ pub struct ErrorView {
     pub message_en: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Read by hand as serde's derive reads it (every field required): see the `Deserialize` impl.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunSummary {
     pub run_id: String,
@@ -121,6 +128,43 @@ pub struct RunSummary {
     pub headline_en: String,
     /// Items needing the merchant (held orders, failed writes, warnings).
     pub problems: u32,
+}
+
+/// One generic reader (`json::Object::fields`) instead of a derived one in the wasm: the fields
+/// in the object's order, the first of the wrong type being the error, then a missing one in the
+/// order of the struct — as the derive does.
+impl<'de> Deserialize<'de> for RunSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::json::{required, slot, Object};
+        let (mut run_id, mut kind, mut dry_run, mut started_ms, mut finished_ms) = (None, None, None, None, None);
+        let (mut outcome, mut headline_pl, mut headline_en, mut problems) = (None, None, None, None);
+        let object = Object::of(d)?;
+        (|| {
+            object.fields(&mut [
+                ("runId", &mut slot(&mut run_id)),
+                ("kind", &mut slot(&mut kind)),
+                ("dryRun", &mut slot(&mut dry_run)),
+                ("startedMs", &mut slot(&mut started_ms)),
+                ("finishedMs", &mut slot(&mut finished_ms)),
+                ("outcome", &mut slot(&mut outcome)),
+                ("headline_pl", &mut slot(&mut headline_pl)),
+                ("headline_en", &mut slot(&mut headline_en)),
+                ("problems", &mut slot(&mut problems)),
+            ])?;
+            Ok(RunSummary {
+                run_id: required(run_id, "runId")?,
+                kind: required(kind, "kind")?,
+                dry_run: required(dry_run, "dryRun")?,
+                started_ms: required(started_ms, "startedMs")?,
+                finished_ms: required(finished_ms, "finishedMs")?,
+                outcome: required(outcome, "outcome")?,
+                headline_pl: required(headline_pl, "headline_pl")?,
+                headline_en: required(headline_en, "headline_en")?,
+                problems: required(problems, "problems")?,
+            })
+        })()
+        .map_err(|e: crate::json::Error| serde::de::Error::custom(e))
+    }
 }
 
 /// The summary's fields and `error`, `sections` side by side in one object.
@@ -322,6 +366,77 @@ pub async fn find_json<S: Storage>(store: &S, run_id: Option<&str>) -> Option<se
 
 #[cfg(test)]
 mod tests {
+    /// The hand-written reader reads what serde's derive reads, with its messages.
+    #[test]
+    fn a_summary_reads_as_the_derive_reads_it() {
+        use super::*;
+        use serde_json::json;
+        #[derive(Debug, Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        #[allow(dead_code)]
+        struct Derived {
+            run_id: String,
+            kind: RunKind,
+            dry_run: bool,
+            started_ms: u64,
+            finished_ms: u64,
+            outcome: Outcome,
+            #[serde(rename = "headline_pl")]
+            headline_pl: String,
+            #[serde(rename = "headline_en")]
+            headline_en: String,
+            problems: u32,
+        }
+        let good = json!({"runId": "r", "kind": "orders", "dryRun": false, "startedMs": 1, "finishedMs": 2, "outcome": "failed", "headline_pl": "a", "headline_en": "b", "problems": 3, "other": 1});
+        let mut inputs = vec![good.clone(), json!({}), json!([]), json!(null)];
+        for key in good.as_object().unwrap().keys() {
+            for (value, also) in [
+                (None, None),
+                (Some(json!({"x": []})), None),
+                (Some(json!(-1)), Some(("problems", json!("x")))),
+                (Some(json!(1)), Some(("runId", json!(null)))),
+            ] {
+                let mut v = good.clone();
+                match value {
+                    Some(value) => v[key] = value,
+                    None => drop(v.as_object_mut().unwrap().remove(key)),
+                }
+                if let Some((other, bad)) = also {
+                    v[other] = bad;
+                }
+                inputs.push(v);
+            }
+        }
+        for input in inputs {
+            let ours = crate::json::from_value::<RunSummary>(input.clone());
+            let derived = crate::json::from_value::<Derived>(input.clone());
+            match (ours, derived) {
+                (Ok(a), Ok(b)) => assert_eq!(
+                    (a.run_id, a.kind, a.dry_run, a.started_ms, a.finished_ms, a.outcome, a.headline_pl, a.headline_en, a.problems),
+                    (b.run_id, b.kind, b.dry_run, b.started_ms, b.finished_ms, b.outcome, b.headline_pl, b.headline_en, b.problems),
+                    "{input}"
+                ),
+                // The same message, but for a value that is no object: the derive names its struct.
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string().replace("struct Derived", "a map"), "{input}"),
+                (a, b) => panic!("{input}: ours {a:?}, derive {b:?}"),
+            }
+        }
+    }
+
+    /// Every variant of the hand-read enums reads back as it is written.
+    #[test]
+    fn kinds_parts_and_outcomes_read_back_as_written() {
+        use super::*;
+        fn back<T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(all: &[T]) {
+            for v in all {
+                assert_eq!(&crate::json::from_value::<T>(serde_json::to_value(v).unwrap()).unwrap(), v);
+            }
+        }
+        back(&[RunKind::Orders, RunKind::Stock, RunKind::Products, RunKind::SendStock, RunKind::SendProducts, RunKind::Auto]);
+        back(&[Part::Orders, Part::Products, Part::Stock]);
+        back(&[Outcome::Ok, Outcome::Partial, Outcome::Failed, Outcome::Cancelled, Outcome::Refused]);
+    }
+
     #[test]
     fn findings_are_grouped_in_reason_order_each_in_the_order_found() {
         use crate::plan::{Finding, ReasonCode};
