@@ -23,7 +23,7 @@ fn shop_row(i: u64) -> Value {
 /// Systim product `j` of `n`: every tenth a near miss of shop row `j`, the others the code of
 /// shop row `j + n/2` (a match while that row exists).
 fn systim_product(j: u64, n: u64) -> Value {
-    let code = if j % 10 == 0 { format!("kod-{j} ") } else { format!("KOD-{}", j + n / 2) };
+    let code = if j.is_multiple_of(10) { format!("kod-{j} ") } else { format!("KOD-{}", j + n / 2) };
     json!({
         "id": j, "code": code, "ean": "", "name": format!("Koszulka {j}"),
         "price_gross": 4_999, "price_net": 4_064, "vat_id": 1, "vat": {"percent": 23},

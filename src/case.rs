@@ -63,7 +63,7 @@ fn lookup(c: char, runs: &[(u32, i32)], long: &[(char, [char; 3])]) -> Mapped {
     if let Some(&(packed, delta)) = i.checked_sub(1).and_then(|i| runs.get(i)) {
         let (start, stride, len) = (packed & 0x1F_FFFF, (packed >> 21 & 1) + 1, (packed >> 22) + 1);
         let off = u - start;
-        if off % stride == 0 && off / stride < len {
+        if off.is_multiple_of(stride) && off / stride < len {
             if let Some(m) = u.checked_add_signed(delta).and_then(char::from_u32) {
                 return Mapped::one(m);
             }
