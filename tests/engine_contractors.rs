@@ -161,6 +161,35 @@ fn a_contractor_the_browser_created_twice_is_reported_and_the_oldest_used() {
     assert_orders_settled(&world);
 }
 
+/// The NIP is stored before `addCompany` leaves: a run that dies after the browser's resend made
+/// two contractors (before any list was read again) leaves the next run knowing they are its own
+/// — it uses the oldest and names the copy, instead of calling the buyer ambiguous.
+#[test]
+fn copies_made_by_a_run_that_died_after_sending_are_known_as_its_own_next_time() {
+    let world = lean_demo_world().browser_like(true);
+    let engine = engine_on(&world, MemStorage::new());
+    let store = engine.store.clone();
+    inject(&world, "systim", "write_then_close", 1, "addCompany");
+    // The creation is served, its connection closes, the browser resends (served too); the
+    // extension's background dies at the next call (the list read after the creation).
+    let w = world.clone();
+    world.before_call("act=listCompanies", 2, move || w.kill_after(0, false));
+    assert!(drive(engine.run(request(RunKind::Orders))).is_none(), "the run was not killed");
+    world.heal();
+    world.clear_hook();
+    drop(engine);
+    let copies = with_nip(&world, NEW_NIP);
+    assert_eq!(copies.len(), 2, "the browser's resend did not happen: {:?}", companies(&world));
+    outlive_lock(&world);
+    let fresh = engine_resumed(&world, store);
+    let report = run_ok(&fresh, RunKind::Orders);
+    assert_eq!(linked(&world, 3), [Some(copies[0])], "{:#?}", lines(&report));
+    let doubled = format!("używany id {}, usuń id {}", copies[0], copies[1]);
+    assert!(has(&report, "systim_contractor_doubled", &format!("NIP {NEW_NIP}"), &doubled), "{:#?}", lines(&report));
+    assert_eq!(with_nip(&world, NEW_NIP).len(), 2, "created again");
+    assert_orders_settled(&world);
+}
+
 #[test]
 fn nip_spellings_meet_as_digits() {
     use shoper_systim::plan::contractors::{nip_key, nip_text};

@@ -5,12 +5,14 @@
 //! two sides' snapshots.
 
 use super::report::{Part, Section, SectionCounts};
-use super::reservations::Reservations;
-use super::run::{Failure, RunRequest};
-use super::session::Session;
+use super::reservations::{quantity_inputs, Previewed, Reservations};
+use super::run::{add_decode_problems, Failure, RunRequest};
+use super::session::{Session, ShopRead, SystimRead};
 use super::store::ShopKeys;
 use super::{Engine, Phase, Progress};
 use crate::io::{Clock, Http, Storage};
+use crate::matching::Matching;
+use crate::plan::stock::QuantityInputs;
 use crate::settings::Settings;
 
 pub(super) struct RunContext<'r, H, S, C> {
@@ -63,6 +65,27 @@ impl<'r, H: Http, S: Storage, C: Clock> RunContext<'r, H, S, C> {
 /// An empty section of a part.
 pub(super) fn section(kind: Part) -> Section {
     Section { kind, counts: SectionCounts::default(), done: Vec::new(), problems: Vec::new(), notes: Vec::new() }
+}
+
+/// Where the stock and product parts start: their section with both reads' problems, the
+/// quantities net of what orders reserve (`previewed`: what a preview's orders would reserve) and
+/// the matching of the two snapshots. `Err`: the section so far and the failure.
+pub(super) async fn planning_start<'a, H: Http, S: Storage, C: Clock>(
+    cx: &mut RunContext<'_, H, S, C>,
+    kind: Part,
+    (shop, systim): (&'a ShopRead, &'a SystimRead),
+    previewed: &Previewed,
+) -> Result<(Section, QuantityInputs, Matching<'a>), (Section, Failure)> {
+    let mut section = section(kind);
+    let read_problems: Vec<_> = shop.problems.iter().chain(&systim.problems).cloned().collect();
+    add_decode_problems(&mut section, &read_problems);
+    cx.progress_to(Phase::Planning, 0, 0).await;
+    let inputs = match quantity_inputs(cx, shop, systim, previewed).await {
+        Ok(i) => i,
+        Err(e) => return Err((section, e)),
+    };
+    let matching = Matching::new(&shop.snapshot, &systim.snapshot, cx.settings.matching.normalize_codes);
+    Ok((section, inputs, matching))
 }
 
 /// What a part gives back: its section, and whether it stopped the rest of the run; or its section

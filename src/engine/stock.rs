@@ -1,16 +1,15 @@
 //! The stock part: Systim quantities into the shop. Absolute writes of changed values only,
 //! through `/bulk` in chunks of 25 — idempotent, so a run cut off anywhere is simply run again.
 
-use super::context::{section, PartOutcome, RunContext};
+use super::context::{planning_start, PartOutcome, RunContext};
 use super::report::{entry, group, group_of, keyed_group, Part, Section};
-use super::reservations::{quantity_inputs, Previewed};
-use super::run::{add_decode_problems, ends_shop_writes, Failure, PartResult};
+use super::reservations::Previewed;
+use super::run::{ends_shop_writes, Failure, PartResult};
 use super::session::{ShopRead, SystimRead};
 use super::Phase;
 use crate::client::error::ApiError;
 use crate::client::shoper::BulkOp;
 use crate::io::{Clock, Http, Storage};
-use crate::matching::Matching;
 use crate::plan::stock::{plan_stock, StockAction, StockPlan};
 use crate::plan::{Finding, ReasonCode, Severity};
 use crate::texts;
@@ -36,16 +35,8 @@ impl<H: Http, S: Storage, C: Clock> StockPart<'_, '_, H, S, C> {
     /// preview's orders would reserve), and write the changed ones (not in a dry run, not past
     /// the mass-zero brake unless confirmed).
     pub(super) async fn run(&mut self, previewed: &Previewed) -> PartOutcome {
-        let mut section = section(Part::Stock);
-        let (shop, systim, settings, req) = (self.shop, self.systim, self.cx.settings, self.cx.req);
-        let read_problems: Vec<_> = shop.problems.iter().chain(&systim.problems).cloned().collect();
-        add_decode_problems(&mut section, &read_problems);
-        self.cx.progress_to(Phase::Planning, 0, 0).await;
-        let inputs = match quantity_inputs(self.cx, shop, systim, previewed).await {
-            Ok(i) => i,
-            Err(e) => return Err((section, e)),
-        };
-        let matching = Matching::new(&shop.snapshot, &systim.snapshot, settings.matching.normalize_codes);
+        let (settings, req) = (self.cx.settings, self.cx.req);
+        let (mut section, inputs, matching) = planning_start(self.cx, Part::Stock, (self.shop, self.systim), previewed).await?;
         let plan = plan_stock(&matching, settings, &inputs, req.confirm_zeroing);
         describe(&plan, &mut section, req.dry_run);
         if plan.refused_unless_confirmed {

@@ -14,7 +14,7 @@
 use super::{certainly_not_created, error_group, systim_id_of, OrdersPart, Tally};
 use crate::client::form::Form;
 use crate::decode::systim as dsys;
-use crate::engine::products::PendingCreation;
+use crate::engine::products::{note_pending, PendingCreation};
 use crate::engine::report::{entry, keyed_group, Entry, ProblemGroup, Section};
 use crate::engine::store::{load, save, StateError};
 use crate::io::{Clock, Http, Storage};
@@ -83,14 +83,8 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
             return Ok(out);
         }
         let key = self.cx.keys.systim_contractors_creating();
-        let mut pending: Vec<PendingCreation> = load(self.cx.store, &key).await?.unwrap_or_default();
-        let now = self.cx.now();
-        for c in &plan.contractors_to_create {
-            if !pending.iter().any(|q| q.code == c.nip) {
-                pending.push(PendingCreation { code: c.nip.clone(), at_ms: now });
-            }
-        }
-        save(self.cx.store, &key, &pending).await?;
+        let nips = plan.contractors_to_create.iter().map(|c| c.nip.as_str());
+        let mut pending = note_pending(self.cx.store, &key, nips, self.cx.now()).await?;
         let mut unclear = Vec::new();
         for c in &plan.contractors_to_create {
             let form = c.to_params().into_iter().fold(Form::new(), |f, (k, v)| f.field(k, v));

@@ -4,7 +4,7 @@
 
 use super::{certainly_not_created, error_group, systim_id_of, OrdersPart, Tally};
 use crate::client::form::Form;
-use crate::engine::products::PendingCreation;
+use crate::engine::products::{note_pending, PendingCreation};
 use crate::engine::report::{entry, keyed_group, ProblemGroup};
 use crate::engine::run::Failure;
 use crate::engine::store::{load, save, StateError};
@@ -22,14 +22,8 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
             return Ok(ids);
         }
         let key = self.cx.keys.systim_creating();
-        let mut pending: Vec<PendingCreation> = load(self.cx.store, &key).await?.unwrap_or_default();
-        let now = self.cx.now();
-        for p in &plan.products_to_create {
-            if !pending.iter().any(|q| q.code == p.code.as_str()) {
-                pending.push(PendingCreation { code: p.code.as_str().to_string(), at_ms: now });
-            }
-        }
-        save(self.cx.store, &key, &pending).await?;
+        let codes = plan.products_to_create.iter().map(|p| p.code.as_str());
+        let mut pending = note_pending(self.cx.store, &key, codes, self.cx.now()).await?;
         for p in &plan.products_to_create {
             let form = p.to_params().into_iter().fold(Form::new(), |f, (k, v)| f.field(k, v));
             match self.cx.session.systim.call("addProduct", &form).await {

@@ -29,18 +29,17 @@
 
 mod push;
 
-use super::context::{section, PartOutcome, RunContext};
+use super::context::{planning_start, PartOutcome, RunContext};
 use super::report::{entry, group, keyed_group_as, Part, ProblemGroup, Section};
-use super::reservations::{quantity_inputs, Previewed};
-use super::run::{add_decode_problems, Failure, PartResult};
+use super::reservations::Previewed;
+use super::run::{Failure, PartResult};
 use super::session::{ShopRead, SystimRead};
 use super::stock::split_findings;
-use super::store::{load, save};
+use super::store::{load, save, StateError};
 use super::Phase;
 use crate::client::error::ApiError;
 use crate::client::shoper::BulkOp;
 use crate::io::{Clock, Http, Storage};
-use crate::matching::Matching;
 use crate::plan::products::{plan_products, ProductPlan};
 use crate::plan::Lang;
 use crate::texts;
@@ -58,18 +57,10 @@ impl<H: Http, S: Storage, C: Clock> ProductsPart<'_, '_, H, S, C> {
     /// Plan the creations (first stock net of reservations; `previewed`: what a preview's orders
     /// would reserve) and push them (not in a dry run).
     pub(super) async fn run(&mut self, previewed: &Previewed) -> PartOutcome {
-        let mut section = section(Part::Products);
-        let (shop, systim, settings, dry_run) = (self.shop, self.systim, self.cx.settings, self.cx.dry_run());
-        let read_problems: Vec<_> = shop.problems.iter().chain(&systim.problems).cloned().collect();
-        add_decode_problems(&mut section, &read_problems);
-        self.cx.progress_to(Phase::Planning, 0, 0).await;
+        let (settings, dry_run) = (self.cx.settings, self.cx.dry_run());
         // A new product's first stock is written in its creation: it must already leave out what
         // imported orders reserve, or the shop would offer those units again.
-        let inputs = match quantity_inputs(self.cx, shop, systim, previewed).await {
-            Ok(i) => i,
-            Err(e) => return Err((section, e)),
-        };
-        let matching = Matching::new(&shop.snapshot, &systim.snapshot, settings.matching.normalize_codes);
+        let (mut section, inputs, matching) = planning_start(self.cx, Part::Products, (self.shop, self.systim), previewed).await?;
         let plan = plan_products(&matching, settings, &inputs);
         describe(&plan, &mut section);
         if dry_run {
@@ -135,6 +126,25 @@ impl<H: Http, S: Storage, C: Clock> ProductsPart<'_, '_, H, S, C> {
 pub(super) struct PendingCreation {
     pub code: String,
     pub at_ms: u64,
+}
+
+/// Add `codes` to the pending creations stored under `key` (stamped `now`), before their creations
+/// leave: the next look-up tells whether each was made — once, or twice by the browser's own
+/// resend. Returns the list as stored.
+pub(super) async fn note_pending<'c, S: Storage>(
+    store: &S,
+    key: &str,
+    codes: impl Iterator<Item = &'c str>,
+    now: u64,
+) -> Result<Vec<PendingCreation>, StateError> {
+    let mut pending: Vec<PendingCreation> = load(store, key).await?.unwrap_or_default();
+    for code in codes {
+        if !pending.iter().any(|q| q.code == code) {
+            pending.push(PendingCreation { code: code.to_string(), at_ms: now });
+        }
+    }
+    save(store, key, &pending).await?;
+    Ok(pending)
 }
 
 /// Creations an earlier run sent and never looked up after (it died, or stopped): with the
