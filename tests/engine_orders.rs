@@ -191,6 +191,40 @@ fn a_product_created_in_systim_whose_answer_was_lost_is_not_created_twice() {
     assert_eq!(marker_count(&world, 6), 1, "the order that needed it");
 }
 
+/// A product the browser's resend made twice, in a run that then died before it read Systim's
+/// list again: the next run names the copy to delete (the code was recorded as the run's own
+/// creation) and the order that needs the product waits, its code being ambiguous, instead of
+/// going with a guessed product.
+#[test]
+fn a_product_the_browser_created_twice_before_the_run_died_is_named_next_time() {
+    let world = demo_world_in(GENEROUS).browser_like(true);
+    let mut settings = demo_settings(&world);
+    settings.orders.missing_product = MissingProductPolicy::CreateInSystim;
+    let engine = engine_with(&world, MemStorage::new(), settings.clone());
+    let store = engine.store.clone();
+    inject(&world, "systim", "write_then_close", 1, "addProduct");
+    let w = world.clone();
+    // The creation is served, its connection closes, the browser resends (served too); the
+    // extension's background dies at the next call.
+    world.before_call("act=addCompany", 1, move || w.kill_after(0, false));
+    assert!(drive(engine.run(request(RunKind::Orders))).is_none(), "the run was not killed");
+    world.heal();
+    world.clear_hook();
+    drop(engine);
+    let copies = world.sandbox.borrow().systim.product_ids_by_code("TYLKO-SKLEP-ZAM");
+    assert_eq!(copies.len(), 2, "the browser's resend did not happen");
+    outlive_lock(&world);
+    let fresh = engine_with(&world, store, settings);
+    let report = run_ok(&fresh, RunKind::Orders);
+    let named = report.sections.iter().flat_map(|s| &s.problems).filter(|g| g.reason == "systim_product_doubled").flat_map(|g| &g.items);
+    assert!(named.clone().any(|i| i.reference == "TYLKO-SKLEP-ZAM"), "{:#?}", report.sections.iter().flat_map(|s| &s.problems).collect::<Vec<_>>());
+    assert_eq!(world.sandbox.borrow().systim.product_ids_by_code("TYLKO-SKLEP-ZAM").len(), 2, "created again");
+    // The order that needs it waits (two products with its code) until the merchant deletes the copy.
+    let held = report.sections.iter().flat_map(|s| &s.problems).filter(|g| g.reason == "ambiguous_code").flat_map(|g| &g.items);
+    assert!(held.clone().any(|i| i.reference == "Zamówienie 6"));
+    assert_eq!(marker_count(&world, 6), 0);
+}
+
 /// `addOrder` answers only the new id; the marker checks during the sends read the orders'
 /// Systim numbers, and the admin panel's badge shows the number the merchant knows.
 #[test]
