@@ -13,6 +13,7 @@
 //! others.
 
 pub mod lenient;
+pub mod pages;
 pub mod shoper;
 pub mod stream;
 pub mod systim;
@@ -30,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::fmt;
+use stream::Kept;
 
 /// One problem met while decoding, for the run report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,7 +96,7 @@ impl At<'_> {
 #[derive(Clone, Copy, Debug)]
 pub enum Record<'a> {
     Value(&'a Value),
-    Fields(&'a [(&'static str, Value)]),
+    Fields(&'a [(&'static str, Kept)]),
 }
 
 impl<'a> From<&'a Value> for Record<'a> {
@@ -108,14 +110,33 @@ impl<'a> From<&'a Value> for Record<'a> {
 #[derive(Clone, Copy)]
 enum Fields<'a> {
     Map(&'a Map<String, Value>),
-    Some(&'a [(&'static str, Value)]),
+    Some(&'a [(&'static str, Kept)]),
 }
 
 impl<'a> Fields<'a> {
+    fn kept(self, name: &str) -> Option<&'a Kept> {
+        match self {
+            Fields::Map(_) => None,
+            Fields::Some(fields) => fields.iter().rev().find(|(key, _)| *key == name).map(|(_, kept)| kept),
+        }
+    }
+
     fn get(self, name: &str) -> Option<&'a Value> {
         match self {
             Fields::Map(map) => map.get(name),
-            Fields::Some(fields) => fields.iter().rev().find(|(key, _)| *key == name).map(|(_, value)| value),
+            Fields::Some(_) => self.kept(name).map(Kept::as_value),
+        }
+    }
+}
+
+impl Kept {
+    /// As a JSON value: an object read field by field stands as an (empty) object — all a reader
+    /// of a value can say of it is that it is an object; [`Rec::object`] reads its fields.
+    fn as_value(&self) -> &Value {
+        static AN_OBJECT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+        match self {
+            Kept::Value(value) => value,
+            Kept::Fields(_) => AN_OBJECT.get_or_init(|| Value::Object(Map::new())),
         }
     }
 }
@@ -230,7 +251,7 @@ impl<'a> Rec<'a> {
     pub fn entries(&self) -> Box<dyn Iterator<Item = (&'a str, &'a Value)> + 'a> {
         match self.map {
             Fields::Map(map) => Box::new(map.iter().map(|(k, v)| (k.as_str(), v))),
-            Fields::Some(fields) => Box::new(fields.iter().map(|(k, v)| (*k, v))),
+            Fields::Some(fields) => Box::new(fields.iter().map(|(k, v)| (*k, v.as_value()))),
         }
     }
 
@@ -290,6 +311,9 @@ impl<'a> Rec<'a> {
     /// A nested object. Unset (`null`, `false`, `[]`, absent) is `Ok(None)`; another type is an
     /// error the caller files as it sees fit.
     pub fn object(&self, name: &str) -> Result<Option<Rec<'a>>, DecodeError> {
+        if let Some(Kept::Fields(fields)) = self.map.kept(name) {
+            return Ok(Some(Rec { map: Fields::Some(fields), label: self.label.clone(), path: self.field(name), entities: self.entities }));
+        }
         match self.get(name) {
             None | Some(Value::Null) | Some(Value::Bool(false)) => Ok(None),
             Some(Value::Array(a)) if a.is_empty() => Ok(None),

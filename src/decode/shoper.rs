@@ -14,7 +14,7 @@
 //! are errors.
 
 use super::lenient::{self, WireError};
-use super::stream::Shape;
+use super::stream::{Kept, Shape};
 use super::{by_id, decode_records, keep, lookup, positions, At, ById, DecodeError, DecodedList, Kind, Rec};
 use crate::domain::{
     Address, OrderDiscounts, OrderLine, Origin, ProductCode, ShopCategory, ShopItem, ShopLanguage, ShopOrder, ShopSnapshot, ShopStatus, ShopTax, ShopUnit,
@@ -526,8 +526,10 @@ const ROW_FIELDS: Shape = Shape::Object {
 };
 
 /// A catalogue record's fields the decoders read: a product ([`product_head`], its base row in
-/// `stock`) or a variant row (whose `stock` is its quantity, kept as it is).
-const CATALOGUE_ROW: Shape = Shape::Object {
+/// `stock`) or a variant row (whose `stock` is its quantity, kept as it is). The run reads the
+/// catalogue's pages in this shape ([`crate::decode::pages`]): a product's descriptions, SEO
+/// texts, images… are skipped unread.
+pub const CATALOGUE_ROW: Shape = Shape::Object {
     fields: &[
         ("product_id", Shape::Whole),
         ("stock_id", Shape::Whole),
@@ -549,25 +551,14 @@ const CATALOGUE_ROW: Shape = Shape::Object {
     others: false,
 };
 
-/// A `/bulk` answer of catalogue pages (`products`, `product-stocks`) as the run reads it: of
-/// every record of every page's `list` only what [`ItemsDecoder`] reads (a product's
-/// descriptions, SEO texts, images… are skipped unread); everything else — statuses, ids, page
-/// counts, error envelopes — whole.
-pub const CATALOGUE_BULK: Shape = Shape::Object {
-    fields: &[(
-        "items",
-        Shape::Each(&Shape::Object { fields: &[("body", Shape::Object { fields: &[("list", Shape::Each(&CATALOGUE_ROW))], others: true })], others: true }),
-    )],
-    others: true,
-};
-
 /// Products with their embedded base `stock`, and `/product-stocks` rows → one [`ShopItem`] per
 /// stock row. Base rows come from the product; default rows of `/product-stocks` are used only
 /// for products whose embedded stock was absent. Rows repeated (joined pagination) count once.
 pub fn items(products: &[Value], stocks: &[Value], catalogue: &Catalogue) -> DecodedList<ShopItem> {
+    let whole = |list: &[Value]| list.iter().cloned().map(Kept::Value).collect::<Vec<_>>();
     let mut decoder = ItemsDecoder::new(catalogue);
-    decoder.products(products);
-    decoder.variants(stocks);
+    decoder.products(&whole(products));
+    decoder.variants(&whole(stocks));
     decoder.finish()
 }
 
@@ -598,9 +589,9 @@ impl<'a> ItemsDecoder<'a> {
     }
 
     /// One page of `products` (each with its base stock row embedded).
-    pub fn products(&mut self, page: &[Value]) {
-        for (at, value) in positions(page) {
-            let at = At { pos: at.pos + self.products_read, ..at };
+    pub fn products(&mut self, page: &[Kept]) {
+        for (pos, value) in page.iter().enumerate() {
+            let at = At { pos: pos + self.products_read, key: None };
             let mut notes = Vec::new();
             match Rec::open(value, &PRODUCT, at) {
                 Ok((rec, id)) => {
@@ -623,9 +614,9 @@ impl<'a> ItemsDecoder<'a> {
     }
 
     /// One page of variant rows (`product-stocks`), after every product page.
-    pub fn variants(&mut self, page: &[Value]) {
-        for (at, value) in positions(page) {
-            let at = At { pos: at.pos + self.variants_read, ..at };
+    pub fn variants(&mut self, page: &[Kept]) {
+        for (pos, value) in page.iter().enumerate() {
+            let at = At { pos: pos + self.variants_read, key: None };
             let mut notes = Vec::new();
             match variant_row(value, at, &self.heads, &self.seen, &self.lk, &mut notes) {
                 Ok(Some(item)) => {
@@ -659,7 +650,7 @@ fn base_row(rec: &Rec, head: &ProductHead, lk: &Lookups, notes: &mut Vec<DecodeE
 }
 
 fn variant_row(
-    value: &Value,
+    value: &Kept,
     at: At,
     heads: &HashMap<u64, ProductHead>,
     seen: &HashSet<u64>,
@@ -1415,10 +1406,11 @@ mod fuzz {
             prop_assert_eq!(ids.len(), found.len(), "a stock row appears once");
         }
 
-        /// Catalogue pages read in [`CATALOGUE_BULK`]'s shape decode to the very rows and problems
-        /// the whole pages give, and an error envelope among them says the same.
+        /// Catalogue pages read row by row in [`CATALOGUE_ROW`]'s shape ([`crate::decode::pages`])
+        /// decode to the very rows and problems the whole pages give, and an error envelope among
+        /// them says the same.
         #[test]
-        fn pruned_pages_decode_as_whole(
+        fn rows_read_field_by_field_decode_as_whole(
             products in mutated_list(json(fixtures::PRODUCT)),
             stocks in mutated_list(json(fixtures::PRODUCT_STOCK)),
             other in any_json(),
@@ -1432,19 +1424,20 @@ mod fuzz {
             ]});
             let text = bulk.to_string();
             let whole: Value = serde_json::from_str(&text).unwrap();
-            let pruned = crate::decode::stream::pruned(&text, &CATALOGUE_BULK).unwrap();
+            let read = crate::decode::pages::read(&text, &CATALOGUE_ROW).unwrap().unwrap();
             let list = |answer: &Value, i: usize| answer["items"][i]["body"]["list"].as_array().cloned().unwrap_or_default();
             let taxes = taxes(json(fixtures::TAXES).as_array().unwrap()).0;
             let units = units(json(fixtures::UNITS).as_array().unwrap(), "pl_PL").0;
             let catalogue = Catalogue { default_locale: "pl_PL", warehouses_enabled, taxes: &taxes, units: &units, categories: &[] };
-            prop_assert_eq!(items(&list(&pruned, 0), &list(&pruned, 1), &catalogue), items(&list(&whole, 0), &list(&whole, 1), &catalogue));
-            for field in ["id", "code"] {
-                prop_assert_eq!(&pruned["items"][2][field], &whole["items"][2][field]);
-            }
+            let mut by_rows = ItemsDecoder::new(&catalogue);
+            by_rows.products(read[0].rows.as_deref().unwrap());
+            by_rows.variants(read[1].rows.as_deref().unwrap());
+            prop_assert_eq!(by_rows.finish(), items(&list(&whole, 0), &list(&whole, 1), &catalogue));
+            prop_assert_eq!(read[2].id.as_deref(), Some("read-9-page-3"));
+            prop_assert_eq!(read[2].code.as_ref(), Some(&json!(404)));
             for field in ["error", "error_description"] {
-                prop_assert_eq!(&pruned["items"][2]["body"][field], &whole["items"][2]["body"][field]);
+                prop_assert_eq!(&read[2].body[field], &whole["items"][2]["body"][field]);
             }
-            prop_assert_eq!(&pruned["errors"], &whole["errors"]);
         }
 
         #[test]

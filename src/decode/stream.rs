@@ -107,7 +107,7 @@ impl<'de> Visitor<'de> for ListSeed<'_> {
 
 /// One record as read: the wanted fields of an object, or a whole value.
 enum Item {
-    Fields(Vec<(&'static str, Value)>),
+    Fields(Vec<(&'static str, Kept)>),
     Value(Value),
 }
 
@@ -147,7 +147,7 @@ impl<'de> Visitor<'de> for FieldsVisitor {
         let mut fields = Vec::with_capacity(self.0.len());
         while let Some(name) = map.next_key_seed(FieldName(self.0))? {
             match name {
-                Some(name) => fields.push((name, map.next_value::<Value>()?)),
+                Some(name) => fields.push((name, Kept::Value(map.next_value::<Value>()?))),
                 None => drop(map.next_value::<IgnoredAny>()?),
             }
         }
@@ -231,6 +231,131 @@ pub enum Shape {
     /// An array whose every element, or an object whose every value (its keys all kept), has
     /// this shape.
     Each(&'static Shape),
+}
+
+impl Shape {
+    /// [`Shape::Whole`] as a visitor of any value.
+    pub const WHOLE: &'static Shape = &Shape::Whole;
+}
+
+/// A value read in a [`Shape`] without building JSON objects for it: an object whose shape names
+/// its fields ([`Shape::Object`] without `others`) keeps only those fields, by their static
+/// names, in the order read (of a repeated key the last counts, as in a JSON object); any other
+/// value is kept as [`pruned`] would keep it. A catalogue page's rows (~50 keys each, a dozen
+/// read) are read this way: no key is copied, no map is built.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kept {
+    Value(Value),
+    Fields(Vec<(&'static str, Kept)>),
+}
+
+impl Kept {
+    /// The JSON value of what was kept (the fields read of an object as an object).
+    pub fn into_value(self) -> Value {
+        match self {
+            Kept::Value(value) => value,
+            Kept::Fields(fields) => Value::Object(fields.into_iter().map(|(name, kept)| (name.to_string(), kept.into_value())).collect()),
+        }
+    }
+}
+
+impl<'a> From<&'a Kept> for Record<'a> {
+    fn from(kept: &'a Kept) -> Self {
+        match kept {
+            Kept::Value(value) => Record::Value(value),
+            Kept::Fields(fields) => Record::Fields(fields),
+        }
+    }
+}
+
+/// Reads one value into a [`Kept`] in `shape`.
+#[derive(Clone, Copy)]
+pub struct KeptSeed(pub &'static Shape);
+
+impl<'de> DeserializeSeed<'de> for KeptSeed {
+    type Value = Kept;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Kept, D::Error> {
+        match self.0 {
+            Shape::Object { others: false, .. } => d.deserialize_any(self),
+            shape => shape.deserialize(d).map(Kept::Value),
+        }
+    }
+}
+
+/// An object of an [`Shape::Object`] without `others`: its named fields; any other value as the
+/// shape's own visitor keeps it (whole).
+impl<'de> Visitor<'de> for KeptSeed {
+    type Value = Kept;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kept, A::Error> {
+        let Shape::Object { fields: shapes, .. } = self.0 else { return self.0.visit_map(map).map(Kept::Value) };
+        let mut fields = Vec::with_capacity(shapes.len());
+        while let Some(found) = map.next_key_seed(ShapedName(shapes))? {
+            match found {
+                Some((name, shape)) => fields.push((name, map.next_value_seed(KeptSeed(shape))?)),
+                None => drop(map.next_value::<IgnoredAny>()?),
+            }
+        }
+        Ok(Kept::Fields(fields))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Kept, A::Error> {
+        self.0.visit_seq(seq).map(Kept::Value)
+    }
+
+    fn visit_unit<E>(self) -> Result<Kept, E> {
+        Ok(Kept::Value(Value::Null))
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Kept, E> {
+        Ok(Kept::Value(Value::Bool(b)))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Kept, E> {
+        Ok(Kept::Value(Value::Number(n.into())))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Kept, E> {
+        Ok(Kept::Value(Value::Number(n.into())))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Kept, E> {
+        self.0.visit_f64(n).map(Kept::Value)
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Kept, E> {
+        Ok(Kept::Value(Value::String(s.to_string())))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Kept, E> {
+        Ok(Kept::Value(Value::String(s)))
+    }
+}
+
+/// A key: the named field it is, with its shape, if any.
+struct ShapedName(&'static [(&'static str, Shape)]);
+
+impl<'de> DeserializeSeed<'de> for ShapedName {
+    type Value = Option<(&'static str, &'static Shape)>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ShapedName {
+    type Value = Option<(&'static str, &'static Shape)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().find(|(name, _)| same_key(name, key)).map(|(name, shape)| (*name, shape)))
+    }
 }
 
 /// Read the text of a JSON value keeping what `shape` names ([`Shape`]); the text must be JSON

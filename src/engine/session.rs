@@ -8,6 +8,7 @@ use crate::client::shoper::{add_page, items, next_answer, Page, Read, Rounds, Sh
 use crate::client::systim::{SystimClient, SystimConfig};
 use crate::client::{Secret, Stats, TokenState};
 use crate::decode::shoper::{self as dshop, ItemsDecoder, ShopConfig, ShopPayloads};
+use crate::decode::stream::Kept;
 use crate::decode::systim::{self as dsys, StoreStock, SystimPayloads};
 use crate::decode::{DecodeError, DecodedList};
 use crate::domain::{ShopItem, ShopSnapshot, SystimSnapshot};
@@ -107,7 +108,7 @@ const PRODUCTS: usize = 8;
 /// in the first round and waits.
 struct Rows<'c> {
     decoder: ItemsDecoder<'c>,
-    waiting_variants: Option<Vec<Value>>,
+    waiting_variants: Option<Vec<Kept>>,
 }
 
 impl Rows<'_> {
@@ -269,8 +270,8 @@ async fn read_shop<H: Http, C: Clock>(
     let own = reads.len();
     reads.extend(extra);
     let mut rounds = shoper.first_round(&reads).await?;
-    // Of the catalogue's later pages only what the rows decoder reads is kept.
-    rounds.shape_from(PRODUCTS, &dshop::CATALOGUE_BULK);
+    // Of the catalogue's later pages only what the rows decoder reads is kept, field by field.
+    rounds.rows_from(PRODUCTS, &dshop::CATALOGUE_ROW);
     let mut answers = rounds.take_first();
     let extra_answers = answers.split_off(own.min(answers.len()));
     // The dictionaries' further pages (more than 50 categories) come first in the second
@@ -336,8 +337,9 @@ async fn read_rows<H: Http, C: Clock>(
     let catalogue = dshop::catalogue(snapshot);
     let mut first = first.into_iter();
     let mut rows = Rows { decoder: ItemsDecoder::new(&catalogue), waiting_variants: None };
-    rows.feed((PRODUCTS, next_answer(&mut first).map(items)))?;
-    rows.waiting_variants = Some(items(next_answer(&mut first)?));
+    let whole = |answer: Value| items(answer).into_iter().map(Kept::Value).collect();
+    rows.feed((PRODUCTS, next_answer(&mut first).map(whole)))?;
+    rows.waiting_variants = Some(whole(next_answer(&mut first)?));
     for page in early {
         rows.feed(page)?;
     }

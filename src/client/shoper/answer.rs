@@ -6,13 +6,12 @@
 
 use crate::client::error::{Access, ApiError, AuthFailure, PermissionArea};
 use crate::client::{redact, Secret, Service};
-use crate::decode::stream::{pruned, Shape};
 use crate::io::{HttpResponse, Method};
 use serde_json::Value;
 
 /// A body as far as JSON goes.
-pub(super) enum Body {
-    Json(Value),
+pub(super) enum Body<T = Value> {
+    Json(T),
     /// Starts like JSON but does not parse.
     Broken,
     /// An HTML page or plain text.
@@ -21,16 +20,16 @@ pub(super) enum Body {
 
 impl Body {
     pub fn parse(text: &str) -> Body {
-        Body::parse_in(text, &Shape::Whole)
+        Body::read(text, |t| serde_json::from_str(t))
     }
+}
 
-    /// Only the parts `shape` keeps ([`Shape`]): the same answer when the text is not JSON.
-    pub fn parse_in(text: &str, shape: &'static Shape) -> Body {
+impl<T> Body<T> {
+    /// The body read by `read` (an empty body reads as `null`): the same answer, whatever `read`
+    /// keeps, when the text is not JSON.
+    pub fn read(text: &str, read: impl FnOnce(&str) -> serde_json::Result<T>) -> Body<T> {
         let trimmed = text.trim();
-        if trimmed.is_empty() {
-            return Body::Json(Value::Null);
-        }
-        match pruned(trimmed, shape) {
+        match read(if trimmed.is_empty() { "null" } else { trimmed }) {
             Ok(value) => Body::Json(value),
             Err(_) if trimmed.starts_with(['{', '[']) => Body::Broken,
             Err(_) => Body::NotJson,
@@ -53,16 +52,29 @@ impl Envelope {
 }
 
 /// The payload of a 2xx answer, or the error any other answer stands for.
-/// Of a 2xx answer only the parts `shape` names are kept.
-pub(super) fn interpret(response: &HttpResponse, method: Method, path: &str, secrets: &[&Secret], shape: &'static Shape) -> Result<Value, ApiError> {
+pub(super) fn interpret(response: &HttpResponse, method: Method, path: &str, secrets: &[&Secret]) -> Result<Value, ApiError> {
+    interpret_with(response, method, path, secrets, |t| serde_json::from_str(t))
+}
+
+/// [`interpret`] reading a 2xx answer's text with `read` (which may keep only part of it).
+pub(super) fn interpret_with<T>(
+    response: &HttpResponse,
+    method: Method,
+    path: &str,
+    secrets: &[&Secret],
+    read: impl FnOnce(&str) -> serde_json::Result<T>,
+) -> Result<T, ApiError> {
     let status = response.status;
-    let body = if (200..300).contains(&status) { Body::parse_in(&response.body, shape) } else { Body::parse(&response.body) };
-    match (body, (200..300).contains(&status)) {
-        (Body::Json(value), true) => Ok(value),
-        (Body::Json(value), false) => Err(failure(status, Some(&value), method, path, secrets)),
-        (Body::Broken, true) => Err(ApiError::MalformedJson { service: Service::Shoper }),
-        (_, false) => Err(failure(status, None, method, path, secrets)),
-        (Body::NotJson, true) => Err(ApiError::NotJson { service: Service::Shoper, status }),
+    if (200..300).contains(&status) {
+        return match Body::read(&response.body, read) {
+            Body::Json(value) => Ok(value),
+            Body::Broken => Err(ApiError::MalformedJson { service: Service::Shoper }),
+            Body::NotJson => Err(ApiError::NotJson { service: Service::Shoper, status }),
+        };
+    }
+    match Body::parse(&response.body) {
+        Body::Json(value) => Err(failure(status, Some(&value), method, path, secrets)),
+        _ => Err(failure(status, None, method, path, secrets)),
     }
 }
 

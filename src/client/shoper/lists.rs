@@ -7,13 +7,14 @@
 //! - [`ShoperClient::list_keyset`] walks `id > cursor` ordered by id ascending: offset paging
 //!   shifts when orders arrive during the read, a keyset does not.
 
-use super::answer::failure;
+use super::answer::{failure, interpret_with};
 use super::rounds::Read;
 use super::{lenient_u64, plain, rest_path, ShoperClient, Spec};
 use crate::client::error::ApiError;
 use crate::client::transport::{Call, Tag};
 use crate::client::{redact, Secret, Service};
-use crate::decode::stream::Shape;
+use crate::decode::pages::{self, PageItem};
+use crate::decode::stream::{Kept, Shape};
 use crate::io::{Clock, Http, Method};
 use crate::retry::Idempotency;
 use serde_json::{json, Map, Value};
@@ -159,22 +160,24 @@ impl<H: Http, C: Clock> ShoperClient<'_, H, C> {
     pub async fn bulk(&mut self, ops: &[BulkOp]) -> Result<Vec<BulkItemResult>, ApiError> {
         let mut results = Vec::with_capacity(ops.len());
         for chunk in ops.chunks(BULK_MAX) {
-            results.extend(self.bulk_chunk(chunk, &Shape::Whole).await?);
+            results.extend(self.bulk_chunk(chunk).await?);
         }
         Ok(results)
     }
 
-    /// One `/bulk` call; of its answer only what `shape` names is kept (the whole `/bulk` answer,
-    /// `{"items": [{"id", "code", "body"}]}`).
-    pub(super) async fn bulk_chunk(&mut self, chunk: &[BulkOp], shape: &'static Shape) -> Result<Vec<BulkItemResult>, ApiError> {
-        let creates = chunk.iter().any(|op| op.method == Method::Post);
-        let idempotency = if creates { Idempotency::NonIdempotent } else { Idempotency::Idempotent };
-        let call = Call { idempotency, cost: self.bulk_cost, tag: Tag::Bulk };
-        // (Cannot fail: texts and JSON values only.)
-        let body = serde_json::to_string(&chunk.iter().map(BulkOp::to_wire).collect::<Vec<_>>()).unwrap_or_default();
-        let spec = Spec { method: Method::Post, path: "bulk", query: Vec::new(), body: Some(body), call };
-        let answer = self.send_in(spec, shape).await?;
+    /// One `/bulk` call (the answer `{"items": [{"id", "code", "body"}]}`).
+    pub(super) async fn bulk_chunk(&mut self, chunk: &[BulkOp]) -> Result<Vec<BulkItemResult>, ApiError> {
+        let answer = self.send(bulk_spec(chunk, self.bulk_cost)).await?;
         bulk_results(chunk, answer, &self.secrets())
+    }
+
+    /// One `/bulk` call of list pages, each page's rows read in `row`'s shape
+    /// ([`crate::decode::pages`]): the rows of each page, or the error its item stands for (as
+    /// [`BulkItemResult::into_result`] and [`ListPage::parse`] would say of a whole answer).
+    pub(super) async fn bulk_pages(&mut self, chunk: &[BulkOp], row: &'static Shape) -> Result<Vec<Result<Vec<Kept>, ApiError>>, ApiError> {
+        let response = self.exchange_signed(&bulk_spec(chunk, self.bulk_cost)).await?;
+        let items = interpret_with(&response, Method::Post, "bulk", &self.secrets(), |text| pages::read(text, row))?;
+        page_results(chunk, items, &self.secrets())
     }
 
     /// Every item of a list resource (`products`, `product-stocks`, `categories`…), optionally
@@ -264,10 +267,43 @@ impl<H: Http, C: Clock> ShoperClient<'_, H, C> {
     }
 }
 
+/// A `/bulk` call of `chunk`: repeated after an interruption unless it creates something.
+fn bulk_spec(chunk: &[BulkOp], cost: u32) -> Spec<'static> {
+    let creates = chunk.iter().any(|op| op.method == Method::Post);
+    let idempotency = if creates { Idempotency::NonIdempotent } else { Idempotency::Idempotent };
+    let call = Call { idempotency, cost, tag: Tag::Bulk };
+    // (Cannot fail: texts and JSON values only.)
+    let body = serde_json::to_string(&chunk.iter().map(BulkOp::to_wire).collect::<Vec<_>>()).unwrap_or_default();
+    Spec { method: Method::Post, path: "bulk", query: Vec::new(), body: Some(body), call }
+}
+
+/// [`bulk_results`] of an answer of list pages: each page's rows, or its error. A page whose
+/// body has no `pages` or whose `list` is not an array is unreadable, as [`ListPage::parse`] says.
+pub(super) fn page_results(chunk: &[BulkOp], items: Option<Vec<PageItem>>, secrets: &[&Secret]) -> Result<Vec<Result<Vec<Kept>, ApiError>>, ApiError> {
+    let malformed = || ApiError::MalformedJson { service: Service::Shoper };
+    let mut items = items.ok_or_else(malformed)?;
+    chunk
+        .iter()
+        .enumerate()
+        .map(|(i, op)| {
+            let at = items.iter().position(|it| it.id.as_deref() == Some(op.id.as_str())).unwrap_or(i);
+            let item = items.get_mut(at).ok_or_else(malformed)?;
+            let status = item.code.as_ref().and_then(lenient_u64).and_then(|c| u16::try_from(c).ok()).ok_or_else(malformed)?;
+            let (mut body, rows) = (item.body.take(), item.rows.take());
+            redact_envelope(&mut body, secrets);
+            Ok(match (status, rows) {
+                (200..=299, Some(rows)) if body.get("pages").and_then(lenient_u64).is_some() => Ok(rows),
+                (200..=299, _) => Err(malformed()),
+                _ => Err(failure(status, Some(&body), op.method, rest_path(&op.path), &[])),
+            })
+        })
+        .collect()
+}
+
 /// Match `/bulk` items to the operations (by id, else by position); error texts are redacted.
 /// The bodies are moved out of the answer, not copied (a bulk call of 25 product pages carries
 /// megabytes of JSON).
-fn bulk_results(chunk: &[BulkOp], answer: Value, secrets: &[&Secret]) -> Result<Vec<BulkItemResult>, ApiError> {
+pub(super) fn bulk_results(chunk: &[BulkOp], answer: Value, secrets: &[&Secret]) -> Result<Vec<BulkItemResult>, ApiError> {
     let malformed = || ApiError::MalformedJson { service: Service::Shoper };
     let mut items = match answer {
         Value::Object(mut answer) => match answer.remove("items") {

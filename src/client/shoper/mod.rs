@@ -19,8 +19,7 @@ use super::error::{ApiError, AuthFailure};
 use super::pacing::Pacer;
 use super::transport::{by_status, Call, Tag, Transport};
 use super::{Secret, Service, Stats, TokenState};
-use crate::decode::stream::Shape;
-use crate::io::{Clock, Http, HttpRequest, Method};
+use crate::io::{Clock, Http, HttpRequest, HttpResponse, Method};
 use crate::retry::{Idempotency, RetryPolicy};
 use answer::{auth_failure_code, interpret};
 use serde_json::Value;
@@ -151,15 +150,18 @@ impl<'a, H: Http, C: Clock> ShoperClient<'a, H, C> {
 
     /// Authenticate, send, re-authenticate once on 401 `unauthorized_client`, interpret.
     async fn send(&mut self, spec: Spec<'_>) -> Result<Value, ApiError> {
-        self.send_in(spec, &Shape::Whole).await
+        let (method, path) = (spec.method, rest_path(spec.path));
+        let response = self.exchange_signed(&spec).await?;
+        interpret(&response, method, path, &self.secrets())
     }
 
-    /// [`Self::send`] keeping of a successful answer only what `shape` names.
-    async fn send_in(&mut self, spec: Spec<'_>, shape: &'static Shape) -> Result<Value, ApiError> {
+    /// Authenticate and send; re-authenticate and send again once on 401 `unauthorized_client`.
+    /// The answer is the caller's to interpret.
+    async fn exchange_signed(&mut self, spec: &Spec<'_>) -> Result<HttpResponse, ApiError> {
         let mut reauthenticated = false;
         loop {
             let bearer = self.bearer().await?;
-            let req = self.build(&spec, &bearer);
+            let req = self.build(spec, &bearer);
             let response = self.transport.exchange(&req, spec.call, by_status).await?;
             if response.status == 401 && auth_failure_code(&response).is_none() {
                 match self.auth {
@@ -172,7 +174,7 @@ impl<'a, H: Http, C: Clock> ShoperClient<'a, H, C> {
                     ShoperAuth::WebApiUser { .. } => return Err(ApiError::ShoperTokenRejected),
                 }
             }
-            return interpret(&response, spec.method, rest_path(spec.path), &self.secrets(), shape);
+            return Ok(response);
         }
     }
 
@@ -218,7 +220,7 @@ impl<'a, H: Http, C: Clock> ShoperClient<'a, H, C> {
             let failure = auth_failure_code(&response).unwrap_or(AuthFailure::WrongCredentials);
             return Err(ApiError::ShoperAuthFailed(failure));
         }
-        let answer = interpret(&response, Method::Post, "auth", &self.secrets(), &Shape::Whole)?;
+        let answer = interpret(&response, Method::Post, "auth", &self.secrets())?;
         let state = token_from(&answer, self.transport.clock.now_ms())?;
         let token = state.token.clone();
         self.token = Some(state);

@@ -7,9 +7,9 @@
 use super::lists::{ListPage, ListQuery};
 use super::ShoperClient;
 use crate::client::error::ApiError;
-use crate::client::shoper::{BulkOp, BULK_MAX};
+use crate::client::shoper::{BulkItemResult, BulkOp, BULK_MAX};
 use crate::client::Service;
-use crate::decode::stream::Shape;
+use crate::decode::stream::{Kept, Shape};
 use crate::io::{Clock, Http, Method};
 use serde_json::{json, Value};
 
@@ -88,12 +88,13 @@ pub struct Rounds {
     rest: Vec<BulkOp>,
     owners: Vec<usize>,
     fetched: usize,
-    /// From which read on pages are read in a shape ([`Rounds::shape_from`]).
+    /// From which read on pages are read row by row, in which shape ([`Rounds::rows_from`]).
     shaped: Option<(usize, &'static Shape)>,
 }
 
-/// A page of a list read: the index of the read, and its items.
-pub type Page = (usize, Result<Vec<Value>, ApiError>);
+/// A page of a list read: the index of the read, and its items (whole JSON values, or the
+/// fields kept of each row of a read in [`Rounds::rows_from`]).
+pub type Page = (usize, Result<Vec<Kept>, ApiError>);
 
 impl Rounds {
     /// The first round's answers (once): a singleton's body, page 1 of a list as a JSON array.
@@ -106,11 +107,11 @@ impl Rounds {
         self.owners.get(self.fetched).copied()
     }
 
-    /// Read the later pages of the reads from `read` on keeping only what `shape` names — the
-    /// shape of a whole `/bulk` answer of such pages. A call that also carries pages of earlier
-    /// reads is read whole.
-    pub fn shape_from(&mut self, read: usize, shape: &'static Shape) {
-        self.shaped = Some((read, shape));
+    /// Read the rows of the later pages of the reads from `read` on keeping only what `row`
+    /// names, as [`Kept`] fields ([`crate::decode::pages`]). A call that also carries pages of
+    /// earlier reads is read whole.
+    pub fn rows_from(&mut self, read: usize, row: &'static Shape) {
+        self.shaped = Some((read, row));
     }
 }
 
@@ -161,18 +162,17 @@ impl<H: Http, C: Clock> ShoperClient<'_, H, C> {
         if rounds.fetched == end {
             return Ok(None);
         }
-        let ops = &rounds.rest[rounds.fetched..end];
-        let shape = match rounds.shaped {
-            Some((from, shape)) if rounds.owners[rounds.fetched..end].iter().all(|&i| i >= from) => shape,
-            _ => &Shape::Whole,
+        let (ops, owners) = (&rounds.rest[rounds.fetched..end], &rounds.owners[rounds.fetched..end]);
+        let pages = match rounds.shaped {
+            Some((from, row)) if owners.iter().all(|&i| i >= from) => owners.iter().copied().zip(self.bulk_pages(ops, row).await?).collect(),
+            _ => {
+                let answers = self.bulk_chunk(ops).await?;
+                let page = |op, answer: BulkItemResult| {
+                    BulkItemResult::into_result(answer, op).and_then(ListPage::parse).map(|p| p.list.into_iter().map(Kept::Value).collect())
+                };
+                ops.iter().zip(answers).zip(owners).map(|((op, answer), &i)| (i, page(op, answer))).collect()
+            }
         };
-        let answers = self.bulk_chunk(ops, shape).await?;
-        let pages = ops
-            .iter()
-            .zip(answers)
-            .zip(&rounds.owners[rounds.fetched..end])
-            .map(|((op, answer), &i)| (i, answer.into_result(op).and_then(ListPage::parse).map(|p| p.list)))
-            .collect();
         rounds.fetched = end;
         Ok(Some(pages))
     }
@@ -194,9 +194,9 @@ impl<H: Http, C: Clock> ShoperClient<'_, H, C> {
 }
 
 /// Add a later page to a list read's answer (a failed page fails the read).
-pub fn add_page(answer: &mut Result<Value, ApiError>, page: Result<Vec<Value>, ApiError>) {
+pub fn add_page(answer: &mut Result<Value, ApiError>, page: Result<Vec<Kept>, ApiError>) {
     match (answer, page) {
-        (Ok(Value::Array(list)), Ok(page)) => list.extend(page),
+        (Ok(Value::Array(list)), Ok(page)) => list.extend(page.into_iter().map(Kept::into_value)),
         (slot @ Ok(_), Err(e)) => *slot = Err(e),
         _ => {}
     }

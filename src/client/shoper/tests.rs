@@ -629,3 +629,98 @@ fn basic_credentials_are_standard_base64() {
         assert_eq!(super::base64(raw), encoded);
     }
 }
+
+mod pages_read_row_by_row {
+    use super::super::lists::{bulk_results, page_results, BulkOp, ListPage};
+    use crate::client::error::ApiError;
+    use crate::decode::pages;
+    use crate::decode::shoper::CATALOGUE_ROW;
+    use crate::decode::stream::{pruned, Kept, Shape};
+    use crate::decode::testkit::{any_json, record};
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    const IDS: [&str; 3] = ["read-8-page-2", "read-8-page-3", "read-9-page-2"];
+
+    /// A catalogue row: the fields the row shape names (a nested `stock` among them), others.
+    fn row() -> BoxedStrategy<Value> {
+        prop_oneof![
+            3 => (record(&["product_id", "stock_id", "code", "price", "translations", "opis"]), record(&["stock_id", "stock", "price", "x"]), any::<bool>())
+                .prop_map(|(mut row, stock, nested)| {
+                    if nested {
+                        row["stock"] = stock;
+                    }
+                    row
+                }),
+            1 => any_json(),
+        ]
+        .boxed()
+    }
+
+    fn item() -> BoxedStrategy<Value> {
+        let id = prop_oneof![prop::sample::select(&IDS[..]).prop_map(Value::from), any_json()];
+        let code = prop_oneof![Just(json!(200)), Just(json!("200")), Just(json!(404)), Just(json!(500)), any_json()];
+        let page = (prop::collection::vec(row(), 0..4), prop_oneof![Just(json!(2)), Just(json!("2")), any_json()])
+            .prop_map(|(list, pages)| json!({"count": "9", "pages": pages, "list": list}));
+        let error = Just(json!({"error": "not_found", "error_description": "Brak strony"}));
+        let body = prop_oneof![4 => page, 1 => error, 1 => any_json()];
+        prop_oneof![5 => (id, code, body).prop_map(|(id, code, body)| json!({"id": id, "code": code, "body": body})), 1 => any_json()].boxed()
+    }
+
+    fn answer() -> BoxedStrategy<Value> {
+        prop_oneof![
+            6 => prop::collection::vec(item(), 0..4).prop_map(|items| json!({"errors": false, "items": items})),
+            1 => any_json(),
+        ]
+        .boxed()
+    }
+
+    type Said = Result<Vec<Result<Vec<Value>, ApiError>>, ApiError>;
+
+    /// The answer as one pruned JSON tree, each row pruned to the row shape (as runs read it before
+    /// rows were read field by field).
+    const BULK_OF_ROWS: Shape = Shape::Object {
+        fields: &[(
+            "items",
+            Shape::Each(&Shape::Object { fields: &[("body", Shape::Object { fields: &[("list", Shape::Each(&CATALOGUE_ROW))], others: true })], others: true }),
+        )],
+        others: true,
+    };
+
+    /// What the whole answer says: each page's rows pruned to the row shape, or the error.
+    fn whole(chunk: &[BulkOp], text: &str) -> Said {
+        let items = bulk_results(chunk, pruned(text, &BULK_OF_ROWS).unwrap(), &[])?;
+        Ok(items.into_iter().zip(chunk).map(|(item, op)| item.into_result(op).and_then(ListPage::parse).map(|page| page.list)).collect())
+    }
+
+    fn by_rows(chunk: &[BulkOp], text: &str) -> Said {
+        let pages = page_results(chunk, pages::read(text, &CATALOGUE_ROW).unwrap(), &[])?;
+        Ok(pages.into_iter().map(|page| page.map(|rows| rows.into_iter().map(Kept::into_value).collect())).collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// A `/bulk` answer of catalogue pages read row by row says what the whole answer says:
+        /// each page's rows (the fields the row shape names), the same error of a page, the same
+        /// unreadable answer.
+        #[test]
+        fn pages_read_row_by_row_say_what_the_whole_answer_says(answer in answer()) {
+            let chunk: Vec<BulkOp> = IDS.iter().map(|id| BulkOp::get(*id, "products", json!({"page": 2}))).collect();
+            let text = answer.to_string();
+            prop_assert_eq!(by_rows(&chunk, &text), whole(&chunk, &text));
+        }
+    }
+
+    #[test]
+    fn a_page_without_its_list_or_page_count_is_unreadable() {
+        let chunk = [BulkOp::get("p", "products", json!({"page": 2}))];
+        let malformed = ApiError::MalformedJson { service: crate::client::Service::Shoper };
+        for body in [json!({"pages": 2}), json!({"pages": 2, "list": {"1": {}}}), json!({"list": []}), json!("x")] {
+            let text = json!({"items": [{"id": "p", "code": 200, "body": body}]}).to_string();
+            assert_eq!(by_rows(&chunk, &text), Ok(vec![Err(malformed.clone())]), "{body}");
+        }
+        let text = json!({"items": [{"id": "p", "code": 200, "body": {"pages": 3, "list": [{"product_id": 7, "opis": "długi"}]}}]}).to_string();
+        assert_eq!(by_rows(&chunk, &text), Ok(vec![Ok(vec![json!({"product_id": 7})])]));
+    }
+}
