@@ -13,7 +13,6 @@
 //! others.
 
 pub mod lenient;
-pub mod pages;
 pub mod shoper;
 pub mod stream;
 pub mod systim;
@@ -130,13 +129,17 @@ impl<'a> Fields<'a> {
 }
 
 impl Kept {
-    /// As a JSON value: an object read field by field stands as an (empty) object — all a reader
-    /// of a value can say of it is that it is an object; [`Rec::object`] reads its fields.
+    /// As a JSON value: an object read field by field stands as an (empty) object, rows as a
+    /// list (empty or not) — all a reader of a value can say of them; [`Rec::object`] reads an
+    /// object's fields.
     fn as_value(&self) -> &Value {
-        static AN_OBJECT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+        static KINDS: std::sync::OnceLock<[Value; 3]> = std::sync::OnceLock::new();
+        let [object, empty, list] = KINDS.get_or_init(|| [Value::Object(Map::new()), Value::Array(Vec::new()), Value::Array(vec![Value::Null])]);
         match self {
             Kept::Value(value) => value,
-            Kept::Fields(_) => AN_OBJECT.get_or_init(|| Value::Object(Map::new())),
+            Kept::Fields(_) => object,
+            Kept::Rows(rows) if rows.is_empty() => empty,
+            Kept::Rows(_) => list,
         }
     }
 }
@@ -184,7 +187,11 @@ fn not_an_object(label: String, value: &Value) -> DecodeError {
 impl<'a> Rec<'a> {
     /// A record without an id (a singleton such as application-config).
     pub fn root(value: impl Into<Record<'a>>, label: &str, entities: bool) -> Result<Rec<'a>, DecodeError> {
-        let map = match value.into() {
+        Rec::root_of(value.into(), label, entities)
+    }
+
+    fn root_of(value: Record<'a>, label: &str, entities: bool) -> Result<Rec<'a>, DecodeError> {
+        let map = match value {
             Record::Value(Value::Object(map)) => Fields::Map(map),
             Record::Fields(fields) => Fields::Some(fields),
             Record::Value(other) => return Err(not_an_object(label.to_string(), other)),
@@ -195,8 +202,12 @@ impl<'a> Rec<'a> {
     /// A list record: opened, its id read (from the id fields, else from the list key) and the
     /// label set to `<kind> <id>` (`<kind> (klucz „…”)` / `(pozycja …)` when there is no id).
     pub fn open(value: impl Into<Record<'a>>, kind: &Kind, at: At<'_>) -> Result<(Rec<'a>, u64), DecodeError> {
+        Rec::open_of(value.into(), kind, at)
+    }
+
+    fn open_of(value: Record<'a>, kind: &Kind, at: At<'_>) -> Result<(Rec<'a>, u64), DecodeError> {
         let where_it_is = || format!("{} {}", kind.name, at.describe());
-        let map = match value.into() {
+        let map = match value {
             Record::Value(Value::Object(map)) => Fields::Map(map),
             Record::Fields(fields) => Fields::Some(fields),
             Record::Value(other) => return Err(not_an_object(where_it_is(), other)),

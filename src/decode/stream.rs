@@ -231,6 +231,9 @@ pub enum Shape {
     /// An array whose every element, or an object whose every value (its keys all kept), has
     /// this shape.
     Each(&'static Shape),
+    /// An array of records read field by field: every element in this shape, kept as read
+    /// ([`Kept::Rows`]; a page's rows). Anything else is kept whole.
+    Rows(&'static Shape),
 }
 
 impl Shape {
@@ -247,6 +250,8 @@ impl Shape {
 pub enum Kept {
     Value(Value),
     Fields(Vec<(&'static str, Kept)>),
+    /// An array read in a [`Shape::Rows`].
+    Rows(Vec<Kept>),
 }
 
 impl Kept {
@@ -254,7 +259,33 @@ impl Kept {
     pub fn into_value(self) -> Value {
         match self {
             Kept::Value(value) => value,
-            Kept::Fields(fields) => Value::Object(fields.into_iter().map(|(name, kept)| (name.to_string(), kept.into_value())).collect()),
+            Kept::Fields(fields) => {
+                // Filled by insert (of a repeated name the last counts), as a JSON object is.
+                let mut object = serde_json::Map::new();
+                for (name, kept) in fields {
+                    object.insert(name.to_string(), kept.into_value());
+                }
+                Value::Object(object)
+            }
+            Kept::Rows(rows) => Value::Array(rows.into_iter().map(Kept::into_value).collect()),
+        }
+    }
+}
+
+impl Kept {
+    /// The field `name` of an object read field by field (of a repeated name the last).
+    pub fn field(&self, name: &str) -> Option<&Kept> {
+        match self {
+            Kept::Fields(fields) => fields.iter().rev().find(|(key, _)| *key == name).map(|(_, kept)| kept),
+            _ => None,
+        }
+    }
+
+    /// [`Self::field`] taken out (`null` left in its place).
+    pub fn take(&mut self, name: &str) -> Option<Kept> {
+        match self {
+            Kept::Fields(fields) => fields.iter_mut().rev().find(|(key, _)| *key == name).map(|(_, kept)| std::mem::replace(kept, Kept::Value(Value::Null))),
+            _ => None,
         }
     }
 }
@@ -262,28 +293,41 @@ impl Kept {
 impl<'a> From<&'a Kept> for Record<'a> {
     fn from(kept: &'a Kept) -> Self {
         match kept {
-            Kept::Value(value) => Record::Value(value),
             Kept::Fields(fields) => Record::Fields(fields),
+            other => Record::Value(other.as_value()),
         }
     }
 }
 
-/// Reads one value into a [`Kept`] in `shape`.
+/// Reads one value into a [`Kept`] in `shape` (the one reader of every shape: one instance of
+/// serde_json's reader in the wasm).
 #[derive(Clone, Copy)]
 pub struct KeptSeed(pub &'static Shape);
+
+impl KeptSeed {
+    /// The shape of the value of the field or element `key` (`None`: kept whole).
+    fn inner(self, key: &str) -> Option<&'static Shape> {
+        match self.0 {
+            Shape::Object { fields, .. } => fields.iter().find(|(name, _)| same_key(name, key)).map(|(_, shape)| shape),
+            Shape::Each(shape) => Some(shape),
+            Shape::Whole | Shape::Rows(_) => None,
+        }
+    }
+}
 
 impl<'de> DeserializeSeed<'de> for KeptSeed {
     type Value = Kept;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Kept, D::Error> {
         match self.0 {
-            Shape::Object { others: false, .. } => d.deserialize_any(self),
-            shape => shape.deserialize(d).map(Kept::Value),
+            Shape::Whole => serde::Deserialize::deserialize(d).map(Kept::Value),
+            _ => d.deserialize_any(self),
         }
     }
 }
 
-/// An object of an [`Shape::Object`] without `others`: its named fields; any other value as the
-/// shape's own visitor keeps it (whole).
+/// An object: of a [`Shape::Object`] without `others` its named fields; else a JSON object of
+/// what the shape keeps. An array: its elements in the shape of an [`Shape::Each`], else whole.
+/// Any other value as it is.
 impl<'de> Visitor<'de> for KeptSeed {
     type Value = Kept;
 
@@ -292,19 +336,44 @@ impl<'de> Visitor<'de> for KeptSeed {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kept, A::Error> {
-        let Shape::Object { fields: shapes, .. } = self.0 else { return self.0.visit_map(map).map(Kept::Value) };
-        let mut fields = Vec::with_capacity(shapes.len());
-        while let Some(found) = map.next_key_seed(ShapedName(shapes))? {
-            match found {
-                Some((name, shape)) => fields.push((name, map.next_value_seed(KeptSeed(shape))?)),
-                None => drop(map.next_value::<IgnoredAny>()?),
+        if let Shape::Object { fields: shapes, others: false } = self.0 {
+            let mut fields = Vec::with_capacity(shapes.len());
+            while let Some(found) = map.next_key_seed(ShapedName(shapes))? {
+                match found {
+                    Some((name, shape)) => fields.push((name, map.next_value_seed(KeptSeed(shape))?)),
+                    None => drop(map.next_value::<IgnoredAny>()?),
+                }
             }
+            return Ok(Kept::Fields(fields));
         }
-        Ok(Kept::Fields(fields))
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = match self.inner(&key) {
+                Some(shape) => map.next_value_seed(KeptSeed(shape))?.into_value(),
+                None => map.next_value()?,
+            };
+            object.insert(key, value);
+        }
+        Ok(Kept::Value(Value::Object(object)))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Kept, A::Error> {
-        self.0.visit_seq(seq).map(Kept::Value)
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Kept, A::Error> {
+        if let Shape::Rows(row) = self.0 {
+            let mut rows = Vec::new();
+            while let Some(item) = seq.next_element_seed(KeptSeed(row))? {
+                rows.push(item);
+            }
+            return Ok(Kept::Rows(rows));
+        }
+        let each = match self.0 {
+            Shape::Each(shape) => KeptSeed(shape),
+            _ => KeptSeed(Shape::WHOLE),
+        };
+        let mut out = Vec::new();
+        while let Some(item) = seq.next_element_seed(each)? {
+            out.push(item.into_value());
+        }
+        Ok(Kept::Value(Value::Array(out)))
     }
 
     fn visit_unit<E>(self) -> Result<Kept, E> {
@@ -323,8 +392,8 @@ impl<'de> Visitor<'de> for KeptSeed {
         Ok(Kept::Value(Value::Number(n.into())))
     }
 
-    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Kept, E> {
-        self.0.visit_f64(n).map(Kept::Value)
+    fn visit_f64<E>(self, n: f64) -> Result<Kept, E> {
+        Ok(Kept::Value(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)))
     }
 
     fn visit_str<E>(self, s: &str) -> Result<Kept, E> {
@@ -358,112 +427,19 @@ impl<'de> Visitor<'de> for ShapedName {
     }
 }
 
+/// Read the text of a JSON value into a [`Kept`] in `shape`; the text must be JSON all the same
+/// (a syntax error anywhere, in a skipped part too, is an error).
+pub fn kept(text: &str, shape: &'static Shape) -> Result<Kept, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let kept = KeptSeed(shape).deserialize(&mut de)?;
+    de.end()?;
+    Ok(kept)
+}
+
 /// Read the text of a JSON value keeping what `shape` names ([`Shape`]); the text must be JSON
 /// all the same (a syntax error anywhere, in a skipped part too, is an error).
 pub fn pruned(text: &str, shape: &'static Shape) -> Result<Value, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = shape.deserialize(&mut de)?;
-    de.end()?;
-    Ok(value)
-}
-
-impl<'de> DeserializeSeed<'de> for &'static Shape {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        match self {
-            Shape::Whole => serde::Deserialize::deserialize(d),
-            shape => d.deserialize_any(shape),
-        }
-    }
-}
-
-/// A key of an object read in a shape: the key to keep it under and the shape of its value, or
-/// `None` for a field skipped (its name not even copied).
-struct Key(&'static Shape);
-
-impl<'de> DeserializeSeed<'de> for Key {
-    type Value = Option<(String, &'static Shape)>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Key {
-    type Value = Option<(String, &'static Shape)>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a field name")
-    }
-
-    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(match self.0 {
-            Shape::Object { fields, others } => match fields.iter().find(|(name, _)| same_key(name, key)) {
-                Some((_, shape)) => Some((key.to_string(), shape)),
-                None => others.then(|| (key.to_string(), &Shape::Whole)),
-            },
-            Shape::Each(shape) => Some((key.to_string(), *shape)),
-            _ => Some((key.to_string(), &Shape::Whole)),
-        })
-    }
-}
-
-impl<'de> Visitor<'de> for &'static Shape {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = serde_json::Map::new();
-        while let Some(key) = map.next_key_seed(Key(self))? {
-            match key {
-                Some((key, shape)) => drop(out.insert(key, map.next_value_seed(shape)?)),
-                None => drop(map.next_value::<IgnoredAny>()?),
-            }
-        }
-        Ok(Value::Object(out))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let shape = match self {
-            Shape::Each(shape) => *shape,
-            _ => &Shape::Whole,
-        };
-        let mut out = Vec::new();
-        while let Some(item) = seq.next_element_seed(shape)? {
-            out.push(item);
-        }
-        Ok(Value::Array(out))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
-        Ok(Value::Bool(b))
-    }
-
-    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
-        Ok(Value::Number(n.into()))
-    }
-
-    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
-        Ok(Value::Number(n.into()))
-    }
-
-    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-        Ok(Value::String(s.to_string()))
-    }
-
-    fn visit_string<E>(self, s: String) -> Result<Value, E> {
-        Ok(Value::String(s))
-    }
+    kept(text, shape).map(Kept::into_value)
 }
 
 /// Feed a list already held as a `Value` to a sink, as [`ListSeed`] would from its text (small

@@ -271,7 +271,7 @@ async fn read_shop<H: Http, C: Clock>(
     reads.extend(extra);
     let mut rounds = shoper.first_round(&reads).await?;
     // Of the catalogue's later pages only what the rows decoder reads is kept, field by field.
-    rounds.rows_from(PRODUCTS, &dshop::CATALOGUE_ROW);
+    rounds.rows_from(PRODUCTS, &dshop::CATALOGUE_PAGES);
     let mut answers = rounds.take_first();
     let extra_answers = answers.split_off(own.min(answers.len()));
     // The dictionaries' further pages (more than 50 categories) come first in the second

@@ -13,8 +13,7 @@ use super::{lenient_u64, plain, rest_path, ShoperClient, Spec};
 use crate::client::error::ApiError;
 use crate::client::transport::{Call, Tag};
 use crate::client::{redact, Secret, Service};
-use crate::decode::pages::{self, PageItem};
-use crate::decode::stream::{Kept, Shape};
+use crate::decode::stream::{self, Kept, Shape};
 use crate::io::{Clock, Http, Method};
 use crate::retry::Idempotency;
 use serde_json::{json, Map, Value};
@@ -171,13 +170,14 @@ impl<H: Http, C: Clock> ShoperClient<'_, H, C> {
         bulk_results(chunk, answer, &self.secrets())
     }
 
-    /// One `/bulk` call of list pages, each page's rows read in `row`'s shape
-    /// ([`crate::decode::pages`]): the rows of each page, or the error its item stands for (as
-    /// [`BulkItemResult::into_result`] and [`ListPage::parse`] would say of a whole answer).
-    pub(super) async fn bulk_pages(&mut self, chunk: &[BulkOp], row: &'static Shape) -> Result<Vec<Result<Vec<Kept>, ApiError>>, ApiError> {
+    /// One `/bulk` call of list pages read in `shape` (a [`Shape`] of the whole answer whose
+    /// pages' `list`s are [`Shape::Rows`], as `decode::shoper::CATALOGUE_PAGES`): the rows of
+    /// each page, or the error its item stands for (as [`BulkItemResult::into_result`] and
+    /// [`ListPage::parse`] would say of a whole answer).
+    pub(super) async fn bulk_pages(&mut self, chunk: &[BulkOp], shape: &'static Shape) -> Result<Vec<Result<Vec<Kept>, ApiError>>, ApiError> {
         let response = self.exchange_signed(&bulk_spec(chunk, self.bulk_cost)).await?;
-        let items = interpret_with(&response, Method::Post, "bulk", &self.secrets(), |text| pages::read(text, row))?;
-        page_results(chunk, items, &self.secrets())
+        let answer = interpret_with(&response, Method::Post, "bulk", &self.secrets(), |text| stream::kept(text, shape))?;
+        page_results(chunk, answer, &self.secrets())
     }
 
     /// Every item of a list resource (`products`, `product-stocks`, `categories`…), optionally
@@ -279,22 +279,37 @@ fn bulk_spec(chunk: &[BulkOp], cost: u32) -> Spec<'static> {
 
 /// [`bulk_results`] of an answer of list pages: each page's rows, or its error. A page whose
 /// body has no `pages` or whose `list` is not an array is unreadable, as [`ListPage::parse`] says.
-pub(super) fn page_results(chunk: &[BulkOp], items: Option<Vec<PageItem>>, secrets: &[&Secret]) -> Result<Vec<Result<Vec<Kept>, ApiError>>, ApiError> {
+pub(super) fn page_results(chunk: &[BulkOp], mut answer: Kept, secrets: &[&Secret]) -> Result<Vec<Result<Vec<Kept>, ApiError>>, ApiError> {
     let malformed = || ApiError::MalformedJson { service: Service::Shoper };
-    let mut items = items.ok_or_else(malformed)?;
+    let Some(Kept::Rows(mut items)) = answer.take("items") else { return Err(malformed()) };
+    let id = |item: &Kept| match item.field("id") {
+        Some(Kept::Value(Value::String(id))) => Some(id.clone()),
+        _ => None,
+    };
     chunk
         .iter()
         .enumerate()
         .map(|(i, op)| {
-            let at = items.iter().position(|it| it.id.as_deref() == Some(op.id.as_str())).unwrap_or(i);
+            let at = items.iter().position(|item| id(item).as_deref() == Some(op.id.as_str())).unwrap_or(i);
             let item = items.get_mut(at).ok_or_else(malformed)?;
-            let status = item.code.as_ref().and_then(lenient_u64).and_then(|c| u16::try_from(c).ok()).ok_or_else(malformed)?;
-            let (mut body, rows) = (item.body.take(), item.rows.take());
-            redact_envelope(&mut body, secrets);
-            Ok(match (status, rows) {
-                (200..=299, Some(rows)) if body.get("pages").and_then(lenient_u64).is_some() => Ok(rows),
-                (200..=299, _) => Err(malformed()),
-                _ => Err(failure(status, Some(&body), op.method, rest_path(&op.path), &[])),
+            let code = match item.field("code") {
+                Some(Kept::Value(code)) => lenient_u64(code),
+                _ => None,
+            };
+            let status = code.and_then(|c| u16::try_from(c).ok()).ok_or_else(malformed)?;
+            let mut body = item.take("body").unwrap_or(Kept::Value(Value::Null));
+            if !(200..300).contains(&status) {
+                let mut body = body.into_value();
+                redact_envelope(&mut body, secrets);
+                return Ok(Err(failure(status, Some(&body), op.method, rest_path(&op.path), &[])));
+            }
+            let pages = match body.field("pages") {
+                Some(Kept::Value(pages)) => lenient_u64(pages),
+                _ => None,
+            };
+            Ok(match (pages, body.take("list")) {
+                (Some(_), Some(Kept::Rows(rows))) => Ok(rows),
+                _ => Err(malformed()),
             })
         })
         .collect()

@@ -107,11 +107,11 @@ impl Rounds {
         self.owners.get(self.fetched).copied()
     }
 
-    /// Read the rows of the later pages of the reads from `read` on keeping only what `row`
-    /// names, as [`Kept`] fields ([`crate::decode::pages`]). A call that also carries pages of
-    /// earlier reads is read whole.
-    pub fn rows_from(&mut self, read: usize, row: &'static Shape) {
-        self.shaped = Some((read, row));
+    /// Read the later pages of the reads from `read` on in `shape` — the shape of a whole `/bulk`
+    /// answer of such pages whose `list`s are [`Shape::Rows`]: each row as the [`Kept`] fields
+    /// its decoder reads. A call that also carries pages of earlier reads is read whole.
+    pub fn rows_from(&mut self, read: usize, shape: &'static Shape) {
+        self.shaped = Some((read, shape));
     }
 }
 

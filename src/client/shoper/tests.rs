@@ -633,9 +633,8 @@ fn basic_credentials_are_standard_base64() {
 mod pages_read_row_by_row {
     use super::super::lists::{bulk_results, page_results, BulkOp, ListPage};
     use crate::client::error::ApiError;
-    use crate::decode::pages;
-    use crate::decode::shoper::CATALOGUE_ROW;
-    use crate::decode::stream::{pruned, Kept, Shape};
+    use crate::decode::shoper::{CATALOGUE_PAGES, CATALOGUE_ROW};
+    use crate::decode::stream::{kept, pruned, Kept, Shape};
     use crate::decode::testkit::{any_json, record};
     use proptest::prelude::*;
     use serde_json::{json, Value};
@@ -694,7 +693,7 @@ mod pages_read_row_by_row {
     }
 
     fn by_rows(chunk: &[BulkOp], text: &str) -> Said {
-        let pages = page_results(chunk, pages::read(text, &CATALOGUE_ROW).unwrap(), &[])?;
+        let pages = page_results(chunk, kept(text, &CATALOGUE_PAGES).unwrap(), &[])?;
         Ok(pages.into_iter().map(|page| page.map(|rows| rows.into_iter().map(Kept::into_value).collect())).collect())
     }
 
