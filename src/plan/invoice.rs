@@ -233,7 +233,7 @@ impl Skip for SkippedDocument {
 /// What the document plan reads besides the order.
 pub struct InvoiceContext<'a> {
     pub settings: &'a Settings,
-    /// The document's own settings (not yet part of [`Settings`]: see `settings/invoicing.rs`).
+    /// The document's own settings (`settings.invoicing`).
     pub invoicing: &'a InvoicingSettings,
     /// `listVatRates`.
     pub vat_rates: &'a [SystimVatRate],
