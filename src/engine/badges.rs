@@ -68,7 +68,34 @@ fn from_state(state: &OrderState) -> Badge {
     }
 }
 
+/// The sales document issued in Systim for an order ([`Engine::issued_document`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IssuedDocument {
+    pub kind: crate::plan::invoice::DocumentKind,
+    /// Systim's id (for `getSellInvoicePDF`) and number (empty when Systim did not say).
+    pub systim_id: u64,
+    pub number: String,
+    /// Other documents the same request made (the browser's resend), to be deleted in Systim.
+    pub copies: Vec<u64>,
+    /// `result_code` 102: issued, its accounting failed.
+    pub accounting_failed: bool,
+}
+
 impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
+    /// The sales document issued for a Shoper order, if any (issue #16: the admin panel's badge
+    /// and the PDF).
+    pub async fn issued_document(&self, order_id: u64) -> Option<IssuedDocument> {
+        use super::invoices::ledger::{DocumentLedger, DocumentState};
+        let origin = self.connection().await.shop_origin().ok()?;
+        let ledger = DocumentLedger::new(&self.store, ShopKeys::new(&shop_host(&origin)));
+        match ledger.get(order_id).await.ok()??.state {
+            DocumentState::Issued { kind, systim_id, number, copies, accounting_failed, .. } => {
+                Some(IssuedDocument { kind, systim_id, number, copies, accounting_failed })
+            }
+            _ => None,
+        }
+    }
+
     /// Badges for the orders shown on an admin page (unknown orders: not looked at yet).
     pub async fn order_badges(&self, ids: &[u64]) -> BTreeMap<String, Badge> {
         self.badges(ids).await.into_iter().map(|(id, b)| (id.to_string(), b)).collect()

@@ -12,6 +12,7 @@ pub mod choices;
 pub mod connection;
 mod context;
 mod copies;
+pub mod invoices;
 pub mod ledger;
 pub mod lock;
 pub mod methods;
