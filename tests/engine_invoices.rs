@@ -6,6 +6,7 @@ mod common;
 use common::harness::*;
 use common::world::World;
 use common::InProcess;
+use pollster::block_on;
 use serde_json::{json, Value};
 use shoper_systim::engine::report::{Report, RunKind};
 use shoper_systim::mem::MemStorage;
@@ -86,4 +87,218 @@ fn an_order_that_reaches_the_status_gets_one_document_with_the_shops_total() {
         run_ok(&engine, RunKind::Orders);
     }
     assert_eq!(all_documents(&world).len(), 3, "a later run issued again");
+}
+
+fn problem_items<'r>(report: &'r Report, reason: &str) -> Vec<&'r shoper_systim::engine::report::Entry> {
+    report.sections.iter().flat_map(|s| s.problems.iter().chain(&s.notes)).filter(|g| g.reason == reason).flat_map(|g| &g.items).collect()
+}
+
+/// The first imported order, shipped, with `fault` armed for its `addSellInvoice`; the runs that
+/// follow. Returns the order id and the reports.
+fn ship_one_with(world: &InProcess, engine: &TestEngine, arm: impl Fn(&InProcess), runs: usize) -> (u64, Vec<Report>) {
+    let id = imported(world)[0];
+    ship(world, id);
+    arm(world);
+    let reports = (0..runs).map(|_| run(engine, RunKind::Orders, false)).collect();
+    (id, reports)
+}
+
+#[test]
+fn a_lost_answer_after_the_document_was_issued_is_found_not_issued_again() {
+    let world = lean_demo_world();
+    let engine = started(&world, invoicing(&world));
+    let (id, reports) = ship_one_with(&world, &engine, |w| inject(w, "systim", "drop_after_commit", 1, "addSellInvoice"), 3);
+    assert!(world.sandbox.borrow().log.iter().any(|e| e.act == "addSellInvoice" && !e.delivered), "no answer was lost");
+    assert_eq!(documents(&world, id), 1);
+    // Found by the check after the sends, in the same run.
+    let done = &section(&reports[0], "invoices").unwrap().done;
+    assert!(done.iter().any(|e| e.detail_pl.starts_with("odnaleziony w Systim")), "{done:?}");
+    let doc = block_on(engine.issued_document(id)).expect("recorded as issued");
+    assert_eq!(doc.number, all_documents(&world)[0]["numer"].as_str().unwrap());
+}
+
+#[test]
+fn a_document_the_browser_issued_twice_is_reported_and_never_issued_a_third_time() {
+    let world = lean_demo_world().browser_like(true);
+    let engine = started(&world, invoicing(&world));
+    // The send goes on a reused connection (after the check before the sends).
+    let (id, reports) = ship_one_with(&world, &engine, |w| inject(w, "systim", "write_then_close", 1, "addSellInvoice"), 3);
+    assert!(world.sandbox.borrow().log.iter().any(|e| e.act == "addSellInvoice" && e.resend), "the browser did not resend");
+    assert_eq!(documents(&world, id), 2, "the browser's resend made the copy");
+    let copies = problem_items(&reports[0], "invoice_doubled");
+    assert_eq!(copies.len(), 1, "{:?}", reports[0].sections);
+    let doc = block_on(engine.issued_document(id)).unwrap();
+    assert_eq!(doc.copies.len(), 1);
+    assert!(copies[0].detail_pl.contains(&format!("usuń w Systim: id {}", doc.copies[0])), "{:?}", copies[0]);
+    assert_eq!(documents(&world, id), 2, "a later run issued again");
+}
+
+#[test]
+fn an_error_page_or_a_server_error_issues_nothing_and_the_next_run_issues_once() {
+    for kind in ["html_page", "http500", "http503"] {
+        let world = lean_demo_world();
+        let engine = started(&world, invoicing(&world));
+        let (id, reports) = ship_one_with(&world, &engine, |w| inject(w, "systim", kind, 20, "addSellInvoice"), 1);
+        assert_eq!(documents(&world, id), 0, "{kind}");
+        assert!(!problem_items(&reports[0], "invoice_outcome_unknown").is_empty(), "{kind}: {:?}", reports[0].sections);
+        world.control("DELETE", "/faults", Value::Null);
+        // The next run reads the day's list: the document is provably not there — sent again.
+        run_ok(&engine, RunKind::Orders);
+        run_ok(&engine, RunKind::Orders);
+        assert_eq!(documents(&world, id), 1, "{kind}");
+    }
+}
+
+#[test]
+fn a_closed_month_or_the_plans_limit_holds_the_document_with_systims_reason() {
+    let world = lean_demo_world();
+    let engine = started(&world, invoicing(&world));
+    let month = shoper_systim::dates::warsaw_ymd(shoper_systim::io::Clock::now_ms(world.clock()))[..7].to_string();
+    configure_systim(&world, json!({"closed_months": [month], "plan_refuses_kinds": [15]}));
+    let ids = imported(&world);
+    for id in &ids[..3] {
+        ship(&world, *id);
+    }
+    let report = run_ok(&engine, RunKind::Orders);
+    assert!(all_documents(&world).is_empty());
+    let reasons = problem_reasons(&report);
+    // Receipts meet the plan's limit first (code 6 "othr"), invoices the closed month (code 16).
+    assert!(reasons.contains(&"invoice_plan_limit") || reasons.contains(&"invoice_month_closed"), "{reasons:?}");
+    let closed = problem_items(&report, "invoice_month_closed");
+    assert!(!closed.is_empty() && closed[0].detail_pl.contains("zamknięty"), "{closed:?}");
+    let group = report.sections.iter().flat_map(|s| &s.problems).find(|g| g.reason == "invoice_month_closed").unwrap();
+    assert!(group.advice_pl.contains("Otwórz"), "{}", group.advice_pl);
+    // The merchant opens the month and changes the plan: the next run issues each once.
+    configure_systim(&world, json!({"closed_months": [], "plan_refuses_kinds": []}));
+    run_ok(&engine, RunKind::Orders);
+    run_ok(&engine, RunKind::Orders);
+    for id in &ids[..3] {
+        assert_eq!(documents(&world, *id), 1, "order {id}");
+    }
+}
+
+#[test]
+fn result_code_102_is_issued_with_a_warning_and_never_retried() {
+    let world = lean_demo_world();
+    let engine = started(&world, invoicing(&world));
+    configure_systim(&world, json!({"invoice_result_code": 102}));
+    let (id, reports) = ship_one_with(&world, &engine, |_| {}, 3);
+    assert_eq!(documents(&world, id), 1);
+    assert_eq!(problem_items(&reports[0], "invoice_accounting_failed").len(), 1, "{:?}", reports[0].sections);
+    assert!(block_on(engine.issued_document(id)).unwrap().accounting_failed);
+    assert!(problem_items(&reports[1], "invoice_accounting_failed").is_empty(), "reported once, when issued");
+}
+
+#[test]
+fn an_empty_number_in_the_answer_is_read_back_from_the_list() {
+    let world = lean_demo_world();
+    let engine = started(&world, invoicing(&world));
+    configure_systim(&world, json!({"empty_invoice_number": true}));
+    let (id, _) = ship_one_with(&world, &engine, |_| {}, 1);
+    let number = all_documents(&world)[0]["numer"].as_str().unwrap().to_string();
+    assert!(!number.is_empty());
+    assert_eq!(block_on(engine.issued_document(id)).unwrap().number, number);
+}
+
+#[test]
+fn a_run_killed_between_the_intent_and_the_answer_is_settled_by_the_next_run() {
+    for commit in [true, false] {
+        let world = lean_demo_world();
+        let engine = started(&world, invoicing(&world));
+        let id = imported(&world)[0];
+        ship(&world, id);
+        assert!(run_killed_at(&world, &engine, request(RunKind::Orders), "addSellInvoice", commit), "the run was not killed");
+        assert_eq!(documents(&world, id), usize::from(commit));
+        outlive_lock(&world);
+        let engine = engine_resumed(&world, engine.store.clone());
+        let report = run_ok(&engine, RunKind::Orders);
+        run_ok(&engine, RunKind::Orders);
+        assert_eq!(documents(&world, id), 1, "commit {commit}");
+        let done = &section(&report, "invoices").unwrap().done;
+        let word = if commit { "odnaleziony w Systim" } else { "wystawiono" };
+        assert!(done.iter().any(|e| e.detail_pl.starts_with(word)), "commit {commit}: {done:?}");
+    }
+}
+
+/// Two browsers on one shop: the first dies after its `addSellInvoice` reached Systim, the
+/// second issues the same order's document meanwhile. On a strict account the two documents
+/// cannot be told apart (same day, same total, no marker in the rows): the first browser holds
+/// the order for the merchant and never issues a third. Where the rows carry the marker, it
+/// keeps the older and names the other as a copy.
+#[test]
+fn several_documents_alike_hold_the_order_unless_the_marker_tells_them_apart() {
+    for generous in [false, true] {
+        let world = if generous { lean_demo_world_in(GENEROUS) } else { lean_demo_world() };
+        let first = started(&world, invoicing(&world));
+        let second = started(&world, invoicing(&world));
+        let id = imported(&world)[0];
+        ship(&world, id);
+        assert!(run_killed_at(&world, &first, request(RunKind::Orders), "addSellInvoice", true));
+        outlive_lock(&world);
+        let first = engine_resumed(&world, first.store.clone());
+        run_ok(&second, RunKind::Orders);
+        assert_eq!(documents(&world, id), 2);
+        let report = run(&first, RunKind::Orders, false);
+        run(&first, RunKind::Orders, false);
+        assert_eq!(documents(&world, id), 2, "generous {generous}: issued a third time");
+        if generous {
+            assert_eq!(problem_items(&report, "invoice_doubled").len(), 1, "{:?}", report.sections);
+            assert_eq!(block_on(first.issued_document(id)).unwrap().copies.len(), 1);
+        } else {
+            let held = problem_items(&report, "invoice_unverifiable");
+            assert_eq!(held.len(), 1, "{:?}", report.sections);
+            assert!(held[0].detail_pl.contains("jeden z dokumentów"), "{:?}", held[0]);
+            assert!(block_on(first.issued_document(id)).is_none());
+        }
+    }
+}
+
+#[test]
+fn the_write_back_sets_the_status_and_appends_the_numbers_once_keeping_the_merchants_note() {
+    let world = lean_demo_world();
+    let mut settings = invoicing(&world);
+    let done_status = 8;
+    settings.write_back.status_after_invoice = Some(done_status);
+    settings.write_back.numbers_in_notes = true;
+    let engine = started(&world, settings);
+    let id = imported(&world)[0];
+    let note = shop_order(&world, id)["notes_priv"].as_str().unwrap().to_string();
+    assert!(note.contains("Systim: zamówienie"), "the import's line: {note:?}");
+    world.shop_rest("PUT", &format!("orders/{id}"), Some(&json!({"status_id": SENT, "notes_priv": format!("Zadzwonić przed wysyłką\n{note}")})));
+    // The first write-back fails: the document stays issued, the write-back waits.
+    inject(&world, "shoper", "http500", 8, &format!("orders/{id}"));
+    run(&engine, RunKind::Orders, false);
+    world.control("DELETE", "/faults", Value::Null);
+    for _ in 0..3 {
+        run_ok(&engine, RunKind::Orders);
+    }
+    assert_eq!(documents(&world, id), 1);
+    let number = block_on(engine.issued_document(id)).unwrap().number;
+    let order = shop_order(&world, id);
+    assert_eq!(common::oracle::id(&order["status_id"]), done_status);
+    let notes = order["notes_priv"].as_str().unwrap();
+    assert_eq!(
+        notes,
+        format!("Zadzwonić przed wysyłką\n{note}\nSystim: paragon {number}").replace("paragon", if number.starts_with("FV") { "faktura" } else { "paragon" })
+    );
+}
+
+#[test]
+fn the_preview_lists_the_documents_with_their_totals_and_issues_nothing() {
+    let world = lean_demo_world();
+    let engine = started(&world, invoicing(&world));
+    let ids = imported(&world);
+    for id in &ids[..3] {
+        ship(&world, *id);
+    }
+    let report = run(&engine, RunKind::Orders, true);
+    assert!(all_documents(&world).is_empty(), "the preview issued a document");
+    let docs = section(&report, "invoices").unwrap();
+    assert_eq!(docs.done.len(), 3, "{docs:?}");
+    for id in &ids[..3] {
+        let sum = shop_order(&world, *id)["sum"].as_str().unwrap().replace('.', ",");
+        assert!(docs.done.iter().any(|e| e.reference == format!("Zamówienie {id}") && e.detail_pl.contains(&sum)), "order {id} ({sum}): {docs:?}");
+    }
+    run_ok(&engine, RunKind::Orders);
+    assert_eq!(all_documents(&world).len(), 3);
 }
