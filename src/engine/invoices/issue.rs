@@ -13,7 +13,7 @@
 //!   copies the browser's resend made (reported for the merchant to delete), an unclear send's one
 //!   is its document. An unclear send that nothing matches stays an intent for the next run.
 
-use super::ledger::{DocumentEntry, DocumentLedger, DocumentState};
+use super::ledger::{DocumentEntry, DocumentLedger, DocumentState, Unchecked};
 use super::rows::{rows, Row, Wanted};
 use super::write_back::{document_line, write_back, WriteBack};
 use super::{kind_words, InvoicesPart, Tally};
@@ -193,13 +193,17 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
     pub(super) async fn issue_all(&mut self, ledger: &DocumentLedger<'_, S>, planned: Vec<PlannedDocument>, tally: &mut Tally) -> Result<(), StateError> {
         let Some(first) = planned.first() else { return Ok(()) };
         let day = first.document.issue_date.clone();
-        let before: Option<BTreeSet<u64>> = match self.list_day(&day).await {
-            Ok(r) => Some(r.into_iter().map(|r| r.id).collect()),
+        // Without the day's list before the sends, a copy the browser's resend makes could never
+        // be told from a document issued by hand: nothing is sent (the documents wait a run).
+        let before: BTreeSet<u64> = match self.list_day(&day).await {
+            Ok(r) => r.into_iter().map(|r| r.id).collect(),
             Err(e) => {
-                tally.note("invoice_check_failed", entry("listSellInvoices", e.message_pl(), e.message_en()));
-                None
+                tally.problem("invoice_check_failed", entry("listSellInvoices", e.message_pl(), e.message_en()));
+                return Ok(());
             }
         };
+        let orders = planned.iter().map(|p| p.order_id).collect();
+        ledger.set_unchecked(Some(&Unchecked { day: day.clone(), before: before.iter().copied().collect(), orders })).await?;
         let mut sent = Vec::new();
         for p in &planned {
             if self.cx.cancelled() {
@@ -213,9 +217,8 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
                 break;
             }
         }
-        let Some(before) = before else { return Ok(()) };
         if sent.is_empty() {
-            return Ok(());
+            return ledger.set_unchecked(None).await;
         }
         let after = match self.list_day(&day).await {
             Ok(r) => r,
@@ -224,14 +227,48 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
                 return Ok(());
             }
         };
-        self.settle_sends(ledger, &day, &before, after, &sent, tally).await
+        self.settle_sends(ledger, (&day, false), &before, after, &sent, tally).await?;
+        ledger.set_unchecked(None).await
     }
 
-    /// Match the documents that appeared during the sends to the sends.
+    /// The check after the sends an earlier run did not get to (see [`Unchecked`]). `Ok(false)`:
+    /// still not done (the list unreadable) — nothing is sent this run.
+    pub(super) async fn settle_unchecked(&mut self, ledger: &DocumentLedger<'_, S>, tally: &mut Tally) -> Result<bool, StateError> {
+        let Some(u) = ledger.unchecked().await? else { return Ok(true) };
+        let after = match self.list_day(&u.day).await {
+            Ok(r) => r,
+            Err(e) => {
+                tally.problem("invoice_check_failed", entry("listSellInvoices", e.message_pl(), e.message_en()));
+                return Ok(false);
+            }
+        };
+        let mut sent = Vec::new();
+        for order_id in &u.orders {
+            let Some(e) = ledger.get(*order_id).await? else { continue };
+            let s = match e.state {
+                DocumentState::Issued { kind, systim_id, gross, .. } => {
+                    Sent { order_id: *order_id, kind, gross: Money(gross), contractor: None, outcome: Outcome::Issued { systim_id } }
+                }
+                DocumentState::Intent { kind, gross, contractor, ref issue_date, .. } if *issue_date == u.day => {
+                    Sent { order_id: *order_id, kind, gross: Money(gross), contractor, outcome: Outcome::Unclear }
+                }
+                _ => continue,
+            };
+            sent.push(s);
+        }
+        let before: BTreeSet<u64> = u.before.iter().copied().collect();
+        self.settle_sends(ledger, (&u.day, true), &before, after, &sent, tally).await?;
+        ledger.set_unchecked(None).await?;
+        Ok(true)
+    }
+
+    /// Match the documents that appeared during the sends to the sends. `deferred`: the check of
+    /// an earlier run's sends — documents made since by someone else are in the list too, so an
+    /// unclear send that several documents fit (and no marker tells) is unverifiable, not adopted.
     async fn settle_sends(
         &mut self,
         ledger: &DocumentLedger<'_, S>,
-        day: &str,
+        (day, deferred): (&str, bool),
         before: &BTreeSet<u64>,
         after: Vec<Row>,
         sent: &[Sent],
@@ -265,7 +302,10 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
                     self.report_copies(s.order_id, &label, &extra, tally);
                 }
                 (Outcome::Unclear, DocumentState::Intent { .. }) => {
-                    let maybe: Vec<u64> = ambiguous.iter().filter(|(_, who)| who.contains(&i)).map(|(r, _)| r.id).collect();
+                    let mut maybe: Vec<u64> = ambiguous.iter().filter(|(_, who)| who.contains(&i)).map(|(r, _)| r.id).collect();
+                    if deferred && mine[i].len() > 1 && !mine[i].iter().all(|r| wanted[i].marked(r)) {
+                        maybe.extend(mine[i].drain(..).map(|r| r.id));
+                    }
                     if maybe.is_empty() && !mine[i].is_empty() {
                         tally.failed = tally.failed.saturating_sub(1);
                         forget_unclear(tally, s.order_id);

@@ -142,6 +142,22 @@ pub struct InvoiceCursor {
 
 crate::read_over_default!(InvoiceCursor { status_date });
 
+/// The sends of a run whose check after the sends did not happen (its list unreadable, the run
+/// killed): the day, the documents that were there before the first send, the orders sent. The
+/// next run does the check; until then nothing more is sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Unchecked {
+    pub day: String,
+    pub before: Vec<u64>,
+    pub orders: Vec<u64>,
+}
+
+crate::read_over_default!(Unchecked { day, before, orders });
+
+fn unchecked_key(keys: &ShopKeys) -> String {
+    format!("shop:{}:documents_unchecked", keys.host())
+}
+
 pub(crate) fn document_key(keys: &ShopKeys, order_id: u64) -> String {
     format!("shop:{}:document:{order_id}", keys.host())
 }
@@ -227,6 +243,17 @@ impl<'a, S: Storage> DocumentLedger<'a, S> {
             save(self.store, &ids_key(&self.keys), &known).await?;
         }
         Ok(())
+    }
+
+    pub async fn unchecked(&self) -> Result<Option<Unchecked>, StateError> {
+        load(self.store, &unchecked_key(&self.keys)).await
+    }
+
+    pub async fn set_unchecked(&self, u: Option<&Unchecked>) -> Result<(), StateError> {
+        match u {
+            Some(u) => save(self.store, &unchecked_key(&self.keys), u).await,
+            None => Ok(self.store.remove(&unchecked_key(&self.keys)).await?),
+        }
     }
 
     pub async fn cursor(&self) -> Result<Option<InvoiceCursor>, StateError> {

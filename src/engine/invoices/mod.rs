@@ -146,6 +146,8 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
                 c
             }
         };
+        // An earlier run's sends not yet checked: checked first (nothing is sent until they are).
+        let checked = dry_run || self.settle_unchecked(&ledger, tally).await?;
         let open = ledger.open_entries().await?;
         let mut entries: BTreeMap<u64, DocumentEntry> = BTreeMap::new();
         for e in open {
@@ -221,7 +223,9 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
             }
             return Ok(());
         }
-        self.issue_all(&ledger, planned, tally).await?;
+        if checked {
+            self.issue_all(&ledger, planned, tally).await?;
+        }
         self.move_cursor(&ledger, &cursor, &triggered).await
     }
 

@@ -74,13 +74,13 @@ pub struct Wanted<'a> {
 }
 
 impl Wanted<'_> {
-    /// The row may be this document: same issue date and gross; same kind, buyer and marker
-    /// where the row shows them.
+    /// The row may be this document: same issue date and gross; same kind, buyer (when known) and
+    /// marker where the row shows them.
     pub fn fits(&self, row: &Row) -> bool {
         row.issue_date == self.issue_date
             && row.gross == Some(self.gross)
             && row.rodzaj.is_none_or(|r| r == self.kind.rodzaj())
-            && row.contractor.is_none_or(|c| c == self.contractor)
+            && (self.contractor.is_none() || row.contractor.is_none_or(|c| c == self.contractor))
             && row.notes.as_deref().is_none_or(|n| n == self.marker)
     }
 
