@@ -12,7 +12,8 @@
 //!
 //! Storage: `shop:<host>:document:<order id>` the entry, `shop:<host>:documents_open` the ids of
 //! orders whose entry is not final, `shop:<host>:document_ids` every Systim document id the ledger
-//! holds (issued ones and their copies: never a candidate for another order), and
+//! holds (issued ones and their copies: never a candidate for another order),
+//! `shop:<host>:documents_unchecked` a run's sends not yet checked ([`Unchecked`]), and
 //! `shop:<host>:invoice_cursor` where the feed of triggered orders stands.
 
 use crate::engine::store::{load, save, ShopKeys, StateError};
