@@ -302,3 +302,25 @@ fn the_preview_lists_the_documents_with_their_totals_and_issues_nothing() {
     run_ok(&engine, RunKind::Orders);
     assert_eq!(all_documents(&world).len(), 3);
 }
+
+/// The feed reads its last position again on the next run: an order already issued is never
+/// planned again — not even when its plan would now be refused (here: the payment mapping gone).
+#[test]
+fn an_issued_document_is_never_planned_again_whatever_its_order_now_says() {
+    let world = lean_demo_world();
+    let settings = invoicing(&world);
+    let engine = started(&world, settings.clone());
+    let id = imported(&world)[0];
+    ship(&world, id);
+    run_ok(&engine, RunKind::Orders);
+    assert_eq!(documents(&world, id), 1);
+    let mut changed = settings;
+    changed.orders.payment_mapping.clear();
+    changed.orders.default_payment_id = None;
+    block_on(engine.save_settings(changed)).unwrap();
+    for _ in 0..3 {
+        run(&engine, RunKind::Orders, false);
+    }
+    assert_eq!(documents(&world, id), 1);
+    assert!(block_on(engine.issued_document(id)).is_some(), "the issued document was overwritten");
+}

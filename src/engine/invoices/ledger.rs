@@ -52,12 +52,19 @@ pub enum DocumentState {
     /// documents alike): never sent again; the merchant decides. `candidates`: the documents it
     /// may be.
     Unverifiable { kind: DocumentKind, issue_date: String, gross: i64, candidates: Vec<u64>, since_ms: u64 },
+    /// Never issued: the order itself is left out of the import for good (its origin, the start
+    /// point), or it waited longer than [`HELD_DAYS`].
+    Skipped { reason: String },
 }
 
+/// A held document is looked at again for this long, then left alone (its order's status must
+/// change again for it to be read anew).
+pub const HELD_DAYS: u64 = 30;
+
 impl DocumentState {
-    /// Issued and written back: out of the open index.
+    /// Issued and written back, or skipped: out of the open index.
     pub fn is_final(&self) -> bool {
-        matches!(self, DocumentState::Issued { written_back: true, .. })
+        matches!(self, DocumentState::Issued { written_back: true, .. } | DocumentState::Skipped { .. })
     }
 }
 
@@ -107,7 +114,8 @@ impl<'de> Deserialize<'de> for DocumentState {
                     since_ms: f.take("since_ms")?,
                 })
             })(),
-            other => return Err(D::Error::unknown_variant(other, &["intent", "issued", "held", "unverifiable"])),
+            "skipped" => (|| Ok(DocumentState::Skipped { reason: f.take("reason")? }))(),
+            other => return Err(D::Error::unknown_variant(other, &["intent", "issued", "held", "unverifiable", "skipped"])),
         };
         state.map_err(|e: crate::json::Error| D::Error::custom(e))
     }
@@ -305,6 +313,7 @@ mod tests {
                 DocumentState::Unverifiable { kind: DocumentKind::Receipt, issue_date: "2026-12-05".into(), gross: 100, candidates: vec![3, 4], since_ms: 3 },
                 issued(40, false),
                 issued(40, true),
+                DocumentState::Skipped { reason: "origin_not_selected".into() },
             ];
             for state in states {
                 let e = DocumentEntry { order_id: 9, state, updated_ms: 6 };

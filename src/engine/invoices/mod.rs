@@ -41,7 +41,7 @@ use crate::plan::invoice::{plan_document, DocumentKind, InvoiceContext, PlannedD
 use crate::plan::orders::{plan_orders, OrderContext};
 use crate::plan::{Finding, ReasonCode, Severity};
 use crate::settings::{StartPoint, StatusFilter};
-use ledger::{DocumentEntry, DocumentLedger, DocumentState, InvoiceCursor};
+use ledger::{DocumentEntry, DocumentLedger, DocumentState, InvoiceCursor, HELD_DAYS};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -192,6 +192,13 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
         let mut to_plan: Vec<&ShopOrder> = Vec::new();
         for t in &triggered {
             let id = t.order.order_id;
+            // A final entry (issued, skipped) is not in the open index: an order read again (the
+            // feed re-reads its last position) is never planned twice.
+            if !entries.contains_key(&id) {
+                if let Some(e) = ledger.get(id).await? {
+                    entries.insert(id, e);
+                }
+            }
             let planned = match entries.get(&id).map(|e| &e.state) {
                 None | Some(DocumentState::Held { .. }) => true,
                 Some(DocumentState::Intent { .. }) => absent.contains(&id),
@@ -276,6 +283,13 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
         for o in orders {
             match order_ledger.get(o.order_id).await? {
                 Some(e) if matches!(e.state, OrderState::Imported { .. }) => imported.push((*o).clone()),
+                // Left out of the import for good: no document either (final, never read again).
+                Some(e) if matches!(e.state, OrderState::Skipped { .. }) => {
+                    let OrderState::Skipped { reason } = e.state else { continue };
+                    if !self.cx.dry_run() {
+                        ledger.put(&DocumentEntry { order_id: o.order_id, state: DocumentState::Skipped { reason }, updated_ms: now }).await?;
+                    }
+                }
                 _ => {
                     let f = Finding::new(ReasonCode::InvoiceOrderNotImported).order(o.order_id);
                     self.hold(ledger, o.order_id, &f, tally).await?;
@@ -353,8 +367,19 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
             return Ok(());
         }
         let now = self.cx.now();
-        // An intent proven absent keeps its attempts only in the report: the document was not issued.
-        ledger.put(&DocumentEntry { order_id, state: held_state(f, now), updated_ms: now }).await
+        // Held since the first time (a document waiting longer than HELD_DAYS is left alone);
+        // never over a document that is, or may be, in Systim.
+        let since = match ledger.get(order_id).await? {
+            Some(DocumentEntry { state: DocumentState::Held { since_ms, .. }, .. }) => since_ms,
+            Some(DocumentEntry { state: DocumentState::Issued { .. } | DocumentState::Unverifiable { .. }, .. }) => return Ok(()),
+            _ => now,
+        };
+        let state = if now.saturating_sub(since) > HELD_DAYS * crate::dates::DAY_MS {
+            DocumentState::Skipped { reason: f.reason.code().to_string() }
+        } else {
+            held_state(f, since)
+        };
+        ledger.put(&DocumentEntry { order_id, state, updated_ms: now }).await
     }
 
     /// Documents that cannot be verified, shown on every run until the merchant decides.
