@@ -194,9 +194,9 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
             let id = t.order.order_id;
             // A final entry (issued, skipped) is not in the open index: an order read again (the
             // feed re-reads its last position) is never planned twice.
-            if !entries.contains_key(&id) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = entries.entry(id) {
                 if let Some(e) = ledger.get(id).await? {
-                    entries.insert(id, e);
+                    slot.insert(e);
                 }
             }
             let planned = match entries.get(&id).map(|e| &e.state) {
