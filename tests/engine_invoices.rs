@@ -9,6 +9,7 @@ use common::InProcess;
 use pollster::block_on;
 use serde_json::{json, Value};
 use shoper_systim::engine::report::{Report, RunKind};
+use shoper_systim::engine::resolve::Decision;
 use shoper_systim::mem::MemStorage;
 use shoper_systim::settings::Settings;
 
@@ -249,6 +250,14 @@ fn several_documents_alike_hold_the_order_unless_the_marker_tells_them_apart() {
             assert_eq!(held.len(), 1, "{:?}", report.sections);
             assert!(held[0].detail_pl.contains("jeden z dokumentów"), "{:?}", held[0]);
             assert!(block_on(first.issued_document(id)).is_none());
+            // The merchant finds it in Systim: recorded as issued, never issued again.
+            let number = all_documents(&world)[0]["numer"].as_str().unwrap().to_string();
+            block_on(first.resolve_document(id, Decision::InSystim, &number)).expect("held for a decision");
+            assert!(block_on(first.resolve_document(id, Decision::SendAgain, "")).is_err(), "decided once");
+            let after = run_ok(&first, RunKind::Orders);
+            assert!(problem_items(&after, "invoice_unverifiable").is_empty());
+            assert_eq!(block_on(first.issued_document(id)).unwrap().number, number);
+            assert_eq!(documents(&world, id), 2);
         }
     }
 }
@@ -323,4 +332,26 @@ fn an_issued_document_is_never_planned_again_whatever_its_order_now_says() {
     }
     assert_eq!(documents(&world, id), 1);
     assert!(block_on(engine.issued_document(id)).is_some(), "the issued document was overwritten");
+}
+
+/// "Wyślij ponownie" on a document held as unverifiable: the next run issues it once.
+#[test]
+fn a_document_the_merchant_sends_again_is_issued_once_more() {
+    let world = lean_demo_world();
+    let first = started(&world, invoicing(&world));
+    let second = started(&world, invoicing(&world));
+    let id = imported(&world)[0];
+    ship(&world, id);
+    assert!(run_killed_at(&world, &first, request(RunKind::Orders), "addSellInvoice", true));
+    outlive_lock(&world);
+    let first = engine_resumed(&world, first.store.clone());
+    run_ok(&second, RunKind::Orders);
+    run(&first, RunKind::Orders, false);
+    assert!(block_on(first.resolve_document(id + 1000, Decision::SendAgain, "")).is_err(), "an order with no held document");
+    block_on(first.resolve_document(id, Decision::SendAgain, "")).expect("held for a decision");
+    for _ in 0..3 {
+        run_ok(&first, RunKind::Orders);
+    }
+    assert_eq!(documents(&world, id), 3, "issued once more, as asked");
+    assert!(block_on(first.issued_document(id)).is_some());
 }

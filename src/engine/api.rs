@@ -84,6 +84,12 @@ pub enum Message {
         decision: super::resolve::Decision,
         systim_number: String,
     },
+    /// The merchant's decision on a sales document held as `invoice_unverifiable`.
+    ResolveDocument {
+        order_id: u64,
+        decision: super::resolve::Decision,
+        systim_number: String,
+    },
     /// The shop's other addresses, the proposals and the unrecognised pages; `add` (an address)
     /// or `forget` (an added address, or a proposal turned down) first. Both: default.
     AdminPanel {
@@ -148,6 +154,9 @@ impl<'de> Deserialize<'de> for Message {
                 "resolveOrder" => {
                     Message::ResolveOrder { order_id: f.take("orderId")?, decision: f.take("decision")?, systim_number: f.take_or_default("systimNumber")? }
                 }
+                "resolveDocument" => {
+                    Message::ResolveDocument { order_id: f.take("orderId")?, decision: f.take("decision")?, systim_number: f.take_or_default("systimNumber")? }
+                }
                 "adminPanel" => Message::AdminPanel { add: f.take_or_default("add")?, forget: f.take_or_default("forget")? },
                 "reportShopAddresses" => Message::ReportShopAddresses { domains: f.take("domains")? },
                 "reportPage" => Message::ReportPage { pattern: f.take("pattern")?, problem: f.take("problem")? },
@@ -185,6 +194,7 @@ const KNOWN_TYPES: &[&str] = &[
     "orderBadges",
     "openReport",
     "resolveOrder",
+    "resolveDocument",
     "adminPanel",
     "reportShopAddresses",
     "reportPage",
@@ -416,6 +426,16 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     error("storage_error", &text, crate::texts::t(crate::plan::Lang::En, "core_msg_storage_refused"))
                 }
             }),
+            Message::ResolveDocument { order_id, decision, systim_number } => {
+                Handled::reply(match self.resolve_document(order_id, decision, &systim_number).await {
+                    Ok(_) => ok(json!({})),
+                    Err(super::resolve::ResolveError::NotConfigured) => error_of("not_configured", "core_msg_not_configured", &[]),
+                    Err(super::resolve::ResolveError::NotAwaiting) => error_of("not_awaiting_decision", "core_msg_not_awaiting_decision", &[]),
+                    Err(super::resolve::ResolveError::State(text)) => {
+                        error("storage_error", &text, crate::texts::t(crate::plan::Lang::En, "core_msg_storage_refused"))
+                    }
+                })
+            }
         }
     }
 
@@ -738,6 +758,12 @@ mod tests {
             #[serde(default)]
             systim_number: String,
         },
+        ResolveDocument {
+            order_id: u64,
+            decision: super::super::resolve::Decision,
+            #[serde(default)]
+            systim_number: String,
+        },
         AdminPanel {
             #[serde(default)]
             add: String,
@@ -800,6 +826,8 @@ mod tests {
             json!({"type": "resolveOrder", "orderId": 3, "decision": "in_systim"}),
             json!({"type": "resolveOrder", "orderId": 3, "decision": "send_again", "systimNumber": "ZAM/1"}),
             json!({"type": "resolveOrder", "orderId": 3, "decision": "later"}),
+            json!({"type": "resolveDocument", "orderId": 3, "decision": "in_systim", "systimNumber": "FV/1/2026"}),
+            json!({"type": "resolveDocument", "orderId": "3", "decision": "send_again"}),
             json!({"type": "adminPanel", "add": "https://www.sklep.pl"}),
             json!({"type": "adminPanel", "forget": "https://www.sklep.pl"}),
             json!({"type": "adminPanel", "forget": 5}),
