@@ -12,6 +12,7 @@ pub mod choices;
 pub mod connection;
 mod context;
 mod copies;
+mod document_pdf;
 pub mod invoices;
 pub mod ledger;
 pub mod lock;
