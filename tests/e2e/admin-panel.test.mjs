@@ -72,19 +72,6 @@ test("the Systim button: 'Otwórz raport' opens the report on the options page",
   await page.close();
 });
 
-/** Sets a Shoper order's status through the shop's REST API (as the merchant's panel would). */
-async function setOrderStatus(orderId, statusId) {
-  const { shoper, shoper_login: login, shoper_password: password } = env.sandbox.info;
-  const auth = await fetch(`${shoper}/webapi/rest/auth`, { method: "POST", headers: { authorization: `Basic ${Buffer.from(`${login}:${password}`).toString("base64")}` } });
-  const { access_token: token } = await auth.json();
-  const put = await fetch(`${shoper}/webapi/rest/orders/${orderId}`, {
-    method: "PUT",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ status_id: statusId }),
-  });
-  assert.equal(put.status, 200, `status of order ${orderId}`);
-}
-
 test("an order's sales document: the badge names it and its PDF opens in the extension's own page, not the shop's", async () => {
   const SENT = 7; // "przesyłka wysłana"
   const { settings } = await env.send({ type: "getSettings" });
@@ -92,7 +79,7 @@ test("an order's sales document: the badge names it and its PDF opens in the ext
   settings.invoicing = { ...settings.invoicing, enabled: true, trigger_statuses: [SENT] };
   assert.ok((await env.send({ type: "saveSettings", settings })).ok);
   const [id] = importedOrders(await env.sandbox.state()).keys();
-  await setOrderStatus(id, SENT);
+  await env.sandbox.setOrderStatus(id, SENT);
   await runToEnd(env.send, "orders");
   const issued = (await env.sandbox.state()).systim.invoices.filter((d) => d.uwagi?.startsWith(`Shoper ${id} @`));
   assert.equal(issued.length, 1, "one document for the order");
