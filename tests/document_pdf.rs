@@ -101,3 +101,29 @@ fn systim_refusing_the_pdf_gets_its_own_message() {
     let (reply, _) = ask(&engine, json!({"type": "documentPdf", "orderId": order}), &page());
     assert_eq!(reply["ok"], true, "{reply}");
 }
+
+#[test]
+fn a_document_the_browsers_resend_made_twice_is_named_on_the_badge_with_the_copy_to_delete() {
+    let world = lean_demo_world().browser_like(true);
+    let mut settings = demo_settings(&world);
+    settings.orders.link_contractors = true;
+    settings.invoicing.enabled = true;
+    settings.invoicing.trigger_statuses = vec![SENT];
+    let engine = engine_with(&world, MemStorage::new(), settings);
+    run_ok(&engine, RunKind::Orders);
+    let mut ids: Vec<u64> = common::oracle::systim_orders_by_marker(&world.state()).into_keys().collect();
+    ids.sort_unstable();
+    world.shop_rest("PUT", &format!("orders/{}", ids[0]), Some(&json!({"status_id": SENT})));
+    // the send goes on a reused connection, which the browser resends by itself
+    inject(&world, "systim", "write_then_close", 1, "addSellInvoice");
+    run(&engine, RunKind::Orders, false);
+    let docs: Vec<Value> = world.systim_state()["invoices"].as_array().unwrap().clone();
+    assert_eq!(docs.len(), 2, "the browser's resend made a copy");
+    let kept = block_on(engine.issued_document(ids[0])).expect("issued");
+    let copy = docs.iter().map(|d| d["id"].as_u64().unwrap()).find(|id| *id != kept.systim_id).unwrap();
+
+    let (reply, _) = ask(&engine, json!({"type": "orderBadges", "orderIds": [ids[0]]}), &panel());
+    let document = &reply["badges"][ids[0].to_string()]["document"];
+    assert_eq!(document["copies"], json!([copy]), "{reply}");
+    assert!(document["text_pl"].as_str().unwrap().ends_with(&format!("— w Systim 2 razy: usuń id {copy}")), "{document}");
+}

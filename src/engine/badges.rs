@@ -35,11 +35,14 @@ pub struct Badge {
     pub document: Option<DocumentLabel>,
 }
 
-/// How a badge names the order's sales document.
+/// How a badge names the order's sales document — and, when the browser's resend made it more
+/// than once, the copies to delete in Systim (their ids).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentLabel {
     pub text_pl: String,
     pub text_en: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub copies: Vec<u64>,
 }
 
 impl DocumentLabel {
@@ -49,8 +52,13 @@ impl DocumentLabel {
             crate::plan::invoice::DocumentKind::Receipt => "core_badge_document_receipt",
         };
         let number = if doc.number.is_empty() { format!("id {}", doc.systim_id) } else { doc.number.clone() };
-        let (text_pl, text_en) = crate::texts::both_fill(key, &[&number]);
-        DocumentLabel { text_pl, text_en }
+        let (mut text_pl, mut text_en) = crate::texts::both_fill(key, &[&number]);
+        if !doc.copies.is_empty() {
+            let ids: Vec<String> = doc.copies.iter().map(|id| format!("id {id}")).collect();
+            let (pl, en) = crate::texts::both_fill("core_badge_document_copies", &[&(doc.copies.len() + 1).to_string(), &ids.join(", ")]);
+            (text_pl, text_en) = (format!("{text_pl} — {pl}"), format!("{text_en} — {en}"));
+        }
+        DocumentLabel { text_pl, text_en, copies: doc.copies.clone() }
     }
 }
 

@@ -507,7 +507,6 @@ fn figures_on<W: World>(world: &W, state: &Value, log: &[Value], truth: &Truth) 
 /// a second one only where the browser's resend made it and the engine names it. `issued`: shop
 /// order → the copies the engine's ledger names (`Engine::issued_document`), for the orders it
 /// recorded as issued.
-#[allow(dead_code)] // the browser audit runs without invoicing
 pub fn documents(figures: &mut Figures, state: &Value, told: &Told, shipped: u64, issued: &BTreeMap<u64, Vec<u64>>) {
     let mut by_order: BTreeMap<u64, Vec<&Value>> = BTreeMap::new();
     for d in state["systim"]["invoices"].as_array().into_iter().flatten() {
