@@ -28,7 +28,7 @@ use crate::plan::invoice::{DocumentKind, PlannedDocument};
 use crate::plan::orders::import_marker;
 use crate::plan::ReasonCode;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// What one send gave.
 enum Outcome {
@@ -90,9 +90,9 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
         found: &[&Row],
         tally: &mut Tally,
     ) -> Result<(), StateError> {
-        let mut ids: Vec<&Row> = found.to_vec();
-        ids.sort_by_key(|r| r.id);
-        let (kept, copies) = (ids[0], ids[1..].iter().map(|r| r.id).collect::<Vec<_>>());
+        // The oldest (lowest id) is kept, the others are copies (no sort: see `read_triggered`).
+        let Some(kept) = found.iter().copied().min_by_key(|r| r.id) else { return Ok(()) };
+        let copies: Vec<u64> = found.iter().map(|r| r.id).filter(|id| *id != kept.id).collect();
         let now = self.cx.now();
         let wants = self.wants_write_back();
         let state = DocumentState::Issued {
@@ -139,10 +139,13 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
         tally: &mut Tally,
     ) -> Result<BTreeSet<u64>, StateError> {
         let mut absent = BTreeSet::new();
-        let mut days: BTreeMap<String, Option<Vec<Row>>> = BTreeMap::new();
+        // Each issue date's list, read once (a list of days, not a map: see `ids_of`).
+        let mut days: Vec<(String, Option<Vec<Row>>)> = Vec::new();
         for e in intents {
             if let DocumentState::Intent { issue_date, .. } = &e.state {
-                days.insert(issue_date.clone(), None);
+                if !days.iter().any(|(d, _)| d == issue_date) {
+                    days.push((issue_date.clone(), None));
+                }
             }
         }
         for (day, slot) in days.iter_mut() {
@@ -156,7 +159,7 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
         for e in intents {
             let DocumentState::Intent { kind, issue_date, gross, contractor, .. } = &e.state else { continue };
             let (kind, gross, contractor) = (*kind, Money(*gross), *contractor);
-            let Some(Some(day)) = days.get(issue_date) else {
+            let Some((_, Some(day))) = days.iter().find(|(d, _)| d == issue_date) else {
                 // Not readable now: the intent stays, nothing is sent.
                 tally.failed += 1;
                 tally.problem("invoice_outcome_unknown", entry(order_ref(e.order_id), "czeka na sprawdzenie w Systim", "waits to be checked in Systim"));
@@ -196,7 +199,7 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
         // Without the day's list before the sends, a copy the browser's resend makes could never
         // be told from a document issued by hand: nothing is sent (the documents wait a run).
         let before: BTreeSet<u64> = match self.list_day(&day).await {
-            Ok(r) => r.into_iter().map(|r| r.id).collect(),
+            Ok(r) => ids_of(r.iter().map(|r| r.id)),
             Err(e) => {
                 tally.problem("invoice_check_failed", entry("listSellInvoices", e.message_pl(), e.message_en()));
                 return Ok(());
@@ -256,7 +259,7 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
             };
             sent.push(s);
         }
-        let before: BTreeSet<u64> = u.before.iter().copied().collect();
+        let before = ids_of(u.before.iter().copied());
         self.settle_sends(ledger, (&u.day, true), &before, after, &sent, tally).await?;
         ledger.set_unchecked(None).await?;
         Ok(true)
@@ -467,13 +470,9 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
     }
 
     /// Documents issued by earlier runs whose write-back did not get through: tried again.
-    pub(super) async fn finish_write_backs(
-        &mut self,
-        ledger: &DocumentLedger<'_, S>,
-        entries: &BTreeMap<u64, DocumentEntry>,
-        tally: &mut Tally,
-    ) -> Result<(), StateError> {
-        for (id, e) in entries {
+    pub(super) async fn finish_write_backs(&mut self, ledger: &DocumentLedger<'_, S>, entries: &[DocumentEntry], tally: &mut Tally) -> Result<(), StateError> {
+        for e in entries {
+            let id = &e.order_id;
             if let DocumentState::Issued { written_back: false, .. } = e.state {
                 if !self.wants_write_back() {
                     let mut done = e.clone();
@@ -488,6 +487,16 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
         }
         Ok(())
     }
+}
+
+/// A set filled by insert (a collect sorts first, and every sort instance costs the wasm
+/// kilobytes).
+pub(super) fn ids_of(ids: impl Iterator<Item = u64>) -> BTreeSet<u64> {
+    let mut set = BTreeSet::new();
+    for id in ids {
+        set.insert(id);
+    }
+    set
 }
 
 /// An unclear send the check after the sends found: no longer reported as unknown.

@@ -43,7 +43,7 @@ use crate::plan::{Finding, ReasonCode, Severity};
 use crate::settings::{StartPoint, StatusFilter};
 use ledger::{DocumentEntry, DocumentLedger, DocumentState, InvoiceCursor, HELD_DAYS};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// Documents issued per run at most (the rest waits for the next run).
 pub const MAX_DOCUMENTS: usize = 100;
@@ -148,12 +148,9 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
         };
         // An earlier run's sends not yet checked: checked first (nothing is sent until they are).
         let checked = dry_run || self.settle_unchecked(&ledger, tally).await?;
-        let open = ledger.open_entries().await?;
-        let mut entries: BTreeMap<u64, DocumentEntry> = BTreeMap::new();
-        for e in open {
-            entries.insert(e.order_id, e);
-        }
-        let revisit: Vec<u64> = entries.keys().copied().collect();
+        // The open entries, in id order (a list, not a map: each map type costs the wasm kilobytes).
+        let mut entries: Vec<DocumentEntry> = ledger.open_entries().await?;
+        let revisit: Vec<u64> = entries.iter().map(|e| e.order_id).collect();
         let (triggered, problems) = match self.read_triggered(&cursor, &revisit).await {
             Ok(r) => r,
             Err(e) => {
@@ -165,22 +162,17 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
         add_decode_problems(section, &problems);
         section.counts.considered = triggered.len() as u32;
         let triggers = &self.cx.settings.invoicing.trigger_statuses;
-        let due: BTreeSet<u64> = triggered.iter().filter(|t| triggers.contains(&t.order.status_id)).map(|t| t.order.order_id).collect();
+        let due = issue::ids_of(triggered.iter().filter(|t| triggers.contains(&t.order.status_id)).map(|t| t.order.order_id));
 
         // Earlier runs' intents first: found, absent (sent again below), or unverifiable.
-        let intents: Vec<DocumentEntry> = entries.values().filter(|e| matches!(e.state, DocumentState::Intent { .. })).cloned().collect();
+        let intents: Vec<DocumentEntry> = entries.iter().filter(|e| matches!(e.state, DocumentState::Intent { .. })).cloned().collect();
         let mut absent = BTreeSet::new();
         if !dry_run && !intents.is_empty() {
             absent = self.reconcile_intents(&ledger, &intents, tally).await?;
             for id in intents.iter().map(|e| e.order_id) {
-                match ledger.get(id).await? {
-                    Some(e) => {
-                        entries.insert(id, e);
-                    }
-                    None => {
-                        entries.remove(&id);
-                    }
-                }
+                let now = ledger.get(id).await?;
+                entries.retain(|e| e.order_id != id);
+                entries.extend(now);
             }
         }
         if !dry_run {
@@ -194,12 +186,10 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
             let id = t.order.order_id;
             // A final entry (issued, skipped) is not in the open index: an order read again (the
             // feed re-reads its last position) is never planned twice.
-            if let std::collections::btree_map::Entry::Vacant(slot) = entries.entry(id) {
-                if let Some(e) = ledger.get(id).await? {
-                    slot.insert(e);
-                }
+            if !entries.iter().any(|e| e.order_id == id) {
+                entries.extend(ledger.get(id).await?);
             }
-            let planned = match entries.get(&id).map(|e| &e.state) {
+            let planned = match entries.iter().find(|e| e.order_id == id).map(|e| &e.state) {
                 None | Some(DocumentState::Held { .. }) => true,
                 Some(DocumentState::Intent { .. }) => absent.contains(&id),
                 Some(_) => false,
@@ -210,10 +200,11 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
         }
         // Held entries (and absent intents) whose order left the chosen statuses: no longer due.
         if !dry_run {
-            for (id, e) in &entries {
-                let stale = matches!(e.state, DocumentState::Held { .. }) || absent.contains(id);
-                if stale && !due.contains(id) {
-                    ledger.forget(*id).await?;
+            for e in &entries {
+                let id = e.order_id;
+                let stale = matches!(e.state, DocumentState::Held { .. }) || absent.contains(&id);
+                if stale && !due.contains(&id) {
+                    ledger.forget(id).await?;
                 }
             }
         }
@@ -247,29 +238,32 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
             let filters = json!({"status_id": {"in": triggers}, "status_date": {">=": cursor.status_date}});
             shoper.list_all("orders", Some(&filters), Some("status_date ASC")).await?
         };
-        let fed: BTreeSet<u64> = raw.iter().filter_map(|o| o.get("order_id").and_then(lenient_id)).collect();
+        let fed = issue::ids_of(raw.iter().filter_map(|o| o.get("order_id").and_then(lenient_id)));
         let wanted: Vec<u64> = revisit.iter().copied().filter(|id| !fed.contains(id)).collect();
         if !wanted.is_empty() {
             raw.extend(shoper.list_by_ids("orders", "order_id", &wanted, Some("order_id ASC")).await?);
         }
-        let dates: BTreeMap<u64, String> = raw
+        let dates: Vec<(u64, String)> = raw
             .iter()
             .filter_map(|o| Some((o.get("order_id").and_then(lenient_id)?, o.get("status_date").and_then(Value::as_str).unwrap_or_default().to_string())))
             .collect();
-        let ids: Vec<u64> = dates.keys().copied().collect();
+        let ids: Vec<u64> = dates.iter().map(|(id, _)| *id).collect();
         let lines = if ids.is_empty() { Vec::new() } else { shoper.list_by_ids("order-products", "order_id", &ids, Some("id ASC")).await? };
         let (mut orders, mut problems) = dshop::orders(&raw);
         let (decoded, line_problems) = dshop::order_lines(&lines);
         problems.extend(line_problems);
         dshop::attach_lines(&mut orders, decoded);
-        let mut out: Vec<Triggered> = orders
+        // In the order read: the feed's oldest status change first (Shoper sorts it), then the
+        // orders of the open entries (no sort of our own: each sort instance costs the wasm
+        // kilobytes).
+        let out: Vec<Triggered> = orders
             .into_iter()
             .map(|order| {
                 let id = order.order_id;
-                Triggered { status_date: dates.get(&id).cloned().unwrap_or_default(), from_feed: fed.contains(&id), order }
+                let status_date = dates.iter().find(|(i, _)| *i == id).map(|(_, d)| d.clone()).unwrap_or_default();
+                Triggered { status_date, from_feed: fed.contains(&id), order }
             })
             .collect();
-        out.sort_by(|a, b| (&a.status_date, a.order.order_id).cmp(&(&b.status_date, b.order.order_id)));
         Ok((out, problems))
     }
 
@@ -383,8 +377,8 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
     }
 
     /// Documents that cannot be verified, shown on every run until the merchant decides.
-    fn show_unverifiable(&self, entries: &BTreeMap<u64, DocumentEntry>, tally: &mut Tally) {
-        for e in entries.values() {
+    fn show_unverifiable(&self, entries: &[DocumentEntry], tally: &mut Tally) {
+        for e in entries {
             if let DocumentState::Unverifiable { candidates, gross, issue_date, .. } = &e.state {
                 let list = candidates.iter().map(|c| format!("id {c}")).collect::<Vec<_>>().join(", ");
                 let gross = crate::money::Money(*gross);
