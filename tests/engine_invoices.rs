@@ -355,3 +355,39 @@ fn a_document_the_merchant_sends_again_is_issued_once_more() {
     assert_eq!(documents(&world, id), 3, "issued once more, as asked");
     assert!(block_on(first.issued_document(id)).is_some());
 }
+
+#[test]
+fn the_feed_starts_when_the_merchant_switches_invoicing_on_not_at_the_next_run() {
+    let world = lean_demo_world();
+    let engine = engine_with(&world, MemStorage::new(), demo_settings(&world));
+    run_ok(&engine, RunKind::Orders);
+    let ids = imported(&world);
+    // shipped while invoicing is off: the merchant may have issued it by hand
+    ship(&world, ids[0]);
+    world.clock.advance(60_000);
+    block_on(engine.save_settings(invoicing(&world))).unwrap();
+    world.clock.advance(60_000);
+    // shipped after switching on, before any run: its document comes with the next run
+    ship(&world, ids[1]);
+    world.clock.advance(60_000);
+    run_ok(&engine, RunKind::Orders);
+    assert_eq!((documents(&world, ids[0]), documents(&world, ids[1])), (0, 1));
+    // saved again with invoicing still on: the feed stays where it is
+    world.clock.advance(60_000);
+    ship(&world, ids[2]);
+    world.clock.advance(60_000);
+    block_on(engine.save_settings(invoicing(&world))).unwrap();
+    run_ok(&engine, RunKind::Orders);
+    assert_eq!(documents(&world, ids[2]), 1);
+    // switched off, an order shipped, switched on again: none for the order shipped meanwhile
+    let mut off = invoicing(&world);
+    off.invoicing.enabled = false;
+    block_on(engine.save_settings(off)).unwrap();
+    world.clock.advance(60_000);
+    ship(&world, ids[3]);
+    world.clock.advance(60_000);
+    block_on(engine.save_settings(invoicing(&world))).unwrap();
+    run_ok(&engine, RunKind::Orders);
+    assert_eq!((documents(&world, ids[2]), documents(&world, ids[3])), (1, 0));
+    assert_eq!(all_documents(&world).len(), 2);
+}
