@@ -80,6 +80,7 @@ const effectHandlers = {
   registerContentScript: (e) => Ext.registerAdminScript(e.matches),
   unregisterContentScript: () => Ext.unregisterAdminScript(),
   openOptions: (e) => Ext.openOptionsPage(e.section),
+  openDocument: (e) => Ext.openDocument(e.orderId),
   keepHostAccess: (e) => Ext.keepHostAccess(e.origins),
 };
 

@@ -1,7 +1,7 @@
 // The content script of the shop's admin panel (registered at run time for `/admin` and
 // `/admin/*` of each of the shop's addresses — the main one and the others the merchant added —
 // after ext_api.js). Plain JS, no wasm, no keys: it can only ask the background for `syncNow`,
-// `openReport`, `orderBadges`, `reportPage` and, on the login page, `reportShopAddresses`
+// `openReport`, `openDocument`, `orderBadges`, `reportPage` and, on the login page, `reportShopAddresses`
 // (docs/messages.md, docs/admin-panel.md).
 //
 // Where it is, decided on load, on `popstate`, on the Navigation API's `currententrychange`
@@ -168,7 +168,17 @@
         display: "inline-block", padding: "2px 8px", "border-radius": "999px", "white-space": "nowrap",
         font: `12px/1.3 ${FONT}`, "border-width": "1px", "border-style": "solid",
       });
-      root.append(span);
+      // the order's sales document, when one was issued: its PDF opens in an extension page
+      const documentButton = css(el("button", { type: "button", "data-ui": "document", "data-order-id": id, title: t("cs_document_open") }), {
+        display: "none", margin: "0 0 0 4px", padding: "2px 8px", "border-radius": "999px", cursor: "pointer",
+        font: `12px/1.3 ${FONT}`, border: "1px solid #0f766e", background: "#f0fdfa", color: "#0f766e",
+      });
+      documentButton.addEventListener("click", trusted((e) => {
+        e.preventDefault();
+        e.stopPropagation();
+        Ext.send({ type: "openDocument", orderId: Number(id) });
+      }));
+      root.append(span, documentButton);
       let drawn = null; // the answer drawn last (`false`: none yet): each is drawn once
       const render = (answer) => {
         if (drawn === (answer ?? false)) return;
@@ -178,6 +188,9 @@
         css(span, { "border-color": border, background, color });
         span.textContent = answer ? pick(answer, "text") : t("cs_badge_loading");
         span.dataset.state = answer ? state : "loading";
+        const doc = answer?.document;
+        documentButton.textContent = doc ? `📄 ${pick(doc, "text")}` : "";
+        css(documentButton, { display: doc ? "inline-block" : "none" });
       };
       return { node, render, anchor: null, where: null };
     }

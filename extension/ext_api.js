@@ -306,6 +306,8 @@
       section
         ? api.tabs.create({ url: api.runtime.getURL(`options.html#${encodeURIComponent(section)}`) })
         : api.runtime.openOptionsPage(),
+    /** Opens the page showing the PDF of an order's sales document (document.html). */
+    openDocument: (orderId) => api.tabs.create({ url: api.runtime.getURL(`document.html?order=${encodeURIComponent(String(orderId))}`) }),
     /** Any extension API call resets Chrome's service-worker idle timer. */
     keepAlive: () => api.runtime.getPlatformInfo(),
 

@@ -682,6 +682,10 @@ const EDITORS = {
     const el = scalarInput(id, value, { numeric: false, describedBy, placeholder: f.placeholder });
     return { node: el, read: () => ({ value: el.value.trim() || null }) };
   },
+  /** A list of ids picked from a pick list (`invoicing.trigger_statuses`). */
+  idList(f, value, id) {
+    return multiPickControl({ id, kind: f.list, value: value ?? [], label: t(textKey(f.path)) });
+  },
   choice(f, value, id, describedBy) {
     const select = h(
       "select",

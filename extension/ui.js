@@ -187,13 +187,15 @@ const decided = new Map();
 
 /**
  * The merchant's decision on an order held as `import_unverifiable` (docs/messages.md
- * `resolveOrder`): "Jest już w Systim" with an optional Systim number, or "Wyślij ponownie".
+ * `resolveOrder`), or on its sales document held as `invoice_unverifiable` (`resolveDocument`):
+ * "Jest już w Systim" with an optional Systim number, or "Wyślij ponownie".
  * `onResolved()` refreshes the view.
  */
-function resolveControls(item, onResolved) {
+function resolveControls(item, onResolved, type = "resolveOrder") {
   const orderId = orderIdOf(item);
   if (orderId === null) return null;
-  const done = decided.get(orderId);
+  const key = `${type}:${orderId}`;
+  const done = decided.get(key);
   if (done) return h("p", { class: "resolved muted", testid: "resolve-done", "data-order-id": orderId }, t("resolve_done", pick(done, "text")));
   const number = h("input", {
     type: "text",
@@ -207,11 +209,11 @@ function resolveControls(item, onResolved) {
   const buttons = [];
   const decide = async (decision) => {
     for (const b of buttons) b.disabled = true;
-    const message = { type: "resolveOrder", orderId, decision };
+    const message = { type, orderId, decision };
     if (decision === "in_systim" && number.value.trim()) message.systimNumber = number.value.trim();
     const answer = await send(message);
     if (answer.ok) {
-      decided.set(orderId, answer.badges?.[String(orderId)] ?? { text_pl: t("resolve_saved"), text_en: t("resolve_saved") });
+      decided.set(key, answer.badges?.[String(orderId)] ?? { text_pl: t("resolve_saved"), text_en: t("resolve_saved") });
       await onResolved?.();
     } else {
       status.textContent = errorOf(answer);
@@ -224,12 +226,15 @@ function resolveControls(item, onResolved) {
   );
   return h(
     "div",
-    { class: "resolve", testid: "resolve-order", "data-order-id": orderId },
+    { class: "resolve", testid: type === "resolveOrder" ? "resolve-order" : "resolve-document", "data-order-id": orderId },
     h("label", {}, h("span", { class: "muted" }, t("resolve_number_label")), " ", number),
     buttons,
     status,
   );
 }
+
+/** Problem groups whose items the merchant decides on, and the message that takes the decision. */
+const RESOLVABLE = { import_unverifiable: "resolveOrder", invoice_unverifiable: "resolveDocument" };
 
 /** A group of the report's `problems` (open when short) or, with `note`, of its `notes` (closed). */
 function renderProblemGroup(group, { note = false, onResolved } = {}) {
@@ -244,7 +249,7 @@ function renderProblemGroup(group, { note = false, onResolved } = {}) {
     },
     h("summary", {}, h("span", { class: "count" }, String(items.length)), " ", pick(group, "title")),
     h("p", { class: "advice" }, h("strong", {}, t("report_what_to_do")), " ", pick(group, "advice")),
-    renderItems(items, group.reason === "import_unverifiable" && !note ? (item) => resolveControls(item, onResolved) : undefined),
+    renderItems(items, RESOLVABLE[group.reason] && !note ? (item) => resolveControls(item, onResolved, RESOLVABLE[group.reason]) : undefined),
   );
 }
 

@@ -46,8 +46,47 @@ pub fn date_ms(date: &str) -> Option<u64> {
     u64::try_from(days_from_civil(y, m, d)).ok().map(|days| days * DAY_MS)
 }
 
+/// Unix ms of a Polish-time instant (`Europe/Warsaw`): UTC+1, and UTC+2 from the last Sunday of
+/// March 01:00 UTC to the last Sunday of October 01:00 UTC (the EU rule since 1996).
+pub fn warsaw_ms(utc_ms: u64) -> u64 {
+    let (year, _, _) = civil_from_days((utc_ms / DAY_MS) as i64);
+    let last_sunday = |month: i64| {
+        let last = days_from_civil(year, month, 31);
+        // 1970-01-01 was a Thursday: (days + 4) % 7 == 0 on Sundays
+        last - (last + 4).rem_euclid(7)
+    };
+    let hour = 3_600_000u64;
+    let (start, end) = (last_sunday(3) as u64 * DAY_MS + hour, last_sunday(10) as u64 * DAY_MS + hour);
+    utc_ms + if (start..end).contains(&utc_ms) { 2 * hour } else { hour }
+}
+
+/// The Polish calendar day (`YYYY-MM-DD`) of a Unix time: the issue date of a document.
+pub fn warsaw_ymd(utc_ms: u64) -> String {
+    ymd(warsaw_ms(utc_ms))
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in Polish time: how Shoper writes an order's dates.
+pub fn warsaw_datetime(utc_ms: u64) -> String {
+    let local = warsaw_ms(utc_ms);
+    let secs = (local % DAY_MS) / 1000;
+    format!("{} {:02}:{:02}:{:02}", ymd(local), secs / 3600, secs / 60 % 60, secs % 60)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn polish_time_follows_the_summer_change() {
+        let at = |d: &str, h: u64| date_ms(d).unwrap() + h * 3_600_000;
+        assert_eq!(warsaw_datetime(at("2026-12-05", 23)), "2026-12-06 00:00:00");
+        assert_eq!(warsaw_ymd(at("2026-12-05", 22)), "2026-12-05");
+        assert_eq!(warsaw_datetime(at("2026-07-01", 22)), "2026-07-02 00:00:00");
+        // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC
+        assert_eq!(warsaw_datetime(at("2026-03-29", 0)), "2026-03-29 01:00:00");
+        assert_eq!(warsaw_datetime(at("2026-03-29", 1)), "2026-03-29 03:00:00");
+        assert_eq!(warsaw_datetime(at("2026-10-25", 0)), "2026-10-25 02:00:00");
+        assert_eq!(warsaw_datetime(at("2026-10-25", 1)), "2026-10-25 02:00:00");
+    }
+
     use super::*;
 
     #[test]

@@ -106,6 +106,9 @@ reason_codes! {
     InvoiceMonthClosed => "invoice_month_closed", Warning;
     InvoicePlanLimit => "invoice_plan_limit", Warning;
     InvoiceAccountingFailed => "invoice_accounting_failed", Warning;
+    InvoiceRefused => "invoice_refused", Warning;
+    InvoiceOrderNotImported => "invoice_order_not_imported", Info;
+    InvoiceProductPending => "invoice_product_pending", Info;
     // Product push.
     HiddenInSystim => "hidden_in_systim", Info;
     CodelessSkipped => "codeless_skipped", Info;

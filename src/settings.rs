@@ -27,9 +27,13 @@ pub struct Settings {
     pub orders: OrderSettings,
     pub stock: StockSettings,
     pub products: ProductSettings,
+    /// The sales document issued in Systim (issue #16): off by default.
+    pub invoicing: InvoicingSettings,
+    /// What is written back to the Shoper order: nothing by default.
+    pub write_back: WriteBackSettings,
 }
 
-crate::read_over_default!(Settings { auto_sync, interval_minutes, matching, orders, stock, products });
+crate::read_over_default!(Settings { auto_sync, interval_minutes, matching, orders, stock, products, invoicing, write_back });
 
 impl Default for Settings {
     fn default() -> Self {
@@ -40,6 +44,8 @@ impl Default for Settings {
             orders: OrderSettings::default(),
             stock: StockSettings::default(),
             products: ProductSettings::default(),
+            invoicing: InvoicingSettings::default(),
+            write_back: WriteBackSettings::default(),
         }
     }
 }
@@ -424,6 +430,8 @@ impl Settings {
         self.orders.validate(&mut errors);
         self.stock.validate(&mut errors);
         self.products.validate(&mut errors);
+        self.invoicing.validate(&mut errors);
+        self.write_back.validate(&mut errors);
         errors
     }
 }
@@ -533,6 +541,26 @@ mod stored_tests {
     use super::*;
     use serde_json::json;
 
+    /// Settings stored before invoicing existed read with it switched off and nothing written
+    /// back; the merchant's own values are kept.
+    #[test]
+    fn settings_stored_before_invoicing_read_with_it_off() {
+        let mut old = serde_json::to_value(Settings { interval_minutes: 7, ..Settings::default() }).unwrap();
+        let object = old.as_object_mut().unwrap();
+        object.remove("invoicing");
+        object.remove("write_back");
+        let s: Settings = crate::json::from_value(old.clone()).unwrap();
+        assert_eq!((s.interval_minutes, &s.invoicing, &s.write_back), (7, &InvoicingSettings::default(), &WriteBackSettings::default()));
+        assert!(!s.invoicing.enabled);
+        let (lenient, dropped) = Settings::from_stored(&old);
+        assert_eq!((lenient, dropped.len()), (s, 0));
+        // …and a partial group keeps what it has.
+        let partial = json!({"invoicing": {"enabled": true, "trigger_statuses": [4]}, "write_back": {"numbers_in_notes": true}});
+        let s: Settings = crate::json::from_value(partial).unwrap();
+        assert!(s.invoicing.enabled && s.write_back.numbers_in_notes);
+        assert_eq!((s.invoicing.trigger_statuses, s.invoicing.invoice_template_id), (vec![4], 43));
+    }
+
     #[test]
     fn one_unknown_value_costs_only_its_own_field() {
         let stored = json!({
@@ -578,6 +606,8 @@ mod tests {
         s.orders.start = StartPoint::OrderId(5);
         s.orders.payment_mapping = vec![IdMapping { shop_id: 2, systim_id: 3 }];
         s.stock.warehouses = vec![WarehouseLink { systim_stores: vec![1], shop_warehouse: Some(2) }];
+        s.invoicing.trigger_statuses = vec![3];
+        s.write_back = WriteBackSettings { status_after_import: Some(2), status_after_invoice: Some(4), numbers_in_notes: true };
         let stored = serde_json::to_value(&s).unwrap();
         assert_eq!(crate::json::from_value::<Settings>(stored.clone()).unwrap(), s);
         let mut all = Vec::new();

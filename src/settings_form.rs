@@ -1,6 +1,6 @@
 //! The options page's settings form, described once: `settings_form.json` lists every field of
 //! [`Settings`] with its control (`bool`, `int` with its bounds, `optInt`, `optText`, `choice` with
-//! its values, `rows` with their columns, and the compound `origins`, `statuses`, `start`), the
+//! its values, `idList` picked from a list, `rows` with their columns, and the compound `origins`, `statuses`, `start`), the
 //! pick list it is chosen from (`listChoices`) and the mapping its suggestions are for. The page
 //! builds its form from [`form`] (through the wasm export `settings_form`), which adds each
 //! field's default from [`Settings::default`] and each row's blank. Labels follow from the path:
@@ -71,6 +71,10 @@ mod tests {
         }
     }
 
+    /// Settings the form does not offer yet: the WZ of a sales document is not issued by any run
+    /// (`docs/invoicing.md`), and a switch that does nothing is not shown.
+    const NOT_OFFERED: [&str; 1] = ["invoicing.issue_wz"];
+
     #[test]
     fn every_setting_has_exactly_one_control_and_every_control_a_setting() {
         let defaults = serde_json::to_value(Settings::default()).unwrap();
@@ -79,7 +83,7 @@ mod tests {
         let paths: Vec<String> = fields().iter().map(|f| text(f, "path").to_string()).collect();
         let unique: BTreeSet<&String> = paths.iter().collect();
         assert_eq!(unique.len(), paths.len(), "a path twice in the form");
-        for leaf in &all {
+        for leaf in all.iter().filter(|l| !NOT_OFFERED.contains(&l.as_str())) {
             let covering: Vec<&String> = paths.iter().filter(|p| leaf == *p || leaf.starts_with(&format!("{p}."))).collect();
             assert_eq!(covering.len(), 1, "setting {leaf}: controls {covering:?} (add it to src/settings_form.json)");
         }
@@ -96,6 +100,7 @@ mod tests {
             let path = text(&f, "path");
             match text(&f, "type") {
                 "bool" | "optInt" | "optText" | "origins" | "statuses" | "start" => {}
+                "idList" => assert!(f["list"].is_string(), "{path}: a list of ids is picked from a list"),
                 "int" => assert!(f["min"].is_i64(), "{path}: an int needs its lower bound"),
                 "choice" => {
                     let options: Vec<&str> = f["options"].as_array().unwrap().iter().map(|o| o.as_str().unwrap()).collect();

@@ -38,6 +38,8 @@ const SOURCES = [
   "options.html",
   "options.js",
   "options.css",
+  "document.html",
+  "document.js",
   "content.js",
   "_locales",
 ];

@@ -78,8 +78,23 @@ pub enum Message {
         order_ids: Vec<u64>,
     },
     OpenReport,
+    /// From the admin-panel script: open the PDF of the order's sales document in an extension
+    /// page (`document.html`).
+    OpenDocument {
+        order_id: u64,
+    },
+    /// From that page: the PDF itself.
+    DocumentPdf {
+        order_id: u64,
+    },
     /// `systimNumber`: default.
     ResolveOrder {
+        order_id: u64,
+        decision: super::resolve::Decision,
+        systim_number: String,
+    },
+    /// The merchant's decision on a sales document held as `invoice_unverifiable`.
+    ResolveDocument {
         order_id: u64,
         decision: super::resolve::Decision,
         systim_number: String,
@@ -145,8 +160,13 @@ impl<'de> Deserialize<'de> for Message {
                 "syncNow" => Message::SyncNow,
                 "orderBadges" => Message::OrderBadges { order_ids: f.take("orderIds")? },
                 "openReport" => Message::OpenReport,
+                "openDocument" => Message::OpenDocument { order_id: f.take("orderId")? },
+                "documentPdf" => Message::DocumentPdf { order_id: f.take("orderId")? },
                 "resolveOrder" => {
                     Message::ResolveOrder { order_id: f.take("orderId")?, decision: f.take("decision")?, systim_number: f.take_or_default("systimNumber")? }
+                }
+                "resolveDocument" => {
+                    Message::ResolveDocument { order_id: f.take("orderId")?, decision: f.take("decision")?, systim_number: f.take_or_default("systimNumber")? }
                 }
                 "adminPanel" => Message::AdminPanel { add: f.take_or_default("add")?, forget: f.take_or_default("forget")? },
                 "reportShopAddresses" => Message::ReportShopAddresses { domains: f.take("domains")? },
@@ -184,7 +204,10 @@ const KNOWN_TYPES: &[&str] = &[
     "syncNow",
     "orderBadges",
     "openReport",
+    "openDocument",
+    "documentPdf",
     "resolveOrder",
+    "resolveDocument",
     "adminPanel",
     "reportShopAddresses",
     "reportPage",
@@ -203,7 +226,7 @@ impl Message {
         if path == "/admin/auth" || path.starts_with("/admin/auth/") {
             return matches!(self, Message::ReportShopAddresses { .. }) && path.trim_end_matches('/') == "/admin/auth/login";
         }
-        matches!(self, Message::SyncNow | Message::OrderBadges { .. } | Message::OpenReport | Message::ReportPage { .. })
+        matches!(self, Message::SyncNow | Message::OrderBadges { .. } | Message::OpenReport | Message::OpenDocument { .. } | Message::ReportPage { .. })
     }
 }
 
@@ -238,6 +261,10 @@ pub enum Effect {
     OpenOptions {
         section: String,
     },
+    /// The extension page showing the PDF of an order's sales document (`document.html?order=<id>`).
+    OpenDocument {
+        order_id: u64,
+    },
     /// Host access the merchant granted for addresses the connection no longer uses is given
     /// back: every granted host permission but these match patterns (and those of the manifest).
     KeepHostAccess {
@@ -260,7 +287,7 @@ impl Handled {
     }
 }
 
-fn ok(mut data: Value) -> Value {
+pub(super) fn ok(mut data: Value) -> Value {
     if let Value::Object(m) = &mut data {
         m.insert("ok".into(), Value::Bool(true));
         data
@@ -406,6 +433,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
             }
             Message::OrderBadges { order_ids } => Handled::reply(ok(json!({"badges": self.order_badges_json(&order_ids).await}))),
             Message::OpenReport => Handled { reply: ok(json!({})), effects: vec![Effect::OpenOptions { section: "report".into() }], start: None },
+            Message::OpenDocument { order_id } => Handled { reply: ok(json!({})), effects: vec![Effect::OpenDocument { order_id }], start: None },
+            Message::DocumentPdf { order_id } => Handled::reply(Box::pin(self.document_pdf(order_id)).await),
             // boxed: their state lives outside this future's
             m @ (Message::AdminPanel { .. } | Message::ReportShopAddresses { .. } | Message::ReportPage { .. }) => Box::pin(self.panel_message(m, from)).await,
             Message::ResolveOrder { order_id, decision, systim_number } => Handled::reply(match self.resolve_order(order_id, decision, &systim_number).await {
@@ -416,6 +445,16 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     error("storage_error", &text, crate::texts::t(crate::plan::Lang::En, "core_msg_storage_refused"))
                 }
             }),
+            Message::ResolveDocument { order_id, decision, systim_number } => {
+                Handled::reply(match self.resolve_document(order_id, decision, &systim_number).await {
+                    Ok(_) => ok(json!({})),
+                    Err(super::resolve::ResolveError::NotConfigured) => error_of("not_configured", "core_msg_not_configured", &[]),
+                    Err(super::resolve::ResolveError::NotAwaiting) => error_of("not_awaiting_decision", "core_msg_not_awaiting_decision", &[]),
+                    Err(super::resolve::ResolveError::State(text)) => {
+                        error("storage_error", &text, crate::texts::t(crate::plan::Lang::En, "core_msg_storage_refused"))
+                    }
+                })
+            }
         }
     }
 
@@ -732,7 +771,19 @@ mod tests {
             order_ids: Vec<u64>,
         },
         OpenReport,
+        OpenDocument {
+            order_id: u64,
+        },
+        DocumentPdf {
+            order_id: u64,
+        },
         ResolveOrder {
+            order_id: u64,
+            decision: super::super::resolve::Decision,
+            #[serde(default)]
+            systim_number: String,
+        },
+        ResolveDocument {
             order_id: u64,
             decision: super::super::resolve::Decision,
             #[serde(default)]
@@ -797,9 +848,15 @@ mod tests {
             json!({"type": "orderBadges", "orderIds": [1, 2]}),
             json!({"type": "orderBadges", "orderIds": [-1]}),
             json!({"type": "orderBadges", "order_ids": [1]}),
+            json!({"type": "openDocument", "orderId": 12}),
+            json!({"type": "openDocument", "orderId": "12"}),
+            json!({"type": "documentPdf", "orderId": 12}),
+            json!({"type": "documentPdf"}),
             json!({"type": "resolveOrder", "orderId": 3, "decision": "in_systim"}),
             json!({"type": "resolveOrder", "orderId": 3, "decision": "send_again", "systimNumber": "ZAM/1"}),
             json!({"type": "resolveOrder", "orderId": 3, "decision": "later"}),
+            json!({"type": "resolveDocument", "orderId": 3, "decision": "in_systim", "systimNumber": "FV/1/2026"}),
+            json!({"type": "resolveDocument", "orderId": "3", "decision": "send_again"}),
             json!({"type": "adminPanel", "add": "https://www.sklep.pl"}),
             json!({"type": "adminPanel", "forget": "https://www.sklep.pl"}),
             json!({"type": "adminPanel", "forget": 5}),

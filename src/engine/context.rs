@@ -27,6 +27,8 @@ pub(super) struct RunContext<'r, H, S, C> {
     pub progress: Progress,
     /// Imported orders that still reserve stock: read once, shared by the order, product and stock parts.
     pub reservations: Reservations,
+    /// Orders recorded as imported by this run (for the write-back after the import).
+    pub imported: Vec<u64>,
     /// The cancel flag and the progress listener.
     engine: &'r Engine<H, S, C>,
 }
@@ -35,7 +37,7 @@ impl<'r, H: Http, S: Storage, C: Clock> RunContext<'r, H, S, C> {
     pub fn new(engine: &'r Engine<H, S, C>, session: Session<'r, H, C>, settings: &'r Settings, req: &'r RunRequest, progress: Progress) -> Self {
         let keys = ShopKeys::new(&session.host);
         let reservations = Reservations::new(&keys);
-        RunContext { session, store: &engine.store, clock: &engine.clock, settings, keys, req, progress, reservations, engine }
+        RunContext { session, store: &engine.store, clock: &engine.clock, settings, keys, req, progress, reservations, imported: Vec::new(), engine }
     }
 
     pub fn now(&self) -> u64 {

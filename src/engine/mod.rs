@@ -12,6 +12,8 @@ pub mod choices;
 pub mod connection;
 mod context;
 mod copies;
+mod document_pdf;
+pub mod invoices;
 pub mod ledger;
 pub mod lock;
 pub mod methods;
@@ -169,7 +171,11 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         if !errors.is_empty() {
             return Err(SaveError::Invalid(errors));
         }
+        let invoicing_was_on = self.settings().await.invoicing.enabled;
         save(&self.store, SETTINGS_KEY, &settings).await.map_err(SaveError::State)?;
+        if settings.invoicing.enabled && !invoicing_was_on {
+            Box::pin(self.start_invoice_feed()).await;
+        }
         Ok(settings)
     }
 

@@ -34,9 +34,11 @@ pub enum Part {
     Orders,
     Products,
     Stock,
+    /// The sales documents of the orders (after the order part, when invoicing is on).
+    Invoices,
 }
 
-crate::read_unit_enum!(Part { Orders = "orders", Products = "products", Stock = "stock" });
+crate::read_unit_enum!(Part { Orders = "orders", Products = "products", Stock = "stock", Invoices = "invoices" });
 
 impl RunKind {
     pub fn parts(self) -> &'static [Part] {
@@ -238,6 +240,16 @@ fn advice_key(reason: ReasonCode) -> &'static str {
         VatMissingInShop => "core_advice_vat_missing_in_shop",
         UnitMissingInShop => "core_advice_unit_missing_in_shop",
         ContractorAmbiguous => "core_advice_contractor_ambiguous",
+        InvoiceLinesDropped => "core_advice_invoice_lines_dropped",
+        InvoiceTotalsMismatch => "core_advice_totals_mismatch",
+        InvoicePaymentFormUnknown => "core_advice_invoice_payment_form_unknown",
+        InvoiceVatRateUnknown => "core_advice_vat_unknown",
+        InvoiceContractorMissing => "core_advice_invoice_contractor_missing",
+        InvoiceCurrencyNotPln => "core_advice_invoice_currency_not_pln",
+        InvoiceMonthClosed => "core_advice_invoice_month_closed",
+        InvoicePlanLimit => "core_advice_invoice_plan_limit",
+        InvoiceAccountingFailed => "core_advice_invoice_accounting_failed",
+        InvoiceRefused => "core_advice_invoice_refused",
         _ => "core_advice_nothing",
     }
 }
@@ -433,7 +445,7 @@ mod tests {
             }
         }
         back(&[RunKind::Orders, RunKind::Stock, RunKind::Products, RunKind::SendStock, RunKind::SendProducts, RunKind::Auto]);
-        back(&[Part::Orders, Part::Products, Part::Stock]);
+        back(&[Part::Orders, Part::Products, Part::Stock, Part::Invoices]);
         back(&[Outcome::Ok, Outcome::Partial, Outcome::Failed, Outcome::Cancelled, Outcome::Refused]);
     }
 

@@ -6,6 +6,8 @@
 //!   reserving stock while the order is open in the shop;
 //! - **send again** — the entry becomes `Held` (`resend_requested`): the next run plans the
 //!   order again and sends it once.
+//!
+//! The same for a sales document held as `invoice_unverifiable` ([`Engine::resolve_document`]).
 
 use super::ledger::{Ledger, LedgerEntry, OrderState};
 use super::store::{ShopKeys, StateError};
@@ -62,5 +64,58 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         // Sent again: its lines reserve nothing until then (the intent before the send does).
         ledger.put(&LedgerEntry { order_id, state: state.clone(), updated_ms: now, lines }).await?;
         Ok(state)
+    }
+}
+
+/// What a merchant's decision on a sales document that could not be verified
+/// (`invoice_unverifiable`) recorded.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DocumentDecided {
+    /// Recorded as issued (never issued again).
+    Issued,
+    /// The next run issues it once.
+    SendAgain,
+}
+
+impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
+    /// Take the merchant's decision on a sales document held as unverifiable (an unclear
+    /// `addSellInvoice` whose outcome Systim's list of documents cannot settle): `in_systim` —
+    /// recorded as issued (with the number the merchant found, when given); `send_again` — held
+    /// as `resend_requested`, so the next run issues it once.
+    pub async fn resolve_document(&self, order_id: u64, decision: Decision, systim_number: &str) -> Result<DocumentDecided, ResolveError> {
+        use super::invoices::ledger::{DocumentEntry, DocumentLedger, DocumentState};
+        let origin = self.connection().await.shop_origin().map_err(|_| ResolveError::NotConfigured)?;
+        let ledger = DocumentLedger::new(&self.store, ShopKeys::new(&shop_host(&origin)));
+        let Some(entry) = ledger.get(order_id).await? else { return Err(ResolveError::NotAwaiting) };
+        let DocumentState::Unverifiable { kind, gross, .. } = entry.state else { return Err(ResolveError::NotAwaiting) };
+        let now = self.clock.now_ms();
+        let (state, decided) = match decision {
+            Decision::InSystim => (
+                DocumentState::Issued {
+                    kind,
+                    systim_id: 0,
+                    number: systim_number.trim().to_string(),
+                    gross,
+                    at_ms: entry.updated_ms,
+                    reconciled: true,
+                    accounting_failed: false,
+                    copies: Vec::new(),
+                    // The next run writes it back to the order when the settings ask.
+                    written_back: false,
+                },
+                DocumentDecided::Issued,
+            ),
+            Decision::SendAgain => (
+                DocumentState::Held {
+                    reason: "resend_requested".into(),
+                    detail_pl: "wystawienie ponowne na Twoje polecenie — następna synchronizacja wystawi dokument raz".into(),
+                    detail_en: "to be issued again as you asked — the next run issues the document once".into(),
+                    since_ms: now,
+                },
+                DocumentDecided::SendAgain,
+            ),
+        };
+        ledger.put(&DocumentEntry { order_id, state, updated_ms: now }).await?;
+        Ok(decided)
     }
 }

@@ -2,6 +2,7 @@
 
 use super::connection::FieldError;
 use super::context::RunContext;
+use super::invoices::InvoicesPart;
 use super::orders::OrdersPart;
 use super::products::ProductsPart;
 use super::report::{self, entry, keyed_group, ErrorView, Outcome, Part, Report, RunKind, RunSummary, Section, SectionCounts};
@@ -298,6 +299,7 @@ fn parts_for(req: &RunRequest, settings: &Settings) -> Vec<Part> {
         Part::Orders => settings.orders.enabled || req.kind == RunKind::Orders,
         Part::Stock => settings.stock.enabled || req.kind == RunKind::Stock,
         Part::Products => true,
+        Part::Invoices => false,
     });
     parts
 }
@@ -345,10 +347,25 @@ async fn read_and_run<H: Http, S: Storage, C: Clock>(cx: &mut RunContext<'_, H, 
             Part::Orders => OrdersPart { cx, shop, systim }.run(prefetch.take().unwrap_or_default(), &mut previewed).await,
             Part::Products => ProductsPart { cx, shop, systim }.run(&previewed).await,
             Part::Stock => StockPart { cx, shop, systim }.run(&previewed).await,
+            Part::Invoices => continue,
+        };
+        // The sales documents follow the order part, over the same snapshots.
+        let result = match result {
+            Ok(mut orders) if part == Part::Orders => {
+                super::invoices::write_back::after_import(cx, &mut orders.section).await?;
+                if !cx.settings.invoicing.enabled || cx.cancelled() {
+                    Ok(orders)
+                } else {
+                    sections.push(orders.section);
+                    refused |= orders.refused;
+                    InvoicesPart { cx, shop, systim }.run().await
+                }
+            }
+            other => other,
         };
         match result {
             Ok(PartResult { mut section, refused: r }) => {
-                if section.kind != Part::Orders {
+                if !matches!(section.kind, Part::Orders | Part::Invoices) {
                     section.notes.extend(copies_note.take());
                     section.notes.extend(methods_note(&systim.unavailable));
                 }
@@ -388,6 +405,8 @@ fn headline(dry_run: bool, outcome: Outcome, sections: &[Section]) -> (String, S
             (Part::Stock, true) => (texts::t(Lang::Pl, "core_eng_stock_values_to_change"), texts::t(Lang::En, "core_eng_stock_values_to_change")),
             (Part::Products, false) => (texts::t(Lang::Pl, "core_eng_products_created"), texts::t(Lang::En, "core_eng_products_created")),
             (Part::Products, true) => (texts::t(Lang::Pl, "core_eng_products_to_create"), texts::t(Lang::En, "core_eng_products_to_create")),
+            (Part::Invoices, false) => (texts::t(Lang::Pl, "core_eng_documents_issued"), texts::t(Lang::En, "core_eng_documents_issued")),
+            (Part::Invoices, true) => (texts::t(Lang::Pl, "core_eng_documents_to_issue"), texts::t(Lang::En, "core_eng_documents_to_issue")),
         };
         pl.push(format!("{verb_pl}: {}", s.counts.done));
         en.push(format!("{verb_en}: {}", s.counts.done));

@@ -233,7 +233,7 @@ impl Skip for SkippedDocument {
 /// What the document plan reads besides the order.
 pub struct InvoiceContext<'a> {
     pub settings: &'a Settings,
-    /// The document's own settings (not yet part of [`Settings`]: see `settings/invoicing.rs`).
+    /// The document's own settings (`settings.invoicing`).
     pub invoicing: &'a InvoicingSettings,
     /// `listVatRates`.
     pub vat_rates: &'a [SystimVatRate],
@@ -364,16 +364,20 @@ pub fn line_grosses(lines: &[AddOrderLine], sum: Money) -> Option<Vec<Money>> {
         return Some(grosses.into_iter().map(Money).collect());
     }
     // remainder of each line after its rounding: positive = rounded down
-    let mut order: Vec<usize> = (0..lines.len()).collect();
     let remainder = |i: usize| exact[i] - i128::from(grosses[i]) * 1000;
-    if diff > 0 {
-        order.sort_by(|a, b| remainder(*b).cmp(&remainder(*a)).then(a.cmp(b)));
-    } else {
-        order.sort_by(|a, b| remainder(*a).cmp(&remainder(*b)).then(a.cmp(b)));
-    }
+    // Each grosz to the line rounded furthest the other way (the lower index on a tie), picked
+    // one at a time rather than by a sort (each sort instance costs the wasm kilobytes); only
+    // lines whose value was rounded (a remainder the other way) take one.
     let steps = diff.unsigned_abs() as usize;
-    // only lines whose value was rounded (a remainder the other way) take a grosz
-    let eligible: Vec<usize> = order.into_iter().filter(|i| if diff > 0 { remainder(*i) > 0 } else { remainder(*i) < 0 }).take(steps).collect();
+    let signed = |i: usize| if diff > 0 { remainder(i) } else { -remainder(i) };
+    let mut eligible: Vec<usize> = Vec::with_capacity(steps);
+    while eligible.len() < steps {
+        let next = (0..lines.len()).filter(|i| !eligible.contains(i) && signed(*i) > 0).max_by_key(|i| (signed(*i), std::cmp::Reverse(*i)));
+        match next {
+            Some(i) => eligible.push(i),
+            None => break,
+        }
+    }
     if eligible.len() < steps {
         return None;
     }

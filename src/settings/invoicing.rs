@@ -1,12 +1,10 @@
 //! Settings of the sales document issued in Systim for a Shoper order (issue #16,
-//! `docs/invoicing.md`) and of what is written back to the shop. Both groups are off or empty by
-//! default. They are not yet fields of [`super::Settings`] nor shown on the options page: no run
-//! issues documents yet, and a switch that does nothing must not be offered. The engine's part of
-//! #16 adds them to `Settings` and to `settings_form.json` (with a test that a record stored
-//! before them reads with these defaults).
+//! `docs/invoicing.md`) and of what is written back to the shop (`Settings::invoicing`,
+//! `Settings::write_back`). Both groups are off or empty by default; settings stored before them
+//! read with these defaults.
 
 use super::SettingsError;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Systim's standard print template and numbering of a VAT invoice (`rodzaj` 0) on a fresh
 /// account (`systim-public-code.md` §3).
@@ -20,7 +18,7 @@ pub const STANDARD_RECEIPT_NUMBERING: u64 = 9;
 pub const MAX_PAYMENT_TERM_DAYS: u32 = 365;
 
 /// The document a buyer without a NIP gets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrivateBuyerDocument {
     /// A receipt (`paragon`, Systim `rodzaj` 15; not the fiscal receipt, which needs the Pro plan).
@@ -29,9 +27,11 @@ pub enum PrivateBuyerDocument {
     Invoice,
 }
 
+crate::read_unit_enum!(PrivateBuyerDocument { Receipt = "receipt", Invoice = "invoice" });
+
 /// "Wystawiaj dokument sprzedaży": the document issued in Systim when a Shoper order reaches one of
 /// the chosen statuses.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(default)]
 pub struct InvoicingSettings {
     /// Off until the merchant switches it on.
@@ -56,6 +56,20 @@ pub struct InvoicingSettings {
     pub issue_wz: bool,
 }
 
+crate::read_over_default!(InvoicingSettings {
+    enabled,
+    private_buyer_document,
+    trigger_statuses,
+    invoice_template_id,
+    invoice_numbering_id,
+    receipt_template_id,
+    receipt_numbering_id,
+    payment_term_days,
+    send_email,
+    send_to_ksef,
+    issue_wz,
+});
+
 impl Default for InvoicingSettings {
     fn default() -> Self {
         InvoicingSettings {
@@ -75,7 +89,7 @@ impl Default for InvoicingSettings {
 }
 
 /// What the extension writes back to the Shoper order. Nothing by default.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(default)]
 pub struct WriteBackSettings {
     /// The Shoper status an order gets once imported into Systim; none = left as it is.
@@ -86,6 +100,8 @@ pub struct WriteBackSettings {
     /// (`notes_priv`), never overwriting what is there.
     pub numbers_in_notes: bool,
 }
+
+crate::read_over_default!(WriteBackSettings { status_after_import, status_after_invoice, numbers_in_notes });
 
 impl InvoicingSettings {
     pub fn validate(&self, errors: &mut Vec<SettingsError>) {

@@ -72,6 +72,48 @@ test("the Systim button: 'Otwórz raport' opens the report on the options page",
   await page.close();
 });
 
+test("an order's sales document: the badge names it and its PDF opens in the extension's own page, not the shop's", async () => {
+  const SENT = 7; // "przesyłka wysłana"
+  const { settings } = await env.send({ type: "getSettings" });
+  settings.orders.link_contractors = true;
+  settings.invoicing = { ...settings.invoicing, enabled: true, trigger_statuses: [SENT] };
+  assert.ok((await env.send({ type: "saveSettings", settings })).ok);
+  const [id] = importedOrders(await env.sandbox.state()).keys();
+  await env.sandbox.setOrderStatus(id, SENT);
+  await runToEnd(env.send, "orders");
+  const issued = (await env.sandbox.state()).systim.invoices.filter((d) => d.uwagi?.startsWith(`Shoper ${id} @`));
+  assert.equal(issued.length, 1, "one document for the order");
+  const number = issued[0].numer;
+
+  const page = await openAdmin("/orders");
+  await page.setViewportSize({ width: 1280, height: 2400 }); // every badge in view: a click lands by coordinates
+  const badges = await until(async () => {
+    const now = await orderBadges(page);
+    return now[id]?.document ? now : null;
+  }, { what: `the document on order ${id}'s badge` });
+  assert.match(badges[id].document.text, new RegExp(`(faktura|paragon) ${number.replace(/[/]/g, "\\/")}$`), badges[id].document.text);
+  const others = Object.entries(badges).filter(([other, b]) => other !== String(id) && b.document);
+  assert.deepEqual(others, [], "no other order names a document");
+
+  const [tab] = await Promise.all([env.browser.context.waitForEvent("page"), page.mouse.click(badges[id].document.at.x, badges[id].document.at.y)]);
+  await tab.waitForLoadState();
+  assert.equal(tab.url(), `chrome-extension://${env.browser.extensionId}/document.html?order=${id}`);
+  await tab.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 30_000 });
+  assert.equal(await tab.evaluate(() => document.documentElement.dataset.ready), "1", await tab.locator("[data-testid=document-state]").textContent());
+  const download = tab.locator("[data-testid=document-download]");
+  assert.match(await download.getAttribute("download"), /\.pdf$/);
+  const head = await tab.evaluate(async () => {
+    const blob = await (await fetch(document.querySelector("[data-testid=document-download]").href)).blob();
+    return { type: blob.type, start: new TextDecoder().decode(await blob.slice(0, 5).arrayBuffer()) };
+  });
+  assert.deepEqual(head, { type: "application/pdf", start: "%PDF-" });
+  assert.equal(await tab.locator("[data-testid=document-pdf]").getAttribute("src"), await download.getAttribute("href"), "shown in the page");
+  // the shop's page got the number and nothing of the PDF
+  assert.ok(!(await page.content()).includes("JVBER"));
+  await tab.close();
+  await page.close();
+});
+
 test("no key reaches the admin page or the content script's world", async () => {
   const page = await env.browser.context.newPage();
   const world = await contentScriptWorld(page, env.browser.extensionId);

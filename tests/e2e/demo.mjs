@@ -6,7 +6,9 @@
 // (a `--dev-hosts` build), sets it up through the options page (connection typed in, saved,
 // "Sprawdź połączenie", the demo settings chosen by name in the pick lists), runs "Synchronizuj
 // zamówienia", "Wyślij stany" and "Wyślij produkty" from the popup — each previewed first — and
-// "Eksportuj produkty do CSV". Prints each report, saves screenshots, then checks the sandbox's
+// "Eksportuj produkty do CSV"; then switches on the sales documents, ships three imported orders in
+// the shop, previews and runs the orders again (one document each) and opens a document's PDF from
+// its badge in the admin panel. Prints each report, saves screenshots, then checks the sandbox's
 // state against the reports. Exit code 0 only if every check holds.
 //
 // --keep: the sandbox stays up (until Ctrl-C) and the way to load the extension by hand is printed.
@@ -16,8 +18,8 @@ import { parseArgs } from "node:util";
 import { launchBrowser, send } from "./lib/browser.mjs";
 import * as flow from "./lib/flows.mjs";
 import { paths } from "./lib/paths.mjs";
-import { checkAgainstState, checkBadges, checkCsv, reportLines, summaryLines, writableState } from "./lib/report.mjs";
-import { startSandbox, systimProductId } from "./lib/sandbox.mjs";
+import { checkAgainstState, checkBadges, checkCsv, checkDocuments, reportLines, summaryLines, writableState } from "./lib/report.mjs";
+import { importedOrders, startSandbox, systimProductId } from "./lib/sandbox.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -116,14 +118,62 @@ try {
   const csvRows = checkCsv(csv.content, await sandbox.state()).rows;
   print([`${csv.filename}: ${csvRows} rows (saved under ${args.out})`]);
 
+  // Sales documents (issue #16): switched on for the status "przesyłka wysłana"; three imported
+  // orders are shipped in the shop; the next orders run issues one document each.
+  step("options page: „Wystawiaj dokument sprzedaży” on, for orders that reach „przesyłka wysłana”");
+  const SENT = 7;
+  const invoicing = (await send(options, { type: "getSettings" })).settings;
+  invoicing.orders.link_contractors = true;
+  invoicing.invoicing = { ...invoicing.invoicing, enabled: true, trigger_statuses: [SENT] };
+  checks.push({ ok: (await send(options, { type: "saveSettings", settings: invoicing })).ok, what: "invoicing switched on" });
+  await options.reload();
+  const invoicingGroup = options.locator("#group-invoicing");
+  if (await invoicingGroup.count()) {
+    await options.evaluate(() => window.scrollTo(0, 0));
+    await options.screenshot({ path: shot("options-invoicing.png"), fullPage: true, clip: await invoicingGroup.boundingBox() });
+  }
+  const shipped = [...importedOrders(await sandbox.state()).keys()].slice(0, 3);
+  for (const id of shipped) await sandbox.setOrderStatus(id, SENT);
+  step(`shop: orders ${shipped.map((id) => `#${id}`).join(", ")} shipped (status „przesyłka wysłana”)`);
+  const untouchedByPreview = writableState(await sandbox.state());
+  const documentsPreview = await flow.runFromPopup(popup, "orders", { preview: true });
+  step("popup: Podgląd + Synchronizuj zamówienia (the documents that would be issued)");
+  print(reportLines(await reportOf(documentsPreview.runId)));
+  checks.push({ ok: writableState(await sandbox.state()) === untouchedByPreview, what: "the preview of the documents wrote nothing" });
+  const documentsRun = await flow.runFromPopup(popup, "orders", { preview: false });
+  step("popup: Synchronizuj zamówienia (documents issued)");
+  written.documents = await reportOf(documentsRun.runId);
+  print(reportLines(written.documents));
+  checks.push({ ok: !written.documents.error && documentsRun.outcome !== "failed", what: `the documents' run ran (${documentsRun.outcome})` });
+  await popup.screenshot({ path: shot("popup-documents.png"), fullPage: true });
+
   step("admin panel: the order list with the extension's badges");
   const admin = await browser.context.newPage();
+  await admin.setViewportSize({ width: 1280, height: 2400 });
   await admin.goto(`${sandbox.info.shoper}/admin/orders`);
   const badges = await flow.orderBadges(admin);
-  print(Object.entries(badges).map(([id, b]) => `#${id} ${b.state}: ${b.text}`));
+  print(Object.entries(badges).map(([id, b]) => `#${id} ${b.state}: ${b.text}${b.document ? ` · ${b.document.text}` : ""}`));
   await admin.screenshot({ path: shot("admin-orders.png"), fullPage: true });
 
-  const orderReports = ACTIONS.map(({ kind }) => written[kind]);
+  step(`admin panel: the PDF of order #${shipped[0]}'s document, opened from its badge`);
+  const withDocument = badges[shipped[0]]?.document;
+  if (withDocument) {
+    const [documentPage] = await Promise.all([browser.context.waitForEvent("page"), admin.mouse.click(withDocument.at.x, withDocument.at.y)]);
+    await documentPage.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 30_000 });
+    const shown = await documentPage.evaluate(async () => {
+      const link = document.querySelector("[data-testid=document-download]");
+      const blob = link?.href ? await (await fetch(link.href)).blob() : null;
+      return { ready: document.documentElement.dataset.ready, name: link?.download ?? "", size: blob?.size ?? 0, start: blob ? new TextDecoder().decode(await blob.slice(0, 5).arrayBuffer()) : "" };
+    });
+    print([`${shown.name}: ${shown.size} bytes (${documentPage.url()})`]);
+    checks.push({ ok: shown.ready === "1" && shown.start === "%PDF-", what: "the document's PDF opens in the extension's page", detail: JSON.stringify(shown) });
+    await documentPage.screenshot({ path: shot("document-pdf.png") });
+    await documentPage.close();
+  } else {
+    checks.push({ ok: false, what: "the document's PDF opens in the extension's page", detail: `no document on the badge of #${shipped[0]}` });
+  }
+
+  const orderReports = [...ACTIONS.map(({ kind }) => written[kind]), written.documents];
   step("summary");
   print(summaryLines({ orderReports, stockReport: written.send_stock, productsReport: written.send_products, csvRows }));
 
@@ -140,9 +190,10 @@ try {
   const csvCheck = checkCsv(csv.content, after);
   checks.push(csvCheck);
   checks.push(...checkBadges(badges, after, orderReports));
+  checks.push(...checkDocuments(after, shipped, badges));
   print(checks.map((c) => `${c.ok ? "✓" : "✗"} ${c.what}${c.detail && !c.ok ? ` — ${c.detail}` : ""}`));
 
-  step(`screenshots: ${["options.png", "options-guide.png", "options-pick-lists.png", "options-orders.png", "popup.png", "popup-first-screen.png", "popup-report.png", "admin-orders.png"].map(shot).join(", ")}`);
+  step(`screenshots: ${["options.png", "options-guide.png", "options-pick-lists.png", "options-orders.png", "popup.png", "popup-first-screen.png", "popup-report.png", "popup-documents.png", "admin-orders.png", "document-pdf.png"].map(shot).join(", ")}`);
   failed = checks.some((c) => !c.ok);
   console.log(failed ? "\nDEMO FAILED: the state does not match the report (see ✗ above)" : "\nDEMO OK: the sandbox's state is what the reports say");
 } catch (e) {

@@ -1,7 +1,8 @@
 // Headless Firefox ESR (module event page instead of a service worker): the options page sets the
 // connection up and checks it, an orders run through the popup's protocol imports into the
 // sandbox's Systim, the popup's "Wyślij stany" and "Wyślij produkty" (previewed first) write what
-// their reports say, and the shop's admin panel shows the Systim button and the order badges.
+// their reports say, and the shop's admin panel shows the Systim button and the order badges; a
+// shipped order's sales document is named on its badge and its PDF shows in the extension's page.
 // The same flows (lib/flows.mjs) drive Chromium in the other files.
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -171,4 +172,39 @@ test("Firefox: the admin panel's 'Synchronizuj teraz' imports a new order, its b
   page = await openAdmin(`/orders/view/id/${orderId}`);
   assert.equal((await orderBadges(page))[orderId]?.state, "imported");
   await firefox.closeTab();
+});
+
+test("Firefox: a shipped order's sales document is named on its badge and its PDF shows in the extension's page", async () => {
+  const SENT = 7; // "przesyłka wysłana"
+  await firefox.goto(firefox.url("options.html"));
+  const { settings } = await send({ type: "getSettings" });
+  settings.orders.link_contractors = true;
+  settings.invoicing = { ...settings.invoicing, enabled: true, trigger_statuses: [SENT] };
+  assert.ok((await send({ type: "saveSettings", settings })).ok);
+  const [id] = importedOrders(await sandbox.state()).keys();
+  await sandbox.setOrderStatus(id, SENT);
+  const report = await runToEnd(send, "orders");
+  const [issued, ...more] = (await sandbox.state()).systim.invoices.filter((d) => d.uwagi?.startsWith(`Shoper ${id} @`));
+  assert.ok(issued && more.length === 0, `one document for order ${id}: ${JSON.stringify(sectionOf(report, "invoices"))}`);
+
+  const page = await openAdmin("/orders");
+  const badges = await until(async () => {
+    const now = await orderBadges(page);
+    return now[id]?.document ? now : null;
+  }, { what: `the document on order ${id}'s badge` });
+  assert.ok(badges[id].document.text.endsWith(issued.numer), badges[id].document.text);
+  await firefox.closeTab();
+
+  // the page the badge's button opens (the click itself: admin-panel.test.mjs in Chromium)
+  await firefox.goto(firefox.url(`document.html?order=${id}`), { ready: "return Boolean(document.documentElement.dataset.ready);" });
+  const shown = await firefox.run(`const done = arguments[arguments.length - 1];
+    (async () => {
+      const link = document.querySelector("[data-testid=document-download]");
+      const blob = await (await fetch(link.href)).blob();
+      const start = new TextDecoder().decode(await blob.slice(0, 5).arrayBuffer());
+      done({ ready: document.documentElement.dataset.ready, name: link.download, type: blob.type, start, framed: document.querySelector("[data-testid=document-pdf]").src === link.href });
+    })().catch((e) => done({ error: String(e) }));`);
+  assert.equal(shown.ready, "1", JSON.stringify(shown));
+  assert.deepEqual({ type: shown.type, start: shown.start, framed: shown.framed }, { type: "application/pdf", start: "%PDF-", framed: true }, JSON.stringify(shown));
+  assert.match(shown.name, /\.pdf$/);
 });

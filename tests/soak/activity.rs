@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 /// Systim's main (and in the demo only) store.
 const STORE: u64 = 1;
 /// Status a shipped order gets in the shop.
-const SHIPPED: u64 = 7;
+pub const SHIPPED: u64 = 7;
 const CANCELLED: u64 = 8;
 
 /// A shop order and the Systim products its lines take (lines without a Systim product left

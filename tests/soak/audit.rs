@@ -77,6 +77,17 @@ pub struct Figures {
     /// Stock figures as if every Systim copy of an order reserved its lines (the engine reserves
     /// each shop order once: `stock_mismatches` and `unsell_writes` are judged so).
     pub stock_reserving_every_copy: Value,
+    // Issue #16: sales documents of shipped imported orders (native soak: invoicing on).
+    /// Shop orders with a sales document in Systim.
+    pub documents_issued: u64,
+    /// Documents beyond the first per order (the browser's resends), and of them those the
+    /// engine does not name as copies in its ledger nor any report named (never allowed).
+    pub document_copies_made: u64,
+    pub document_copies_unreported: u64,
+    /// Shipped orders in Systim without a document that no report names as held.
+    pub documents_missing: u64,
+    /// Documents whose gross total is not the order's sum.
+    pub wrong_documents: u64,
     /// What each counted problem was, for the failure message.
     #[serde(skip)]
     pub details: Vec<String>,
@@ -112,6 +123,9 @@ impl Figures {
             ("contractor_copies_by_our_code", self.contractor_copies_by_our_code),
             ("contractor_copies_unreported", self.contractor_copies_unreported),
             ("wrong_contractor_links", self.wrong_contractor_links),
+            ("document_copies_unreported", self.document_copies_unreported),
+            ("documents_missing", self.documents_missing),
+            ("wrong_documents", self.wrong_documents),
         ]
         .into_iter()
         .filter(|(_, n)| *n != 0)
@@ -131,6 +145,8 @@ pub struct Told {
     pub product_codes: BTreeSet<String>,
     /// NIPs (digits) named by an orders section's problem (`NIP <digits>`).
     pub nips: BTreeSet<String>,
+    /// Shop order → texts of the documents sections' problems naming it.
+    pub documents: BTreeMap<u64, Vec<String>>,
 }
 
 impl Told {
@@ -155,6 +171,11 @@ impl Told {
                         }
                         Some("products") => {
                             self.product_codes.insert(reference.to_string());
+                        }
+                        Some("invoices") => {
+                            if let Some(order_id) = reference.strip_prefix("Zamówienie ").and_then(|n| n.trim().parse().ok()) {
+                                self.documents.entry(order_id).or_default().push(text);
+                            }
                         }
                         _ => {}
                     }
@@ -480,4 +501,51 @@ fn figures_on<W: World>(world: &W, state: &Value, log: &[Value], truth: &Truth) 
     figures.stock_writes = writes.len() as u64;
     judge_writes(&mut figures, &writes, &eligible_pairs(world, &state), &state, truth);
     figures
+}
+
+/// The sales documents (issue #16): every shipped order in Systim has one, with the shop's total;
+/// a second one only where the browser's resend made it and the engine names it. `issued`: shop
+/// order → the copies the engine's ledger names (`Engine::issued_document`), for the orders it
+/// recorded as issued.
+pub fn documents(figures: &mut Figures, state: &Value, told: &Told, shipped: u64, issued: &BTreeMap<u64, Vec<u64>>) {
+    let mut by_order: BTreeMap<u64, Vec<&Value>> = BTreeMap::new();
+    for d in state["systim"]["invoices"].as_array().into_iter().flatten() {
+        if let Some(order_id) = d["uwagi"].as_str().and_then(|n| n.strip_prefix("Shoper ")).and_then(|r| r.split_once(" @ ")).and_then(|(i, _)| i.parse().ok())
+        {
+            by_order.entry(order_id).or_default().push(d);
+        }
+    }
+    let in_systim = systim_orders_by_marker(state);
+    for o in state["shoper"]["orders"].as_array().into_iter().flatten() {
+        let order_id = id(&o["order_id"]);
+        let docs = by_order.get(&order_id).map(Vec::as_slice).unwrap_or_default();
+        let sum = crate::common::oracle::grosze(&o["sum"]);
+        for d in docs {
+            if d["kwota_brutto_grosze"].as_i64() != Some(sum) {
+                figures.wrong_documents += 1;
+                figures.details.push(format!("document {} of order {order_id}: {} instead of {sum}", d["id"], d["kwota_brutto_grosze"]));
+            }
+        }
+        if !docs.is_empty() {
+            figures.documents_issued += 1;
+        }
+        if docs.len() > 1 {
+            let extra = docs.len() as u64 - 1;
+            figures.document_copies_made += extra;
+            let named = issued.get(&order_id).map_or(0, |c| c.len() as u64);
+            if named < extra && !told.documents.contains_key(&order_id) {
+                figures.document_copies_unreported += extra - named;
+                figures.details.push(format!("order {order_id}: {} documents, {named} named as copies", docs.len()));
+            }
+        }
+        // A document waits for its order's import to be settled; an import held for the merchant
+        // (its badge `held`: unverifiable without `listOrders`) holds the document too.
+        let import_held = told.badges.get(&order_id).is_some_and(|(state, text)| state == "held" && !text.is_empty());
+        if docs.is_empty() && id(&o["status_id"]) == shipped && in_systim.contains_key(&order_id) && !told.documents.contains_key(&order_id) && !import_held {
+            figures.documents_missing += 1;
+            figures
+                .details
+                .push(format!("shipped order {order_id} in Systim has no document and no report says why (orders section: {:?})", told.orders.get(&order_id)));
+        }
+    }
 }

@@ -105,7 +105,12 @@ fn pick_kind(rng: &mut Rng) -> RunKind {
 fn soak<W: World>(world: W, cfg: &Config, kinds: &[&str]) -> audit::Figures {
     let store = MemStorage::new();
     let mut activity = Activity::new(&world, cfg.seed);
-    let mut engine = engine_on(&world, store.clone());
+    // Invoicing on (issue #16): every order the activity ships gets its sales document.
+    let mut settings = demo_settings(&world);
+    settings.invoicing.enabled = true;
+    settings.invoicing.trigger_statuses = vec![activity::SHIPPED];
+    settings.orders.link_contractors = true;
+    let mut engine = engine_with(&world, store.clone(), settings);
     world.control("POST", "/faults", json!({"random": {"rate": cfg.fault_rate, "seed": cfg.seed, "kinds": kinds}}));
     // What the merchant was told: every report's problems, the badges at the end.
     let mut told = audit::Told::default();
@@ -147,6 +152,13 @@ fn soak<W: World>(world: W, cfg: &Config, kinds: &[&str]) -> audit::Figures {
         }
     }
     let mut figures = audit::figures(&world, &activity.truth, &told);
+    let mut issued = std::collections::BTreeMap::new();
+    for id in &ids {
+        if let Some(doc) = pollster::block_on(engine.issued_document(*id)) {
+            issued.insert(*id, doc.copies);
+        }
+    }
+    audit::documents(&mut figures, &world.state(), &told, activity::SHIPPED, &issued);
     figures.orders_placed = activity.placed;
     figures.faults_injected += activity.disturbances;
     figures.restarts = restarts;

@@ -47,6 +47,11 @@ impl<H: Http, C: Clock> SystimClient<'_, H, C> {
         self.list("listCompanies", &params).await
     }
 
+    /// A sales document's PDF: `{file: <base64>, name}` (`getSellInvoicePDF`, seen in mcpsystim).
+    pub async fn sell_invoice_pdf(&mut self, id: u64) -> Result<Value, ApiError> {
+        self.call("getSellInvoicePDF", &Form::new().field("id", id.to_string())).await
+    }
+
     /// Create a contractor (systim-api.md §4.1); returns the new id. Non-idempotent.
     pub async fn add_company(&mut self, params: &Value) -> Result<Value, ApiError> {
         self.call("addCompany", &Form::new().object(params)).await

@@ -64,7 +64,7 @@ const DETERMINISTIC_REFUSALS: [i64; 2] = [10, 16];
 /// Errors after which `addOrder` certainly created nothing. Anything else that is not a clean
 /// answer — no answer, a 5xx, an error page, Systim's code 2 (it may throttle the browser's own
 /// resend of a copy already written) — leaves the outcome unknown.
-fn certainly_not_created(e: &ApiError) -> bool {
+pub(in crate::engine) fn certainly_not_created(e: &ApiError) -> bool {
     use ApiError::*;
     match e {
         // Refused by the client before anything was sent.
@@ -79,7 +79,7 @@ fn certainly_not_created(e: &ApiError) -> bool {
 }
 
 /// Errors that end the run: every later call would fail the same way (or Systim is throttling).
-fn stops_the_run(e: &ApiError) -> bool {
+pub(in crate::engine) fn stops_the_run(e: &ApiError) -> bool {
     use crate::client::error::Interruption;
     matches!(
         e,
@@ -107,7 +107,7 @@ fn stop_if_fatal(e: ApiError) -> Result<(), Failure> {
     }
 }
 
-fn systim_id_of(v: &Value) -> Option<u64> {
+pub(in crate::engine) fn systim_id_of(v: &Value) -> Option<u64> {
     match v {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -116,7 +116,7 @@ fn systim_id_of(v: &Value) -> Option<u64> {
     }
 }
 
-fn order_ref(id: u64) -> String {
+pub(in crate::engine) fn order_ref(id: u64) -> String {
     format!("Zamówienie {id}")
 }
 

@@ -183,6 +183,7 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
         if doubled {
             copies::mark_doubled(ledger, order_id).await?;
         }
+        self.cx.imported.push(order_id);
         self.cx.reservations.add(self.cx.store, order_id).await
     }
 }

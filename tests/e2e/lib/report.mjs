@@ -1,6 +1,6 @@
 // Reading a run's `Report` (docs/messages.md, as `getReport` answers it) and checking it against
 // the sandbox's state: what the merchant is told must be what happened.
-import { importedOrders } from "./sandbox.mjs";
+import { documentsOf, grosze, importedOrders } from "./sandbox.mjs";
 
 /** The report's section of one area (`orders`, `stock`, `products`), or null. */
 export const sectionOf = (report, kind) => report?.sections?.find((s) => s.kind === kind) ?? null;
@@ -123,6 +123,31 @@ export function checkBadges(badges, state, orderReports) {
       ok: wrong.length === 0,
       what: `admin-panel badges: ${[...expected.values()].filter((s) => s === "imported").length} imported ✓, held and panel orders marked as such`,
       detail: wrong.map(([id, s]) => `#${id}: expected ${s}, shown ${badges[id]?.state ?? "nothing"}`).join("; ") || undefined,
+    },
+  ];
+}
+
+/**
+ * The sales documents against the state (issue #16): every order shipped after invoicing was
+ * switched on has exactly one document in Systim, with the shop's total; no other order has one;
+ * each shipped order's badge names its document.
+ */
+export function checkDocuments(state, shipped, badges) {
+  const wrong = [];
+  for (const id of shipped) {
+    const docs = documentsOf(state, id);
+    const order = state.shoper.orders.find((o) => Number(o.order_id) === id);
+    if (docs.length !== 1) wrong.push(`#${id}: ${docs.length} documents`);
+    else if (docs[0].kwota_brutto_grosze !== grosze(order.sum)) wrong.push(`#${id}: document ${docs[0].kwota_brutto_grosze} gr, shop ${order.sum}`);
+    else if (!badges[id]?.document?.text?.endsWith(docs[0].numer)) wrong.push(`#${id}: badge ${JSON.stringify(badges[id]?.document ?? null)}`);
+  }
+  const others = (state.systim.invoices ?? []).filter((d) => !shipped.some((id) => documentsOf(state, id).includes(d)));
+  if (others.length) wrong.push(`documents of other orders: ${others.map((d) => d.uwagi).join(", ")}`);
+  return [
+    {
+      ok: wrong.length === 0,
+      what: `sales documents: one for each of the ${shipped.length} shipped orders, with the shop's total, named on its badge; none for other orders`,
+      detail: wrong.join("; ") || undefined,
     },
   ];
 }

@@ -85,6 +85,22 @@ export class SandboxControl {
     return this.call("GET", `/log?since=${since}`);
   }
 
+  /** Sets a Shoper order's status through the shop's own REST API, as the merchant's panel does. */
+  async setOrderStatus(orderId, statusId) {
+    const i = this.info;
+    const auth = await fetch(`${i.shoper}/webapi/rest/auth`, {
+      method: "POST",
+      headers: { authorization: `Basic ${Buffer.from(`${i.shoper_login}:${i.shoper_password}`).toString("base64")}` },
+    });
+    const { access_token: token } = await auth.json();
+    const put = await fetch(`${i.shoper}/webapi/rest/orders/${orderId}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ status_id: statusId }),
+    });
+    if (!put.ok) throw new Error(`sandbox: status of order ${orderId}: HTTP ${put.status}`);
+  }
+
   /** The connection form's values for this sandbox (WebAPI user, or the static token). */
   connection({ auth = "user" } = {}) {
     const i = this.info;
@@ -135,3 +151,13 @@ export function systimProductId(state, code) {
 export function shoperProductsByCode(state, code) {
   return state.shoper.products.filter((p) => p.code === code);
 }
+
+/** `"123.45"` (or a number) → 12345: a Shoper amount in grosze, without floating point. */
+export function grosze(amount) {
+  const [whole, frac = ""] = String(amount).trim().split(".");
+  const sign = whole.startsWith("-") ? -1 : 1;
+  return sign * (Math.abs(Number(whole)) * 100 + Number((frac + "00").slice(0, 2)));
+}
+
+/** Sales documents in Systim for a Shoper order (by the order's marker in their notes). */
+export const documentsOf = (state, orderId) => (state.systim.invoices ?? []).filter((d) => MARKER.exec(d.uwagi ?? "")?.[1] === String(orderId));

@@ -7,9 +7,10 @@
 
 /**
  * Runs in a world that can open closed shadow roots (`open(el)`); gives
- * `{panel: {open, sync, current, host, toggle, syncNow, report} | null, badges: {id: {state, text, after, by}},
+ * `{panel: {open, sync, current, host, toggle, syncNow, report} | null, badges: {id: {state, text, document, after, by}},
  * list: [{id, state, by}]}` where each button is `{x, y}` (its centre in the viewport), `host`
- * the host element's tag and attribute names, `after` the tag of the element the badge follows
+ * the host element's tag and attribute names, `document` the order's sales document button
+ * (`{text, at}`, null when it has none), `after` the tag of the element the badge follows
  * and `by` what the badge sits by: `link <id>` (it follows a link to that order), `order <id>`
  * (it precedes `[data-order-id]` of that order), or the tag it follows. `list` has every badge on
  * the page, doubles included (`badges` keeps one per order).
@@ -41,9 +42,11 @@ export const READ_WIDGETS = `((open) => {
       const next = host.nextElementSibling;
       const linked = before?.localName === "a" ? (before.getAttribute("href") ?? "").match(/\\/admin\\/orders\\/view\\/id\\/(\\d+)/) : null;
       const by = linked ? "link " + linked[1] : next?.hasAttribute("data-order-id") ? "order " + next.getAttribute("data-order-id").trim() : before?.localName ?? null;
+      const doc = root.querySelector('[data-ui="document"]');
       badges[badge.dataset.orderId] = {
         state: badge.dataset.state,
         text: badge.textContent,
+        document: doc && doc.style.display !== "none" ? { text: doc.textContent, at: centre(doc) } : null,
         after: before?.localName ?? null,
         by,
         host: { tag: host.localName, attributes: host.getAttributeNames() },

@@ -182,7 +182,20 @@ fn audit(input: &Value) -> (Value, bool) {
     let end = &input["end"];
     let log = end["log"].as_array().cloned().unwrap_or_default();
     let world = Snapshot::new(end["state"].clone(), log, input["start"]["dictionaries"].clone());
-    let figures = audit::figures(&world, &truth, &told(input));
+    let told = told(input);
+    let mut figures = audit::figures(&world, &truth, &told);
+    // The sales documents (issue #16; invoicing is on, as natively): the copies the engine names
+    // are on the badges (`document.copies`), as natively in its ledger.
+    let issued: BTreeMap<u64, Vec<u64>> = input["told"]["badges"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(order, badge)| {
+            let copies = badge["document"]["copies"].as_array().map(|c| c.iter().filter_map(Value::as_u64).collect()).unwrap_or_default();
+            Some((order.parse().ok()?, copies)).filter(|_| badge["document"].is_object())
+        })
+        .collect();
+    audit::documents(&mut figures, &world.state(), &told, activity::SHIPPED, &issued);
     let orders = audit_orders(&world.state(), START_DATE, systim_product_id(&world, "DOSTAWA"));
     let mut duplicated_codes = BTreeMap::new();
     for (code, n) in code_counts(&world, &world.state()) {

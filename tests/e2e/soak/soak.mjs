@@ -22,7 +22,7 @@ import { parseArgs } from "node:util";
 import { paths } from "../lib/paths.mjs";
 import { startSandbox, systimProductId } from "../lib/sandbox.mjs";
 import { openPage, startPageServer } from "./pages.mjs";
-import { Rng, World } from "./world.mjs";
+import { Rng, SHIPPED, World } from "./world.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -165,6 +165,9 @@ async function soakOne(browser, server) {
     settings.orders.default_payment_id = 1;
     settings.orders.payment_mapping = [{ shop_id: 1, systim_id: 1 }];
     settings.products.auto_create = true;
+    // Sales documents on (issue #16), as in the native soak: every order the world ships gets one.
+    settings.orders.link_contractors = true;
+    settings.invoicing = { ...settings.invoicing, enabled: true, trigger_statuses: [SHIPPED] };
     if (CFG.systimProfile === "strict") {
       // An account that lists no categories: what the connection test advises (as the harness).
       settings.stock.require_same_category = false;
@@ -434,6 +437,7 @@ async function main() {
     console.log(`\nsoak[${browser}] ${r.timings.total_s} s: ${line(["orders_placed", "orders_in_systim", "products_created", "runs", "restarts", "faults_injected"])}`);
     console.log(`soak[${browser}] faults by kind: ${JSON.stringify(r.faults_by_kind)}; resends seen ${r.resends_seen === null ? "(the log does not mark them)" : `${r.resends_seen} ${JSON.stringify(r.resends_seen_by_what)}`}, inferred ${JSON.stringify(r.resends_inferred)}`);
     console.log(`soak[${browser}] ${line(["copies_made", "order_copies_made", "product_copies_made", "product_copies_deleted", "order_copies_by_our_code", "copies_unreported", "products_duplicated_left", "missing", "held_with_reason", "stock_mismatches", "unsell_writes", "wrong_orders"])}`);
+    console.log(`soak[${browser}] ${line(["documents_issued", "document_copies_made", "document_copies_unreported", "documents_missing", "wrong_documents"])}`);
     for (const u of r.unreported_orders.slice(0, 10)) console.log(`soak[${browser}]   unreported copies of order ${u.order_id}: ${u.systim_copies.map((c) => c.numer || c.id).join(", ")} — badge "${u.badge}", in a report: ${u.in_report}`);
     for (const d of r.details.slice(0, 10)) console.log(`soak[${browser}]   ${d}`);
     const bad = Object.entries(r.failed_gates ?? {});

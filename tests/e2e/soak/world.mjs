@@ -26,7 +26,7 @@ export class Rng {
 
 /** Systim's main store (the demo has one). */
 const STORE = 1;
-const SHIPPED = 7;
+export const SHIPPED = 7;
 const CANCELLED = 8;
 const OPEN = new Set([1, 2, 3, 4, 5, 6]);
 /** Systim categories whose names the demo shop has too (so a pushed product has its category). */
