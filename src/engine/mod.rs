@@ -174,7 +174,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         let invoicing_was_on = self.settings().await.invoicing.enabled;
         save(&self.store, SETTINGS_KEY, &settings).await.map_err(SaveError::State)?;
         if settings.invoicing.enabled && !invoicing_was_on {
-            Box::pin(self.start_invoice_feed()).await;
+            Box::pin(invoices::start_feed(&self.store, &self.connection().await, self.clock.now_ms())).await;
         }
         Ok(settings)
     }

@@ -5,7 +5,7 @@
 //!
 //! 1. Read: the orders whose status is one of `invoicing.trigger_statuses` and changed at or after
 //!    the feed's position (`status_date`, shop time; set when the merchant switches invoicing on,
-//!    [`super::Engine::start_invoice_feed`], else by the first run — no document for an order that
+//!    [`start_feed`], else by the first run — no document for an order that
 //!    reached the status before, or while invoicing was off), plus the orders of
 //!    the open ledger entries, with their lines.
 //! 2. Settle what earlier runs left ([`issue`]): intents from `listSellInvoices` — found, absent
@@ -413,14 +413,12 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
     }
 }
 
-impl<H: Http, S: Storage, C: Clock> super::Engine<H, S, C> {
-    /// The merchant switched invoicing on: the feed of triggered orders starts now, so that an
-    /// order shipped before the next run gets its document, and none that reached the status while
-    /// invoicing was off gets one by surprise. (Without a shop yet, the first run starts it.)
-    pub(super) async fn start_invoice_feed(&self) {
-        let Ok(origin) = self.connection().await.shop_origin() else { return };
-        let ledger = DocumentLedger::new(&self.store, super::store::ShopKeys::new(&crate::plan::orders::shop_host(&origin)));
-        // A failure leaves the feed to start at the first run, as before this setting was saved.
-        let _ = ledger.set_cursor(&InvoiceCursor { status_date: warsaw_datetime(self.clock.now_ms()) }).await;
-    }
+/// The merchant switched invoicing on: the feed of triggered orders starts now, so that an order
+/// shipped before the next run gets its document, and none that reached the status while invoicing
+/// was off gets one by surprise. (Without a shop yet, the first run starts it.)
+pub(super) async fn start_feed<S: Storage>(store: &S, conn: &super::connection::Connection, now_ms: u64) {
+    let Ok(origin) = conn.shop_origin() else { return };
+    let ledger = DocumentLedger::new(store, super::store::ShopKeys::new(&crate::plan::orders::shop_host(&origin)));
+    // A failure leaves the feed to start at the first run, as before this setting was saved.
+    let _ = ledger.set_cursor(&InvoiceCursor { status_date: warsaw_datetime(now_ms) }).await;
 }
