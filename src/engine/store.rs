@@ -72,14 +72,15 @@ async fn load_value<S: Storage>(store: &S, key: &str) -> Result<Option<Value>, S
 }
 
 /// Written through a [`serde_json::Value`] too (keys of objects in sorted order): the types the
-/// replies already turn into values need no second, text serialiser each.
-pub async fn save<T: Serialize + ?Sized, S: Storage>(store: &S, key: &str, value: &T) -> Result<(), StateError> {
-    let text = serde_json::to_value(value).map_err(|e| corrupt(key, &e))?.to_string();
-    save_text(store, key, &text).await
+/// replies already turn into values need no second, text serialiser each. The record is turned
+/// into text when `save` is called; the future that writes it is one type for every record type
+/// (one state machine in the wasm instead of one per type).
+pub fn save<'a, T: Serialize + ?Sized, S: Storage>(store: &'a S, key: &'a str, value: &T) -> impl std::future::Future<Output = Result<(), StateError>> + 'a {
+    save_text(store, key, serde_json::to_value(value).map(|v| v.to_string()).map_err(|e| corrupt(key, &e)))
 }
 
-async fn save_text<S: Storage>(store: &S, key: &str, text: &str) -> Result<(), StateError> {
-    store.set(key, text).await.map_err(StateError::from)
+async fn save_text<S: Storage>(store: &S, key: &str, text: Result<String, StateError>) -> Result<(), StateError> {
+    store.set(key, &text?).await.map_err(StateError::from)
 }
 
 fn corrupt(key: &str, e: &dyn std::fmt::Display) -> StateError {

@@ -228,7 +228,7 @@ mod tests {
             at_ms: u64,
         }
         let stored = serde_json::to_value(PendingCreation { code: "ABC-1".into(), at_ms: 77 }).unwrap();
-        crate::json::assert_reads_as_derive::<PendingCreation, Derived>(&[("struct Derived", "a map")], &[stored.clone()]);
+        crate::json::assert_reads_as_derive::<PendingCreation, Derived>(&[("struct Derived", "a map")], std::slice::from_ref(&stored));
         let list = crate::json::from_value::<Vec<PendingCreation>>(serde_json::Value::Array(vec![stored])).unwrap();
         assert_eq!(list, vec![PendingCreation { code: "ABC-1".into(), at_ms: 77 }]);
     }
