@@ -184,28 +184,57 @@ pub fn unit_variant<'de, D: de::Deserializer<'de>>(d: D, name: &'static str, var
             write!(f, "enum {}", self.0)
         }
         fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<usize, A::Error> {
-            let (index, access) = data.variant_seed(Name(self.1))?;
+            let (index, access) = data.variant_seed(VariantName(self.1))?;
             de::VariantAccess::unit_variant(access)?;
             Ok(index)
         }
     }
-    struct Name(&'static [&'static str]);
-    impl<'de> DeserializeSeed<'de> for Name {
-        type Value = usize;
-        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
-            d.deserialize_identifier(self)
-        }
-    }
-    impl<'de> Visitor<'de> for Name {
-        type Value = usize;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("variant identifier")
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
-            self.0.iter().position(|n| *n == v).ok_or_else(|| E::unknown_variant(v, self.0))
-        }
-    }
     d.deserialize_enum(name, variants, Unit(name, variants))
+}
+
+/// An enum of unit variants and a last newtype variant read as serde's derive reads it (`"name"`,
+/// `{"name": null}`, `{"last": content}`): the index of a unit variant, or the last one's content.
+pub fn unit_or_newtype_variant<'de, D: de::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+    name: &'static str,
+    variants: &'static [&'static str],
+) -> Result<Result<usize, T>, D::Error> {
+    struct Either<T>(&'static str, &'static [&'static str], std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Either<T> {
+        type Value = Result<usize, T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(f, "enum {}", self.0)
+        }
+        fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+            let (index, access) = data.variant_seed(VariantName(self.1))?;
+            if index + 1 == self.1.len() {
+                de::VariantAccess::newtype_variant(access).map(Err)
+            } else {
+                de::VariantAccess::unit_variant(access).map(|()| Ok(index))
+            }
+        }
+    }
+    d.deserialize_enum(name, variants, Either(name, variants, std::marker::PhantomData))
+}
+
+/// A variant's name, as its index in the names as written.
+struct VariantName(&'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for VariantName {
+    type Value = usize;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_identifier(self)
+    }
+}
+
+impl<'de> Visitor<'de> for VariantName {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("variant identifier")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+        self.0.iter().position(|n| *n == v).ok_or_else(|| E::unknown_variant(v, self.0))
+    }
 }
 
 /// `Deserialize` for a unit-only enum from its variants and their names as written (see
