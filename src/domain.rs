@@ -167,7 +167,7 @@ impl Nip {
 }
 
 /// Where a Shoper order was placed (`orders.origin`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     /// 0 — the shop's storefront.
@@ -189,6 +189,17 @@ pub enum Origin {
     /// 100–111
     Apilo,
     Other(u16),
+}
+
+/// Read as serde's derive reads it (`"storefront"`, `{"other": 7}`), by the reader of `json` that
+/// serves such enums instead of a derived one (tested against the derive below).
+impl<'de> Deserialize<'de> for Origin {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use Origin::*;
+        const UNIT: [Origin; 9] = [Storefront, Facebook, Mobile, Allegro, Api, AdminPanel, AdminAsCustomer, Google, Apilo];
+        const NAMES: &[&str] = &["storefront", "facebook", "mobile", "allegro", "api", "admin_panel", "admin_as_customer", "google", "apilo", "other"];
+        Ok(crate::json::unit_or_newtype_variant(d, "Origin", NAMES)?.map_or_else(Other, |i| UNIT[i]))
+    }
 }
 
 impl Origin {
@@ -581,5 +592,49 @@ mod tests {
         assert_eq!(Origin::from_code(5), Origin::AdminPanel);
         assert_eq!(Origin::from_code(105), Origin::Apilo);
         assert_eq!(Origin::from_code(42), Origin::Other(42));
+    }
+
+    /// The order origins (a setting's list) read as serde's derive reads them, every variant
+    /// and the derive's messages included.
+    #[test]
+    fn origins_read_as_the_derive_reads_them() {
+        #[derive(Debug, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Derived {
+            Storefront,
+            Facebook,
+            Mobile,
+            Allegro,
+            Api,
+            AdminPanel,
+            AdminAsCustomer,
+            Google,
+            Apilo,
+            Other(u16),
+        }
+        let mut inputs: Vec<serde_json::Value> =
+            [0, 1, 2, 3, 4, 5, 6, 8, 100, 7, 65535].iter().map(|&c| serde_json::to_value(Origin::from_code(c)).unwrap()).collect();
+        inputs.extend([
+            serde_json::json!({"api": null}),
+            serde_json::json!({"api": 1}),
+            serde_json::json!("other"),
+            serde_json::json!({"other": 70000}),
+            serde_json::json!({"other": "7"}),
+            serde_json::json!({"other": null}),
+            serde_json::json!("Storefront"),
+            serde_json::json!("shop"),
+            serde_json::json!({"api": null, "other": 1}),
+            serde_json::json!({}),
+            serde_json::json!(3),
+            serde_json::json!(null),
+        ]);
+        for input in inputs {
+            let ours = crate::json::from_value::<Origin>(input.clone()).map(|o| serde_json::to_value(o).unwrap());
+            let derived = crate::json::from_value::<Derived>(input.clone()).map(|o| serde_json::to_value(o).unwrap());
+            assert_eq!(ours.map_err(|e| e.to_string()), derived.map_err(|e| e.to_string().replace("enum Derived", "enum Origin")), "{input}");
+            let ours = serde_json::from_value::<Origin>(input.clone()).map(|o| serde_json::to_value(o).unwrap());
+            let derived = serde_json::from_value::<Derived>(input.clone()).map(|o| serde_json::to_value(o).unwrap());
+            assert_eq!(ours.map_err(|e| e.to_string()), derived.map_err(|e| e.to_string().replace("enum Derived", "enum Origin")), "{input}");
+        }
     }
 }

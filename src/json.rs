@@ -122,20 +122,54 @@ pub fn required<T>(field: Option<T>, name: &'static str) -> Result<T, Error> {
 }
 
 /// `Deserialize` for a struct with `#[serde(default)]` (and `Default`) from the list of its
-/// fields, each read under its own name by [`Object::fields`]: every field must be listed (the
-/// settings' test `every_stored_field_is_read` finds one that is not).
+/// fields, each read under its own name (or the name written after it: `shop_url = "shopUrl"`)
+/// by [`Object::fields`]: every field must be listed (the settings' test
+/// `every_stored_field_is_read` finds one that is not).
 #[macro_export]
 macro_rules! read_over_default {
-    ($ty:ident { $($field:ident),* $(,)? }) => {
+    ($ty:ident { $($field:ident $(= $name:literal)?),* $(,)? }) => {
         impl<'de> serde::Deserialize<'de> for $ty {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let mut out = $ty::default();
                 $crate::json::Object::of(d)?
-                    .fields(&mut [$((stringify!($field), &mut $crate::json::over(&mut out.$field))),*])
+                    .fields(&mut [$(($crate::read_over_default!(@name $field $($name)?), &mut $crate::json::over(&mut out.$field))),*])
                     .map_err(<D::Error as serde::de::Error>::custom)?;
                 Ok(out)
             }
         }
+    };
+    (@name $field:ident) => { stringify!($field) };
+    (@name $field:ident $name:literal) => { $name };
+}
+
+/// `Deserialize` for a struct without `#[serde(default)]` from the list of its fields in the
+/// struct's order, each with its name as written and, for a field the derive lets be missing
+/// (`#[serde(default)]`, an `Option`), `= default`; a last `..` gives the fields serde skips
+/// (`#[serde(skip)]`) their default. Read by [`Object::fields`] as the derive reads it: the fields in
+/// the object's order (the first of the wrong type is the error, unknown ones are ignored), then
+/// the first missing required one in the struct's order, with the derive's messages.
+#[macro_export]
+macro_rules! read_fields {
+    (@take $field:ident $name:literal) => { $crate::json::required($field, $name)? };
+    (@take $field:ident $name:literal default) => { $field.unwrap_or_default() };
+    (@impl $ty:ident { $($field:ident : $name:literal $(= $default:ident)?),* } $($rest:tt)*) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $(let mut $field = None;)*
+                let object = $crate::json::Object::of(d)?;
+                (|| {
+                    object.fields(&mut [$(($name, &mut $crate::json::slot(&mut $field))),*])?;
+                    Ok($ty { $($field: $crate::read_fields!(@take $field $name $($default)?),)* $($rest)* })
+                })()
+                .map_err(|e: $crate::json::Error| <D::Error as serde::de::Error>::custom(e))
+            }
+        }
+    };
+    ($ty:ident { $($field:ident : $name:literal $(= $default:ident)?),* , .. }) => {
+        $crate::read_fields!(@impl $ty { $($field : $name $(= $default)?),* } ..Default::default());
+    };
+    ($ty:ident { $($field:ident : $name:literal $(= $default:ident)?),* $(,)? }) => {
+        $crate::read_fields!(@impl $ty { $($field : $name $(= $default)?),* });
     };
 }
 
@@ -150,28 +184,57 @@ pub fn unit_variant<'de, D: de::Deserializer<'de>>(d: D, name: &'static str, var
             write!(f, "enum {}", self.0)
         }
         fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<usize, A::Error> {
-            let (index, access) = data.variant_seed(Name(self.1))?;
+            let (index, access) = data.variant_seed(VariantName(self.1))?;
             de::VariantAccess::unit_variant(access)?;
             Ok(index)
         }
     }
-    struct Name(&'static [&'static str]);
-    impl<'de> DeserializeSeed<'de> for Name {
-        type Value = usize;
-        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
-            d.deserialize_identifier(self)
-        }
-    }
-    impl<'de> Visitor<'de> for Name {
-        type Value = usize;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("variant identifier")
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
-            self.0.iter().position(|n| *n == v).ok_or_else(|| E::unknown_variant(v, self.0))
-        }
-    }
     d.deserialize_enum(name, variants, Unit(name, variants))
+}
+
+/// An enum of unit variants and a last newtype variant read as serde's derive reads it (`"name"`,
+/// `{"name": null}`, `{"last": content}`): the index of a unit variant, or the last one's content.
+pub fn unit_or_newtype_variant<'de, D: de::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+    name: &'static str,
+    variants: &'static [&'static str],
+) -> Result<Result<usize, T>, D::Error> {
+    struct Either<T>(&'static str, &'static [&'static str], std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Either<T> {
+        type Value = Result<usize, T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(f, "enum {}", self.0)
+        }
+        fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+            let (index, access) = data.variant_seed(VariantName(self.1))?;
+            if index + 1 == self.1.len() {
+                de::VariantAccess::newtype_variant(access).map(Err)
+            } else {
+                de::VariantAccess::unit_variant(access).map(|()| Ok(index))
+            }
+        }
+    }
+    d.deserialize_enum(name, variants, Either(name, variants, std::marker::PhantomData))
+}
+
+/// A variant's name, as its index in the names as written.
+struct VariantName(&'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for VariantName {
+    type Value = usize;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_identifier(self)
+    }
+}
+
+impl<'de> Visitor<'de> for VariantName {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("variant identifier")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+        self.0.iter().position(|n| *n == v).ok_or_else(|| E::unknown_variant(v, self.0))
+    }
 }
 
 /// `Deserialize` for a unit-only enum from its variants and their names as written (see
@@ -602,6 +665,60 @@ impl<'de> de::VariantAccess<'de> for Content {
     }
 }
 
+/// For tests: a record read by [`read_fields!`](crate::read_fields) or
+/// [`read_over_default!`](crate::read_over_default) (`Ours`) reads as its twin with serde's
+/// derive (`Twin`: the same fields and attributes; `wording`, how the derive's messages name the
+/// twins, e.g. `("struct Twin", "a map")`, and how ours name the same) does — each stored form in
+/// `stored`, and each with an unknown field more, with a field left out, `null` or of another
+/// type, and values that are no object: the same record (compared as written back), or the same
+/// message; serde_json's own reader takes the same objects.
+#[cfg(test)]
+pub(crate) fn assert_reads_as_derive<Ours, Twin>(wording: &[(&str, &str)], stored: &[Value])
+where
+    Ours: DeserializeOwned + serde::Serialize + fmt::Debug,
+    Twin: DeserializeOwned + serde::Serialize + fmt::Debug,
+{
+    let mut inputs = vec![Value::Null, Value::from("x"), Value::Array(vec![]), Value::Object(Map::new())];
+    for good in stored {
+        inputs.push(good.clone());
+        let object = good.as_object().expect("a stored record is an object");
+        let mut more = object.clone();
+        more.insert("unknownField".into(), serde_json::json!({"a": [1]}));
+        inputs.push(Value::Object(more));
+        for (key, value) in object {
+            let other = if value.is_string() { Value::from(5) } else { Value::from("x") };
+            for replaced in [None, Some(Value::Null), Some(other)] {
+                let mut changed = object.clone();
+                match replaced {
+                    None => changed.remove(key),
+                    Some(v) => changed.insert(key.clone(), v),
+                };
+                inputs.push(Value::Object(changed));
+            }
+        }
+    }
+    for input in &inputs {
+        match (from_value::<Ours>(input.clone()), from_value::<Twin>(input.clone())) {
+            (Ok(a), Ok(b)) => assert_eq!(serde_json::to_value(&a).unwrap(), serde_json::to_value(&b).unwrap(), "{input}"),
+            (Err(a), Err(b)) => {
+                let mut b = b.to_string();
+                let mut wording = wording.to_vec();
+                wording.sort_by_key(|(theirs, _)| std::cmp::Reverse(theirs.len()));
+                for (theirs, ours) in wording {
+                    b = b.replace(theirs, ours);
+                }
+                assert_eq!(a.to_string(), b, "{input}")
+            }
+            (a, b) => panic!("{input}: ours {a:?}, derive {b:?}"),
+        }
+        // serde_json's reader also takes a struct from an array of its fields, which ours never
+        // does (see the module's documentation) and nothing writes.
+        if input.is_object() {
+            assert_eq!(serde_json::from_value::<Ours>(input.clone()).is_ok(), serde_json::from_value::<Twin>(input.clone()).is_ok(), "{input}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -626,9 +743,10 @@ mod tests {
         wrapped: Option<Wrapped>,
     }
 
-    #[derive(Debug, PartialEq, Deserialize)]
+    #[derive(Debug, Default, PartialEq, Deserialize, serde::Serialize)]
     #[serde(rename_all = "snake_case")]
     enum Kind {
+        #[default]
         Plain,
         Dated(String),
         Pair(u32, u32),
@@ -813,6 +931,46 @@ mod tests {
         for input in [json!(null), json!([true]), json!("x")] {
             assert!(from_value::<Derived>(input.clone()).is_err() && from_value::<Listed>(input.clone()).is_err(), "{input}");
         }
+    }
+
+    /// [`read_fields!`] reads what serde's derive reads: required fields, defaulted and optional
+    /// ones, a renamed one and a skipped one; unknown fields ignored; the first wrong field in
+    /// the object's order, else the first missing one in the struct's, with the derive's message.
+    #[test]
+    fn listed_fields_read_as_the_derive_reads_them() {
+        #[derive(Debug, serde::Serialize, Deserialize)]
+        struct Derived {
+            id: u64,
+            #[serde(rename = "runId")]
+            run_id: String,
+            #[serde(default)]
+            tags: Vec<String>,
+            note: Option<String>,
+            kind: Kind,
+            #[serde(skip)]
+            #[allow(dead_code)]
+            seen: bool,
+        }
+        #[derive(Debug, Default, serde::Serialize)]
+        struct Listed {
+            id: u64,
+            #[serde(rename = "runId")]
+            run_id: String,
+            tags: Vec<String>,
+            note: Option<String>,
+            kind: Kind,
+            #[serde(skip)]
+            seen: bool,
+        }
+        crate::read_fields!(Listed { id: "id", run_id: "runId", tags: "tags" = default, note: "note" = default, kind: "kind", .. });
+        let stored = [
+            json!({"id": 1, "runId": "r", "tags": ["a"], "note": "n", "kind": "plain"}),
+            json!({"kind": {"full": {"at": 3}}, "note": null, "runId": "r", "id": 2}),
+            json!({"tags": 1, "id": "x", "kind": "later"}),
+        ];
+        crate::json::assert_reads_as_derive::<Listed, Derived>(&[("struct Derived", "a map")], &stored);
+        let read = from_value::<Listed>(json!({"id": 1, "runId": "r", "kind": "plain", "seen": true})).unwrap();
+        assert_eq!((read.kind, read.seen, read.tags.len(), read.note), (Kind::Plain, false, 0, None));
     }
 
     /// [`read_unit_enum!`] reads what serde's derive reads, with its messages.

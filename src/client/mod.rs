@@ -65,12 +65,16 @@ impl From<&str> for Secret {
 
 /// A session token and when it expires, for the engine to persist between runs and hand back
 /// through `restore_token`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TokenState {
     pub token: Secret,
     /// Unix ms; `None` when the service does not say (Systim).
     pub expires_at_ms: Option<u64>,
 }
+
+// The table-driven reader of the stored records (`json::Object::fields`), as the derive reads it
+// (a missing `Option` is `None`).
+crate::read_fields!(TokenState { token: "token", expires_at_ms: "expires_at_ms" = default });
 
 /// What a client has done so far (read by the engine's report and the benchmark).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

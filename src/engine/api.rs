@@ -22,7 +22,7 @@ const LAST_AUTO_KEY: &str = "auto:last_run_ms";
 const ADMIN_PAGE_MIN_GAP_MS: u64 = 60_000;
 
 /// Who sent a message, as the background saw it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Sender {
     pub kind: SenderKind,
@@ -30,7 +30,7 @@ pub struct Sender {
     pub tab_id: Option<i64>,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SenderKind {
     ExtensionPage,
@@ -38,6 +38,11 @@ pub enum SenderKind {
     #[default]
     Other,
 }
+
+// Read by the generic readers of `json` instead of a derived reader each in the wasm; tested
+// against the derive.
+crate::read_over_default!(Sender { kind, url, tab_id = "tabId" });
+crate::read_unit_enum!(SenderKind { ExtensionPage = "extension_page", ContentScript = "content_script", Other = "other" });
 
 /// Sent as `{"type": "saveConnection", "connection": …}` (field names in camelCase; those marked
 /// "default" may be left out).
@@ -889,5 +894,37 @@ mod tests {
                 (o, d) => panic!("{v}: {o:?} vs {d:?}"),
             }
         }
+    }
+
+    /// The sender the background describes reads as the derive read it (every field may be left
+    /// out), every kind included.
+    #[test]
+    fn a_sender_reads_as_the_derive_reads_it() {
+        #[derive(Debug, Default, Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase", default)]
+        struct Derived {
+            kind: DerivedKind,
+            url: String,
+            tab_id: Option<i64>,
+        }
+        #[derive(Debug, Default, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum DerivedKind {
+            ExtensionPage,
+            ContentScript,
+            #[default]
+            Other,
+        }
+        let stored: Vec<Value> = [SenderKind::ExtensionPage, SenderKind::ContentScript, SenderKind::Other]
+            .into_iter()
+            .map(|kind| serde_json::to_value(Sender { kind, url: "https://sklep.pl/admin".into(), tab_id: Some(3) }).unwrap())
+            .collect();
+        crate::json::assert_reads_as_derive::<Sender, Derived>(&[("struct Derived", "a map"), ("enum DerivedKind", "enum SenderKind")], &stored);
+        crate::json::assert_reads_as_derive::<Sender, Derived>(
+            &[("struct Derived", "a map"), ("enum DerivedKind", "enum SenderKind")],
+            &[json!({"kind": "popup", "tabId": -1})],
+        );
+        let read = crate::json::from_value::<Sender>(json!({"kind": "content_script", "url": "u", "tabId": 4})).unwrap();
+        assert_eq!(read, Sender { kind: SenderKind::ContentScript, url: "u".into(), tab_id: Some(4) });
     }
 }

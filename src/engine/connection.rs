@@ -9,7 +9,7 @@ use crate::plan::Lang;
 use crate::texts;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ShoperAuthKind {
     /// A WebAPI administrator's login and password (`POST /webapi/rest/auth`).
@@ -20,7 +20,7 @@ pub enum ShoperAuthKind {
 }
 
 /// What the merchant enters on the options page.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Connection {
     pub shop_url: String,
@@ -38,6 +38,21 @@ pub struct Connection {
     /// the shop's address stays the same, dropped with it.
     pub shop_aliases: Vec<String>,
 }
+
+// Read by the generic readers of `json` (one for every unit enum, one field table per struct)
+// instead of a derived reader each in the wasm; tested against the derive below.
+crate::read_unit_enum!(ShoperAuthKind { User = "user", Token = "token" });
+crate::read_over_default!(Connection {
+    shop_url = "shopUrl",
+    shoper_auth = "shoperAuth",
+    shoper_login = "shoperLogin",
+    shoper_password = "shoperPassword",
+    shoper_token = "shoperToken",
+    systim_account = "systimAccount",
+    systim_login = "systimLogin",
+    systim_key = "systimKey",
+    shop_aliases = "shopAliases",
+});
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -527,5 +542,50 @@ mod tests {
         let other = Connection { systim_account: "konkurencja".into(), ..masked }.accept(&c, DEV).unwrap_err();
         assert_eq!(other.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["systimKey"]);
         assert!(other[0].message_pl.contains("klucz API"), "{}", other[0].message_pl);
+    }
+
+    /// The connection as stored by any version reads as the derive read it (every field may be
+    /// left out; unknown ones are ignored), and so does the kind of Shoper access.
+    #[test]
+    fn the_connection_reads_as_the_derive_reads_it() {
+        #[derive(Debug, Default, serde::Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase", default)]
+        struct Derived {
+            shop_url: String,
+            shoper_auth: DerivedAuth,
+            shoper_login: String,
+            shoper_password: String,
+            shoper_token: String,
+            systim_account: String,
+            systim_login: String,
+            systim_key: String,
+            shop_aliases: Vec<String>,
+        }
+        #[derive(Debug, Default, serde::Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum DerivedAuth {
+            #[default]
+            User,
+            Token,
+        }
+        let full = Connection {
+            shop_url: "https://sklep.example.pl".into(),
+            shoper_auth: ShoperAuthKind::Token,
+            shoper_login: "admin".into(),
+            shoper_password: "hasło".into(),
+            shoper_token: "t0ken".into(),
+            systim_account: "firma".into(),
+            systim_login: "jan@example.pl".into(),
+            systim_key: "k3y".into(),
+            shop_aliases: vec!["https://www.sklep.example.pl".into()],
+        };
+        let stored = [serde_json::to_value(&full).unwrap(), serde_json::to_value(Connection::default()).unwrap(), serde_json::json!({"shoperAuth": "other"})];
+        crate::json::assert_reads_as_derive::<Connection, Derived>(&[("struct Derived", "a map"), ("enum DerivedAuth", "enum ShoperAuthKind")], &stored);
+        assert_eq!(crate::json::from_value::<Connection>(stored[0].clone()).unwrap(), full);
+        for auth in ["user", "token", "User", "other"] {
+            let ours = crate::json::from_value::<ShoperAuthKind>(auth.into()).map(|k| format!("{k:?}"));
+            let derived = crate::json::from_value::<DerivedAuth>(auth.into()).map(|k| format!("{k:?}"));
+            assert_eq!(ours.map_err(|e| e.to_string()), derived.map_err(|e| e.to_string()), "{auth}");
+        }
     }
 }

@@ -3,17 +3,22 @@
 
 use super::store::{load, save, StateError};
 use crate::io::Storage;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub const LOCK_KEY: &str = "lock";
 /// A lock whose heartbeat is older than this belongs to a dead worker.
 pub const LOCK_STALE_MS: u64 = 120_000;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RunLock {
     pub run_id: String,
     pub heartbeat_ms: u64,
 }
+
+// The stored records' readers are table-driven (`json::Object::fields`), one generic reader
+// instead of a derived one per struct in the wasm (docs/benchmarks.md), each tested against the
+// derive it replaces.
+crate::read_fields!(RunLock { run_id: "run_id", heartbeat_ms: "heartbeat_ms" });
 
 /// Take the lock for `run_id` unless a live run holds it. Returns the holder's run id when busy.
 pub async fn acquire<S: Storage>(store: &S, run_id: &str, now_ms: u64) -> Result<Result<(), String>, StateError> {
@@ -46,6 +51,7 @@ mod tests {
     use super::*;
     use crate::mem::MemStorage;
     use pollster::block_on;
+    use serde::Deserialize;
 
     #[test]
     fn a_live_lock_refuses_a_second_run_and_a_stale_one_is_taken_over() {
@@ -71,5 +77,17 @@ mod tests {
             crate::io::Storage::set(&s, LOCK_KEY, "garbage").await.unwrap();
             assert_eq!(acquire(&s, "a", 5).await.unwrap(), Ok(()));
         });
+    }
+
+    /// The lock as stored by any version reads as the derive read it.
+    #[test]
+    fn the_lock_reads_as_the_derive_reads_it() {
+        #[derive(Debug, serde::Serialize, Deserialize)]
+        struct Derived {
+            run_id: String,
+            heartbeat_ms: u64,
+        }
+        let stored = serde_json::to_value(RunLock { run_id: "r-1".into(), heartbeat_ms: 1_700_000_000_000 }).unwrap();
+        crate::json::assert_reads_as_derive::<RunLock, Derived>(&[("struct Derived", "a map")], &[stored]);
     }
 }

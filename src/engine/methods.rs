@@ -18,7 +18,7 @@ use crate::client::error::ApiError;
 use crate::io::Storage;
 use crate::plan::Lang;
 use crate::texts;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 pub const METHODS_KEY: &str = "systim_methods";
@@ -60,7 +60,7 @@ pub fn verdict<T>(result: &Result<T, ApiError>) -> Verdict {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Probe {
     pub available: bool,
     pub checked_ms: u64,
@@ -77,7 +77,7 @@ fn is_zero(ms: &u64) -> bool {
 }
 
 /// The verdicts recorded for one Systim account.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Probes {
     /// The account's origin: verdicts of another account do not apply.
     pub origin: String,
@@ -86,6 +86,11 @@ pub struct Probes {
     #[serde(skip)]
     changed: bool,
 }
+
+// Read by the table-driven reader the stored records share (`json::Object::fields`), as the
+// derive reads them (tested against it below).
+crate::read_fields!(Probe { available: "available", checked_ms: "checked_ms", code: "code" = default, doubted_ms: "doubted_ms" = default });
+crate::read_fields!(Probes { origin: "origin", methods: "methods" = default, .. });
 
 impl Probes {
     /// No verdict yet, for the account at `origin`.
@@ -218,5 +223,39 @@ mod tests {
             assert_eq!(Probes::load(&store, "https://a.systim.pl").await.known("listOrders", 2_000), Some(false));
             assert_eq!(Probes::load(&store, "https://b.systim.pl").await.known("listOrders", 2_000), None, "another account");
         });
+    }
+
+    /// The verdicts as stored by any version read as the derive read them.
+    #[test]
+    fn probes_read_as_the_derive_reads_them() {
+        #[derive(Debug, serde::Serialize, serde::Deserialize)]
+        struct DerivedProbe {
+            available: bool,
+            checked_ms: u64,
+            #[serde(default)]
+            code: String,
+            #[serde(default, skip_serializing_if = "is_zero")]
+            doubted_ms: u64,
+        }
+        #[derive(Debug, serde::Serialize, serde::Deserialize)]
+        struct DerivedProbes {
+            origin: String,
+            #[serde(default)]
+            methods: BTreeMap<String, DerivedProbe>,
+        }
+        let refused = Probe { available: false, checked_ms: 5, code: "systim_method_unknown".into(), doubted_ms: 0 };
+        let doubted = Probe { available: true, checked_ms: 7, code: String::new(), doubted_ms: 6 };
+        let mut probes = Probes::new("https://firma.systim.pl");
+        probes.methods.insert("listStores".into(), refused.clone());
+        probes.methods.insert("listPayments".into(), doubted.clone());
+        let stored = serde_json::to_value(&probes).unwrap();
+        crate::json::assert_reads_as_derive::<Probes, DerivedProbes>(
+            &[("struct DerivedProbes", "a map"), ("struct DerivedProbe", "a map")],
+            &[stored.clone(), serde_json::json!({"origin": "o"})],
+        );
+        let one = [serde_json::to_value(&refused).unwrap(), serde_json::to_value(&doubted).unwrap()];
+        crate::json::assert_reads_as_derive::<Probe, DerivedProbe>(&[("struct DerivedProbe", "a map")], &one);
+        // Read back whole, and not marked changed.
+        assert_eq!(crate::json::from_value::<Probes>(stored).unwrap(), probes);
     }
 }

@@ -36,7 +36,7 @@ use crate::io::{Clock, Http, Storage};
 use crate::settings::Settings;
 use connection::{Connection, FieldError};
 use report::RunKind;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use store::{load, save, StateError};
 
@@ -47,7 +47,7 @@ pub const SETTINGS_KEY: &str = "settings";
 pub const PROGRESS_KEY: &str = "progress";
 
 /// Where a run is (for the progress bar; kept in storage so a reopened popup sees it).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
     pub run_id: String,
@@ -61,7 +61,7 @@ pub struct Progress {
     pub updated_ms: u64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Both sides are read at once.
@@ -75,6 +75,28 @@ pub enum Phase {
     WritingStock,
     Finishing,
 }
+
+// Read by the generic readers of `json` (a field table, one reader for unit enums) instead of a
+// derived reader each in the wasm; tested against the derive (`progress_reads_as_the_derive_reads_it`).
+crate::read_fields!(Progress {
+    run_id: "runId",
+    kind: "kind",
+    dry_run: "dryRun",
+    phase: "phase",
+    done: "done",
+    total: "total",
+    started_ms: "startedMs",
+    updated_ms: "updatedMs",
+});
+crate::read_unit_enum!(Phase {
+    ReadingShop = "reading_shop",
+    ReadingSystim = "reading_systim",
+    Planning = "planning",
+    ImportingOrders = "importing_orders",
+    CreatingProducts = "creating_products",
+    WritingStock = "writing_stock",
+    Finishing = "finishing",
+});
 
 /// The engine over its three seams. One per background; runs one at a time.
 /// Told of each progress record as a run writes it (the extension forwards it to the popup).
@@ -229,4 +251,53 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
 pub enum SaveError {
     Invalid(Vec<FieldError>),
     State(StateError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Progress as stored by any version reads as the derive read it, every phase included.
+    #[test]
+    fn progress_reads_as_the_derive_reads_it() {
+        #[derive(Debug, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Derived {
+            run_id: String,
+            kind: RunKind,
+            dry_run: bool,
+            phase: DerivedPhase,
+            done: u32,
+            total: u32,
+            started_ms: u64,
+            updated_ms: u64,
+        }
+        #[derive(Debug, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum DerivedPhase {
+            ReadingShop,
+            ReadingSystim,
+            Planning,
+            ImportingOrders,
+            CreatingProducts,
+            WritingStock,
+            Finishing,
+        }
+        let phases =
+            [Phase::ReadingShop, Phase::ReadingSystim, Phase::Planning, Phase::ImportingOrders, Phase::CreatingProducts, Phase::WritingStock, Phase::Finishing];
+        let stored: Vec<_> = phases
+            .iter()
+            .map(|&phase| {
+                let progress = Progress { run_id: "r".into(), kind: RunKind::Auto, dry_run: true, phase, done: 3, total: 9, started_ms: 1, updated_ms: 2 };
+                assert_eq!(crate::json::from_value::<Progress>(serde_json::to_value(&progress).unwrap()).unwrap(), progress);
+                serde_json::to_value(progress).unwrap()
+            })
+            .collect();
+        crate::json::assert_reads_as_derive::<Progress, Derived>(&[("struct Derived", "a map"), ("enum DerivedPhase", "enum Phase")], &stored);
+        for phase in ["finishing", "Finishing", "reading", ""] {
+            let ours = crate::json::from_value::<Phase>(phase.into()).map(|p| format!("{p:?}")).map_err(|e| e.to_string());
+            let derived = crate::json::from_value::<DerivedPhase>(phase.into()).map(|p| format!("{p:?}")).map_err(|e| e.to_string());
+            assert_eq!(ours, derived, "{phase}");
+        }
+    }
 }

@@ -14,14 +14,17 @@ use super::store::{ShopKeys, StateError};
 use super::Engine;
 use crate::io::{Clock, Http, Storage};
 use crate::plan::orders::shop_host;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     InSystim,
     SendAgain,
 }
+
+// One reader for every unit enum (`json::unit_variant`) instead of a derived one each in the wasm.
+crate::read_unit_enum!(Decision { InSystim = "in_systim", SendAgain = "send_again" });
 
 /// Why a decision was not taken.
 #[derive(Debug, PartialEq, Eq)]
@@ -117,5 +120,27 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         };
         ledger.put(&DocumentEntry { order_id, state, updated_ms: now }).await?;
         Ok(decided)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The merchant's decision reads as serde's derive reads it.
+    #[test]
+    fn a_decision_reads_as_the_derive_reads_it() {
+        #[derive(Debug, Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Derived {
+            InSystim,
+            SendAgain,
+        }
+        for input in [json!("in_systim"), json!("send_again"), json!({"send_again": null}), json!("in_system"), json!("InSystim"), json!(1), json!(null)] {
+            let ours = crate::json::from_value::<Decision>(input.clone()).map(|d| serde_json::to_value(d).unwrap());
+            let derived = crate::json::from_value::<Derived>(input.clone()).map(|d| serde_json::to_value(d).unwrap());
+            assert_eq!(ours.map_err(|e| e.to_string()), derived.map_err(|e| e.to_string().replace("enum Derived", "enum Decision")), "{input}");
+        }
     }
 }

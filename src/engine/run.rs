@@ -40,13 +40,16 @@ pub enum RunError {
 }
 
 /// What an interrupted run left behind (found by the next run).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 struct Checkpoint {
     run_id: String,
     kind: RunKind,
     started_ms: u64,
     phase: Phase,
 }
+
+// The table-driven reader of the stored records (`json::Object::fields`), as the derive reads it.
+crate::read_fields!(Checkpoint { run_id: "run_id", kind: "kind", started_ms: "started_ms", phase: "phase" });
 
 /// A part's result: its section and whether it stopped the rest of the run.
 pub(super) struct PartResult {
@@ -441,4 +444,23 @@ fn methods_note(unavailable: &super::session::Unavailable) -> Option<super::repo
         items.push(entry(act.clone(), texts::t(Lang::Pl, "core_eng_systim_gave_no_answer_this"), texts::t(Lang::En, "core_eng_systim_gave_no_answer_this")));
     }
     (!items.is_empty()).then(|| keyed_group("systim_method_unavailable", items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A checkpoint an interrupted run of any version left reads as the derive read it.
+    #[test]
+    fn a_checkpoint_reads_as_the_derive_reads_it() {
+        #[derive(Debug, Serialize, serde::Deserialize)]
+        struct Derived {
+            run_id: String,
+            kind: RunKind,
+            started_ms: u64,
+            phase: Phase,
+        }
+        let stored = serde_json::to_value(Checkpoint { run_id: "r-2".into(), kind: RunKind::SendStock, started_ms: 4, phase: Phase::WritingStock }).unwrap();
+        crate::json::assert_reads_as_derive::<Checkpoint, Derived>(&[("struct Derived", "a map")], &[stored]);
+    }
 }

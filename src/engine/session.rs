@@ -21,13 +21,17 @@ pub const TOKENS_KEY: &str = "tokens";
 
 /// Session tokens kept between runs (a Shoper token lives 30 days; logging in on every run
 /// would cost a call each time). Tied to the origins they were issued for.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 struct StoredTokens {
     shop_origin: String,
     shoper: Option<TokenState>,
     systim_origin: String,
     systim: Option<TokenState>,
 }
+
+// The table-driven reader of the stored records (`json::Object::fields`), as the derive reads it
+// (a missing `Option` is `None`).
+crate::read_fields!(StoredTokens { shop_origin: "shop_origin", shoper: "shoper" = default, systim_origin: "systim_origin", systim: "systim" = default });
 
 pub struct Session<'e, H, C> {
     pub shoper: ShoperClient<'e, H, C>,
@@ -418,5 +422,43 @@ fn stores_to_read(settings: &Settings, stores: Option<&Value>) -> Vec<u64> {
         vec![1]
     } else {
         listed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tokens as stored by any version read as the derive read them (a token left out or `null`
+    /// is none; unknown fields are ignored).
+    #[test]
+    fn stored_tokens_read_as_the_derive_reads_them() {
+        #[derive(Debug, Serialize, serde::Deserialize)]
+        struct Derived {
+            shop_origin: String,
+            shoper: Option<DerivedToken>,
+            systim_origin: String,
+            systim: Option<DerivedToken>,
+        }
+        #[derive(Debug, Serialize, serde::Deserialize)]
+        struct DerivedToken {
+            token: String,
+            expires_at_ms: Option<u64>,
+        }
+        let shoper = TokenState { token: "abc".into(), expires_at_ms: Some(9) };
+        let systim = TokenState { token: "def".into(), expires_at_ms: None };
+        let both = StoredTokens {
+            shop_origin: "https://sklep.pl".into(),
+            shoper: Some(shoper.clone()),
+            systim_origin: "https://f.systim.pl".into(),
+            systim: Some(systim.clone()),
+        };
+        let none = StoredTokens { shop_origin: "https://sklep.pl".into(), ..StoredTokens::default() };
+        let stored = [serde_json::to_value(&both).unwrap(), serde_json::to_value(&none).unwrap()];
+        crate::json::assert_reads_as_derive::<StoredTokens, Derived>(&[("struct Derived", "a map"), ("struct DerivedToken", "a map")], &stored);
+        let tokens = [serde_json::to_value(&shoper).unwrap(), serde_json::to_value(&systim).unwrap(), json!({"token": "x"})];
+        crate::json::assert_reads_as_derive::<TokenState, DerivedToken>(&[("struct DerivedToken", "a map")], &tokens);
+        let read = crate::json::from_value::<StoredTokens>(stored[0].clone()).unwrap();
+        assert_eq!((read.shoper, read.systim), (Some(shoper), Some(systim)));
     }
 }

@@ -15,7 +15,7 @@ use crate::engine::ledger::{Ledger, LedgerEntry, OrderState};
 use crate::engine::store::load;
 use crate::io::{Clock, Http, Storage};
 use crate::settings::{Settings, StartPoint};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,10 +26,13 @@ const IDS_PER_QUERY: usize = 50;
 /// A waiting order (its status not selected) is looked at for this long, then left alone.
 const WAITING_DAYS: u64 = 30;
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub(super) struct Cursor {
     pub last_order_id: u64,
 }
+
+// The table-driven reader of the stored records (`json::Object::fields`), as the derive reads it.
+crate::read_fields!(Cursor { last_order_id: "last_order_id" });
 
 /// Where the feed of new orders starts: after the cursor, else at the start point the merchant
 /// chose (an order number, or a date as a filter).
@@ -203,5 +206,21 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
         }
         orders.extend(by_id.into_values().flatten());
         Ok(ReadOrders { orders, problems, new_ids })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cursor as stored by any version reads as the derive read it.
+    #[test]
+    fn the_cursor_reads_as_the_derive_reads_it() {
+        #[derive(Debug, Serialize, serde::Deserialize)]
+        struct Derived {
+            last_order_id: u64,
+        }
+        let stored = serde_json::to_value(Cursor { last_order_id: 1234 }).unwrap();
+        crate::json::assert_reads_as_derive::<Cursor, Derived>(&[("struct Derived", "a map")], &[stored, json!({"last_order_id": 0})]);
     }
 }

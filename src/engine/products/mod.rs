@@ -44,7 +44,7 @@ use crate::plan::products::{plan_products, ProductPlan};
 use crate::plan::Lang;
 use crate::texts;
 use push::{creation_entry, keep_oldest, Purpose, Push, Row};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The product part of one run, over the run's context and the two sides' snapshots.
 pub(super) struct ProductsPart<'p, 'r, H, S, C> {
@@ -122,11 +122,14 @@ impl<H: Http, S: Storage, C: Clock> ProductsPart<'_, '_, H, S, C> {
 }
 
 /// A creation sent to the shop and not yet seen by a look-up (stored before the call leaves).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub(super) struct PendingCreation {
     pub code: String,
     pub at_ms: u64,
 }
+
+// The table-driven reader of the stored records (`json::Object::fields`), as the derive reads it.
+crate::read_fields!(PendingCreation { code: "code", at_ms: "at_ms" });
 
 /// Add `codes` to the pending creations stored under `key` (stamped `now`), before their creations
 /// leave: the next look-up tells whether each was made — once, or twice by the browser's own
@@ -210,4 +213,23 @@ fn describe(plan: &ProductPlan, section: &mut Section) {
     section.problems.extend(group(&problems));
     section.notes.extend(group(&info));
     section.notes.extend(group(&plan.notes));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pending creations as stored by any version read as the derive read them.
+    #[test]
+    fn pending_creations_read_as_the_derive_reads_them() {
+        #[derive(Debug, Serialize, serde::Deserialize)]
+        struct Derived {
+            code: String,
+            at_ms: u64,
+        }
+        let stored = serde_json::to_value(PendingCreation { code: "ABC-1".into(), at_ms: 77 }).unwrap();
+        crate::json::assert_reads_as_derive::<PendingCreation, Derived>(&[("struct Derived", "a map")], std::slice::from_ref(&stored));
+        let list = crate::json::from_value::<Vec<PendingCreation>>(serde_json::Value::Array(vec![stored])).unwrap();
+        assert_eq!(list, vec![PendingCreation { code: "ABC-1".into(), at_ms: 77 }]);
+    }
 }
