@@ -30,19 +30,30 @@ fn ask(engine: &TestEngine, message: Value, from: &Sender) -> (Value, Vec<Effect
     (handled.reply, handled.effects)
 }
 
+/// An engine on `world` with invoicing on (documents for orders that reach „przesyłka wysłana”),
+/// after a first orders run: the engine and the imported orders, in id order.
+fn invoicing_on(world: &InProcess) -> (TestEngine, Vec<u64>) {
+    let mut settings = demo_settings(world);
+    settings.orders.link_contractors = true;
+    settings.invoicing.enabled = true;
+    settings.invoicing.trigger_statuses = vec![SENT];
+    let engine = engine_with(world, MemStorage::new(), settings);
+    run_ok(&engine, RunKind::Orders);
+    let mut ids: Vec<u64> = common::oracle::systim_orders_by_marker(&world.state()).into_keys().collect();
+    ids.sort_unstable();
+    (engine, ids)
+}
+
+fn ship(world: &InProcess, id: u64) {
+    world.shop_rest("PUT", &format!("orders/{id}"), Some(&json!({"status_id": SENT})));
+}
+
 /// The lean demo with invoicing on, its orders imported, the first one shipped and its document
 /// issued: (world, engine, the invoiced order, an imported order without a document).
 fn invoiced() -> (InProcess, TestEngine, u64, u64) {
     let world = lean_demo_world();
-    let mut settings = demo_settings(&world);
-    settings.orders.link_contractors = true;
-    settings.invoicing.enabled = true;
-    settings.invoicing.trigger_statuses = vec![SENT];
-    let engine = engine_with(&world, MemStorage::new(), settings);
-    run_ok(&engine, RunKind::Orders);
-    let mut ids: Vec<u64> = common::oracle::systim_orders_by_marker(&world.state()).into_keys().collect();
-    ids.sort_unstable();
-    world.shop_rest("PUT", &format!("orders/{}", ids[0]), Some(&json!({"status_id": SENT})));
+    let (engine, ids) = invoicing_on(&world);
+    ship(&world, ids[0]);
     run_ok(&engine, RunKind::Orders);
     (world, engine, ids[0], ids[1])
 }
@@ -105,15 +116,8 @@ fn systim_refusing_the_pdf_gets_its_own_message() {
 #[test]
 fn a_document_the_browsers_resend_made_twice_is_named_on_the_badge_with_the_copy_to_delete() {
     let world = lean_demo_world().browser_like(true);
-    let mut settings = demo_settings(&world);
-    settings.orders.link_contractors = true;
-    settings.invoicing.enabled = true;
-    settings.invoicing.trigger_statuses = vec![SENT];
-    let engine = engine_with(&world, MemStorage::new(), settings);
-    run_ok(&engine, RunKind::Orders);
-    let mut ids: Vec<u64> = common::oracle::systim_orders_by_marker(&world.state()).into_keys().collect();
-    ids.sort_unstable();
-    world.shop_rest("PUT", &format!("orders/{}", ids[0]), Some(&json!({"status_id": SENT})));
+    let (engine, ids) = invoicing_on(&world);
+    ship(&world, ids[0]);
     // the send goes on a reused connection, which the browser resends by itself
     inject(&world, "systim", "write_then_close", 1, "addSellInvoice");
     run(&engine, RunKind::Orders, false);
