@@ -222,6 +222,21 @@ fn a_run_killed_between_the_intent_and_the_answer_is_settled_by_the_next_run() {
 }
 
 /// Two browsers on one shop: the first dies after its `addSellInvoice` reached Systim, the
+/// second issues the same order's document meanwhile. Gives the first browser, restarted, and
+/// the order (two documents alike in Systim).
+fn two_documents_alike(world: &InProcess) -> (TestEngine, u64) {
+    let first = started(world, invoicing(world));
+    let second = started(world, invoicing(world));
+    let id = imported(world)[0];
+    ship(world, id);
+    assert!(run_killed_at(world, &first, request(RunKind::Orders), "addSellInvoice", true));
+    outlive_lock(world);
+    let first = engine_resumed(world, first.store.clone());
+    run_ok(&second, RunKind::Orders);
+    (first, id)
+}
+
+/// Two browsers on one shop: the first dies after its `addSellInvoice` reached Systim, the
 /// second issues the same order's document meanwhile. On a strict account the two documents
 /// cannot be told apart (same day, same total, no marker in the rows): the first browser holds
 /// the order for the merchant and never issues a third. Where the rows carry the marker, it
@@ -230,14 +245,7 @@ fn a_run_killed_between_the_intent_and_the_answer_is_settled_by_the_next_run() {
 fn several_documents_alike_hold_the_order_unless_the_marker_tells_them_apart() {
     for generous in [false, true] {
         let world = if generous { lean_demo_world_in(GENEROUS) } else { lean_demo_world() };
-        let first = started(&world, invoicing(&world));
-        let second = started(&world, invoicing(&world));
-        let id = imported(&world)[0];
-        ship(&world, id);
-        assert!(run_killed_at(&world, &first, request(RunKind::Orders), "addSellInvoice", true));
-        outlive_lock(&world);
-        let first = engine_resumed(&world, first.store.clone());
-        run_ok(&second, RunKind::Orders);
+        let (first, id) = two_documents_alike(&world);
         assert_eq!(documents(&world, id), 2);
         let report = run(&first, RunKind::Orders, false);
         run(&first, RunKind::Orders, false);
@@ -338,14 +346,7 @@ fn an_issued_document_is_never_planned_again_whatever_its_order_now_says() {
 #[test]
 fn a_document_the_merchant_sends_again_is_issued_once_more() {
     let world = lean_demo_world();
-    let first = started(&world, invoicing(&world));
-    let second = started(&world, invoicing(&world));
-    let id = imported(&world)[0];
-    ship(&world, id);
-    assert!(run_killed_at(&world, &first, request(RunKind::Orders), "addSellInvoice", true));
-    outlive_lock(&world);
-    let first = engine_resumed(&world, first.store.clone());
-    run_ok(&second, RunKind::Orders);
+    let (first, id) = two_documents_alike(&world);
     run(&first, RunKind::Orders, false);
     assert!(block_on(first.resolve_document(id + 1000, Decision::SendAgain, "")).is_err(), "an order with no held document");
     block_on(first.resolve_document(id, Decision::SendAgain, "")).expect("held for a decision");
