@@ -431,6 +431,7 @@ impl Settings {
         self.stock.validate(&mut errors);
         self.products.validate(&mut errors);
         self.invoicing.validate(&mut errors);
+        self.invoicing.validate_wz_store(&self.stock.warehouses, &mut errors);
         self.write_back.validate(&mut errors);
         errors
     }

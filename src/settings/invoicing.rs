@@ -52,8 +52,10 @@ pub struct InvoicingSettings {
     pub send_email: bool,
     /// Systim sends the VAT invoice to KSeF (`wyslij_do_ksef`).
     pub send_to_ksef: bool,
-    /// Issue the warehouse issue (WZ, `addStoreDocument` `rodzaj` 4) for the document.
+    /// Issue the warehouse issue (WZ, `addStoreDocument` `rodzaj` 4, `id_faktury`) for the document.
     pub issue_wz: bool,
+    /// The Systim store (`id_magazynu`) the WZ takes the goods from; required with `issue_wz`.
+    pub wz_store_id: Option<u64>,
 }
 
 crate::read_over_default!(InvoicingSettings {
@@ -68,6 +70,7 @@ crate::read_over_default!(InvoicingSettings {
     send_email,
     send_to_ksef,
     issue_wz,
+    wz_store_id,
 });
 
 impl Default for InvoicingSettings {
@@ -84,6 +87,7 @@ impl Default for InvoicingSettings {
             send_email: false,
             send_to_ksef: false,
             issue_wz: false,
+            wz_store_id: None,
         }
     }
 }
@@ -121,6 +125,19 @@ impl InvoicingSettings {
         }
         if self.payment_term_days > MAX_PAYMENT_TERM_DAYS {
             errors.push(SettingsError::new("invoicing.payment_term_days", "core_setting_invoicing_payment_term_days", &[]));
+        }
+        if (self.issue_wz && self.wz_store_id.is_none()) || self.wz_store_id == Some(0) {
+            errors.push(SettingsError::new("invoicing.wz_store_id", "core_setting_invoicing_wz_store", &[]));
+        }
+    }
+
+    /// The WZ takes its goods off one store, and the order stops reserving them: every warehouse
+    /// link of the stock push must count that store (a link without it would offer the issued
+    /// goods again).
+    pub fn validate_wz_store(&self, links: &[crate::settings::WarehouseLink], errors: &mut Vec<SettingsError>) {
+        let Some(store) = self.wz_store_id.filter(|s| self.issue_wz && *s > 0) else { return };
+        if links.iter().any(|l| !l.systim_stores.is_empty() && !l.systim_stores.contains(&store)) {
+            errors.push(SettingsError::new("invoicing.wz_store_id", "core_setting_invoicing_wz_store_unlinked", &[&store.to_string()]));
         }
     }
 }
@@ -168,7 +185,7 @@ mod tests {
     #[test]
     fn bad_values_are_named_with_polish_messages() {
         type Edit = fn(&mut Both);
-        let cases: [(Edit, &str, &str); 6] = [
+        let cases: [(Edit, &str, &str); 8] = [
             (
                 |s| {
                     s.invoicing.enabled = true;
@@ -180,6 +197,8 @@ mod tests {
             (|s| s.invoicing.invoice_template_id = 0, "invoicing.invoice_template_id", "numer z Systim"),
             (|s| s.invoicing.receipt_numbering_id = 0, "invoicing.receipt_numbering_id", "numer z Systim"),
             (|s| s.invoicing.payment_term_days = 366, "invoicing.payment_term_days", "od 0 do 365"),
+            (|s| s.invoicing.issue_wz = true, "invoicing.wz_store_id", "magazyn Systim"),
+            (|s| s.invoicing.wz_store_id = Some(0), "invoicing.wz_store_id", "magazyn Systim"),
             (|s| s.write_back.status_after_import = Some(0), "write_back.status_after_import", "status"),
             (|s| s.write_back.status_after_invoice = Some(0), "write_back.status_after_invoice", "status"),
         ];
@@ -198,6 +217,30 @@ mod tests {
         s.invoicing.enabled = true;
         s.invoicing.trigger_statuses = vec![3];
         s.invoicing.payment_term_days = MAX_PAYMENT_TERM_DAYS;
+        s.invoicing.issue_wz = true;
+        s.invoicing.wz_store_id = Some(2);
         assert!(s.validate().is_empty(), "{:?}", s.validate());
+    }
+
+    #[test]
+    fn the_wz_store_must_feed_every_warehouse_link() {
+        use crate::settings::WarehouseLink;
+        let link = |stores: &[u64]| WarehouseLink { systim_stores: stores.to_vec(), shop_warehouse: None };
+        let mut s = InvoicingSettings { issue_wz: true, wz_store_id: Some(2), ..InvoicingSettings::default() };
+        let check = |s: &InvoicingSettings, links: &[WarehouseLink]| {
+            let mut errors = Vec::new();
+            s.validate_wz_store(links, &mut errors);
+            errors
+        };
+        // Every store (an empty list), or the store named: the WZ lowers what the link counts.
+        assert!(check(&s, &[link(&[])]).is_empty());
+        assert!(check(&s, &[link(&[1, 2]), link(&[2])]).is_empty());
+        let errors = check(&s, &[link(&[2]), link(&[3])]);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "invoicing.wz_store_id");
+        assert!(errors[0].message_pl.contains("magazyn 2 nie należy do każdego powiązania"), "{}", errors[0].message_pl);
+        // No WZ: the links are the stock push's own business.
+        s.issue_wz = false;
+        assert!(check(&s, &[link(&[3])]).is_empty());
     }
 }
