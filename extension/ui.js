@@ -234,7 +234,7 @@ function resolveControls(item, onResolved, type = "resolveOrder") {
 }
 
 /** Problem groups whose items the merchant decides on, and the message that takes the decision. */
-const RESOLVABLE = { import_unverifiable: "resolveOrder", invoice_unverifiable: "resolveDocument" };
+const RESOLVABLE = { import_unverifiable: "resolveOrder", invoice_unverifiable: "resolveDocument", wz_unverifiable: "resolveDocument" };
 
 /** A group of the report's `problems` (open when short) or, with `note`, of its `notes` (closed). */
 function renderProblemGroup(group, { note = false, onResolved } = {}) {

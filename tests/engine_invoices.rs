@@ -392,3 +392,141 @@ fn the_feed_starts_when_the_merchant_switches_invoicing_on_not_at_the_next_run()
     assert_eq!((documents(&world, ids[2]), documents(&world, ids[3])), (1, 0));
     assert_eq!(all_documents(&world).len(), 2);
 }
+
+/// Shoper's "gotowe do wysłania": an **open** status — the order still reserves its goods when it
+/// triggers the document, so a WZ that took them off Systim's stock shows in the stock push.
+const READY: u64 = 6;
+
+/// Invoicing on "gotowe do wysłania" with the WZ from Systim's first store, the stock push on.
+fn with_wz(world: &InProcess) -> Settings {
+    let mut s = invoicing(world);
+    s.invoicing.trigger_statuses = vec![READY];
+    s.invoicing.issue_wz = true;
+    s.invoicing.wz_store_id = world.systim_state()["stores"][0]["id"].as_u64();
+    s.stock.enabled = true;
+    s
+}
+
+/// The WZs in Systim issued for this order's documents (`id_faktury` of a document carrying its
+/// marker).
+fn wzs(world: &InProcess, id: u64) -> Vec<Value> {
+    let invoices: Vec<u64> = all_documents(world).iter().filter(|d| d["uwagi"] == marker(id)).filter_map(|d| d["id"].as_u64()).collect();
+    common::oracle::wz_documents(&world.state()).into_iter().filter(|d| d["id_faktury"].as_u64().is_some_and(|i| invoices.contains(&i))).collect()
+}
+
+/// Systim's quantity of each product, thousandths (every store).
+fn systim_quantities(world: &InProcess) -> std::collections::BTreeMap<u64, i64> {
+    common::oracle::systim_products(&world.state()).into_iter().map(|p| (p.id, p.quantity)).collect()
+}
+
+/// An imported order with goods whose stock the shop shows (an eligible row), made ready to ship;
+/// the shop's stock settled by a stock run first. Returns the order, its goods lines in Systim
+/// (product, thousandths) and the shop's stock before.
+fn ready_order_with_stock(world: &InProcess, engine: &TestEngine) -> (u64, Vec<(u64, i64)>, std::collections::BTreeMap<u64, i64>) {
+    run_ok(engine, RunKind::Stock);
+    let state = world.state();
+    let eligible: Vec<u64> = common::oracle::eligible_pairs(world, &state).into_iter().map(|p| p.systim_id).collect();
+    let shipping = systim_product_id(world, "DOSTAWA");
+    let orders = common::oracle::systim_orders_by_marker(&state);
+    let (id, lines) = imported(world)
+        .into_iter()
+        .find_map(|id| {
+            let lines: Vec<(u64, i64)> =
+                orders[&id].iter().flat_map(common::oracle::systim_lines).map(|(p, q, _)| (p, q)).filter(|(p, _)| *p != shipping).collect();
+            lines.iter().any(|(p, _)| eligible.contains(p)).then_some((id, lines))
+        })
+        .expect("an imported order with a product the stock push covers");
+    let before = common::oracle::shop_stock(world);
+    world.shop_rest("PUT", &format!("orders/{id}"), Some(&json!({"status_id": READY})));
+    (id, lines, before)
+}
+
+/// The WZ of a document takes the order's goods off Systim's store once, and the order stops
+/// reserving them — not in the run that issues it (its Systim quantities were read before the
+/// WZ), from the next one on: no double subtraction, no goods offered twice.
+#[test]
+fn a_document_gets_one_wz_and_the_order_stops_reserving_what_it_took() {
+    let world = lean_demo_world();
+    let engine = started(&world, with_wz(&world));
+    let (id, lines, before) = ready_order_with_stock(&world, &engine);
+    let preview = run(&engine, RunKind::Auto, true);
+    let planned = &section(&preview, "invoices").unwrap().done;
+    assert!(planned.iter().any(|e| e.reference == format!("Zamówienie {id}") && e.detail_pl.contains("dokument i WZ")), "{planned:?}");
+    assert!(common::oracle::wz_documents(&world.state()).is_empty(), "the preview issued a WZ");
+    let quantities = systim_quantities(&world);
+    let report = run_ok(&engine, RunKind::Auto);
+    let issued = wzs(&world, id);
+    assert_eq!(issued.len(), 1, "{:?}", report.sections);
+    let store = with_wz(&world).invoicing.wz_store_id.unwrap();
+    assert_eq!(issued[0]["id_magazynu"].as_u64(), Some(store));
+    let mut taken: Vec<(u64, i64)> =
+        issued[0]["lines"].as_array().unwrap().iter().map(|l| (common::oracle::id(&l["id_produktu"]), l["ilosc_milli"].as_i64().unwrap())).collect();
+    taken.sort();
+    let mut wanted = lines.clone();
+    wanted.sort();
+    assert_eq!(taken, wanted, "the WZ carries the order's goods (not its shipping)");
+    let after = systim_quantities(&world);
+    for (product, qty) in &lines {
+        assert_eq!(after[product], quantities[product] - qty, "product {product}: Systim's stock after the WZ");
+    }
+    assert_eq!(problem_items(&report, "wz_issued").len(), 1, "{:?}", report.sections);
+    // This run pushed Systim's old quantity less the reservation; the next ones its new quantity.
+    assert_stock_as_demanded(&world, &before);
+    for _ in 0..2 {
+        run_ok(&engine, RunKind::Auto);
+        assert_stock_as_demanded(&world, &before);
+    }
+    assert_eq!(wzs(&world, id).len(), 1, "a later run issued the WZ again");
+}
+
+/// A WZ sent without a clear answer is never sent again (no list of store documents to check
+/// it): shown on every run, the order keeps reserving until the merchant says what Systim has.
+#[test]
+fn an_unclear_wz_is_held_for_the_merchant_and_never_sent_again() {
+    for (fault, decision, made) in [("drop_after_commit", Decision::InSystim, 1), ("http500", Decision::SendAgain, 0)] {
+        let world = lean_demo_world();
+        let engine = started(&world, with_wz(&world));
+        let (id, _, before) = ready_order_with_stock(&world, &engine);
+        inject(&world, "systim", fault, 1, "addStoreDocument");
+        let reports: Vec<Report> = (0..3).map(|_| run(&engine, RunKind::Auto, false)).collect();
+        assert_eq!(wzs(&world, id).len(), made, "{fault}");
+        let sends = world.sandbox.borrow().log.iter().filter(|e| e.act == "addStoreDocument").count();
+        assert_eq!(sends, 1, "{fault}: the WZ was sent again");
+        for r in &reports {
+            assert_eq!(problem_items(r, "wz_unverifiable").len(), 1, "{fault}: {:?}", r.sections);
+        }
+        // Held, the order reserves: the shop may under-sell, never offer what was sold.
+        assert_nothing_unsold(&world, &before);
+        block_on(engine.resolve_document(id, decision, "")).expect("held for a decision");
+        let report = run_ok(&engine, RunKind::Auto);
+        run_ok(&engine, RunKind::Auto);
+        assert!(problem_items(&report, "wz_unverifiable").is_empty(), "{fault}");
+        assert_eq!(wzs(&world, id).len(), 1, "{fault}: exactly one WZ once decided");
+        assert_stock_as_demanded(&world, &before);
+    }
+}
+
+/// A WZ Systim refuses clearly (here: a store it does not have) was not made: Systim's words are
+/// shown, and it is tried again on every run until it goes through — once.
+#[test]
+fn a_refused_wz_is_shown_with_systims_words_and_tried_again_until_it_is_issued_once() {
+    let world = lean_demo_world();
+    let mut settings = with_wz(&world);
+    settings.invoicing.wz_store_id = Some(999);
+    let engine = started(&world, settings);
+    let (id, _, before) = ready_order_with_stock(&world, &engine);
+    for _ in 0..2 {
+        let report = run(&engine, RunKind::Auto, false);
+        let refused = problem_items(&report, "wz_refused");
+        assert_eq!(refused.len(), 1, "{:?}", report.sections);
+        assert!(refused[0].detail_pl.contains("id_magazynu"), "{:?}", refused[0]);
+    }
+    assert!(wzs(&world, id).is_empty());
+    assert_eq!(world.sandbox.borrow().log.iter().filter(|e| e.act == "addStoreDocument").count(), 2, "tried on each run");
+    block_on(engine.save_settings(with_wz(&world))).unwrap();
+    for _ in 0..2 {
+        run_ok(&engine, RunKind::Auto);
+    }
+    assert_eq!(wzs(&world, id).len(), 1);
+    assert_stock_as_demanded(&world, &before);
+}

@@ -32,11 +32,14 @@ pub(super) fn key(keys: &ShopKeys) -> String {
 pub(super) struct Reservations {
     key: String,
     ids: Option<BTreeSet<u64>>,
+    /// Orders whose WZ this run issued: out of the index, yet still counted by this run's stock
+    /// (its Systim quantities were read before the WZ took the goods off).
+    released: BTreeSet<u64>,
 }
 
 impl Reservations {
     pub fn new(keys: &ShopKeys) -> Self {
-        Reservations { key: key(keys), ids: None }
+        Reservations { key: key(keys), ids: None, released: BTreeSet::new() }
     }
 
     async fn ids<S: Storage>(&mut self, store: &S) -> Result<&BTreeSet<u64>, StateError> {
@@ -62,6 +65,20 @@ impl Reservations {
         let mut ids = ids.clone();
         ids.insert(order_id);
         self.replace(store, ids).await
+    }
+
+    /// The order's WZ is issued: Systim's own quantities hold its goods from now on, so it stops
+    /// reserving — from the next run on (this run's quantities were read before the WZ).
+    pub async fn release<S: Storage>(&mut self, store: &S, order_id: u64) -> Result<(), StateError> {
+        let ids = self.ids(store).await?;
+        if !ids.contains(&order_id) {
+            return Ok(());
+        }
+        let mut ids = ids.clone();
+        ids.remove(&order_id);
+        self.replace(store, ids).await?;
+        self.released.insert(order_id);
+        Ok(())
     }
 }
 
@@ -150,7 +167,9 @@ async fn reserved<H: Http, S: Storage, C: Clock>(cx: &mut RunContext<'_, H, S, C
         return Ok(QuantityInputs::default());
     }
     let ids = cx.reservations.ids(cx.store).await?.clone();
-    if ids.is_empty() {
+    // This run's WZs: their goods are still in the quantities this run read.
+    let released = cx.reservations.released.clone();
+    if ids.is_empty() && released.is_empty() {
         return Ok(QuantityInputs::default());
     }
     let mut open_kinds: BTreeMap<u64, bool> = BTreeMap::new();
@@ -158,7 +177,7 @@ async fn reserved<H: Http, S: Storage, C: Clock>(cx: &mut RunContext<'_, H, S, C
         open_kinds.insert(s.id, matches!(s.kind, 1 | 2));
     }
     let mut still_open = BTreeSet::new();
-    let list: Vec<u64> = ids.iter().copied().collect();
+    let list: Vec<u64> = ids.iter().chain(&released).copied().collect();
     let raw = cx.session.shoper.list_by_ids("orders", "order_id", &list, None).await?;
     let (orders, _) = dshop::orders(&raw);
     for o in orders {
@@ -174,8 +193,12 @@ async fn reserved<H: Http, S: Storage, C: Clock>(cx: &mut RunContext<'_, H, S, C
             entries.push(e);
         }
     }
-    if !cx.dry_run() && still_open != ids {
-        cx.reservations.replace(cx.store, still_open).await?;
+    let mut indexed = still_open.clone();
+    for id in &released {
+        indexed.remove(id);
+    }
+    if !cx.dry_run() && indexed != ids {
+        cx.reservations.replace(cx.store, indexed).await?;
     }
     Ok(QuantityInputs { reserved_by_systim_id: sum(&entries), ..QuantityInputs::default() })
 }

@@ -7,7 +7,8 @@
 //! - **send again** — the entry becomes `Held` (`resend_requested`): the next run plans the
 //!   order again and sends it once.
 //!
-//! The same for a sales document held as `invoice_unverifiable` ([`Engine::resolve_document`]).
+//! The same for a sales document held as `invoice_unverifiable`, and for the WZ of a document sent
+//! without a clear answer (`wz_unverifiable`) ([`Engine::resolve_document`]).
 
 use super::ledger::{Ledger, LedgerEntry, OrderState};
 use super::store::{ShopKeys, StateError};
@@ -85,13 +86,35 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     /// `addSellInvoice` whose outcome Systim's list of documents cannot settle): `in_systim` —
     /// recorded as issued (with the number the merchant found, when given); `send_again` — held
     /// as `resend_requested`, so the next run issues it once.
+    ///
+    /// A document whose WZ was sent without a clear answer (`wz_unverifiable`): `in_systim` — the
+    /// WZ recorded as issued (never sent again; the order stops reserving its goods); `send_again`
+    /// — the next run issues the WZ once.
     pub async fn resolve_document(&self, order_id: u64, decision: Decision, systim_number: &str) -> Result<DocumentDecided, ResolveError> {
-        use super::invoices::ledger::{DocumentEntry, DocumentLedger, DocumentState};
+        use super::invoices::ledger::{DocumentEntry, DocumentLedger, DocumentState, WzState};
         let origin = self.connection().await.shop_origin().map_err(|_| ResolveError::NotConfigured)?;
-        let ledger = DocumentLedger::new(&self.store, ShopKeys::new(&shop_host(&origin)));
-        let Some(entry) = ledger.get(order_id).await? else { return Err(ResolveError::NotAwaiting) };
-        let DocumentState::Unverifiable { kind, gross, .. } = entry.state else { return Err(ResolveError::NotAwaiting) };
+        let keys = ShopKeys::new(&shop_host(&origin));
+        let ledger = DocumentLedger::new(&self.store, keys.clone());
+        let Some(mut entry) = ledger.get(order_id).await? else { return Err(ResolveError::NotAwaiting) };
         let now = self.clock.now_ms();
+        if let DocumentState::Issued { wz: Some(wz @ WzState::Sent { .. }), .. } = &mut entry.state {
+            let decided = match decision {
+                Decision::InSystim => {
+                    *wz = WzState::Issued { systim_id: 0, at_ms: now };
+                    // Systim's quantities hold the goods: the order reserves them no longer.
+                    super::reservations::Reservations::new(&keys).release(&self.store, order_id).await?;
+                    DocumentDecided::Issued
+                }
+                Decision::SendAgain => {
+                    *wz = WzState::due();
+                    DocumentDecided::SendAgain
+                }
+            };
+            entry.updated_ms = now;
+            ledger.put(&entry).await?;
+            return Ok(decided);
+        }
+        let DocumentState::Unverifiable { kind, gross, .. } = entry.state else { return Err(ResolveError::NotAwaiting) };
         let (state, decided) = match decision {
             Decision::InSystim => (
                 DocumentState::Issued {
@@ -105,6 +128,8 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
                     copies: Vec::new(),
                     // The next run writes it back to the order when the settings ask.
                     written_back: false,
+                    // Recorded by the merchant without its Systim id: no WZ can name it.
+                    wz: None,
                 },
                 DocumentDecided::Issued,
             ),

@@ -332,20 +332,49 @@ pub fn systim_products(state: &Value) -> Vec<SystimProduct> {
         .collect()
 }
 
-/// Thousandths each Systim product owes to imported orders still open in the shop.
+/// Thousandths each Systim product owes to imported orders still open in the shop: an order's
+/// lines, less what a WZ for its sales document (`id_faktury`) already took off Systim's stock.
 pub fn reserved(state: &Value) -> BTreeMap<u64, i64> {
     let open: BTreeSet<u64> =
         state["shoper"]["orders"].as_array().into_iter().flatten().filter(|o| status_is_open(id(&o["status_id"]))).map(|o| id(&o["order_id"])).collect();
+    let issued = wz_issued_by_order(state);
     let mut out: BTreeMap<u64, i64> = BTreeMap::new();
     for (order_id, copies) in systim_orders_by_marker(state) {
         if !open.contains(&order_id) {
             continue;
         }
+        let mut owed: BTreeMap<u64, i64> = BTreeMap::new();
         for (product, qty, _) in copies.iter().flat_map(systim_lines) {
-            *out.entry(product).or_default() += qty;
+            *owed.entry(product).or_default() += qty;
+        }
+        for (product, qty) in issued.get(&order_id).into_iter().flatten() {
+            *owed.entry(*product).or_default() -= qty;
+        }
+        for (product, qty) in owed {
+            *out.entry(product).or_default() += qty.max(0);
         }
     }
     out
+}
+
+/// The goods lines of the WZs (`rodzaj` 4) issued for each order's sales documents (found by the
+/// order's marker in the document's `uwagi`).
+pub fn wz_issued_by_order(state: &Value) -> BTreeMap<u64, Vec<(u64, i64)>> {
+    let order_of_invoice: BTreeMap<u64, u64> =
+        state["systim"]["invoices"].as_array().into_iter().flatten().filter_map(|i| Some((id(&i["id"]), marker_order_id(text(&i["uwagi"]))?))).collect();
+    let mut out: BTreeMap<u64, Vec<(u64, i64)>> = BTreeMap::new();
+    for d in wz_documents(state) {
+        let Some(order) = d["id_faktury"].as_u64().and_then(|i| order_of_invoice.get(&i)) else { continue };
+        for l in d["lines"].as_array().into_iter().flatten() {
+            out.entry(*order).or_default().push((id(&l["id_produktu"]), l["ilosc_milli"].as_i64().unwrap_or(0)));
+        }
+    }
+    out
+}
+
+/// Systim's WZ documents (`addStoreDocument` `rodzaj` 4) issued for a sales document.
+pub fn wz_documents(state: &Value) -> Vec<Value> {
+    state["systim"]["documents"].as_array().into_iter().flatten().filter(|d| d["rodzaj"] == 4 && d["id_faktury"].is_u64()).cloned().collect()
 }
 
 /// A shop row the stock rules apply to, and its Systim product.

@@ -105,6 +105,7 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
             accounting_failed: false,
             copies: copies.clone(),
             written_back: !wants,
+            wz: super::wz::wz_for_new_document(self.cx.settings.invoicing.issue_wz),
         };
         ledger.put(&DocumentEntry { order_id, state, updated_ms: now }).await?;
         let label = if kept.number.is_empty() { format!("id {}", kept.id) } else { kept.number.clone() };
@@ -119,6 +120,7 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
         if wants {
             self.write_back_document(ledger, order_id, tally).await?;
         }
+        self.issue_wz(ledger, order_id, tally).await?;
         Ok(())
     }
 
@@ -390,6 +392,7 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
                     accounting_failed,
                     copies: Vec::new(),
                     written_back: !wants,
+                    wz: super::wz::wz_for_new_document(self.cx.settings.invoicing.issue_wz),
                 };
                 ledger.put(&DocumentEntry { order_id: id, state, updated_ms: now }).await?;
                 let label = if number.is_empty() { format!("id {systim_id}") } else { number };
@@ -402,7 +405,8 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
                 if wants {
                     self.write_back_document(ledger, id, tally).await?;
                 }
-                Ok((Some(Outcome::Issued { systim_id }), false))
+                let stop = self.issue_wz(ledger, id, tally).await?;
+                Ok((Some(Outcome::Issued { systim_id }), stop))
             }
             Err(e) if certainly_not_created(&e) => {
                 let now = self.cx.now();

@@ -44,6 +44,9 @@ pub enum DocumentState {
         copies: Vec<u64>,
         /// The write-back to the shop is done (or none was asked for).
         written_back: bool,
+        /// The document's WZ (`invoicing.issue_wz` when it was issued); none: no WZ is issued.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        wz: Option<WzState>,
     },
     /// Not issued for a reason the merchant can fix, or that passes (a closed month, the order
     /// not imported yet); looked at again on every run while the order is in a chosen status.
@@ -62,9 +65,46 @@ pub enum DocumentState {
 pub const HELD_DAYS: u64 = 30;
 
 impl DocumentState {
-    /// Issued and written back, or skipped: out of the open index.
+    /// Issued, written back and its WZ issued (or none asked for), or skipped: out of the open
+    /// index. A WZ due or sent without a clear answer keeps the entry open.
     pub fn is_final(&self) -> bool {
-        matches!(self, DocumentState::Issued { written_back: true, .. } | DocumentState::Skipped { .. })
+        matches!(self, DocumentState::Issued { written_back: true, wz: None | Some(WzState::Issued { .. }), .. } | DocumentState::Skipped { .. })
+    }
+}
+
+/// The WZ of an issued document (`addStoreDocument` `rodzaj` 4 with `id_faktury`), exactly once
+/// without a list to check it by: Systim has no method that lists store documents (none that real
+/// code calls), so a WZ sent without a clean answer is never sent again by the extension.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum WzState {
+    /// To be issued by the next chance (right after the document, or the next run). `refused_*`:
+    /// Systim's words when it refused the last try clearly (nothing issued; tried again).
+    Due { refused_pl: String, refused_en: String },
+    /// Sent (or about to be) without a clean answer: it may be in Systim. Never sent again; the
+    /// order keeps reserving its goods until the merchant says (`resolveDocument`).
+    Sent { since_ms: u64 },
+    /// In Systim under this id: Systim's quantities hold the order's goods from now on.
+    Issued { systim_id: u64, at_ms: u64 },
+}
+
+impl WzState {
+    pub fn due() -> Self {
+        WzState::Due { refused_pl: String::new(), refused_en: String::new() }
+    }
+}
+
+impl<'de> Deserialize<'de> for WzState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let (state, mut f) = crate::json::internal::<D>(d, "state")?;
+        let state = match state.as_str() {
+            "due" => (|| Ok(WzState::Due { refused_pl: f.take_or_default("refused_pl")?, refused_en: f.take_or_default("refused_en")? }))(),
+            "sent" => (|| Ok(WzState::Sent { since_ms: f.take("since_ms")? }))(),
+            "issued" => (|| Ok(WzState::Issued { systim_id: f.take("systim_id")?, at_ms: f.take("at_ms")? }))(),
+            other => return Err(D::Error::unknown_variant(other, &["due", "sent", "issued"])),
+        };
+        state.map_err(|e: crate::json::Error| D::Error::custom(e))
     }
 }
 
@@ -95,6 +135,7 @@ impl<'de> Deserialize<'de> for DocumentState {
                     accounting_failed: f.take_or_default("accounting_failed")?,
                     copies: f.take_or_default("copies")?,
                     written_back: f.take_or_default("written_back")?,
+                    wz: f.take_or_default("wz")?,
                 })
             })(),
             "held" => (|| {
@@ -291,7 +332,15 @@ mod tests {
             accounting_failed: false,
             copies: vec![id + 1],
             written_back,
+            wz: None,
         }
+    }
+
+    fn with_wz(mut state: DocumentState, step: WzState) -> DocumentState {
+        if let DocumentState::Issued { wz, .. } = &mut state {
+            *wz = Some(step);
+        }
+        state
     }
 
     #[test]
@@ -313,6 +362,11 @@ mod tests {
                 DocumentState::Unverifiable { kind: DocumentKind::Receipt, issue_date: "2026-12-05".into(), gross: 100, candidates: vec![3, 4], since_ms: 3 },
                 issued(40, false),
                 issued(40, true),
+                with_wz(issued(40, true), WzState::due()),
+                with_wz(issued(40, true), WzState::Due { refused_pl: "odmowa".into(), refused_en: "refused".into() }),
+                with_wz(issued(40, true), WzState::Sent { since_ms: 7 }),
+                with_wz(issued(40, false), WzState::Issued { systim_id: 77, at_ms: 8 }),
+                with_wz(issued(40, true), WzState::Issued { systim_id: 77, at_ms: 8 }),
                 DocumentState::Skipped { reason: "origin_not_selected".into() },
             ];
             for state in states {
@@ -323,6 +377,12 @@ mod tests {
             }
             assert_eq!(ledger.known_ids().await.unwrap().into_iter().collect::<Vec<_>>(), [40, 41]);
             assert!(crate::json::from_value::<DocumentState>(serde_json::json!({"state": "gone"})).is_err());
+            // A WZ due or unclear keeps the entry open (looked at on every run); issued, it is done.
+            assert!(!with_wz(issued(1, true), WzState::due()).is_final());
+            assert!(!with_wz(issued(1, true), WzState::Sent { since_ms: 1 }).is_final());
+            assert!(with_wz(issued(1, true), WzState::Issued { systim_id: 2, at_ms: 1 }).is_final());
+            let bad_wz = serde_json::json!({"state": "issued", "kind": "receipt", "systim_id": 1, "at_ms": 1, "wz": {"state": "lost"}});
+            assert!(crate::json::from_value::<DocumentState>(bad_wz).is_err());
             assert!(crate::json::from_value::<DocumentState>(serde_json::json!({"state": "issued", "kind": "receipt"})).is_err());
         });
     }

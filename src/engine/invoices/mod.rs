@@ -22,6 +22,7 @@ mod issue;
 pub mod ledger;
 mod rows;
 pub mod write_back;
+mod wz;
 
 use super::context::{section, PartOutcome, RunContext};
 use super::ledger::{Ledger, OrderState};
@@ -42,7 +43,7 @@ use crate::plan::invoice::{plan_document, DocumentKind, InvoiceContext, PlannedD
 use crate::plan::orders::{plan_orders, OrderContext};
 use crate::plan::{Finding, ReasonCode, Severity};
 use crate::settings::{StartPoint, StatusFilter};
-use ledger::{DocumentEntry, DocumentLedger, DocumentState, InvoiceCursor, HELD_DAYS};
+use ledger::{DocumentEntry, DocumentLedger, DocumentState, InvoiceCursor, WzState, HELD_DAYS};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -178,6 +179,7 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
         }
         if !dry_run {
             self.finish_write_backs(&ledger, &entries, tally).await?;
+            self.finish_wzs(&ledger, &entries, tally).await?;
         }
         self.show_unverifiable(&entries, tally);
 
@@ -214,10 +216,11 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
             for p in &planned {
                 let (pl, en) = kind_words(p.document.kind);
                 let gross = p.document.totals.gross;
+                let (wz_pl, wz_en) = if self.cx.settings.invoicing.issue_wz { (" i WZ", " and its WZ") } else { ("", "") };
                 tally.done.push(entry(
                     order_ref(p.order_id),
-                    format!("zostanie wystawiony dokument: {pl}, {}", gross.to_pl()),
-                    format!("a document would be issued: {en}, {gross}"),
+                    format!("zostanie wystawiony dokument{wz_pl}: {pl}, {}", gross.to_pl()),
+                    format!("a document{wz_en} would be issued: {en}, {gross}"),
                 ));
             }
             return Ok(());
@@ -377,9 +380,20 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
         ledger.put(&DocumentEntry { order_id, state, updated_ms: now }).await
     }
 
-    /// Documents that cannot be verified, shown on every run until the merchant decides.
+    /// Documents and WZs that cannot be verified, shown on every run until the merchant decides.
     fn show_unverifiable(&self, entries: &[DocumentEntry], tally: &mut Tally) {
         for e in entries {
+            if let DocumentState::Issued { wz: Some(WzState::Sent { since_ms }), number, .. } = &e.state {
+                let day = crate::dates::warsaw_ymd(*since_ms);
+                tally.problem(
+                    "wz_unverifiable",
+                    entry(
+                        order_ref(e.order_id),
+                        format!("WZ do dokumentu {number} wysłana {day} bez jasnej odpowiedzi — sprawdź w Systim"),
+                        format!("the WZ for document {number} was sent on {day} without a clear answer — check in Systim"),
+                    ),
+                );
+            }
             if let DocumentState::Unverifiable { candidates, gross, issue_date, .. } = &e.state {
                 let list = candidates.iter().map(|c| format!("id {c}")).collect::<Vec<_>>().join(", ");
                 let gross = crate::money::Money(*gross);
