@@ -5,7 +5,9 @@
 //! with its time: the truth the audit uses.
 
 use crate::common::harness::inject;
-use crate::common::oracle::{code_counts, eligible_pairs, id, milli, status_is_open, systim_ids_by_code, systim_orders_by_marker, Pair};
+use crate::common::oracle::{
+    code_counts, eligible_pairs, id, milli, status_is_open, systim_ids_by_code, systim_orders_by_marker, wz_documents, wz_issued_by_order, Pair,
+};
 use crate::common::world::World;
 use sandbox::catalogue::Rng;
 use serde_json::{json, Value};
@@ -15,6 +17,9 @@ use std::collections::BTreeMap;
 const STORE: u64 = 1;
 /// Status a shipped order gets in the shop.
 pub const SHIPPED: u64 = 7;
+/// "gotowe do wysłania": an open status. With the WZ on it triggers the document, and the
+/// extension's WZ takes the goods off Systim's stock while the order is still open.
+pub const READY: u64 = 6;
 const CANCELLED: u64 = 8;
 
 /// A shop order and the Systim products its lines take (lines without a Systim product left
@@ -72,11 +77,16 @@ pub struct Activity {
     pub placed: u64,
     /// Token deaths and rate-limit bursts caused (besides the sandbox's random faults).
     pub disturbances: u64,
+    /// The extension issues the WZ of each document (`invoicing.issue_wz`): orders go to
+    /// [`READY`] first, and only the extension's WZ takes their goods off Systim's stock.
+    wz: bool,
+    /// WZ documents already in the truth.
+    wz_seen: std::collections::BTreeSet<u64>,
 }
 
 impl Activity {
     /// Record the world as it is before the first run.
-    pub fn new<W: World>(world: &W, seed: u64) -> Activity {
+    pub fn new<W: World>(world: &W, seed: u64, wz: bool) -> Activity {
         let state = world.state();
         let pairs = eligible_pairs(world, &state);
         let mut truth = Truth { codes_at_start: code_counts(world, &state), ..Truth::default() };
@@ -97,11 +107,12 @@ impl Activity {
             truth.orders.insert(id(&o["order_id"]), PlacedOrder { placed_ms: 0, lines });
             truth.set_status(id(&o["order_id"]), 0, id(&o["status_id"]));
         }
-        Activity { rng: Rng::new(seed), pairs, truth, placed: 0, disturbances: 0 }
+        Activity { rng: Rng::new(seed), pairs, truth, placed: 0, disturbances: 0, wz, wz_seen: Default::default() }
     }
 
     /// Everything that happens between two runs (about a minute of a shop's life).
     pub fn step<W: World>(&mut self, world: &W) {
+        self.absorb_wzs(world);
         for _ in 0..self.rng.below(4) {
             self.place_order(world);
         }
@@ -164,13 +175,45 @@ impl Activity {
         self.truth.set_quantity(product, world.server_now(), quantity);
     }
 
+    /// The WZs the extension issued since the last look: Systim's figure dropped by their lines
+    /// when each was made (during the run just ended, after every change recorded so far).
+    pub fn absorb_wzs<W: World>(&mut self, world: &W) {
+        let mut new: Vec<Value> = wz_documents(&world.state()).into_iter().filter(|d| !self.wz_seen.contains(&id(&d["id"]))).collect();
+        new.sort_by_key(|d| id(&d["created_ms"]));
+        for d in new {
+            self.wz_seen.insert(id(&d["id"]));
+            for l in d["lines"].as_array().into_iter().flatten() {
+                let product = id(&l["id_produktu"]);
+                let left = self.truth.latest(product) - l["ilosc_milli"].as_i64().unwrap_or(0);
+                self.truth.set_quantity(product, id(&d["created_ms"]), left);
+            }
+        }
+    }
+
     /// Some imported orders still open are shipped: their status moves on in the shop and Systim
-    /// issues their lines (its figure drops by them), as a goods-issue document would.
+    /// issues their lines (its figure drops by them), as a goods-issue document would. With the
+    /// WZ on, the extension issues it: orders are made ready first (the document's trigger), and
+    /// a ready order is shipped once its WZ is in Systim — Systim's figure is left to the WZ.
     fn ship_orders<W: World>(&mut self, world: &W) {
-        let in_systim = systim_orders_by_marker(&json!({"systim": {"orders": world.systim_state()["orders"]}}));
+        let state = world.state();
+        let in_systim = systim_orders_by_marker(&json!({"systim": {"orders": state["systim"]["orders"]}}));
+        let with_wz = wz_issued_by_order(&state);
         for (order_id, copies) in in_systim {
-            let open = self.truth.statuses.get(&order_id).and_then(|s| s.last()).is_some_and(|(_, status)| status_is_open(*status));
+            let status = self.truth.statuses.get(&order_id).and_then(|s| s.last()).map(|(_, status)| *status);
+            let open = status.is_some_and(status_is_open);
             if !open || !self.rng.chance(0.15) {
+                continue;
+            }
+            if self.wz {
+                let next = if status != Some(READY) {
+                    READY
+                } else if with_wz.contains_key(&order_id) {
+                    SHIPPED
+                } else {
+                    continue;
+                };
+                world.shop_rest("PUT", &format!("orders/{order_id}"), Some(&json!({"status_id": next})));
+                self.truth.set_status(order_id, world.server_now(), next);
                 continue;
             }
             world.shop_rest("PUT", &format!("orders/{order_id}"), Some(&json!({"status_id": SHIPPED})));

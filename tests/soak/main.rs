@@ -38,6 +38,7 @@ use sandbox::catalogue::Rng;
 use sandbox::systim::config::Profile;
 use serde_json::{json, Value};
 use shoper_systim::engine::report::RunKind;
+use shoper_systim::engine::resolve::Decision;
 use shoper_systim::engine::RunRequest;
 use shoper_systim::mem::MemStorage;
 use std::time::Duration;
@@ -102,19 +103,25 @@ fn pick_kind(rng: &mut Rng) -> RunKind {
     }
 }
 
-fn soak<W: World>(world: W, cfg: &Config, kinds: &[&str]) -> audit::Figures {
+fn soak<W: World>(world: W, cfg: &Config, kinds: &[&str], wz: bool) -> audit::Figures {
     let store = MemStorage::new();
-    let mut activity = Activity::new(&world, cfg.seed);
-    // Invoicing on (issue #16): every order the activity ships gets its sales document.
+    let mut activity = Activity::new(&world, cfg.seed, wz);
+    // Invoicing on (issue #16): every order the activity ships gets its sales document. With the
+    // WZ (`wz`), the document comes at an open status ("gotowe do wysłania"), and the WZ the
+    // extension issues is what takes the goods off Systim's figure while the order still reserves
+    // them: a double subtraction or a reservation dropped too early would show in the stock.
+    let trigger = if wz { activity::READY } else { activity::SHIPPED };
     let mut settings = demo_settings(&world);
     settings.invoicing.enabled = true;
-    settings.invoicing.trigger_statuses = vec![activity::SHIPPED];
+    settings.invoicing.trigger_statuses = vec![trigger];
+    settings.invoicing.issue_wz = wz;
+    settings.invoicing.wz_store_id = wz.then_some(1);
     settings.orders.link_contractors = true;
     let mut engine = engine_with(&world, store.clone(), settings);
     world.control("POST", "/faults", json!({"random": {"rate": cfg.fault_rate, "seed": cfg.seed, "kinds": kinds}}));
     // What the merchant was told: every report's problems, the badges at the end.
     let mut told = audit::Told::default();
-    let mut read = |report: &shoper_systim::engine::report::Report| told.read(&serde_json::to_value(report).expect("a report is JSON"));
+    let read = |told: &mut audit::Told, report: &shoper_systim::engine::report::Report| told.read(&serde_json::to_value(report).expect("a report is JSON"));
     let mut rng = Rng::new(cfg.seed ^ 0x50A4);
     let (mut runs, mut restarts) = (0, 0);
     while activity.placed < cfg.orders {
@@ -128,21 +135,38 @@ fn soak<W: World>(world: W, cfg: &Config, kinds: &[&str]) -> audit::Figures {
                     outlive_lock(&world);
                     engine = engine_resumed(&world, store.clone());
                 }
-                Some(Ok(report)) => read(&report),
+                Some(Ok(report)) => read(&mut told, &report),
                 Some(Err(_)) => {}
             }
         } else {
-            read(&try_run(&engine, req).expect("no other run holds the lock"));
+            read(&mut told, &try_run(&engine, req).expect("no other run holds the lock"));
         }
         world.clock().advance(RUN_INTERVAL_MS);
         world.tick();
     }
     world.control("DELETE", "/faults", json!(null));
     world.clear_hook();
+    // The merchant reads the reports and decides what they held for a decision by looking in
+    // Systim (docs/soak.md): an import that got no clear answer on an account without
+    // `listOrders` (`resolveOrder`), a WZ sent without one (`resolveDocument`) — it is there, or
+    // it is to be sent again. One fault-free orders run then sends what is due.
+    let state = world.state();
+    let orders_in_systim = common::oracle::systim_orders_by_marker(&state);
+    let wz_in_systim = common::oracle::wz_issued_by_order(&state);
+    // Decided already (an earlier report named it too): nothing awaits, the answer says so.
+    for order_id in &told.imports_held {
+        let decision = if orders_in_systim.contains_key(order_id) { Decision::InSystim } else { Decision::SendAgain };
+        let _ = pollster::block_on(engine.resolve_order(*order_id, decision, ""));
+    }
+    for order_id in &told.wz_held {
+        let decision = if wz_in_systim.contains_key(order_id) { Decision::InSystim } else { Decision::SendAgain };
+        let _ = pollster::block_on(engine.resolve_document(*order_id, decision, ""));
+    }
+    read(&mut told, &try_run(&engine, request(RunKind::Orders)).expect("the final run starts"));
     for _ in 0..2 {
         let report = try_run(&engine, RunRequest { kind: RunKind::SendStock, dry_run: false, confirm_zeroing: true }).expect("the final run starts");
         assert!(report.error.is_none(), "the fault-free final run failed: {:?}", report.error);
-        read(&report);
+        read(&mut told, &report);
     }
     let ids: Vec<u64> = world.state()["shoper"]["orders"].as_array().into_iter().flatten().map(order_id).collect();
     for chunk in ids.chunks(shoper_systim::engine::badges::MAX_BADGES) {
@@ -158,7 +182,10 @@ fn soak<W: World>(world: W, cfg: &Config, kinds: &[&str]) -> audit::Figures {
             issued.insert(*id, doc.copies);
         }
     }
-    audit::documents(&mut figures, &world.state(), &told, activity::SHIPPED, &issued);
+    audit::documents(&mut figures, &world.state(), &told, trigger, &issued);
+    if wz {
+        audit::wzs(&mut figures, &world.state(), &world.log(), &told);
+    }
     figures.orders_placed = activity.placed;
     figures.faults_injected += activity.disturbances;
     figures.restarts = restarts;
@@ -166,16 +193,27 @@ fn soak<W: World>(world: W, cfg: &Config, kinds: &[&str]) -> audit::Figures {
     figures
 }
 
-fn write_report(figures: &audit::Figures) {
+fn write_report(figures: &audit::Figures, wz: bool) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("soak");
     std::fs::create_dir_all(&dir).expect("target/soak");
-    let path = dir.join("report.json");
+    let path = dir.join(if wz { "report-wz.json" } else { "report.json" });
     std::fs::write(&path, serde_json::to_string_pretty(figures).unwrap()).expect("report.json");
     println!("soak: report written to {}", path.display());
 }
 
 #[test]
 fn soak_under_faults_loses_nothing_duplicates_nothing_and_never_unsells() {
+    soak_and_judge(false);
+}
+
+/// The same soak with the WZ of every document issued by the extension (issue #16): the orders
+/// stop reserving their goods once the WZ took them off Systim's stock — never before.
+#[test]
+fn soak_with_the_wz_neither_subtracts_twice_nor_unsells() {
+    soak_and_judge(true);
+}
+
+fn soak_and_judge(wz: bool) {
     let cfg = Config::from_env();
     let figures = if cfg.http {
         let world = RealHttp::spawn("demo", HTTP_PATIENCE);
@@ -183,27 +221,31 @@ fn soak_under_faults_loses_nothing_duplicates_nothing_and_never_unsells() {
         world.control("POST", "/faults", json!({"slow_ms": HTTP_SLOW_MS}));
         world.control("POST", "/systim/config", json!({"profile": cfg.profile.name()}));
         // This client never resends: the original kinds (a network fault would be a plain drop).
-        soak(world, &cfg, &KINDS[..6])
+        soak(world, &cfg, &KINDS[..6], wz)
     } else {
         let mut world = demo_world_in(cfg.profile);
         // Every call takes a millisecond: the log's times order all calls and changes strictly.
         world.latency_ms = 1;
         world.set_browser_like(true);
-        soak(world, &cfg, &KINDS)
+        soak(world, &cfg, &KINDS, wz)
     };
     println!(
-        "soak: seed {} fault rate {} Systim profile {} over {}",
+        "soak: seed {} fault rate {} Systim profile {} over {}{}",
         cfg.seed,
         cfg.fault_rate,
         cfg.profile.name(),
-        if cfg.http { "real HTTP" } else { "the in-process sandbox, browser-like" }
+        if cfg.http { "real HTTP" } else { "the in-process sandbox, browser-like" },
+        if wz { ", the WZ issued by the extension" } else { "" }
     );
     for (key, value) in serde_json::to_value(&figures).unwrap().as_object().unwrap() {
         println!("soak: {key} = {value}");
     }
     if cfg.write_report {
-        write_report(&figures);
+        write_report(&figures, wz);
     }
     assert!(figures.faults_injected > 0 && figures.restarts > 0, "the soak disturbed nothing: {figures:?}");
+    if wz {
+        assert!(figures.wz_issued > 0, "the WZ soak issued no WZ: {figures:?}");
+    }
     assert!(figures.is_clean(), "must be zero: {:?}\n{figures:#?}\n{:#?}", figures.failed_gates(), figures.unreported);
 }

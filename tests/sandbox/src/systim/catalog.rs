@@ -132,7 +132,7 @@ const RECEIPTS: [u64; 3] = [3, 9, 20];
 const ISSUES: [u64; 3] = [4, 10, 11];
 const TRANSFER: u64 = 8;
 
-pub fn add_store_document(d: &mut Data, params: &Params, _: &Ctx) -> Result<Outcome, Fault> {
+pub fn add_store_document(d: &mut Data, params: &Params, ctx: &Ctx) -> Result<Outcome, Fault> {
     let s = Scope::root(params);
     let mut c = Check::default();
     let store_exists = |i| by_id(&d.stores, i).is_some();
@@ -173,6 +173,7 @@ pub fn add_store_document(d: &mut Data, params: &Params, _: &Ctx) -> Result<Outc
         invoice_id,
         lines: moves,
         sent: check::sent(params),
+        created_ms: ctx.now_ms,
     };
     apply_document(d, &doc);
     let id = doc.id;

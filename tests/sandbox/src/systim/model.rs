@@ -94,6 +94,8 @@ pub struct StoreDocument {
     pub invoice_id: Option<u64>,
     pub lines: Vec<Movement>,
     pub sent: Map<String, Value>,
+    /// When it was made (the sandbox's clock).
+    pub created_ms: u64,
 }
 
 /// One line of a sales document, exactly as sent (the API computes nothing).
@@ -274,5 +276,5 @@ fn invoice_json(i: &Invoice) -> Value {
 
 fn document_json(d: &StoreDocument) -> Value {
     let lines: Vec<Value> = d.lines.iter().map(|l| json!({"id_produktu": l.product_id, "ilosc_milli": l.qty_milli})).collect();
-    json!({"id": d.id, "rodzaj": d.rodzaj, "id_magazynu": d.store_id, "id_magazynu_zrodlowego": d.source_store_id, "id_faktury": d.invoice_id, "lines": lines, "sent": d.sent})
+    json!({"id": d.id, "rodzaj": d.rodzaj, "id_magazynu": d.store_id, "id_magazynu_zrodlowego": d.source_store_id, "id_faktury": d.invoice_id, "lines": lines, "sent": d.sent, "created_ms": d.created_ms})
 }
