@@ -192,3 +192,57 @@ fn storage_per_thousand_orders_stays_within_the_documented_figures() {
     eprintln!("after pruning: ledger {:.1} KB, {} entries pruned", after.ledger as f64 / 1024.0, left.removed);
     assert!(after.ledger * 20 < full.ledger, "pruning left {} of {} bytes", after.ledger, full.ledger);
 }
+
+/// Sales documents (issue #16) are pruned with their orders, half a year after both settled; an
+/// order pruned so that reaches the document's status again is never issued a second document.
+/// A document still waiting for its WZ keeps its order's entry (the WZ reads the order's lines).
+#[test]
+fn documents_are_pruned_with_their_orders_and_never_issued_twice() {
+    let world = lean_demo_world();
+    let mut settings = demo_settings(&world);
+    settings.orders.link_contractors = true;
+    settings.invoicing.enabled = true;
+    settings.invoicing.trigger_statuses = vec![7];
+    let engine = engine_with(&world, MemStorage::new(), settings);
+    run_ok(&engine, RunKind::Orders);
+    let imported: Vec<u64> = (1..=12).filter(|id| matches!(entry_state(&engine, *id), Some(OrderState::Imported { .. }))).collect();
+    let shipped = &imported[..2];
+    for id in shipped {
+        world.shop_rest("PUT", &format!("orders/{id}"), Some(&json!({"status_id": 7})));
+    }
+    run_ok(&engine, RunKind::Orders);
+    // The stock push sees them shipped: they stop reserving stock.
+    run_ok(&engine, RunKind::SendStock);
+    let documents = |id: u64| world.sandbox.borrow().systim.invoices_with_marker(&format!("Shoper {id} @ {SHOP_HOST}"));
+    for id in shipped {
+        assert_eq!(documents(*id), 1, "order {id}");
+        assert!(block_on(engine.issued_document(*id)).is_some());
+    }
+    let document_keys = |engine: &TestEngine| engine.store.keys().into_iter().filter(|k| k.contains(":document:")).count();
+    assert_eq!(document_keys(&engine), 2);
+
+    world.clock.advance(181 * DAY_MS);
+    run_ok(&engine, RunKind::Orders);
+    for id in shipped {
+        assert!(entry_state(&engine, *id).is_none(), "order {id} pruned");
+        assert!(block_on(engine.issued_document(*id)).is_none(), "its document's entry with it");
+    }
+    assert_eq!(document_keys(&engine), 0);
+    assert_eq!(engine.store.raw(&format!("shop:{SHOP_HOST}:document_ids")).as_deref(), Some("[]"), "the old documents' ids forgotten");
+
+    // The merchant moves the orders back and ships them again: their status changed after the feed.
+    for status in [4, 7] {
+        world.clock.advance(60_000);
+        for id in shipped {
+            world.shop_rest("PUT", &format!("orders/{id}"), Some(&json!({"status_id": status})));
+        }
+    }
+    for _ in 0..2 {
+        world.clock.advance(60_000);
+        let report = run_ok(&engine, RunKind::Orders);
+        assert!(!all_reasons(&report).contains(&"invoice_order_not_imported"), "{:?}", all_reasons(&report));
+    }
+    for id in shipped {
+        assert_eq!(documents(*id), 1, "order {id} was issued a second document");
+    }
+}

@@ -11,7 +11,13 @@
 //!   report until the merchant deletes the copies);
 //! - entries of orders still reserving stock (their lines are subtracted from what is pushed);
 //! - entries after the cursor (the feed has not passed them yet);
-//! - an entry that cannot be read (nothing is removed on a guess).
+//! - an entry that cannot be read (nothing is removed on a guess);
+//! - entries of orders whose sales document is not final (a WZ still due reads the order's
+//!   lines) or has copies in Systim.
+//!
+//! The sales document's entry (`super::invoices::ledger`) goes with its order's entry (after it).
+//! An order in the pruned range that reaches the document's status again gets no second document:
+//! without its order's entry it is skipped (`order_pruned`), never issued.
 //!
 //! Why a pruned order is never imported again: the feed of new orders reads only orders after the
 //! cursor (a keyset on `order_id`), and the cursor never moves back — a start point changed in
@@ -110,7 +116,7 @@ pub async fn prune<S: Storage>(store: &S, keys: &ShopKeys, keep_days: u32, now_m
         return Ok(Pass { listed: true, ..Pass::default() });
     };
     let mut protected = BTreeSet::new();
-    for key in [keys.open_orders(), keys.doubled(), super::reservations::key(keys)] {
+    for key in [keys.open_orders(), keys.doubled(), super::reservations::key(keys), super::invoices::ledger::open_key(keys)] {
         ids_at(store, &key, &mut protected).await?;
     }
     let prefix = format!("shop:{}:order:", keys.host());
@@ -130,10 +136,19 @@ pub async fn prune<S: Storage>(store: &S, keys: &ShopKeys, keep_days: u32, now_m
             doomed.push((id, key));
         }
     }
+    // An order whose document must stay keeps its entry too.
+    let documents = super::invoices::ledger::DocumentLedger::new(store, keys.clone());
+    let mut kept = Vec::new();
+    for (id, key) in doomed {
+        if let Some(ids) = documents.prunable(id).await? {
+            kept.push((id, key, ids));
+        }
+    }
+    let doomed = kept;
     let mut rec = record(store, keys).await;
     // (min and max by hand: a sort or a map of these pairs would cost the wasm kilobytes)
-    let first = doomed.iter().map(|(id, _)| *id).min();
-    let last = doomed.iter().map(|(id, _)| *id).max();
+    let first = doomed.iter().map(|(id, _, _)| *id).min();
+    let last = doomed.iter().map(|(id, _, _)| *id).max();
     if let (Some(first), Some(last)) = (first, last) {
         // The range first: a pass cut short leaves entries the record already covers (their
         // badges still read them), never a pruned one it does not.
@@ -141,8 +156,11 @@ pub async fn prune<S: Storage>(store: &S, keys: &ShopKeys, keep_days: u32, now_m
         rec.through_id = rec.through_id.max(last);
         save(store, &record_key(keys), &rec.to_value()).await?;
     }
-    for (id, key) in doomed {
+    for (id, key, document_ids) in doomed {
+        // The order's entry first: a pass cut short in between leaves the document's entry,
+        // final, which still keeps the order from a second document.
         store.remove(key).await?;
+        documents.remove_pruned(id, &document_ids).await?;
         pass.removed.push(id);
     }
     rec.last_ms = now_ms;
@@ -222,6 +240,48 @@ mod tests {
         let rec = block_on(record(&store, &keys));
         assert_eq!((rec.from_id, rec.through_id, rec.removed, rec.last_ms), (1, 2, 2, NOW));
         assert!(rec.covers(2) && !rec.covers(3) && !rec.covers(0));
+    }
+
+    #[test]
+    fn a_document_goes_with_its_order_unless_it_is_still_open_or_has_copies() {
+        use crate::engine::invoices::ledger::{DocumentEntry, DocumentLedger, DocumentState, WzState};
+        use crate::plan::invoice::DocumentKind;
+        let store = MemStorage::new();
+        let keys = ShopKeys::new("sklep.example.pl");
+        ledger(&store, &keys, 181);
+        let documents = DocumentLedger::new(&store, keys.clone());
+        let issued = |id: u64, wz: Option<WzState>, copies: Vec<u64>| DocumentState::Issued {
+            kind: DocumentKind::Receipt,
+            systim_id: id,
+            number: String::new(),
+            gross: 100,
+            at_ms: 1,
+            reconciled: false,
+            accounting_failed: false,
+            copies,
+            written_back: true,
+            wz,
+        };
+        block_on(async {
+            // 1: settled; 2 (a skipped order, i.e. prunable itself): its WZ still unclear.
+            documents
+                .put(&DocumentEntry { order_id: 1, state: issued(501, Some(WzState::Issued { systim_id: 9, at_ms: 1 }), vec![]), updated_ms: 1 })
+                .await
+                .unwrap();
+            documents.put(&DocumentEntry { order_id: 2, state: issued(502, Some(WzState::Sent { since_ms: 1 }), vec![]), updated_ms: 1 }).await.unwrap();
+            let pass = prune(&store, &keys, 180, NOW).await.unwrap();
+            assert_eq!(pass.removed, vec![1]);
+            assert!(documents.get(1).await.unwrap().is_none());
+            assert!(documents.get(2).await.unwrap().is_some(), "a WZ waiting for the merchant keeps the document");
+            assert_eq!(documents.known_ids().await.unwrap().into_iter().collect::<Vec<_>>(), [502]);
+            // Once its WZ is settled, it goes with its order at the next pass; one with copies stays.
+            documents.put(&DocumentEntry { order_id: 2, state: issued(502, None, vec![503]), updated_ms: 1 }).await.unwrap();
+            assert!(prune(&store, &keys, 180, NOW).await.unwrap().removed.is_empty(), "copies the merchant must delete keep it");
+            documents.put(&DocumentEntry { order_id: 2, state: issued(502, None, vec![]), updated_ms: 1 }).await.unwrap();
+            assert_eq!(prune(&store, &keys, 180, NOW).await.unwrap().removed, vec![2]);
+            assert!(documents.get(2).await.unwrap().is_none());
+        });
+        assert_eq!(ids_left(&store, &keys), vec![3, 4, 5, 6, 7, 8, 9, 101]);
     }
 
     #[test]

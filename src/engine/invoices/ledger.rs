@@ -211,7 +211,7 @@ fn unchecked_key(keys: &ShopKeys) -> String {
 pub(crate) fn document_key(keys: &ShopKeys, order_id: u64) -> String {
     format!("shop:{}:document:{order_id}", keys.host())
 }
-fn open_key(keys: &ShopKeys) -> String {
+pub(crate) fn open_key(keys: &ShopKeys) -> String {
     format!("shop:{}:documents_open", keys.host())
 }
 fn ids_key(keys: &ShopKeys) -> String {
@@ -281,6 +281,36 @@ impl<'a, S: Storage> DocumentLedger<'a, S> {
     /// Every Systim document id the ledger holds (issued, copies).
     pub async fn known_ids(&self) -> Result<BTreeSet<u64>, StateError> {
         Ok(load(self.store, &ids_key(&self.keys)).await?.unwrap_or_default())
+    }
+
+    /// Pruning (`super::super::prune`): whether the entry of `order_id`'s document may go with its
+    /// order's entry — none, or final without copies. `Some(ids)`: it may (the Systim ids to
+    /// forget with it); `None`: it must stay, and so must the order's entry (a WZ still due reads
+    /// its lines).
+    pub async fn prunable(&self, order_id: u64) -> Result<Option<Vec<u64>>, StateError> {
+        Ok(match self.get(order_id).await? {
+            None => Some(Vec::new()),
+            Some(e) => match &e.state {
+                DocumentState::Issued { systim_id, copies, .. } if e.state.is_final() && copies.is_empty() => Some(vec![*systim_id]),
+                DocumentState::Skipped { .. } => Some(Vec::new()),
+                _ => None,
+            },
+        })
+    }
+
+    /// Remove a prunable entry (after its order's entry) and forget its Systim ids: an old
+    /// document is never a candidate for a new intent (those look at recent days).
+    pub async fn remove_pruned(&self, order_id: u64, ids: &[u64]) -> Result<(), StateError> {
+        self.store.remove(&document_key(&self.keys, order_id)).await?;
+        let mut known = self.known_ids().await?;
+        let before = known.len();
+        for id in ids {
+            known.remove(id);
+        }
+        if known.len() != before {
+            save(self.store, &ids_key(&self.keys), &known).await?;
+        }
+        Ok(())
     }
 
     pub async fn know(&self, ids: impl Iterator<Item = u64>) -> Result<(), StateError> {

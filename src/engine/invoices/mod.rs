@@ -277,6 +277,7 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
     async fn plan(&mut self, ledger: &DocumentLedger<'_, S>, orders: &[&ShopOrder], tally: &mut Tally) -> Result<Vec<PlannedDocument>, StateError> {
         let now = self.cx.now();
         let order_ledger = Ledger::new(self.cx.store, self.cx.keys.clone());
+        let pruned = super::prune::record(self.cx.store, &self.cx.keys).await;
         let mut imported = Vec::new();
         for o in orders {
             match order_ledger.get(o.order_id).await? {
@@ -286,6 +287,15 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
                     let OrderState::Skipped { reason } = e.state else { continue };
                     if !self.cx.dry_run() {
                         ledger.put(&DocumentEntry { order_id: o.order_id, state: DocumentState::Skipped { reason }, updated_ms: now }).await?;
+                    }
+                }
+                // Settled long ago and pruned (its document's entry with it): never a second
+                // document, nothing to tell.
+                None if pruned.covers(o.order_id) => {
+                    if !self.cx.dry_run() {
+                        ledger
+                            .put(&DocumentEntry { order_id: o.order_id, state: DocumentState::Skipped { reason: "order_pruned".into() }, updated_ms: now })
+                            .await?;
                     }
                 }
                 _ => {
