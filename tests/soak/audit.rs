@@ -435,13 +435,13 @@ fn reservations(state: &Value, truth: &Truth) -> Intervals {
     out
 }
 
-/// The most any engine could hold back: every order of the shop, imported or not, while open
-/// and its goods not issued by a WZ.
-fn most_held(truth: &Truth, state: &Value) -> Intervals {
+/// The most any engine could hold back: every order of the shop, imported or not, while open —
+/// also after its WZ took the goods off Systim's figure: a WZ sent without a clear answer keeps
+/// its order reserving until the merchant decides (a double subtraction, by design).
+fn most_held(truth: &Truth) -> Intervals {
     let mut out = Intervals::new();
-    let wz = wz_times(state);
     for (order_id, order) in &truth.orders {
-        let until = truth.closed_at(*order_id).unwrap_or(u64::MAX).min(wz.get(order_id).copied().unwrap_or(u64::MAX));
+        let until = truth.closed_at(*order_id).unwrap_or(u64::MAX);
         for (product, qty) in &order.lines {
             out.entry(*product).or_default().push((order.placed_ms, until, *qty));
         }
@@ -454,7 +454,7 @@ fn judge_writes(figures: &mut Figures, writes: &[Write], pairs: &[Pair], state: 
     let by_row: BTreeMap<u64, &Pair> = pairs.iter().map(|p| (p.stock_id, p)).collect();
     let by_code: BTreeMap<&str, &Pair> = pairs.iter().map(|p| (p.code.as_str(), p)).collect();
     let reserved = reservations(state, truth);
-    let most = most_held(truth, state);
+    let most = most_held(truth);
     for w in writes {
         let pair = match (&w.row, &w.code) {
             (Some(row), _) => by_row.get(row),
@@ -597,6 +597,7 @@ fn documents_by_order(state: &Value) -> BTreeMap<u64, Vec<Value>> {
 
 /// The WZs (the WZ soak): every order with a document has one WZ, or a report names why not; a
 /// second one only where the browser's resend made it.
+#[allow(dead_code)] // the browser soak runs with the WZ off
 pub fn wzs(figures: &mut Figures, state: &Value, log: &[Value], told: &Told) {
     let resent: BTreeSet<u64> = log
         .iter()
