@@ -118,13 +118,15 @@ try {
   const csvRows = checkCsv(csv.content, await sandbox.state()).rows;
   print([`${csv.filename}: ${csvRows} rows (saved under ${args.out})`]);
 
-  // Sales documents (issue #16): switched on for the status "przesyłka wysłana"; three imported
-  // orders are shipped in the shop; the next orders run issues one document each.
-  step("options page: „Wystawiaj dokument sprzedaży” on, for orders that reach „przesyłka wysłana”");
+  // Sales documents (issue #16): switched on for the status "przesyłka wysłana", with the WZ from
+  // Systim's first store; three imported orders are shipped in the shop; the next orders run
+  // issues one document and its WZ each.
+  step("options page: „Wystawiaj dokument sprzedaży” and „Wystaw WZ do faktury” on, for orders that reach „przesyłka wysłana”");
   const SENT = 7;
+  const wzStore = (await sandbox.state()).systim.stores[0].id;
   const invoicing = (await send(options, { type: "getSettings" })).settings;
   invoicing.orders.link_contractors = true;
-  invoicing.invoicing = { ...invoicing.invoicing, enabled: true, trigger_statuses: [SENT] };
+  invoicing.invoicing = { ...invoicing.invoicing, enabled: true, trigger_statuses: [SENT], issue_wz: true, wz_store_id: wzStore };
   checks.push({ ok: (await send(options, { type: "saveSettings", settings: invoicing })).ok, what: "invoicing switched on" });
   await options.reload();
   const invoicingGroup = options.locator("#group-invoicing");
@@ -190,7 +192,7 @@ try {
   const csvCheck = checkCsv(csv.content, after);
   checks.push(csvCheck);
   checks.push(...checkBadges(badges, after, orderReports));
-  checks.push(...checkDocuments(after, shipped, badges));
+  checks.push(...checkDocuments(after, shipped, badges, wzStore));
   print(checks.map((c) => `${c.ok ? "✓" : "✗"} ${c.what}${c.detail && !c.ok ? ` — ${c.detail}` : ""}`));
 
   step(`screenshots: ${["options.png", "options-guide.png", "options-pick-lists.png", "options-orders.png", "popup.png", "popup-first-screen.png", "popup-report.png", "popup-documents.png", "admin-orders.png", "document-pdf.png"].map(shot).join(", ")}`);

@@ -132,24 +132,35 @@ export function checkBadges(badges, state, orderReports) {
  * switched on has exactly one document in Systim, with the shop's total; no other order has one;
  * each shipped order's badge names its document.
  */
-export function checkDocuments(state, shipped, badges) {
+export function checkDocuments(state, shipped, badges, wzStore = null) {
   const wrong = [];
+  const wzWrong = [];
+  const wzOf = (doc) => (state.systim.documents ?? []).filter((d) => d.rodzaj === 4 && d.id_faktury === doc.id);
   for (const id of shipped) {
     const docs = documentsOf(state, id);
     const order = state.shoper.orders.find((o) => Number(o.order_id) === id);
     if (docs.length !== 1) wrong.push(`#${id}: ${docs.length} documents`);
     else if (docs[0].kwota_brutto_grosze !== grosze(order.sum)) wrong.push(`#${id}: document ${docs[0].kwota_brutto_grosze} gr, shop ${order.sum}`);
     else if (!badges[id]?.document?.text?.endsWith(docs[0].numer)) wrong.push(`#${id}: badge ${JSON.stringify(badges[id]?.document ?? null)}`);
+    if (wzStore !== null && docs.length === 1) {
+      const wz = wzOf(docs[0]);
+      if (wz.length !== 1) wzWrong.push(`#${id}: ${wz.length} WZ`);
+      else if (wz[0].id_magazynu !== wzStore || !wz[0].lines.length) wzWrong.push(`#${id}: WZ ${JSON.stringify(wz[0])}`);
+    }
   }
   const others = (state.systim.invoices ?? []).filter((d) => !shipped.some((id) => documentsOf(state, id).includes(d)));
   if (others.length) wrong.push(`documents of other orders: ${others.map((d) => d.uwagi).join(", ")}`);
-  return [
+  const checks = [
     {
       ok: wrong.length === 0,
       what: `sales documents: one for each of the ${shipped.length} shipped orders, with the shop's total, named on its badge; none for other orders`,
       detail: wrong.join("; ") || undefined,
     },
   ];
+  if (wzStore !== null) {
+    checks.push({ ok: wzWrong.length === 0, what: `WZ: one for each document, from store ${wzStore}, with the order's goods`, detail: wzWrong.join("; ") || undefined });
+  }
+  return checks;
 }
 
 /** `a;"b;c";"d ""e"""` rows → arrays of fields (the export's `;`-separated, quoted CSV). */
