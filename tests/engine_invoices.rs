@@ -414,6 +414,11 @@ fn wzs(world: &InProcess, id: u64) -> Vec<Value> {
     common::oracle::wz_documents(&world.state()).into_iter().filter(|d| d["id_faktury"].as_u64().is_some_and(|i| invoices.contains(&i))).collect()
 }
 
+/// The admin panel's label of the order's document (with its WZ).
+fn wz_badge(engine: &TestEngine, id: u64) -> String {
+    block_on(engine.order_badges(&[id]))[&id.to_string()].document.as_ref().map(|d| d.text_pl.clone()).unwrap_or_default()
+}
+
 /// Systim's quantity of each product, thousandths (every store).
 fn systim_quantities(world: &InProcess) -> std::collections::BTreeMap<u64, i64> {
     common::oracle::systim_products(&world.state()).into_iter().map(|p| (p.id, p.quantity)).collect()
@@ -470,6 +475,7 @@ fn a_document_gets_one_wz_and_the_order_stops_reserving_what_it_took() {
         assert_eq!(after[product], quantities[product] - qty, "product {product}: Systim's stock after the WZ");
     }
     assert_eq!(problem_items(&report, "wz_issued").len(), 1, "{:?}", report.sections);
+    assert!(wz_badge(&engine, id).ends_with("· WZ wystawiona"), "{}", wz_badge(&engine, id));
     // This run pushed Systim's old quantity less the reservation; the next ones its new quantity.
     assert_stock_as_demanded(&world, &before);
     for _ in 0..2 {
@@ -495,6 +501,7 @@ fn an_unclear_wz_is_held_for_the_merchant_and_never_sent_again() {
         for r in &reports {
             assert_eq!(problem_items(r, "wz_unverifiable").len(), 1, "{fault}: {:?}", r.sections);
         }
+        assert!(wz_badge(&engine, id).ends_with("· WZ: sprawdź w Systim"), "{fault}: {}", wz_badge(&engine, id));
         // Held, the order reserves: the shop may under-sell, never offer what was sold.
         assert_nothing_unsold(&world, &before);
         block_on(engine.resolve_document(id, decision, "")).expect("held for a decision");
@@ -502,6 +509,7 @@ fn an_unclear_wz_is_held_for_the_merchant_and_never_sent_again() {
         run_ok(&engine, RunKind::Auto);
         assert!(problem_items(&report, "wz_unverifiable").is_empty(), "{fault}");
         assert_eq!(wzs(&world, id).len(), 1, "{fault}: exactly one WZ once decided");
+        assert!(wz_badge(&engine, id).ends_with("· WZ wystawiona"), "{fault}: {}", wz_badge(&engine, id));
         assert_stock_as_demanded(&world, &before);
     }
 }

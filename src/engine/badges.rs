@@ -58,6 +58,10 @@ impl DocumentLabel {
             let (pl, en) = crate::texts::both_fill("core_badge_document_copies", &[&(doc.copies.len() + 1).to_string(), &ids.join(", ")]);
             (text_pl, text_en) = (format!("{text_pl} — {pl}"), format!("{text_en} — {en}"));
         }
+        if let Some(issued) = doc.wz {
+            let (pl, en) = crate::texts::both_fill(if issued { "core_badge_document_wz" } else { "core_badge_document_wz_unclear" }, &[]);
+            (text_pl, text_en) = (format!("{text_pl} · {pl}"), format!("{text_en} · {en}"));
+        }
         DocumentLabel { text_pl, text_en, copies: doc.copies.clone() }
     }
 }
@@ -110,13 +114,22 @@ pub struct IssuedDocument {
     pub copies: Vec<u64>,
     /// `result_code` 102: issued, its accounting failed.
     pub accounting_failed: bool,
+    /// Its WZ: issued (`Some(true)`), sent without a clear answer (`Some(false)`), none or not
+    /// yet (`None`).
+    pub wz: Option<bool>,
 }
 
 /// The document a document ledger's entry holds, when issued.
 fn issued(state: super::invoices::ledger::DocumentState) -> Option<IssuedDocument> {
     match state {
-        super::invoices::ledger::DocumentState::Issued { kind, systim_id, number, copies, accounting_failed, .. } => {
-            Some(IssuedDocument { kind, systim_id, number, copies, accounting_failed })
+        super::invoices::ledger::DocumentState::Issued { kind, systim_id, number, copies, accounting_failed, wz, .. } => {
+            use super::invoices::ledger::WzState;
+            let wz = match wz {
+                Some(WzState::Issued { .. }) => Some(true),
+                Some(WzState::Sent { .. }) => Some(false),
+                _ => None,
+            };
+            Some(IssuedDocument { kind, systim_id, number, copies, accounting_failed, wz })
         }
         _ => None,
     }

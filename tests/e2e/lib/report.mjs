@@ -141,11 +141,12 @@ export function checkDocuments(state, shipped, badges, wzStore = null) {
     const order = state.shoper.orders.find((o) => Number(o.order_id) === id);
     if (docs.length !== 1) wrong.push(`#${id}: ${docs.length} documents`);
     else if (docs[0].kwota_brutto_grosze !== grosze(order.sum)) wrong.push(`#${id}: document ${docs[0].kwota_brutto_grosze} gr, shop ${order.sum}`);
-    else if (!badges[id]?.document?.text?.endsWith(docs[0].numer)) wrong.push(`#${id}: badge ${JSON.stringify(badges[id]?.document ?? null)}`);
+    else if (!badges[id]?.document?.text?.includes(docs[0].numer)) wrong.push(`#${id}: badge ${JSON.stringify(badges[id]?.document ?? null)}`);
     if (wzStore !== null && docs.length === 1) {
       const wz = wzOf(docs[0]);
       if (wz.length !== 1) wzWrong.push(`#${id}: ${wz.length} WZ`);
       else if (wz[0].id_magazynu !== wzStore || !wz[0].lines.length) wzWrong.push(`#${id}: WZ ${JSON.stringify(wz[0])}`);
+      else if (!badges[id]?.document?.text?.includes("WZ")) wzWrong.push(`#${id}: the badge does not name the WZ: ${badges[id]?.document?.text}`);
     }
   }
   const others = (state.systim.invoices ?? []).filter((d) => !shipped.some((id) => documentsOf(state, id).includes(d)));
@@ -158,7 +159,7 @@ export function checkDocuments(state, shipped, badges, wzStore = null) {
     },
   ];
   if (wzStore !== null) {
-    checks.push({ ok: wzWrong.length === 0, what: `WZ: one for each document, from store ${wzStore}, with the order's goods`, detail: wzWrong.join("; ") || undefined });
+    checks.push({ ok: wzWrong.length === 0, what: `WZ: one for each document, from store ${wzStore}, with the order's goods, named on its badge`, detail: wzWrong.join("; ") || undefined });
   }
   return checks;
 }
