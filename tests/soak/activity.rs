@@ -80,8 +80,9 @@ pub struct Activity {
     /// The extension issues the WZ of each document (`invoicing.issue_wz`): orders go to
     /// [`READY`] first, and only the extension's WZ takes their goods off Systim's stock.
     wz: bool,
-    /// WZ documents already in the truth.
+    /// WZ documents already in the truth, and the sales documents they were issued for.
     wz_seen: std::collections::BTreeSet<u64>,
+    wz_documents_of: std::collections::BTreeSet<u64>,
 }
 
 impl Activity {
@@ -107,7 +108,7 @@ impl Activity {
             truth.orders.insert(id(&o["order_id"]), PlacedOrder { placed_ms: 0, lines });
             truth.set_status(id(&o["order_id"]), 0, id(&o["status_id"]));
         }
-        Activity { rng: Rng::new(seed), pairs, truth, placed: 0, disturbances: 0, wz, wz_seen: Default::default() }
+        Activity { rng: Rng::new(seed), pairs, truth, placed: 0, disturbances: 0, wz, wz_seen: Default::default(), wz_documents_of: Default::default() }
     }
 
     /// Everything that happens between two runs (about a minute of a shop's life).
@@ -176,16 +177,29 @@ impl Activity {
     }
 
     /// The WZs the extension issued since the last look: Systim's figure dropped by their lines
-    /// when each was made (during the run just ended, after every change recorded so far).
+    /// when each was made (during the run just ended, after every change recorded so far). A
+    /// second WZ of the same document — a copy the browser's resend made, which no method can
+    /// show — counts from now on: it lowered the figure after the run had read it, a change the
+    /// engine could not have known (it sees it from the next run on, under-selling until the
+    /// merchant deletes the copy).
     pub fn absorb_wzs<W: World>(&mut self, world: &W) {
         let mut new: Vec<Value> = wz_documents(&world.state()).into_iter().filter(|d| !self.wz_seen.contains(&id(&d["id"]))).collect();
-        new.sort_by_key(|d| id(&d["created_ms"]));
+        new.sort_by_key(|d| (id(&d["created_ms"]), id(&d["id"])));
+        let now = world.server_now();
+        let (mut first, mut copies) = (Vec::new(), Vec::new());
         for d in new {
             self.wz_seen.insert(id(&d["id"]));
+            if self.wz_documents_of.insert(id(&d["id_faktury"])) {
+                first.push((id(&d["created_ms"]), d));
+            } else {
+                copies.push((now, d));
+            }
+        }
+        for (at, d) in first.into_iter().chain(copies) {
             for l in d["lines"].as_array().into_iter().flatten() {
                 let product = id(&l["id_produktu"]);
                 let left = self.truth.latest(product) - l["ilosc_milli"].as_i64().unwrap_or(0);
-                self.truth.set_quantity(product, id(&d["created_ms"]), left);
+                self.truth.set_quantity(product, at, left);
             }
         }
     }

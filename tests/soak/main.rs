@@ -163,6 +163,7 @@ fn soak<W: World>(world: W, cfg: &Config, kinds: &[&str], wz: bool) -> audit::Fi
         let _ = pollster::block_on(engine.resolve_document(*order_id, decision, ""));
     }
     read(&mut told, &try_run(&engine, request(RunKind::Orders)).expect("the final run starts"));
+    activity.absorb_wzs(&world);
     for _ in 0..2 {
         let report = try_run(&engine, RunRequest { kind: RunKind::SendStock, dry_run: false, confirm_zeroing: true }).expect("the final run starts");
         assert!(report.error.is_none(), "the fault-free final run failed: {:?}", report.error);
