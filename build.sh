@@ -254,6 +254,8 @@ cmd_test() {
     if [ "${BROWSER_SOAK:-1}" != 0 ]; then
       say "browser soak, short and fixed-seed (docs/soak.md; BROWSER_SOAK=0 skips it)"
       browser_soak --orders 40 --products 20 --seed 2026 --out "$ROOT/target/soak/browser-test.json"
+      say "browser soak with the WZ (documents at an open status, each with its WZ; docs/soak.md)"
+      browser_soak --orders 40 --products 10 --seed 2026 --wz --out "$ROOT/target/soak/browser-test-wz.json"
     fi
   fi
   say "all tests passed"
@@ -271,15 +273,17 @@ cmd_demo() {
 #   ./build.sh soak --http     against the sandbox server over real HTTP, 500 orders
 #   ./build.sh soak --browser  the shipped wasm in headless Chromium and Firefox against the sandbox
 #                              server (docs/soak.md): 300 orders and 200 products per browser;
-#                              target/soak/browser.json, merged into report.json under "browser"
+#                              target/soak/browser.json, merged into report.json under "browser";
+#                              further arguments go to soak.mjs (--wz: each document with its WZ)
 cmd_soak() {
   local orders=${SOAK_ORDERS:-2000} http=""
   if [ "${1:-}" = "--browser" ]; then
+    shift
     cmd_setup
     build_wasm
     browser_soak --orders "${SOAK_ORDERS:-300}" --products "${SOAK_PRODUCTS:-200}" --seed "${SOAK_SEED:-2026}" \
       --rate "${SOAK_FAULT_RATE:-0.10}" --browsers "${SOAK_BROWSERS:-chromium,firefox}" \
-      --out "$ROOT/target/soak/browser.json" --merge "$ROOT/target/soak/report.json"
+      --out "$ROOT/target/soak/browser.json" --merge "$ROOT/target/soak/report.json" "$@"
     return
   fi
   if [ "${1:-}" = "--http" ]; then

@@ -195,7 +195,12 @@ fn audit(input: &Value) -> (Value, bool) {
             Some((order.parse().ok()?, copies)).filter(|_| badge["document"].is_object())
         })
         .collect();
-    audit::documents(&mut figures, &world.state(), &told, activity::SHIPPED, &issued);
+    // With the WZ (`--wz`), the document comes at an open status and every document gets its WZ.
+    let wz = input["wz"] == true;
+    audit::documents(&mut figures, &world.state(), &told, if wz { activity::READY } else { activity::SHIPPED }, &issued);
+    if wz {
+        audit::wzs(&mut figures, &world.state(), &world.log(), &told);
+    }
     let orders = audit_orders(&world.state(), START_DATE, systim_product_id(&world, "DOSTAWA"));
     let mut duplicated_codes = BTreeMap::new();
     for (code, n) in code_counts(&world, &world.state()) {

@@ -22,7 +22,7 @@ import { parseArgs } from "node:util";
 import { paths } from "../lib/paths.mjs";
 import { startSandbox, systimProductId } from "../lib/sandbox.mjs";
 import { openPage, startPageServer } from "./pages.mjs";
-import { Rng, SHIPPED, World } from "./world.mjs";
+import { READY, Rng, SHIPPED, World } from "./world.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +37,7 @@ const { values: args } = parseArgs({
     "sleep-cap": { type: "string", default: "1000" },
     kinds: { type: "string" },
     "systim-profile": { type: "string", default: "generous" },
+    wz: { type: "boolean", default: false },
   },
 });
 
@@ -52,6 +53,8 @@ const CFG = {
   sleepCapMs: Number(args["sleep-cap"]),
   out: path.resolve(args.out),
   systimProfile: args["systim-profile"],
+  /** The WZ of every document issued by the extension, the document at an open status (docs/soak.md). */
+  wz: args.wz,
 };
 /** A "slow" answer comes this late: past the page's patience, so it is a timeout. */
 const SLOW_MS = CFG.patienceMs + 1000;
@@ -141,7 +144,7 @@ async function soakOne(browser, server) {
     const accepted = await probeFaultKinds(sandbox);
     const kinds = args.kinds ? args.kinds.split(",").filter((k) => accepted.includes(k)) : accepted;
     const start = await sandbox.state();
-    const world = new World(sandbox, start, [], CFG.seed);
+    const world = new World(sandbox, start, [], CFG.seed, { wz: CFG.wz });
     const dictionaries = {
       taxes: (await world.shopRest("GET", "taxes?limit=50")).list,
       units: (await world.shopRest("GET", "units?limit=50")).list,
@@ -167,7 +170,8 @@ async function soakOne(browser, server) {
     settings.products.auto_create = true;
     // Sales documents on (issue #16), as in the native soak: every order the world ships gets one.
     settings.orders.link_contractors = true;
-    settings.invoicing = { ...settings.invoicing, enabled: true, trigger_statuses: [SHIPPED] };
+    settings.invoicing = { ...settings.invoicing, enabled: true, trigger_statuses: [CFG.wz ? READY : SHIPPED] };
+    if (CFG.wz) Object.assign(settings.invoicing, { issue_wz: true, wz_store_id: start.systim.stores[0].id });
     if (CFG.systimProfile === "strict") {
       // An account that lists no categories: what the connection test advises (as the harness).
       settings.stock.require_same_category = false;
@@ -267,6 +271,28 @@ async function soakOne(browser, server) {
     // Faults off; two fault-free runs (the second sees what the first settled, as natively).
     await sandbox.clearFaults();
     await page.call("jumpClock", LOCK_JUMP_MS);
+    if (CFG.wz) {
+      // The merchant reads the reports and decides what they held by looking in Systim (as the
+      // native WZ soak): an import or a WZ without a clear answer — there, or to be sent again;
+      // one fault-free orders run then sends what is due.
+      const held = (reason) =>
+        new Set(
+          toldReports.flatMap((r) => r.sections.flatMap((s) => s.problems.filter((g) => g.reason === reason).flatMap((g) => g.items.map((i) => Number(String(i.ref).match(/(\d+)\s*$/)?.[1]))))),
+        );
+      const state = await sandbox.state();
+      const marked = (rows) => new Set(rows.map((r) => Number(String(r.uwagi ?? "").match(/^\s*Shoper (\d+) @ /)?.[1])).filter(Boolean));
+      const imported = marked(state.systim.orders);
+      const invoiceOrder = new Map(state.systim.invoices.map((d) => [d.id, Number(String(d.uwagi ?? "").match(/^\s*Shoper (\d+) @ /)?.[1])]));
+      const withWz = new Set((state.systim.documents ?? []).filter((d) => d.rodzaj === 4 && invoiceOrder.has(d.id_faktury)).map((d) => invoiceOrder.get(d.id_faktury)));
+      for (const orderId of held("import_unverifiable")) {
+        await send({ type: "resolveOrder", orderId, decision: imported.has(orderId) ? "in_systim" : "send_again" });
+      }
+      for (const orderId of held("wz_unverifiable")) {
+        await send({ type: "resolveDocument", orderId, decision: withWz.has(orderId) ? "in_systim" : "send_again" });
+      }
+      await run({ kind: "orders" });
+      await world.absorbWzs();
+    }
     const finals = [];
     for (let i = 0; i < 2; i++) {
       const { report } = await run({ kind: "send_products", confirmZeroing: true });
@@ -286,7 +312,10 @@ async function soakOne(browser, server) {
 
     const endLog = (await sandbox.log(0)).entries;
     const soakFile = path.join(dir, "soak.json");
-    fs.writeFileSync(soakFile, JSON.stringify({ start: { state: start, dictionaries }, end: { state: end, log: endLog }, changes: world.changes, told: { reports: toldReports, badges } }));
+    fs.writeFileSync(
+      soakFile,
+      JSON.stringify({ start: { state: start, dictionaries }, end: { state: end, log: endLog }, changes: world.changes, told: { reports: toldReports, badges }, wz: CFG.wz }),
+    );
     const verdict = audit("audit", soakFile);
     const figures = extraFigures({ verdict, endLog, start, end, world, stats, kinds, runs, finals });
     figures.browser = browser;
@@ -438,6 +467,7 @@ async function main() {
     console.log(`soak[${browser}] faults by kind: ${JSON.stringify(r.faults_by_kind)}; resends seen ${r.resends_seen === null ? "(the log does not mark them)" : `${r.resends_seen} ${JSON.stringify(r.resends_seen_by_what)}`}, inferred ${JSON.stringify(r.resends_inferred)}`);
     console.log(`soak[${browser}] ${line(["copies_made", "order_copies_made", "product_copies_made", "product_copies_deleted", "order_copies_by_our_code", "copies_unreported", "products_duplicated_left", "missing", "held_with_reason", "stock_mismatches", "unsell_writes", "wrong_orders"])}`);
     console.log(`soak[${browser}] ${line(["documents_issued", "document_copies_made", "document_copies_unreported", "documents_missing", "wrong_documents"])}`);
+    if (CFG.wz) console.log(`soak[${browser}] ${line(["wz_issued", "wz_copies_made", "wz_copies_by_our_code", "wz_missing"])}`);
     for (const u of r.unreported_orders.slice(0, 10)) console.log(`soak[${browser}]   unreported copies of order ${u.order_id}: ${u.systim_copies.map((c) => c.numer || c.id).join(", ")} — badge "${u.badge}", in a report: ${u.in_report}`);
     for (const d of r.details.slice(0, 10)) console.log(`soak[${browser}]   ${d}`);
     const bad = Object.entries(r.failed_gates ?? {});

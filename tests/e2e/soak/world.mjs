@@ -27,6 +27,8 @@ export class Rng {
 /** Systim's main store (the demo has one). */
 const STORE = 1;
 export const SHIPPED = 7;
+/** "gotowe do wysłania": an open status; with `--wz` it triggers the document and its WZ. */
+export const READY = 6;
 const CANCELLED = 8;
 const OPEN = new Set([1, 2, 3, 4, 5, 6]);
 /** Systim categories whose names the demo shop has too (so a pushed product has its category). */
@@ -41,7 +43,7 @@ export class World {
    * `sandbox`: lib/sandbox.mjs's control; `start`: the state before the first run; `pairs`: the
    * shop rows the stock rules apply to (`audit.rs pairs`).
    */
-  constructor(sandbox, start, pairs, seed) {
+  constructor(sandbox, start, pairs, seed, { wz = false } = {}) {
     this.sandbox = sandbox;
     this.pairs = pairs;
     this.rng = new Rng(seed);
@@ -59,10 +61,16 @@ export class World {
     this.systimToken = null;
     /** Whether the sandbox has `POST /__sandbox/systim/products` (null: not tried yet). */
     this.productsRoute = null;
+    /** The extension issues each document's WZ (the native WZ soak's world: tests/soak/activity.rs). */
+    this.wz = wz;
+    /** WZs already in the truth, and the sales documents they were issued for. */
+    this.wzSeen = new Set();
+    this.wzInvoices = new Set();
   }
 
   /** Everything that happens between two runs; gives back what to do during the next run. */
   async step({ addProducts }) {
+    if (this.wz) await this.absorbWzs();
     for (let i = this.rng.below(4); i > 0; i--) await this.placeOrder();
     for (let i = this.rng.below(3); i > 0; i--) await this.restock();
     await this.shipOrders();
@@ -113,7 +121,38 @@ export class World {
     this.latestQuantity.set(product, quantity);
   }
 
-  /** Imported orders still open are shipped now and then: status on, Systim issues the lines. */
+  /**
+   * The WZs the extension issued since the last look (`Activity::absorb_wzs`): Systim's figure
+   * dropped by their lines when Systim made each — a second WZ of the same document (the
+   * browser's resend, which no method shows) from now on, as a change the run could not read.
+   */
+  async absorbWzs() {
+    const state = await this.sandbox.state();
+    const fresh = (state.systim.documents ?? [])
+      .filter((d) => d.rodzaj === 4 && d.id_faktury != null && !this.wzSeen.has(d.id))
+      .sort((a, b) => a.created_ms - b.created_ms || a.id - b.id);
+    const now = Date.now();
+    const first = [];
+    const copies = [];
+    for (const d of fresh) {
+      this.wzSeen.add(d.id);
+      if (this.wzInvoices.has(d.id_faktury)) copies.push([now, d]);
+      else (this.wzInvoices.add(d.id_faktury), first.push([d.created_ms, d]));
+    }
+    for (const [t, d] of [...first, ...copies]) {
+      for (const line of d.lines ?? []) {
+        const quantity = (this.latestQuantity.get(line.id_produktu) ?? 0) - line.ilosc_milli;
+        this.latestQuantity.set(line.id_produktu, quantity);
+        this.changes.quantities.push([line.id_produktu, t, quantity]);
+      }
+    }
+  }
+
+  /**
+   * Imported orders still open are shipped now and then: status on, Systim issues the lines.
+   * With the WZ (`wz`), the extension issues it: an order is made ready first (the document's
+   * trigger), and a ready order is shipped once its WZ is in Systim — the figure is left to the WZ.
+   */
   async shipOrders() {
     const state = await this.sandbox.state();
     const copies = new Map();
@@ -121,8 +160,24 @@ export class World {
       const m = String(o.uwagi ?? "").match(MARKER);
       if (m) copies.set(Number(m[1]), [...(copies.get(Number(m[1])) ?? []), o]);
     }
+    const withWz = new Set();
+    if (this.wz) {
+      const invoiceOrder = new Map();
+      for (const d of state.systim.invoices ?? []) {
+        const m = String(d.uwagi ?? "").match(MARKER);
+        if (m) invoiceOrder.set(d.id, Number(m[1]));
+      }
+      for (const d of state.systim.documents ?? []) if (d.rodzaj === 4 && invoiceOrder.has(d.id_faktury)) withWz.add(invoiceOrder.get(d.id_faktury));
+    }
     for (const orderId of [...copies.keys()].sort((a, b) => a - b)) {
       if (!OPEN.has(this.status.get(orderId)) || !this.rng.chance(0.15)) continue;
+      if (this.wz) {
+        const next = this.status.get(orderId) !== READY ? READY : withWz.has(orderId) ? SHIPPED : null;
+        if (next === null) continue;
+        await this.shopRest("PUT", `orders/${orderId}`, { status_id: next });
+        this.setStatus(orderId, Date.now(), next);
+        continue;
+      }
       await this.shopRest("PUT", `orders/${orderId}`, { status_id: SHIPPED });
       this.setStatus(orderId, Date.now(), SHIPPED);
       for (const line of copies.get(orderId)[0].lines ?? []) {
