@@ -302,23 +302,24 @@ impl<'a, S: Storage> DocumentLedger<'a, S> {
     /// document is never a candidate for a new intent (those look at recent days).
     pub async fn remove_pruned(&self, order_id: u64, ids: &[u64]) -> Result<(), StateError> {
         self.store.remove(&document_key(&self.keys, order_id)).await?;
-        let mut known = self.known_ids().await?;
-        let before = known.len();
-        for id in ids {
-            known.remove(id);
-        }
-        if known.len() != before {
-            save(self.store, &ids_key(&self.keys), &known).await?;
-        }
-        Ok(())
+        self.change_known(|known| {
+            for id in ids {
+                known.remove(id);
+            }
+        })
+        .await
     }
 
     pub async fn know(&self, ids: impl Iterator<Item = u64>) -> Result<(), StateError> {
+        self.change_known(|known| known.extend(ids)).await
+    }
+
+    /// The known ids, changed only one way by `change` (all added, or all removed), saved when
+    /// their number moved.
+    async fn change_known(&self, change: impl FnOnce(&mut BTreeSet<u64>)) -> Result<(), StateError> {
         let mut known = self.known_ids().await?;
         let before = known.len();
-        for id in ids {
-            known.insert(id);
-        }
+        change(&mut known);
         if known.len() != before {
             save(self.store, &ids_key(&self.keys), &known).await?;
         }
