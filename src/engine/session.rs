@@ -410,12 +410,14 @@ async fn read_systim<H: Http, C: Clock>(
 }
 
 fn stores_to_read(settings: &Settings, stores: Option<&Value>) -> Vec<u64> {
-    let linked: Vec<u64> = settings.stock.warehouses.iter().flat_map(|l| l.systim_stores.iter().copied()).collect();
+    let mut linked: Vec<u64> = Vec::new();
+    for id in settings.stock.warehouses.iter().flat_map(|l| l.systim_stores.iter().copied()) {
+        if !linked.contains(&id) {
+            super::insert_sorted(&mut linked, id);
+        }
+    }
     if !linked.is_empty() {
-        let mut v = linked;
-        v.sort_unstable();
-        v.dedup();
-        return v;
+        return linked;
     }
     let listed = stores.map(|s| dsys::stores(s).0.into_iter().map(|w| w.id).collect::<Vec<u64>>()).unwrap_or_default();
     if listed.is_empty() {
