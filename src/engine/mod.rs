@@ -253,6 +253,15 @@ pub(crate) fn insert_sorted(ids: &mut Vec<u64>, id: u64) {
     ids.insert(at, id);
 }
 
+/// `s` without every `suffix` at its end: `str::trim_end_matches` with a text pattern, without
+/// its backward text search in the wasm (0.5 KB gzipped for two uses).
+pub(crate) fn trim_end_text<'a>(mut s: &'a str, suffix: &str) -> &'a str {
+    while let Some(rest) = s.strip_suffix(suffix).filter(|_| !suffix.is_empty()) {
+        s = rest;
+    }
+    s
+}
+
 /// Why settings or a connection were not saved. Nothing stored was changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SaveError {
@@ -263,6 +272,16 @@ pub enum SaveError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// As `str::trim_end_matches` with a text pattern.
+    #[test]
+    fn trim_end_text_trims_as_the_standard_library() {
+        for (s, suffix) in
+            [("https://a.systim.pl/jsonAPI.php", "/jsonAPI.php"), ("https://x/*/*", "/*"), ("/*", "/*"), ("abc", "/*"), ("", "x"), ("abc", ""), ("aaa", "aa")]
+        {
+            assert_eq!(trim_end_text(s, suffix), s.trim_end_matches(suffix), "{s} {suffix}");
+        }
+    }
 
     /// Ids inserted one by one come out as the standard sort orders them (equal ones kept).
     #[test]

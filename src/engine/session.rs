@@ -164,7 +164,7 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
         let systim =
             SystimClient::new(http, clock, SystimConfig::new(conn.systim_account.clone(), conn.systim_login.clone(), Secret::new(conn.systim_key.clone())))?;
         let shop_origin = shoper.origin().to_string();
-        let systim_origin = systim.endpoint().trim_end_matches("/jsonAPI.php").to_string();
+        let systim_origin = super::trim_end_text(systim.endpoint(), "/jsonAPI.php").to_string();
         let probes = super::methods::Probes::new(&systim_origin);
         Ok(Session { host: origin_host(&shop_origin), shop_origin, systim_origin, shoper, systim, probes })
     }
