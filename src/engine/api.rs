@@ -671,7 +671,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
     pub async fn on_permissions_removed(&self, origins: &[String]) -> Vec<Effect> {
         let Ok(shop) = self.connection().await.shop_origin() else { return Vec::new() };
         let pattern = permission_pattern(&shop);
-        if origins.iter().any(|o| *o == pattern || shop.starts_with(o.trim_end_matches("/*"))) {
+        if origins.iter().any(|o| *o == pattern || shop.starts_with(super::trim_end_text(o, "/*"))) {
             vec![Effect::UnregisterContentScript]
         } else {
             Vec::new()

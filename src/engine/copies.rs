@@ -78,8 +78,10 @@ pub(super) async fn record_copies<S: Storage>(ledger: &Ledger<'_, S>, markers: &
     let before = doubled_ids(ledger).await?;
     let mut doubled = before.clone();
     let mut changes = Vec::new();
-    let mut many: Vec<u64> = markers.iter().filter(|(_, c)| c.len() > 1).map(|(id, _)| *id).collect();
-    many.sort_unstable();
+    let mut many: Vec<u64> = Vec::new();
+    for (id, _) in markers.iter().filter(|(_, c)| c.len() > 1) {
+        super::insert_sorted(&mut many, *id);
+    }
     for order_id in many {
         let Some(mut e) = ledger.get(order_id).await? else { continue };
         let OrderState::Imported { systim_id, number, copies, .. } = &mut e.state else { continue };

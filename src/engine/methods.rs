@@ -19,7 +19,6 @@ use crate::io::Storage;
 use crate::plan::Lang;
 use crate::texts;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 pub const METHODS_KEY: &str = "systim_methods";
 /// A recorded verdict is trusted this long; then the method's next call probes it again.
@@ -82,9 +81,45 @@ pub struct Probes {
     /// The account's origin: verdicts of another account do not apply.
     pub origin: String,
     #[serde(default)]
-    pub methods: BTreeMap<String, Probe>,
+    pub methods: MethodProbes,
     #[serde(skip)]
     changed: bool,
+}
+
+/// The verdicts by method name, in name order: a list kept sorted (an account has a handful of
+/// methods to probe; a tree map of its own costs the extension's wasm 1 KB). Stored as a JSON
+/// object, read as a map of [`Probe`]s is (the first unreadable one is the error).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MethodProbes(Vec<(String, Probe)>);
+
+impl MethodProbes {
+    pub fn get(&self, act: &str) -> Option<&Probe> {
+        self.0.iter().find(|(name, _)| name == act).map(|(_, p)| p)
+    }
+    pub fn insert(&mut self, act: String, probe: Probe) {
+        match self.0.binary_search_by(|(name, _)| name.as_str().cmp(&act)) {
+            Ok(at) => self.0[at].1 = probe,
+            Err(at) => self.0.insert(at, (act, probe)),
+        }
+    }
+}
+
+impl Serialize for MethodProbes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(name, p)| (name, p)))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MethodProbes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let object = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        // (the object's keys come in order: serde_json keeps them sorted)
+        let mut probes = Vec::with_capacity(object.len());
+        for (name, value) in object {
+            probes.push((name, crate::json::from_value(value).map_err(<D::Error as serde::de::Error>::custom)?));
+        }
+        Ok(MethodProbes(probes))
+    }
 }
 
 // Read by the table-driven reader the stored records share (`json::Object::fields`), as the
@@ -152,7 +187,7 @@ impl Probes {
 
     /// Methods recorded as unavailable, in the order of [`ASSUMED`].
     pub fn unavailable(&self) -> Vec<&'static str> {
-        ASSUMED.iter().copied().filter(|act| self.methods.get(*act).is_some_and(|p| !p.available && p.checked_ms != 0)).collect()
+        ASSUMED.iter().copied().filter(|act| self.methods.get(act).is_some_and(|p| !p.available && p.checked_ms != 0)).collect()
     }
 }
 
@@ -241,7 +276,7 @@ mod tests {
         struct DerivedProbes {
             origin: String,
             #[serde(default)]
-            methods: BTreeMap<String, DerivedProbe>,
+            methods: std::collections::BTreeMap<String, DerivedProbe>,
         }
         let refused = Probe { available: false, checked_ms: 5, code: "systim_method_unknown".into(), doubted_ms: 0 };
         let doubted = Probe { available: true, checked_ms: 7, code: String::new(), doubted_ms: 6 };
@@ -251,7 +286,13 @@ mod tests {
         let stored = serde_json::to_value(&probes).unwrap();
         crate::json::assert_reads_as_derive::<Probes, DerivedProbes>(
             &[("struct DerivedProbes", "a map"), ("struct DerivedProbe", "a map")],
-            &[stored.clone(), serde_json::json!({"origin": "o"})],
+            &[
+                stored.clone(),
+                serde_json::json!({"origin": "o"}),
+                // an unreadable verdict among readable ones: the record is unreadable, as for the derive
+                serde_json::json!({"origin": "o", "methods": {"listPayments": {"available": true, "checked_ms": 1}, "listStores": {"available": "yes", "checked_ms": 5}}}),
+                serde_json::json!({"origin": "o", "methods": {"listStores": 5}}),
+            ],
         );
         let one = [serde_json::to_value(&refused).unwrap(), serde_json::to_value(&doubted).unwrap()];
         crate::json::assert_reads_as_derive::<Probe, DerivedProbe>(&[("struct DerivedProbe", "a map")], &one);

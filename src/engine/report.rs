@@ -6,7 +6,6 @@ use super::store::{load, save, StateError};
 use crate::io::Storage;
 use crate::plan::{Finding, ReasonCode, Severity};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Which sync a run performs. The seed's buttons are combinations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -263,11 +262,11 @@ pub fn advice(reason: ReasonCode) -> (String, String) {
 pub fn group(findings: &[Finding]) -> Vec<ProblemGroup> {
     // the reasons through the counting map type the plans use (no map of entry lists of its own
     // in the wasm), then each reason's findings in their order
-    let mut reasons: BTreeMap<ReasonCode, u32> = BTreeMap::new();
+    let mut reasons = crate::plan::ReasonCounts::default();
     for f in findings {
-        reasons.insert(f.reason, 0);
+        reasons.add(f.reason, 0);
     }
-    reasons.into_keys().map(|reason| group_of(reason, findings.iter().filter(|f| f.reason == reason).map(entry_of).collect())).collect()
+    reasons.keys().map(|reason| group_of(reason, findings.iter().filter(|f| f.reason == reason).map(entry_of).collect())).collect()
 }
 
 pub fn group_of(reason: ReasonCode, items: Vec<Entry>) -> ProblemGroup {

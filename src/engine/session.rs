@@ -164,7 +164,7 @@ impl<'e, H: Http, C: Clock> Session<'e, H, C> {
         let systim =
             SystimClient::new(http, clock, SystimConfig::new(conn.systim_account.clone(), conn.systim_login.clone(), Secret::new(conn.systim_key.clone())))?;
         let shop_origin = shoper.origin().to_string();
-        let systim_origin = systim.endpoint().trim_end_matches("/jsonAPI.php").to_string();
+        let systim_origin = super::trim_end_text(systim.endpoint(), "/jsonAPI.php").to_string();
         let probes = super::methods::Probes::new(&systim_origin);
         Ok(Session { host: origin_host(&shop_origin), shop_origin, systim_origin, shoper, systim, probes })
     }
@@ -410,12 +410,14 @@ async fn read_systim<H: Http, C: Clock>(
 }
 
 fn stores_to_read(settings: &Settings, stores: Option<&Value>) -> Vec<u64> {
-    let linked: Vec<u64> = settings.stock.warehouses.iter().flat_map(|l| l.systim_stores.iter().copied()).collect();
+    let mut linked: Vec<u64> = Vec::new();
+    for id in settings.stock.warehouses.iter().flat_map(|l| l.systim_stores.iter().copied()) {
+        if !linked.contains(&id) {
+            super::insert_sorted(&mut linked, id);
+        }
+    }
     if !linked.is_empty() {
-        let mut v = linked;
-        v.sort_unstable();
-        v.dedup();
-        return v;
+        return linked;
     }
     let listed = stores.map(|s| dsys::stores(s).0.into_iter().map(|w| w.id).collect::<Vec<u64>>()).unwrap_or_default();
     if listed.is_empty() {

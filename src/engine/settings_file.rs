@@ -49,7 +49,9 @@ pub fn export(settings: &Settings, connection: &Connection, with_keys: bool, day
         "settings": settings,
         "connection": conn,
     });
-    serde_json::to_string_pretty(&file).unwrap_or_default()
+    // (`{:#}`: serde_json's indented text, written by `Value`'s own writer, the one every JSON
+    // text of the wasm goes through)
+    format!("{file:#}")
 }
 
 /// A settings file that can be applied.
@@ -220,6 +222,8 @@ mod tests {
         assert_eq!((conn.shop_url.as_str(), conn.systim_login.as_str(), conn.systim_key.as_str()), ("https://sklep.example.pl", "ja@firma.pl", ""));
         assert_eq!(file.exported, "2026-12-05");
         assert!(file.ignored.is_empty());
+        // A file a person can read: serde_json's indented text, one field a line.
+        assert_eq!(without, serde_json::to_string_pretty(&serde_json::from_str::<Value>(&without).unwrap()).unwrap());
 
         let with = parse(&export(&settings(), &connection(), true, "2026-12-05")).unwrap();
         assert!(with.keys);

@@ -64,7 +64,9 @@ impl<H: Http, S: Storage, C: Clock> StockPart<'_, '_, H, S, C> {
     /// (one every later write would meet too: a missing permission, refused credentials).
     /// Failures are reported in the section, each with the reason Shoper gave.
     async fn write_stock(&mut self, actions: &[StockAction], section: &mut Section) -> (BTreeSet<u64>, Option<ApiError>) {
-        let (total, mut ops) = bulk_ops(actions);
+        let bodies = bulk_bodies(actions);
+        let total = bodies.len();
+        let mut bodies = bodies.into_iter();
         let mut written = BTreeSet::new();
         let mut failed = Vec::new();
         let mut fatal = None;
@@ -73,7 +75,10 @@ impl<H: Http, S: Storage, C: Clock> StockPart<'_, '_, H, S, C> {
         loop {
             // Each call's operations are built as it is sent: 50,000 of them at once would hold
             // tens of megabytes through the whole push.
-            let chunk: Vec<(u64, BulkOp)> = ops.by_ref().take(BULK_MAX).collect();
+            let mut chunk: Vec<(u64, BulkOp)> = Vec::new();
+            for (id, body) in bodies.by_ref().take(BULK_MAX) {
+                chunk.push((id, body.op(id)));
+            }
             if chunk.is_empty() || self.cx.cancelled() || fatal.is_some() {
                 break;
             }
@@ -106,9 +111,11 @@ impl<H: Http, S: Storage, C: Clock> StockPart<'_, '_, H, S, C> {
     }
 }
 
-/// One PUT per stock row (several warehouses of a row merged into one `warehouses` map): how
-/// many, and the operations, made one by one as they are taken.
-fn bulk_ops(actions: &[StockAction]) -> (usize, impl Iterator<Item = (u64, BulkOp)>) {
+/// One PUT per stock row (several warehouses of a row merged into one `warehouses` map): the
+/// stock ids and what each request carries, the whole-row values first, then the rows by
+/// warehouse, each in id order. The operations and their JSON bodies are made a call's worth at
+/// a time ([`Body::op`]).
+fn bulk_bodies(actions: &[StockAction]) -> Vec<(u64, Body)> {
     let mut rows: BTreeMap<u64, Map<String, Value>> = BTreeMap::new();
     let mut whole: BTreeMap<u64, String> = BTreeMap::new();
     for a in actions {
@@ -121,12 +128,30 @@ fn bulk_ops(actions: &[StockAction]) -> (usize, impl Iterator<Item = (u64, BulkO
             }
         }
     }
-    let total = whole.len() + rows.len();
-    let ops = whole
-        .into_iter()
-        .map(|(id, v)| (id, BulkOp::put(format!("stock-{id}"), format!("product-stocks/{id}"), json!({ "stock": v }))))
-        .chain(rows.into_iter().map(|(id, m)| (id, BulkOp::put(format!("stock-{id}"), format!("product-stocks/{id}"), json!({ "warehouses": m })))));
-    (total, ops)
+    let mut bodies = Vec::with_capacity(whole.len() + rows.len());
+    for (id, stock) in whole {
+        bodies.push((id, Body::Stock(stock)));
+    }
+    for (id, warehouses) in rows {
+        bodies.push((id, Body::Warehouses(warehouses)));
+    }
+    bodies
+}
+
+/// A stock row's new value: one for the row, or one per warehouse.
+enum Body {
+    Stock(String),
+    Warehouses(Map<String, Value>),
+}
+
+impl Body {
+    fn op(self, id: u64) -> BulkOp {
+        let body = match self {
+            Body::Stock(stock) => json!({ "stock": stock }),
+            Body::Warehouses(warehouses) => json!({ "warehouses": warehouses }),
+        };
+        BulkOp::put(format!("stock-{id}"), format!("product-stocks/{id}"), body)
+    }
 }
 
 fn action_entry(a: &StockAction) -> super::report::Entry {
@@ -150,4 +175,45 @@ fn describe(plan: &StockPlan, section: &mut Section, dry_run: bool) {
     section.problems.extend(group(&problems));
     section.notes.extend(group(&info));
     section.notes.extend(group(&plan.notes));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Qty;
+
+    fn action(stock_id: u64, warehouse_id: Option<u64>, new: i64) -> StockAction {
+        StockAction {
+            stock_id,
+            product_id: stock_id,
+            warehouse_id,
+            code: format!("K{stock_id}"),
+            systim_id: 1,
+            current: None,
+            new: Qty(new),
+            systim_quantity: Qty(new),
+            reserved: Qty::ZERO,
+        }
+    }
+
+    /// One operation per row: the whole-row values first, then the rows by warehouse (their
+    /// warehouses in one map), each in id order.
+    #[test]
+    fn stock_operations_are_one_per_row_in_order() {
+        let actions = [action(9, Some(2), 1_500), action(5, None, 3_000), action(9, Some(1), 0), action(3, None, 250), action(4, Some(1), 7_000)];
+        let ops: Vec<(u64, String, String, Value)> = bulk_bodies(&actions)
+            .into_iter()
+            .map(|(id, body)| {
+                let op = body.op(id);
+                (id, op.id, op.path, op.body.unwrap_or_default())
+            })
+            .collect();
+        let want = [
+            (3, "stock-3", "product-stocks/3", json!({"stock": "0.25"})),
+            (5, "stock-5", "product-stocks/5", json!({"stock": "3"})),
+            (4, "stock-4", "product-stocks/4", json!({"warehouses": {"1": "7"}})),
+            (9, "stock-9", "product-stocks/9", json!({"warehouses": {"1": "0", "2": "1.5"}})),
+        ];
+        assert_eq!(ops, want.map(|(id, op, path, body)| (id, op.to_string(), path.to_string(), body)));
+    }
 }

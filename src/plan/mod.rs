@@ -21,7 +21,6 @@ pub(crate) mod fixtures;
 mod tests;
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 pub use crate::findings::{Finding, Lang, ReasonCode, Severity};
 
@@ -35,7 +34,7 @@ pub struct Counts {
     /// Items the plan creates (product plan only).
     pub to_create: u32,
     /// Items left alone, by reason (each item counted once, under its first reason).
-    pub skipped: BTreeMap<ReasonCode, u32>,
+    pub skipped: ReasonCounts,
 }
 
 impl Counts {
@@ -61,7 +60,7 @@ impl Counts {
     }
     fn record_skip(&mut self, reason: ReasonCode) {
         self.considered += 1;
-        *self.skipped.entry(reason).or_insert(0) += 1;
+        self.skipped.add(reason, 1);
     }
     fn record_matched(&mut self) {
         self.considered += 1;
@@ -70,6 +69,50 @@ impl Counts {
     fn record_created(&mut self) {
         self.considered += 1;
         self.to_create += 1;
+    }
+}
+
+/// A count per reason, in reason order: a list kept sorted (a plan meets a few reasons; a tree
+/// map of its own costs the extension's wasm 1 KB). Stored and sent as a JSON object, as a map.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ReasonCounts(Vec<(ReasonCode, u32)>);
+
+impl ReasonCounts {
+    /// `n` more under `reason` (a reason added with 0 is listed, counting nothing).
+    pub fn add(&mut self, reason: ReasonCode, n: u32) {
+        match self.0.binary_search_by(|(r, _)| r.cmp(&reason)) {
+            Ok(at) => self.0[at].1 += n,
+            Err(at) => self.0.insert(at, (reason, n)),
+        }
+    }
+    pub fn get(&self, reason: &ReasonCode) -> Option<&u32> {
+        self.0.iter().find(|(r, _)| r == reason).map(|(_, n)| n)
+    }
+    /// The reasons, in order.
+    pub fn keys(&self) -> impl Iterator<Item = ReasonCode> + '_ {
+        self.0.iter().map(|(r, _)| *r)
+    }
+    pub fn values(&self) -> impl Iterator<Item = &u32> {
+        self.0.iter().map(|(_, n)| n)
+    }
+}
+
+impl std::fmt::Debug for ReasonCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.0.iter().map(|(r, n)| (r, n))).finish()
+    }
+}
+
+impl Serialize for ReasonCounts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(r, n)| (r, n)))
+    }
+}
+
+impl<'de> Deserialize<'de> for ReasonCounts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = std::collections::BTreeMap::<ReasonCode, u32>::deserialize(d)?;
+        Ok(ReasonCounts(map.into_iter().collect()))
     }
 }
 
@@ -111,9 +154,9 @@ impl<T: Skip> Tally<T> {
     /// Counts add up and agree with the list of skipped items.
     pub fn check(&self) -> Result<(), String> {
         self.counts.check()?;
-        let mut listed: BTreeMap<ReasonCode, u32> = BTreeMap::new();
+        let mut listed = ReasonCounts::default();
         for item in &self.skipped {
-            *listed.entry(item.reason()).or_insert(0) += 1;
+            listed.add(item.reason(), 1);
         }
         if listed != self.counts.skipped {
             return Err(format!("skipped list {listed:?} differs from counts {:?}", self.counts.skipped));

@@ -706,8 +706,14 @@ impl<'o, 'c> OrderPlanner<'o, 'c> {
             return Pricing::AsCharged;
         }
         let discount = goods + shipping - order.sum;
-        let after_perc: Option<Vec<i64>> =
-            order.lines.iter().any(|l| l.discount_perc != 0).then(|| order.lines.iter().map(after_discount_perc).collect()).flatten();
+        // (a loop rather than a collect into an `Option`: smaller in the wasm)
+        let mut after_perc: Option<Vec<i64>> = order.lines.iter().any(|l| l.discount_perc != 0).then(Vec::new);
+        for line in &order.lines {
+            match (after_perc.as_mut(), after_discount_perc(line)) {
+                (Some(values), Some(v)) => values.push(v),
+                _ => after_perc = None,
+            }
+        }
         let (targets, how) = match after_perc {
             Some(t) if Money(t.iter().sum()) + shipping == order.sum => (Some(t), "discount_perc".to_string()),
             // Shipping is never discounted here: a discount larger than the goods is no explanation.

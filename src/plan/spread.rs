@@ -238,11 +238,17 @@ pub fn prices(lines: &[Line], targets: &[i64]) -> Option<Vec<Money>> {
     if lines.len() != targets.len() || !lines.iter().zip(targets).all(valid) {
         return None;
     }
-    let per_rate: Option<Vec<Vec<(usize, Money)>>> = by_rate(lines).iter().map(|g| settle(lines, targets, g)).collect();
-    let chosen = match per_rate {
-        Some(p) => p.concat(),
-        None => settle(lines, targets, &(0..lines.len()).collect::<Vec<_>>())?,
-    };
+    // Within each rate first (a loop rather than a collect into an `Option`: smaller in the wasm).
+    let mut chosen = Vec::new();
+    for group in by_rate(lines) {
+        match settle(lines, targets, &group) {
+            Some(picks) => chosen.extend(picks),
+            None => {
+                chosen = settle(lines, targets, &(0..lines.len()).collect::<Vec<_>>())?;
+                break;
+            }
+        }
+    }
     let mut out = vec![Money::ZERO; lines.len()];
     for (i, p) in chosen {
         out[i] = p;

@@ -273,7 +273,8 @@ fn bulk_spec(chunk: &[BulkOp], cost: u32) -> Spec<'static> {
     let idempotency = if creates { Idempotency::NonIdempotent } else { Idempotency::Idempotent };
     let call = Call { idempotency, cost, tag: Tag::Bulk };
     // (Cannot fail: texts and JSON values only.)
-    let body = serde_json::to_string(&chunk.iter().map(BulkOp::to_wire).collect::<Vec<_>>()).unwrap_or_default();
+    // (written through a `Value`, as every JSON text the wasm writes: one writer in it)
+    let body = serde_json::to_value(chunk.iter().map(BulkOp::to_wire).collect::<Vec<_>>()).map(|body| body.to_string()).unwrap_or_default();
     Spec { method: Method::Post, path: "bulk", query: Vec::new(), body: Some(body), call }
 }
 
@@ -286,33 +287,33 @@ pub(super) fn page_results(chunk: &[BulkOp], mut answer: Kept, secrets: &[&Secre
         Some(Kept::Value(Value::String(id))) => Some(id.clone()),
         _ => None,
     };
-    chunk
-        .iter()
-        .enumerate()
-        .map(|(i, op)| {
-            let at = items.iter().position(|item| id(item).as_deref() == Some(op.id.as_str())).unwrap_or(i);
-            let item = items.get_mut(at).ok_or_else(malformed)?;
-            let code = match item.field("code") {
-                Some(Kept::Value(code)) => lenient_u64(code),
-                _ => None,
-            };
-            let status = code.and_then(|c| u16::try_from(c).ok()).ok_or_else(malformed)?;
-            let mut body = item.take("body").unwrap_or(Kept::Value(Value::Null));
-            if !(200..300).contains(&status) {
-                let mut body = body.into_value();
-                redact_envelope(&mut body, secrets);
-                return Ok(Err(failure(status, Some(&body), op.method, rest_path(&op.path), &[])));
-            }
-            let pages = match body.field("pages") {
-                Some(Kept::Value(pages)) => lenient_u64(pages),
-                _ => None,
-            };
-            Ok(match (pages, body.take("list")) {
-                (Some(_), Some(Kept::Rows(rows))) => Ok(rows),
-                _ => Err(malformed()),
-            })
-        })
-        .collect()
+    // (a loop rather than a collect into a `Result`: smaller in the wasm)
+    let mut results = Vec::with_capacity(chunk.len());
+    for (i, op) in chunk.iter().enumerate() {
+        let at = items.iter().position(|item| id(item).as_deref() == Some(op.id.as_str())).unwrap_or(i);
+        let item = items.get_mut(at).ok_or_else(malformed)?;
+        let code = match item.field("code") {
+            Some(Kept::Value(code)) => lenient_u64(code),
+            _ => None,
+        };
+        let status = code.and_then(|c| u16::try_from(c).ok()).ok_or_else(malformed)?;
+        let mut body = item.take("body").unwrap_or(Kept::Value(Value::Null));
+        if !(200..300).contains(&status) {
+            let mut body = body.into_value();
+            redact_envelope(&mut body, secrets);
+            results.push(Err(failure(status, Some(&body), op.method, rest_path(&op.path), &[])));
+            continue;
+        }
+        let pages = match body.field("pages") {
+            Some(Kept::Value(pages)) => lenient_u64(pages),
+            _ => None,
+        };
+        results.push(match (pages, body.take("list")) {
+            (Some(_), Some(Kept::Rows(rows))) => Ok(rows),
+            _ => Err(malformed()),
+        });
+    }
+    Ok(results)
 }
 
 /// Match `/bulk` items to the operations (by id, else by position); error texts are redacted.
@@ -327,18 +328,16 @@ pub(super) fn bulk_results(chunk: &[BulkOp], answer: Value, secrets: &[&Secret])
         },
         _ => return Err(malformed()),
     };
-    chunk
-        .iter()
-        .enumerate()
-        .map(|(i, op)| {
-            let at = items.iter().position(|it| it.get("id").and_then(Value::as_str) == Some(&op.id)).unwrap_or(i);
-            let item = items.get_mut(at).ok_or_else(malformed)?;
-            let status = item.get("code").and_then(lenient_u64).and_then(|c| u16::try_from(c).ok()).ok_or_else(malformed)?;
-            let mut body = item.get_mut("body").map(Value::take).unwrap_or(Value::Null);
-            redact_envelope(&mut body, secrets);
-            Ok(BulkItemResult { id: op.id.clone(), status, body })
-        })
-        .collect()
+    let mut results = Vec::with_capacity(chunk.len());
+    for (i, op) in chunk.iter().enumerate() {
+        let at = items.iter().position(|it| it.get("id").and_then(Value::as_str) == Some(&op.id)).unwrap_or(i);
+        let item = items.get_mut(at).ok_or_else(malformed)?;
+        let status = item.get("code").and_then(lenient_u64).and_then(|c| u16::try_from(c).ok()).ok_or_else(malformed)?;
+        let mut body = item.get_mut("body").map(Value::take).unwrap_or(Value::Null);
+        redact_envelope(&mut body, secrets);
+        results.push(BulkItemResult { id: op.id.clone(), status, body });
+    }
+    Ok(results)
 }
 
 fn redact_envelope(body: &mut Value, secrets: &[&Secret]) {

@@ -56,9 +56,11 @@ impl<H: Http, S: Storage, C: Clock> OrdersPart<'_, '_, H, S, C> {
         let mut items = Vec::new();
         let mut kept = Vec::new();
         for p in pending {
-            let mut ids: Vec<u64> = self.systim.snapshot.products.iter().filter(|sp| sp.code.as_str() == p.code).map(|sp| sp.id).collect();
+            let mut ids: Vec<u64> = Vec::new();
+            for sp in self.systim.snapshot.products.iter().filter(|sp| sp.code.as_str() == p.code) {
+                crate::engine::insert_sorted(&mut ids, sp.id);
+            }
             if ids.len() > 1 {
-                ids.sort_unstable();
                 let others: Vec<String> = ids[1..].iter().map(|id| format!("id {id}")).collect();
                 items.push(entry(
                     p.code.clone(),

@@ -661,10 +661,9 @@ pub(super) fn keep_oldest(kept: Option<u64>, rows: &[Row]) -> Option<(u64, u64, 
     let mut products: Vec<u64> = Vec::new();
     for r in rows {
         if !products.contains(&r.product_id) {
-            products.push(r.product_id);
+            crate::engine::insert_sorted(&mut products, r.product_id);
         }
     }
-    products.sort_unstable();
     let keep = kept.filter(|k| products.contains(k)).or_else(|| products.first().copied())?;
     let of_kept = |r: &&Row| r.product_id == keep;
     let stock_id = rows.iter().filter(of_kept).find(|r| r.default).or_else(|| rows.iter().find(of_kept))?.stock_id;
