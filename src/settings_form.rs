@@ -27,14 +27,13 @@ pub fn form() -> Value {
         let path = field.get("path").and_then(Value::as_str).unwrap_or_default().to_string();
         let default = path.split('.').fold(&defaults, |v, key| &v[key]).clone();
         let blank: Option<Map<String, Value>> = field.get("columns").and_then(Value::as_array).map(|columns| {
-            columns
-                .iter()
-                .map(|c| {
-                    let key = c.get("key").and_then(Value::as_str).unwrap_or_default().to_string();
-                    let empty = if c.get("type").and_then(Value::as_str) == Some("idList") { Value::Array(Vec::new()) } else { Value::Null };
-                    (key, empty)
-                })
-                .collect()
+            let mut blank = Map::new();
+            for c in columns {
+                let key = c.get("key").and_then(Value::as_str).unwrap_or_default().to_string();
+                let empty = if c.get("type").and_then(Value::as_str) == Some("idList") { Value::Array(Vec::new()) } else { Value::Null };
+                blank.insert(key, empty);
+            }
+            blank
         });
         if let Some(object) = field.as_object_mut() {
             object.insert("default".into(), default);
