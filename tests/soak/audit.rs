@@ -192,6 +192,15 @@ impl Told {
                             self.product_codes.insert(reference.to_string());
                         }
                         Some("invoices") => {
+                            // A copy that several sends of one run fit alike is named by its id,
+                            // with the orders it may belong to ("kopia dokumentu jednego z
+                            // zamówień: 111, 112 — usuń ją w Systim"): told for each of them.
+                            let detail = item["detail_pl"].as_str().unwrap_or("");
+                            if let Some(orders) = detail.split_once("zamówień: ").and_then(|(_, rest)| rest.split_once(" —")).map(|(list, _)| list) {
+                                for order_id in orders.split(", ").filter_map(|n| n.trim().parse().ok()) {
+                                    self.documents.entry(order_id).or_default().push(text.clone());
+                                }
+                            }
                             if let Some(order_id) = reference.strip_prefix("Zamówienie ").and_then(|n| n.trim().parse().ok()) {
                                 self.documents.entry(order_id).or_default().push(text);
                                 if group["reason"] == "wz_unverifiable" {
