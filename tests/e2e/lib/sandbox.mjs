@@ -85,15 +85,27 @@ export class SandboxControl {
     return this.call("GET", `/log?since=${since}`);
   }
 
-  /** Sets a Shoper order's status through the shop's own REST API, as the merchant's panel does. */
+  /**
+   * Sets a Shoper order's status through the shop's own REST API, as the merchant's panel does.
+   * The shop's rate limit counts these calls too: a 429 (the extension's run just spent the
+   * bucket) is waited out as Shoper asks (`Retry-After`), as any client must.
+   */
   async setOrderStatus(orderId, statusId) {
     const i = this.info;
-    const auth = await fetch(`${i.shoper}/webapi/rest/auth`, {
+    const patient = async (url, init) => {
+      for (let attempt = 0; ; attempt++) {
+        const answer = await fetch(url, init);
+        if (answer.status !== 429 || attempt >= 20) return answer;
+        const wait = Number(answer.headers.get("retry-after"));
+        await new Promise((resolve) => setTimeout(resolve, (Number.isFinite(wait) && wait > 0 ? wait : 1) * 1000));
+      }
+    };
+    const auth = await patient(`${i.shoper}/webapi/rest/auth`, {
       method: "POST",
       headers: { authorization: `Basic ${Buffer.from(`${i.shoper_login}:${i.shoper_password}`).toString("base64")}` },
     });
     const { access_token: token } = await auth.json();
-    const put = await fetch(`${i.shoper}/webapi/rest/orders/${orderId}`, {
+    const put = await patient(`${i.shoper}/webapi/rest/orders/${orderId}`, {
       method: "PUT",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify({ status_id: statusId }),
