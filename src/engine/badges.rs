@@ -51,7 +51,7 @@ impl DocumentLabel {
             crate::plan::invoice::DocumentKind::VatInvoice => "core_badge_document_invoice",
             crate::plan::invoice::DocumentKind::Receipt => "core_badge_document_receipt",
         };
-        let number = if doc.number.is_empty() { format!("id {}", doc.systim_id) } else { doc.number.clone() };
+        let number = super::invoices::ledger::document_label(&doc.number, doc.systim_id);
         let (mut text_pl, mut text_en) = crate::texts::both_fill(key, &[&number]);
         if !doc.copies.is_empty() {
             let ids: Vec<String> = doc.copies.iter().map(|id| format!("id {id}")).collect();

@@ -56,7 +56,7 @@ impl<H: Http, S: Storage, C: Clock> Engine<H, S, C> {
         session.restore_tokens(&self.store).await;
         let read = session.systim.sell_invoice_pdf(doc.systim_id).await;
         session.save_tokens(&self.store).await;
-        let number = if doc.number.is_empty() { format!("id {}", doc.systim_id) } else { doc.number.clone() };
+        let number = super::invoices::ledger::document_label(&doc.number, doc.systim_id);
         match read {
             Ok(result) => match read_pdf(&result, doc.kind, &number) {
                 Some(pdf) => ok(json!({"pdf": {"name": pdf.name, "base64": pdf.base64}, "number": number})),

@@ -13,7 +13,7 @@
 //!   copies the browser's resend made (reported for the merchant to delete), an unclear send's one
 //!   is its document. An unclear send that nothing matches stays an intent for the next run.
 
-use super::ledger::{DocumentEntry, DocumentLedger, DocumentState, Unchecked};
+use super::ledger::{document_label, DocumentEntry, DocumentLedger, DocumentState, Unchecked};
 use super::rows::{rows, Row, Wanted};
 use super::write_back::{document_line, write_back, WriteBack};
 use super::{kind_words, InvoicesPart, Tally};
@@ -108,7 +108,7 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
             wz: super::wz::wz_for_new_document(self.cx.settings.invoicing.issue_wz),
         };
         ledger.put(&DocumentEntry { order_id, state, updated_ms: now }).await?;
-        let label = if kept.number.is_empty() { format!("id {}", kept.id) } else { kept.number.clone() };
+        let label = document_label(&kept.number, kept.id);
         tally.done.push(entry(
             order_ref(order_id),
             format!("odnaleziony w Systim po niejasnej odpowiedzi: {label}"),
@@ -301,7 +301,7 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
             match (&s.outcome, &mut e.state) {
                 (Outcome::Issued { systim_id }, DocumentState::Issued { copies, number, .. }) if !mine[i].is_empty() => {
                     copies.extend(mine[i].iter().map(|r| r.id));
-                    let label = if number.is_empty() { format!("id {systim_id}") } else { number.clone() };
+                    let label = document_label(number, *systim_id);
                     let extra: Vec<u64> = mine[i].iter().map(|r| r.id).collect();
                     ledger.put(&e).await?;
                     self.report_copies(s.order_id, &label, &extra, tally);
@@ -395,7 +395,7 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
                     wz: super::wz::wz_for_new_document(self.cx.settings.invoicing.issue_wz),
                 };
                 ledger.put(&DocumentEntry { order_id: id, state, updated_ms: now }).await?;
-                let label = if number.is_empty() { format!("id {systim_id}") } else { number };
+                let label = document_label(&number, systim_id);
                 let gross = doc.totals.gross;
                 tally.done.push(entry(order_ref(id), format!("wystawiono {kind_pl} {label}, {}", gross.to_pl()), format!("issued {kind_en} {label}, {gross}")));
                 if accounting_failed {

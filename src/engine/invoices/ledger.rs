@@ -22,6 +22,15 @@ use crate::plan::invoice::DocumentKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
+/// A document as the merchant finds it in Systim: its number, or its id while Systim gave none.
+pub fn document_label(number: &str, systim_id: u64) -> String {
+    if number.is_empty() {
+        format!("id {systim_id}")
+    } else {
+        number.to_string()
+    }
+}
+
 /// What happened to one order's document. Stored internally tagged (`{"state": "issued", …}`),
 /// read by hand (see the `Deserialize` impl).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -393,8 +393,8 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
     /// Documents and WZs that cannot be verified, shown on every run until the merchant decides.
     fn show_unverifiable(&self, entries: &[DocumentEntry], tally: &mut Tally) {
         for e in entries {
-            if let DocumentState::Issued { wz: Some(WzState::Sent { since_ms }), number, .. } = &e.state {
-                let day = crate::dates::warsaw_ymd(*since_ms);
+            if let DocumentState::Issued { wz: Some(WzState::Sent { since_ms }), number, systim_id, .. } = &e.state {
+                let (day, number) = (crate::dates::warsaw_ymd(*since_ms), ledger::document_label(number, *systim_id));
                 tally.problem(
                     "wz_unverifiable",
                     entry(

@@ -28,14 +28,14 @@ impl WriteBack {
 /// number is not known).
 pub fn order_line(number: &str, systim_id: u64) -> (String, String) {
     let start = "Systim: zamówienie".to_string();
-    let what = if number.is_empty() { format!("id {systim_id}") } else { number.to_string() };
+    let what = super::ledger::document_label(number, systim_id);
     (start.clone(), format!("{start} {what}"))
 }
 
 /// The note line of a document: `Systim: faktura FV/12/2026` or `Systim: paragon PAR/3/2026`.
 pub fn document_line(invoice: bool, number: &str, systim_id: u64) -> (String, String) {
     let start = if invoice { "Systim: faktura" } else { "Systim: paragon" }.to_string();
-    let what = if number.is_empty() { format!("id {systim_id}") } else { number.to_string() };
+    let what = super::ledger::document_label(number, systim_id);
     (start.clone(), format!("{start} {what}"))
 }
 

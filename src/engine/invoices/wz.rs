@@ -34,7 +34,7 @@ impl<H: Http, S: Storage, C: Clock> InvoicesPart<'_, '_, H, S, C> {
     pub(super) async fn issue_wz(&mut self, ledger: &DocumentLedger<'_, S>, order_id: u64, tally: &mut Tally) -> Result<bool, StateError> {
         let Some(mut e) = ledger.get(order_id).await? else { return Ok(false) };
         let DocumentState::Issued { systim_id, number, wz: wz @ Some(WzState::Due { .. }), .. } = &mut e.state else { return Ok(false) };
-        let (document, label) = (*systim_id, if number.is_empty() { format!("id {systim_id}") } else { number.clone() });
+        let (document, label) = (*systim_id, super::ledger::document_label(number, *systim_id));
         let now = self.cx.now();
         let invoicing = &self.cx.settings.invoicing;
         // Switched off meanwhile, or a document recorded by the merchant without its Systim id:
